@@ -1,0 +1,106 @@
+"""OCRmyPDF: OCR one document into PDF/A-2b and write its register metadata into the XMP.
+
+`ocr_document` runs in a child process of `scan_station.ocr.OcrPool`: `ocrmypdf.ocr()` is not
+thread-safe, and a long-lived child saves its start-up cost on every document after the first.
+Metadata uses Dublin Core properties only, which PDF/A-2b knows without an extension schema.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import ocrmypdf
+import ocrmypdf.exceptions
+import pikepdf
+import pikepdf.pdfa
+
+from ..errors import OcrError
+
+
+def version() -> str:
+    return ocrmypdf.__version__
+
+
+@dataclass(frozen=True)
+class OcrJob:
+    key: str
+    input_pdf: Path
+    output_pdf: Path
+    languages: tuple[str, ...]
+    jobs: int
+    pages: int
+    #: Dublin Core values: title, identifier, description, creator, publisher, subject (list),
+    #: date (ISO), source, coverage, type.
+    metadata: dict
+
+
+@dataclass(frozen=True)
+class OcrResult:
+    key: str
+    output_pdf: Path
+    page_texts: list[str]
+    pdfa_passed: bool
+    pdfa_findings: list[str]
+
+
+def quiet_child() -> None:
+    """Pool initializer: the parent reports errors; the children keep stderr clean."""
+    for name in ("ocrmypdf", "pikepdf", "PIL", "pypdfium2"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+
+
+def _write_metadata(pdf: pikepdf.Pdf, metadata: dict) -> None:
+    with pdf.open_metadata(set_pikepdf_as_editor=False) as meta:
+        for key in ("title", "description"):
+            if metadata.get(key):
+                meta[f"dc:{key}"] = metadata[key]
+        for key in ("identifier", "source", "coverage"):
+            if metadata.get(key):
+                meta[f"dc:{key}"] = metadata[key]
+        for key in ("creator", "publisher", "subject", "type"):
+            values = metadata.get(key)
+            if values:
+                meta[f"dc:{key}"] = [values] if isinstance(values, str) else list(values)
+        if metadata.get("date"):
+            meta["dc:date"] = [metadata["date"]]
+
+
+def ocr_document(job: OcrJob) -> OcrResult:
+    ocr_out = job.output_pdf.with_suffix(".ocr.pdf")
+    sidecar = job.output_pdf.with_suffix(".txt")
+    options = dict(
+        language=list(job.languages),
+        output_type="pdfa-2",
+        pdfa_backend="internal",  # Debian 12's Ghostscript 10.0.0 is refused by ocrmypdf 17
+        rasterizer="pypdfium",
+        rotate_pages=True,
+        jobs=job.jobs,
+        sidecar=sidecar,
+        progress_bar=False,
+        title=job.metadata.get("title"),
+        keywords=", ".join(job.metadata.get("subject") or []),
+    )
+    try:
+        try:
+            ocrmypdf.ocr(job.input_pdf, ocr_out, **options)
+        except ocrmypdf.exceptions.PriorOcrFoundError:  # born-digital pages: OCR the image anyway
+            ocrmypdf.ocr(job.input_pdf, ocr_out, force_ocr=True, **options)
+    except ocrmypdf.exceptions.ExitCodeException as exc:
+        raise OcrError(f"OCR failed for {job.key}: {type(exc).__name__}: {exc}") from None
+    with pikepdf.open(ocr_out) as pdf:
+        _write_metadata(pdf, job.metadata)
+        pdf.save(job.output_pdf)
+        page_count = len(pdf.pages)
+    ocr_out.unlink()
+    report = pikepdf.pdfa.validate_written(job.output_pdf, "2b")
+    texts = sidecar.read_text(encoding="utf-8").split("\f")
+    texts = [t.strip() for t in texts[:page_count]] + [""] * (page_count - len(texts))
+    return OcrResult(
+        key=job.key,
+        output_pdf=job.output_pdf,
+        page_texts=texts,
+        pdfa_passed=bool(report.passed),
+        pdfa_findings=[str(f) for f in report.findings][:20],
+    )

@@ -1,0 +1,114 @@
+"""Settings: one home folder holds all state; values come from defaults, a TOML file, the environment.
+
+Order of precedence (later wins): the defaults below, `<home>/scan-station.toml`, then environment
+variables named `SCAN_STATION_<SETTING>` in upper case (for example `SCAN_STATION_OCR_WORKERS=4`).
+The home folder itself is `--home DIR`, else `$SCAN_STATION_HOME`, else a per-user data folder.
+
+Every setting is documented in README.md; a test fails when one is not.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+import platformdirs
+
+from .errors import ScanStationError
+
+CONFIG_FILE_NAME = "scan-station.toml"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    """What a Scan Station installation is configured with. Paths are absolute."""
+
+    home: Path
+    #: SQLAlchemy URL; default: SQLite file `scan-station.db` in the home folder.
+    database_url: str = ""
+    #: PPID storage: filed PDF/A documents, their sidecars, and the raw batches as scanned.
+    storage_dir: Path = field(default=Path())
+    #: Per-batch scratch folders; emptied when a batch is done.
+    work_dir: Path = field(default=Path())
+    #: Pattern for new register ids; `{year}` and `{seq}` (per-year sequence) are filled in.
+    id_pattern: str = "PPID-{year}-{seq:06d}"
+    #: Tesseract languages, joined by `+`.
+    ocr_languages: str = "ind+eng"
+    #: Child processes that OCR documents in parallel; 0 means one per CPU core.
+    ocr_workers: int = 0
+    #: Resolution at which pages are rendered to look for cover sheets and blank pages.
+    classify_dpi: int = 150
+    #: Resolution assumed for page images that do not record one.
+    default_image_dpi: int = 300
+    #: Largest image accepted, in megapixels (a decompression-bomb guard).
+    max_image_megapixels: float = 150.0
+    #: A page with less than this fraction of dark pixels is blank (a duplex back).
+    blank_ink_ratio: float = 0.002
+
+    def __post_init__(self) -> None:
+        home = Path(self.home).expanduser().resolve()
+        object.__setattr__(self, "home", home)
+        if not self.database_url:
+            object.__setattr__(self, "database_url", f"sqlite:///{home / 'scan-station.db'}")
+        for name, default in (("storage_dir", "storage"), ("work_dir", "work")):
+            value = Path(getattr(self, name))
+            value = home / default if value == Path() else value
+            object.__setattr__(self, name, value if value.is_absolute() else home / value)
+
+    def display_path(self, path: Path) -> str:
+        """`path` relative to the home folder when it lies inside it, else absolute."""
+        return str(path.relative_to(self.home)) if path.is_relative_to(self.home) else str(path)
+
+    @property
+    def workers(self) -> int:
+        return self.ocr_workers or os.cpu_count() or 1
+
+
+SETTING_NAMES = [f.name for f in fields(Settings) if f.name != "home"]
+
+
+def default_home() -> Path:
+    return Path(os.environ.get("SCAN_STATION_HOME") or platformdirs.user_data_dir("scan-station"))
+
+
+def _coerce(name: str, raw: object) -> object:
+    target = next(f for f in fields(Settings) if f.name == name)
+    kind = {int: int, float: float}.get(
+        type(target.default) if target.default is not dataclasses.MISSING else str, str
+    )
+    try:
+        return kind(raw)
+    except (TypeError, ValueError):
+        raise ScanStationError(f"setting {name}: {raw!r} is not a valid {kind.__name__}") from None
+
+
+def load_settings(home: Path | str | None = None, **overrides: object) -> Settings:
+    """Settings for `home` (or the default home), with file, environment and explicit overrides."""
+    home_path = Path(home) if home else default_home()
+    values: dict[str, object] = {}
+    config_file = home_path / CONFIG_FILE_NAME
+    if config_file.is_file():
+        try:
+            data = tomllib.loads(config_file.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ScanStationError(f"{config_file}: not valid TOML ({exc})") from None
+        unknown = set(data) - set(SETTING_NAMES)
+        if unknown:
+            raise ScanStationError(
+                f"{config_file}: unknown setting(s) {', '.join(sorted(unknown))}; "
+                f"known: {', '.join(SETTING_NAMES)}"
+            )
+        values.update(data)
+    for name in SETTING_NAMES:
+        env = os.environ.get(f"SCAN_STATION_{name.upper()}")
+        if env is not None:
+            values[name] = env
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    values = {k: _coerce(k, v) for k, v in values.items()}
+    settings = Settings(home=home_path, **values)
+    for folder in (settings.home, settings.storage_dir, settings.work_dir):
+        folder.mkdir(parents=True, exist_ok=True)
+    return settings

@@ -1,0 +1,158 @@
+"""Barcode cover sheets: the payload they carry and the A4 PDF that staff print.
+
+Payload: `SST1:<register id>:<check>`. The fixed prefix lets the splitter ignore foreign barcodes
+(e-signature QR codes on letters, asset and shipping labels); the check character (ISO 7064 hybrid
+system over the id's own alphabet) turns a misread into a rejected cover instead of a wrong filing.
+Each sheet carries the same payload twice, as Code128 and as QR, so one damaged symbol is enough.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from reportlab.graphics import renderPDF
+from reportlab.graphics.barcode import code128, qr
+from reportlab.graphics.shapes import Drawing
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
+from reportlab.pdfgen import canvas
+from stdnum.iso7064 import mod_37_36
+
+from .db import Entry
+from .storage import atomic_write_bytes
+
+PREFIX = "SST1:"
+ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ-./"
+
+INSTRUCTION = (
+    "LEMBAR SAMPUL PINDAI — letakkan lembar ini di atas dokumen, lalu masukkan ke pemindai."
+)
+INSTRUCTION_2 = "Jangan dilipat atau dicoret. Satu lembar sampul untuk satu dokumen."
+
+
+def check_character(register_id: str) -> str:
+    return mod_37_36.calc_check_digit(register_id, alphabet=ALPHABET)
+
+
+def payload_for(register_id: str) -> str:
+    return f"{PREFIX}{register_id}:{check_character(register_id)}"
+
+
+@dataclass(frozen=True)
+class CoverCode:
+    """What a barcode says about being a cover sheet."""
+
+    register_id: str | None  # None when the payload has our prefix but fails its check
+    raw: str
+
+    @property
+    def valid(self) -> bool:
+        return self.register_id is not None
+
+
+def parse_payload(text: str) -> CoverCode | None:
+    """A CoverCode for our payloads (valid or not); None for foreign barcodes."""
+    if not text.startswith(PREFIX):
+        return None
+    body = text[len(PREFIX) :]
+    register_id, sep, check = body.rpartition(":")
+    if (
+        sep
+        and len(check) == 1
+        and register_id
+        and all(c in ALPHABET for c in register_id)
+        and check_character(register_id) == check
+    ):
+        return CoverCode(register_id, text)
+    return CoverCode(None, text)
+
+
+# -- the printable PDF ---------------------------------------------------------------------------
+
+_CATEGORY_LABELS = {
+    "berkala": "Informasi Berkala",
+    "serta-merta": "Informasi Serta-merta",
+    "setiap-saat": "Informasi Setiap Saat",
+    "dikecualikan": "Informasi Dikecualikan",
+}
+
+
+def _wrap(c: canvas.Canvas, text: str, font: str, size: float, width: float) -> list[str]:
+    lines, line = [], ""
+    for word in text.split():
+        trial = f"{line} {word}".strip()
+        if c.stringWidth(trial, font, size) <= width or not line:
+            line = trial
+        else:
+            lines.append(line)
+            line = word
+    if line:
+        lines.append(line)
+    return lines
+
+
+def _draw_sheet(c: canvas.Canvas, entry: Entry) -> None:
+    width, height = A4
+    margin = 20 * mm
+    payload = payload_for(entry.id)
+
+    c.setFont("Helvetica-Bold", 13)
+    c.drawString(margin, height - 22 * mm, "PPID — Lembar Sampul Dokumen")
+    c.setFont("Helvetica", 10)
+    c.drawString(margin, height - 28 * mm, INSTRUCTION)
+    c.drawString(margin, height - 33 * mm, INSTRUCTION_2)
+
+    bar = code128.Code128(payload, barHeight=28 * mm, barWidth=0.42 * mm, humanReadable=False)
+    bar.drawOn(c, (width - bar.width) / 2, height - 72 * mm)
+
+    c.setFont("Helvetica-Bold", 30)
+    c.drawCentredString(width / 2, height - 88 * mm, entry.id)
+
+    qr_size = 62 * mm
+    widget = qr.QrCodeWidget(payload, barLevel="M")
+    x0, y0, x1, y1 = widget.getBounds()
+    drawing = Drawing(qr_size, qr_size, transform=[qr_size / (x1 - x0), 0, 0, qr_size / (y1 - y0), 0, 0])
+    drawing.add(widget)
+    renderPDF.draw(drawing, c, (width - qr_size) / 2, height - 160 * mm)
+
+    y = height - 172 * mm
+    c.setFont("Helvetica-Bold", 15)
+    for line in _wrap(c, entry.title, "Helvetica-Bold", 15, width - 2 * margin)[:3]:
+        c.drawString(margin, y, line)
+        y -= 7 * mm
+    created = entry.created_date.strftime("%d-%m-%Y") if entry.created_date else "—"
+    rows = [
+        ("Unit", entry.unit),
+        ("Kategori", _CATEGORY_LABELS.get(entry.category, entry.category)),
+        ("Tanggal", created),
+        ("Nomor naskah", entry.number or "—"),
+    ]
+    c.setFont("Helvetica", 12)
+    for label, value in rows:
+        y -= 2 * mm
+        c.drawString(margin, y, f"{label}:")
+        c.drawString(margin + 35 * mm, y, value[:80])
+        y -= 5 * mm
+    c.setFont("Helvetica", 8)
+    c.drawString(margin, 12 * mm, f"{payload}  ·  dicetak {dt.date.today():%d-%m-%Y}")
+
+
+def coversheets_pdf(entries: Sequence[Entry]) -> bytes:
+    """One A4 page per entry, in the given order."""
+    buffer = io.BytesIO()
+    c = canvas.Canvas(buffer, pagesize=A4, pageCompression=1)
+    c.setTitle("Lembar sampul pindai")
+    for entry in entries:
+        _draw_sheet(c, entry)
+        c.showPage()
+    c.save()
+    return buffer.getvalue()
+
+
+def write_coversheets(entries: Sequence[Entry], out: Path) -> Path:
+    atomic_write_bytes(out, coversheets_pdf(entries))
+    return out

@@ -1,0 +1,186 @@
+"""The database: SQLAlchemy models, engine set-up and migrations (Alembic).
+
+SQLite is the embedded default; the models use only portable types so the same code runs on
+PostgreSQL with `database_url = "postgresql+psycopg://..."`. The schema is created and upgraded
+by the migrations in `scan_station/migrations`, never by `create_all`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from contextlib import contextmanager
+from collections.abc import Iterator
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from sqlalchemy import (
+    JSON,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
+)
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, sessionmaker
+
+from .config import Settings
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class IdSequence(Base):
+    """The last sequence number handed out per year for new register ids."""
+
+    __tablename__ = "id_sequence"
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Entry(Base):
+    """One row of the Daftar Informasi Publik (register of public information)."""
+
+    __tablename__ = "entry"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    title: Mapped[str] = mapped_column(Text)
+    summary: Mapped[str] = mapped_column(Text, default="")
+    unit: Mapped[str] = mapped_column(String(200))
+    responsible: Mapped[str] = mapped_column(String(200), default="")
+    created_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    place: Mapped[str] = mapped_column(String(200), default="")
+    format: Mapped[str] = mapped_column(String(20), default="hardcopy")
+    retention: Mapped[str] = mapped_column(String(200), default="")
+    category: Mapped[str] = mapped_column(String(20))
+    classification: Mapped[str] = mapped_column(String(40), default="")
+    number: Mapped[str] = mapped_column(String(120), default="")
+    hardcopy_location: Mapped[str] = mapped_column(String(200), default="")
+    registered_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    documents: Mapped[list[Document]] = relationship(back_populates="entry")
+
+
+class Batch(Base):
+    """A scanned stack as received: kept unchanged in storage, with its checksums."""
+
+    __tablename__ = "batch"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    received_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    source_name: Mapped[str] = mapped_column(Text)
+    raw_dir: Mapped[str] = mapped_column(Text)  # relative to the storage folder
+    manifest_sha256: Mapped[str] = mapped_column(String(64))
+    page_count: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20), default="received")  # received/filed/failed
+    error: Mapped[str] = mapped_column(Text, default="")
+    blank_pages: Mapped[list] = mapped_column(JSON, default=list)
+
+    documents: Mapped[list[Document]] = relationship(back_populates="batch")
+    held: Mapped[list[HeldPages]] = relationship(back_populates="batch")
+
+
+class Document(Base):
+    """One filed version of a register entry: a PDF/A file and its sidecar in storage."""
+
+    __tablename__ = "document"
+    __table_args__ = (UniqueConstraint("register_id", "version"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    register_id: Mapped[str] = mapped_column(ForeignKey("entry.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    batch_id: Mapped[str] = mapped_column(ForeignKey("batch.id"))
+    batch_pages: Mapped[list] = mapped_column(JSON)
+    page_count: Mapped[int] = mapped_column(Integer)
+    path: Mapped[str] = mapped_column(Text)  # PDF, relative to the storage folder
+    sha256: Mapped[str] = mapped_column(String(64))
+    sidecar_path: Mapped[str] = mapped_column(Text)
+    sidecar_sha256: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(20), default="submitted")
+    filed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    entry: Mapped[Entry] = relationship(back_populates="documents")
+    batch: Mapped[Batch] = relationship(back_populates="documents")
+    pages: Mapped[list[DocumentPage]] = relationship(
+        back_populates="document", order_by="DocumentPage.page"
+    )
+
+
+class DocumentPage(Base):
+    """The OCR engine's own text of one page of a filed document."""
+
+    __tablename__ = "document_page"
+    document_id: Mapped[int] = mapped_column(ForeignKey("document.id"), primary_key=True)
+    page: Mapped[int] = mapped_column(Integer, primary_key=True)  # 1-based within the document
+    batch_page: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text, default="")
+
+    document: Mapped[Document] = relationship(back_populates="pages")
+
+
+class HeldPages(Base):
+    """Pages of a batch that were not filed, with the reason; they stay in the raw batch."""
+
+    __tablename__ = "held_pages"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    batch_id: Mapped[str] = mapped_column(ForeignKey("batch.id"), index=True)
+    batch_pages: Mapped[list] = mapped_column(JSON)
+    cover_page: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    register_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="held")
+
+    batch: Mapped[Batch] = relationship(back_populates="held")
+
+
+# -- engine, sessions, migrations -----------------------------------------------------------------
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def make_engine(url: str) -> Engine:
+    engine = create_engine(url)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the newest migration."""
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    with engine.begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.upgrade(cfg, "head")
+
+
+class Database:
+    """An engine with a migrated schema and a session factory."""
+
+    def __init__(self, settings: Settings):
+        self.engine = make_engine(settings.database_url)
+        migrate(self.engine)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session in a transaction: committed on success, rolled back on any error."""
+        with self._sessions() as session, session.begin():
+            yield session
+
+    def close(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,290 @@
+"""Ingest: a scanned batch becomes filed, searchable PDF/A documents.
+
+The steps run in this order, each `step(ctx)` reading what the ones before it left in the context:
+
+1. `read`      — check the batch and get all its pages as one PDF (nothing is written on failure).
+2. `classify`  — cover sheet / blank / content for every page.
+3. `split`     — documents per cover sheet, held pages with reasons, blank pages.
+4. `keep_raw`  — store the batch exactly as received, with SHA-256s, and record it and its held
+                 pages in the database: from here on, no scanned page can be lost.
+5. `build`     — one PDF per document from the batch's own pages (no re-rendering), in `work`.
+6. `ocr`       — OCR every document in the pool, into PDF/A-2b with XMP metadata.
+7. `file`      — copy into storage (new version, never overwriting), write sidecars, index the
+                 text; all documents of the batch or none.
+
+Everything before `file` happens in the batch's work folder; only `keep_raw` and `file` touch
+storage, and the work folder is removed at the end whatever happened.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pikepdf
+from sqlalchemy import func, select
+
+from . import __version__, search, storage
+from ._exec import tool_versions
+from ._exec.ocrmypdf import OcrJob, OcrResult
+from .batch_input import BatchInput, read_batch
+from .classify import PageClass, classify_pdf
+from .config import Settings
+from .db import Batch, Database, Document, DocumentPage, Entry, HeldPages, utcnow
+from .ocr import OcrPool, plan_jobs
+from .register import entry_dict
+from .split import SplitResult, split as split_pages
+
+Progress = Callable[[str, dict], None]
+
+
+@dataclass
+class IngestContext:
+    settings: Settings
+    db: Database
+    source: Path
+    batch_id: str
+    received_at: dt.datetime
+    work: Path
+    on_progress: Progress
+    batch: BatchInput | None = None
+    pages: list[PageClass] = field(default_factory=list)
+    plan: SplitResult | None = None
+    raw_dir: Path | None = None  # relative to storage
+    doc_inputs: dict[str, Path] = field(default_factory=dict)  # key -> PDF to OCR
+    ocr_results: dict[str, OcrResult] = field(default_factory=dict)
+    filed: list[dict] = field(default_factory=list)
+
+
+def new_batch_id(now: dt.datetime) -> str:
+    return f"B{now:%Y%m%d-%H%M%S}-{secrets.token_hex(2).upper()}"
+
+
+def _doc_key(index: int) -> str:
+    return f"doc{index:03d}"
+
+
+# -- the steps -----------------------------------------------------------------------------------
+
+
+def read(ctx: IngestContext) -> None:
+    ctx.batch = read_batch(ctx.source, ctx.work, ctx.settings)
+    ctx.on_progress("read", {"pages": ctx.batch.page_count})
+
+
+def classify(ctx: IngestContext) -> None:
+    for page in classify_pdf(
+        ctx.batch.pdf, dpi=ctx.settings.classify_dpi, blank_ink_ratio=ctx.settings.blank_ink_ratio
+    ):
+        ctx.pages.append(page)
+        ctx.on_progress("classify", {"page": page.number, "kind": page.kind, "register_id": page.register_id})
+
+
+def split(ctx: IngestContext) -> None:
+    ids = {p.register_id for p in ctx.pages if p.register_id}
+    with ctx.db.session() as session:
+        known = set(session.scalars(select(Entry.id).where(Entry.id.in_(ids)))) if ids else set()
+    ctx.plan = split_pages(ctx.pages, known)
+
+
+def keep_raw(ctx: IngestContext) -> None:
+    raw_dir = storage.batch_relpath(year=ctx.received_at.year, batch_id=ctx.batch_id)
+    dest = ctx.settings.storage_dir / raw_dir
+    size = sum(p.stat().st_size for p in ctx.batch.raw_files)
+    storage.check_free_space(ctx.settings.storage_dir, size + 1_000_000)
+    files = []
+    for path in ctx.batch.raw_files:
+        storage.atomic_copy(path, dest / path.name)
+        files.append({"name": path.name, "bytes": path.stat().st_size, "sha256": storage.sha256_file(dest / path.name)})
+    manifest = {
+        "batch": ctx.batch_id,
+        "received_at": ctx.received_at.isoformat(),
+        "source": str(ctx.source),
+        "files": files,
+        "pages": [
+            {"page": n, "file": o.file, "frame": o.frame, "kind": p.kind, "register_id": p.register_id,
+             "problem": p.problem}
+            for n, (o, p) in enumerate(zip(ctx.batch.origins, ctx.pages), start=1)
+        ],
+    }
+    storage.atomic_write_json(dest / "batch.json", manifest)
+    ctx.raw_dir = raw_dir
+    with ctx.db.session() as session:
+        session.add(Batch(
+            id=ctx.batch_id, received_at=ctx.received_at, source_name=ctx.source.name,
+            raw_dir=str(raw_dir), manifest_sha256=storage.sha256_file(dest / "batch.json"),
+            page_count=ctx.batch.page_count, status="received", blank_pages=ctx.plan.blank_pages,
+        ))
+        session.flush()
+        for group in ctx.plan.held:
+            session.add(HeldPages(
+                batch_id=ctx.batch_id, batch_pages=group.batch_pages, cover_page=group.cover_page,
+                register_id=group.register_id, reason=group.reason,
+            ))
+
+
+def build(ctx: IngestContext) -> None:
+    with pikepdf.open(ctx.batch.pdf) as batch_pdf:
+        for index, planned in enumerate(ctx.plan.documents):
+            out = ctx.work / f"{_doc_key(index)}.in.pdf"
+            with pikepdf.new() as doc:
+                for number in planned.batch_pages:
+                    doc.pages.append(batch_pdf.pages[number - 1])
+                doc.save(out)
+            ctx.doc_inputs[_doc_key(index)] = out
+
+
+def _dublin_core(entry: Entry) -> dict:
+    return {
+        "title": entry.title,
+        "identifier": entry.id,
+        "description": entry.summary,
+        "creator": entry.responsible or None,
+        "publisher": entry.unit,
+        "subject": [s for s in (entry.category, entry.classification, entry.unit) if s],
+        "date": entry.created_date.isoformat() if entry.created_date else None,
+        "source": entry.number or None,
+        "coverage": entry.place or None,
+        "type": "Text",
+    }
+
+
+def ocr(ctx: IngestContext) -> None:
+    documents = ctx.plan.documents
+    if not documents:
+        return
+    workers = ctx.settings.workers
+    _pool_size, per_doc = plan_jobs([len(d.batch_pages) for d in documents], workers)
+    with ctx.db.session() as session:
+        entries = {d.register_id: session.get(Entry, d.register_id) for d in documents}
+    jobs = [
+        OcrJob(
+            key=_doc_key(i), input_pdf=ctx.doc_inputs[_doc_key(i)],
+            output_pdf=ctx.work / f"{_doc_key(i)}.pdf", languages=tuple(ctx.settings.ocr_languages.split("+")),
+            jobs=per_doc[i], pages=len(d.batch_pages), metadata=_dublin_core(entries[d.register_id]),
+        )
+        for i, d in enumerate(documents)
+    ]
+    with OcrPool(workers) as pool:
+        ctx.ocr_results = pool.run(
+            jobs, on_done=lambda r: ctx.on_progress("ocr", {"document": r.key, "pages": len(r.page_texts)})
+        )
+
+
+def file(ctx: IngestContext) -> None:
+    if not ctx.plan.documents:
+        return
+    needed = sum(r.output_pdf.stat().st_size + 200_000 for r in ctx.ocr_results.values())
+    storage.check_free_space(ctx.settings.storage_dir, needed)
+    tools = tool_versions()
+    written: list[Path] = []
+    try:
+        with ctx.db.session() as session:
+            for index, planned in enumerate(ctx.plan.documents):
+                result = ctx.ocr_results[_doc_key(index)]
+                ctx.filed.append(_file_one(ctx, session, planned, result, tools, written))
+    except BaseException:
+        for path in written:  # created by this run under new names: nothing existing is touched
+            path.unlink(missing_ok=True)
+        ctx.filed.clear()
+        raise
+
+
+def _file_one(ctx, session, planned, result: OcrResult, tools: dict, written: list[Path]) -> dict:
+    entry = session.get(Entry, planned.register_id)
+    last = session.scalar(select(func.max(Document.version)).where(Document.register_id == entry.id))
+    version = (last or 0) + 1
+    year = entry.created_date.year if entry.created_date else ctx.received_at.year
+    rel_pdf = storage.document_relpath(year=year, unit=entry.unit, register_id=entry.id, version=version)
+    rel_json = rel_pdf.with_suffix(".json")
+    pdf_path = ctx.settings.storage_dir / rel_pdf
+    storage.atomic_copy(result.output_pdf, pdf_path)
+    written.append(pdf_path)
+    sha = storage.sha256_file(pdf_path)
+    filed_at = utcnow()
+    sidecar = {
+        "register_id": entry.id,
+        "version": version,
+        "file": rel_pdf.name,
+        "sha256": sha,
+        "bytes": pdf_path.stat().st_size,
+        "page_count": len(result.page_texts),
+        "register": entry_dict(entry),
+        "batch": {"id": ctx.batch_id, "raw_dir": str(ctx.raw_dir), "cover_page": planned.cover_page,
+                  "batch_pages": planned.batch_pages},
+        "pdfa": {"flavour": "PDF/A-2b", "validation_passed": result.pdfa_passed,
+                 "findings": result.pdfa_findings},
+        "tools": tools,
+        "filed_at": filed_at.isoformat(),
+        "pages": [
+            {"page": n, "batch_page": bp, "text": t}
+            for n, (bp, t) in enumerate(zip(planned.batch_pages, result.page_texts), start=1)
+        ],
+    }
+    json_path = ctx.settings.storage_dir / rel_json
+    storage.atomic_write_json(json_path, sidecar)
+    written.append(json_path)
+    document = Document(
+        register_id=entry.id, version=version, batch_id=ctx.batch_id, batch_pages=planned.batch_pages,
+        page_count=len(result.page_texts), path=str(rel_pdf), sha256=sha, sidecar_path=str(rel_json),
+        sidecar_sha256=storage.sha256_file(json_path), filed_at=filed_at,
+    )
+    session.add(document)
+    session.flush()
+    for n, (bp, page_text) in enumerate(zip(planned.batch_pages, result.page_texts), start=1):
+        session.add(DocumentPage(document_id=document.id, page=n, batch_page=bp, text=page_text))
+    search.index_document(session, document, entry, result.page_texts)
+    ctx.on_progress("filed", {"register_id": entry.id, "version": version})
+    return {
+        "register_id": entry.id, "version": version, "batch_pages": planned.batch_pages,
+        "page_count": len(result.page_texts), "path": ctx.settings.display_path(pdf_path), "sha256": sha,
+    }
+
+
+STEPS = (read, classify, split, keep_raw, build, ocr, file)
+
+
+def _set_batch_status(db: Database, batch_id: str, status: str, error: str = "") -> None:
+    with db.session() as session:
+        batch = session.get(Batch, batch_id)
+        if batch is not None:
+            batch.status, batch.error = status, error
+
+
+def ingest(
+    source: Path, *, settings: Settings, db: Database, on_progress: Progress | None = None
+) -> dict:
+    """Run every step on one batch and return the summary that `scan-station ingest --json` prints."""
+    received_at = utcnow()
+    batch_id = new_batch_id(received_at)
+    ctx = IngestContext(
+        settings=settings, db=db, source=Path(source), batch_id=batch_id, received_at=received_at,
+        work=settings.work_dir / batch_id, on_progress=on_progress or (lambda _s, _i: None),
+    )
+    ctx.work.mkdir(parents=True, exist_ok=True)
+    try:
+        for step in STEPS:
+            step(ctx)
+    except BaseException as exc:
+        if ctx.raw_dir is not None:  # the raw batch is kept; the batch can be ingested again
+            _set_batch_status(db, batch_id, "failed", str(exc) or type(exc).__name__)
+        raise
+    finally:
+        shutil.rmtree(ctx.work, ignore_errors=True)
+    _set_batch_status(db, batch_id, "filed")
+    return {
+        "batch": batch_id,
+        "pages": ctx.batch.page_count,
+        "documents": ctx.filed,
+        "held": [
+            {"batch_pages": g.batch_pages, "reason": g.reason, "cover_page": g.cover_page,
+             "register_id": g.register_id}
+            for g in ctx.plan.held
+        ],
+        "blank_pages": ctx.plan.blank_pages,
+        "raw_batch": settings.display_path(settings.storage_dir / ctx.raw_dir),
+    }

@@ -1,0 +1,123 @@
+"""PPID storage on the local disk: atomic, never-overwriting writes in a layout a person can browse.
+
+    storage/
+      <year>/<unit>/<register-id>/<register-id>_v<N>.pdf     filed PDF/A
+      <year>/<unit>/<register-id>/<register-id>_v<N>.json    its sidecar (metadata, pages, text)
+      batches/<year>/<batch-id>/page-0001.png ...            the batch exactly as scanned
+      batches/<year>/<batch-id>/batch.json                   its manifest, with SHA-256 per file
+
+Every write goes to a temporary file in the destination folder, is fsync'd, and is then linked to
+its final name, which fails if the name exists: a file, once written, is never replaced.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import json
+import os
+import re
+import shutil
+import unicodedata
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+from .errors import DiskFullError, StorageError
+
+TMP_PREFIX = ".tmp-"
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def slug(text: str) -> str:
+    """A folder name from free text: ASCII, lower case, dashes."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:60] or "lainnya"
+
+
+def id_folder(register_id: str) -> str:
+    return register_id.replace("/", "_")
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _storage_error(exc: OSError, dest: Path) -> StorageError:
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return DiskFullError(
+            f"the disk holding {dest.parent} is full; free some space, then run the command again "
+            "(nothing was filed)"
+        )
+    if exc.errno == errno.EEXIST:
+        return StorageError(f"{dest} exists already; Scan Station never overwrites a stored file")
+    return StorageError(f"cannot write {dest}: {exc.strerror or exc}")
+
+
+def atomic_write(dest: Path, chunks: Iterator[bytes] | bytes) -> None:
+    """Write `dest` completely or not at all, and never over an existing file."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.parent / f"{TMP_PREFIX}{uuid.uuid4().hex}-{dest.name}"
+    try:
+        with open(tmp, "xb") as f:
+            for chunk in [chunks] if isinstance(chunks, bytes) else chunks:
+                f.write(chunk)
+            f.flush()
+            os.fsync(f.fileno())
+        os.link(tmp, dest)
+        _fsync_dir(dest.parent)
+    except OSError as exc:
+        raise _storage_error(exc, dest) from exc
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def atomic_write_bytes(dest: Path, data: bytes) -> None:
+    atomic_write(dest, data)
+
+
+def atomic_copy(src: Path, dest: Path) -> None:
+    with open(src, "rb") as f:
+        atomic_write(dest, iter(lambda: f.read(1 << 20), b""))
+
+
+def atomic_write_json(dest: Path, data: object) -> None:
+    atomic_write(dest, json.dumps(data, indent=2, ensure_ascii=False, default=str).encode() + b"\n")
+
+
+def check_free_space(folder: Path, needed: int) -> None:
+    """Refuse early, before anything is written, when `needed` bytes will not fit."""
+    folder.mkdir(parents=True, exist_ok=True)
+    free = shutil.disk_usage(folder).free
+    if free < needed:
+        raise DiskFullError(
+            f"not enough free space in {folder}: {needed // 1024} KiB needed, {free // 1024} KiB "
+            "free; free some space, then run the command again (nothing was filed)"
+        )
+
+
+def document_relpath(*, year: int, unit: str, register_id: str, version: int) -> Path:
+    folder = Path(str(year)) / slug(unit) / id_folder(register_id)
+    return folder / f"{id_folder(register_id)}_v{version}.pdf"
+
+
+def batch_relpath(*, year: int, batch_id: str) -> Path:
+    return Path("batches") / str(year) / batch_id
+
+
+def stored_files(storage: Path) -> Iterator[Path]:
+    """Every file under the storage folder, relative to it."""
+    for root, _dirs, files in os.walk(storage):
+        for name in files:
+            yield (Path(root) / name).relative_to(storage)
