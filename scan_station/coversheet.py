@@ -26,7 +26,9 @@ from .db import Entry
 from .storage import atomic_write_bytes
 
 PREFIX = "SST1:"
-ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ-./"
+#: The id characters plus "_": 40 symbols, so the hybrid system runs modulo 41, a prime, and
+#: catches every single-character misread and every swap of neighbours.
+ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ-./_"
 
 INSTRUCTION = (
     "LEMBAR SAMPUL PINDAI — letakkan lembar ini di atas dokumen, lalu masukkan ke pemindai."

@@ -1,0 +1,88 @@
+"""Shared fixtures: a fresh home per test, the CLI run in-process, the shared corpus, and a
+report header with the versions of the real tools under test."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from scan_station.config import load_settings
+from scan_station.db import Database
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = Path(os.environ.get("SCAN_STATION_CORPUS", REPO.parent / "shared" / "corpus"))
+
+
+def pytest_report_header(config):
+    import sane
+
+    from scan_station._exec import tool_versions
+
+    versions = tool_versions()
+    sane_version = ".".join(map(str, sane.init()[1:]))
+    return [
+        f"tesseract {versions['tesseract']}, zbar {versions['zbar']}, libsane {sane_version}, "
+        f"ocrmypdf {versions['ocrmypdf']}, pikepdf {versions['pikepdf']} (qpdf {versions['qpdf']})",
+        f"corpus: {CORPUS}{'' if CORPUS.is_dir() else ' (MISSING)'}",
+    ]
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    return tmp_path / "home"
+
+
+@pytest.fixture
+def settings(home: Path):
+    return load_settings(home, ocr_workers=2)
+
+
+@pytest.fixture
+def db(settings):
+    database = Database(settings)
+    yield database
+    database.close()
+
+
+@dataclass
+class Result:
+    code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def json(self):
+        return json.loads(self.stdout)
+
+
+@pytest.fixture
+def run(home: Path):
+    """Run `scan-station --home HOME ARGS...` in-process; returns exit code, stdout, stderr."""
+    from scan_station.cli import main
+
+    def invoke(*args: object) -> Result:
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main(["--home", str(home), *map(str, args)])
+        return Result(code, out.getvalue(), err.getvalue())
+
+    return invoke
+
+
+@pytest.fixture(scope="session")
+def corpus() -> Path:
+    if not CORPUS.is_dir():
+        pytest.fail(f"the shared corpus is missing at {CORPUS} (set SCAN_STATION_CORPUS)")
+    return CORPUS
+
+
+@pytest.fixture(scope="session")
+def manifest(corpus: Path) -> dict[str, dict]:
+    data = json.loads((corpus / "MANIFEST.json").read_text())
+    return {f["path"]: f for f in data["files"]}
