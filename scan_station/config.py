@@ -45,8 +45,9 @@ class Settings:
     default_image_dpi: int = 300
     #: Largest image accepted, in megapixels (a decompression-bomb guard).
     max_image_megapixels: float = 150.0
-    #: A page with less than this fraction of dark pixels is blank (a duplex back).
-    blank_ink_ratio: float = 0.002
+    #: A page with less than this fraction of dark pixels is blank (a duplex back). Low on purpose:
+    #: one short line of text is ~0.05 %, and a page wrongly called blank leaves its document.
+    blank_ink_ratio: float = 0.0002
 
     def __post_init__(self) -> None:
         home = Path(self.home).expanduser().resolve()
