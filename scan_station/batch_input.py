@@ -103,7 +103,7 @@ def _read_pdf(path: Path, settings: Settings) -> BatchInput:
                 box = page.mediabox
                 width_mm = abs(float(box[2]) - float(box[0])) / 72 * MM_PER_INCH
                 height_mm = abs(float(box[3]) - float(box[1])) / 72 * MM_PER_INCH
-                images = list(page.images.values())
+                images = list(page.get_images().values())
             except (pikepdf.PdfError, KeyError, TypeError, ValueError) as exc:
                 raise CorruptPdfError(f"{path.name}: page {number} is damaged ({_first_line(exc)})") from None
             _check_page_size(f"{path.name} page {number}", width_mm, height_mm)

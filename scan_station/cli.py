@@ -177,7 +177,7 @@ def _progress(stage: str, info: dict) -> None:
 
 
 @command(cli, "ingest")
-@click.argument("path", type=click.Path(path_type=Path))
+@click.argument("path", type=click.Path(path_type=Path, readable=False))
 @click.option("--quiet", is_flag=True, help="No progress lines on stderr.")
 def ingest_cmd(app: App, path: Path, quiet: bool):
     """Split a scanned batch at its cover sheets, OCR and file the documents."""

@@ -134,6 +134,8 @@ def build(ctx: IngestContext) -> None:
             with pikepdf.new() as doc:
                 for number in planned.batch_pages:
                     doc.pages.append(batch_pdf.pages[number - 1])
+                    if planned.rotate:
+                        doc.pages[-1].rotate(planned.rotate, relative=True)
                 doc.save(out)
             ctx.doc_inputs[_doc_key(index)] = out
 

@@ -1,7 +1,9 @@
 """Splitting a classified batch into documents, held pages and blank pages.
 
 The rules, in order of the pages:
-- a cover sheet starts a document for its register id; the cover itself is not part of it;
+- a cover sheet starts a document for its register id; the cover itself is not part of it; a
+  cover read upside down or sideways turns its document's pages the same way (the stack went
+  through the feeder together; OCR's orientation check still corrects single pages);
 - blank pages are dropped, and listed;
 - content pages before the first cover, after a cover that cannot be trusted (misread, two ids,
   an id not in the register), or after a cover whose id appears twice in the batch, are held
@@ -17,11 +19,17 @@ from dataclasses import dataclass, field
 from .classify import BLANK, COVER, PageClass
 
 
+#: zbar's symbol orientation (where the symbol's top points) -> clockwise degrees to upright.
+TURN_UPRIGHT = {"UP": 0, "RIGHT": 270, "DOWN": 180, "LEFT": 90}
+
+
 @dataclass
 class PlannedDocument:
     register_id: str
     cover_page: int
     batch_pages: list[int] = field(default_factory=list)
+    #: Clockwise turn that makes the cover upright; its pages went through the feeder with it.
+    rotate: int = 0
 
 
 @dataclass
@@ -73,5 +81,7 @@ def split(pages: Sequence[PageClass], known_ids: Container[str]) -> SplitResult:
         if reason:
             held.append(HeldGroup(content, reason, cover.number, cover.register_id))
         else:
-            documents.append(PlannedDocument(cover.register_id, cover.number, content))
+            documents.append(
+                PlannedDocument(cover.register_id, cover.number, content, TURN_UPRIGHT.get(cover.orientation, 0))
+            )
     return SplitResult(documents, held, blank_pages)

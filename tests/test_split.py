@@ -55,3 +55,11 @@ def test_a_cover_with_no_pages_is_reported():
     result = split(pages("A", "B", "-"), {"A", "B"})
     assert [d.register_id for d in result.documents] == ["B"]
     assert result.held[0].batch_pages == [] and result.held[0].cover_page == 1
+
+
+def test_a_turned_cover_turns_its_document():
+    covers = [PageClass(1, COVER, register_id="A", orientation="DOWN"), PageClass(2, CONTENT),
+              PageClass(3, COVER, register_id="B", orientation="LEFT"), PageClass(4, CONTENT),
+              PageClass(5, COVER, register_id="C", orientation="UP"), PageClass(6, CONTENT)]
+    result = split(covers, {"A", "B", "C"})
+    assert [d.rotate for d in result.documents] == [180, 90, 0]
