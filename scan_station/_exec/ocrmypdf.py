@@ -73,8 +73,12 @@ def ocr_document(job: OcrJob) -> OcrResult:
     options = dict(
         language=list(job.languages),
         output_type="pdfa-2",
-        pdfa_backend="internal",  # Debian 12's Ghostscript 10.0.0 is refused by ocrmypdf 17
-        rasterizer="pypdfium",
+        # PDF/A without Ghostscript keeps the scanned images lossless (and ocrmypdf 17 refuses
+        # Debian 12's Ghostscript 10.0.0 for that job); Ghostscript still renders the pages for
+        # tesseract, which reads better than pypdfium's rendering on the corpus pages.
+        pdfa_backend="internal",
+        rasterizer="ghostscript",
+        oversample=300,  # low-resolution scans (150-200 dpi) read better upsampled
         rotate_pages=True,
         jobs=job.jobs,
         sidecar=sidecar,
