@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 import shutil
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,6 +59,7 @@ class IngestContext:
     doc_inputs: dict[str, Path] = field(default_factory=dict)  # key -> PDF to OCR
     ocr_results: dict[str, OcrResult] = field(default_factory=dict)
     filed: list[dict] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per step
 
 
 def new_batch_id(now: dt.datetime) -> str:
@@ -81,7 +83,8 @@ def classify(ctx: IngestContext) -> None:
         ctx.batch.pdf, dpi=ctx.settings.classify_dpi, blank_ink_ratio=ctx.settings.blank_ink_ratio
     ):
         ctx.pages.append(page)
-        ctx.on_progress("classify", {"page": page.number, "kind": page.kind, "register_id": page.register_id})
+        ctx.on_progress("classify", {"page": page.number, "kind": page.kind, "register_id": page.register_id,
+                                     "decode_ms": round(page.decode_ms, 1)})
 
 
 def split(ctx: IngestContext) -> None:
@@ -270,7 +273,9 @@ def ingest(
     ctx.work.mkdir(parents=True, exist_ok=True)
     try:
         for step in STEPS:
+            started = time.perf_counter()
             step(ctx)
+            ctx.timings[step.__name__] = round(time.perf_counter() - started, 3)
     except BaseException as exc:
         if ctx.raw_dir is not None:  # the raw batch is kept; the batch can be ingested again
             _set_batch_status(db, batch_id, "failed", str(exc) or type(exc).__name__)
@@ -289,4 +294,5 @@ def ingest(
         ],
         "blank_pages": ctx.plan.blank_pages,
         "raw_batch": settings.display_path(settings.storage_dir / ctx.raw_dir),
+        "timings": ctx.timings,
     }

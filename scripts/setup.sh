@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Install everything Scan Station needs on Debian 12, as root: system packages with apt-get,
+# Python packages into ./.venv. Safe to run again; it installs only what is missing.
+#   scripts/setup.sh          the service
+#   scripts/setup.sh --test   the service and what the test suite needs
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(
+  python3 python3-venv python3-dev gcc           # python-sane compiles against libsane
+  tesseract-ocr tesseract-ocr-ind tesseract-ocr-eng tesseract-ocr-osd
+  ghostscript qpdf unpaper pngquant poppler-utils # ocrmypdf's helpers
+  libzbar0                                        # barcodes (pyzbar)
+  libsane1 libsane-dev sane-utils                 # scanners (python-sane)
+  fonts-liberation fonts-dejavu-core              # sample pages and cover sheets
+  util-linux                                      # mount, setpriv (tests)
+)
+
+missing=()
+for pkg in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if [ ! -x .venv/bin/python ]; then
+  python3 -m venv .venv
+fi
+extra=""
+[ "${1:-}" = "--test" ] && extra="[test]"
+.venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
+.venv/bin/python -m pip install -qq --disable-pip-version-check -e ".${extra}" 2>&1 | grep -v -e "BuildBackendWarning" -e "^ *$" -e "^  " || true
+echo "setup: done ($(.venv/bin/scan-station --version))" >&2
