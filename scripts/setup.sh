@@ -33,5 +33,11 @@ fi
 extra=""
 [ "${1:-}" = "--test" ] && extra="[test]"
 .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
-.venv/bin/python -m pip install -qq --disable-pip-version-check -e ".${extra}" 2>&1 | grep -v -e "BuildBackendWarning" -e "^ *$" -e "^  " || true
+log=$(mktemp)
+if ! .venv/bin/python -m pip install -q --disable-pip-version-check -e ".${extra}" >"$log" 2>&1; then
+  cat "$log" >&2
+  echo "setup: pip install failed" >&2
+  exit 1
+fi
+rm -f "$log"
 echo "setup: done ($(.venv/bin/scan-station --version))" >&2
