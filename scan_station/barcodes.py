@@ -5,7 +5,7 @@ from __future__ import annotations
 import ctypes
 from dataclasses import dataclass
 
-from PIL import Image, ImageFilter
+from PIL import Image
 from pyzbar import pyzbar, zbar_library
 
 
@@ -16,12 +16,10 @@ class Symbol:
     orientation: str | None  # UP, RIGHT, DOWN, LEFT: where the symbol's top points
 
 
-def decode(image: Image.Image, *, despeckle: bool = False) -> list[Symbol]:
-    """All symbols zbar finds. `despeckle` runs a 3×3 median filter first (noisy scans)."""
+def decode(image: Image.Image) -> list[Symbol]:
+    """All symbols zbar finds, in every symbology it knows."""
     if image.mode not in ("L", "1"):
         image = image.convert("L")
-    if despeckle:
-        image = image.filter(ImageFilter.MedianFilter(3))
     symbols = []
     for found in pyzbar.decode(image):
         value = found.data.decode("utf-8", errors="replace")

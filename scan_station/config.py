@@ -40,7 +40,7 @@ class Settings:
     #: Child processes that OCR documents in parallel; 0 means one per CPU core.
     ocr_workers: int = 0
     #: Resolution at which pages are rendered to look for cover sheets and blank pages.
-    classify_dpi: int = 150
+    classify_dpi: int = 100
     #: Resolution assumed for page images that do not record one.
     default_image_dpi: int = 300
     #: Largest image accepted, in megapixels (a decompression-bomb guard).

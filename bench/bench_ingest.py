@@ -1,0 +1,208 @@
+"""Ingest benchmark: a generated batch of N documents × 3–5 pages, 300 dpi grey, end to end.
+
+Reports pages per minute end to end, median ms per page for barcode detection, seconds per page
+for OCR, peak memory of the whole process tree, stored bytes per page; and, over the same pages in
+the same run, two references: the naive pipeline (one `ocrmypdf` call per document, in sequence)
+and the OCR-bound limit (one `ocrmypdf --jobs <cores>` call over all content pages at once).
+
+    .venv/bin/pip install -e ".[bench]"
+    .venv/bin/python bench/bench_ingest.py                 # 20 documents, plus a 200-page memory run
+    .venv/bin/python bench/bench_ingest.py --documents 5 --memory-pages 0   # quick look
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import pikepdf
+import psutil
+
+from scan_station import samples
+from scan_station.config import load_settings
+from scan_station.coversheet import coversheets_pdf
+from scan_station.db import Database
+from scan_station.ingest import ingest
+from scan_station.register import add_entry
+
+OCRMYPDF_OPTIONS = [  # the same options the pipeline passes to ocrmypdf.ocr()
+    "-l", "ind+eng", "--output-type", "pdfa-2", "--pdfa-backend", "internal",
+    "--rasterizer", "ghostscript", "--oversample", "300", "--rotate-pages", "-q",
+]
+
+
+class PeakMemory:
+    """Samples the resident memory of this process and all its descendants."""
+
+    def __init__(self, interval: float = 0.1):
+        self.interval, self.peak, self._stop = interval, 0, threading.Event()
+
+    def _sample(self) -> None:
+        me = psutil.Process()
+        while not self._stop.is_set():
+            total = 0
+            for proc in [me, *me.children(recursive=True)]:
+                try:
+                    total += proc.memory_info().rss
+                except psutil.Error:
+                    pass
+            self.peak = max(self.peak, total)
+            time.sleep(self.interval)
+
+    def __enter__(self):
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+
+def make_batch(home: Path, documents: int, *, seed: int, pages_per_doc: tuple[int, int]) -> tuple[Path, int]:
+    settings = load_settings(home)
+    db = Database(settings)
+    rng = random.Random(seed)
+    with db.session() as session:
+        entries = [add_entry(session, settings, **samples.SAMPLE_ENTRIES[i % len(samples.SAMPLE_ENTRIES)])
+                   for i in range(documents)]
+        covers = samples.cover_page_images(coversheets_pdf(entries))
+    pages, content = [], 0
+    for i, (entry, cover) in enumerate(zip(entries, covers)):
+        count = rng.randint(*pages_per_doc)
+        pages.append(cover)
+        pages.extend(samples.document_pages(entry.title, count, seed=seed * 1000 + i))
+        content += count
+    db.close()
+    return samples.write_batch_pdf(pages, home / "bench-batch.pdf"), content
+
+
+def run_pipeline(home: Path, batch: Path) -> dict:
+    settings = load_settings(home)
+    db = Database(settings)
+    decode_ms: list[float] = []
+
+    def progress(stage: str, info: dict) -> None:
+        if stage == "classify":
+            decode_ms.append(info["decode_ms"])
+
+    with PeakMemory() as memory:
+        started = time.perf_counter()
+        result = ingest(batch, settings=settings, db=db, on_progress=progress)
+        elapsed = time.perf_counter() - started
+    db.close()
+    stored = sum((home / d["path"]).stat().st_size for d in result["documents"])
+    content_pages = sum(d["page_count"] for d in result["documents"])
+    return {
+        "seconds": elapsed,
+        "pages": result["pages"],
+        "content_pages": content_pages,
+        "documents": len(result["documents"]),
+        "held": len(result["held"]),
+        "timings": result["timings"],
+        "decode_ms_median": statistics.median(decode_ms),
+        "decode_ms_p95": sorted(decode_ms)[int(0.95 * (len(decode_ms) - 1))],
+        "peak_rss_mib": memory.peak / 2**20,
+        "stored_bytes_per_page": stored / content_pages,
+        "raw_bytes_per_page": batch.stat().st_size / result["pages"],
+        "document_pages": [d["batch_pages"] for d in result["documents"]],
+    }
+
+
+def extract(batch: Path, page_lists: list[list[int]], out_dir: Path) -> list[Path]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = []
+    with pikepdf.open(batch) as src:
+        for i, pages in enumerate(page_lists):
+            with pikepdf.new() as doc:
+                for n in pages:
+                    doc.pages.append(src.pages[n - 1])
+                path = out_dir / f"in-{i:03d}.pdf"
+                doc.save(path)
+                paths.append(path)
+    return paths
+
+
+def ocrmypdf_cli(*args: str) -> None:
+    exe = Path(sys.executable).with_name("ocrmypdf")
+    subprocess.run([str(exe), *OCRMYPDF_OPTIONS, *args], check=True)
+
+
+def run_naive(batch: Path, page_lists: list[list[int]], work: Path) -> float:
+    inputs = extract(batch, page_lists, work / "naive")
+    started = time.perf_counter()
+    for path in inputs:
+        ocrmypdf_cli(str(path), str(path.with_suffix(".out.pdf")))
+    return time.perf_counter() - started
+
+
+def run_limit(batch: Path, page_lists: list[list[int]], work: Path) -> float:
+    (single,) = extract(batch, [[n for pages in page_lists for n in pages]], work / "limit")
+    started = time.perf_counter()
+    ocrmypdf_cli("--jobs", str(os.cpu_count()), str(single), str(single.with_suffix(".out.pdf")))
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--documents", type=int, default=20)
+    parser.add_argument("--memory-pages", type=int, default=200, help="pages of the memory run; 0 skips it")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    args = parser.parse_args()
+    cores = os.cpu_count()
+    work = Path(tempfile.mkdtemp(prefix="scan-station-bench-"))
+    try:
+        home = work / "home"
+        batch, content = make_batch(home, args.documents, seed=1, pages_per_doc=(3, 5))
+        ours = run_pipeline(home, batch)
+        naive = run_naive(batch, ours["document_pages"], work)
+        limit = run_limit(batch, ours["document_pages"], work)
+        figures = {
+            "cores": cores,
+            "documents": ours["documents"],
+            "pages": ours["pages"],
+            "content_pages": ours["content_pages"],
+            "end_to_end_seconds": round(ours["seconds"], 1),
+            "pages_per_minute": round(ours["pages"] / ours["seconds"] * 60, 1),
+            "content_pages_per_minute": round(ours["content_pages"] / ours["seconds"] * 60, 1),
+            "barcode_ms_per_page_median": round(ours["decode_ms_median"], 1),
+            "barcode_ms_per_page_p95": round(ours["decode_ms_p95"], 1),
+            "ocr_seconds_per_page": round(ours["timings"]["ocr"] / ours["content_pages"], 2),
+            "step_seconds": ours["timings"],
+            "peak_memory_mib": round(ours["peak_rss_mib"]),
+            "stored_bytes_per_page": round(ours["stored_bytes_per_page"]),
+            "raw_batch_bytes_per_page": round(ours["raw_bytes_per_page"]),
+            "naive_seconds": round(naive, 1),
+            "limit_seconds": round(limit, 1),
+            "speed_vs_naive": round(naive / ours["seconds"], 2),
+            "fraction_of_ocr_limit": round(limit / ours["seconds"], 2),
+        }
+        if args.memory_pages:
+            per_doc = 4  # a cover and four pages: five batch pages a document
+            mem_home = work / "memory-home"
+            mem_batch, _ = make_batch(mem_home, args.memory_pages // (per_doc + 1), seed=2, pages_per_doc=(per_doc, per_doc))
+            big = run_pipeline(mem_home, mem_batch)
+            figures["memory_run"] = {
+                "pages": big["pages"],
+                "peak_memory_mib": round(big["peak_rss_mib"]),
+                "pages_per_minute": round(big["pages"] / big["seconds"] * 60, 1),
+            }
+        print(json.dumps(figures, indent=2))
+        if args.json:
+            args.json.write_text(json.dumps(figures, indent=2) + "\n")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
