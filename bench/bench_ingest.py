@@ -13,6 +13,7 @@ and the OCR-bound limit (one `ocrmypdf --jobs <cores>` call over all content pag
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import random
@@ -25,14 +26,15 @@ import threading
 import time
 from pathlib import Path
 
+import img2pdf
 import pikepdf
 import psutil
 
 from scan_station import samples
 from scan_station.config import load_settings
+from scan_station.classify import classify_pdf
 from scan_station.coversheet import coversheets_pdf
 from scan_station.db import Database
-from scan_station.ingest import ingest
 from scan_station.register import add_entry
 
 OCRMYPDF_OPTIONS = [  # the same options the pipeline passes to ocrmypdf.ocr()
@@ -42,16 +44,19 @@ OCRMYPDF_OPTIONS = [  # the same options the pipeline passes to ocrmypdf.ocr()
 
 
 class PeakMemory:
-    """Samples the resident memory of this process and all its descendants."""
+    """Samples the resident memory of one process and all its descendants."""
 
-    def __init__(self, interval: float = 0.1):
-        self.interval, self.peak, self._stop = interval, 0, threading.Event()
+    def __init__(self, pid: int, interval: float = 0.1):
+        self.root, self.interval, self.peak, self._stop = psutil.Process(pid), interval, 0, threading.Event()
 
     def _sample(self) -> None:
-        me = psutil.Process()
         while not self._stop.is_set():
             total = 0
-            for proc in [me, *me.children(recursive=True)]:
+            try:
+                procs = [self.root, *self.root.children(recursive=True)]
+            except psutil.Error:
+                procs = []
+            for proc in procs:
                 try:
                     total += proc.memory_info().rss
                 except psutil.Error:
@@ -69,7 +74,8 @@ class PeakMemory:
         self._thread.join()
 
 
-def make_batch(home: Path, documents: int, *, seed: int, pages_per_doc: tuple[int, int]) -> tuple[Path, int]:
+def make_batch(home: Path, documents: int, *, seed: int, pages_per_doc: tuple[int, int]) -> Path:
+    """Register `documents` entries in `home` and write a scanned-looking batch for them."""
     settings = load_settings(home)
     db = Database(settings)
     rng = random.Random(seed)
@@ -77,30 +83,32 @@ def make_batch(home: Path, documents: int, *, seed: int, pages_per_doc: tuple[in
         entries = [add_entry(session, settings, **samples.SAMPLE_ENTRIES[i % len(samples.SAMPLE_ENTRIES)])
                    for i in range(documents)]
         covers = samples.cover_page_images(coversheets_pdf(entries))
-    pages, content = [], 0
-    for i, (entry, cover) in enumerate(zip(entries, covers)):
-        count = rng.randint(*pages_per_doc)
-        pages.append(cover)
-        pages.extend(samples.document_pages(entry.title, count, seed=seed * 1000 + i))
-        content += count
     db.close()
-    return samples.write_batch_pdf(pages, home / "bench-batch.pdf"), content
+    blobs = []  # JPEG bytes only: the generator must not hold hundreds of page images
+    for i, (entry, cover) in enumerate(zip(entries, covers)):
+        for page in [cover, *samples.document_pages(entry.title, rng.randint(*pages_per_doc), seed=seed * 1000 + i)]:
+            buffer = io.BytesIO()
+            page.save(buffer, format="JPEG", quality=85, dpi=(300, 300))
+            blobs.append(buffer.getvalue())
+    batch = home / "bench-batch.pdf"
+    batch.write_bytes(img2pdf.convert(blobs))
+    return batch
 
 
 def run_pipeline(home: Path, batch: Path) -> dict:
+    """`scan-station ingest` as a user runs it, timed, with the peak memory of its process tree."""
+    command = [sys.executable, "-m", "scan_station.cli", "--home", str(home), "ingest", str(batch), "--json", "--quiet"]
+    started = time.perf_counter()
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    with PeakMemory(proc.pid) as memory:
+        out, _ = proc.communicate()
+    elapsed = time.perf_counter() - started
+    if proc.returncode:
+        raise SystemExit(f"ingest failed with exit {proc.returncode}")
+    result = json.loads(out)
     settings = load_settings(home)
-    db = Database(settings)
-    decode_ms: list[float] = []
-
-    def progress(stage: str, info: dict) -> None:
-        if stage == "classify":
-            decode_ms.append(info["decode_ms"])
-
-    with PeakMemory() as memory:
-        started = time.perf_counter()
-        result = ingest(batch, settings=settings, db=db, on_progress=progress)
-        elapsed = time.perf_counter() - started
-    db.close()
+    decode_ms = [p.decode_ms for p in classify_pdf(batch, dpi=settings.classify_dpi,
+                                                   blank_ink_ratio=settings.blank_ink_ratio)]
     stored = sum((home / d["path"]).stat().st_size for d in result["documents"])
     content_pages = sum(d["page_count"] for d in result["documents"])
     return {
@@ -163,7 +171,7 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="scan-station-bench-"))
     try:
         home = work / "home"
-        batch, content = make_batch(home, args.documents, seed=1, pages_per_doc=(3, 5))
+        batch = make_batch(home, args.documents, seed=1, pages_per_doc=(3, 5))
         ours = run_pipeline(home, batch)
         naive = run_naive(batch, ours["document_pages"], work)
         limit = run_limit(batch, ours["document_pages"], work)
@@ -190,7 +198,7 @@ def main() -> None:
         if args.memory_pages:
             per_doc = 4  # a cover and four pages: five batch pages a document
             mem_home = work / "memory-home"
-            mem_batch, _ = make_batch(mem_home, args.memory_pages // (per_doc + 1), seed=2, pages_per_doc=(per_doc, per_doc))
+            mem_batch = make_batch(mem_home, args.memory_pages // (per_doc + 1), seed=2, pages_per_doc=(per_doc, per_doc))
             big = run_pipeline(mem_home, mem_batch)
             figures["memory_run"] = {
                 "pages": big["pages"],

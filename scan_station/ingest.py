@@ -3,13 +3,15 @@
 The steps run in this order, each `step(ctx)` reading what the ones before it left in the context:
 
 1. `read`      — check the batch and get all its pages as one PDF (nothing is written on failure).
-2. `classify`  — cover sheet / blank / content for every page.
-3. `split`     — documents per cover sheet, held pages with reasons, blank pages.
+2. `classify`  — cover sheet / blank / content for every page. As soon as a cover sheet closes
+                 the document before it, that document is built from the batch's own pages (no
+                 re-rendering) and its OCR starts in the pool, while classification goes on.
+3. `split`     — the final word: documents per cover sheet, held pages with reasons, blank pages.
+                 OCR already started for a document that this holds is discarded.
 4. `keep_raw`  — store the batch exactly as received, with SHA-256s, and record it and its held
                  pages in the database: from here on, no scanned page can be lost.
-5. `build`     — one PDF per document from the batch's own pages (no re-rendering), in `work`.
-6. `ocr`       — OCR every document in the pool, into PDF/A-2b with XMP metadata.
-7. `file`      — copy into storage (new version, never overwriting), write sidecars, index the
+5. `ocr`       — wait for the OCR of every document to file (PDF/A-2b with XMP metadata).
+6. `file`      — copy into storage (new version, never overwriting), write sidecars, index the
                  text; all documents of the batch or none.
 
 Everything before `file` happens in the batch's work folder; only `keep_raw` and `file` touch
@@ -23,6 +25,7 @@ import secrets
 import shutil
 import time
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,12 +36,12 @@ from . import __version__, search, storage
 from ._exec import tool_versions
 from ._exec.ocrmypdf import OcrJob, OcrResult
 from .batch_input import BatchInput, read_batch
-from .classify import PageClass, classify_pdf
+from .classify import COVER, PageClass, classify_pdf
 from .config import Settings
 from .db import Batch, Database, Document, DocumentPage, Entry, HeldPages, utcnow
-from .ocr import OcrPool, plan_jobs
+from .ocr import OcrPool, page_threads
 from .register import entry_dict
-from .split import SplitResult, split as split_pages
+from .split import PlannedDocument, SplitResult, split as split_pages
 
 Progress = Callable[[str, dict], None]
 
@@ -56,8 +59,10 @@ class IngestContext:
     pages: list[PageClass] = field(default_factory=list)
     plan: SplitResult | None = None
     raw_dir: Path | None = None  # relative to storage
-    doc_inputs: dict[str, Path] = field(default_factory=dict)  # key -> PDF to OCR
-    ocr_results: dict[str, OcrResult] = field(default_factory=dict)
+    pool: OcrPool | None = None
+    known_ids: dict[str, bool] = field(default_factory=dict)  # register id -> in the register?
+    started: dict[tuple, Future] = field(default_factory=dict)  # document signature -> its OCR
+    ocr_results: dict[tuple, OcrResult] = field(default_factory=dict)
     filed: list[dict] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)  # seconds per step
 
@@ -66,8 +71,8 @@ def new_batch_id(now: dt.datetime) -> str:
     return f"B{now:%Y%m%d-%H%M%S}-{secrets.token_hex(2).upper()}"
 
 
-def _doc_key(index: int) -> str:
-    return f"doc{index:03d}"
+def _signature(planned: PlannedDocument) -> tuple:
+    return (planned.register_id, planned.cover_page, tuple(planned.batch_pages), planned.rotate)
 
 
 # -- the steps -----------------------------------------------------------------------------------
@@ -82,16 +87,50 @@ def classify(ctx: IngestContext) -> None:
     for page in classify_pdf(
         ctx.batch.pdf, dpi=ctx.settings.classify_dpi, blank_ink_ratio=ctx.settings.blank_ink_ratio
     ):
+        if page.kind == COVER:
+            _start_ocr(ctx, final=False)  # the document before this cover is complete
         ctx.pages.append(page)
         ctx.on_progress("classify", {"page": page.number, "kind": page.kind, "register_id": page.register_id,
                                      "decode_ms": round(page.decode_ms, 1)})
 
 
+def _known(ctx: IngestContext) -> set[str]:
+    new = {p.register_id for p in ctx.pages if p.register_id} - ctx.known_ids.keys()
+    if new:
+        with ctx.db.session() as session:
+            found = set(session.scalars(select(Entry.id).where(Entry.id.in_(new))))
+        ctx.known_ids.update({i: i in found for i in new})
+    return {i for i, known in ctx.known_ids.items() if known}
+
+
+def _start_ocr(ctx: IngestContext, *, final: bool) -> None:
+    """Submit the OCR of every document that is complete and not yet submitted."""
+    plan = split_pages(ctx.pages, _known(ctx))
+    waiting = [d for d in plan.documents if _signature(d) not in ctx.started]
+    if not waiting:
+        return
+    languages = tuple(ctx.settings.ocr_languages.split("+"))
+    with pikepdf.open(ctx.batch.pdf) as batch_pdf, ctx.db.session() as session:
+        for index, planned in enumerate(waiting):
+            key = f"doc-p{planned.cover_page:04d}"
+            source = ctx.work / f"{key}.in.pdf"
+            with pikepdf.new() as doc:
+                for number in planned.batch_pages:
+                    doc.pages.append(batch_pdf.pages[number - 1])
+                    if planned.rotate:
+                        doc.pages[-1].rotate(planned.rotate, relative=True)
+                doc.save(source)
+            threads = page_threads(ctx.settings.workers, last=final and index == len(waiting) - 1)
+            job = OcrJob(
+                key=key, input_pdf=source, output_pdf=ctx.work / f"{key}.pdf", languages=languages,
+                jobs=min(threads, len(planned.batch_pages)), pages=len(planned.batch_pages),
+                metadata=_dublin_core(session.get(Entry, planned.register_id)),
+            )
+            ctx.started[_signature(planned)] = ctx.pool.submit(job)
+
+
 def split(ctx: IngestContext) -> None:
-    ids = {p.register_id for p in ctx.pages if p.register_id}
-    with ctx.db.session() as session:
-        known = set(session.scalars(select(Entry.id).where(Entry.id.in_(ids)))) if ids else set()
-    ctx.plan = split_pages(ctx.pages, known)
+    ctx.plan = split_pages(ctx.pages, _known(ctx))
 
 
 def keep_raw(ctx: IngestContext) -> None:
@@ -130,19 +169,6 @@ def keep_raw(ctx: IngestContext) -> None:
             ))
 
 
-def build(ctx: IngestContext) -> None:
-    with pikepdf.open(ctx.batch.pdf) as batch_pdf:
-        for index, planned in enumerate(ctx.plan.documents):
-            out = ctx.work / f"{_doc_key(index)}.in.pdf"
-            with pikepdf.new() as doc:
-                for number in planned.batch_pages:
-                    doc.pages.append(batch_pdf.pages[number - 1])
-                    if planned.rotate:
-                        doc.pages[-1].rotate(planned.rotate, relative=True)
-                doc.save(out)
-            ctx.doc_inputs[_doc_key(index)] = out
-
-
 def _dublin_core(entry: Entry) -> dict:
     return {
         "title": entry.title,
@@ -159,25 +185,14 @@ def _dublin_core(entry: Entry) -> dict:
 
 
 def ocr(ctx: IngestContext) -> None:
-    documents = ctx.plan.documents
-    if not documents:
-        return
-    workers = ctx.settings.workers
-    _pool_size, per_doc = plan_jobs([len(d.batch_pages) for d in documents], workers)
-    with ctx.db.session() as session:
-        entries = {d.register_id: session.get(Entry, d.register_id) for d in documents}
-    jobs = [
-        OcrJob(
-            key=_doc_key(i), input_pdf=ctx.doc_inputs[_doc_key(i)],
-            output_pdf=ctx.work / f"{_doc_key(i)}.pdf", languages=tuple(ctx.settings.ocr_languages.split("+")),
-            jobs=per_doc[i], pages=len(d.batch_pages), metadata=_dublin_core(entries[d.register_id]),
-        )
-        for i, d in enumerate(documents)
-    ]
-    with OcrPool(workers) as pool:
-        ctx.ocr_results = pool.run(
-            jobs, on_done=lambda r: ctx.on_progress("ocr", {"document": r.key, "pages": len(r.page_texts)})
-        )
+    _start_ocr(ctx, final=True)
+    wanted = {_signature(d): ctx.started[_signature(d)] for d in ctx.plan.documents}
+    for signature, future in ctx.started.items():
+        if signature not in wanted:
+            future.cancel()  # held after all: its OCR, if already done, is simply not used
+    ctx.ocr_results = ctx.pool.collect(
+        wanted, on_done=lambda r: ctx.on_progress("ocr", {"document": r.key, "pages": len(r.page_texts)})
+    )
 
 
 def file(ctx: IngestContext) -> None:
@@ -189,8 +204,8 @@ def file(ctx: IngestContext) -> None:
     written: list[Path] = []
     try:
         with ctx.db.session() as session:
-            for index, planned in enumerate(ctx.plan.documents):
-                result = ctx.ocr_results[_doc_key(index)]
+            for planned in ctx.plan.documents:
+                result = ctx.ocr_results[_signature(planned)]
                 ctx.filed.append(_file_one(ctx, session, planned, result, tools, written))
     except BaseException:
         for path in written:  # created by this run under new names: nothing existing is touched
@@ -250,7 +265,7 @@ def _file_one(ctx, session, planned, result: OcrResult, tools: dict, written: li
     }
 
 
-STEPS = (read, classify, split, keep_raw, build, ocr, file)
+STEPS = (read, classify, split, keep_raw, ocr, file)
 
 
 def _set_batch_status(db: Database, batch_id: str, status: str, error: str = "") -> None:
@@ -272,10 +287,11 @@ def ingest(
     )
     ctx.work.mkdir(parents=True, exist_ok=True)
     try:
-        for step in STEPS:
-            started = time.perf_counter()
-            step(ctx)
-            ctx.timings[step.__name__] = round(time.perf_counter() - started, 3)
+        with OcrPool(settings.workers) as ctx.pool:
+            for step in STEPS:
+                started = time.perf_counter()
+                step(ctx)
+                ctx.timings[step.__name__] = round(time.perf_counter() - started, 3)
     except BaseException as exc:
         if ctx.raw_dir is not None:  # the raw batch is kept; the batch can be ingested again
             _set_batch_status(db, batch_id, "failed", str(exc) or type(exc).__name__)

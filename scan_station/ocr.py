@@ -1,31 +1,30 @@
 """OCR of many documents at once, in a pool of child processes.
 
-One `ocrmypdf` start costs about a second; so documents are OCR'd in long-lived children, largest
-first, each child working on one document at a time. When there are fewer documents than
-workers, each document gets several of ocrmypdf's own page workers, so the cores stay busy.
+One `ocrmypdf` start costs about a second; so documents are OCR'd in long-lived children, each
+working on one document at a time with a few page threads of its own (see `page_threads`), so
+the cores stay busy from the first document to the last. Documents are submitted as soon as they
+are known, while the rest of the batch is still being classified.
 """
 
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 
 from ._exec.ocrmypdf import OcrJob, OcrResult, ocr_document, quiet_child
 from .errors import OcrError
 
 
-def plan_jobs(page_counts: Sequence[int], workers: int) -> tuple[int, list[int]]:
-    """(pool size, ocrmypdf jobs per document) for documents with these page counts."""
-    if not page_counts:
-        return 0, []
-    pool = min(workers, len(page_counts))
-    per_doc = max(1, workers // len(page_counts))
-    return pool, [min(per_doc, n) for n in page_counts]
+def page_threads(workers: int, *, last: bool) -> int:
+    """ocrmypdf page threads for one document. At least two, so that while the last documents
+    of a batch finish no core sits idle (tesseract runs in its own processes; the threads only
+    wait on them); all cores for the last document, which may be the only one."""
+    return workers if last else min(workers, 2)
 
 
 class OcrPool:
-    """A pool of OCR children; use as a context manager."""
+    """A pool of OCR children; use as a context manager. Children start on the first submit."""
 
     def __init__(self, workers: int):
         self.workers = max(1, workers)
@@ -38,35 +37,32 @@ class OcrPool:
         if self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=True)
 
-    def _ensure(self) -> ProcessPoolExecutor:
+    def submit(self, job: OcrJob) -> Future:
         if self._executor is None:
             self._executor = ProcessPoolExecutor(
                 max_workers=self.workers,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=quiet_child,
             )
-        return self._executor
+        return self._executor.submit(ocr_document, job)
 
-    def run(
-        self, jobs: Sequence[OcrJob], *, on_done: Callable[[OcrResult], None] | None = None
+    @staticmethod
+    def collect(
+        futures: Mapping[str, Future], *, on_done: Callable[[OcrResult], None] | None = None
     ) -> dict[str, OcrResult]:
-        """OCR every job; all succeed or OcrError is raised once the others have stopped."""
-        if not jobs:
-            return {}
-        executor = self._ensure()
-        ordered = sorted(jobs, key=lambda j: -j.pages)
-        futures = {executor.submit(ocr_document, job): job for job in ordered}
+        """Wait for these jobs; all succeed, or OcrError is raised once none is still running."""
+        keys = {future: key for key, future in futures.items()}
         results: dict[str, OcrResult] = {}
         failure: BaseException | None = None
-        for future in as_completed(futures):
+        for future in as_completed(keys):
             try:
                 result = future.result()
-            except Exception as exc:  # noqa: BLE001 - reported below, after the others finish
+            except Exception as exc:  # noqa: BLE001 - reported below, after the others stop
                 failure = failure or exc
-                for other in futures:
+                for other in keys:
                     other.cancel()
                 continue
-            results[result.key] = result
+            results[keys[future]] = result
             if on_done:
                 on_done(result)
         if failure is not None:

@@ -81,6 +81,7 @@ def ocr_document(job: OcrJob) -> OcrResult:
         oversample=300,  # low-resolution scans (150-200 dpi) read better upsampled
         rotate_pages=True,
         jobs=job.jobs,
+        use_threads=True,
         sidecar=sidecar,
         progress_bar=False,
         title=job.metadata.get("title"),
