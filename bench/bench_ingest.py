@@ -97,7 +97,7 @@ def make_batch(home: Path, documents: int, *, seed: int, pages_per_doc: tuple[in
 
 def run_pipeline(home: Path, batch: Path) -> dict:
     """`scan-station ingest` as a user runs it, timed, with the peak memory of its process tree."""
-    command = [sys.executable, "-m", "scan_station.cli", "--home", str(home), "ingest", str(batch), "--json", "--quiet"]
+    command = [sys.executable, "-m", "scan_station", "--home", str(home), "ingest", str(batch), "--json", "--quiet"]
     started = time.perf_counter()
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     with PeakMemory(proc.pid) as memory:

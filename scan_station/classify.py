@@ -9,7 +9,7 @@ more at `RETRY_DPI` before the cover is declared unreadable. Foreign barcodes ma
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -69,16 +69,17 @@ def _cover_codes(image: Image.Image) -> tuple[set[str], list[str], list[barcodes
     return valid, invalid, ours, foreign
 
 
-def classify_page(
-    pdf: pdfium.PdfDocument, index: int, *, dpi: int, blank_ink_ratio: float
+def classify_image(
+    image: Image.Image, number: int, *, blank_ink_ratio: float,
+    closer: Callable[[], Image.Image] | None = None,
 ) -> PageClass:
-    image = render_page(pdf, index, dpi)
+    """Classify one grey page image at classification resolution. `closer` gives the same page
+    at a higher resolution, for a second look at a cover whose payload fails its check."""
     started = time.perf_counter()
     valid, invalid, ours, foreign = _cover_codes(image)
-    if invalid and not valid:  # a misread: look again, closer
-        valid, invalid, ours, foreign = _cover_codes(render_page(pdf, index, max(dpi, RETRY_DPI)))
+    if invalid and not valid and closer is not None:  # a misread: look again, closer
+        valid, invalid, ours, foreign = _cover_codes(closer())
     decode_ms = (time.perf_counter() - started) * 1000
-    number = index + 1
     if len(valid) > 1:
         return PageClass(
             number, COVER, problem=f"cover sheet carries two different ids: {', '.join(sorted(valid))}",
@@ -98,6 +99,23 @@ def classify_page(
     ratio = ink_ratio(image)
     kind = BLANK if ratio < blank_ink_ratio and not foreign else CONTENT
     return PageClass(number, kind, foreign_barcodes=tuple(foreign), decode_ms=decode_ms, ink_ratio=ratio)
+
+
+def classify_page(
+    pdf: pdfium.PdfDocument, index: int, *, dpi: int, blank_ink_ratio: float
+) -> PageClass:
+    return classify_image(
+        render_page(pdf, index, dpi), index + 1, blank_ink_ratio=blank_ink_ratio,
+        closer=lambda: render_page(pdf, index, max(dpi, RETRY_DPI)),
+    )
+
+
+def classify_scan(image: Image.Image, number: int, *, image_dpi: int, dpi: int, blank_ink_ratio: float) -> PageClass:
+    """Classify a page straight from the scanner: shrunk by averaging, as rendering does."""
+    grey = image.convert("L")
+    factor = max(1, round(image_dpi / dpi)) if image_dpi else 1
+    small = grey.reduce(factor) if factor > 1 else grey
+    return classify_image(small, number, blank_ink_ratio=blank_ink_ratio, closer=lambda: grey)
 
 
 def classify_pdf(path: Path, *, dpi: int, blank_ink_ratio: float) -> Iterator[PageClass]:

@@ -184,12 +184,16 @@ def ingest_cmd(app: App, path: Path, quiet: bool):
     from .ingest import ingest
 
     result = ingest(path, settings=app.settings, db=app.db, on_progress=None if quiet else _progress)
+    return result, ingest_summary(result)
+
+
+def ingest_summary(result: dict) -> str:
     lines = [f"batch {result['batch']}: {result['pages']} page(s)"]
     lines += [f"  filed  {d['register_id']} v{d['version']}  {d['page_count']} p.  {d['path']}" for d in result["documents"]]
     lines += [f"  HELD   pages {d['batch_pages']}: {d['reason']}" for d in result["held"]]
     if result["blank_pages"]:
         lines.append(f"  blank pages dropped: {result['blank_pages']}")
-    return result, "\n".join(lines)
+    return "\n".join(lines)
 
 
 @command(cli, "search")
@@ -251,5 +255,5 @@ def main(argv: list[str] | None = None) -> int:
         return exit_code_for(exc)
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+from . import cli_scanner  # noqa: E402,F401  (registers the scanner commands)
+

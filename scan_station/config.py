@@ -33,6 +33,8 @@ class Settings:
     storage_dir: Path = field(default=Path())
     #: Per-batch scratch folders; emptied when a batch is done.
     work_dir: Path = field(default=Path())
+    #: Batches being scanned, page by page, until they are ingested.
+    scans_dir: Path = field(default=Path())
     #: Pattern for new register ids; `{year}` and `{seq}` (per-year sequence) are filled in.
     id_pattern: str = "PPID-{year}-{seq:06d}"
     #: Tesseract languages, joined by `+`.
@@ -54,7 +56,7 @@ class Settings:
         object.__setattr__(self, "home", home)
         if not self.database_url:
             object.__setattr__(self, "database_url", f"sqlite:///{home / 'scan-station.db'}")
-        for name, default in (("storage_dir", "storage"), ("work_dir", "work")):
+        for name, default in (("storage_dir", "storage"), ("work_dir", "work"), ("scans_dir", "scans")):
             value = Path(getattr(self, name))
             value = home / default if value == Path() else value
             object.__setattr__(self, name, value if value.is_absolute() else home / value)

@@ -141,6 +141,17 @@ class HeldPages(Base):
     batch: Mapped[Batch] = relationship(back_populates="held")
 
 
+class ScanProfile(Base):
+    """Named scanner settings, in device-independent terms (see `scanner.apply_profile`)."""
+
+    __tablename__ = "scan_profile"
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    source: Mapped[str] = mapped_column(String(20))  # flatbed, adf, adf-duplex
+    mode: Mapped[str] = mapped_column(String(20))  # lineart, gray, color
+    resolution: Mapped[int] = mapped_column(Integer)  # dpi
+    page_size: Mapped[str] = mapped_column(String(20))  # A4, F4, A5, Letter, Legal, max
+
+
 # -- engine, sessions, migrations -----------------------------------------------------------------
 
 

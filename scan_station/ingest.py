@@ -55,6 +55,7 @@ class IngestContext:
     received_at: dt.datetime
     work: Path
     on_progress: Progress
+    classified: list[PageClass] | None = None  # pages already classified while being scanned
     batch: BatchInput | None = None
     pages: list[PageClass] = field(default_factory=list)
     plan: SplitResult | None = None
@@ -84,9 +85,10 @@ def read(ctx: IngestContext) -> None:
 
 
 def classify(ctx: IngestContext) -> None:
-    for page in classify_pdf(
+    pages = ctx.classified if ctx.classified and len(ctx.classified) == ctx.batch.page_count else classify_pdf(
         ctx.batch.pdf, dpi=ctx.settings.classify_dpi, blank_ink_ratio=ctx.settings.blank_ink_ratio
-    ):
+    )
+    for page in pages:
         if page.kind == COVER:
             _start_ocr(ctx, final=False)  # the document before this cover is complete
         ctx.pages.append(page)
@@ -276,14 +278,17 @@ def _set_batch_status(db: Database, batch_id: str, status: str, error: str = "")
 
 
 def ingest(
-    source: Path, *, settings: Settings, db: Database, on_progress: Progress | None = None
+    source: Path, *, settings: Settings, db: Database, on_progress: Progress | None = None,
+    batch_id: str | None = None, classified: list[PageClass] | None = None,
 ) -> dict:
-    """Run every step on one batch and return the summary that `scan-station ingest --json` prints."""
+    """Run every step on one batch and return the summary that `scan-station ingest --json` prints.
+    A scanned batch passes its own id and the pages it classified while scanning."""
     received_at = utcnow()
-    batch_id = new_batch_id(received_at)
+    batch_id = batch_id or new_batch_id(received_at)
     ctx = IngestContext(
         settings=settings, db=db, source=Path(source), batch_id=batch_id, received_at=received_at,
         work=settings.work_dir / batch_id, on_progress=on_progress or (lambda _s, _i: None),
+        classified=classified,
     )
     ctx.work.mkdir(parents=True, exist_ok=True)
     try:

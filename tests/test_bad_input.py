@@ -148,7 +148,7 @@ def test_unreadable_folder(tmp_path):
         locked.chmod(0o700)
         done = subprocess.run(
             ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
-             sys.executable, "-m", "scan_station.cli", "--home", str(home), "ingest", str(locked), "--json"],
+             sys.executable, "-m", "scan_station", "--home", str(home), "ingest", str(locked), "--json"],
             capture_output=True, text=True, env={**os.environ, "HOME": str(home)}, timeout=120,
         )
         assert done.returncode == ExitCode.input_file, done.stderr

@@ -52,7 +52,7 @@ def test_usage_errors_exit_2(run):
 
 
 def test_console_script_runs(tmp_path):
-    done = subprocess.run([sys.executable, "-m", "scan_station.cli", "--home", str(tmp_path), "--version"],
+    done = subprocess.run([sys.executable, "-m", "scan_station", "--home", str(tmp_path), "--version"],
                           capture_output=True, text=True, check=True)
     assert "scan-station" in done.stdout
 

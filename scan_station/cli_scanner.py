@@ -1,0 +1,136 @@
+"""`scan-station` commands for scanners: scanners, profiles, scan, resume."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import click
+from sqlalchemy import select
+
+from .cli import App, cli, command, ingest_summary
+from .db import ScanProfile
+from .errors import ScanStationError
+from .scanner import PAGE_SIZES_MM
+
+CACHE_FILE = "scanners.json"
+
+
+def cached_scanners(app: App, *, refresh: bool) -> dict:
+    """Discovery is slow with network backends: its result is cached in the home folder and
+    refreshed on request (the udev rule asks for that when a scanner is plugged in or out)."""
+    from .scanner import discover
+
+    cache = app.settings.home / CACHE_FILE
+    if not refresh and cache.is_file():
+        return json.loads(cache.read_text())
+    data = {"discovered_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "scanners": [c.as_dict() for c in discover()]}
+    tmp = cache.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, indent=2))
+    tmp.replace(cache)
+    return data
+
+
+@command(cli, "scanners")
+@click.option("--refresh", is_flag=True, help="Discover again instead of using the cached list.")
+def scanners_cmd(app: App, refresh: bool):
+    """List scanners with their sources, modes, resolutions and page sizes."""
+    data = cached_scanners(app, refresh=refresh)
+    lines = [f"{s['name']}  {s['vendor']} {s['model']} ({s['type']}): sources {', '.join(s['sources'])}; "
+             f"modes {', '.join(s['modes']) or '-'}; pages {', '.join(s['page_sizes'])}" for s in data["scanners"]]
+    return data, "\n".join(lines) or "no scanner found"
+
+
+@cli.group()
+def profiles() -> None:
+    """Named scan profiles (source, mode, resolution, page size)."""
+
+
+def _profile_dict(row: ScanProfile) -> dict:
+    return {"name": row.name, "source": row.source, "mode": row.mode, "resolution": row.resolution,
+            "page_size": row.page_size}
+
+
+@command(profiles, "list")
+def profiles_list(app: App):
+    """List the scan profiles."""
+    with app.db.session() as session:
+        rows = [_profile_dict(r) for r in session.scalars(select(ScanProfile).order_by(ScanProfile.name))]
+    return rows, "\n".join(f"{r['name']}: {r['source']}, {r['mode']}, {r['resolution']} dpi, {r['page_size']}" for r in rows)
+
+
+@command(profiles, "add")
+@click.argument("name")
+@click.option("--source", type=click.Choice(["flatbed", "adf", "adf-duplex"]), required=True, help="Where the paper is.")
+@click.option("--mode", type=click.Choice(["lineart", "gray", "color"]), required=True, help="Black-and-white, grey or colour.")
+@click.option("--resolution", type=click.IntRange(50, 1200), required=True, help="Dots per inch.")
+@click.option("--page-size", type=click.Choice([*PAGE_SIZES_MM, "max"]), default="A4", show_default=True,
+              help="Paper size; max is the whole scan area.")
+def profiles_add(app: App, name: str, source: str, mode: str, resolution: int, page_size: str):
+    """Add a scan profile."""
+    with app.db.session() as session:
+        if session.get(ScanProfile, name) is not None:
+            raise ScanStationError(f"profile {name!r} exists already")
+        row = ScanProfile(name=name, source=source, mode=mode, resolution=resolution, page_size=page_size)
+        session.add(row)
+        data = _profile_dict(row)
+    return data, f"profile {name!r} added"
+
+
+@command(profiles, "remove")
+@click.argument("name")
+def profiles_remove(app: App, name: str):
+    """Remove a scan profile."""
+    with app.db.session() as session:
+        row = session.get(ScanProfile, name)
+        if row is None:
+            raise ScanStationError(f"no scan profile {name!r}")
+        session.delete(row)
+    return {"removed": name}, f"profile {name!r} removed"
+
+
+def _page_line(event) -> None:
+    if event.kind:
+        click.echo(f"  page {event.page}: {event.kind}{' ' + event.register_id if event.register_id else ''}", err=True)
+
+
+@command(cli, "scan")
+@click.option("--device", help="SANE device name (see: scanners); default: the first one found.")
+@click.option("--profile", help="Scan profile name (see: profiles list); default: the first one.")
+@click.option("--batch", "batch_id", help="Add pages to this scan batch (flatbed: page after page).")
+@click.option("--no-ingest", is_flag=True, help="Stop after scanning; ingest later with: scan --batch B.")
+def scan_cmd(app: App, device: str | None, profile: str | None, batch_id: str | None, no_ingest: bool):
+    """Scan until the feeder is empty (a flatbed: one page), then ingest the batch."""
+    from .scanning import ingest_scanned, read_state, scan_pages, start_batch
+
+    if batch_id:
+        folder = app.settings.scans_dir / batch_id
+        if not folder.is_dir():
+            raise ScanStationError(f"no scan batch {batch_id} in {app.settings.scans_dir}")
+    else:
+        folder = start_batch(app.settings, app.db, device=device or _first_device(app), profile=profile)
+    classified = scan_pages(app.settings, folder, on_page=_page_line)
+    if no_ingest:
+        state = read_state(folder)
+        return state, f"batch {state['batch']}: {state['pages']} page(s) scanned, not ingested yet"
+    if batch_id:
+        classified = {}  # earlier pages were classified by another run: classify all again
+    result = ingest_scanned(app.settings, app.db, folder, classified)
+    return result, ingest_summary(result)
+
+
+def _first_device(app: App) -> str:
+    found = cached_scanners(app, refresh=False)["scanners"] or cached_scanners(app, refresh=True)["scanners"]
+    if not found:
+        raise ScanStationError("no scanner found; plug one in, then run: scan-station scanners --refresh")
+    return found[0]["name"]
+
+
+@command(cli, "resume")
+@click.argument("batch")
+def resume_cmd(app: App, batch: str):
+    """Continue a scan batch after a fault, then ingest it."""
+    from .scanning import resume
+
+    result = resume(app.settings, app.db, batch, on_page=_page_line)
+    return result, ingest_summary(result)

@@ -1,0 +1,185 @@
+"""Scanning a batch: every page on disk the moment it is read, classified while the next one is
+being scanned, then ingested exactly as `ingest` does.
+
+A batch folder (`<scans_dir>/<batch id>/`) holds `page-0001.png`, `page-0002.png`, ... and a
+state file `.scan.json` (device, profile, pages, status, last fault). A fault — jam, cover open,
+unplugged scanner — ends the current page, keeps every page already written, records the fault
+and raises `ScannerError`; `resume` continues the same batch with the same device and profile.
+The folder is also a valid input for `ingest`, so a partial batch can be ingested as it is.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import queue
+import shutil
+import threading
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from sqlalchemy import select
+
+from . import storage
+from .classify import PageClass, classify_scan
+from .config import Settings
+from .db import Database, ScanProfile, utcnow
+from .errors import ScanStationError
+from .ingest import ingest, new_batch_id
+from .scanner import Fault, Profile, ScannerError, Session
+
+STATE_FILE = ".scan.json"
+
+
+@dataclass(frozen=True)
+class PageEvent:
+    """What the kiosk shows as each page arrives."""
+
+    batch: str
+    page: int
+    width: int
+    height: int
+    seconds: float
+    path: str
+    kind: str | None = None  # filled in once classified
+    register_id: str | None = None
+
+
+OnPage = Callable[[PageEvent], None]
+
+
+def get_profile(db: Database, name: str | None) -> Profile:
+    with db.session() as session:
+        row = session.get(ScanProfile, name) if name else session.scalars(select(ScanProfile).order_by(ScanProfile.name)).first()
+        if row is None:
+            names = ", ".join(session.scalars(select(ScanProfile.name)))
+            raise ScanStationError(f"no scan profile {name!r}; profiles: {names or 'none (add one with: profiles add)'}")
+        return Profile(row.name, row.source, row.mode, row.resolution, row.page_size)
+
+
+def _write_state(folder: Path, state: dict) -> None:
+    tmp = folder / f"{storage.TMP_PREFIX}{STATE_FILE}"
+    tmp.write_text(json.dumps(state, indent=2, ensure_ascii=False))
+    os.replace(tmp, folder / STATE_FILE)
+
+
+def read_state(folder: Path) -> dict:
+    try:
+        return json.loads((folder / STATE_FILE).read_text())
+    except FileNotFoundError:
+        raise ScanStationError(f"{folder.name}: not a scan batch (no {STATE_FILE})") from None
+
+
+class Classifier:
+    """Classifies pages in a thread while the scanner reads the next one."""
+
+    def __init__(self, settings: Settings, on_done: Callable[[PageClass], None]):
+        self._settings, self._on_done = settings, on_done
+        self._queue: queue.Queue = queue.Queue()
+        self.results: dict[int, PageClass] = {}
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while (item := self._queue.get()) is not None:
+            number, image, dpi = item
+            page = classify_scan(image, number, image_dpi=dpi, dpi=self._settings.classify_dpi,
+                                 blank_ink_ratio=self._settings.blank_ink_ratio)
+            self.results[number] = page
+            self._on_done(page)
+
+    def submit(self, number: int, image, dpi: int) -> None:
+        self._queue.put((number, image, dpi))
+
+    def finish(self) -> dict[int, PageClass]:
+        self._queue.put(None)
+        self._thread.join()
+        return self.results
+
+
+def scan_pages(settings: Settings, folder: Path, *, on_page: OnPage | None = None,
+               fault_after: Callable[[Session, int], None] | None = None) -> dict[int, PageClass]:
+    """Scan into `folder` (page numbers go on from what is there) until the feeder is empty.
+    `fault_after(session, page)` is called after each page; tests inject faults through it."""
+    state = read_state(folder)
+    profile = Profile(**state["profile"])
+    number = state["pages"]
+    events: dict[int, PageEvent] = {}
+
+    def classified(page: PageClass) -> None:
+        if on_page and page.number in events:
+            on_page(PageEvent(**{**asdict(events[page.number]), "kind": page.kind, "register_id": page.register_id}))
+
+    classifier = Classifier(settings, classified)
+    state.update(status="scanning", fault=None)
+    _write_state(folder, state)
+    try:
+        with Session(state["device"], profile) as session:
+            for scanned in session.pages():
+                number += 1
+                path = folder / f"page-{number:04d}.png"
+                buffer = io.BytesIO()
+                dpi = scanned.dpi or profile.resolution
+                scanned.image.save(buffer, format="PNG", compress_level=1, dpi=(dpi, dpi))
+                storage.atomic_write_bytes(path, buffer.getvalue())
+                state["pages"] = number
+                _write_state(folder, state)
+                events[number] = PageEvent(state["batch"], number, *scanned.image.size, round(scanned.seconds, 3), str(path))
+                if on_page:
+                    on_page(events[number])
+                classifier.submit(number, scanned.image, dpi)
+                if fault_after:
+                    fault_after(session, number)
+    except ScannerError as exc:
+        if exc.fault.kind == "no_docs" and state["pages"] > 0:  # resumed with nothing left to feed
+            state["status"] = "scanned"
+            _write_state(folder, state)
+            return classifier.finish()
+        state.update(status="interrupted", fault={"kind": exc.fault.kind, "id": exc.fault.id, "en": exc.fault.en})
+        _write_state(folder, state)
+        classifier.finish()
+        raise ScannerError(exc.fault, f"batch {state['batch']}: {state['pages']} page(s) kept; "
+                                      f"run: scan-station resume {state['batch']}") from None
+    except BaseException:
+        state["status"] = "interrupted"
+        _write_state(folder, state)
+        classifier.finish()
+        raise
+    state["status"] = "scanned"
+    _write_state(folder, state)
+    return classifier.finish()
+
+
+def start_batch(settings: Settings, db: Database, *, device: str, profile: str | None) -> Path:
+    chosen = get_profile(db, profile)
+    batch_id = new_batch_id(utcnow())
+    folder = settings.scans_dir / batch_id
+    folder.mkdir(parents=True)
+    _write_state(folder, {"batch": batch_id, "device": device, "profile": asdict(chosen), "pages": 0,
+                          "status": "new", "fault": None, "started_at": utcnow().isoformat()})
+    return folder
+
+
+def ingest_scanned(settings: Settings, db: Database, folder: Path, classified: dict[int, PageClass]) -> dict:
+    """Ingest a scanned batch folder; on success the folder goes (its pages are in storage now)."""
+    state = read_state(folder)
+    if state["pages"] == 0:
+        raise ScannerError(FAULT_NO_PAGES)
+    pages = [classified[n] for n in sorted(classified)] if len(classified) == state["pages"] else None
+    result = ingest(folder, settings=settings, db=db, batch_id=state["batch"], classified=pages)
+    shutil.rmtree(folder)
+    return result
+
+
+def resume(settings: Settings, db: Database, batch_id: str, *, on_page: OnPage | None = None) -> dict:
+    folder = settings.scans_dir / batch_id
+    if not folder.is_dir():
+        raise ScanStationError(f"no scan batch {batch_id} in {settings.scans_dir}")
+    scan_pages(settings, folder, on_page=on_page)
+    return ingest_scanned(settings, db, folder, {})  # earlier pages were classified in another run
+
+
+FAULT_NO_PAGES = Fault("no_docs", "Belum ada halaman yang terpindai — letakkan dokumen, lalu tekan Lanjutkan",
+                       "No page was scanned — load the documents, then press Resume")

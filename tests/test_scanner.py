@@ -1,0 +1,190 @@
+"""The scanner layer on real libsane: the `test` backend (a feeder with 10 pages, faults through
+its read-return-value option) and the `pnm` backend (scans the image file it is given)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import sane
+
+import batches
+from scan_station.errors import ScanStationError
+from scan_station.scanner import FAULTS, Profile, ScannerError, Session, fault_for
+from scan_station.scanning import ingest_scanned, read_state, scan_pages, start_batch
+
+pytestmark = pytest.mark.scanner
+
+FEEDER = Profile("Uji ADF", "adf", "gray", 75, "max")
+STATUSES = {  # the test backend's status -> our fault
+    "SANE_STATUS_JAMMED": "jammed", "SANE_STATUS_COVER_OPEN": "cover_open", "SANE_STATUS_IO_ERROR": "io_error",
+    "SANE_STATUS_DEVICE_BUSY": "busy", "SANE_STATUS_NO_DOCS": "no_docs", "SANE_STATUS_ACCESS_DENIED": "access_denied",
+    "SANE_STATUS_NO_MEM": "no_memory", "SANE_STATUS_CANCELLED": "cancelled",
+}
+
+
+def clear_fault():
+    """What a person does after a jam: take the paper out. The test backend keeps an injected
+    status across handles in one process, as a real jam stays until it is cleared."""
+    with sane.open("test:0") as dev:
+        dev.read_return_value = "Default"
+
+
+@pytest.fixture(autouse=True)
+def no_fault_left_behind():
+    yield
+    clear_fault()
+
+
+def test_discovery_reports_what_each_backend_offers(run):
+    result = run("scanners", "--refresh", "--json")
+    assert result.code == 0, result.stderr
+    found = {s["name"]: s for s in result.json["scanners"]}
+    test = found["test:0"]
+    assert test["sources"] == ["Flatbed", "Automatic Document Feeder"]
+    assert test["modes"] == ["Gray", "Color"]
+    assert test["resolutions"] == {"min": 1, "max": 1200, "step": 1}
+    assert test["max_area_mm"] == [200.0, 200.0] and test["page_sizes"] == ["max"]  # A4 and A5 are taller
+    assert 300 in found["pnm:0"]["resolutions"] and found["pnm:0"]["sources"] == ["Flatbed"]
+    assert run("scanners", "--json").json == result.json  # cached
+
+
+@pytest.mark.parametrize("device, profile, offered", [
+    ("test:0", Profile("A4", "adf", "gray", 300, "A4"), "scans at most 200 × 200 mm (max)"),
+    ("test:0", Profile("BW", "adf", "lineart", 300, "max"), "it offers: Gray, Color"),
+    ("test:0", Profile("Dupleks", "adf-duplex", "gray", 300, "max"), "it offers: Flatbed, Automatic Document Feeder"),
+    ("pnm:0", Profile("ADF", "adf", "gray", 300, "max"), "flatbed only"),
+    ("pnm:0", Profile("Halus", "flatbed", "gray", 600, "max"), "it offers: 75, 90"),
+])
+def test_a_profile_the_device_cannot_do_is_refused_naming_what_it_offers(device, profile, offered):
+    with pytest.raises(ScanStationError) as info:
+        Session(device, profile)
+    assert offered in str(info.value)
+    assert info.value.exit_code == 2
+
+
+def test_feeder_batch_until_empty_every_page_on_disk_when_reported(settings, db):
+    db_profile = FEEDER
+    folder = start_batch(settings, db, device="test:0", profile=None)
+    state = read_state(folder)
+    state["profile"] = db_profile.__dict__
+    (folder / ".scan.json").write_text(json.dumps(state))
+    seen = []
+
+    def on_page(event):
+        assert (folder / f"page-{event.page:04d}.png").is_file()  # written before it is announced
+        seen.append((event.page, event.kind))
+
+    classified = scan_pages(settings, folder, on_page=on_page)
+    assert read_state(folder)["pages"] == 10 and read_state(folder)["status"] == "scanned"
+    assert sorted(p for p, kind in seen if kind is None) == list(range(1, 11))
+    assert sorted(classified) == list(range(1, 11))  # classified while scanning
+
+
+def _feeder_batch(settings, db):
+    folder = start_batch(settings, db, device="test:0", profile=None)
+    state = read_state(folder)
+    state["profile"] = FEEDER.__dict__
+    (folder / ".scan.json").write_text(json.dumps(state))
+    return folder
+
+
+def test_a_jam_halfway_keeps_every_page_and_the_batch_resumes(settings, db, run):
+    folder = _feeder_batch(settings, db)
+
+    def jam_after_three(session, page):
+        if page == 3:
+            session.set_option("read-return-value", "SANE_STATUS_JAMMED")
+
+    with pytest.raises(ScannerError) as info:
+        scan_pages(settings, folder, fault_after=jam_after_three)
+    assert info.value.fault.kind == "jammed"
+    assert "Kertas macet — keluarkan kertas, lalu tekan Lanjutkan" in str(info.value)
+    assert "resume" in str(info.value)
+    assert sorted(p.name for p in folder.glob("page-*.png")) == [f"page-{n:04d}.png" for n in (1, 2, 3)]
+    state = read_state(folder)
+    assert state["status"] == "interrupted" and state["fault"]["kind"] == "jammed" and state["pages"] == 3
+
+    clear_fault()
+    result = run("resume", state["batch"], "--json")  # the paper is out; the feeder goes on
+    assert result.code == 0, result.stderr
+    assert result.json["batch"] == state["batch"] and result.json["pages"] == 13
+    assert not folder.exists()  # ingested: the pages are in storage now
+    kept = settings.home / result.json["raw_batch"]
+    assert len(list(kept.glob("page-*.png"))) == 13
+
+
+def test_a_partial_batch_can_be_ingested_as_it_is(settings, db, run):
+    folder = _feeder_batch(settings, db)
+    with pytest.raises(ScannerError):
+        scan_pages(settings, folder, fault_after=lambda s, n: n == 2 and s.set_option("read-return-value", "SANE_STATUS_IO_ERROR"))
+    clear_fault()
+    result = run("ingest", folder, "--json")
+    assert result.code == 0 and result.json["pages"] == 2
+
+
+@pytest.mark.parametrize("status, kind", STATUSES.items())
+def test_every_sane_status_is_a_clear_fault(status, kind):
+    with Session("test:0", FEEDER) as session:
+        session.set_option("read-return-value", status)
+        with pytest.raises(ScannerError) as info:
+            next(session.pages())
+    assert info.value.fault.kind == kind
+    assert info.value.fault.id and info.value.fault.en and info.value.fault.id != info.value.fault.en
+
+
+def test_every_fault_text_has_both_languages():
+    for text, fault in FAULTS.items():
+        assert fault.id and fault.en, text
+    assert fault_for(RuntimeError("Scanner returned no data")).kind == "io_error"
+
+
+def test_a_scanner_that_is_gone(settings, db, run):
+    with pytest.raises(ScannerError) as info:
+        Session("test:7", FEEDER)
+    assert info.value.fault.kind == "gone"
+    assert "Pemindai tidak ditemukan" in str(info.value)
+    folder = _feeder_batch(settings, db)
+    state = read_state(folder)
+    state["device"] = "test:7"  # unplugged since the batch started
+    (folder / ".scan.json").write_text(json.dumps(state))
+    result = run("resume", state["batch"], "--json")
+    assert result.code == 8 and "Scanner not found" in result.stderr and result.stdout == ""
+    assert folder.is_dir()
+
+
+def _pgm(image, path):
+    image.convert("L").save(path)  # binary PGM
+    return path
+
+
+@pytest.mark.ocr
+def test_real_pages_through_pnm_are_split_and_filed(settings, db, run, tmp_path):
+    """Cover sheets printed by `coversheet` and document pages, scanned one by one through libsane's
+    pnm backend (page after page on a flatbed), then ingested."""
+    ids = [run("register", "add", "--title", t, "--unit", "Subbagian Umum", "--category", "berkala", "--json").json["id"]
+           for t in ("Laporan Kegiatan", "Surat Keputusan")]
+    covers = tmp_path / "covers.pdf"
+    assert run("coversheet", *ids, "-o", covers, "--json").code == 0
+    pages = [batches.render(covers, 1), batches.content("Laporan kegiatan sosialisasi pemilih"),
+             batches.render(covers, 2), batches.content("Surat keputusan penetapan", page_no=1)]
+    files = [_pgm(img, tmp_path / f"p{n}.pgm") for n, img in enumerate(pages, start=1)]
+    assert run("profiles", "add", "Kaca abu-abu", "--source", "flatbed", "--mode", "gray",
+               "--resolution", "300", "--page-size", "A4", "--json").code == 0
+    batch = None
+    for path in files:
+        with sane.open("pnm:0") as dev:  # the pnm backend's options are global: this sets the next page
+            dev.filename = str(path)
+        args = ["scan", "--device", "pnm:0", "--profile", "Kaca abu-abu", "--json"]
+        if batch:
+            args += ["--batch", batch]
+        if path != files[-1]:
+            args.append("--no-ingest")
+        result = run(*args)
+        assert result.code == 0, result.stderr
+        batch = result.json["batch"]
+    filed = result.json
+    assert filed["pages"] == 4
+    assert [(d["register_id"], d["batch_pages"]) for d in filed["documents"]] == [(ids[0], [2]), (ids[1], [4])]
+    hits = run("search", "sosialisasi", "--json").json["hits"]
+    assert hits and hits[0]["register_id"] == ids[0]
