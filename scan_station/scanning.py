@@ -72,84 +72,103 @@ def read_state(folder: Path) -> dict:
         raise ScanStationError(f"{folder.name}: not a scan batch (no {STATE_FILE})") from None
 
 
-class Classifier:
-    """Classifies pages in a thread while the scanner reads the next one."""
+class _Worker:
+    """A thread that works through a queue in order; `finish()` waits for everything queued."""
 
-    def __init__(self, settings: Settings, on_done: Callable[[PageClass], None]):
-        self._settings, self._on_done = settings, on_done
-        self._queue: queue.Queue = queue.Queue()
-        self.results: dict[int, PageClass] = {}
+    def __init__(self, work: Callable[..., None]):
+        self._work, self._queue = work, queue.Queue()
+        self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
         while (item := self._queue.get()) is not None:
-            number, image, dpi = item
-            page = classify_scan(image, number, image_dpi=dpi, dpi=self._settings.classify_dpi,
-                                 blank_ink_ratio=self._settings.blank_ink_ratio)
-            self.results[number] = page
-            self._on_done(page)
+            try:
+                self._work(*item)
+            except BaseException as exc:  # noqa: BLE001 - re-raised by finish() in the caller's thread
+                self._error = self._error or exc
 
-    def submit(self, number: int, image, dpi: int) -> None:
-        self._queue.put((number, image, dpi))
+    def submit(self, *item: object) -> None:
+        self._queue.put(item)
 
-    def finish(self) -> dict[int, PageClass]:
+    def finish(self) -> None:
         self._queue.put(None)
         self._thread.join()
-        return self.results
+        if self._error is not None:
+            raise self._error
 
 
 def scan_pages(settings: Settings, folder: Path, *, on_page: OnPage | None = None,
                fault_after: Callable[[Session, int], None] | None = None) -> dict[int, PageClass]:
     """Scan into `folder` (page numbers go on from what is there) until the feeder is empty.
-    `fault_after(session, page)` is called after each page; tests inject faults through it."""
+
+    The scanning thread only reads: each page goes at once to a writer thread (PNG, written
+    atomically, then counted in the state file), and from there to a classifier thread, so
+    page N is written and classified while page N+1 is being scanned. `fault_after(session,
+    page)` is called after each page is read; tests inject faults through it."""
     state = read_state(folder)
     profile = Profile(**state["profile"])
     number = state["pages"]
+    classified: dict[int, PageClass] = {}
     events: dict[int, PageEvent] = {}
 
-    def classified(page: PageClass) -> None:
-        if on_page and page.number in events:
-            on_page(PageEvent(**{**asdict(events[page.number]), "kind": page.kind, "register_id": page.register_id}))
+    def classify(n: int, image, dpi: int) -> None:
+        page = classify_scan(image, n, image_dpi=dpi, dpi=settings.classify_dpi,
+                             blank_ink_ratio=settings.blank_ink_ratio)
+        classified[n] = page
+        if on_page:
+            on_page(PageEvent(**{**asdict(events[n]), "kind": page.kind, "register_id": page.register_id}))
 
-    classifier = Classifier(settings, classified)
+    classifier = _Worker(classify)
+
+    def write(n: int, image, dpi: int, seconds: float) -> None:
+        path = folder / f"page-{n:04d}.png"
+        buffer = io.BytesIO()
+        image.save(buffer, format="PNG", compress_level=1, dpi=(dpi, dpi))
+        storage.atomic_write_bytes(path, buffer.getvalue())
+        state["pages"] = n
+        _write_state(folder, state)
+        events[n] = PageEvent(state["batch"], n, *image.size, round(seconds, 3), str(path))
+        if on_page:
+            on_page(events[n])
+        classifier.submit(n, image, dpi)
+
+    writer = _Worker(write)
+
+    def drain() -> None:  # every page read is on disk (and classified) before anything is reported
+        try:
+            writer.finish()
+        finally:
+            classifier.finish()
+
     state.update(status="scanning", fault=None)
     _write_state(folder, state)
     try:
         with Session(state["device"], profile) as session:
             for scanned in session.pages():
                 number += 1
-                path = folder / f"page-{number:04d}.png"
-                buffer = io.BytesIO()
-                dpi = scanned.dpi or profile.resolution
-                scanned.image.save(buffer, format="PNG", compress_level=1, dpi=(dpi, dpi))
-                storage.atomic_write_bytes(path, buffer.getvalue())
-                state["pages"] = number
-                _write_state(folder, state)
-                events[number] = PageEvent(state["batch"], number, *scanned.image.size, round(scanned.seconds, 3), str(path))
-                if on_page:
-                    on_page(events[number])
-                classifier.submit(number, scanned.image, dpi)
+                writer.submit(number, scanned.image, scanned.dpi or profile.resolution, scanned.seconds)
                 if fault_after:
                     fault_after(session, number)
+        drain()
     except ScannerError as exc:
+        drain()
         if exc.fault.kind == "no_docs" and state["pages"] > 0:  # resumed with nothing left to feed
             state["status"] = "scanned"
             _write_state(folder, state)
-            return classifier.finish()
+            return classified
         state.update(status="interrupted", fault={"kind": exc.fault.kind, "id": exc.fault.id, "en": exc.fault.en})
         _write_state(folder, state)
-        classifier.finish()
         raise ScannerError(exc.fault, f"batch {state['batch']}: {state['pages']} page(s) kept; "
                                       f"run: scan-station resume {state['batch']}") from None
     except BaseException:
+        drain()
         state["status"] = "interrupted"
         _write_state(folder, state)
-        classifier.finish()
         raise
     state["status"] = "scanned"
     _write_state(folder, state)
-    return classifier.finish()
+    return classified
 
 
 def start_batch(settings: Settings, db: Database, *, device: str, profile: str | None) -> Path:

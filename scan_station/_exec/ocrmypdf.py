@@ -78,6 +78,7 @@ def ocr_document(job: OcrJob) -> OcrResult:
         # tesseract, which reads better than pypdfium's rendering on the corpus pages.
         pdfa_backend="internal",
         rasterizer="ghostscript",
+        plugins=["scan_station._exec.page_raster"],  # a scanned page's own pixels, where it can
         oversample=300,  # low-resolution scans (150-200 dpi) read better upsampled
         rotate_pages=True,
         jobs=job.jobs,
