@@ -126,8 +126,7 @@ def register_list(app: App):
 @click.argument("csv_file", type=click.Path(dir_okay=False, path_type=Path))
 def register_import(app: App, csv_file: Path):
     """Import entries from a DIP spreadsheet saved as CSV (all rows or none)."""
-    from . import search
-    from .register import get_entry, import_csv
+    from .register import import_csv
 
     try:
         text = csv_file.read_bytes().decode("utf-8-sig")
@@ -137,10 +136,6 @@ def register_import(app: App, csv_file: Path):
         raise ScanStationError(f"{csv_file}: not UTF-8 text; save the spreadsheet as 'CSV UTF-8'") from None
     with app.db.session() as session:
         result = import_csv(session, app.settings, text)
-        for entry_id in result["updated"]:
-            entry = get_entry(session, entry_id)
-            if entry.documents:
-                search.reindex_entry(session, entry)
     return result, f"{len(result['created'])} created, {len(result['updated'])} updated"
 
 
@@ -255,5 +250,5 @@ def main(argv: list[str] | None = None) -> int:
         return exit_code_for(exc)
 
 
-from . import cli_scanner  # noqa: E402,F401  (registers the scanner commands)
+from . import cli_scanner, cli_users  # noqa: E402,F401  (register their commands)
 

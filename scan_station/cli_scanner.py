@@ -134,3 +134,4 @@ def resume_cmd(app: App, batch: str):
 
     result = resume(app.settings, app.db, batch, on_page=_page_line)
     return result, ingest_summary(result)
+

@@ -16,6 +16,7 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy import (
     JSON,
+    Boolean,
     Date,
     DateTime,
     ForeignKey,
@@ -150,6 +151,18 @@ class ScanProfile(Base):
     mode: Mapped[str] = mapped_column(String(20))  # lineart, gray, color
     resolution: Mapped[int] = mapped_column(Integer)  # dpi
     page_size: Mapped[str] = mapped_column(String(20))  # A4, F4, A5, Letter, Legal, max
+
+
+class UserAccount(Base):
+    """Someone who logs in to the kiosk; `role` is one of `users.ROLES`."""
+
+    __tablename__ = "user_account"
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    role: Mapped[str] = mapped_column(String(20))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 # -- engine, sessions, migrations -----------------------------------------------------------------

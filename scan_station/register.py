@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from . import search
 from .config import Settings
 from .db import Entry, IdSequence, utcnow
 from .errors import CsvImportError, RegisterError, UnknownEntryError
@@ -132,6 +133,20 @@ def add_entry(session: Session, settings: Settings, **raw: object) -> Entry:
     return entry
 
 
+def update_entry(session: Session, entry_id: str, **raw: object) -> Entry:
+    """Change an entry's fields (not its id); the search index follows."""
+    entry = get_entry(session, entry_id)
+    values = clean_fields({**raw, "id": entry.id})
+    values.pop("id", None)
+    for name, value in values.items():
+        setattr(entry, name, value)
+    entry.updated_at = utcnow()
+    session.flush()
+    if entry.documents:
+        search.reindex_entry(session, entry)
+    return entry
+
+
 def get_entry(session: Session, entry_id: str) -> Entry:
     entry = session.get(Entry, entry_id.strip().upper())
     if entry is None:
@@ -218,12 +233,8 @@ def import_csv(session: Session, settings: Settings, text: str) -> dict[str, lis
     created, updated = [], []
     for _line, values in cleaned:
         entry_id = values.pop("id", None)
-        existing = session.get(Entry, entry_id) if entry_id else None
-        if existing is not None:
-            for name, value in values.items():
-                setattr(existing, name, value)
-            existing.updated_at = utcnow()
-            updated.append(existing.id)
+        if entry_id and session.get(Entry, entry_id) is not None:
+            updated.append(update_entry(session, entry_id, **values).id)
         else:
             created.append(add_entry(session, settings, id=entry_id, **values).id)
     session.flush()

@@ -16,6 +16,9 @@ APT_PACKAGES=(
   util-linux                                      # mount, setpriv (tests)
 )
 
+# only for the tests: udevadm and systemd-analyze check the rules and units in udev/
+[ "${1:-}" = "--test" ] && APT_PACKAGES+=(udev systemd)
+
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
@@ -40,4 +43,5 @@ if ! .venv/bin/python -m pip install -q --disable-pip-version-check -e ".${extra
   exit 1
 fi
 rm -f "$log"
+.venv/bin/pybabel compile -q -d web/translations   # the kiosk's message catalogs
 echo "setup: done ($(.venv/bin/scan-station --version))" >&2

@@ -30,7 +30,6 @@ class OcrJob:
     output_pdf: Path
     languages: tuple[str, ...]
     jobs: int
-    pages: int
     #: Dublin Core values: title, identifier, description, creator, publisher, subject (list),
     #: date (ISO), source, coverage, type.
     metadata: dict

@@ -1,0 +1,29 @@
+"""`scan-station user ...`: kiosk users."""
+
+from __future__ import annotations
+
+import click
+
+from .cli import App, cli, command
+
+
+@cli.group()
+def user() -> None:
+    """Kiosk users (the first admin is made here)."""
+
+
+@command(user, "add")
+@click.argument("username")
+@click.option("--role", type=click.Choice(["dokumentasi", "ppid", "atasan", "admin"]), required=True,
+              help="Petugas Dokumentasi, Petugas PPID, Atasan PPID, or admin.")
+@click.option("--name", default="", help="Full name shown on screen.")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+              help="At least 8 characters; asked for when not given.")
+def user_add(app: App, username: str, role: str, name: str, password: str):
+    """Add a kiosk user."""
+    from .users import add_user
+
+    with app.db.session() as session:
+        account = add_user(session, username=username, password=password, role=role, name=name)
+        data = {"username": account.username, "name": account.name, "role": account.role}
+    return data, f"user {data['username']} ({data['role']}) added"

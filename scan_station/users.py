@@ -1,0 +1,60 @@
+"""Kiosk users and their roles, as the SOP names them. Passwords are hashed with Argon2id."""
+
+from __future__ import annotations
+
+import re
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy.orm import Session
+
+from .db import UserAccount
+from .errors import RegisterError
+
+#: role -> its name on screen (Bahasa Indonesia)
+ROLES = {
+    "dokumentasi": "Petugas Dokumentasi",  # registers, prints cover sheets, scans, submits
+    "ppid": "Petugas PPID",  # receives, verifies, accepts or returns; manages the register
+    "atasan": "Atasan PPID",  # reads everything, reports
+    "admin": "Admin",  # users, scanners, profiles
+}
+MIN_PASSWORD = 8
+_hasher = PasswordHasher()
+
+
+class UserError(RegisterError):
+    pass
+
+
+def add_user(session: Session, *, username: str, password: str, role: str, name: str = "") -> UserAccount:
+    username = username.strip().lower()
+    if not re.fullmatch(r"[a-z0-9._-]{2,64}", username):
+        raise UserError("username: 2–64 characters, a-z 0-9 . _ -")
+    if role not in ROLES:
+        raise UserError(f"role {role!r} is not one of {', '.join(ROLES)}")
+    if len(password) < MIN_PASSWORD:
+        raise UserError(f"password: at least {MIN_PASSWORD} characters")
+    if session.get(UserAccount, username) is not None:
+        raise UserError(f"user {username} exists already")
+    user = UserAccount(username=username, name=name or username, role=role, password_hash=_hasher.hash(password))
+    session.add(user)
+    session.flush()
+    return user
+
+
+def authenticate(session: Session, username: str, password: str) -> UserAccount | None:
+    """The user if the password is right and the account active; else None (same time either way)."""
+    user = session.get(UserAccount, username.strip().lower())
+    stored = user.password_hash if user is not None else _DUMMY
+    try:
+        _hasher.verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if user is None or not user.active:
+        return None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    return user
+
+
+_DUMMY = _hasher.hash("not a real password")

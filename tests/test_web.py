@@ -1,0 +1,156 @@
+"""The kiosk's Flask app through the test client: auth, roles, CSRF, bad input, wrong ids."""
+
+from __future__ import annotations
+
+import re
+
+import pikepdf
+import pytest
+
+from scan_station.db import Entry
+from scan_station.users import add_user
+from web import create_app, service
+
+PASSWORD = "rahasia-123"
+
+
+@pytest.fixture
+def app(home):
+    app = create_app({"SCAN_STATION_HOME": str(home), "SECRET_KEY": "test", "TESTING": True})
+    _settings, db = app.extensions["scan_station"]["settings"], app.extensions["scan_station"]["db"]
+    with db.session() as s:
+        for username, role in [("dok", "dokumentasi"), ("ppid", "ppid"), ("atasan", "atasan"), ("admin", "admin")]:
+            add_user(s, username=username, password=PASSWORD, role=role, name=username.title())
+    return app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def token(client, url="/login") -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', client.get(url).get_data(as_text=True)).group(1)
+
+
+def login(client, username):
+    response = client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": token(client)})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return client
+
+
+def add(app, **fields):
+    from scan_station.register import add_entry
+
+    with app.app_context():
+        settings, db = service()
+        with db.session() as s:
+            return add_entry(s, settings, **({"title": "Laporan", "unit": "Umum", "category": "berkala"} | fields)).id
+
+
+@pytest.mark.parametrize("url", ["/", "/register/", "/register/new", "/register/export.csv", "/register/X/edit"])
+def test_every_page_needs_a_login(client, url):
+    response = client.get(url)
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_static_assets_and_login_page_are_open(client):
+    assert client.get("/static/style.css").status_code == 200
+    assert client.get("/login").status_code == 200
+
+
+def test_login_in_indonesian_and_english(client):
+    page = client.get("/login").get_data(as_text=True)
+    assert "Masuk" in page and "Kata sandi" in page
+    client.get("/lang/en")
+    assert "Password" in client.get("/login").get_data(as_text=True)
+
+
+def test_wrong_password_keeps_the_username(client):
+    response = client.post("/login", data={"username": "dok", "password": "salah", "csrf_token": token(client)})
+    assert response.status_code == 401
+    page = response.get_data(as_text=True)
+    assert "Nama pengguna atau kata sandi salah." in page and 'value="dok"' in page
+
+
+def test_forms_without_csrf_token_are_rejected(client):
+    assert client.post("/login", data={"username": "dok", "password": PASSWORD}).status_code == 400
+    login(client, "dok")
+    assert client.post("/register/new", data={"title": "x", "unit": "u", "category": "berkala"}).status_code == 400
+
+
+def test_login_attempts_are_rate_limited(client):
+    codes = [client.post("/login", data={"username": "dok", "password": "salah", "csrf_token": token(client)}).status_code
+             for _ in range(7)]
+    assert codes[:5] == [401] * 5 and codes[-1] == 429
+
+
+def test_sessions_end_after_inactivity(home):
+    app = create_app({"SCAN_STATION_HOME": str(home), "SECRET_KEY": "t", "SESSION_IDLE_MINUTES": 0})
+    with app.extensions["scan_station"]["db"].session() as s:
+        add_user(s, username="dok", password=PASSWORD, role="dokumentasi")
+    client = app.test_client()
+    client.post("/login", data={"username": "dok", "password": PASSWORD, "csrf_token": token(client)})
+    assert client.get("/register/").status_code == 302  # the session cookie expired at once
+
+
+def test_roles(app, client):
+    entry_id = add(app)
+    login(client, "atasan")
+    assert client.get("/register/").status_code == 200
+    assert client.get("/register/new").status_code == 403
+    assert client.get(f"/register/{entry_id}/edit").status_code == 403
+    client.post("/logout", data={"csrf_token": token(client, "/register/")})
+    login(client, "dok")
+    assert client.get("/register/new").status_code == 200
+    assert client.get(f"/register/{entry_id}/edit").status_code == 403
+
+
+def test_create_entry_and_bad_input_keeps_what_was_typed(app, client):
+    login(client, "dok")
+    bad = {"title": "Laporan Tahunan 2025", "unit": "Subbagian Umum", "category": "rahasia", "csrf_token": token(client, "/register/new")}
+    response = client.post("/register/new", data=bad)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "category &#39;rahasia&#39; is not one of" in page and 'value="Laporan Tahunan 2025"' in page
+    good = bad | {"category": "berkala", "created_date": "2025-03-01"}
+    assert client.post("/register/new", data=good).status_code == 302
+    assert "Laporan Tahunan 2025" in client.get("/register/").get_data(as_text=True)
+
+
+def test_edit_and_wrong_ids(app, client):
+    entry_id = add(app, title="Lama")
+    login(client, "ppid")
+    assert client.get("/register/PPID-1999-999999/edit").status_code == 404
+    data = {"title": "Baru", "unit": "Umum", "category": "berkala", "csrf_token": token(client, f"/register/{entry_id}/edit")}
+    assert client.post(f"/register/{entry_id}/edit", data=data).status_code == 302
+    with app.extensions["scan_station"]["db"].session() as s:
+        assert s.get(Entry, entry_id).title == "Baru"
+
+
+def test_cover_sheets_open_as_pdf(app, client, tmp_path):
+    ids = [add(app, title="Satu"), add(app, title="Dua")]
+    login(client, "dok")
+    response = client.post("/register/coversheets", data={"ids": ids, "csrf_token": token(client, "/register/")})
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    (tmp_path / "c.pdf").write_bytes(response.data)
+    with pikepdf.open(tmp_path / "c.pdf") as pdf:
+        assert len(pdf.pages) == 2
+    missing = client.post("/register/coversheets", data={"ids": ["NOPE-1"], "csrf_token": token(client, "/register/")})
+    assert missing.status_code == 404
+
+
+def test_csv_import_reports_rows_and_writes_nothing(app, client):
+    login(client, "ppid")
+    csv_text = "Judul Informasi,Pejabat/Unit yang Menguasai Informasi,Kategori Informasi\nA,Umum,berkala\nB,,berkala\n"
+    from io import BytesIO
+
+    response = client.post("/register/import", data={"file": (BytesIO(csv_text.encode()), "dip.csv"),
+                                                     "csrf_token": token(client, "/register/")},
+                           content_type="multipart/form-data", follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert "Baris 3: unit" in page and "Tidak ada yang diimpor." in page
+    with app.extensions["scan_station"]["db"].session() as s:
+        assert s.query(Entry).count() == 0
+    export = client.get("/register/export.csv")
+    assert export.mimetype == "text/csv" and "Judul Informasi" in export.get_data(as_text=True)

@@ -1,0 +1,109 @@
+"""The kiosk: a Flask application over the `scan_station` service.
+
+`create_app(test_config)` follows Flask's tutorial: configuration from the instance folder's
+`config.py` and `SCAN_STATION_WEB_*` environment variables (or `test_config` in tests), one
+blueprint per area. The UI speaks Bahasa Indonesia by default and English on request.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import time
+from datetime import timedelta
+
+from flask import Flask, redirect, request, session, url_for
+from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager, current_user, login_required, logout_user
+from flask_wtf.csrf import CSRFProtect
+
+from scan_station.config import load_settings
+from scan_station.db import Database
+
+LANGUAGES = ("id", "en")
+csrf = CSRFProtect()
+babel = Babel()
+login_manager = LoginManager()
+limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+def _locale() -> str:
+    return session.get("lang") if session.get("lang") in LANGUAGES else "id"
+
+
+def _secret_key(home) -> str:
+    """A key kept in the home folder, so that sessions survive a restart of the kiosk."""
+    path = home / "web-secret-key"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_mapping(
+        SCAN_STATION_HOME=None,  # default: $SCAN_STATION_HOME, else the per-user data folder
+        SESSION_IDLE_MINUTES=15,  # a kiosk is shared: sessions end after this much inactivity
+        LOGIN_RATE_LIMIT="5 per minute",
+        RATELIMIT_STORAGE_URI="memory://",  # e.g. redis://host for several kiosk processes
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        BABEL_DEFAULT_LOCALE="id",
+    )
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        app.config.from_prefixed_env("SCAN_STATION_WEB")
+    else:
+        app.config.from_mapping(test_config)
+    settings = load_settings(app.config["SCAN_STATION_HOME"])
+    app.extensions["scan_station"] = {"settings": settings, "db": Database(settings)}
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _secret_key(settings.home)
+    app.permanent_session_lifetime = timedelta(minutes=int(app.config["SESSION_IDLE_MINUTES"]))
+
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=_locale)
+    login_manager.init_app(app)
+    limiter.init_app(app)
+
+    from . import auth, register
+
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(register.bp)
+
+    @app.before_request
+    def end_idle_sessions() -> None:
+        """A kiosk is shared: a session idle for longer than SESSION_IDLE_MINUTES ends, checked
+        here on the server (the cookie's own expiry is only a hint to the browser)."""
+        session.permanent = True
+        now = time.time()
+        seen = session.get("seen")
+        if current_user.is_authenticated and seen is not None and now - seen > app.permanent_session_lifetime.total_seconds():
+            logout_user()
+            session.clear()
+        session["seen"] = now
+
+    @app.get("/")
+    @login_required
+    def index():
+        return redirect(url_for("register.index"))
+
+    @app.get("/lang/<code>")
+    def set_language(code: str):
+        if code in LANGUAGES:
+            session["lang"] = code
+        return redirect(request.referrer or url_for("index"))
+
+    return app
+
+
+def service():
+    """(settings, db) of the scan_station service behind this app."""
+    from flask import current_app
+
+    ext = current_app.extensions["scan_station"]
+    return ext["settings"], ext["db"]

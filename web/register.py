@@ -1,0 +1,130 @@
+"""The register (Daftar Informasi Publik): list and filter, create, edit, CSV in and out,
+cover sheets for printing."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import login_required
+
+from scan_station.coversheet import coversheets_pdf
+from scan_station.db import Entry
+from scan_station.errors import CsvImportError, RegisterError, UnknownEntryError
+from scan_station.register import (
+    CATEGORIES, FIELDS, FORMATS, add_entry, entry_dict, export_csv, get_entry, import_csv, list_entries, update_entry,
+)
+
+from . import service
+from .auth import roles_required
+
+bp = Blueprint("register", __name__, url_prefix="/register")
+EDITORS = ("dokumentasi", "ppid", "admin")  # register entries; Atasan PPID reads
+MANAGERS = ("ppid", "admin")  # change entries, import
+
+
+def _matches(entry: Entry, q: str, unit: str, category: str, year: str) -> bool:
+    text = " ".join(str(v or "") for v in entry_dict(entry).values()).lower()
+    return ((not q or q.lower() in text) and (not unit or entry.unit == unit) and (not category or entry.category == category)
+            and (not year or (entry.created_date and str(entry.created_date.year) == year)))
+
+
+@bp.get("/")
+@login_required
+def index():
+    _settings, db = service()
+    args = {k: request.args.get(k, "").strip() for k in ("q", "unit", "category", "year")}
+    with db.session() as s:
+        entries = list_entries(s)
+        units = sorted({e.unit for e in entries})
+        shown = [entry_dict(e) for e in entries if _matches(e, **args)]
+    return render_template("register/list.html", entries=shown, units=units, categories=CATEGORIES, args=args)
+
+
+def _form(entry: dict, *, errors: str | None, title: str, status: int = 200):
+    return render_template("register/form.html", entry=entry, fields=FIELDS, categories=CATEGORIES,
+                           formats=FORMATS, error=errors, title=title), status
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles_required(*EDITORS)
+def new():
+    if request.method == "GET":
+        return _form({}, errors=None, title=_("New entry"))
+    values = {f.name: request.form.get(f.name, "") for f in FIELDS if f.name != "id"}
+    settings, db = service()
+    try:
+        with db.session() as s:
+            entry_id = add_entry(s, settings, **values).id
+    except RegisterError as exc:
+        return _form(values, errors=str(exc), title=_("New entry"), status=400)
+    flash(_("Entry %(id)s registered.", id=entry_id), "ok")
+    return redirect(url_for("register.index"))
+
+
+@bp.route("/<path:entry_id>/edit", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def edit(entry_id: str):
+    _settings, db = service()
+    try:
+        with db.session() as s:
+            current = entry_dict(get_entry(s, entry_id))
+    except UnknownEntryError:
+        abort(404)
+    if request.method == "GET":
+        return _form(current, errors=None, title=_("Edit %(id)s", id=entry_id))
+    values = {f.name: request.form.get(f.name, "") for f in FIELDS if f.name != "id"}
+    try:
+        with db.session() as s:
+            update_entry(s, entry_id, **values)
+    except RegisterError as exc:
+        return _form({**values, "id": current["id"]}, errors=str(exc), title=_("Edit %(id)s", id=entry_id), status=400)
+    flash(_("Entry %(id)s saved.", id=entry_id), "ok")
+    return redirect(url_for("register.index"))
+
+
+@bp.post("/import")
+@roles_required(*MANAGERS)
+def import_():
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        flash(_("Choose a CSV file first."), "error")
+        return redirect(url_for("register.index"))
+    settings, db = service()
+    try:
+        text = upload.read().decode("utf-8-sig")
+        with db.session() as s:
+            result = import_csv(s, settings, text)
+    except UnicodeDecodeError:
+        flash(_("The file is not UTF-8 text; save the spreadsheet as 'CSV UTF-8'."), "error")
+    except CsvImportError as exc:
+        for line, message in exc.problems:
+            flash(_("Line %(line)s: %(message)s", line=line, message=message), "error")
+        flash(_("Nothing was imported."), "error")
+    else:
+        flash(_("%(created)s created, %(updated)s updated.", created=len(result["created"]), updated=len(result["updated"])), "ok")
+    return redirect(url_for("register.index"))
+
+
+@bp.get("/export.csv")
+@login_required
+def export():
+    _settings, db = service()
+    with db.session() as s:
+        data = export_csv(list_entries(s))
+    return Response(data, mimetype="text/csv", headers={"Content-Disposition": "attachment; filename=daftar-informasi-publik.csv"})
+
+
+@bp.post("/coversheets")
+@roles_required(*EDITORS)
+def coversheets():
+    ids = request.form.getlist("ids")
+    if not ids:
+        flash(_("Pick at least one entry."), "error")
+        return redirect(url_for("register.index"))
+    _settings, db = service()
+    try:
+        with db.session() as s:
+            pdf = coversheets_pdf([get_entry(s, i) for i in ids])
+    except UnknownEntryError:
+        abort(404)
+    return Response(pdf, mimetype="application/pdf", headers={"Content-Disposition": "inline; filename=lembar-sampul.pdf"})
