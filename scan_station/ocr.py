@@ -1,9 +1,9 @@
 """OCR of many documents at once, in a pool of child processes.
 
 One `ocrmypdf` start costs about a second; so documents are OCR'd in long-lived children, each
-working on one document at a time with a few page threads of its own (see `page_threads`), so
-the cores stay busy from the first document to the last. Documents are submitted as soon as they
-are known, while the rest of the batch is still being classified.
+working on one document at a time (see `page_threads`), so the cores stay busy from the first
+document to the last. Documents are submitted as soon as they are known, while the rest of the
+batch is still being classified.
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ from .errors import OcrError
 
 
 def page_threads(workers: int, *, last: bool) -> int:
-    """ocrmypdf page threads for one document. At least two, so that while the last documents
-    of a batch finish no core sits idle (tesseract runs in its own processes; the threads only
-    wait on them); all cores for the last document, which may be the only one."""
-    return workers if last else min(workers, 2)
+    """ocrmypdf page threads for one document: one while other documents keep the other cores
+    busy (each thread runs a tesseract of ~150 MB, so more would only cost memory); all cores
+    for the last document of a batch, which may be the only one."""
+    return workers if last else 1
 
 
 class OcrPool:
