@@ -32,7 +32,7 @@ from pathlib import Path
 import pikepdf
 from sqlalchemy import func, select
 
-from . import __version__, search, storage
+from . import search, storage
 from ._exec import tool_versions
 from ._exec.ocrmypdf import OcrJob, OcrResult
 from .batch_input import BatchInput, read_batch

@@ -9,7 +9,7 @@ SANE is not thread-safe: use one device from one thread at a time.
 
 from __future__ import annotations
 
-import threading
+import functools
 import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
@@ -20,17 +20,10 @@ from PIL import Image
 
 from .errors import ExitCode, ScanStationError
 
-_init_lock = threading.Lock()
-_initialised = False
-
-
+@functools.cache
 def init() -> tuple[int, int, int]:
-    """Initialise libsane once; returns its version (major, minor, build)."""
-    global _initialised
-    with _init_lock:
-        version = sane.init()
-        _initialised = True
-    return tuple(version[1:])
+    """Initialise libsane once per process (it reads SANE_CONFIG_DIR then); returns its version."""
+    return tuple(sane.init()[1:])
 
 
 # -- faults --------------------------------------------------------------------------------------
@@ -67,7 +60,7 @@ FAULTS = {  # sane_strstatus() text -> what happened and what to do
         f"The scanner ran out of memory — use a lower resolution, {_RESUME_EN}"),
     "Operation was canceled": Fault(
         "cancelled", f"Pemindaian dibatalkan — {_RESUME_ID} untuk meneruskan",
-        f"Scanning was cancelled — press Resume to go on"),
+        "Scanning was cancelled — press Resume to go on"),
     "Invalid argument": Fault(
         "gone", f"Pemindai tidak ditemukan — sambungkan kembali, {_RESUME_ID}",
         f"Scanner not found — plug it in again, {_RESUME_EN}"),

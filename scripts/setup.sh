@@ -43,5 +43,5 @@ if ! .venv/bin/python -m pip install -q --disable-pip-version-check -e ".${extra
   exit 1
 fi
 rm -f "$log"
-.venv/bin/pybabel compile -q -d web/translations   # the kiosk's message catalogs
+.venv/bin/pybabel -q compile -d web/translations   # the kiosk's message catalogs
 echo "setup: done ($(.venv/bin/scan-station --version))" >&2

@@ -11,7 +11,7 @@ import sane
 import batches
 from scan_station.errors import ScanStationError
 from scan_station.scanner import FAULTS, Profile, ScannerError, Session, fault_for
-from scan_station.scanning import ingest_scanned, read_state, scan_pages, start_batch
+from scan_station.scanning import read_state, scan_pages, start_batch
 
 pytestmark = pytest.mark.scanner
 
