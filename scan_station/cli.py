@@ -250,5 +250,5 @@ def main(argv: list[str] | None = None) -> int:
         return exit_code_for(exc)
 
 
-from . import cli_scanner, cli_users  # noqa: E402,F401  (register their commands)
+from . import cli_scanner, cli_serve, cli_users  # noqa: E402,F401  (register their commands)
 

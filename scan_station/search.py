@@ -75,6 +75,7 @@ class Hit:
     title: str
     snippet: str
     path: str  # relative to the storage folder
+    document_id: int = 0
 
 
 def fts_query(query: str) -> str | None:
@@ -89,24 +90,40 @@ def fts_query(query: str) -> str | None:
     return " AND ".join(parts)
 
 
-def search(session: Session, query: str, *, limit: int = 20, mark: tuple[str, str] = ("[", "]")) -> list[Hit]:
+def search(
+    session: Session, query: str, *, limit: int = 20, mark: tuple[str, str] = ("[", "]"),
+    unit: str = "", category: str = "", year: str = "", status: str = "", hidden_categories: tuple[str, ...] = (),
+) -> list[Hit]:
+    """Hits for `query`, optionally only of one unit, category, year made, or document status;
+    `hidden_categories` are left out entirely (e.g. "dikecualikan" for roles that may not see it)."""
     _require_fts(session)
     expression = fts_query(query)
     if expression is None:
         return []
+    where, params = ["page_fts MATCH :q"], {"q": expression, "open": mark[0], "close": mark[1], "limit": limit}
+    for column, value in (("e.unit", unit), ("e.category", category), ("d.status", status)):
+        if value:
+            where.append(f"{column} = :{column[2:]}")
+            params[column[2:]] = value
+    if year:
+        where.append("strftime('%Y', e.created_date) = :year")
+        params["year"] = year
+    for n, hidden in enumerate(hidden_categories):
+        where.append(f"e.category != :hidden{n}")
+        params[f"hidden{n}"] = hidden
     rows = session.execute(
         text(
-            "SELECT d.register_id, d.version, f.page, e.title, d.path, "
+            "SELECT d.id, d.register_id, d.version, f.page, e.title, d.path, "
             "snippet(page_fts, 0, :open, :close, '…', 14) AS in_text, "
             "snippet(page_fts, 1, :open, :close, '…', 14) AS in_meta "
             "FROM page_fts f JOIN document d ON d.id = f.document_id "
             "JOIN entry e ON e.id = d.register_id "
-            "WHERE page_fts MATCH :q ORDER BY bm25(page_fts, 1.0, 2.0, 0.5) LIMIT :limit"
+            f"WHERE {' AND '.join(where)} ORDER BY bm25(page_fts, 1.0, 2.0, 0.5) LIMIT :limit"
         ),
-        {"q": expression, "open": mark[0], "close": mark[1], "limit": limit},
+        params,
     )
     hits = []
-    for register_id, version, page, title, path, in_text, in_meta in rows:
+    for document_id, register_id, version, page, title, path, in_text, in_meta in rows:
         snippet = in_text if mark[0] in in_text or mark[0] not in in_meta else in_meta
-        hits.append(Hit(register_id, version, int(page), title, " ".join(snippet.split()), path))
+        hits.append(Hit(register_id, version, int(page), title, " ".join(snippet.split()), path, document_id))
     return hits

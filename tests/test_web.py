@@ -154,3 +154,63 @@ def test_csv_import_reports_rows_and_writes_nothing(app, client):
         assert s.query(Entry).count() == 0
     export = client.get("/register/export.csv")
     assert export.mimetype == "text/csv" and "Judul Informasi" in export.get_data(as_text=True)
+
+
+def test_serve_runs_the_kiosk_behind_waitress(home):
+    import json
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "scan_station", "--home", str(home), "serve", "--port", str(port), "--json"],
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        url = json.loads(proc.stdout.readline())["url"]
+        for _ in range(50):
+            try:
+                with urllib.request.urlopen(url + "login", timeout=2) as response:
+                    assert response.status == 200 and "Masuk" in response.read().decode()
+                    break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            pytest.fail("the kiosk did not answer")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@pytest.mark.ocr
+def test_search_page_and_withheld_documents(app, client, tmp_path):
+    """'dikecualikan' documents exist only for PPID roles: in results and downloads alike."""
+    import batches
+    from scan_station.ingest import ingest
+
+    open_id = add(app, title="Pengumuman Terbuka", category="berkala")
+    withheld_id = add(app, title="Berkas Dikecualikan", category="dikecualikan")
+    pages = [batches.cover(open_id), batches.content("Rapat pleno terbuka", paragraphs=["Rapat pleno terbuka digelar."]),
+             batches.cover(withheld_id), batches.content("Rapat pleno tertutup", paragraphs=["Rapat pleno tertutup digelar."])]
+    with app.app_context():
+        settings, db = service()
+        result = ingest(batches.write_pdf(pages, tmp_path / "b.pdf"), settings=settings, db=db)
+    assert len(result["documents"]) == 2
+    login(client, "dok")
+    page = client.get("/search?q=pleno").get_data(as_text=True)
+    assert open_id in page and withheld_id not in page and "<mark>pleno</mark>" in page.lower()
+    from scan_station.db import Document
+
+    with app.extensions["scan_station"]["db"].session() as s:
+        ids = {d.register_id: d.id for d in s.query(Document)}
+    assert client.get(f"/documents/{ids[open_id]}.pdf").mimetype == "application/pdf"
+    assert client.get(f"/documents/{ids[withheld_id]}.pdf").status_code == 404
+    client.post("/logout", data={"csrf_token": token(client, "/search")})
+    login(client, "ppid")
+    page = client.get("/search?q=pleno").get_data(as_text=True)
+    assert open_id in page and withheld_id in page
+    assert client.get(f"/documents/{ids[withheld_id]}.pdf").status_code == 200
+    assert client.get("/documents/99999.pdf").status_code == 404

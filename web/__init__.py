@@ -43,7 +43,8 @@ def _secret_key(home) -> str:
     return path.read_text().strip()
 
 
-def create_app(test_config: dict | None = None) -> Flask:
+def create_app(test_config: dict | None = None, *, home=None) -> Flask:
+    """The kiosk. `home` (the scan_station home folder) overrides SCAN_STATION_HOME from config."""
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_mapping(
         SCAN_STATION_HOME=None,  # default: $SCAN_STATION_HOME, else the per-user data folder
@@ -59,7 +60,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.from_prefixed_env("SCAN_STATION_WEB")
     else:
         app.config.from_mapping(test_config)
-    settings = load_settings(app.config["SCAN_STATION_HOME"])
+    settings = load_settings(home or app.config["SCAN_STATION_HOME"])
     app.extensions["scan_station"] = {"settings": settings, "db": Database(settings)}
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(settings.home)
@@ -70,10 +71,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.init_app(app)
     limiter.init_app(app)
 
-    from . import auth, register
+    from . import auth, register, search
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(register.bp)
+    app.register_blueprint(search.bp)
 
     @app.before_request
     def end_idle_sessions() -> None:

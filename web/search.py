@@ -1,0 +1,54 @@
+"""Search over OCR text and register fields, and the filed PDFs it leads to. Documents in the
+category "dikecualikan" (information withheld from the public) exist only for PPID roles: in
+results and downloads alike, everyone else gets nothing and a 404."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, render_template, request, send_file
+from flask_login import current_user, login_required
+from markupsafe import Markup, escape
+
+from scan_station.db import Document
+from scan_station.register import CATEGORIES
+from scan_station.search import search as search_pages
+
+from . import service
+
+bp = Blueprint("search", __name__)
+PPID_ROLES = ("ppid", "atasan")
+WITHHELD = "dikecualikan"
+_OPEN, _CLOSE = "\x02", "\x03"  # match markers that cannot occur in OCR text; escaped, then <mark>
+
+
+def _hidden() -> tuple[str, ...]:
+    return () if current_user.role in PPID_ROLES else (WITHHELD,)
+
+
+def _marked(snippet: str) -> Markup:
+    return Markup(str(escape(snippet)).replace(_OPEN, "<mark>").replace(_CLOSE, "</mark>"))
+
+
+@bp.get("/search")
+@login_required
+def index():
+    args = {k: request.args.get(k, "").strip() for k in ("q", "unit", "category", "year", "status")}
+    hits = []
+    if args["q"]:
+        _settings, db = service()
+        with db.session() as s:
+            hits = search_pages(s, args["q"], limit=50, mark=(_OPEN, _CLOSE), hidden_categories=_hidden(),
+                                unit=args["unit"], category=args["category"], year=args["year"], status=args["status"])
+    categories = [c for c in CATEGORIES if c not in _hidden()]
+    return render_template("search.html", hits=hits, args=args, categories=categories, marked=_marked)
+
+
+@bp.get("/documents/<int:document_id>.pdf")
+@login_required
+def document_pdf(document_id: int):
+    settings, db = service()
+    with db.session() as s:
+        document = s.get(Document, document_id)
+        if document is None or document.entry.category in _hidden():
+            abort(404)
+        path = settings.storage_dir / document.path
+    return send_file(path, mimetype="application/pdf", download_name=path.name)
