@@ -153,6 +153,18 @@ class ScanProfile(Base):
     page_size: Mapped[str] = mapped_column(String(20))  # A4, F4, A5, Letter, Legal, max
 
 
+class DocumentEvent(Base):
+    """One step of the handover: accepted ("diterima, disimpan") or returned, by whom, when."""
+
+    __tablename__ = "document_event"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("document.id"), index=True)
+    action: Mapped[str] = mapped_column(String(20))  # accepted, returned
+    actor: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class UserAccount(Base):
     """Someone who logs in to the kiosk; `role` is one of `users.ROLES`."""
 

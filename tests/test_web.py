@@ -214,3 +214,47 @@ def test_search_page_and_withheld_documents(app, client, tmp_path):
     assert open_id in page and withheld_id in page
     assert client.get(f"/documents/{ids[withheld_id]}.pdf").status_code == 200
     assert client.get("/documents/99999.pdf").status_code == 404
+
+
+@pytest.mark.ocr
+def test_handover_accept_or_return_with_who_and_when(app, client, tmp_path):
+    import batches
+    from scan_station.db import Document, DocumentEvent
+    from scan_station.ingest import ingest
+
+    ids = [add(app, title="Notulen Rapat"), add(app, title="Surat Edaran")]
+    pages = [batches.cover(ids[0]), batches.content("Notulen", paragraphs=["Notulen rapat koordinasi."]),
+             batches.cover(ids[1]), batches.content("Surat", paragraphs=["Surat edaran kepada satuan kerja."])]
+    with app.app_context():
+        settings, db = service()
+        ingest(batches.write_pdf(pages, tmp_path / "b.pdf"), settings=settings, db=db)
+    with app.extensions["scan_station"]["db"].session() as s:
+        doc_ids = {d.register_id: d.id for d in s.query(Document)}
+    first, second = doc_ids[ids[0]], doc_ids[ids[1]]
+
+    login(client, "dok")
+    assert client.post(f"/handover/{first}/accept", data={"csrf_token": token(client, "/handover/")}).status_code == 403
+    client.post("/logout", data={"csrf_token": token(client, "/handover/")})
+
+    login(client, "ppid")
+    listing = client.get("/handover/").get_data(as_text=True)
+    assert ids[0] in listing and ids[1] in listing
+    page = client.get(f"/handover/{first}").get_data(as_text=True)
+    assert "Notulen rapat koordinasi" in page and "Diterima, disimpan" in page
+    assert client.get("/handover/99999").status_code == 404
+    csrf = token(client, f"/handover/{first}")
+    no_reason = client.post(f"/handover/{first}/return", data={"reason": " ", "csrf_token": csrf}, follow_redirects=True)
+    assert "needs a reason" in no_reason.get_data(as_text=True)
+    client.post(f"/handover/{first}/return", data={"reason": "Halaman 2 terpotong", "csrf_token": csrf})
+    client.post(f"/handover/{second}/accept", data={"csrf_token": csrf})
+    again = client.post(f"/handover/{second}/accept", data={"csrf_token": csrf}, follow_redirects=True)
+    assert "accepted already" in again.get_data(as_text=True)
+    with app.extensions["scan_station"]["db"].session() as s:
+        assert s.get(Document, first).status == "returned" and s.get(Document, second).status == "accepted"
+        events = {(e.document_id, e.action, e.actor) for e in s.query(DocumentEvent)}
+        assert events == {(first, "returned", "ppid"), (second, "accepted", "ppid")}
+    client.post("/logout", data={"csrf_token": token(client, "/handover/")})
+
+    login(client, "dok")  # the submitter sees what came back, and why
+    listing = client.get("/handover/").get_data(as_text=True)
+    assert "Halaman 2 terpotong" in listing and "ppid" in listing

@@ -71,11 +71,12 @@ def create_app(test_config: dict | None = None, *, home=None) -> Flask:
     login_manager.init_app(app)
     limiter.init_app(app)
 
-    from . import auth, register, search
+    from . import auth, handover, register, search
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(register.bp)
     app.register_blueprint(search.bp)
+    app.register_blueprint(handover.bp)
 
     @app.before_request
     def end_idle_sessions() -> None:

@@ -1,0 +1,52 @@
+"""Handover (serah terima): a filed document arrives at the PPID as "submitted"; a Petugas PPID
+accepts it ("diterima, disimpan") or returns it with a reason. Every step records who and when."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .db import Document, DocumentEvent, utcnow
+from .errors import RegisterError, UnknownEntryError
+
+SUBMITTED, ACCEPTED, RETURNED = "submitted", "accepted", "returned"
+
+
+class HandoverError(RegisterError):
+    pass
+
+
+def get_document(session: Session, document_id: int) -> Document:
+    document = session.get(Document, document_id)
+    if document is None:
+        raise UnknownEntryError(f"no filed document {document_id}")
+    return document
+
+
+def _decide(session: Session, document_id: int, *, action: str, status: str, actor: str, reason: str) -> DocumentEvent:
+    document = get_document(session, document_id)
+    if document.status != SUBMITTED:
+        raise HandoverError(f"{document.register_id} v{document.version} is {document.status} already")
+    document.status = status
+    event = DocumentEvent(document_id=document.id, action=action, actor=actor, reason=reason, at=utcnow())
+    session.add(event)
+    session.flush()
+    return event
+
+
+def accept(session: Session, document_id: int, *, actor: str) -> DocumentEvent:
+    return _decide(session, document_id, action=ACCEPTED, status=ACCEPTED, actor=actor, reason="")
+
+
+def return_document(session: Session, document_id: int, *, actor: str, reason: str) -> DocumentEvent:
+    if not reason.strip():
+        raise HandoverError("a returned document needs a reason, so that the submitter knows what to fix")
+    return _decide(session, document_id, action=RETURNED, status=RETURNED, actor=actor, reason=reason.strip())
+
+
+def documents(session: Session, status: str) -> list[Document]:
+    return list(session.scalars(select(Document).where(Document.status == status).order_by(Document.filed_at)))
+
+
+def history(session: Session, document_id: int) -> list[DocumentEvent]:
+    return list(session.scalars(select(DocumentEvent).where(DocumentEvent.document_id == document_id).order_by(DocumentEvent.id)))

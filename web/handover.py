@@ -1,0 +1,84 @@
+"""Handover (serah terima): PPID officers open each submitted document and accept or return it;
+submitters see what was returned and why."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from scan_station import handover
+from scan_station.errors import UnknownEntryError
+from scan_station.handover import HandoverError
+
+from . import service
+from .auth import roles_required
+from .search import _hidden
+
+bp = Blueprint("handover", __name__, url_prefix="/handover")
+
+
+def _row(d) -> dict:
+    return {"id": d.id, "register_id": d.register_id, "version": d.version, "title": d.entry.title,
+            "unit": d.entry.unit, "pages": d.page_count, "filed_at": d.filed_at, "status": d.status,
+            "category": d.entry.category}
+
+
+@bp.get("/")
+@login_required
+def index():
+    """PPID roles see what waits for them; everyone sees what was returned."""
+    _settings, db = service()
+    with db.session() as s:
+        waiting = [_row(d) for d in handover.documents(s, handover.SUBMITTED) if d.entry.category not in _hidden()]
+        returned = []
+        for d in handover.documents(s, handover.RETURNED):
+            if d.entry.category not in _hidden():
+                last = handover.history(s, d.id)[-1]
+                returned.append(_row(d) | {"reason": last.reason, "by": last.actor, "at": last.at})
+    return render_template("handover/list.html", waiting=waiting, returned=returned)
+
+
+@bp.get("/<int:document_id>")
+@login_required
+def show(document_id: int):
+    _settings, db = service()
+    with db.session() as s:
+        try:
+            d = handover.get_document(s, document_id)
+        except UnknownEntryError:
+            abort(404)
+        if d.entry.category in _hidden():
+            abort(404)
+        doc = _row(d) | {"number": d.entry.number, "batch": d.batch_id, "batch_pages": d.batch_pages,
+                         "texts": [p.text for p in d.pages], "sha256": d.sha256}
+        events = [{"action": e.action, "actor": e.actor, "reason": e.reason, "at": e.at} for e in handover.history(s, d.id)]
+    return render_template("handover/show.html", doc=doc, events=events)
+
+
+@bp.post("/<int:document_id>/accept")
+@roles_required("ppid")
+def accept(document_id: int):
+    return _decide(document_id, lambda s: handover.accept(s, document_id, actor=current_user.id), _("Accepted and stored."))
+
+
+@bp.post("/<int:document_id>/return")
+@roles_required("ppid")
+def return_(document_id: int):
+    reason = request.form.get("reason", "")
+    return _decide(document_id, lambda s: handover.return_document(s, document_id, actor=current_user.id, reason=reason),
+                   _("Returned to the submitter."))
+
+
+def _decide(document_id: int, action, done_message: str):
+    _settings, db = service()
+    try:
+        with db.session() as s:
+            action(s)
+    except UnknownEntryError:
+        abort(404)
+    except HandoverError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("handover.show", document_id=document_id))
+    flash(done_message, "ok")
+    return redirect(url_for("handover.index"))
