@@ -101,12 +101,10 @@ def _page_line(event) -> None:
 @click.option("--no-ingest", is_flag=True, help="Stop after scanning; ingest later with: scan --batch B.")
 def scan_cmd(app: App, device: str | None, profile: str | None, batch_id: str | None, no_ingest: bool):
     """Scan until the feeder is empty (a flatbed: one page), then ingest the batch."""
-    from .scanning import ingest_scanned, read_state, scan_pages, start_batch
+    from .scanning import batch_folder, ingest_scanned, read_state, scan_pages, start_batch
 
     if batch_id:
-        folder = app.settings.scans_dir / batch_id
-        if not folder.is_dir():
-            raise ScanStationError(f"no scan batch {batch_id} in {app.settings.scans_dir}")
+        folder = batch_folder(app.settings, batch_id)
     else:
         folder = start_batch(app.settings, app.db, device=device or _first_device(app), profile=profile)
     classified = scan_pages(app.settings, folder, on_page=_page_line)

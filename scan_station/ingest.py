@@ -142,8 +142,8 @@ def keep_raw(ctx: IngestContext) -> None:
     storage.check_free_space(ctx.settings.storage_dir, size + 1_000_000)
     files = []
     for path in ctx.batch.raw_files:
-        storage.atomic_copy(path, dest / path.name)
-        files.append({"name": path.name, "bytes": path.stat().st_size, "sha256": storage.sha256_file(dest / path.name)})
+        sha = storage.atomic_copy(path, dest / path.name)
+        files.append({"name": path.name, "bytes": path.stat().st_size, "sha256": sha})
     manifest = {
         "batch": ctx.batch_id,
         "received_at": ctx.received_at.isoformat(),
@@ -155,12 +155,12 @@ def keep_raw(ctx: IngestContext) -> None:
             for n, (o, p) in enumerate(zip(ctx.batch.origins, ctx.pages), start=1)
         ],
     }
-    storage.atomic_write_json(dest / "batch.json", manifest)
+    manifest_sha = storage.atomic_write_json(dest / "batch.json", manifest)
     ctx.raw_dir = raw_dir
     with ctx.db.session() as session:
         session.add(Batch(
             id=ctx.batch_id, received_at=ctx.received_at, source_name=ctx.source.name,
-            raw_dir=str(raw_dir), manifest_sha256=storage.sha256_file(dest / "batch.json"),
+            raw_dir=str(raw_dir), manifest_sha256=manifest_sha,
             page_count=ctx.batch.page_count, status="received", blank_pages=ctx.plan.blank_pages,
         ))
         session.flush()
@@ -224,9 +224,8 @@ def _file_one(ctx, session, planned, result: OcrResult, tools: dict, written: li
     rel_pdf = storage.document_relpath(year=year, unit=entry.unit, register_id=entry.id, version=version)
     rel_json = rel_pdf.with_suffix(".json")
     pdf_path = ctx.settings.storage_dir / rel_pdf
-    storage.atomic_copy(result.output_pdf, pdf_path)
+    sha = storage.atomic_copy(result.output_pdf, pdf_path)
     written.append(pdf_path)
-    sha = storage.sha256_file(pdf_path)
     filed_at = utcnow()
     sidecar = {
         "register_id": entry.id,
@@ -248,12 +247,12 @@ def _file_one(ctx, session, planned, result: OcrResult, tools: dict, written: li
         ],
     }
     json_path = ctx.settings.storage_dir / rel_json
-    storage.atomic_write_json(json_path, sidecar)
+    sidecar_sha = storage.atomic_write_json(json_path, sidecar)
     written.append(json_path)
     document = Document(
         register_id=entry.id, version=version, batch_id=ctx.batch_id, batch_pages=planned.batch_pages,
         page_count=len(result.page_texts), path=str(rel_pdf), sha256=sha, sidecar_path=str(rel_json),
-        sidecar_sha256=storage.sha256_file(json_path), filed_at=filed_at,
+        sidecar_sha256=sidecar_sha, filed_at=filed_at,
     )
     session.add(document)
     session.flush()

@@ -192,10 +192,15 @@ def ingest_scanned(settings: Settings, db: Database, folder: Path, classified: d
     return result
 
 
-def resume(settings: Settings, db: Database, batch_id: str, *, on_page: OnPage | None = None) -> dict:
+def batch_folder(settings: Settings, batch_id: str) -> Path:
     folder = settings.scans_dir / batch_id
     if not folder.is_dir():
         raise ScanStationError(f"no scan batch {batch_id} in {settings.scans_dir}")
+    return folder
+
+
+def resume(settings: Settings, db: Database, batch_id: str, *, on_page: OnPage | None = None) -> dict:
+    folder = batch_folder(settings, batch_id)
     scan_pages(settings, folder, on_page=on_page)
     return ingest_scanned(settings, db, folder, {})  # earlier pages were classified in another run
 

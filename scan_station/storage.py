@@ -65,14 +65,17 @@ def _storage_error(exc: OSError, dest: Path) -> StorageError:
     return StorageError(f"cannot write {dest}: {exc.strerror or exc}")
 
 
-def atomic_write(dest: Path, chunks: Iterator[bytes] | bytes) -> None:
-    """Write `dest` completely or not at all, and never over an existing file."""
+def atomic_write(dest: Path, chunks: Iterator[bytes] | bytes) -> str:
+    """Write `dest` completely or not at all, and never over an existing file. Returns the
+    SHA-256 of what was written, so nobody has to read the file back to checksum it."""
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.parent / f"{TMP_PREFIX}{uuid.uuid4().hex}-{dest.name}"
+    digest = hashlib.sha256()
     try:
         with open(tmp, "xb") as f:
             for chunk in [chunks] if isinstance(chunks, bytes) else chunks:
                 f.write(chunk)
+                digest.update(chunk)
             f.flush()
             os.fsync(f.fileno())
         os.link(tmp, dest)
@@ -81,19 +84,20 @@ def atomic_write(dest: Path, chunks: Iterator[bytes] | bytes) -> None:
         raise _storage_error(exc, dest) from exc
     finally:
         tmp.unlink(missing_ok=True)
+    return digest.hexdigest()
 
 
-def atomic_write_bytes(dest: Path, data: bytes) -> None:
-    atomic_write(dest, data)
+def atomic_write_bytes(dest: Path, data: bytes) -> str:
+    return atomic_write(dest, data)
 
 
-def atomic_copy(src: Path, dest: Path) -> None:
+def atomic_copy(src: Path, dest: Path) -> str:
     with open(src, "rb") as f:
-        atomic_write(dest, iter(lambda: f.read(1 << 20), b""))
+        return atomic_write(dest, iter(lambda: f.read(1 << 20), b""))
 
 
-def atomic_write_json(dest: Path, data: object) -> None:
-    atomic_write(dest, json.dumps(data, indent=2, ensure_ascii=False, default=str).encode() + b"\n")
+def atomic_write_json(dest: Path, data: object) -> str:
+    return atomic_write(dest, json.dumps(data, indent=2, ensure_ascii=False, default=str).encode() + b"\n")
 
 
 def check_free_space(folder: Path, needed: int) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -63,7 +64,7 @@ def test_disk_full_at_filing_keeps_the_batch_and_files_nothing(tiny_disk, tmp_pa
 
     def fill_disk_after_ocr(stage, _info):
         if stage == "ocr":  # OCR is done: now another program eats the disk
-            free = __import__("shutil").disk_usage(disk).free
+            free = shutil.disk_usage(disk).free
             (disk / "filler").write_bytes(b"\0" * (free - 50_000))
 
     with pytest.raises(DiskFullError, match="nothing was filed"):

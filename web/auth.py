@@ -35,6 +35,16 @@ def load_user(username: str) -> KioskUser | None:
         return KioskUser(account) if account is not None and account.active else None
 
 
+#: Roles that may see documents in the category "dikecualikan" (information withheld from the public).
+PPID_ROLES = ("ppid", "atasan")
+WITHHELD = "dikecualikan"
+
+
+def hidden_categories() -> tuple[str, ...]:
+    """Categories the current user may not see: in results, downloads and handover alike."""
+    return () if current_user.role in PPID_ROLES else (WITHHELD,)
+
+
 def roles_required(*roles: str):
     """Logged in, and with one of these roles (403 otherwise)."""
 

@@ -12,8 +12,7 @@ from scan_station.errors import UnknownEntryError
 from scan_station.handover import HandoverError
 
 from . import service
-from .auth import roles_required
-from .search import _hidden
+from .auth import hidden_categories, roles_required
 
 bp = Blueprint("handover", __name__, url_prefix="/handover")
 
@@ -30,10 +29,10 @@ def index():
     """PPID roles see what waits for them; everyone sees what was returned."""
     _settings, db = service()
     with db.session() as s:
-        waiting = [_row(d) for d in handover.documents(s, handover.SUBMITTED) if d.entry.category not in _hidden()]
+        waiting = [_row(d) for d in handover.documents(s, handover.SUBMITTED) if d.entry.category not in hidden_categories()]
         returned = []
         for d in handover.documents(s, handover.RETURNED):
-            if d.entry.category not in _hidden():
+            if d.entry.category not in hidden_categories():
                 last = handover.history(s, d.id)[-1]
                 returned.append(_row(d) | {"reason": last.reason, "by": last.actor, "at": last.at})
     return render_template("handover/list.html", waiting=waiting, returned=returned)
@@ -48,7 +47,7 @@ def show(document_id: int):
             d = handover.get_document(s, document_id)
         except UnknownEntryError:
             abort(404)
-        if d.entry.category in _hidden():
+        if d.entry.category in hidden_categories():
             abort(404)
         doc = _row(d) | {"number": d.entry.number, "batch": d.batch_id, "batch_pages": d.batch_pages,
                          "texts": [p.text for p in d.pages], "sha256": d.sha256}

@@ -5,7 +5,7 @@ results and downloads alike, everyone else gets nothing and a 404."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request, send_file
-from flask_login import current_user, login_required
+from flask_login import login_required
 from markupsafe import Markup, escape
 
 from scan_station.db import Document
@@ -13,15 +13,10 @@ from scan_station.register import CATEGORIES
 from scan_station.search import search as search_pages
 
 from . import service
+from .auth import hidden_categories
 
 bp = Blueprint("search", __name__)
-PPID_ROLES = ("ppid", "atasan")
-WITHHELD = "dikecualikan"
 _OPEN, _CLOSE = "\x02", "\x03"  # match markers that cannot occur in OCR text; escaped, then <mark>
-
-
-def _hidden() -> tuple[str, ...]:
-    return () if current_user.role in PPID_ROLES else (WITHHELD,)
 
 
 def _marked(snippet: str) -> Markup:
@@ -36,9 +31,9 @@ def index():
     if args["q"]:
         _settings, db = service()
         with db.session() as s:
-            hits = search_pages(s, args["q"], limit=50, mark=(_OPEN, _CLOSE), hidden_categories=_hidden(),
+            hits = search_pages(s, args["q"], limit=50, mark=(_OPEN, _CLOSE), hidden_categories=hidden_categories(),
                                 unit=args["unit"], category=args["category"], year=args["year"], status=args["status"])
-    categories = [c for c in CATEGORIES if c not in _hidden()]
+    categories = [c for c in CATEGORIES if c not in hidden_categories()]
     return render_template("search.html", hits=hits, args=args, categories=categories, marked=_marked)
 
 
@@ -48,7 +43,7 @@ def document_pdf(document_id: int):
     settings, db = service()
     with db.session() as s:
         document = s.get(Document, document_id)
-        if document is None or document.entry.category in _hidden():
+        if document is None or document.entry.category in hidden_categories():
             abort(404)
         path = settings.storage_dir / document.path
     return send_file(path, mimetype="application/pdf", download_name=path.name)
