@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import time
 
 import click
 from sqlalchemy import select
@@ -12,30 +10,14 @@ from .cli import App, cli, command, ingest_summary
 from .db import ScanProfile
 from .errors import ScanStationError
 from .scanner import PAGE_SIZES_MM
-
-CACHE_FILE = "scanners.json"
-
-
-def cached_scanners(app: App, *, refresh: bool) -> dict:
-    """Discovery is slow with network backends: its result is cached in the home folder and
-    refreshed on request (the udev rule asks for that when a scanner is plugged in or out)."""
-    from .scanner import discover
-
-    cache = app.settings.home / CACHE_FILE
-    if not refresh and cache.is_file():
-        return json.loads(cache.read_text())
-    data = {"discovered_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "scanners": [c.as_dict() for c in discover()]}
-    tmp = cache.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data, indent=2))
-    tmp.replace(cache)
-    return data
+from .scanning import known_scanners
 
 
 @command(cli, "scanners")
 @click.option("--refresh", is_flag=True, help="Discover again instead of using the cached list.")
 def scanners_cmd(app: App, refresh: bool):
     """List scanners with their sources, modes, resolutions and page sizes."""
-    data = cached_scanners(app, refresh=refresh)
+    data = known_scanners(app.settings, refresh=refresh)
     lines = [f"{s['name']}  {s['vendor']} {s['model']} ({s['type']}): sources {', '.join(s['sources'])}; "
              f"modes {', '.join(s['modes']) or '-'}; pages {', '.join(s['page_sizes'])}" for s in data["scanners"]]
     return data, "\n".join(lines) or "no scanner found"
@@ -107,18 +89,16 @@ def scan_cmd(app: App, device: str | None, profile: str | None, batch_id: str | 
         folder = batch_folder(app.settings, batch_id)
     else:
         folder = start_batch(app.settings, app.db, device=device or _first_device(app), profile=profile)
-    classified = scan_pages(app.settings, folder, on_page=_page_line)
+    scan_pages(app.settings, folder, on_page=_page_line)
     if no_ingest:
         state = read_state(folder)
         return state, f"batch {state['batch']}: {state['pages']} page(s) scanned, not ingested yet"
-    if batch_id:
-        classified = {}  # earlier pages were classified by another run: classify all again
-    result = ingest_scanned(app.settings, app.db, folder, classified)
+    result = ingest_scanned(app.settings, app.db, folder)
     return result, ingest_summary(result)
 
 
 def _first_device(app: App) -> str:
-    found = cached_scanners(app, refresh=False)["scanners"] or cached_scanners(app, refresh=True)["scanners"]
+    found = known_scanners(app.settings)["scanners"] or known_scanners(app.settings, refresh=True)["scanners"]
     if not found:
         raise ScanStationError("no scanner found; plug one in, then run: scan-station scanners --refresh")
     return found[0]["name"]

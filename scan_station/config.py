@@ -50,6 +50,12 @@ class Settings:
     #: A page with less than this fraction of dark pixels is blank (a duplex back). Low on purpose:
     #: one short line of text is ~0.05 %, and a page wrongly called blank leaves its document.
     blank_ink_ratio: float = 0.0002
+    #: Job queue for filing confirmed batches: empty = a SQLite file `jobs.db` in the home folder
+    #: (no server); `redis://host:6379/0` = a Redis server shared by several kiosks and workers.
+    queue_url: str = ""
+    #: The demo scanner: SANE's `pnm` backend (`pnm:0`) takes its pages one after another from the
+    #: folder `demo-feeder/` in the home folder, as a sheet feeder would (`serve --demo` sets it).
+    demo_feeder: bool = False
 
     def __post_init__(self) -> None:
         home = Path(self.home).expanduser().resolve()
@@ -66,6 +72,10 @@ class Settings:
         return str(path.relative_to(self.home)) if path.is_relative_to(self.home) else str(path)
 
     @property
+    def demo_feeder_dir(self) -> Path:
+        return self.home / "demo-feeder"
+
+    @property
     def workers(self) -> int:
         return self.ocr_workers or os.cpu_count() or 1
 
@@ -77,15 +87,27 @@ def default_home() -> Path:
     return Path(os.environ.get("SCAN_STATION_HOME") or platformdirs.user_data_dir("scan-station"))
 
 
+def _boolean(raw: object) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    text = str(raw).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off", ""):
+        return False
+    raise ValueError(raw)
+
+
 def _coerce(name: str, raw: object) -> object:
     target = next(f for f in fields(Settings) if f.name == name)
-    kind = {int: int, float: float}.get(
+    kind = {int: int, float: float, bool: _boolean}.get(
         type(target.default) if target.default is not dataclasses.MISSING else str, str
     )
     try:
         return kind(raw)
     except (TypeError, ValueError):
-        raise ScanStationError(f"setting {name}: {raw!r} is not a valid {kind.__name__}") from None
+        kind_name = "boolean (true/false)" if kind is _boolean else kind.__name__
+        raise ScanStationError(f"setting {name}: {raw!r} is not a valid {kind_name}") from None
 
 
 def load_settings(home: Path | str | None = None, **overrides: object) -> Settings:

@@ -85,6 +85,7 @@ class Batch(Base):
     status: Mapped[str] = mapped_column(String(20), default="received")  # received/filed/failed
     error: Mapped[str] = mapped_column(Text, default="")
     blank_pages: Mapped[list] = mapped_column(JSON, default=list)
+    submitted_by: Mapped[str] = mapped_column(String(64), default="")  # who confirmed it at the kiosk
 
     documents: Mapped[list[Document]] = relationship(back_populates="batch")
     held: Mapped[list[HeldPages]] = relationship(back_populates="batch")
@@ -154,12 +155,13 @@ class ScanProfile(Base):
 
 
 class DocumentEvent(Base):
-    """One step of the handover: accepted ("diterima, disimpan") or returned, by whom, when."""
+    """One step of the handover: submitted (filed from the kiosk), accepted ("diterima,
+    disimpan") or returned, by whom, when."""
 
     __tablename__ = "document_event"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("document.id"), index=True)
-    action: Mapped[str] = mapped_column(String(20))  # accepted, returned
+    action: Mapped[str] = mapped_column(String(20))  # submitted, accepted, returned
     actor: Mapped[str] = mapped_column(String(64))
     reason: Mapped[str] = mapped_column(Text, default="")
     at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

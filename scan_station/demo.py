@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import io
+import time
 
 from . import samples
 from .config import Settings
 from .coversheet import coversheets_pdf
 from .db import Database, utcnow
+from .errors import UnknownEntryError
 from .ingest import Progress, ingest
 from .register import add_entry
 from .search import search
@@ -59,3 +62,32 @@ def run_demo(settings: Settings, db: Database, *, documents: int = 3, on_progres
         "search": {"query": query, "hits": [h.__dict__ for h in hits]},
         "report": "\n".join(lines),
     }
+
+
+def fill_demo_feeder(settings: Settings, db: Database, register_ids: list[str], *, pages: int = 2,
+                     extra: list | None = None) -> int:
+    """Put paper in the demo scanner's feeder: for each entry its real cover sheet, then `pages`
+    sample text pages about it (`extra` images go last). Returns how many pages wait there now."""
+    from sqlalchemy import select
+
+    from .db import Entry
+
+    with db.session() as session:
+        entries = {e.id: e for e in session.scalars(select(Entry).where(Entry.id.in_(register_ids)))}
+    missing = [i for i in register_ids if i not in entries]
+    if missing:
+        raise UnknownEntryError(f"not in the register: {', '.join(missing)}")
+    images = []
+    covers = samples.cover_page_images(coversheets_pdf([entries[i] for i in register_ids])) if register_ids else []
+    for n, (register_id, cover) in enumerate(zip(register_ids, covers)):
+        images.append(cover)
+        images.extend(samples.document_pages(entries[register_id].title, pages, seed=n))
+    images.extend(extra or [])
+    folder = settings.demo_feeder_dir
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = time.time_ns()
+    for n, image in enumerate(images, start=1):
+        buffer = io.BytesIO()
+        image.convert("L").save(buffer, format="PPM")  # binary PGM, as the pnm backend reads it
+        atomic_write_bytes(folder / f"{stamp}-{n:04d}.pnm", buffer.getvalue())
+    return len(list(folder.glob("*.pnm")))

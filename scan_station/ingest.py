@@ -38,7 +38,8 @@ from ._exec.ocrmypdf import OcrJob, OcrResult
 from .batch_input import BatchInput, read_batch
 from .classify import COVER, PageClass, classify_pdf
 from .config import Settings
-from .db import Batch, Database, Document, DocumentPage, Entry, HeldPages, utcnow
+from .db import Batch, Database, Document, DocumentEvent, DocumentPage, Entry, HeldPages, utcnow
+from .errors import UnknownEntryError
 from .ocr import OcrPool, page_threads
 from .register import entry_dict
 from .split import PlannedDocument, SplitResult, split as split_pages
@@ -56,6 +57,8 @@ class IngestContext:
     work: Path
     on_progress: Progress
     classified: list[PageClass] | None = None  # pages already classified while being scanned
+    reviewed: SplitResult | None = None  # the split as an officer corrected and confirmed it
+    submitted_by: str = ""  # who confirmed the batch at the kiosk
     batch: BatchInput | None = None
     pages: list[PageClass] = field(default_factory=list)
     plan: SplitResult | None = None
@@ -68,12 +71,22 @@ class IngestContext:
     timings: dict[str, float] = field(default_factory=dict)  # seconds per step
 
 
+    def removed_pages(self) -> list[int]:
+        """Pages an officer removed at review: kept in the raw batch, filed nowhere."""
+        if self.reviewed is None:
+            return []
+        used = {n for d in self.plan.documents for n in d.batch_pages} | {n for g in self.plan.held for n in g.batch_pages}
+        used |= set(self.plan.blank_pages) | {p.number for p in self.pages if p.kind == COVER}
+        return [p.number for p in self.pages if p.number not in used]
+
+
 def new_batch_id(now: dt.datetime) -> str:
     return f"B{now:%Y%m%d-%H%M%S}-{secrets.token_hex(2).upper()}"
 
 
 def _signature(planned: PlannedDocument) -> tuple:
-    return (planned.register_id, planned.cover_page, tuple(planned.batch_pages), planned.rotate)
+    return (planned.register_id, planned.cover_page, tuple(planned.batch_pages), planned.rotate,
+            tuple(sorted(planned.turns.items())))
 
 
 # -- the steps -----------------------------------------------------------------------------------
@@ -89,7 +102,7 @@ def classify(ctx: IngestContext) -> None:
         ctx.batch.pdf, dpi=ctx.settings.classify_dpi, blank_ink_ratio=ctx.settings.blank_ink_ratio
     )
     for page in pages:
-        if page.kind == COVER:
+        if page.kind == COVER and ctx.reviewed is None:
             _start_ocr(ctx, final=False)  # the document before this cover is complete
         ctx.pages.append(page)
         ctx.on_progress("classify", {"page": page.number, "kind": page.kind, "register_id": page.register_id,
@@ -107,7 +120,7 @@ def _known(ctx: IngestContext) -> set[str]:
 
 def _start_ocr(ctx: IngestContext, *, final: bool) -> None:
     """Submit the OCR of every document that is complete and not yet submitted."""
-    plan = split_pages(ctx.pages, _known(ctx))
+    plan = ctx.plan if final else split_pages(ctx.pages, _known(ctx))
     waiting = [d for d in plan.documents if _signature(d) not in ctx.started]
     if not waiting:
         return
@@ -119,8 +132,8 @@ def _start_ocr(ctx: IngestContext, *, final: bool) -> None:
             with pikepdf.new() as doc:
                 for number in planned.batch_pages:
                     doc.pages.append(batch_pdf.pages[number - 1])
-                    if planned.rotate:
-                        doc.pages[-1].rotate(planned.rotate, relative=True)
+                    if planned.turn(number):
+                        doc.pages[-1].rotate(planned.turn(number), relative=True)
                 doc.save(source)
             threads = page_threads(ctx.settings.workers, last=final and index == len(waiting) - 1)
             job = OcrJob(
@@ -132,7 +145,15 @@ def _start_ocr(ctx: IngestContext, *, final: bool) -> None:
 
 
 def split(ctx: IngestContext) -> None:
-    ctx.plan = split_pages(ctx.pages, _known(ctx))
+    if ctx.reviewed is None:
+        ctx.plan = split_pages(ctx.pages, _known(ctx))
+        return
+    wanted = {d.register_id for d in ctx.reviewed.documents}
+    with ctx.db.session() as session:
+        missing = wanted - set(session.scalars(select(Entry.id).where(Entry.id.in_(wanted))))
+    if missing:
+        raise UnknownEntryError(f"not in the register: {', '.join(sorted(missing))}; correct the review")
+    ctx.plan = ctx.reviewed
 
 
 def keep_raw(ctx: IngestContext) -> None:
@@ -154,6 +175,9 @@ def keep_raw(ctx: IngestContext) -> None:
              "problem": p.problem}
             for n, (o, p) in enumerate(zip(ctx.batch.origins, ctx.pages), start=1)
         ],
+        "submitted_by": ctx.submitted_by,
+        "reviewed": ctx.reviewed is not None,
+        "removed_pages": ctx.removed_pages(),
     }
     manifest_sha = storage.atomic_write_json(dest / "batch.json", manifest)
     ctx.raw_dir = raw_dir
@@ -162,6 +186,7 @@ def keep_raw(ctx: IngestContext) -> None:
             id=ctx.batch_id, received_at=ctx.received_at, source_name=ctx.source.name,
             raw_dir=str(raw_dir), manifest_sha256=manifest_sha,
             page_count=ctx.batch.page_count, status="received", blank_pages=ctx.plan.blank_pages,
+            submitted_by=ctx.submitted_by,
         ))
         session.flush()
         for group in ctx.plan.held:
@@ -256,6 +281,7 @@ def _file_one(ctx, session, planned, result: OcrResult, tools: dict, written: li
     )
     session.add(document)
     session.flush()
+    session.add(DocumentEvent(document_id=document.id, action="submitted", actor=ctx.submitted_by or "-", at=filed_at))
     for n, (bp, page_text) in enumerate(zip(planned.batch_pages, result.page_texts), start=1):
         session.add(DocumentPage(document_id=document.id, page=n, batch_page=bp, text=page_text))
     search.index_document(session, document, entry, result.page_texts)
@@ -279,15 +305,17 @@ def _set_batch_status(db: Database, batch_id: str, status: str, error: str = "")
 def ingest(
     source: Path, *, settings: Settings, db: Database, on_progress: Progress | None = None,
     batch_id: str | None = None, classified: list[PageClass] | None = None,
+    plan: SplitResult | None = None, submitted_by: str = "",
 ) -> dict:
     """Run every step on one batch and return the summary that `scan-station ingest --json` prints.
-    A scanned batch passes its own id and the pages it classified while scanning."""
+    A scanned batch passes its own id and the pages it classified while scanning; a batch reviewed
+    at the kiosk passes the `plan` the officer confirmed, and who confirmed it."""
     received_at = utcnow()
     batch_id = batch_id or new_batch_id(received_at)
     ctx = IngestContext(
         settings=settings, db=db, source=Path(source), batch_id=batch_id, received_at=received_at,
         work=settings.work_dir / batch_id, on_progress=on_progress or (lambda _s, _i: None),
-        classified=classified,
+        classified=classified, reviewed=plan, submitted_by=submitted_by,
     )
     ctx.work.mkdir(parents=True, exist_ok=True)
     try:
@@ -313,6 +341,7 @@ def ingest(
             for g in ctx.plan.held
         ],
         "blank_pages": ctx.plan.blank_pages,
+        "removed_pages": ctx.removed_pages(),
         "raw_batch": settings.display_path(settings.storage_dir / ctx.raw_dir),
         "timings": ctx.timings,
     }

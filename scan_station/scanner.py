@@ -12,7 +12,8 @@ from __future__ import annotations
 import functools
 import time
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from pathlib import Path
+from dataclasses import asdict, dataclass, replace
 
 import _sane
 import sane
@@ -297,3 +298,37 @@ class Session:
                 self._dev.cancel()
             except (_sane.error, RuntimeError, AttributeError):
                 pass
+
+
+class DemoFeederSession(Session):
+    """The demo scanner: libsane's `pnm` backend, fed the page images in a folder one after
+    another (oldest name first), as a sheet feeder feeds paper. Each image is read through real
+    libsane and leaves the folder once it is read; an empty folder is an empty feeder."""
+
+    def __init__(self, device: str, profile: Profile, folder: Path):
+        super().__init__(device, replace(profile, source="flatbed"))  # pnm has only a "flatbed"
+        self.folder = folder
+
+    def pages(self, *, limit: int | None = None) -> Iterator[ScannedPage]:
+        waiting = sorted(self.folder.glob("*.pnm")) if self.folder.is_dir() else []
+        if not waiting:
+            raise ScannerError(FAULTS["Document feeder out of documents"], f"demo feeder {self.folder} is empty")
+        for path in waiting[:limit]:
+            started = time.perf_counter()
+            try:
+                self._dev.filename = str(path)
+                self._dev.start()
+                image = self._dev.snap()
+            except (_sane.error, RuntimeError) as exc:
+                raise ScannerError(fault_for(exc)) from None
+            finally:
+                self._dev.cancel()
+            path.unlink()
+            yield ScannedPage(image, time.perf_counter() - started, int(self.options.get("resolution", 0)))
+
+
+def open_session(device: str, profile: Profile, *, demo_feeder: Path | None = None) -> Session:
+    """A session on `device`; with `demo_feeder` (a folder), the pnm backend becomes a feeder."""
+    if demo_feeder is not None and device.startswith("pnm"):
+        return DemoFeederSession(device, profile, demo_feeder)
+    return Session(device, profile)

@@ -1,8 +1,10 @@
 """Scanning a batch: every page on disk the moment it is read, classified while the next one is
 being scanned, then ingested exactly as `ingest` does.
 
-A batch folder (`<scans_dir>/<batch id>/`) holds `page-0001.png`, `page-0002.png`, ... and a
-state file `.scan.json` (device, profile, pages, status, last fault). A fault — jam, cover open,
+A batch folder (`<scans_dir>/<batch id>/`) holds `page-0001.png`, `page-0002.png`, ..., a
+state file `.scan.json` (device, profile, pages, status, last fault, who scanned) and, in `.meta/`,
+each page's thumbnail (`page-0001.jpg`, written with the page) and classification
+(`page-0001.json`, written once the page is classified); the kiosk shows pages from there. A fault — jam, cover open,
 unplugged scanner — ends the current page, keeps every page already written, records the fault
 and raises `ScannerError`; `resume` continues the same batch with the same device and profile.
 The folder is also a valid input for `ingest`, so a partial batch can be ingested as it is.
@@ -12,7 +14,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import queue
 import shutil
 import threading
@@ -28,9 +29,12 @@ from .config import Settings
 from .db import Database, ScanProfile, utcnow
 from .errors import ScanStationError
 from .ingest import ingest, new_batch_id
-from .scanner import Fault, Profile, ScannerError, Session
+from .scanner import Fault, Profile, ScannerError, Session, discover, open_session
 
 STATE_FILE = ".scan.json"
+META = ".meta"
+THUMB_WIDTH = 240
+SCANNERS_CACHE = "scanners.json"
 
 
 @dataclass(frozen=True)
@@ -59,10 +63,58 @@ def get_profile(db: Database, name: str | None) -> Profile:
         return Profile(row.name, row.source, row.mode, row.resolution, row.page_size)
 
 
-def _write_state(folder: Path, state: dict) -> None:
-    tmp = folder / f"{storage.TMP_PREFIX}{STATE_FILE}"
-    tmp.write_text(json.dumps(state, indent=2, ensure_ascii=False))
-    os.replace(tmp, folder / STATE_FILE)
+def write_state(folder: Path, state: dict) -> None:
+    storage.replace_json(folder / STATE_FILE, state)
+
+
+def thumb_path(folder: Path, page: int) -> Path:
+    return folder / META / f"page-{page:04d}.jpg"
+
+
+def _class_path(folder: Path, page: int) -> Path:
+    return folder / META / f"page-{page:04d}.json"
+
+
+def _write_class(folder: Path, page: PageClass) -> None:
+    storage.replace_json(_class_path(folder, page.number), asdict(page))
+
+
+def page_class(folder: Path, number: int) -> PageClass | None:
+    """The page's classification, once it is made (None before)."""
+    try:
+        data = json.loads(_class_path(folder, number).read_text())
+    except FileNotFoundError:
+        return None
+    return PageClass(**{**data, "foreign_barcodes": tuple(data["foreign_barcodes"])})
+
+
+def page_classes(settings: Settings, folder: Path) -> list[PageClass]:
+    """Every page of the batch classified, in order; a page classified in no earlier run (a run
+    that stopped between reading and classifying) is classified now, from its file."""
+    from PIL import Image
+
+    pages = []
+    for number in range(1, read_state(folder)["pages"] + 1):
+        page = page_class(folder, number)
+        if page is None:
+            with Image.open(folder / f"page-{number:04d}.png") as image:
+                dpi = round(image.info.get("dpi", (settings.default_image_dpi,))[0])
+                page = classify_scan(image, number, image_dpi=dpi, dpi=settings.classify_dpi,
+                                     blank_ink_ratio=settings.blank_ink_ratio)
+            _write_class(folder, page)
+        pages.append(page)
+    return pages
+
+
+def known_scanners(settings: Settings, *, refresh: bool = False) -> dict:
+    """Discovery is slow with network backends: its result is cached in the home folder and
+    refreshed on request (the udev rule asks for that when a scanner is plugged in or out)."""
+    cache = settings.home / SCANNERS_CACHE
+    if not refresh and cache.is_file():
+        return json.loads(cache.read_text())
+    data = {"discovered_at": utcnow().isoformat(timespec="seconds"), "scanners": [c.as_dict() for c in discover()]}
+    storage.replace_json(cache, data)
+    return data
 
 
 def read_state(folder: Path) -> dict:
@@ -116,6 +168,7 @@ def scan_pages(settings: Settings, folder: Path, *, on_page: OnPage | None = Non
         page = classify_scan(image, n, image_dpi=dpi, dpi=settings.classify_dpi,
                              blank_ink_ratio=settings.blank_ink_ratio)
         classified[n] = page
+        _write_class(folder, page)
         if on_page:
             on_page(PageEvent(**{**asdict(events[n]), "kind": page.kind, "register_id": page.register_id}))
 
@@ -126,8 +179,13 @@ def scan_pages(settings: Settings, folder: Path, *, on_page: OnPage | None = Non
         buffer = io.BytesIO()
         image.save(buffer, format="PNG", compress_level=1, dpi=(dpi, dpi))
         storage.atomic_write_bytes(path, buffer.getvalue())
+        thumb = image.convert("RGB" if image.mode not in ("L", "RGB") else image.mode)
+        thumb.thumbnail((THUMB_WIDTH, THUMB_WIDTH * 2))
+        out = io.BytesIO()
+        thumb.save(out, format="JPEG", quality=80)
+        storage.replace_file(thumb_path(folder, n), out.getvalue())
         state["pages"] = n
-        _write_state(folder, state)
+        write_state(folder, state)
         events[n] = PageEvent(state["batch"], n, *image.size, round(seconds, 3), str(path))
         if on_page:
             on_page(events[n])
@@ -142,9 +200,10 @@ def scan_pages(settings: Settings, folder: Path, *, on_page: OnPage | None = Non
             classifier.finish()
 
     state.update(status="scanning", fault=None)
-    _write_state(folder, state)
+    write_state(folder, state)
     try:
-        with Session(state["device"], profile) as session:
+        feeder = settings.demo_feeder_dir if settings.demo_feeder else None
+        with open_session(state["device"], profile, demo_feeder=feeder) as session:
             for scanned in session.pages():
                 number += 1
                 writer.submit(number, scanned.image, scanned.dpi or profile.resolution, scanned.seconds)
@@ -155,39 +214,40 @@ def scan_pages(settings: Settings, folder: Path, *, on_page: OnPage | None = Non
         drain()
         if exc.fault.kind == "no_docs" and state["pages"] > 0:  # resumed with nothing left to feed
             state["status"] = "scanned"
-            _write_state(folder, state)
+            write_state(folder, state)
             return classified
         state.update(status="interrupted", fault={"kind": exc.fault.kind, "id": exc.fault.id, "en": exc.fault.en})
-        _write_state(folder, state)
+        write_state(folder, state)
         raise ScannerError(exc.fault, f"batch {state['batch']}: {state['pages']} page(s) kept; "
                                       f"run: scan-station resume {state['batch']}") from None
     except BaseException:
         drain()
         state["status"] = "interrupted"
-        _write_state(folder, state)
+        write_state(folder, state)
         raise
     state["status"] = "scanned"
-    _write_state(folder, state)
+    write_state(folder, state)
     return classified
 
 
-def start_batch(settings: Settings, db: Database, *, device: str, profile: str | None) -> Path:
+def start_batch(settings: Settings, db: Database, *, device: str, profile: str | None, user: str = "") -> Path:
     chosen = get_profile(db, profile)
     batch_id = new_batch_id(utcnow())
     folder = settings.scans_dir / batch_id
     folder.mkdir(parents=True)
-    _write_state(folder, {"batch": batch_id, "device": device, "profile": asdict(chosen), "pages": 0,
-                          "status": "new", "fault": None, "started_at": utcnow().isoformat()})
+    write_state(folder, {"batch": batch_id, "device": device, "profile": asdict(chosen), "pages": 0,
+                          "status": "new", "fault": None, "started_at": utcnow().isoformat(), "user": user})
     return folder
 
 
-def ingest_scanned(settings: Settings, db: Database, folder: Path, classified: dict[int, PageClass]) -> dict:
-    """Ingest a scanned batch folder; on success the folder goes (its pages are in storage now)."""
+def ingest_scanned(settings: Settings, db: Database, folder: Path, *, plan=None, on_progress=None) -> dict:
+    """Ingest a scanned batch folder (as split by `plan`, a reviewed `SplitResult`, else by its
+    cover sheets); on success the folder goes (its pages are in storage now)."""
     state = read_state(folder)
     if state["pages"] == 0:
         raise ScannerError(FAULT_NO_PAGES)
-    pages = [classified[n] for n in sorted(classified)] if len(classified) == state["pages"] else None
-    result = ingest(folder, settings=settings, db=db, batch_id=state["batch"], classified=pages)
+    result = ingest(folder, settings=settings, db=db, batch_id=state["batch"], classified=page_classes(settings, folder),
+                    plan=plan, submitted_by=state.get("user", ""), on_progress=on_progress)
     shutil.rmtree(folder)
     return result
 
@@ -202,7 +262,7 @@ def batch_folder(settings: Settings, batch_id: str) -> Path:
 def resume(settings: Settings, db: Database, batch_id: str, *, on_page: OnPage | None = None) -> dict:
     folder = batch_folder(settings, batch_id)
     scan_pages(settings, folder, on_page=on_page)
-    return ingest_scanned(settings, db, folder, {})  # earlier pages were classified in another run
+    return ingest_scanned(settings, db, folder)
 
 
 FAULT_NO_PAGES = Fault("no_docs", "Belum ada halaman yang terpindai — letakkan dokumen, lalu tekan Lanjutkan",

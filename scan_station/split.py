@@ -30,6 +30,11 @@ class PlannedDocument:
     batch_pages: list[int] = field(default_factory=list)
     #: Clockwise turn that makes the cover upright; its pages went through the feeder with it.
     rotate: int = 0
+    #: Further clockwise turns of single pages (batch page -> degrees), set at review.
+    turns: dict[int, int] = field(default_factory=dict)
+
+    def turn(self, page: int) -> int:
+        return (self.rotate + self.turns.get(page, 0)) % 360
 
 
 @dataclass

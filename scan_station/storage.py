@@ -96,6 +96,27 @@ def atomic_copy(src: Path, dest: Path) -> str:
         return atomic_write(dest, iter(lambda: f.read(1 << 20), b""))
 
 
+def replace_file(dest: Path, data: bytes) -> None:
+    """Write `dest` completely or not at all, replacing what is there: for state and cache files
+    outside storage, never for a stored document."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.parent / f"{TMP_PREFIX}{uuid.uuid4().hex}-{dest.name}"
+    try:
+        with open(tmp, "xb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, dest)
+    except OSError as exc:
+        raise _storage_error(exc, dest) from exc
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def replace_json(dest: Path, data: object) -> None:
+    replace_file(dest, json.dumps(data, indent=2, ensure_ascii=False, default=str).encode() + b"\n")
+
+
 def atomic_write_json(dest: Path, data: object) -> str:
     return atomic_write(dest, json.dumps(data, indent=2, ensure_ascii=False, default=str).encode() + b"\n")
 

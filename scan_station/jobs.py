@@ -1,0 +1,105 @@
+"""The job queue: confirmed batches are filed (OCR, PDF/A, storage) in the background.
+
+The queue is huey's. Embedded default: a SQLite file `jobs.db` in the home folder, no server.
+With `queue_url = "redis://host:6379/0"` the queue lives on a Redis server that several kiosks
+and OCR workers share; every machine then needs the same database (`database_url`, PostgreSQL)
+and the same `scans_dir` and `storage_dir` (shared storage), since a job names a batch folder.
+
+Workers: `scan-station worker` (one per OCR machine), and `scan-station serve` runs one in its
+own process unless told `--no-worker`. A job that fails marks its batch "failed" with the error
+and keeps every page; confirming the batch again queues it again.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from dataclasses import dataclass
+
+from huey import RedisHuey, SqliteHuey
+from huey.api import Huey, TaskWrapper
+from huey.consumer import Consumer
+
+from .config import Settings
+from .db import Database
+from .errors import ScanStationError
+from .scanning import batch_folder, ingest_scanned, read_state, write_state
+
+log = logging.getLogger(__name__)
+FILE_BATCH = "file_batch"
+
+
+@dataclass(frozen=True)
+class Jobs:
+    """The queue and our tasks on it; calling a task queues it: `jobs.file_batch(batch_id)`."""
+
+    queue: Huey
+    file_batch: TaskWrapper
+
+
+def make_jobs(settings: Settings) -> Jobs:
+    """The queue that `settings` name, with our tasks registered on it."""
+    url = settings.queue_url
+    if not url:
+        queue = SqliteHuey("scan-station", filename=str(settings.home / "jobs.db"), results=False)
+    elif url.startswith(("redis://", "rediss://", "unix://")):
+        queue = RedisHuey("scan-station", url=url, results=False)
+    else:
+        raise ScanStationError(f"queue_url {url!r}: use redis://host:port/db, or leave it empty for the embedded queue")
+
+    @queue.task(name=FILE_BATCH)
+    def file_batch_task(batch_id: str) -> None:
+        file_batch(settings, batch_id)
+
+    return Jobs(queue, file_batch_task)
+
+
+@functools.cache
+def _database(settings: Settings) -> Database:
+    return Database(settings)
+
+
+def file_batch(settings: Settings, batch_id: str) -> dict:
+    """The job: file a confirmed batch as its review says; progress goes to the batch's state."""
+    from .review import load  # review imports scanning, like this module; kept apart for clarity
+
+    db = _database(settings)
+    folder = batch_folder(settings, batch_id)
+    state = read_state(folder)
+    review, _pages = load(settings, db, folder)
+    plan = review.as_split()
+    progress = {"step": "start", "documents": len(plan.documents), "filed": 0, "ocr_done": 0}
+
+    def on_progress(step: str, info: dict) -> None:
+        progress["step"] = step
+        progress["ocr_done"] += step == "ocr"
+        progress["filed"] += step == "filed"
+        write_state(folder, state | {"progress": progress})
+
+    state.update(status="filing", error=None)
+    write_state(folder, state | {"progress": progress})
+    try:
+        return ingest_scanned(settings, db, folder, plan=plan, on_progress=on_progress)
+    except BaseException as exc:
+        log.exception("filing batch %s failed", batch_id)
+        state.update(status="failed", error=str(exc) or type(exc).__name__)
+        write_state(folder, state | {"progress": progress})
+        raise
+
+
+class _ThreadConsumer(Consumer):
+    """huey's consumer without signal handlers, so that it can run beside a web server."""
+
+    def _set_signal_handlers(self) -> None:
+        pass
+
+
+def start_worker(jobs: Jobs, *, workers: int = 1) -> Consumer:
+    """Start a worker in this process (threads) and return at once; `stop_worker` ends it."""
+    consumer = _ThreadConsumer(jobs.queue, workers=workers, worker_type="thread", periodic=False)
+    consumer.start()
+    return consumer
+
+
+def stop_worker(consumer: Consumer) -> None:
+    consumer.stop(graceful=True)

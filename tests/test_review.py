@@ -1,0 +1,151 @@
+"""Review before filing, and filing in the background: pages scanned through real libsane (the
+demo feeder drives the pnm backend), corrected, confirmed, then filed by a real huey worker."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from sqlalchemy import select
+
+from scan_station import jobs, review
+from scan_station.config import load_settings
+from scan_station.db import Batch, Database, Document, DocumentEvent
+from scan_station.demo import fill_demo_feeder
+from scan_station.register import add_entry
+from scan_station.scanning import page_classes, read_state, scan_pages, start_batch, thumb_path
+
+import batches
+
+pytestmark = pytest.mark.scanner
+
+DEVICE = "pnm:0"
+PROFILE = "Teks abu-abu 300 dpi, kaca"
+
+
+@pytest.fixture
+def demo(home):
+    settings = load_settings(home, ocr_workers=2, demo_feeder=True)
+    database = Database(settings)
+    yield settings, database
+    database.close()
+
+
+def _entries(db, settings, *titles):
+    with db.session() as s:
+        return [add_entry(s, settings, title=t, unit="Subbagian Umum", category="berkala").id for t in titles]
+
+
+def _scan(settings, db, ids, *, extra=None, pages=1, user="dok"):
+    fill_demo_feeder(settings, db, ids, pages=pages, extra=extra)
+    folder = start_batch(settings, db, device=DEVICE, profile=PROFILE, user=user)
+    scan_pages(settings, folder)
+    return folder
+
+
+def test_the_demo_feeder_scans_through_libsane_until_empty(demo):
+    settings, db = demo
+    a, b = _entries(db, settings, "Laporan Kegiatan", "Surat Keputusan")
+    folder = _scan(settings, db, [a, b], pages=2)
+    state = read_state(folder)
+    assert state["status"] == "scanned" and state["pages"] == 6 and state["user"] == "dok"
+    assert not list(settings.demo_feeder_dir.glob("*.pnm"))  # the paper went through
+    kinds = [(p.kind, p.register_id) for p in page_classes(settings, folder)]
+    assert kinds == [("cover", a), ("content", None), ("content", None), ("cover", b), ("content", None), ("content", None)]
+    assert all(thumb_path(folder, n).stat().st_size > 1000 for n in range(1, 7))
+
+
+def test_corrections_change_the_documents_and_nothing_is_lost(demo):
+    settings, db = demo
+    a, b = _entries(db, settings, "Laporan Kegiatan", "Surat Keputusan")
+    # a page before the first cover: held; then a (2 pages), b (2 pages)
+    fill_demo_feeder(settings, db, [], extra=[batches.content("Lampiran tanpa sampul")])
+    folder = _scan(settings, db, [a, b], pages=2)
+    r, _pages = review.load(settings, db, folder)
+    assert [(d.register_id, d.batch_pages) for d in r.documents] == [(a, [3, 4]), (b, [6, 7])]
+    assert [g.batch_pages for g in r.held] == [[1]]
+
+    with pytest.raises(review.ReviewError, match="not in the register"):
+        review.assign(r, db, 0, "PPID-0000-000000")
+    review.assign(r, db, 0, b)  # the held page belongs to b
+    review.move(r, 4, "next")  # a's last page starts b
+    review.rotate(r, 6)
+    review.remove(r, 7)
+    assert [(d.register_id, d.batch_pages) for d in r.documents] == [(a, [3]), (b, [4, 1, 6])]  # 4 moved to the start
+    assert r.held == [] and r.removed == [7] and r.turns == {6: 90}
+    with pytest.raises(review.ReviewError, match="not at a boundary"):
+        review.move(r, 1, "prev")
+    review.restore(r, 7)
+    assert r.held[-1].batch_pages == [7]
+    review.remove(r, 7)
+    review.save(folder, r)
+    assert review.load(settings, db, folder)[0] == r  # kept in the batch folder
+
+
+def test_a_rescan_replaces_the_page_and_a_resumed_feeder_continues_the_document(demo):
+    settings, db = demo
+    (a,) = _entries(db, settings, "Laporan Kegiatan")
+    folder = _scan(settings, db, [a], pages=2)
+    r, _ = review.load(settings, db, folder)
+    review.rescan(r, 2)
+    review.save(folder, r)
+    assert "waits to be scanned again" in r.problems()[0]
+    fill_demo_feeder(settings, db, [], extra=[batches.content("Halaman dipindai ulang")])
+    scan_pages(settings, folder)
+    r, _ = review.load(settings, db, folder)
+    assert r.documents[0].batch_pages == [4, 3] and 2 in r.removed and r.rescan_of is None
+    fill_demo_feeder(settings, db, [], extra=[batches.content("Halaman terakhir", page_no=3)])
+    scan_pages(settings, folder)  # Lanjutkan after the feeder ran empty: the same document goes on
+    r, _ = review.load(settings, db, folder)
+    assert r.documents[0].batch_pages == [4, 3, 5]
+
+
+@pytest.mark.ocr
+@pytest.mark.slow
+def test_a_confirmed_batch_is_filed_by_the_worker_as_reviewed(demo):
+    settings, db = demo
+    a, b = _entries(db, settings, "Laporan Kegiatan", "Surat Keputusan")
+    folder = _scan(settings, db, [a, b], pages=1)
+    r, _ = review.load(settings, db, folder)
+    review.move(r, 2, "next")  # the officer decides a's page belongs to b... and gives a a new one
+    review.rotate(r, 2)
+    assert r.problems() == [f"{a}: no pages left in the document"]
+    review.save(folder, r)
+    with pytest.raises(review.ReviewError, match="no pages left"):
+        review.confirm(settings, db, folder, user="dok")
+    review.move(r, 2, "prev")
+    review.save(folder, r)
+    assert review.load(settings, db, folder)[0].as_split().documents[0].turns == {2: 90}
+    review.confirm(settings, db, folder, user="dok")
+    assert read_state(folder)["status"] == "queued"
+
+    queue = jobs.make_jobs(settings)
+    queue.file_batch(read_state(folder)["batch"])
+    worker = jobs.start_worker(queue)
+    try:
+        deadline = time.monotonic() + 180
+        while folder.exists() and time.monotonic() < deadline:
+            time.sleep(0.5)
+    finally:
+        jobs.stop_worker(worker)
+    assert not folder.exists(), read_state(folder)
+    with db.session() as s:
+        batch = s.scalars(select(Batch)).one()
+        assert batch.status == "filed" and batch.submitted_by == "dok"
+        docs = {d.register_id: d for d in s.scalars(select(Document))}
+        assert docs[a].batch_pages == [2] and docs[b].batch_pages == [4]
+        events = s.scalars(select(DocumentEvent).where(DocumentEvent.document_id == docs[a].id)).all()
+        assert [(e.action, e.actor) for e in events] == [("submitted", "dok")]
+
+
+def test_a_failing_job_marks_the_batch_failed_and_keeps_its_pages(demo):
+    settings, db = demo
+    (a,) = _entries(db, settings, "Laporan Kegiatan")
+    folder = _scan(settings, db, [a], pages=1)
+    review.confirm(settings, db, folder, user="dok")
+    (folder / "page-0002.png").write_bytes(b"not a png any more")  # damaged on disk meanwhile
+    with pytest.raises(Exception):
+        jobs.file_batch(settings, read_state(folder)["batch"])
+    state = read_state(folder)
+    assert state["status"] == "failed" and "page-0002.png" in state["error"]
+    assert (folder / "page-0001.png").is_file()
