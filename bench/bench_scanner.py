@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-os.environ.setdefault("SANE_CONFIG_DIR", str(REPO / "tests" / "sane-config"))
+os.environ.setdefault("SANE_CONFIG_DIR", str(REPO / "scan_station" / "sane-demo"))
 
 from scan_station.config import load_settings  # noqa: E402  (after SANE_CONFIG_DIR)
 from scan_station.db import Database  # noqa: E402

@@ -10,7 +10,7 @@ from .cli import App, cli, command, ingest_summary
 from .db import ScanProfile
 from .errors import ScanStationError
 from .scanner import PAGE_SIZES_MM
-from .scanning import known_scanners
+from .scanning import MODES, SOURCES, add_profile, known_scanners, profile_dict, remove_profile
 
 
 @command(cli, "scanners")
@@ -28,34 +28,24 @@ def profiles() -> None:
     """Named scan profiles (source, mode, resolution, page size)."""
 
 
-def _profile_dict(row: ScanProfile) -> dict:
-    return {"name": row.name, "source": row.source, "mode": row.mode, "resolution": row.resolution,
-            "page_size": row.page_size}
-
-
 @command(profiles, "list")
 def profiles_list(app: App):
     """List the scan profiles."""
     with app.db.session() as session:
-        rows = [_profile_dict(r) for r in session.scalars(select(ScanProfile).order_by(ScanProfile.name))]
+        rows = [profile_dict(r) for r in session.scalars(select(ScanProfile).order_by(ScanProfile.name))]
     return rows, "\n".join(f"{r['name']}: {r['source']}, {r['mode']}, {r['resolution']} dpi, {r['page_size']}" for r in rows)
 
 
 @command(profiles, "add")
 @click.argument("name")
-@click.option("--source", type=click.Choice(["flatbed", "adf", "adf-duplex"]), required=True, help="Where the paper is.")
-@click.option("--mode", type=click.Choice(["lineart", "gray", "color"]), required=True, help="Black-and-white, grey or colour.")
+@click.option("--source", type=click.Choice(SOURCES), required=True, help="Where the paper is.")
+@click.option("--mode", type=click.Choice(MODES), required=True, help="Black-and-white, grey or colour.")
 @click.option("--resolution", type=click.IntRange(50, 1200), required=True, help="Dots per inch.")
 @click.option("--page-size", type=click.Choice([*PAGE_SIZES_MM, "max"]), default="A4", show_default=True,
               help="Paper size; max is the whole scan area.")
 def profiles_add(app: App, name: str, source: str, mode: str, resolution: int, page_size: str):
     """Add a scan profile."""
-    with app.db.session() as session:
-        if session.get(ScanProfile, name) is not None:
-            raise ScanStationError(f"profile {name!r} exists already")
-        row = ScanProfile(name=name, source=source, mode=mode, resolution=resolution, page_size=page_size)
-        session.add(row)
-        data = _profile_dict(row)
+    data = add_profile(app.db, name=name, source=source, mode=mode, resolution=resolution, page_size=page_size)
     return data, f"profile {name!r} added"
 
 
@@ -63,11 +53,7 @@ def profiles_add(app: App, name: str, source: str, mode: str, resolution: int, p
 @click.argument("name")
 def profiles_remove(app: App, name: str):
     """Remove a scan profile."""
-    with app.db.session() as session:
-        row = session.get(ScanProfile, name)
-        if row is None:
-            raise ScanStationError(f"no scan profile {name!r}")
-        session.delete(row)
+    remove_profile(app.db, name)
     return {"removed": name}, f"profile {name!r} removed"
 
 

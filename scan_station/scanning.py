@@ -29,7 +29,7 @@ from .config import Settings
 from .db import Database, ScanProfile, utcnow
 from .errors import ScanStationError
 from .ingest import ingest, new_batch_id
-from .scanner import Fault, Profile, ScannerError, Session, discover, open_session
+from .scanner import PAGE_SIZES_MM, Fault, Profile, ProfileError, ScannerError, Session, discover, open_session
 
 STATE_FILE = ".scan.json"
 META = ".meta"
@@ -65,6 +65,42 @@ def get_profile(db: Database, name: str | None) -> Profile:
 
 def write_state(folder: Path, state: dict) -> None:
     storage.replace_json(folder / STATE_FILE, state)
+
+
+SOURCES, MODES = ("flatbed", "adf", "adf-duplex"), ("lineart", "gray", "color")
+
+
+def profile_dict(row: ScanProfile) -> dict:
+    return {"name": row.name, "source": row.source, "mode": row.mode, "resolution": row.resolution,
+            "page_size": row.page_size}
+
+
+def add_profile(db: Database, *, name: str, source: str, mode: str, resolution: int, page_size: str) -> dict:
+    """A new named profile; refused with the reason when a value is not one we know."""
+    name = name.strip()
+    problems = [
+        "name: required" if not name else "",
+        f"source: one of {', '.join(SOURCES)}" if source not in SOURCES else "",
+        f"mode: one of {', '.join(MODES)}" if mode not in MODES else "",
+        "resolution: 50 to 1200 dpi" if not 50 <= resolution <= 1200 else "",
+        f"page size: one of {', '.join([*PAGE_SIZES_MM, 'max'])}" if page_size not in [*PAGE_SIZES_MM, "max"] else "",
+    ]
+    if any(problems):
+        raise ProfileError("; ".join(p for p in problems if p))
+    with db.session() as session:
+        if session.get(ScanProfile, name) is not None:
+            raise ProfileError(f"profile {name!r} exists already")
+        row = ScanProfile(name=name, source=source, mode=mode, resolution=resolution, page_size=page_size)
+        session.add(row)
+        return profile_dict(row)
+
+
+def remove_profile(db: Database, name: str) -> None:
+    with db.session() as session:
+        row = session.get(ScanProfile, name)
+        if row is None:
+            raise ScanStationError(f"no scan profile {name!r}")
+        session.delete(row)
 
 
 def thumb_path(folder: Path, page: int) -> Path:

@@ -9,7 +9,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.orm import Session
 
 from .db import UserAccount
-from .errors import RegisterError
+from .errors import RegisterError, UnknownEntryError
 
 #: role -> its name on screen (Bahasa Indonesia)
 ROLES = {
@@ -40,6 +40,23 @@ def add_user(session: Session, *, username: str, password: str, role: str, name:
     session.add(user)
     session.flush()
     return user
+
+
+def get_user(session: Session, username: str) -> UserAccount:
+    user = session.get(UserAccount, username)
+    if user is None:
+        raise UnknownEntryError(f"no user {username}")
+    return user
+
+
+def set_password(session: Session, username: str, password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise UserError(f"password: at least {MIN_PASSWORD} characters")
+    get_user(session, username).password_hash = _hasher.hash(password)
+
+
+def set_active(session: Session, username: str, active: bool) -> None:
+    get_user(session, username).active = active
 
 
 def authenticate(session: Session, username: str, password: str) -> UserAccount | None:

@@ -19,7 +19,7 @@ REPO = Path(__file__).resolve().parents[1]
 CORPUS = Path(os.environ.get("SCAN_STATION_CORPUS", REPO.parent / "shared" / "corpus"))
 # Real libsane with its `test` (feeder, faults) and `pnm` (scans a given image) backends only;
 # set before libsane is first initialised.
-SANE_CONFIG = REPO / "tests" / "sane-config"
+SANE_CONFIG = REPO / "scan_station" / "sane-demo"
 os.environ["SANE_CONFIG_DIR"] = str(SANE_CONFIG)
 
 

@@ -252,9 +252,26 @@ def test_handover_accept_or_return_with_who_and_when(app, client, tmp_path):
     with app.extensions["scan_station"]["db"].session() as s:
         assert s.get(Document, first).status == "returned" and s.get(Document, second).status == "accepted"
         events = {(e.document_id, e.action, e.actor) for e in s.query(DocumentEvent)}
-        assert events == {(first, "returned", "ppid"), (second, "accepted", "ppid")}
+        assert events == {(first, "submitted", "-"), (second, "submitted", "-"),  # ingested from the command line
+                          (first, "returned", "ppid"), (second, "accepted", "ppid")}
     client.post("/logout", data={"csrf_token": token(client, "/handover/")})
 
     login(client, "dok")  # the submitter sees what came back, and why
     listing = client.get("/handover/").get_data(as_text=True)
     assert "Halaman 2 terpotong" in listing and "ppid" in listing
+
+
+def test_every_message_of_the_kiosk_has_its_indonesian_translation():
+    from pathlib import Path
+
+    from babel.messages.extract import extract_from_dir
+    from babel.messages.pofile import read_po
+
+    web_dir = Path(__file__).resolve().parents[1] / "web"
+    with open(web_dir / "translations" / "id" / "LC_MESSAGES" / "messages.po", "rb") as f:
+        catalog = read_po(f)
+    method_map = [("**.py", "python"), ("**/templates/**.html", "jinja2")]
+    used = {message for _file, _line, message, _comments, _context in extract_from_dir(
+        web_dir, method_map, keywords={"_": None, "gettext": None, "lazy_gettext": None, "ngettext": (1, 2)})}
+    untranslated = sorted(m for m in used if isinstance(m, str) and not (catalog.get(m) and catalog.get(m).string))
+    assert not untranslated, f"add these to web/translations/id/LC_MESSAGES/messages.po: {untranslated}"

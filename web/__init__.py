@@ -13,7 +13,7 @@ import time
 from datetime import timedelta
 
 from flask import Flask, redirect, request, session, url_for
-from flask_babel import Babel
+from flask_babel import Babel, lazy_gettext
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, current_user, login_required, logout_user
@@ -27,6 +27,15 @@ csrf = CSRFProtect()
 babel = Babel()
 login_manager = LoginManager()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+HOME_PAGES = {"dokumentasi": "scan.index", "ppid": "handover.index", "atasan": "search.index", "admin": "admin.index"}
+STATUS_NAMES = {  # of scan batches, in progress and filed
+    "new": lazy_gettext("New"), "scanning": lazy_gettext("Scanning…"), "interrupted": lazy_gettext("Interrupted"),
+    "scanned": lazy_gettext("Scanned, waiting for review"), "queued": lazy_gettext("Waiting to be filed"),
+    "filing": lazy_gettext("OCR and filing…"), "failed": lazy_gettext("Filing failed"), "filed": lazy_gettext("Filed"),
+    "received": lazy_gettext("Received"),
+}
 
 
 def _locale() -> str:
@@ -71,12 +80,14 @@ def create_app(test_config: dict | None = None, *, home=None) -> Flask:
     login_manager.init_app(app)
     limiter.init_app(app)
 
-    from . import auth, handover, register, search
+    from . import admin, auth, handover, register, review, scan, search
 
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(register.bp)
-    app.register_blueprint(search.bp)
-    app.register_blueprint(handover.bp)
+    for blueprint in (auth.bp, register.bp, scan.bp, review.bp, handover.bp, search.bp, admin.bp):
+        app.register_blueprint(blueprint)
+
+    @app.context_processor
+    def names() -> dict:
+        return {"status_names": {k: str(v) for k, v in STATUS_NAMES.items()}}
 
     @app.before_request
     def end_idle_sessions() -> None:
@@ -93,7 +104,8 @@ def create_app(test_config: dict | None = None, *, home=None) -> Flask:
     @app.get("/")
     @login_required
     def index():
-        return redirect(url_for("register.index"))
+        """Each role starts where its work is."""
+        return redirect(url_for(HOME_PAGES.get(current_user.role, "register.index")))
 
     @app.get("/lang/<code>")
     def set_language(code: str):

@@ -1,0 +1,196 @@
+"""Every route of the kiosk through the Flask test client: login required, roles, CSRF, wrong ids;
+scanning with the demo scanner (real libsane), the live events, thumbnails and their
+"dikecualikan" rule, review corrections, confirming, and administration."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+
+import pytest
+from werkzeug.routing import IntegerConverter
+
+from scan_station.db import ScanProfile, UserAccount
+from scan_station.scanning import read_state
+from scan_station.users import add_user
+from test_web import PASSWORD, add, login, token
+from web import create_app
+
+OPEN = {"auth.login", "static", "set_language"}
+DEVICE, PROFILE = "pnm:0", "Teks abu-abu 300 dpi, kaca"
+
+
+@pytest.fixture
+def app(home):
+    home.mkdir(parents=True)
+    (home / "scan-station.toml").write_text("demo_feeder = true\nocr_workers = 2\n")
+    app = create_app({"SCAN_STATION_HOME": str(home), "SECRET_KEY": "test", "TESTING": True, "SCAN_EVENTS_SECONDS": 1})
+    with app.extensions["scan_station"]["db"].session() as s:
+        for username, role in [("dok", "dokumentasi"), ("ppid", "ppid"), ("atasan", "atasan"), ("admin", "admin")]:
+            add_user(s, username=username, password=PASSWORD, role=role, name=username.title())
+    return app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def _url(rule) -> str:
+    values = {arg: 1 if isinstance(rule._converters[arg], IntegerConverter) else "X" for arg in rule.arguments}
+    return re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", lambda m: str(values[m.group(1)]), rule.rule)
+
+
+def test_every_route_but_login_static_and_language_needs_a_login(app, client):
+    csrf = token(client)
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in OPEN:
+            continue
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            response = client.open(_url(rule), method=method, data={"csrf_token": csrf})
+            assert response.status_code == 302 and "/login" in response.headers["Location"], (rule.rule, method)
+            checked += 1
+    assert checked >= 30
+
+
+def test_every_post_needs_a_csrf_token(app, client):
+    login(client, "admin")
+    for rule in app.url_map.iter_rules():
+        if "POST" in rule.methods and rule.endpoint != "auth.login":
+            assert client.post(_url(rule), data={}).status_code == 400, rule.rule
+
+
+@pytest.mark.parametrize("username, url, status", [
+    ("atasan", "/scan/", 403), ("atasan", "/review/X", 403), ("dok", "/admin/", 403), ("ppid", "/admin/", 403),
+    ("admin", "/admin/", 200), ("dok", "/scan/", 200), ("atasan", "/search", 200),
+])
+def test_roles(client, username, url, status):
+    login(client, username)
+    assert client.get(url).status_code == status
+
+
+@pytest.mark.parametrize("url", ["/scan/NOPE", "/scan/NOPE/events", "/scan/NOPE/pages/1.jpg", "/review/NOPE",
+                                 "/scan/..%2F..%2Fetc", "/handover/999", "/documents/999.pdf", "/register/NOPE/edit"])
+def test_wrong_ids_are_404(client, url):
+    login(client, "ppid")
+    assert client.get(url).status_code == 404
+
+
+def test_each_role_starts_where_its_work_is(client):
+    for username, page in [("dok", "/scan/"), ("ppid", "/handover/"), ("atasan", "/search"), ("admin", "/admin/")]:
+        login(client, username)
+        assert client.get("/").headers["Location"].endswith(page)
+        client.post("/logout", data={"csrf_token": token(client, "/search")})
+
+
+def _wait(folder, status, seconds=30):
+    deadline = time.monotonic() + seconds
+    while read_state(folder)["status"] != status and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return read_state(folder)
+
+
+def _scan(app, client, ids):
+    csrf = token(client, "/scan/")
+    client.post("/scan/demo-feeder", data={"register_ids": ",".join(ids), "csrf_token": csrf})
+    response = client.post("/scan/start", data={"device": DEVICE, "profile": PROFILE, "csrf_token": csrf})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    batch = response.headers["Location"].rstrip("/").rsplit("/", 1)[1]
+    folder = app.extensions["scan_station"]["settings"].scans_dir / batch
+    assert _wait(folder, "scanned")["pages"] == 3 * len(ids)
+    return batch, folder, csrf
+
+
+@pytest.mark.scanner
+def test_scan_live_events_thumbnails_review_and_confirm(app, client):
+    public, withheld = add(app, title="Laporan Kegiatan"), add(app, title="Nota Dinas Rahasia", category="dikecualikan")
+    login(client, "dok")
+    batch, folder, csrf = _scan(app, client, [public, withheld])
+    assert "Lanjutkan" in client.get(f"/scan/{batch}").get_data(as_text=True)
+
+    stream = client.get(f"/scan/{batch}/events").get_data(as_text=True)
+    events = [json.loads(e.split("data: ", 1)[1]) for e in stream.split("\n\n") if e.startswith("event: page")]
+    assert [(e["page"], e["kind"], e["register_id"], e["hidden"]) for e in events] == [
+        (1, "cover", public, False), (2, "content", public, False), (3, "content", public, False),
+        (4, "cover", withheld, True), (5, "content", withheld, True), (6, "content", withheld, True)]
+    assert '"status": "scanned"' in stream
+    assert client.get(f"/scan/{batch}/pages/2.jpg").mimetype == "image/jpeg"
+    assert client.get(f"/scan/{batch}/pages/5.jpg").status_code == 404  # dikecualikan: PPID roles only
+    assert client.get(f"/scan/{batch}/pages/7.jpg").status_code == 404
+
+    page = client.get(f"/review/{batch}").get_data(as_text=True)
+    assert public in page and "Laporan Kegiatan" in page and page.count("dikecualikan") >= 2
+    bad = client.post(f"/review/{batch}/move", data={"page": 2, "direction": "prev", "csrf_token": csrf}, follow_redirects=True)
+    assert "not at a boundary" in bad.get_data(as_text=True)
+    assert client.post(f"/review/{batch}/rotate", data={"page": "x", "csrf_token": csrf}).status_code == 400
+    assert client.post(f"/review/{batch}/explode", data={"page": 2, "csrf_token": csrf}).status_code == 404
+    client.post(f"/review/{batch}/move", data={"page": 3, "direction": "next", "csrf_token": csrf})
+    client.post(f"/review/{batch}/rotate", data={"page": 2, "csrf_token": csrf})
+    assert "rotate(90deg)" in client.get(f"/review/{batch}").get_data(as_text=True)
+
+    done = client.post(f"/review/{batch}/confirm", data={"csrf_token": csrf}, follow_redirects=True)
+    assert "sedang disimpan di latar belakang" in done.get_data(as_text=True)
+    state = read_state(folder)
+    assert state["status"] == "queued" and state["user"] == "dok"
+    assert app.extensions["scan_station"]["jobs"].queue.pending_count() == 1
+    again = client.post(f"/review/{batch}/remove", data={"page": 2, "csrf_token": csrf}, follow_redirects=True)
+    assert "sibuk" in again.get_data(as_text=True)  # queued: no more corrections
+    listed = client.get("/scan/batches.json").get_json()
+    assert [(b["batch"], b["status"]) for b in listed] == [(batch, "queued")]
+
+    login(client, "ppid")
+    assert client.get(f"/scan/{batch}/pages/5.jpg").status_code == 200
+
+
+@pytest.mark.scanner
+def test_a_fault_is_shown_and_lanjutkan_resumes(app, client):
+    login(client, "dok")
+    csrf = token(client, "/scan/")
+    response = client.post("/scan/start", data={"device": DEVICE, "profile": PROFILE, "csrf_token": csrf})
+    batch = response.headers["Location"].rsplit("/", 1)[1]
+    folder = app.extensions["scan_station"]["settings"].scans_dir / batch
+    state = _wait(folder, "interrupted")  # the demo feeder is empty
+    assert state["fault"]["kind"] == "no_docs" and "Lanjutkan" in state["fault"]["id"]
+    stream = client.get(f"/scan/{batch}/events").get_data(as_text=True)
+    assert "Tidak ada kertas di pengumpan" in stream
+    entry = add(app)
+    client.post("/scan/demo-feeder", data={"register_ids": entry, "csrf_token": csrf})
+    assert client.post(f"/scan/{batch}/scan", headers={"X-CSRFToken": csrf}).get_json() == {"started": True}
+    assert _wait(folder, "scanned")["pages"] == 3
+
+
+def test_scan_start_with_bad_choices_says_what_to_do(client):
+    login(client, "dok")
+    csrf = token(client, "/scan/")
+    page = client.post("/scan/start", data={"device": "nope:0", "profile": PROFILE, "csrf_token": csrf}, follow_redirects=True)
+    assert "Pilih pemindai." in page.get_data(as_text=True)
+    page = client.post("/scan/start", data={"device": DEVICE, "profile": "nope", "csrf_token": csrf}, follow_redirects=True)
+    assert "Pilih profil pemindaian." in page.get_data(as_text=True)
+    page = client.post("/scan/demo-feeder", data={"register_ids": "PPID-0-0", "csrf_token": csrf}, follow_redirects=True)
+    assert "not in the register: PPID-0-0" in page.get_data(as_text=True)
+
+
+def test_admin_manages_users_and_profiles(app, client):
+    login(client, "admin")
+    csrf = token(client, "/admin/")
+    bad = client.post("/admin/users", data={"username": "baru", "name": "Petugas Baru", "role": "ppid", "password": "pendek",
+                                            "csrf_token": csrf}, follow_redirects=True).get_data(as_text=True)
+    assert "at least 8 characters" in bad and 'value="baru"' in bad and 'value="Petugas Baru"' in bad
+    client.post("/admin/users", data={"username": "baru", "role": "ppid", "password": PASSWORD, "csrf_token": csrf})
+    client.post("/admin/users/baru/deactivate", data={"csrf_token": csrf})
+    assert client.post("/admin/users/nobody/deactivate", data={"csrf_token": csrf}).status_code == 404
+    assert client.post("/admin/users/baru/explode", data={"csrf_token": csrf}).status_code == 404
+    self_off = client.post("/admin/users/admin/deactivate", data={"csrf_token": csrf}, follow_redirects=True)
+    assert "Anda tidak dapat menonaktifkan diri sendiri." in self_off.get_data(as_text=True)
+    bad = client.post("/admin/profiles", data={"name": "Halus", "source": "adf", "mode": "gray", "resolution": "9000",
+                                               "page_size": "A4", "csrf_token": csrf}, follow_redirects=True).get_data(as_text=True)
+    assert "resolution: 50 to 1200 dpi" in bad and 'value="Halus"' in bad
+    client.post("/admin/profiles", data={"name": "Halus", "source": "adf", "mode": "gray", "resolution": "600",
+                                         "page_size": "F4", "csrf_token": csrf})
+    client.post(f"/admin/profiles/{PROFILE}/remove", data={"csrf_token": csrf})
+    assert client.post("/admin/profiles/nope/remove", data={"csrf_token": csrf}).status_code == 404
+    with app.extensions["scan_station"]["db"].session() as s:
+        assert s.get(UserAccount, "baru").active is False and s.get(UserAccount, "admin").active is True
+        assert s.get(ScanProfile, "Halus").page_size == "F4" and s.get(ScanProfile, PROFILE) is None

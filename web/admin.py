@@ -1,0 +1,101 @@
+"""Administration: kiosk users, scanners, scan profiles (role admin only)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from scan_station.db import ScanProfile, UserAccount
+from scan_station.errors import ScanStationError, UnknownEntryError
+from scan_station.scanning import MODES, SOURCES, add_profile, known_scanners, remove_profile
+from scan_station.scanner import PAGE_SIZES_MM
+from scan_station.users import ROLES, add_user, set_active, set_password
+
+from . import service
+from .auth import roles_required
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.get("/")
+@roles_required("admin")
+def index():
+    settings, db = service()
+    with db.session() as s:
+        users = list(s.scalars(select(UserAccount).order_by(UserAccount.username)))
+        profiles = list(s.scalars(select(ScanProfile).order_by(ScanProfile.name)))
+    return render_template("admin.html", users=users, profiles=profiles, roles=ROLES, scanners=known_scanners(settings),
+                           sources=SOURCES, modes=MODES, page_sizes=[*PAGE_SIZES_MM, "max"], form=request.args)
+
+
+def _back(error: ScanStationError | None = None, **typed):
+    """Back to the admin page; after an error, with the message and what was typed (no passwords)."""
+    if error is not None:
+        flash(str(error), "error")
+        return redirect(url_for("admin.index", **typed))
+    return redirect(url_for("admin.index"))
+
+
+@bp.post("/users")
+@roles_required("admin")
+def users_add():
+    _settings, db = service()
+    form = request.form
+    try:
+        with db.session() as s:
+            add_user(s, username=form.get("username", ""), password=form.get("password", ""),
+                     role=form.get("role", ""), name=form.get("name", ""))
+    except ScanStationError as exc:
+        return _back(exc, username=form.get("username", ""), name=form.get("name", ""), role=form.get("role", ""))
+    flash(_("User %(name)s added.", name=form.get("username", "").strip().lower()), "ok")
+    return _back()
+
+
+@bp.post("/users/<username>/<action>")
+@roles_required("admin")
+def users_change(username: str, action: str):
+    _settings, db = service()
+    if action not in ("activate", "deactivate", "password"):
+        abort(404)
+    if action == "deactivate" and username == current_user.id:
+        return _back(ScanStationError(_("You cannot deactivate yourself.")))
+    try:
+        with db.session() as s:
+            if action == "password":
+                set_password(s, username, request.form.get("password", ""))
+            else:
+                set_active(s, username, action == "activate")
+    except UnknownEntryError:
+        abort(404)
+    except ScanStationError as exc:
+        return _back(exc)
+    flash(_("Saved."), "ok")
+    return _back()
+
+
+@bp.post("/profiles")
+@roles_required("admin")
+def profiles_add():
+    _settings, db = service()
+    form = request.form
+    try:
+        add_profile(db, name=form.get("name", ""), source=form.get("source", ""), mode=form.get("mode", ""),
+                    resolution=form.get("resolution", type=int, default=0), page_size=form.get("page_size", ""))
+    except ScanStationError as exc:
+        return _back(exc, **{f"profile_{k}": v for k, v in form.items() if k != "csrf_token"})
+    flash(_("Profile %(name)s added.", name=form.get("name", "")), "ok")
+    return _back()
+
+
+@bp.post("/profiles/<path:name>/remove")
+@roles_required("admin")
+def profiles_remove(name: str):
+    _settings, db = service()
+    try:
+        remove_profile(db, name)
+    except ScanStationError:
+        abort(404)
+    flash(_("Profile %(name)s removed.", name=name), "ok")
+    return _back()

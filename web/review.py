@@ -1,0 +1,105 @@
+"""Review before filing: the batch as documents, held pages with their reasons, one-tap fixes;
+nothing is filed until the officer confirms, then a background job files it."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from scan_station import review
+from scan_station.db import Entry
+from scan_station.jobs import make_jobs
+from scan_station.scanning import read_state
+
+from . import service
+from .auth import roles_required
+from .pages import batch_or_404, hidden_pages
+from .scan import SCANNING, start_scanning
+
+bp = Blueprint("review", __name__, url_prefix="/review")
+BUSY = ("scanning", "queued", "filing")
+
+
+def jobs():
+    """The job queue, made once per app (huey keeps one connection per thread)."""
+    ext = current_app.extensions["scan_station"]
+    if "jobs" not in ext:
+        ext["jobs"] = make_jobs(ext["settings"])
+    return ext["jobs"]
+
+
+@bp.get("/<batch>")
+@roles_required(*SCANNING)
+def show(batch: str):
+    settings, db = service()
+    folder = batch_or_404(batch)
+    state = read_state(folder)
+    plan, pages = review.load(settings, db, folder)
+    hidden, _owners = hidden_pages(db, folder, state["pages"])
+    with db.session() as s:
+        entries = {e.id: {"id": e.id, "title": e.title, "category": e.category} for e in s.scalars(select(Entry))}
+    kinds = {p.number: p for p in pages}
+    return render_template("review/show.html", state=state, plan=plan, kinds=kinds, hidden=hidden, entries=entries,
+                           busy=state["status"] in BUSY)
+
+
+def _page() -> int:
+    try:
+        return int(request.form.get("page", ""))
+    except ValueError:
+        abort(400)
+
+
+CORRECTIONS = {
+    "move": lambda plan, db: review.move(plan, _page(), request.form.get("direction", "")),
+    "remove": lambda plan, db: review.remove(plan, _page()),
+    "restore": lambda plan, db: review.restore(plan, _page()),
+    "rotate": lambda plan, db: review.rotate(plan, _page()),
+    "assign": lambda plan, db: review.assign(plan, db, request.form.get("held", type=int, default=-1),
+                                             request.form.get("register_id", "")),
+    "cancel-rescan": lambda plan, db: review.rescan(plan, None),
+}
+
+
+@bp.post("/<batch>/<action>")
+@roles_required(*SCANNING)
+def correct(batch: str, action: str):
+    settings, db = service()
+    folder = batch_or_404(batch)
+    if action not in CORRECTIONS and action not in ("rescan", "confirm"):
+        abort(404)
+    if read_state(folder)["status"] in BUSY:
+        flash(_("This batch is busy (scanning or being filed); wait until it is done."), "error")
+        return redirect(url_for("review.show", batch=batch))
+    if action == "confirm":
+        return _confirm(folder)
+    plan, _pages = review.load(settings, db, folder)
+    try:
+        if action == "rescan":
+            review.rescan(plan, _page())
+        else:
+            CORRECTIONS[action](plan, db)
+    except review.ReviewError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("review.show", batch=batch))
+    review.save(folder, plan)
+    if action == "rescan":
+        flash(_("Put the page back in the scanner; it replaces page %(page)d.", page=plan.rescan_of), "ok")
+        start_scanning(folder)
+        return redirect(url_for("scan.live", batch=batch))
+    return redirect(url_for("review.show", batch=batch, _anchor=request.form.get("anchor") or None))
+
+
+def _confirm(folder):
+    settings, db = service()
+    try:
+        review.confirm(settings, db, folder, user=current_user.id)
+    except review.ReviewError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("review.show", batch=folder.name))
+    jobs().file_batch(folder.name)
+    flash(_("Batch %(batch)s is being filed in the background. The scanner is free for the next batch.",
+            batch=folder.name), "ok")
+    return redirect(url_for("scan.index"))

@@ -1,0 +1,211 @@
+"""Scanning at the kiosk: pick a scanner and a profile, press Scan, watch each page arrive.
+
+A scan runs in a thread of the kiosk process (`scanning.scan_pages`); the live screen follows
+the batch folder through server-sent events (`/scan/<batch>/events`): every page as soon as its
+thumbnail is written, again once it is classified, and the batch's status and fault. Because the
+events come from the folder, a reload, a second screen or a scan started from the command line
+show the same thing. A fault keeps every page; Lanjutkan (resume) scans on into the same batch.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+
+from flask import (Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request,
+                   send_file, stream_with_context, url_for)
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from scan_station.db import Batch, ScanProfile
+from scan_station.demo import fill_demo_feeder
+from scan_station.errors import ScanStationError
+from scan_station.scanner import ScannerError
+from scan_station.scanning import (known_scanners, page_class, read_state, scan_pages, start_batch,
+                                   thumb_path, write_state)
+
+from . import service
+from .auth import roles_required
+from .pages import batch_or_404, hidden_pages, in_progress
+
+bp = Blueprint("scan", __name__, url_prefix="/scan")
+SCANNING = ("dokumentasi", "ppid", "admin")
+log = logging.getLogger(__name__)
+_threads: dict[str, threading.Thread] = {}
+_lock = threading.Lock()
+
+
+def _scan(settings, folder) -> None:
+    try:
+        scan_pages(settings, folder)
+    except ScannerError:
+        pass  # the fault is in the batch's state, where the screen shows it
+    except Exception as exc:  # noqa: BLE001 - shown on the screen; every page read is kept
+        log.exception("scanning %s failed", folder.name)
+        state = read_state(folder)
+        write_state(folder, state | {"status": "interrupted",
+                                     "fault": {"kind": "error", "id": f"Kesalahan: {exc}", "en": f"Error: {exc}"}})
+
+
+def start_scanning(folder) -> bool:
+    """Scan into `folder` in a thread, unless a scan of it runs already."""
+    settings, _db = service()
+    with _lock:
+        running = _threads.get(folder.name)
+        if running is not None and running.is_alive():
+            return False
+        _threads[folder.name] = threading.Thread(target=_scan, args=(settings, folder), daemon=True)
+        _threads[folder.name].start()
+        return True
+
+
+@bp.get("/")
+@roles_required(*SCANNING)
+def index():
+    settings, db = service()
+    with db.session() as s:
+        profiles = list(s.scalars(select(ScanProfile).order_by(ScanProfile.name)))
+        filed = list(s.scalars(select(Batch).order_by(Batch.received_at.desc()).limit(10)))
+    scanners = known_scanners(settings)["scanners"]
+    demo_waiting = len(list(settings.demo_feeder_dir.glob("*.pnm"))) if settings.demo_feeder else None
+    return render_template("scan/index.html", scanners=scanners, profiles=profiles, batches=in_progress(settings),
+                           filed=filed, demo_waiting=demo_waiting)
+
+
+@bp.get("/batches.json")
+@roles_required(*SCANNING)
+def batches_json():
+    settings, _db = service()
+    return jsonify(in_progress(settings))
+
+
+@bp.post("/start")
+@roles_required(*SCANNING)
+def start():
+    settings, db = service()
+    device, profile = request.form.get("device", ""), request.form.get("profile", "")
+    if device not in {s["name"] for s in known_scanners(settings)["scanners"]}:
+        flash(_("Choose a scanner."), "error")
+        return redirect(url_for("scan.index"))
+    try:
+        folder = start_batch(settings, db, device=device, profile=profile, user=current_user.id)
+    except ScanStationError:
+        flash(_("Choose a scan profile."), "error")
+        return redirect(url_for("scan.index"))
+    start_scanning(folder)
+    return redirect(url_for("scan.live", batch=folder.name))
+
+
+@bp.post("/scanners/refresh")
+@roles_required(*SCANNING)
+def refresh_scanners():
+    settings, _db = service()
+    found = known_scanners(settings, refresh=True)["scanners"]
+    flash(_("%(count)d scanner(s) found.", count=len(found)), "ok")
+    return redirect(request.referrer or url_for("scan.index"))
+
+
+@bp.post("/demo-feeder")
+@roles_required(*SCANNING)
+def demo_feeder():
+    settings, db = service()
+    if not settings.demo_feeder:
+        abort(404)
+    ids = request.form.getlist("ids") or [i.strip() for i in request.form.get("register_ids", "").split(",") if i.strip()]
+    try:
+        waiting = fill_demo_feeder(settings, db, ids, pages=2)
+    except ScanStationError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("scan.index"))
+    flash(_("%(count)d page(s) wait in the demo feeder.", count=waiting), "ok")
+    return redirect(url_for("scan.index"))
+
+
+@bp.get("/<batch>")
+@roles_required(*SCANNING)
+def live(batch: str):
+    folder = batch_or_404(batch)
+    return render_template("scan/live.html", state=read_state(folder))
+
+
+@bp.post("/<batch>/scan")
+@roles_required(*SCANNING)
+def resume(batch: str):
+    """Lanjutkan: scan on into the same batch (after a fault, the next flatbed page, a rescan)."""
+    folder = batch_or_404(batch)
+    if read_state(folder)["status"] in ("queued", "filing"):
+        return jsonify({"started": False, "error": _("This batch is being filed.")}), 409
+    return jsonify({"started": start_scanning(folder)})
+
+
+def _sse(event: str, data: dict) -> str:
+    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+
+@bp.get("/<batch>/events")
+@roles_required(*SCANNING)
+def events(batch: str):
+    settings, db = service()
+    folder = batch_or_404(batch)
+    lifetime = current_app.config.get("SCAN_EVENTS_SECONDS", 60)  # then the browser reconnects by itself
+
+    def stream():
+        sent_pages: dict[int, dict] = {}
+        sent_state, started, last_write = None, time.monotonic(), time.monotonic()
+        yield "retry: 500\n\n"
+        while time.monotonic() - started < lifetime:
+            try:
+                state = read_state(folder)
+            except ScanStationError:  # filed: the folder is gone
+                yield _sse("state", {"status": "filed", "pages": len(sent_pages), "fault": None})
+                return
+            hidden, owners = hidden_pages(db, folder, state["pages"])
+            for n in range(1, state["pages"] + 1):
+                page = page_class(folder, n)
+                data = {"page": n, "kind": page.kind if page else None, "register_id": owners.get(n),
+                        "problem": page.problem if page else None, "hidden": n in hidden,
+                        "thumb": url_for("scan.thumbnail", batch=batch, page=n)}
+                if sent_pages.get(n) != data:
+                    sent_pages[n] = data
+                    yield _sse("page", data)
+                    last_write = time.monotonic()
+            summary = {k: state.get(k) for k in ("status", "pages", "fault", "error", "progress")}
+            if summary != sent_state:
+                sent_state = summary
+                yield _sse("state", summary)
+                last_write = time.monotonic()
+            if time.monotonic() - last_write > 15:
+                yield ": still here\n\n"
+                last_write = time.monotonic()
+            time.sleep(0.2)
+
+    return Response(stream_with_context(stream()), mimetype="text/event-stream",
+                    headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+
+@bp.get("/<batch>/pages/<int:page>.jpg")
+@roles_required(*SCANNING)
+def thumbnail(batch: str, page: int):
+    return _page_file(batch, page, thumb=True)
+
+
+@bp.get("/<batch>/pages/<int:page>.png")
+@roles_required(*SCANNING)
+def page_image(batch: str, page: int):
+    return _page_file(batch, page, thumb=False)
+
+
+def _page_file(batch: str, page: int, *, thumb: bool):
+    _settings, db = service()
+    folder = batch_or_404(batch)
+    pages = read_state(folder)["pages"]
+    if not 1 <= page <= pages or page in hidden_pages(db, folder, pages)[0]:
+        abort(404)
+    path = thumb_path(folder, page) if thumb else folder / f"page-{page:04d}.png"
+    if not path.is_file():
+        abort(404)
+    return send_file(path, max_age=0)
+
