@@ -16,8 +16,9 @@ APT_PACKAGES=(
   util-linux                                      # mount, setpriv (tests)
 )
 
-# only for the tests: udevadm and systemd-analyze check the rules and units in udev/
-[ "${1:-}" = "--test" ] && APT_PACKAGES+=(udev systemd)
+# only for the tests: udevadm and systemd-analyze check the rules and units in udev/; Debian's
+# chromium is the browser of the end-to-end test (Playwright drives it; it downloads no browser)
+[ "${1:-}" = "--test" ] && APT_PACKAGES+=(udev systemd chromium)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

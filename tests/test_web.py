@@ -128,7 +128,7 @@ def test_edit_and_wrong_ids(app, client):
         assert s.get(Entry, entry_id).title == "Baru"
 
 
-def test_cover_sheets_open_as_pdf(app, client, tmp_path):
+def test_cover_sheets_open_as_pdf_in_the_print_dialog(app, client, tmp_path):
     ids = [add(app, title="Satu"), add(app, title="Dua")]
     login(client, "dok")
     response = client.post("/register/coversheets", data={"ids": ids, "csrf_token": token(client, "/register/")})
@@ -136,6 +136,7 @@ def test_cover_sheets_open_as_pdf(app, client, tmp_path):
     (tmp_path / "c.pdf").write_bytes(response.data)
     with pikepdf.open(tmp_path / "c.pdf") as pdf:
         assert len(pdf.pages) == 2
+        assert pdf.Root.OpenAction.S == "/JavaScript" and "print" in str(pdf.Root.OpenAction.JS)
     missing = client.post("/register/coversheets", data={"ids": ["NOPE-1"], "csrf_token": token(client, "/register/")})
     assert missing.status_code == 404
 

@@ -3,6 +3,9 @@ cover sheets for printing."""
 
 from __future__ import annotations
 
+import io
+
+import pikepdf
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
@@ -127,4 +130,14 @@ def coversheets():
             pdf = coversheets_pdf([get_entry(s, i) for i in ids])
     except UnknownEntryError:
         abort(404)
-    return Response(pdf, mimetype="application/pdf", headers={"Content-Disposition": "inline; filename=lembar-sampul.pdf"})
+    return Response(_print_on_open(pdf), mimetype="application/pdf",
+                    headers={"Content-Disposition": "inline; filename=lembar-sampul.pdf"})
+
+
+def _print_on_open(pdf: bytes) -> bytes:
+    """Ask the browser's PDF viewer to open its print dialog as soon as the cover sheets show."""
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        doc.Root.OpenAction = pikepdf.Dictionary(S=pikepdf.Name.JavaScript, JS=pikepdf.String("this.print({bUI: true});"))
+        out = io.BytesIO()
+        doc.save(out)
+    return out.getvalue()

@@ -1,0 +1,175 @@
+"""The whole SOP in a real browser: Playwright driving Debian's chromium (headless) against
+`scan-station serve --demo` on localhost, the demo scanner being real libsane (pnm backend).
+
+Screenshots of the main screens go to `artifacts/screenshots/` (or $SCAN_STATION_ARTIFACTS)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from scan_station.config import load_settings
+from scan_station.db import Database
+from scan_station.demo import fill_demo_feeder
+
+pytestmark = [pytest.mark.browser, pytest.mark.scanner, pytest.mark.ocr, pytest.mark.slow]
+
+REPO = Path(__file__).resolve().parents[1]
+ARTIFACTS = Path(os.environ.get("SCAN_STATION_ARTIFACTS", REPO / "artifacts")) / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+# As root in a closed network: no sandbox, and nothing that calls home (see the machine notes).
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+PASSWORD = "rahasia-123"
+
+
+@pytest.fixture(scope="module")
+def kiosk(tmp_path_factory):
+    """`scan-station serve --demo` in its own process, as the README starts it."""
+    home = tmp_path_factory.mktemp("kiosk") / "home"
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SCAN_STATION_")} | {"SCAN_STATION_OCR_WORKERS": "2"}
+    process = subprocess.Popen([sys.executable, "-m", "scan_station", "--home", str(home), "serve", "--demo",
+                                "--port", str(port), "--json"], stdout=subprocess.PIPE, text=True, env=env)
+    try:
+        started = json.loads(process.stdout.readline())
+        yield {"url": started["url"].rstrip("/"), "admin": started["first_admin"]["password"], "home": home}
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).is_file():
+        pytest.fail(f"{CHROMIUM} is missing; run: bash scripts/setup.sh --test (installs Debian's chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, kiosk):
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="id-ID")
+    context.set_default_timeout(20_000)
+    requested = []
+    context.on("request", lambda request: requested.append(request.url))
+    yield context.new_page()
+    context.close()
+    elsewhere = [u for u in requested if u.startswith(("http:", "https:")) and not u.startswith(kiosk["url"])]
+    assert not elsewhere, f"the kiosk must work offline, but it asked for {elsewhere}"
+
+
+def shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), f"{name}: wider than 1280 px"
+
+
+def log_in(page, kiosk, username, password=PASSWORD):
+    page.goto(kiosk["url"] + "/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("button.big")
+    page.wait_for_selector("header nav")
+
+
+def log_out(page):
+    page.click("header form button")
+    page.wait_for_url(re.compile(r".*/login.*"))
+
+
+def test_register_print_scan_review_file_accept_and_search(page, kiosk):
+    url = kiosk["url"]
+    log_in(page, kiosk, "admin", kiosk["admin"])
+    shot(page, "01-admin")
+    for username, role in [("dok", "dokumentasi"), ("ppid", "ppid")]:
+        form = page.locator("form[action$='/admin/users']")
+        form.locator("input[name=username]").fill(username)
+        form.locator("select[name=role]").select_option(role)
+        form.locator("input[name=password]").fill(PASSWORD)
+        form.locator("button").click()
+        page.wait_for_selector(f"#users td:text-is('{username}')")
+    log_out(page)
+
+    # Petugas Dokumentasi: register an entry and print its cover sheet
+    log_in(page, kiosk, "dok")
+    page.goto(url + "/register/new")
+    page.fill("input[name=title]", "Laporan Sosialisasi Pemutakhiran Data Pemilih")
+    page.fill("input[name=unit]", "Subbagian Perencanaan, Data dan Informasi")
+    page.select_option("select[name=category]", "berkala")
+    shot(page, "02-register-form")
+    page.click("button.big")
+    page.wait_for_selector("text=Laporan Sosialisasi")
+    entry_id = page.locator("tbody tr", has_text="Laporan Sosialisasi").locator("td").nth(1).inner_text().strip()
+    assert re.fullmatch(r"PPID-\d{4}-\d{6}", entry_id)
+    shot(page, "03-register")
+    page.check(f"input[name=ids][value='{entry_id}']")
+    with page.context.expect_event("response", lambda r: "/register/coversheets" in r.url) as printed, \
+            page.context.expect_page() as viewer:
+        page.click("text=Cetak lembar sampul")
+    response = printed.value
+    assert response.status == 200 and response.header_value("content-type") == "application/pdf"
+    viewer.value.close()  # the PDF opened in the browser's own viewer, in a new tab
+
+    # Scan: the feeder is empty first (a fault with Lanjutkan), then the paper goes in
+    page.goto(url + "/scan/")
+    page.check("input[name=device][value='pnm:0']")
+    page.check("input[name=profile][value='Teks abu-abu 300 dpi, kaca']")
+    shot(page, "04-scan-choose")
+    page.click("#start button.big")
+    page.wait_for_selector("#fault:not([hidden])")
+    assert "Tidak ada kertas di pengumpan" in page.inner_text("#fault")
+    shot(page, "05-scan-fault")
+    settings = load_settings(kiosk["home"], demo_feeder=True)
+    db = Database(settings)
+    fill_demo_feeder(settings, db, [entry_id], pages=2)  # the officer puts the stack in the feeder
+    db.close()
+    page.click("#resume")
+    page.wait_for_selector("#page-3[data-kind=content]")
+    assert page.locator("#page-1").get_attribute("data-kind") == "cover"
+    assert entry_id in page.inner_text("#page-2")
+    assert page.locator("#page-2 img").evaluate("img => img.complete && img.naturalWidth > 0")
+    shot(page, "06-scan-live")
+
+    # Review, then confirm: filed in the background
+    page.click("#to-review")
+    page.wait_for_selector(f"section.document[data-register-id='{entry_id}']")
+    assert page.locator("section.document li.thumb").count() == 2
+    shot(page, "07-review")
+    page.click("#confirm")
+    page.wait_for_selector("text=sedang disimpan di latar belakang")
+    page.wait_for_selector("#batches tr.done", timeout=180_000)  # OCR and filing, watched by batches.js
+    shot(page, "08-filed")
+    log_out(page)
+
+    # Petugas PPID: open the submitted document and accept it
+    log_in(page, kiosk, "ppid")
+    page.goto(url + "/handover/")
+    page.locator("tr", has_text=entry_id).locator("a.button").click()
+    assert "pemutakhiran" in page.inner_text("main").lower()
+    shot(page, "09-handover")
+    page.click("text=Diterima, disimpan")
+    page.wait_for_selector(".flash")
+    shot(page, "10-accepted")
+
+    # Search by a word from the document's text
+    page.goto(url + "/search")
+    page.fill("input[name=q]", "pemutakhiran")
+    page.click("form button.big")
+    hit = page.locator("ol.hits li", has_text=entry_id).first
+    assert "pemutakhiran" in hit.locator("mark").first.inner_text().lower()
+    assert re.search(r"/documents/\d+\.pdf#page=\d+$", hit.locator("a").first.get_attribute("href"))
+    shot(page, "11-search")
