@@ -40,7 +40,7 @@ def test_every_command_and_option_is_documented():
 
 def test_the_two_setup_commands_are_there_and_ci_runs_the_second():
     blocks = re.findall(r"```sh\n(.*?)\n```", README, re.S)
-    assert "bash scripts/setup.sh && .venv/bin/scan-station demo" in blocks
+    assert "bash scripts/setup.sh && .venv/bin/scan-station serve --demo" in blocks
     assert "bash scripts/test.sh" in blocks
     assert "scripts/test.sh" in (REPO / ".ci" / "run").read_text()
 
@@ -53,3 +53,14 @@ def test_every_marker_is_declared_with_a_description():
         name, _, description = marker.partition(":")
         assert description.strip(), name
         assert f"`{name}`" in README, name
+
+
+def test_every_web_setting_is_documented(tmp_path):
+    from web import create_app
+
+    defaults = create_app({"SCAN_STATION_HOME": str(tmp_path), "SECRET_KEY": "x"}).config
+    ours = ["SCAN_STATION_HOME", "SECRET_KEY", "SESSION_IDLE_MINUTES", "LOGIN_RATE_LIMIT", "RATELIMIT_STORAGE_URI",
+            "SCAN_EVENTS_SECONDS"]
+    assert all(name in defaults for name in ours)
+    missing = [name for name in ours if f"| `{name}` |" not in README]
+    assert not missing, f"web settings missing from README.md: {missing}"

@@ -63,6 +63,7 @@ def create_app(test_config: dict | None = None, *, home=None) -> Flask:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         BABEL_DEFAULT_LOCALE="id",
+        SCAN_EVENTS_SECONDS=60,  # a live scan's event stream ends after this; the browser reconnects
     )
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)

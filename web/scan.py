@@ -150,7 +150,7 @@ def _sse(event: str, data: dict) -> str:
 def events(batch: str):
     settings, db = service()
     folder = batch_or_404(batch)
-    lifetime = current_app.config.get("SCAN_EVENTS_SECONDS", 60)  # then the browser reconnects by itself
+    lifetime = current_app.config["SCAN_EVENTS_SECONDS"]  # then the browser reconnects by itself
 
     def stream():
         sent_pages: dict[int, dict] = {}
