@@ -222,6 +222,26 @@ def verify_cmd(app: App):
     return result, human
 
 
+@command(cli, "report")
+@click.option("--month", help="YYYY-MM; default: this month.")
+@click.option("--csv", "as_csv", is_flag=True, help="Print the per-unit table as CSV instead.")
+def report_cmd(app: App, month: str | None, as_csv: bool):
+    """The monthly report for the Atasan PPID: filed, accepted, returned per unit."""
+    from . import report
+
+    year, number = report.parse_month(month)
+    with app.db.session() as session:
+        data = report.monthly(session, year, number)
+    if as_csv:
+        return data, report.as_csv(data).rstrip("\n")
+    lines = [f"{data['month']}: {data['total']['filed']} document(s) filed, {data['total']['pages']} page(s); "
+             f"accepted {data['total']['accepted']}, returned {data['total']['returned']}, waiting {data['total']['waiting']}; "
+             f"{data['held_pages']} page(s) held"]
+    lines += [f"  {r['unit']}: {r['filed']} filed, {r['accepted']} accepted, {r['returned']} returned" for r in data["units"]]
+    lines += [f"  returned {r['register_id']} v{r['version']} by {r['by']}: {r['reason']}" for r in data["returned"]]
+    return data, "\n".join(lines)
+
+
 @command(cli, "demo")
 @click.option("--documents", default=3, show_default=True, type=click.IntRange(1, 50), help="Sample entries to make.")
 def demo_cmd(app: App, documents: int):

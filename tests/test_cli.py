@@ -66,3 +66,10 @@ def test_demo_runs_the_whole_pipeline(run, home):
     assert len(data["ingest"]["documents"]) == 2
     assert data["ingest"]["blank_pages"] and data["search"]["hits"]
     assert all((home / d["path"]).is_file() for d in data["ingest"]["documents"])
+
+
+def test_report_for_a_month(run):
+    assert run("report", "--month", "2026-13").code == 2
+    data = run("report", "--month", "2026-11", "--json").json
+    assert data["month"] == "2026-11" and data["total"]["filed"] == 0 and data["units"] == []
+    assert run("report", "--csv").stdout.splitlines()[0] == "Unit,Disimpan,Halaman,Diterima,Dikembalikan,Menunggu"

@@ -260,6 +260,17 @@ def test_handover_accept_or_return_with_who_and_when(app, client, tmp_path):
     login(client, "dok")  # the submitter sees what came back, and why
     listing = client.get("/handover/").get_data(as_text=True)
     assert "Halaman 2 terpotong" in listing and "ppid" in listing
+    assert client.get("/report/").status_code == 403
+    client.post("/logout", data={"csrf_token": token(client, "/handover/")})
+
+    login(client, "atasan")  # the monthly report
+    month = s.get(Document, first).filed_at.strftime("%Y-%m")
+    page = client.get(f"/report/?month={month}").get_data(as_text=True)
+    assert "Halaman 2 terpotong" in page and "<td>Umum</td><td>2</td><td>2</td><td>1</td><td>1</td><td>0</td>" in page
+    assert client.get("/report/?month=2026-13").status_code == 200  # a clear message, this month shown
+    assert "YYYY-MM" in client.get("/report/?month=2026-13").get_data(as_text=True)
+    csv_text = client.get(f"/report/report.csv?month={month}").get_data(as_text=True)
+    assert csv_text.splitlines()[1:] == ["Umum,2,2,1,1,0", "Jumlah,2,2,1,1,0"]
 
 
 def test_every_message_of_the_kiosk_has_its_indonesian_translation():

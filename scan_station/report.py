@@ -1,0 +1,83 @@
+"""The monthly report for the Atasan PPID: what was filed, accepted and returned, per unit.
+
+A month counts documents filed in it (by filing time) with their status today, the handover
+decisions taken in it, and the pages held back in the batches received in it.
+"""
+
+from __future__ import annotations
+
+import calendar
+import csv
+import datetime as dt
+import io
+import re
+from collections import defaultdict
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .db import Batch, Document, DocumentEvent, Entry, HeldPages
+from .errors import RegisterError
+
+COLUMNS = ("unit", "filed", "pages", "accepted", "returned", "waiting")
+
+
+def parse_month(text: str | None, *, today: dt.date | None = None) -> tuple[int, int]:
+    """`YYYY-MM` (default: this month) as (year, month); a clear error otherwise."""
+    if not text:
+        today = today or dt.date.today()
+        return today.year, today.month
+    match = re.fullmatch(r"(\d{4})-(\d{1,2})", text.strip())
+    if not match or not 1 <= int(match.group(2)) <= 12:
+        raise RegisterError(f"month {text!r}: write it as YYYY-MM, e.g. 2026-11")
+    return int(match.group(1)), int(match.group(2))
+
+
+def _bounds(year: int, month: int) -> tuple[dt.datetime, dt.datetime]:
+    start = dt.datetime(year, month, 1, tzinfo=dt.timezone.utc)
+    end = start + dt.timedelta(days=calendar.monthrange(year, month)[1])
+    return start, end
+
+
+def monthly(session: Session, year: int, month: int, *, hidden_categories: tuple[str, ...] = ()) -> dict:
+    start, end = _bounds(year, month)
+    documents = session.scalars(
+        select(Document).join(Entry).where(Document.filed_at >= start, Document.filed_at < end,
+                                           Entry.category.not_in(hidden_categories))
+    ).all()
+    units: dict[str, dict] = defaultdict(lambda: dict.fromkeys(COLUMNS[1:], 0))
+    for d in documents:
+        row = units[d.entry.unit]
+        row["filed"] += 1
+        row["pages"] += d.page_count
+        row[{"accepted": "accepted", "returned": "returned"}.get(d.status, "waiting")] += 1
+    events = session.execute(
+        select(DocumentEvent, Document, Entry).join(Document, DocumentEvent.document_id == Document.id).join(Entry)
+        .where(DocumentEvent.at >= start, DocumentEvent.at < end, Entry.category.not_in(hidden_categories))
+        .order_by(DocumentEvent.at)
+    ).all()
+    held = session.scalars(
+        select(HeldPages).join(Batch).where(Batch.received_at >= start, Batch.received_at < end)
+    ).all()
+    rows = [{"unit": unit, **counts} for unit, counts in sorted(units.items())]
+    return {
+        "month": f"{year:04d}-{month:02d}",
+        "units": rows,
+        "total": {c: sum(r[c] for r in rows) for c in COLUMNS[1:]},
+        "returned": [
+            {"register_id": d.register_id, "version": d.version, "title": en.title, "reason": e.reason,
+             "by": e.actor, "at": e.at.isoformat()}
+            for e, d, en in events if e.action == "returned"
+        ],
+        "decisions": {a: sum(1 for e, _d, _en in events if e.action == a) for a in ("submitted", "accepted", "returned")},
+        "held_pages": sum(len(h.batch_pages) for h in held),
+    }
+
+
+def as_csv(report: dict) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["Unit", "Disimpan", "Halaman", "Diterima", "Dikembalikan", "Menunggu"])
+    for row in [*report["units"], {"unit": "Jumlah", **report["total"]}]:
+        writer.writerow([row[c] for c in COLUMNS])
+    return out.getvalue()
