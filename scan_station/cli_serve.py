@@ -72,12 +72,14 @@ def serve_cmd(app: App, host: str, port: int, threads: int, no_worker: bool, dem
 @cli.command("worker")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 16),
               help="Batches filed at the same time (each uses every core for OCR).")
+@click.option("--json", "as_json", is_flag=True, help="Print the queue as one JSON value, then work.")
 @click.pass_obj
-def worker_cmd(app: App, workers: int) -> None:
+def worker_cmd(app: App, workers: int, as_json: bool) -> None:
     """File confirmed batches from the job queue until stopped (Ctrl-C)."""
     from huey.consumer import Consumer
 
     from .jobs import make_jobs
 
-    click.echo(f"Scan Station worker on {app.settings.queue_url or app.settings.home / 'jobs.db'}", err=True)
+    queue = app.settings.queue_url or str(app.settings.home / "jobs.db")
+    click.echo(json.dumps({"queue": queue}) if as_json else f"Scan Station worker on {queue}", err=not as_json)
     Consumer(make_jobs(app.settings).queue, workers=workers, worker_type="thread", periodic=False).run()

@@ -137,8 +137,16 @@ def test_register_print_scan_review_file_accept_and_search(page, kiosk):
     db = Database(settings)
     fill_demo_feeder(settings, db, [entry_id], pages=2)  # the officer puts the stack in the feeder
     db.close()
+    page.evaluate("""() => { window.seen = {};
+        new MutationObserver(() => document.querySelectorAll('#pages li').forEach(li => window.seen[li.id] ??= Date.now()))
+          .observe(document.getElementById('pages'), {childList: true}); }""")
     page.click("#resume")
     page.wait_for_selector("#page-3[data-kind=content]")
+    folder = settings.scans_dir / page.url.rstrip("/").rsplit("/", 1)[1]
+    seen = page.evaluate("window.seen")
+    delays = [seen[f"page-{n}"] / 1000 - (folder / f"page-{n:04d}.png").stat().st_mtime for n in (1, 2, 3)]
+    print(f"thumbnail shown {', '.join(f'{d:.2f}' for d in delays)} s after each page was written")
+    assert max(delays) < 1.0, delays  # each page appears within a second of being scanned
     assert page.locator("#page-1").get_attribute("data-kind") == "cover"
     assert entry_id in page.inner_text("#page-2")
     assert page.locator("#page-2 img").evaluate("img => img.complete && img.naturalWidth > 0")

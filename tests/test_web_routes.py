@@ -194,3 +194,56 @@ def test_admin_manages_users_and_profiles(app, client):
     with app.extensions["scan_station"]["db"].session() as s:
         assert s.get(UserAccount, "baru").active is False and s.get(UserAccount, "admin").active is True
         assert s.get(ScanProfile, "Halus").page_size == "F4" and s.get(ScanProfile, PROFILE) is None
+
+
+@pytest.mark.scanner
+def test_a_paper_jam_is_shown_with_lanjutkan_and_the_feeder_goes_on(app, client):
+    """SANE's test backend as a sheet feeder that jams on the first sheet, then is cleared."""
+    import sane
+
+    from scan_station.scanning import add_profile
+
+    add_profile(app.extensions["scan_station"]["db"], name="Uji ADF", source="adf", mode="gray", resolution=75,
+                page_size="max")
+    login(client, "dok")
+    csrf = token(client, "/scan/")
+    try:
+        with sane.open("test:0") as dev:  # the status stays until cleared, as a real jam does
+            dev.read_return_value = "SANE_STATUS_JAMMED"
+        response = client.post("/scan/start", data={"device": "test:0", "profile": "Uji ADF", "csrf_token": csrf})
+        batch = response.headers["Location"].rsplit("/", 1)[1]
+        folder = app.extensions["scan_station"]["settings"].scans_dir / batch
+        assert _wait(folder, "interrupted")["fault"]["kind"] == "jammed"
+        client.get("/lang/en")
+        assert "Paper jam — remove the paper, then press Resume" in client.get(f"/scan/{batch}/events").get_data(as_text=True)
+        assert 'id="resume"' in client.get(f"/scan/{batch}").get_data(as_text=True)
+    finally:
+        with sane.open("test:0") as dev:  # the officer takes the paper out
+            dev.read_return_value = "Default"
+    assert client.post(f"/scan/{batch}/scan", headers={"X-CSRFToken": csrf}).get_json() == {"started": True}
+    assert _wait(folder, "scanned")["pages"] == 10
+
+
+@pytest.mark.scanner
+def test_rescan_from_the_review_replaces_the_page(app, client):
+    entry = add(app, title="Laporan Kegiatan")
+    login(client, "dok")
+    batch, folder, csrf = _scan(app, client, [entry])
+    client.get(f"/review/{batch}")
+    empty = client.post("/scan/demo-feeder", data={"register_ids": " ", "csrf_token": csrf}, follow_redirects=True)
+    assert "Ketik setidaknya satu nomor register." in empty.get_data(as_text=True)
+    settings = app.extensions["scan_station"]["settings"]
+    from scan_station.demo import fill_demo_feeder
+
+    fill_demo_feeder(settings, app.extensions["scan_station"]["db"], [entry], pages=1)  # cover + 1 page
+    response = client.post(f"/review/{batch}/rescan", data={"page": 2, "csrf_token": csrf})
+    assert response.headers["Location"].endswith(f"/scan/{batch}")
+    deadline = time.monotonic() + 30
+    while (read_state(folder)["pages"] < 5 or read_state(folder)["status"] != "scanned") and time.monotonic() < deadline:
+        time.sleep(0.1)
+    page = client.get(f"/review/{batch}").get_data(as_text=True)
+    assert 'data-page="5"' in page and "Halaman 2" in page  # page 5 took page 2's place; 2 is listed as removed
+    from scan_station import review
+
+    plan, _ = review.load(settings, app.extensions["scan_station"]["db"], folder)
+    assert plan.documents[0].batch_pages == [5, 3] and 2 in plan.removed and 4 in plan.removed

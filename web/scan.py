@@ -115,6 +115,9 @@ def demo_feeder():
     if not settings.demo_feeder:
         abort(404)
     ids = request.form.getlist("ids") or [i.strip() for i in request.form.get("register_ids", "").split(",") if i.strip()]
+    if not ids:
+        flash(_("Type at least one register id."), "error")
+        return redirect(url_for("scan.index"))
     try:
         waiting = fill_demo_feeder(settings, db, ids, pages=2)
     except ScanStationError as exc:
