@@ -3,6 +3,7 @@ demo feeder drives the pnm backend), corrected, confirmed, then filed by a real 
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -149,3 +150,63 @@ def test_a_failing_job_marks_the_batch_failed_and_keeps_its_pages(demo):
     state = read_state(folder)
     assert state["status"] == "failed" and "page-0002.png" in state["error"]
     assert (folder / "page-0001.png").is_file()
+
+
+@pytest.fixture
+def redis_url(tmp_path):
+    """A real Redis server on loopback, as a bigger office would share between machines."""
+    import shutil
+    import socket
+    import subprocess
+
+    if shutil.which("redis-server") is None:
+        pytest.fail("redis-server is missing; run: bash scripts/setup.sh --test")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                               "--appendonly", "no", "--dir", str(tmp_path)], stdout=subprocess.DEVNULL)
+    import redis
+
+    client = redis.Redis(port=port)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            client.ping()
+            break
+        except redis.ConnectionError:
+            time.sleep(0.1)
+    yield f"redis://127.0.0.1:{port}/0"
+    server.terminate()
+    server.wait(timeout=10)
+
+
+@pytest.mark.ocr
+@pytest.mark.slow
+def test_a_redis_queue_is_shared_by_a_kiosk_and_a_worker_process(home, redis_url):
+    """By configuration only: the kiosk queues on Redis, a `scan-station worker` process files."""
+    import subprocess
+    import sys
+
+    home.mkdir(parents=True)
+    (home / "scan-station.toml").write_text(f'queue_url = "{redis_url}"\ndemo_feeder = true\nocr_workers = 2\n')
+    settings = load_settings(home)
+    db = Database(settings)
+    (a,) = _entries(db, settings, "Laporan Kegiatan")
+    folder = _scan(settings, db, [a], pages=1)
+    review.confirm(settings, db, folder, user="dok")
+    jobs.make_jobs(settings).file_batch(read_state(folder)["batch"])
+    env = {k: v for k, v in __import__("os").environ.items() if not k.startswith("SCAN_STATION_")}
+    worker = subprocess.Popen([sys.executable, "-m", "scan_station", "--home", str(home), "worker", "--json"],
+                              stdout=subprocess.PIPE, text=True, env=env)
+    try:
+        assert json.loads(worker.stdout.readline()) == {"queue": redis_url}
+        deadline = time.monotonic() + 180
+        while folder.exists() and time.monotonic() < deadline:
+            time.sleep(0.5)
+    finally:
+        worker.terminate()
+        worker.wait(timeout=60)
+    with db.session() as s:
+        assert [(d.register_id, d.batch_pages) for d in s.scalars(select(Document))] == [(a, [2])]
+    db.close()
