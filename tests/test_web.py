@@ -16,9 +16,13 @@ PASSWORD = "rahasia-123"
 
 @pytest.fixture
 def app(home):
-    app = create_app({"SCAN_STATION_HOME": str(home), "SECRET_KEY": "test", "TESTING": True})
-    _settings, db = app.extensions["scan_station"]["settings"], app.extensions["scan_station"]["db"]
-    with db.session() as s:
+    return make_app(home)
+
+
+def make_app(home, **config):
+    """The kiosk on `home`, with one user per role (password PASSWORD)."""
+    app = create_app({"SCAN_STATION_HOME": str(home), "SECRET_KEY": "test", "TESTING": True, **config})
+    with app.extensions["scan_station"]["db"].session() as s:
         for username, role in [("dok", "dokumentasi"), ("ppid", "ppid"), ("atasan", "atasan"), ("admin", "admin")]:
             add_user(s, username=username, password=PASSWORD, role=role, name=username.title())
     return app

@@ -13,9 +13,7 @@ from werkzeug.routing import IntegerConverter
 
 from scan_station.db import ScanProfile, UserAccount
 from scan_station.scanning import read_state
-from scan_station.users import add_user
-from test_web import PASSWORD, add, login, token
-from web import create_app
+from test_web import PASSWORD, add, login, make_app, token
 
 OPEN = {"auth.login", "static", "set_language"}
 DEVICE, PROFILE = "pnm:0", "Teks abu-abu 300 dpi, kaca"
@@ -25,11 +23,7 @@ DEVICE, PROFILE = "pnm:0", "Teks abu-abu 300 dpi, kaca"
 def app(home):
     home.mkdir(parents=True)
     (home / "scan-station.toml").write_text("demo_feeder = true\nocr_workers = 2\n")
-    app = create_app({"SCAN_STATION_HOME": str(home), "SECRET_KEY": "test", "TESTING": True, "SCAN_EVENTS_SECONDS": 1})
-    with app.extensions["scan_station"]["db"].session() as s:
-        for username, role in [("dok", "dokumentasi"), ("ppid", "ppid"), ("atasan", "atasan"), ("admin", "admin")]:
-            add_user(s, username=username, password=PASSWORD, role=role, name=username.title())
-    return app
+    return make_app(home, SCAN_EVENTS_SECONDS=1)
 
 
 @pytest.fixture
