@@ -241,3 +241,15 @@ def test_rescan_from_the_review_replaces_the_page(app, client):
 
     plan, _ = review.load(settings, app.extensions["scan_station"]["db"], folder)
     assert plan.documents[0].batch_pages == [5, 3] and 2 in plan.removed and 4 in plan.removed
+
+
+@pytest.mark.parametrize("username", ["admin", "ppid", "dok", "atasan"])
+def test_no_route_fails_with_a_server_error_on_wrong_ids(app, client, username):
+    login(client, username)
+    csrf = token(client, "/search")
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in ("auth.logout", "static"):
+            continue
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            response = client.open(_url(rule), method=method, data={"csrf_token": csrf, "page": "1"})
+            assert response.status_code < 500, (username, method, rule.rule, response.status_code)

@@ -35,6 +35,9 @@ STATUS_NAMES = {  # of scan batches, in progress and filed
     "scanned": lazy_gettext("Scanned, waiting for review"), "queued": lazy_gettext("Waiting to be filed"),
     "filing": lazy_gettext("OCR and filing…"), "failed": lazy_gettext("Filing failed"), "filed": lazy_gettext("Filed"),
     "received": lazy_gettext("Received"),
+    # of filed documents in the handover
+    "submitted": lazy_gettext("Submitted"), "accepted": lazy_gettext("Accepted and stored"),
+    "returned": lazy_gettext("Returned"),
 }
 
 

@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 from scan_station import handover
 from scan_station.errors import UnknownEntryError
 from scan_station.handover import HandoverError
+from scan_station.register import FIELDS, entry_dict
 
 from . import service
 from .auth import hidden_categories, roles_required
@@ -50,9 +51,9 @@ def show(document_id: int):
         if d.entry.category in hidden_categories():
             abort(404)
         doc = _row(d) | {"number": d.entry.number, "batch": d.batch_id, "batch_pages": d.batch_pages,
-                         "texts": [p.text for p in d.pages], "sha256": d.sha256}
+                         "texts": [p.text for p in d.pages], "sha256": d.sha256, "register": entry_dict(d.entry)}
         events = [{"action": e.action, "actor": e.actor, "reason": e.reason, "at": e.at} for e in handover.history(s, d.id)]
-    return render_template("handover/show.html", doc=doc, events=events)
+    return render_template("handover/show.html", doc=doc, events=events, fields=FIELDS)
 
 
 @bp.post("/<int:document_id>/accept")

@@ -16,7 +16,8 @@
         row.classList.add("done");
       } else {
         let text = (JSON.parse(table.dataset.names || "{}")[batch.status]) || batch.status;
-        if (batch.progress) text += " (" + batch.progress.filed + "/" + batch.progress.documents + ")";
+        const p = batch.progress;
+        if (p) text += " (OCR " + p.ocr_done + "/" + p.documents + ", " + table.dataset.filedWord + " " + p.filed + "/" + p.documents + ")";
         if (batch.error) text += " — " + batch.error;
         cell.textContent = text;
       }

@@ -43,7 +43,8 @@
   function showState(state) {
     let text = statusNames[state.status] || state.status;
     if (state.pages !== undefined) text += " — " + state.pages + " " + labels.pages;
-    if (state.progress) text += " (" + state.progress.filed + "/" + state.progress.documents + ")";
+    const p = state.progress;
+    if (p) text += " (OCR " + p.ocr_done + "/" + p.documents + ", " + labels.filed_word + " " + p.filed + "/" + p.documents + ")";
     status.textContent = text;
     root.dataset.status_now = state.status;
     if (state.fault && state.status === "interrupted") {
