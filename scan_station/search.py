@@ -1,8 +1,12 @@
 """Full-text search over the OCR text of filed pages and the register fields of their entries.
 
-SQLite FTS5 holds one row per filed page: the OCR engine's own text, the register fields
-(`meta`), and the Indonesian stems of both (Sastrawi), so that a query for "dokumentasi" also
-finds "pendokumentasian". Results are ordered by FTS5's bm25 rank.
+One row per filed page holds the OCR engine's own text, the register fields (`meta`), and the
+Indonesian stems of both (Sastrawi), so that a query for "dokumentasi" also finds
+"pendokumentasian". Every word of a query must match, as written or by its stem.
+
+- SQLite (embedded default): an FTS5 table `page_fts`, ranked by bm25, snippets by `snippet()`.
+- PostgreSQL: a table `page_search` with a generated `tsvector` (GIN index), ranked by
+  `ts_rank`, snippets by `ts_headline` (migration 0006).
 """
 
 from __future__ import annotations
@@ -39,21 +43,24 @@ def entry_meta(entry: Entry) -> str:
     return " · ".join(f for f in fields if f)
 
 
-def _require_fts(session: Session) -> None:
-    if session.get_bind().dialect.name != "sqlite":
-        raise ScanStationError(
-            "full-text search is implemented for SQLite (FTS5) only so far; "
-            "use the embedded database for search"
-        )
+def _dialect(session: Session) -> str:
+    name = session.get_bind().dialect.name
+    if name not in ("sqlite", "postgresql"):
+        raise ScanStationError(f"full-text search is implemented for SQLite and PostgreSQL, not {name}")
+    return name
+
+
+def _table(session: Session) -> str:
+    return {"sqlite": "page_fts", "postgresql": "page_search"}[_dialect(session)]
 
 
 def index_document(session: Session, document: Document, entry: Entry, texts: list[str]) -> None:
-    _require_fts(session)
+    table = _table(session)
     meta = entry_meta(entry)
     meta_stems = stems(meta)
     for page, page_text in enumerate(texts, start=1):
         session.execute(
-            text("INSERT INTO page_fts (text, meta, stems, document_id, page) "
+            text(f"INSERT INTO {table} (text, meta, stems, document_id, page) "
                  "VALUES (:text, :meta, :stems, :doc, :page)"),
             {"text": page_text, "meta": meta, "stems": f"{stems(page_text)} {meta_stems}",
              "doc": document.id, "page": page},
@@ -63,7 +70,7 @@ def index_document(session: Session, document: Document, entry: Entry, texts: li
 def reindex_entry(session: Session, entry: Entry) -> None:
     """Refresh the register fields of every indexed page of an entry after it was edited."""
     for document in entry.documents:
-        session.execute(text("DELETE FROM page_fts WHERE document_id = :doc"), {"doc": document.id})
+        session.execute(text(f"DELETE FROM {_table(session)} WHERE document_id = :doc"), {"doc": document.id})
         index_document(session, document, entry, [p.text for p in document.pages])
 
 
@@ -83,11 +90,33 @@ def fts_query(query: str) -> str | None:
     words = WORD.findall(query.lower())
     if not words:
         return None
-    parts = []
-    for word in words:
-        stem = stems(word) or word
-        parts.append(f'("{word}" OR stems : "{stem}")')
-    return " AND ".join(parts)
+    return " AND ".join(f'("{word}" OR stems : "{stems(word) or word}")' for word in words)
+
+
+def ts_query(query: str) -> str | None:
+    """The same for PostgreSQL's `to_tsquery('simple', ...)` (words are \\w+ only: nothing to escape)."""
+    words = WORD.findall(query.lower())
+    if not words:
+        return None
+    return " & ".join(f"({word} | {stems(word) or word})" for word in words)
+
+
+#: The dialects' own SQL for the same search: match, snippets (text, meta), rank, year.
+_SQL = {
+    "sqlite": {
+        "from": "page_fts f", "match": "page_fts MATCH :q",
+        "in_text": "snippet(page_fts, 0, :open, :close, '…', 14)",
+        "in_meta": "snippet(page_fts, 1, :open, :close, '…', 14)",
+        "order": "bm25(page_fts, 1.0, 2.0, 0.5)", "year": "strftime('%Y', e.created_date) = :year",
+    },
+    "postgresql": {
+        "from": "page_search f CROSS JOIN to_tsquery('simple', :q) AS query", "match": "f.tsv @@ query",
+        "in_text": "ts_headline('simple', f.text, query, 'StartSel=\"' || :open || '\", StopSel=\"' || :close "
+                   "|| '\", MaxWords=28, MinWords=10')",
+        "in_meta": "ts_headline('simple', f.meta, query, 'StartSel=\"' || :open || '\", StopSel=\"' || :close || '\"')",
+        "order": "ts_rank(f.tsv, query) DESC", "year": "CAST(EXTRACT(YEAR FROM e.created_date) AS TEXT) = :year",
+    },
+}
 
 
 def search(
@@ -96,29 +125,27 @@ def search(
 ) -> list[Hit]:
     """Hits for `query`, optionally only of one unit, category, year made, or document status;
     `hidden_categories` are left out entirely (e.g. "dikecualikan" for roles that may not see it)."""
-    _require_fts(session)
-    expression = fts_query(query)
+    sql = _SQL[_dialect(session)]
+    expression = fts_query(query) if _dialect(session) == "sqlite" else ts_query(query)
     if expression is None:
         return []
-    where, params = ["page_fts MATCH :q"], {"q": expression, "open": mark[0], "close": mark[1], "limit": limit}
+    where, params = [sql["match"]], {"q": expression, "open": mark[0], "close": mark[1], "limit": limit}
     for column, value in (("e.unit", unit), ("e.category", category), ("d.status", status)):
         if value:
             where.append(f"{column} = :{column[2:]}")
             params[column[2:]] = value
     if year:
-        where.append("strftime('%Y', e.created_date) = :year")
+        where.append(sql["year"])
         params["year"] = year
     for n, hidden in enumerate(hidden_categories):
         where.append(f"e.category != :hidden{n}")
         params[f"hidden{n}"] = hidden
     rows = session.execute(
         text(
-            "SELECT d.id, d.register_id, d.version, f.page, e.title, d.path, "
-            "snippet(page_fts, 0, :open, :close, '…', 14) AS in_text, "
-            "snippet(page_fts, 1, :open, :close, '…', 14) AS in_meta "
-            "FROM page_fts f JOIN document d ON d.id = f.document_id "
+            f"SELECT d.id, d.register_id, d.version, f.page, e.title, d.path, {sql['in_text']} AS in_text, "
+            f"{sql['in_meta']} AS in_meta FROM {sql['from']} JOIN document d ON d.id = f.document_id "
             "JOIN entry e ON e.id = d.register_id "
-            f"WHERE {' AND '.join(where)} ORDER BY bm25(page_fts, 1.0, 2.0, 0.5) LIMIT :limit"
+            f"WHERE {' AND '.join(where)} ORDER BY {sql['order']} LIMIT :limit"
         ),
         params,
     )

@@ -18,8 +18,8 @@ APT_PACKAGES=(
 
 # only for the tests: udevadm and systemd-analyze check the rules and units in udev/; Debian's
 # chromium is the browser of the end-to-end test (Playwright drives it; it downloads no browser);
-# redis-server is the shared job queue of a bigger office (the tests start their own, on loopback)
-[ "${1:-}" = "--test" ] && APT_PACKAGES+=(udev systemd chromium redis-server)
+# redis-server and postgresql are a bigger office's queue and database (the tests start their own)
+[ "${1:-}" = "--test" ] && APT_PACKAGES+=(udev systemd chromium redis-server postgresql)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

@@ -40,9 +40,13 @@ def cli_json(home: Path, *args):
     return json.loads(out)
 
 
-@pytest.fixture(scope="module")
-def world(tmp_path_factory, corpus):
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def world(request, tmp_path_factory, corpus):
+    """The same batch, filed once on the embedded SQLite and once on a real PostgreSQL server."""
     home = tmp_path_factory.mktemp("home")
+    if request.param == "postgresql":
+        url = request.getfixturevalue("postgres")()
+        (home / "scan-station.toml").write_text(f'database_url = "{url}"\n')
     ids = {}
     for key, title, unit, category in [
         ("A", "SOP Pendokumentasian Informasi Publik", "Subbagian Hukum dan SDM", "setiap-saat"),

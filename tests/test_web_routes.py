@@ -253,3 +253,21 @@ def test_no_route_fails_with_a_server_error_on_wrong_ids(app, client, username):
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             response = client.open(_url(rule), method=method, data={"csrf_token": csrf, "page": "1"})
             assert response.status_code < 500, (username, method, rule.rule, response.status_code)
+
+
+@pytest.mark.postgres
+def test_the_kiosk_on_postgresql(tmp_path, postgres):
+    """The same code on PostgreSQL by configuration: the register, users, report and search pages."""
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "scan-station.toml").write_text(f'database_url = "{postgres()}"\n')
+    app = make_app(home)
+    client = app.test_client()
+    login(client, "ppid")
+    csrf = token(client, "/register/new")
+    created = client.post("/register/new", data={"title": "Laporan Tahunan", "unit": "Umum", "category": "berkala",
+                                                 "csrf_token": csrf}, follow_redirects=True)
+    assert "Laporan Tahunan" in created.get_data(as_text=True)
+    for url in ("/register/", "/handover/", "/report/", "/search?q=laporan", "/scan/"):
+        assert client.get(url).status_code == 200, url
+    assert app.extensions["scan_station"]["db"].engine.dialect.name == "postgresql"
