@@ -23,7 +23,7 @@ from huey.consumer import Consumer
 from .config import Settings
 from .db import Database
 from .errors import ScanStationError
-from .scanning import batch_folder, ingest_scanned, read_state, write_state
+from .scanning import batch_folder, ingest_scanned, owner, read_state, write_state
 
 log = logging.getLogger(__name__)
 FILE_BATCH = "file_batch"
@@ -76,7 +76,7 @@ def file_batch(settings: Settings, batch_id: str) -> dict:
         progress["filed"] += step == "filed"
         write_state(folder, state | {"progress": progress})
 
-    state.update(status="filing", error=None)
+    state.update(status="filing", error=None, owner=owner())
     write_state(folder, state | {"progress": progress})
     try:
         return ingest_scanned(settings, db, folder, plan=plan, on_progress=on_progress)

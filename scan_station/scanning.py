@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import socket
 import queue
 import shutil
 import threading
@@ -154,10 +156,35 @@ def known_scanners(settings: Settings, *, refresh: bool = False) -> dict:
 
 
 def read_state(folder: Path) -> dict:
+    """The batch's state. A scan or a filing whose process is gone (the kiosk was restarted, the
+    machine lost power) reads as interrupted / failed, so that it can be resumed or confirmed again."""
     try:
-        return json.loads((folder / STATE_FILE).read_text())
+        state = json.loads((folder / STATE_FILE).read_text())
     except FileNotFoundError:
         raise ScanStationError(f"{folder.name}: not a scan batch (no {STATE_FILE})") from None
+    if state.get("status") in ("scanning", "filing") and not _alive(state.get("owner")):
+        if state["status"] == "scanning":
+            state.update(status="interrupted", fault={"kind": "stopped", "id": FAULT_STOPPED.id, "en": FAULT_STOPPED.en})
+        else:
+            state.update(status="failed", error="filing stopped before it was done (the program ended); confirm again")
+    return state
+
+
+def owner() -> dict:
+    """Who is working on a batch: this process, on this machine."""
+    return {"host": socket.gethostname(), "pid": os.getpid()}
+
+
+def _alive(who: dict | None) -> bool:
+    if not who or who.get("host") != socket.gethostname():
+        return True  # another machine's process: it says for itself
+    try:
+        os.kill(who["pid"], 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 class _Worker:
@@ -235,7 +262,7 @@ def scan_pages(settings: Settings, folder: Path, *, on_page: OnPage | None = Non
         finally:
             classifier.finish()
 
-    state.update(status="scanning", fault=None)
+    state.update(status="scanning", fault=None, owner=owner())
     write_state(folder, state)
     try:
         feeder = settings.demo_feeder_dir if settings.demo_feeder else None
@@ -301,5 +328,7 @@ def resume(settings: Settings, db: Database, batch_id: str, *, on_page: OnPage |
     return ingest_scanned(settings, db, folder)
 
 
+FAULT_STOPPED = Fault("stopped", "Pemindaian terhenti (program dimulai ulang) — tekan Lanjutkan",
+                      "Scanning stopped (the program was restarted) — press Resume")
 FAULT_NO_PAGES = Fault("no_docs", "Belum ada halaman yang terpindai — letakkan dokumen, lalu tekan Lanjutkan",
                        "No page was scanned — load the documents, then press Resume")

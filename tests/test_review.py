@@ -210,3 +210,26 @@ def test_a_redis_queue_is_shared_by_a_kiosk_and_a_worker_process(home, redis_url
     with db.session() as s:
         assert [(d.register_id, d.batch_pages) for d in s.scalars(select(Document))] == [(a, [2])]
     db.close()
+
+
+def test_a_scan_or_filing_whose_process_died_can_be_taken_up_again(demo):
+    """The kiosk restarted (or lost power) while scanning, or while filing: nothing is stuck."""
+    import subprocess
+    import sys
+
+    from scan_station.scanning import owner, write_state
+
+    settings, db = demo
+    (a,) = _entries(db, settings, "Laporan Kegiatan")
+    folder = _scan(settings, db, [a], pages=1)
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    gone = owner() | {"pid": int(dead.stdout)}
+    write_state(folder, read_state(folder) | {"status": "scanning", "owner": gone})
+    state = read_state(folder)
+    assert state["status"] == "interrupted" and "Lanjutkan" in state["fault"]["id"]
+    write_state(folder, read_state(folder) | {"status": "scanning", "owner": owner()})  # this process: alive
+    assert read_state(folder)["status"] == "scanning"
+    write_state(folder, read_state(folder) | {"status": "filing", "owner": gone})
+    assert read_state(folder)["status"] == "failed" and "confirm again" in read_state(folder)["error"]
+    review.confirm(settings, db, folder, user="dok")  # taken up again
+    assert read_state(folder)["status"] == "queued"
