@@ -23,6 +23,7 @@ from huey.consumer import Consumer
 from .config import Settings
 from .db import Database
 from .errors import ScanStationError
+from .review import load
 from .scanning import batch_folder, ingest_scanned, owner, read_state, write_state
 
 log = logging.getLogger(__name__)
@@ -61,8 +62,6 @@ def _database(settings: Settings) -> Database:
 
 def file_batch(settings: Settings, batch_id: str) -> dict:
     """The job: file a confirmed batch as its review says; progress goes to the batch's state."""
-    from .review import load  # review imports scanning, like this module; kept apart for clarity
-
     db = _database(settings)
     folder = batch_folder(settings, batch_id)
     state = read_state(folder)

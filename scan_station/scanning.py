@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from PIL import Image
 from sqlalchemy import select
 
 from . import storage
@@ -129,8 +130,6 @@ def page_class(folder: Path, number: int) -> PageClass | None:
 def page_classes(settings: Settings, folder: Path) -> list[PageClass]:
     """Every page of the batch classified, in order; a page classified in no earlier run (a run
     that stopped between reading and classifying) is classified now, from its file."""
-    from PIL import Image
-
     pages = []
     for number in range(1, read_state(folder)["pages"] + 1):
         page = page_class(folder, number)

@@ -233,3 +233,8 @@ def test_a_scan_or_filing_whose_process_died_can_be_taken_up_again(demo):
     assert read_state(folder)["status"] == "failed" and "confirm again" in read_state(folder)["error"]
     review.confirm(settings, db, folder, user="dok")  # taken up again
     assert read_state(folder)["status"] == "queued"
+
+
+def test_an_unknown_queue_url_says_what_is_expected(home):
+    with pytest.raises(Exception, match="use redis://host:port/db, or leave it empty"):
+        jobs.make_jobs(load_settings(home, queue_url="amqp://somewhere"))

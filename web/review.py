@@ -89,7 +89,7 @@ def correct(batch: str, action: str):
         flash(_("Put the page back in the scanner; it replaces page %(page)d.", page=plan.rescan_of), "ok")
         start_scanning(folder)
         return redirect(url_for("scan.live", batch=batch))
-    return redirect(url_for("review.show", batch=batch, _anchor=request.form.get("anchor") or None))
+    return redirect(url_for("review.show", batch=batch))
 
 
 def _confirm(folder):
