@@ -53,7 +53,8 @@ def serve_cmd(app: App, host: str, port: int, threads: int, no_worker: bool, dem
     wsgi = create_app(home=app.settings.home)
     settings = wsgi.extensions["scan_station"]["settings"]
     known_scanners(settings, refresh=demo or not (settings.home / "scanners.json").is_file())
-    url = f"http://{host}:{port}/"
+    server = waitress.create_server(wsgi, host=host, port=port, threads=threads)  # listening from here on
+    url = f"http://{host}:{server.effective_port}/"
     password = first_admin(app)
     if as_json:
         click.echo(json.dumps({"url": url, "first_admin": {"username": "admin", "password": password} if password else None}))
@@ -63,7 +64,7 @@ def serve_cmd(app: App, host: str, port: int, threads: int, no_worker: bool, dem
             click.echo(f"First admin: username admin, password {password} (change it under Administrasi)", err=True)
     worker = None if no_worker else start_worker(make_jobs(settings))
     try:
-        waitress.serve(wsgi, host=host, port=port, threads=threads)
+        server.run()
     finally:
         if worker is not None:
             stop_worker(worker)
