@@ -86,14 +86,16 @@ def _wait(folder, status, seconds=30):
     return read_state(folder)
 
 
-def _scan(app, client, ids):
+def _scan(app, client, ids, *, waiting=0):
+    """Load the demo feeder with the entries' cover sheets and pages (after `waiting` pages already
+    in it), press Scan, wait until it is done."""
     csrf = token(client, "/scan/")
     client.post("/scan/demo-feeder", data={"register_ids": ",".join(ids), "csrf_token": csrf})
     response = client.post("/scan/start", data={"device": DEVICE, "profile": PROFILE, "csrf_token": csrf})
     assert response.status_code == 302, response.get_data(as_text=True)
     batch = response.headers["Location"].rstrip("/").rsplit("/", 1)[1]
     folder = app.extensions["scan_station"]["settings"].scans_dir / batch
-    assert _wait(folder, "scanned")["pages"] == 3 * len(ids)
+    assert _wait(folder, "scanned")["pages"] == waiting + 3 * len(ids)
     return batch, folder, csrf
 
 
@@ -271,3 +273,36 @@ def test_the_kiosk_on_postgresql(tmp_path, postgres):
     for url in ("/register/", "/handover/", "/report/", "/search?q=laporan", "/scan/"):
         assert client.get(url).status_code == 200, url
     assert app.extensions["scan_station"]["db"].engine.dialect.name == "postgresql"
+
+
+@pytest.mark.scanner
+def test_a_profile_the_scanner_cannot_do_says_so_on_the_screen(app, client):
+    login(client, "dok")
+    csrf = token(client, "/scan/")
+    response = client.post("/scan/start", data={"device": "test:0", "profile": PROFILE, "csrf_token": csrf})
+    folder = app.extensions["scan_station"]["settings"].scans_dir / response.headers["Location"].rsplit("/", 1)[1]
+    state = _wait(folder, "interrupted")
+    assert state["fault"]["kind"] == "profile"
+    assert "pilih profil lain" in state["fault"]["id"] and "200 × 200 mm" in state["fault"]["id"]
+
+
+@pytest.mark.scanner
+def test_held_pages_are_assigned_and_a_wrong_id_keeps_what_was_typed(app, client):
+    import batches
+    from scan_station.demo import fill_demo_feeder
+
+    entry = add(app, title="Laporan Kegiatan")
+    settings, db = app.extensions["scan_station"]["settings"], app.extensions["scan_station"]["db"]
+    fill_demo_feeder(settings, db, [], extra=[batches.content("Lampiran tanpa sampul")])  # before any cover: held
+    login(client, "dok")
+    batch, folder, csrf = _scan(app, client, [entry], waiting=1)
+    page = client.get(f"/review/{batch}").get_data(as_text=True)
+    assert "pages before the first cover sheet" in page
+    wrong = client.post(f"/review/{batch}/assign", data={"held": 0, "register_id": "PPID-2026-99", "csrf_token": csrf},
+                        follow_redirects=True).get_data(as_text=True)
+    assert "PPID-2026-99 is not in the register" in wrong and 'value="PPID-2026-99"' in wrong
+    client.post(f"/review/{batch}/assign", data={"held": 0, "register_id": entry, "csrf_token": csrf})
+    from scan_station import review
+
+    plan, _ = review.load(settings, db, folder)
+    assert plan.held == [] and plan.documents[0].batch_pages == [1, 3, 4]

@@ -83,7 +83,8 @@ def correct(batch: str, action: str):
             CORRECTIONS[action](plan, db)
     except review.ReviewError as exc:
         flash(str(exc), "error")
-        return redirect(url_for("review.show", batch=batch))
+        typed = {"held": request.form.get("held", ""), "typed": request.form.get("register_id", "")} if action == "assign" else {}
+        return redirect(url_for("review.show", batch=batch, **typed))  # the form keeps what was typed
     review.save(folder, plan)
     if action == "rescan":
         flash(_("Put the page back in the scanner; it replaces page %(page)d.", page=plan.rescan_of), "ok")

@@ -23,7 +23,7 @@ from sqlalchemy import select
 from scan_station.db import Batch, ScanProfile
 from scan_station.demo import fill_demo_feeder
 from scan_station.errors import ScanStationError
-from scan_station.scanner import ScannerError
+from scan_station.scanner import ProfileError, ScannerError
 from scan_station.scanning import (known_scanners, page_class, read_state, scan_pages, start_batch,
                                    thumb_path, write_state)
 
@@ -43,6 +43,10 @@ def _scan(settings, folder) -> None:
         scan_pages(settings, folder)
     except ScannerError:
         pass  # the fault is in the batch's state, where the screen shows it
+    except ProfileError as exc:  # the device cannot do this profile: nothing to resume, choose another
+        write_state(folder, read_state(folder) | {"status": "interrupted", "fault": {
+            "kind": "profile", "id": f"Pemindai ini tidak dapat memakai profil ini — pilih profil lain ({exc})",
+            "en": f"This scanner cannot use this profile — choose another one ({exc})"}})
     except Exception as exc:  # noqa: BLE001 - shown on the screen; every page read is kept
         log.exception("scanning %s failed", folder.name)
         state = read_state(folder)

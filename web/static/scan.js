@@ -49,6 +49,7 @@
     root.dataset.status_now = state.status;
     if (state.fault && state.status === "interrupted") {
       document.getElementById("fault-text").textContent = english ? state.fault.en : state.fault.id;
+      document.getElementById("resume").hidden = state.fault.kind === "profile";  // choose another profile instead
       fault.hidden = false;
     } else {
       fault.hidden = true;
