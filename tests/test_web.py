@@ -291,3 +291,17 @@ def test_every_message_of_the_kiosk_has_its_indonesian_translation():
         web_dir, method_map, keywords={"_": None, "gettext": None, "lazy_gettext": None, "ngettext": (1, 2)})}
     untranslated = sorted(m for m in used if isinstance(m, str) and not (catalog.get(m) and catalog.get(m).string))
     assert not untranslated, f"add these to web/translations/id/LC_MESSAGES/messages.po: {untranslated}"
+
+
+def test_sessions_end_after_the_idle_time(client, monkeypatch):
+    import time as real_time
+
+    import web
+
+    login(client, "dok")
+    now = real_time.time()
+    monkeypatch.setattr(web.time, "time", lambda: now + 14 * 60)  # 14 minutes later: still in
+    assert client.get("/register/").status_code == 200
+    monkeypatch.setattr(web.time, "time", lambda: now + 14 * 60 + 16 * 60)  # then 16 idle minutes
+    response = client.get("/register/")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
