@@ -30,7 +30,7 @@ from . import storage
 from .classify import PageClass, classify_scan
 from .config import Settings
 from .db import Database, ScanProfile, utcnow
-from .errors import ScanStationError
+from .errors import ScanStationError, StorageError
 from .ingest import ingest, new_batch_id
 from .scanner import PAGE_SIZES_MM, Fault, Profile, ProfileError, ScannerError, Session, discover, open_session
 
@@ -67,7 +67,22 @@ def get_profile(db: Database, name: str | None) -> Profile:
 
 
 def write_state(folder: Path, state: dict) -> None:
-    storage.replace_json(folder / STATE_FILE, state)
+    try:
+        storage.replace_json(folder / STATE_FILE, state)
+    except StorageError:
+        # A full disk has no room for a new copy; the state file's own blocks are allocated
+        # already, so overwrite it in place: what happened to the batch must be recorded.
+        data = json.dumps(state, indent=2, ensure_ascii=False, default=str).encode()
+        try:
+            with open(folder / STATE_FILE, "r+b") as f:
+                f.write(data)
+                f.truncate()
+                os.fsync(f.fileno())
+        except OSError:
+            pass
+        else:
+            return
+        raise
 
 
 SOURCES, MODES = ("flatbed", "adf", "adf-duplex"), ("lineart", "gray", "color")
@@ -197,10 +212,16 @@ class _Worker:
 
     def _run(self) -> None:
         while (item := self._queue.get()) is not None:
+            if self._error is not None:
+                continue  # after a failure nothing more is done: pages stay in order, none skipped
             try:
                 self._work(*item)
             except BaseException as exc:  # noqa: BLE001 - re-raised by finish() in the caller's thread
-                self._error = self._error or exc
+                self._error = exc
+
+    @property
+    def failed(self) -> bool:
+        return self._error is not None
 
     def submit(self, *item: object) -> None:
         self._queue.put(item)
@@ -223,6 +244,9 @@ def scan_pages(settings: Settings, folder: Path, *, on_page: OnPage | None = Non
     state = read_state(folder)
     profile = Profile(**state["profile"])
     number = state["pages"]
+    for uncounted in folder.glob("page-*.png"):  # written when the state could not be (a full disk):
+        if int(uncounted.stem.split("-")[1]) > number:  # the officer was told to feed it again
+            uncounted.unlink()
     classified: dict[int, PageClass] = {}
     events: dict[int, PageEvent] = {}
 
@@ -237,16 +261,16 @@ def scan_pages(settings: Settings, folder: Path, *, on_page: OnPage | None = Non
     classifier = _Worker(classify)
 
     def write(n: int, image, dpi: int, seconds: float) -> None:
-        path = folder / f"page-{n:04d}.png"
-        buffer = io.BytesIO()
-        image.save(buffer, format="PNG", compress_level=1, dpi=(dpi, dpi))
-        storage.atomic_write_bytes(path, buffer.getvalue())
         thumb = image.convert("RGB" if image.mode not in ("L", "RGB") else image.mode)
         thumb.thumbnail((THUMB_WIDTH, THUMB_WIDTH * 2))
         out = io.BytesIO()
         thumb.save(out, format="JPEG", quality=80)
         storage.replace_file(thumb_path(folder, n), out.getvalue())
-        state["pages"] = n
+        path = folder / f"page-{n:04d}.png"
+        buffer = io.BytesIO()
+        image.save(buffer, format="PNG", compress_level=1, dpi=(dpi, dpi))
+        storage.atomic_write_bytes(path, buffer.getvalue())
+        state["pages"] = n  # a page counts once its file is whole and the state says so
         write_state(folder, state)
         events[n] = PageEvent(state["batch"], n, *image.size, round(seconds, 3), str(path))
         if on_page:
@@ -269,6 +293,8 @@ def scan_pages(settings: Settings, folder: Path, *, on_page: OnPage | None = Non
             for scanned in session.pages():
                 number += 1
                 writer.submit(number, scanned.image, scanned.dpi or profile.resolution, scanned.seconds)
+                if writer.failed:
+                    break  # e.g. a full disk: stop feeding paper that could not be kept
                 if fault_after:
                     fault_after(session, number)
         drain()

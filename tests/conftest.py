@@ -7,6 +7,7 @@ import contextlib
 import io
 import json
 import os
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -130,3 +131,20 @@ def postgres():
     yield new_database
     as_postgres(bin_dir / "pg_ctl", "-D", folder / "data", "-m", "immediate", "stop")
     shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def tiny_disk(tmp_path):
+    """A real filesystem of a few MB (tmpfs); needs root to mount."""
+    mount_point = tmp_path / "disk"
+    mount_point.mkdir()
+
+    def mount(size_kb: int) -> Path:
+        done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size_kb}k", "tmpfs", str(mount_point)],
+                              capture_output=True, text=True)
+        if done.returncode != 0:
+            pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
+        return mount_point
+
+    yield mount
+    subprocess.run(["umount", str(mount_point)], capture_output=True)

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -25,23 +23,6 @@ def test_atomic_write_never_overwrites(tmp_path):
         storage.atomic_write_bytes(target, b"second")
     assert target.read_bytes() == b"first"
     assert [p.name for p in target.parent.iterdir()] == ["file.bin"]  # no temporary left behind
-
-
-@pytest.fixture
-def tiny_disk(tmp_path):
-    """A real filesystem of a few MB (tmpfs); needs root to mount."""
-    mount_point = tmp_path / "disk"
-    mount_point.mkdir()
-
-    def mount(size_kb: int) -> Path:
-        done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size_kb}k", "tmpfs", str(mount_point)],
-                              capture_output=True, text=True)
-        if done.returncode != 0:
-            pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
-        return mount_point
-
-    yield mount
-    subprocess.run(["umount", str(mount_point)], capture_output=True)
 
 
 @pytest.mark.needs_root

@@ -306,3 +306,31 @@ def test_held_pages_are_assigned_and_a_wrong_id_keeps_what_was_typed(app, client
 
     plan, _ = review.load(settings, db, folder)
     assert plan.held == [] and plan.documents[0].batch_pages == [1, 3, 4]
+
+
+@pytest.mark.scanner
+@pytest.mark.needs_root
+def test_a_full_disk_while_scanning_keeps_every_page_written_and_says_so(tmp_path, tiny_disk):
+    from PIL import Image
+
+    from scan_station.scanning import add_profile
+
+    disk = tiny_disk(48)  # room for a few pages of SANE's test feeder at 75 dpi, not for ten
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "scan-station.toml").write_text(f'scans_dir = "{disk}"\n')
+    app = make_app(home)
+    add_profile(app.extensions["scan_station"]["db"], name="Uji ADF", source="adf", mode="gray", resolution=75,
+                page_size="max")
+    client = app.test_client()
+    login(client, "dok")
+    response = client.post("/scan/start", data={"device": "test:0", "profile": "Uji ADF", "csrf_token": token(client, "/scan/")})
+    folder = disk / response.headers["Location"].rsplit("/", 1)[1]
+    state = _wait(folder, "interrupted")
+    kept = state["pages"]
+    assert state["fault"]["kind"] == "storage" and 0 < kept < 10
+    assert f"{kept} halaman aman" in state["fault"]["id"] and f"mulai halaman {kept + 1}" in state["fault"]["id"]
+    assert sorted(p.name for p in folder.glob("page-*.png")) == [f"page-{n:04d}.png" for n in range(1, kept + 1)]
+    for n in range(1, kept + 1):
+        with Image.open(folder / f"page-{n:04d}.png") as page:
+            page.load()  # whole, not cut off by the full disk

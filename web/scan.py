@@ -22,7 +22,7 @@ from sqlalchemy import select
 
 from scan_station.db import Batch, ScanProfile
 from scan_station.demo import fill_demo_feeder
-from scan_station.errors import ScanStationError
+from scan_station.errors import ScanStationError, StorageError
 from scan_station.scanner import ProfileError, ScannerError
 from scan_station.scanning import (known_scanners, page_class, read_state, scan_pages, start_batch,
                                    thumb_path, write_state)
@@ -47,6 +47,14 @@ def _scan(settings, folder) -> None:
         write_state(folder, read_state(folder) | {"status": "interrupted", "fault": {
             "kind": "profile", "id": f"Pemindai ini tidak dapat memakai profil ini — pilih profil lain ({exc})",
             "en": f"This scanner cannot use this profile — choose another one ({exc})"}})
+    except StorageError as exc:  # a full disk: the pages written so far are kept
+        kept = read_state(folder)["pages"]
+        write_state(folder, read_state(folder) | {"status": "interrupted", "fault": {
+            "kind": "storage",
+            "id": f"Penyimpanan penuh atau tidak dapat ditulis — {kept} halaman aman; kosongkan ruang, masukkan lagi "
+                  f"kertas mulai halaman {kept + 1}, lalu tekan Lanjutkan ({exc})",
+            "en": f"Storage is full or cannot be written — {kept} page(s) are safe; free some space, feed the paper "
+                  f"again from page {kept + 1}, then press Resume ({exc})"}})
     except Exception as exc:  # noqa: BLE001 - shown on the screen; every page read is kept
         log.exception("scanning %s failed", folder.name)
         state = read_state(folder)
