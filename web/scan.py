@@ -24,6 +24,7 @@ from scan_station.db import Batch, ScanProfile
 from scan_station.demo import fill_demo_feeder
 from scan_station.errors import ScanStationError, StorageError
 from scan_station.scanner import ProfileError, ScannerError
+from scan_station.review import REVIEW_FILE
 from scan_station.scanning import (known_scanners, page_class, read_state, scan_pages, start_batch,
                                    thumb_path, write_state)
 
@@ -169,7 +170,8 @@ def events(batch: str):
 
     def stream():
         sent_pages: dict[int, dict] = {}
-        sent_state, started, last_write = None, time.monotonic(), time.monotonic()
+        classes = {}  # a page's classification never changes once made: read it once
+        sent_state, started, last_write, seen = None, time.monotonic(), time.monotonic(), None
         yield "retry: 500\n\n"
         while time.monotonic() - started < lifetime:
             try:
@@ -177,9 +179,15 @@ def events(batch: str):
             except ScanStationError:  # filed: the folder is gone
                 yield _sse("state", {"status": "filed", "pages": len(sent_pages), "fault": None})
                 return
-            hidden, owners = hidden_pages(db, folder, state["pages"])
             for n in range(1, state["pages"] + 1):
-                page = page_class(folder, n)
+                if n not in classes and (page := page_class(folder, n)) is not None:
+                    classes[n] = page
+            review_file = folder / REVIEW_FILE
+            now = (state["pages"], len(classes), review_file.stat().st_mtime if review_file.exists() else None)
+            if now != seen:  # who owns which page changes only with new pages or a correction
+                seen, (hidden, owners) = now, hidden_pages(db, folder, state["pages"])
+            for n in range(1, state["pages"] + 1):
+                page = classes.get(n)
                 data = {"page": n, "kind": page.kind if page else None, "register_id": owners.get(n),
                         "problem": page.problem if page else None, "hidden": n in hidden,
                         "thumb": url_for("scan.thumbnail", batch=batch, page=n)}
