@@ -44,10 +44,9 @@ def serve_cmd(app: App, host: str, port: int, threads: int, no_worker: bool, dem
     from .jobs import make_jobs, start_worker, stop_worker
     from .scanning import known_scanners
 
-    if demo:  # before libsane is first initialised in this process
+    if demo:  # before libsane is first initialised and the settings are first read
         os.environ["SANE_CONFIG_DIR"] = str(DEMO_SANE_CONFIG)
         os.environ["SCAN_STATION_DEMO_FEEDER"] = "true"
-        app._settings = None  # read again, with the demo feeder on
     from web import create_app  # the kiosk is a separate package; the service itself imports no Flask
 
     wsgi = create_app(home=app.settings.home)

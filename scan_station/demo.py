@@ -5,10 +5,12 @@ from __future__ import annotations
 import io
 import time
 
+from sqlalchemy import select
+
 from . import samples
 from .config import Settings
 from .coversheet import coversheets_pdf
-from .db import Database, utcnow
+from .db import Database, Entry, utcnow
 from .errors import UnknownEntryError
 from .ingest import Progress, ingest
 from .register import add_entry
@@ -68,10 +70,6 @@ def fill_demo_feeder(settings: Settings, db: Database, register_ids: list[str], 
                      extra: list | None = None) -> int:
     """Put paper in the demo scanner's feeder: for each entry its real cover sheet, then `pages`
     sample text pages about it (`extra` images go last). Returns how many pages wait there now."""
-    from sqlalchemy import select
-
-    from .db import Entry
-
     with db.session() as session:
         entries = {e.id: e for e in session.scalars(select(Entry).where(Entry.id.in_(register_ids)))}
     missing = [i for i in register_ids if i not in entries]

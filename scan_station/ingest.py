@@ -70,12 +70,11 @@ class IngestContext:
     filed: list[dict] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)  # seconds per step
 
-
     def removed_pages(self) -> list[int]:
         """Pages an officer removed at review: kept in the raw batch, filed nowhere."""
         if self.reviewed is None:
             return []
-        used = {n for d in self.plan.documents for n in d.batch_pages} | {n for g in self.plan.held for n in g.batch_pages}
+        used = {n for group in [*self.plan.documents, *self.plan.held] for n in group.batch_pages}
         used |= set(self.plan.blank_pages) | {p.number for p in self.pages if p.kind == COVER}
         return [p.number for p in self.pages if p.number not in used]
 

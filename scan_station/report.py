@@ -50,7 +50,7 @@ def monthly(session: Session, year: int, month: int, *, hidden_categories: tuple
         row = units[d.entry.unit]
         row["filed"] += 1
         row["pages"] += d.page_count
-        row[{"accepted": "accepted", "returned": "returned"}.get(d.status, "waiting")] += 1
+        row[d.status if d.status in ("accepted", "returned") else "waiting"] += 1
     events = session.execute(
         select(DocumentEvent, Document, Entry).join(Document, DocumentEvent.document_id == Document.id).join(Entry)
         .where(DocumentEvent.at >= start, DocumentEvent.at < end, Entry.category.not_in(hidden_categories))

@@ -12,8 +12,8 @@ from __future__ import annotations
 import functools
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from dataclasses import asdict, dataclass, replace
+from pathlib import Path
 
 import _sane
 import sane

@@ -2,10 +2,10 @@
 being scanned, then ingested exactly as `ingest` does.
 
 A batch folder (`<scans_dir>/<batch id>/`) holds `page-0001.png`, `page-0002.png`, ..., a
-state file `.scan.json` (device, profile, pages, status, last fault, who scanned) and, in `.meta/`,
-each page's thumbnail (`page-0001.jpg`, written with the page) and classification
-(`page-0001.json`, written once the page is classified); the kiosk shows pages from there. A fault — jam, cover open,
-unplugged scanner — ends the current page, keeps every page already written, records the fault
+state file `.scan.json` (device, profile, pages, status, last fault, who scanned) and, in
+`.meta/`, each page's thumbnail (`page-0001.jpg`, written with the page) and classification
+(`page-0001.json`, written once it is made); the kiosk shows pages from there. A fault — jam,
+cover open, unplugged scanner — ends the current page, keeps every page already written, records the fault
 and raises `ScannerError`; `resume` continues the same batch with the same device and profile.
 The folder is also a valid input for `ingest`, so a partial batch can be ingested as it is.
 """
@@ -15,9 +15,9 @@ from __future__ import annotations
 import io
 import json
 import os
-import socket
 import queue
 import shutil
+import socket
 import threading
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -70,19 +70,21 @@ def write_state(folder: Path, state: dict) -> None:
     try:
         storage.replace_json(folder / STATE_FILE, state)
     except StorageError:
-        # A full disk has no room for a new copy; the state file's own blocks are allocated
-        # already, so overwrite it in place: what happened to the batch must be recorded.
-        data = json.dumps(state, indent=2, ensure_ascii=False, default=str).encode()
-        try:
-            with open(folder / STATE_FILE, "r+b") as f:
-                f.write(data)
-                f.truncate()
-                os.fsync(f.fileno())
-        except OSError:
-            pass
-        else:
-            return
-        raise
+        if not _overwrite_in_place(folder / STATE_FILE, state):
+            raise
+
+
+def _overwrite_in_place(path: Path, state: dict) -> bool:
+    """A full disk has no room for a new copy, but the state file's own blocks are allocated
+    already: overwrite it in place, so that what happened to the batch is recorded."""
+    try:
+        with open(path, "r+b") as f:
+            f.write(json.dumps(state, indent=2, ensure_ascii=False, default=str).encode())
+            f.truncate()
+            os.fsync(f.fileno())
+    except OSError:
+        return False
+    return True
 
 
 SOURCES, MODES = ("flatbed", "adf", "adf-duplex"), ("lineart", "gray", "color")
@@ -193,11 +195,11 @@ def _alive(who: dict | None) -> bool:
     if not who or who.get("host") != socket.gethostname():
         return True  # another machine's process: it says for itself
     try:
-        os.kill(who["pid"], 0)
+        os.kill(who["pid"], 0)  # signal 0: only asks whether the process exists
     except ProcessLookupError:
         return False
     except PermissionError:
-        return True
+        pass  # it exists, under another user
     return True
 
 

@@ -4,6 +4,7 @@ everyone but the PPID roles, in thumbnails as in results and downloads."""
 
 from __future__ import annotations
 
+import functools
 import json
 
 from flask import abort
@@ -13,7 +14,7 @@ from scan_station.classify import COVER
 from scan_station.db import Entry
 from scan_station.errors import ScanStationError
 from scan_station.review import REVIEW_FILE, Review
-from scan_station.scanning import STATE_FILE, batch_folder, page_class, read_state
+from scan_station.scanning import META, STATE_FILE, batch_folder, page_class, read_state
 
 from . import service
 from .auth import hidden_categories
@@ -44,7 +45,16 @@ def in_progress(settings) -> list[dict]:
 
 def page_owners(folder, pages: int) -> dict[int, str | None]:
     """Batch page -> the register id it belongs to: as its cover sheets say, then as reviewed
-    (a page the review left out keeps the owner its cover gave it)."""
+    (a page the review left out keeps the owner its cover gave it). Worked out again only when
+    pages, classifications or the review change: a review screen asks once per thumbnail."""
+    review_file = folder / REVIEW_FILE
+    classified = sum(1 for _ in (folder / META).glob("page-*.json"))
+    review_time = review_file.stat().st_mtime_ns if review_file.is_file() else None
+    return dict(_owners(folder, pages, classified, review_time))
+
+
+@functools.lru_cache(maxsize=32)
+def _owners(folder, pages: int, _classified: int, _review_time: int | None) -> tuple[tuple[int, str | None], ...]:
     owners, current = {}, None
     for n in range(1, pages + 1):
         page = page_class(folder, n)
@@ -56,7 +66,7 @@ def page_owners(folder, pages: int) -> dict[int, str | None]:
         review = Review.from_json(json.loads(review_file.read_text()))
         owners |= {n: g.register_id for g in [*review.documents, *review.held] for n in g.batch_pages}
         owners |= {d.cover_page: d.register_id for d in review.documents}
-    return owners
+    return tuple(owners.items())
 
 
 def hidden_pages(db, folder, pages: int) -> tuple[set[int], dict[int, str | None]]:

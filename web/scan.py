@@ -24,12 +24,11 @@ from scan_station.db import Batch, ScanProfile
 from scan_station.demo import fill_demo_feeder
 from scan_station.errors import ScanStationError, StorageError
 from scan_station.scanner import ProfileError, ScannerError
-from scan_station.review import REVIEW_FILE
 from scan_station.scanning import (known_scanners, page_class, read_state, scan_pages, start_batch,
                                    thumb_path, write_state)
 
 from . import service
-from .auth import roles_required
+from .auth import hidden_categories, roles_required
 from .pages import batch_or_404, hidden_pages, in_progress
 
 bp = Blueprint("scan", __name__, url_prefix="/scan")
@@ -171,7 +170,7 @@ def events(batch: str):
     def stream():
         sent_pages: dict[int, dict] = {}
         classes = {}  # a page's classification never changes once made: read it once
-        sent_state, started, last_write, seen = None, time.monotonic(), time.monotonic(), None
+        sent_state, started, last_write = None, time.monotonic(), time.monotonic()
         yield "retry: 500\n\n"
         while time.monotonic() - started < lifetime:
             try:
@@ -182,10 +181,7 @@ def events(batch: str):
             for n in range(1, state["pages"] + 1):
                 if n not in classes and (page := page_class(folder, n)) is not None:
                     classes[n] = page
-            review_file = folder / REVIEW_FILE
-            now = (state["pages"], len(classes), review_file.stat().st_mtime if review_file.exists() else None)
-            if now != seen:  # who owns which page changes only with new pages or a correction
-                seen, (hidden, owners) = now, hidden_pages(db, folder, state["pages"])
+            hidden, owners = hidden_pages(db, folder, state["pages"])  # owners are cached (web.pages)
             for n in range(1, state["pages"] + 1):
                 page = classes.get(n)
                 data = {"page": n, "kind": page.kind if page else None, "register_id": owners.get(n),
@@ -225,7 +221,7 @@ def _page_file(batch: str, page: int, *, thumb: bool):
     _settings, db = service()
     folder = batch_or_404(batch)
     pages = read_state(folder)["pages"]
-    if not 1 <= page <= pages or page in hidden_pages(db, folder, pages)[0]:
+    if not 1 <= page <= pages or (hidden_categories() and page in hidden_pages(db, folder, pages)[0]):
         abort(404)
     path = thumb_path(folder, page) if thumb else folder / f"page-{page:04d}.png"
     if not path.is_file():
