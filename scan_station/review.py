@@ -31,10 +31,9 @@ from .classify import BLANK, COVER, PageClass
 from .config import Settings
 from .db import Database, Entry
 from .errors import ExitCode, ScanStationError
-from .scanning import page_classes, read_state, write_state
+from .scanning import REVIEW_FILE, page_classes, read_state, write_state
 from .split import HeldGroup, PlannedDocument, SplitResult, split
 
-REVIEW_FILE = ".review.json"
 RESTORED = "restored at review: assign it to an entry"
 
 

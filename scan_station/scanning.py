@@ -27,7 +27,7 @@ from PIL import Image
 from sqlalchemy import select
 
 from . import storage
-from .classify import PageClass, classify_scan
+from .classify import COVER, PageClass, classify_scan
 from .config import Settings
 from .db import Database, ScanProfile, utcnow
 from .errors import ScanStationError, StorageError
@@ -35,6 +35,7 @@ from .ingest import ingest, new_batch_id
 from .scanner import PAGE_SIZES_MM, Fault, Profile, ProfileError, ScannerError, Session, discover, open_session
 
 STATE_FILE = ".scan.json"
+REVIEW_FILE = ".review.json"  # written by `review`
 META = ".meta"
 THUMB_WIDTH = 240
 SCANNERS_CACHE = "scanners.json"
@@ -131,31 +132,77 @@ def _class_path(folder: Path, page: int) -> Path:
     return folder / META / f"page-{page:04d}.json"
 
 
-def _write_class(folder: Path, page: PageClass) -> None:
-    storage.replace_json(_class_path(folder, page.number), asdict(page))
+def _write_class(folder: Path, page: PageClass, owner: str | None) -> None:
+    storage.replace_json(_class_path(folder, page.number), asdict(page) | {"owner": owner})
+
+
+def _read_class(folder: Path, number: int) -> dict | None:
+    try:
+        return json.loads(_class_path(folder, number).read_text())
+    except FileNotFoundError:
+        return None
 
 
 def page_class(folder: Path, number: int) -> PageClass | None:
     """The page's classification, once it is made (None before)."""
-    try:
-        data = json.loads(_class_path(folder, number).read_text())
-    except FileNotFoundError:
+    data = _read_class(folder, number)
+    if data is None:
         return None
+    data.pop("owner", None)
     return PageClass(**{**data, "foreign_barcodes": tuple(data["foreign_barcodes"])})
+
+
+#: The physical owner of pages that came in under a cover sheet nobody could read: some entry,
+#: perhaps a "dikecualikan" one.
+UNREADABLE_COVER = "?"
+
+
+def physical_owner(folder: Path, number: int) -> tuple[bool, str | None]:
+    """(known, owner): the register id of the cover sheet the page came in under, as recorded when
+    it was classified — what the page *is*, whatever a review says later. Not known before the
+    page is classified; `None` for pages before any cover, `UNREADABLE_COVER` after a cover whose
+    id could not be trusted."""
+    data = _read_class(folder, number)
+    if data is None:
+        return False, None
+    return True, data.get("owner", UNREADABLE_COVER)
+
+
+def _owner_after(page: PageClass, current: str | None) -> str | None:
+    if page.kind != COVER:
+        return current
+    return page.register_id if page.register_id and not page.problem else UNREADABLE_COVER
+
+
+def _lead_owner(folder: Path, pages: int) -> str | None:
+    """Whose pages the next pages scanned into the batch are, until their first cover: those of
+    the page being rescanned, else those of the batch's last page."""
+    try:
+        rescan_of = json.loads((folder / REVIEW_FILE).read_text()).get("rescan_of")
+    except FileNotFoundError:
+        rescan_of = None
+    target = rescan_of or pages
+    if not target:
+        return None
+    known, owner = physical_owner(folder, target)
+    return owner if known else UNREADABLE_COVER
 
 
 def page_classes(settings: Settings, folder: Path) -> list[PageClass]:
     """Every page of the batch classified, in order; a page classified in no earlier run (a run
     that stopped between reading and classifying) is classified now, from its file."""
-    pages = []
-    for number in range(1, read_state(folder)["pages"] + 1):
+    state = read_state(folder)
+    pages, current = [], None
+    for number in range(1, state["pages"] + 1):
+        current = state.get("lead_owners", {}).get(str(number), current)
         page = page_class(folder, number)
         if page is None:
             with Image.open(folder / f"page-{number:04d}.png") as image:
                 dpi = round(image.info.get("dpi", (settings.default_image_dpi,))[0])
                 page = classify_scan(image, number, image_dpi=dpi, dpi=settings.classify_dpi,
                                      blank_ink_ratio=settings.blank_ink_ratio)
-            _write_class(folder, page)
+            _write_class(folder, page, _owner_after(page, current))
+        current = physical_owner(folder, number)[1]
         pages.append(page)
     return pages
 
@@ -249,14 +296,18 @@ def scan_pages(settings: Settings, folder: Path, *, on_page: OnPage | None = Non
     for uncounted in folder.glob("page-*.png"):  # written when the state could not be (a full disk):
         if int(uncounted.stem.split("-")[1]) > number:  # the officer was told to feed it again
             uncounted.unlink()
+    page_classes(settings, folder)  # pages a stopped run did not classify: their owners lead on
     classified: dict[int, PageClass] = {}
     events: dict[int, PageEvent] = {}
+    state.setdefault("lead_owners", {})[str(number + 1)] = owner_now = _lead_owner(folder, number)
 
     def classify(n: int, image, dpi: int) -> None:
+        nonlocal owner_now
         page = classify_scan(image, n, image_dpi=dpi, dpi=settings.classify_dpi,
                              blank_ink_ratio=settings.blank_ink_ratio)
         classified[n] = page
-        _write_class(folder, page)
+        owner_now = _owner_after(page, owner_now)
+        _write_class(folder, page, owner_now)
         if on_page:
             on_page(PageEvent(**{**asdict(events[n]), "kind": page.kind, "register_id": page.register_id}))
 

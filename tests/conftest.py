@@ -148,3 +148,18 @@ def tiny_disk(tmp_path):
 
     yield mount
     subprocess.run(["umount", str(mount_point)], capture_output=True)
+
+
+@pytest.fixture(scope="session")
+def lived_in_template(tmp_path_factory):
+    """A home folder after real work (see tests/lived_in.py), made once per session."""
+    from lived_in import build
+
+    base = tmp_path_factory.mktemp("lived-in")
+    return build(base / "home", base)
+
+
+@pytest.fixture
+def lived_in(lived_in_template, tmp_path):
+    """A copy of the lived-in home of one's own, to change at will."""
+    return lived_in_template.copy_to(tmp_path / "lived-in-home")

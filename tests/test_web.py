@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import pikepdf
 import pytest
 
@@ -11,7 +9,7 @@ from scan_station.db import Entry
 from scan_station.users import add_user
 from web import create_app, service
 
-PASSWORD = "rahasia-123"
+from kiosk import PASSWORD, add, login, make_app, token
 
 
 @pytest.fixture
@@ -19,37 +17,9 @@ def app(home):
     return make_app(home)
 
 
-def make_app(home, **config):
-    """The kiosk on `home`, with one user per role (password PASSWORD)."""
-    app = create_app({"SCAN_STATION_HOME": str(home), "SECRET_KEY": "test", "TESTING": True, **config})
-    with app.extensions["scan_station"]["db"].session() as s:
-        for username, role in [("dok", "dokumentasi"), ("ppid", "ppid"), ("atasan", "atasan"), ("admin", "admin")]:
-            add_user(s, username=username, password=PASSWORD, role=role, name=username.title())
-    return app
-
-
 @pytest.fixture
 def client(app):
     return app.test_client()
-
-
-def token(client, url="/login") -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', client.get(url).get_data(as_text=True)).group(1)
-
-
-def login(client, username):
-    response = client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": token(client)})
-    assert response.status_code == 302, response.get_data(as_text=True)
-    return client
-
-
-def add(app, **fields):
-    from scan_station.register import add_entry
-
-    with app.app_context():
-        settings, db = service()
-        with db.session() as s:
-            return add_entry(s, settings, **({"title": "Laporan", "unit": "Umum", "category": "berkala"} | fields)).id
 
 
 @pytest.mark.parametrize("url", ["/", "/register/", "/register/new", "/register/export.csv", "/register/X/edit"])

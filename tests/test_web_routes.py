@@ -13,7 +13,7 @@ from werkzeug.routing import IntegerConverter
 
 from scan_station.db import ScanProfile, UserAccount
 from scan_station.scanning import read_state
-from test_web import PASSWORD, add, login, make_app, token
+from kiosk import PASSWORD, add, login, make_app, token
 
 OPEN = {"auth.login", "static", "set_language"}
 DEVICE, PROFILE = "pnm:0", "Teks abu-abu 300 dpi, kaca"

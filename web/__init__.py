@@ -93,6 +93,8 @@ def create_app(test_config: dict | None = None, *, home=None) -> Flask:
     def names() -> dict:
         return {"status_names": {k: str(v) for k, v in STATUS_NAMES.items()}}
 
+    app.jinja_env.globals["page_url"] = page_url
+
     @app.before_request
     def end_idle_sessions() -> None:
         """A kiosk is shared: a session idle for longer than SESSION_IDLE_MINUTES ends, checked
@@ -118,6 +120,12 @@ def create_app(test_config: dict | None = None, *, home=None) -> Flask:
         return redirect(request.referrer or url_for("index"))
 
     return app
+
+
+def page_url(page, number: int) -> str:
+    """This screen's URL with its filters, at another page of one of its lists."""
+    args = {k: v for k, v in request.args.items() if k != page.arg} | {page.arg: number}
+    return url_for(request.endpoint, **(request.view_args or {}), **args)
 
 
 def service():

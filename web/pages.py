@@ -6,23 +6,27 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 
 from flask import abort
 from sqlalchemy import select
 
-from scan_station.classify import COVER
 from scan_station.db import Entry
 from scan_station.errors import ScanStationError
-from scan_station.review import REVIEW_FILE, Review
-from scan_station.scanning import META, STATE_FILE, batch_folder, page_class, read_state
+from scan_station.review import Review
+from scan_station.scanning import (META, REVIEW_FILE, STATE_FILE, UNREADABLE_COVER, batch_folder, physical_owner,
+                                   read_state)
 
 from . import service
 from .auth import hidden_categories
 
 
+BATCH_ID = re.compile(r"[A-Za-z0-9-]{1,64}")  # as `ingest.new_batch_id` makes them
+
+
 def batch_or_404(batch: str):
     settings, _db = service()
-    if not batch.replace("-", "").isalnum():
+    if not BATCH_ID.fullmatch(batch):
         abort(404)
     try:
         return batch_folder(settings, batch)
@@ -44,38 +48,50 @@ def in_progress(settings) -> list[dict]:
 
 
 def page_owners(folder, pages: int) -> dict[int, str | None]:
-    """Batch page -> the register id it belongs to: as its cover sheets say, then as reviewed
-    (a page the review left out keeps the owner its cover gave it). Worked out again only when
-    pages, classifications or the review change: a review screen asks once per thumbnail."""
+    """Batch page -> the register id it is shown with: as reviewed, else the cover it came in under."""
+    return {n: shown for n, (_physical, shown) in _owners(*_cache_key(folder, pages)).items()}
+
+
+def _cache_key(folder, pages: int) -> tuple:
+    """What the owners depend on: pages, their classifications, the review. Worked out again only
+    when one changes: a review screen asks once per thumbnail."""
     review_file = folder / REVIEW_FILE
     classified = sum(1 for _ in (folder / META).glob("page-*.json"))
     review_time = review_file.stat().st_mtime_ns if review_file.is_file() else None
-    return dict(_owners(folder, pages, classified, review_time))
+    return folder, pages, classified, review_time
 
 
 @functools.lru_cache(maxsize=32)
-def _owners(folder, pages: int, _classified: int, _review_time: int | None) -> tuple[tuple[int, str | None], ...]:
-    owners, current = {}, None
+def _owners(folder, pages: int, _classified: int, _review_time: int | None) -> dict[int, tuple[tuple, str | None]]:
+    """Batch page -> (every owner it has or had a claim from, the owner it is shown with)."""
+    owners = {}
     for n in range(1, pages + 1):
-        page = page_class(folder, n)
-        if page is not None and page.kind == COVER:
-            current = page.register_id
-        owners[n] = current
+        known, physical = physical_owner(folder, n)
+        owners[n] = [UNREADABLE_COVER if not known else physical]
     review_file = folder / REVIEW_FILE
     if review_file.is_file():
         review = Review.from_json(json.loads(review_file.read_text()))
-        owners |= {n: g.register_id for g in [*review.documents, *review.held] for n in g.batch_pages}
-        owners |= {d.cover_page: d.register_id for d in review.documents}
-    return tuple(owners.items())
+        for group in [*review.documents, *review.held]:
+            for n in [*group.batch_pages, *([group.cover_page] if group.cover_page else [])]:
+                if n in owners:
+                    owners[n].append(group.register_id)
+    return {n: (tuple(claims), claims[-1] if claims[-1] != UNREADABLE_COVER else None) for n, claims in owners.items()}
 
 
 def hidden_pages(db, folder, pages: int) -> tuple[set[int], dict[int, str | None]]:
-    """(pages the current user may not see, every page's owner)."""
-    owners = page_owners(folder, pages)
+    """(pages the current user may not see, the owner every page is shown with).
+
+    A page is hidden from roles that may not see "dikecualikan" when the cover sheet it came in
+    under is an exempt entry's (what the page *is*: no review correction changes that), when the
+    review puts it into an exempt entry's document, and when it is not yet known whose it is —
+    not classified yet, or after a cover sheet nobody could read."""
+    owners = _owners(*_cache_key(folder, pages))
+    shown = {n: s for n, (_claims, s) in owners.items()}
     hide = hidden_categories()
     if not hide:
-        return set(), owners
-    ids = {i for i in owners.values() if i}
+        return set(), shown
+    ids = {i for claims, _s in owners.values() for i in claims if i and i != UNREADABLE_COVER}
     with db.session() as s:
         withheld = set(s.scalars(select(Entry.id).where(Entry.id.in_(ids), Entry.category.in_(hide)))) if ids else set()
-    return {n for n, owner in owners.items() if owner in withheld}, owners
+    withheld.add(UNREADABLE_COVER)
+    return {n for n, (claims, _s) in owners.items() if withheld.intersection(claims)}, shown

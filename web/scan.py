@@ -28,8 +28,9 @@ from scan_station.scanning import (known_scanners, page_class, read_state, scan_
                                    thumb_path, write_state)
 
 from . import service
-from .auth import hidden_categories, roles_required
+from .auth import roles_required
 from .pages import batch_or_404, hidden_pages, in_progress
+from .paging import paginate, paginate_list
 
 bp = Blueprint("scan", __name__, url_prefix="/scan")
 SCANNING = ("dokumentasi", "ppid", "admin")
@@ -79,12 +80,20 @@ def start_scanning(folder) -> bool:
 def index():
     settings, db = service()
     with db.session() as s:
-        profiles = list(s.scalars(select(ScanProfile).order_by(ScanProfile.name)))
-        filed = list(s.scalars(select(Batch).order_by(Batch.received_at.desc()).limit(10)))
+        profiles = [{"name": p.name, "source": p.source, "mode": p.mode, "resolution": p.resolution,
+                     "page_size": p.page_size} for p in s.scalars(select(ScanProfile).order_by(ScanProfile.name))]
+        filed = paginate(s, select(Batch).order_by(Batch.received_at.desc(), Batch.id.desc()), row=_filed_row,
+                         arg="filed_page", per_page=10)
     scanners = known_scanners(settings)["scanners"]
     demo_waiting = len(list(settings.demo_feeder_dir.glob("*.pnm"))) if settings.demo_feeder else None
-    return render_template("scan/index.html", scanners=scanners, profiles=profiles, batches=in_progress(settings),
-                           filed=filed, demo_waiting=demo_waiting)
+    return render_template("scan/index.html", scanners=scanners, profiles=profiles, filed=filed,
+                           batches=paginate_list(in_progress(settings), per_page=20), demo_waiting=demo_waiting)
+
+
+def _filed_row(batch: Batch) -> dict:
+    """What the list shows of a filed batch, read while its session is open."""
+    return {"id": batch.id, "received_at": batch.received_at, "pages": batch.page_count,
+            "documents": len(batch.documents), "submitted_by": batch.submitted_by, "status": batch.status}
 
 
 @bp.get("/batches.json")
@@ -186,7 +195,7 @@ def events(batch: str):
                 page = classes.get(n)
                 data = {"page": n, "kind": page.kind if page else None, "register_id": owners.get(n),
                         "problem": page.problem if page else None, "hidden": n in hidden,
-                        "thumb": url_for("scan.thumbnail", batch=batch, page=n)}
+                        "thumb": None if n in hidden else url_for("scan.thumbnail", batch=batch, page=n)}
                 if sent_pages.get(n) != data:
                     sent_pages[n] = data
                     yield _sse("page", data)
@@ -221,7 +230,7 @@ def _page_file(batch: str, page: int, *, thumb: bool):
     _settings, db = service()
     folder = batch_or_404(batch)
     pages = read_state(folder)["pages"]
-    if not 1 <= page <= pages or (hidden_categories() and page in hidden_pages(db, folder, pages)[0]):
+    if not 1 <= page <= pages or page in hidden_pages(db, folder, pages)[0]:
         abort(404)
     path = thumb_path(folder, page) if thumb else folder / f"page-{page:04d}.png"
     if not path.is_file():

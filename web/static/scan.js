@@ -19,10 +19,10 @@
     li.className = "thumb " + kind + (page.hidden ? " hidden" : "");
     li.dataset.kind = kind;
     li.replaceChildren();
-    if (page.hidden) {
+    if (page.hidden) {  // withheld, or not known yet whose page it is
       const box = document.createElement("div");
       box.className = "withheld";
-      box.textContent = labels.hidden;
+      box.textContent = page.kind ? labels.hidden : labels.pending;
       li.appendChild(box);
     } else {
       const img = document.createElement("img");

@@ -1,0 +1,136 @@
+"""A home folder in the state users live in, made once per test session with the real pipeline:
+filed batches (from the command line and from the kiosk's queue), an accepted, a returned and a
+waiting document, a second version of an entry, "dikecualikan" entries filed and in review,
+held pages, a batch in review with corrections and rescans, a failed and an interrupted batch.
+
+Tests copy it (`copy_to`) and open the kiosk over the copy.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from scan_station import handover, jobs, review
+from scan_station.config import load_settings
+from scan_station.db import Database, Document
+from scan_station.demo import fill_demo_feeder
+from scan_station.ingest import ingest
+from scan_station.register import add_entry
+from scan_station.scanning import physical_owner, read_state, scan_pages, start_batch, write_state
+from scan_station.users import add_user
+
+import batches
+from kiosk import PASSWORD, ROLES
+
+DEVICE, PROFILE = "pnm:0", "Teks abu-abu 300 dpi, kaca"
+#: A word only the "dikecualikan" documents hold: no response to a non-PPID role may carry it.
+SECRET = "kriptografi"
+SECRET_TEXT = f"Dokumen ini memuat sandi {SECRET} yang tidak boleh dibuka untuk umum."
+
+
+@dataclass
+class LivedIn:
+    home: Path
+    entries: dict[str, str] = field(default_factory=dict)  # label -> register id
+    documents: dict[str, int] = field(default_factory=dict)  # label -> document id
+    batches: dict[str, str] = field(default_factory=dict)  # label -> batch id still in scans/
+    exempt_pages: dict[str, list[int]] = field(default_factory=dict)  # batch id -> pages of exempt entries
+
+    def copy_to(self, home: Path) -> LivedIn:
+        shutil.copytree(self.home, home)
+        return LivedIn(home, dict(self.entries), dict(self.documents), dict(self.batches),
+                       {k: list(v) for k, v in self.exempt_pages.items()})
+
+
+def _entry(db, settings, title: str, category: str = "berkala", unit: str = "Subbagian Umum") -> str:
+    with db.session() as s:
+        return add_entry(s, settings, title=title, unit=unit, category=category, created_date="2025-06-01").id
+
+
+def _scan(settings, db, ids, *, pages=1, extra=None):
+    fill_demo_feeder(settings, db, ids, pages=pages, extra=extra)
+    folder = start_batch(settings, db, device=DEVICE, profile=PROFILE, user="dok")
+    scan_pages(settings, folder)
+    return folder
+
+
+def build(home: Path, work: Path) -> LivedIn:
+    home.mkdir(parents=True)
+    (home / "scan-station.toml").write_text("demo_feeder = true\nocr_workers = 2\n")
+    settings = load_settings(home)
+    db = Database(settings)
+    lived = LivedIn(settings.home)
+    with db.session() as s:
+        for username, role in ROLES.items():
+            add_user(s, username=username, password=PASSWORD, role=role, name=username.title())
+    e = lived.entries
+    e["accepted"] = _entry(db, settings, "Laporan Kegiatan Tahunan")
+    e["returned"] = _entry(db, settings, "Surat Edaran Sekretaris", "serta-merta", unit="Subbagian Hukum")
+    e["exempt"] = _entry(db, settings, "Nota Dinas Rahasia", "dikecualikan")
+    e["exempt_kiosk"] = _entry(db, settings, "Berita Acara Tertutup", "dikecualikan")
+    e["unfiled"] = _entry(db, settings, "Daftar Hadir Rapat")
+
+    # the command line files three documents; a page before the first cover is held
+    first = [batches.content("Lampiran tanpa sampul"),
+             batches.cover(e["accepted"]), batches.content("Laporan kegiatan", paragraphs=["Laporan kegiatan tahunan."]),
+             batches.cover(e["exempt"]), batches.content("Nota dinas", paragraphs=[SECRET_TEXT]),
+             batches.cover(e["returned"]), batches.content("Surat edaran", paragraphs=["Surat edaran kepada unit."])]
+    ingest(batches.write_pdf(first, work / "first.pdf"), settings=settings, db=db)
+    # a second version of an entry, as a rescan makes it
+    ingest(batches.write_pdf([batches.cover(e["accepted"]), batches.content("Laporan kegiatan", page_no=1)],
+                             work / "again.pdf"), settings=settings, db=db, submitted_by="dok")
+    with db.session() as s:
+        docs = {(d.register_id, d.version): d.id for d in s.query(Document)}
+        lived.documents |= {"accepted_v1": docs[(e["accepted"], 1)], "accepted_v2": docs[(e["accepted"], 2)],
+                            "returned": docs[(e["returned"], 1)], "exempt": docs[(e["exempt"], 1)]}
+        handover.accept(s, lived.documents["accepted_v1"], actor="ppid")
+        handover.return_document(s, lived.documents["returned"], actor="ppid", reason="Halaman terpotong")
+
+    # the kiosk files an exempt document through the job queue
+    folder = _scan(settings, db, [e["exempt_kiosk"]], extra=[batches.content("Berita acara", paragraphs=[SECRET_TEXT])])
+    review.confirm(settings, db, folder, user="dok")
+    jobs.file_batch(settings, folder.name)
+    with db.session() as s:
+        lived.documents["exempt_kiosk"] = s.query(Document).filter_by(register_id=e["exempt_kiosk"]).one().id
+
+    _in_review(settings, db, lived)
+    # filing failed (the pages are kept), and a scan interrupted by an empty feeder
+    folder = _scan(settings, db, [e["returned"]])
+    review.confirm(settings, db, folder, user="dok")
+    write_state(folder, read_state(folder) | {"status": "failed", "error": "OCR failed: disk full (test)"})
+    lived.batches["failed"] = folder.name
+    folder = start_batch(settings, db, device=DEVICE, profile=PROFILE, user="dok")
+    try:
+        scan_pages(settings, folder)
+    except Exception:  # noqa: BLE001 - the empty feeder's fault is in the batch state
+        pass
+    lived.batches["interrupted"] = folder.name
+    db.close()
+    return lived
+
+
+def _in_review(settings, db, lived: LivedIn) -> None:
+    """A batch waiting in review: an exempt document and a public one, corrected the ways an officer
+    does (a boundary moved, a page removed and restored, rescans of an exempt and a public page)."""
+    e = lived.entries
+    folder = _scan(settings, db, [e["exempt"], e["unfiled"]], pages=2,
+                   extra=[])  # 1 cover X, 2-3 X, 4 cover U, 5-6 U
+    plan, _pages = review.load(settings, db, folder)
+    review.move(plan, 3, "next")  # an exempt page moved into the public document
+    review.remove(plan, 2)
+    review.restore(plan, 2)  # back as held pages
+    review.rescan(plan, 5)
+    review.save(folder, plan)
+    fill_demo_feeder(settings, db, [], extra=[batches.content("Halaman dipindai ulang")])
+    scan_pages(settings, folder)  # page 7 replaces page 5
+    plan, _pages = review.load(settings, db, folder)
+    review.rescan(plan, 3)
+    review.save(folder, plan)
+    fill_demo_feeder(settings, db, [], extra=[batches.content("Nota dinas", paragraphs=[SECRET_TEXT])])
+    scan_pages(settings, folder)  # page 8 replaces the exempt page 3
+    review.load(settings, db, folder)
+    lived.batches["review"] = folder.name
+    pages = read_state(folder)["pages"]
+    lived.exempt_pages[folder.name] = [n for n in range(1, pages + 1) if physical_owner(folder, n)[1] == e["exempt"]]
