@@ -1,0 +1,180 @@
+"""Nothing of a "dikecualikan" entry reaches a role that may not see it — not through any screen,
+any URL, any review correction or any moment of a scan — while the PPID roles see all of it.
+
+The content of the exempt entries of the lived-in home (tests/lived_in.py) is known exactly: the
+word SECRET in their OCR text, the bytes of their filed PDFs, and the bytes of their scanned pages
+and thumbnails in the batch under review. Every response with status 200 is checked for each."""
+
+from __future__ import annotations
+
+import shutil
+from urllib.parse import parse_qs, urlsplit
+
+from markupsafe import escape
+
+import pytest
+
+from scan_station.db import Document
+from scan_station.scanning import read_state, thumb_path, write_state
+
+from kiosk import login, make_app, token
+from lived_in import SECRET
+from test_lived_in import real_values, urls_for
+
+pytestmark = [pytest.mark.ocr, pytest.mark.scanner]
+NOT_PPID = [None, "dok", "admin"]
+SEARCHES = [f"/search?q={SECRET}", f"/search?q={SECRET}&category=dikecualikan", "/search?q=nota+dinas",
+            "/search?q=dokumen+sandi", "/search?q=berita+acara&status=submitted", "/search?q=tidak+boleh+dibuka"]
+
+
+class Exempt:
+    """What may not be served: the secret word, and exact bytes of exempt files."""
+
+    def __init__(self, app, lived):
+        settings, db = app.extensions["scan_station"]["settings"], app.extensions["scan_station"]["db"]
+        self.app, self.lived, self.settings = app, lived, settings
+        with db.session() as s:
+            exempt = [s.get(Document, lived.documents[k]) for k in ("exempt", "exempt_kiosk")]
+            self.blobs = {(settings.storage_dir / d.path).read_bytes() for d in exempt}
+        self.refresh()
+
+    def refresh(self) -> None:
+        """The scanned pages of exempt entries, as the batch under review holds them now."""
+        self.pages = {}
+        for batch, pages in self.lived.exempt_pages.items():
+            folder = self.settings.scans_dir / batch
+            for n in pages:
+                self.pages[(batch, n)] = {(folder / f"page-{n:04d}.png").read_bytes(), thumb_path(folder, n).read_bytes()}
+
+    def leaks(self, response, url: str = "") -> str | None:
+        if response.status_code != 200:
+            return None
+        body = response.get_data()
+        for value in parse_qs(urlsplit(url).query).values():  # what the user typed, shown back
+            body = body.replace(f'value="{escape(value[0])}"'.encode(), b"")
+        if SECRET.encode() in body.lower():
+            return "the secret word"
+        if body in self.blobs or any(body in blobs for blobs in self.pages.values()):
+            return "an exempt file"
+        return None
+
+
+def every_url(app, lived) -> list[str]:
+    values = real_values(app, lived)
+    urls = list(SEARCHES)
+    for rule in app.url_map.iter_rules():
+        if "GET" in rule.methods and rule.endpoint not in ("static", "auth.logout"):
+            urls += urls_for(app, rule, values)
+    return urls
+
+
+def assert_nothing_leaks(client, exempt: Exempt, urls, who) -> int:
+    checked = 0
+    for url in urls:
+        response = client.get(url)
+        leak = exempt.leaks(response, url)
+        assert leak is None, f"{who} got {leak} from {url}"
+        checked += 1
+    return checked
+
+
+@pytest.fixture
+def kiosk(lived_in):
+    app = make_app(lived_in.home, users=False, SCAN_EVENTS_SECONDS=0.3)
+    return app, lived_in, Exempt(app, lived_in)
+
+
+@pytest.mark.parametrize("username", NOT_PPID)
+def test_no_screen_serves_exempt_content_to_other_roles(kiosk, username):
+    app, lived, exempt = kiosk
+    client = app.test_client()
+    if username:
+        login(client, username)
+    assert assert_nothing_leaks(client, exempt, every_url(app, lived), username) > 50
+
+
+@pytest.mark.parametrize("username", ["ppid", "atasan"])
+def test_the_ppid_roles_see_it_all(kiosk, username):
+    """The positive control: the same URLs do carry the exempt content for the PPID roles."""
+    app, lived, exempt = kiosk
+    client = login(app.test_client(), username)
+    found = {exempt.leaks(client.get(url), url) for url in every_url(app, lived)}
+    assert {"the secret word", "an exempt file"} <= found
+
+
+def _wait_idle(folder, seconds=30):
+    """Until the kiosk's scan of the batch (if one was started) has ended."""
+    from web import scan
+
+    running = scan._threads.get(folder.name)
+    if running is not None:
+        running.join(seconds)
+
+
+def _page_urls(batch, pages):
+    return [f"/scan/{batch}/pages/{n}.{ext}" for n in range(1, pages + 1) for ext in ("png", "jpg")] + [
+        f"/review/{batch}", f"/scan/{batch}", f"/scan/{batch}/events"]
+
+
+def test_no_review_correction_uncovers_an_exempt_page(kiosk):
+    """Move an exempt page into the public document and back, remove and restore it, rotate it,
+    rescan it, assign held pages to a public entry: after each, every page URL is checked."""
+    app, lived, exempt = kiosk
+    batch = lived.batches["review"]
+    folder = exempt.settings.scans_dir / batch
+    client = login(app.test_client(), "dok")
+    csrf = token(client, f"/review/{batch}")
+    actions = []
+    for page in lived.exempt_pages[batch]:
+        actions += [("move", {"page": page, "direction": "next"}), ("move", {"page": page, "direction": "prev"}),
+                    ("remove", {"page": page}), ("restore", {"page": page}), ("rotate", {"page": page}),
+                    ("rescan", {"page": page}), ("cancel-rescan", {})]
+    actions += [("assign", {"held": n, "register_id": lived.entries["unfiled"]}) for n in range(3)]
+    checked = 0
+    for action, form in actions:
+        client.post(f"/review/{batch}/{action}", data=form | {"csrf_token": csrf})
+        _wait_idle(folder)
+        urls = _page_urls(batch, read_state(folder)["pages"])
+        checked += assert_nothing_leaks(client, exempt, urls, f"dok after {action} {form}")
+    assert checked > 300
+
+
+def test_a_rescanned_exempt_page_is_hidden_from_the_moment_it_is_scanned(kiosk):
+    from scan_station.demo import fill_demo_feeder
+
+    import batches
+
+    app, lived, exempt = kiosk
+    batch = lived.batches["review"]
+    folder = exempt.settings.scans_dir / batch
+    fill_demo_feeder(exempt.settings, app.extensions["scan_station"]["db"], [],
+                     extra=[batches.content("Nota dinas pengganti")])
+    client = login(app.test_client(), "dok")
+    csrf = token(client, f"/review/{batch}")
+    before = read_state(folder)["pages"]
+    client.post(f"/review/{batch}/rescan", data={"page": 2, "csrf_token": csrf})  # an exempt page
+    _wait_idle(folder)
+    new = read_state(folder)["pages"]
+    assert new == before + 1
+    for ext in ("png", "jpg"):  # before the review is loaded again
+        assert client.get(f"/scan/{batch}/pages/{new}.{ext}").status_code == 404
+    ppid = login(app.test_client(), "ppid")
+    assert ppid.get(f"/scan/{batch}/pages/{new}.png").status_code == 200
+
+
+def test_a_page_not_yet_classified_is_served_to_no_one_but_the_ppid(kiosk):
+    """The moment between a page being written and classified: whose page it is is not known yet."""
+    app, lived, exempt = kiosk
+    batch = lived.batches["review"]
+    folder = exempt.settings.scans_dir / batch
+    state = read_state(folder)
+    n = state["pages"] + 1
+    shutil.copy(folder / "page-0001.png", folder / f"page-{n:04d}.png")  # the exempt entry's cover
+    shutil.copy(thumb_path(folder, 1), thumb_path(folder, n))
+    write_state(folder, state | {"pages": n})
+    client = login(app.test_client(), "dok")
+    for ext in ("png", "jpg"):
+        assert client.get(f"/scan/{batch}/pages/{n}.{ext}").status_code == 404
+    events = client.get(f"/scan/{batch}/events").get_data(as_text=True)
+    assert f'"page": {n}, "kind": null' in events and f"/pages/{n}.jpg" not in events
+    assert login(app.test_client(), "ppid").get(f"/scan/{batch}/pages/{n}.jpg").status_code == 200
