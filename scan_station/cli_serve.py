@@ -50,6 +50,7 @@ def serve_cmd(app: App, host: str, port: int, threads: int, no_worker: bool, dem
     from web import create_app  # the kiosk is a separate package; the service itself imports no Flask
 
     wsgi = create_app(home=app.settings.home)
+    wsgi.config["SCAN_EVENTS_MAX_STREAMS"] = max(1, threads // 2)  # the other half always serves pages
     settings = wsgi.extensions["scan_station"]["settings"]
     known_scanners(settings, refresh=demo or not (settings.home / "scanners.json").is_file())
     server = waitress.create_server(wsgi, host=host, port=port, threads=threads)  # listening from here on

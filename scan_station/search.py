@@ -13,15 +13,32 @@ from __future__ import annotations
 
 import functools
 import re
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
 from .db import Document, Entry
-from .errors import ScanStationError
+from .errors import ExitCode, ScanStationError
 
 WORD = re.compile(r"\w+", re.UNICODE)
+#: Bounds on one query, so that no search can hold the machine: characters read, words used, and
+#: the seconds the database may spend on it.
+MAX_QUERY_CHARS, MAX_QUERY_WORDS, MAX_SECONDS = 300, 12, 3.0
+
+
+class SearchTooBroadError(ScanStationError):
+    exit_code = ExitCode.bad_args
+
+
+def query_words(query: str) -> list[str]:
+    """The words of a query, each once, in order, within the bounds above."""
+    words = WORD.findall(query[:MAX_QUERY_CHARS].lower())
+    return list(dict.fromkeys(w[:64] for w in words))[:MAX_QUERY_WORDS]
 
 
 @functools.cache
@@ -74,6 +91,33 @@ def reindex_entry(session: Session, entry: Entry) -> None:
         index_document(session, document, entry, [p.text for p in document.pages])
 
 
+@contextmanager
+def _time_limit(session: Session, seconds: float) -> Iterator[None]:
+    """Stop a query that runs longer than `seconds` (SQLite: a progress handler interrupts it;
+    PostgreSQL: the transaction's statement_timeout) and say so."""
+    too_broad = SearchTooBroadError("the search takes too long; use fewer or rarer words, or a filter")
+    if _dialect(session) == "postgresql":
+        session.execute(text(f"SET LOCAL statement_timeout = {int(seconds * 1000)}"))
+        try:
+            yield
+        except DBAPIError as exc:
+            if "statement timeout" in str(exc.orig):
+                raise too_broad from None
+            raise
+        return
+    raw = session.connection().connection.dbapi_connection
+    deadline = time.monotonic() + seconds
+    raw.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
+    try:
+        yield
+    except OperationalError as exc:
+        if "interrupted" in str(exc.orig):
+            raise too_broad from None
+        raise
+    finally:
+        raw.set_progress_handler(None, 0)
+
+
 @dataclass(frozen=True)
 class Hit:
     register_id: str
@@ -87,7 +131,7 @@ class Hit:
 
 def fts_query(query: str) -> str | None:
     """An FTS5 expression: every word must match, as written or by its stem."""
-    words = WORD.findall(query.lower())
+    words = query_words(query)
     if not words:
         return None
     return " AND ".join(f'("{word}" OR stems : "{stems(word) or word}")' for word in words)
@@ -95,7 +139,7 @@ def fts_query(query: str) -> str | None:
 
 def ts_query(query: str) -> str | None:
     """The same for PostgreSQL's `to_tsquery('simple', ...)` (words are \\w+ only: nothing to escape)."""
-    words = WORD.findall(query.lower())
+    words = query_words(query)
     if not words:
         return None
     return " & ".join(f"({word} | {stems(word) or word})" for word in words)
@@ -140,15 +184,14 @@ def search(
     for n, hidden in enumerate(hidden_categories):
         where.append(f"e.category != :hidden{n}")
         params[f"hidden{n}"] = hidden
-    rows = session.execute(
-        text(
-            f"SELECT d.id, d.register_id, d.version, f.page, e.title, d.path, {sql['in_text']} AS in_text, "
-            f"{sql['in_meta']} AS in_meta FROM {sql['from']} JOIN document d ON d.id = f.document_id "
-            "JOIN entry e ON e.id = d.register_id "
-            f"WHERE {' AND '.join(where)} ORDER BY {sql['order']} LIMIT :limit"
-        ),
-        params,
+    statement = text(
+        f"SELECT d.id, d.register_id, d.version, f.page, e.title, d.path, {sql['in_text']} AS in_text, "
+        f"{sql['in_meta']} AS in_meta FROM {sql['from']} JOIN document d ON d.id = f.document_id "
+        "JOIN entry e ON e.id = d.register_id "
+        f"WHERE {' AND '.join(where)} ORDER BY {sql['order']} LIMIT :limit"
     )
+    with _time_limit(session, MAX_SECONDS):
+        rows = session.execute(statement, params).all()
     hits = []
     for document_id, register_id, version, page, title, path, in_text, in_meta in rows:
         snippet = in_text if mark[0] in in_text or mark[0] not in in_meta else in_meta

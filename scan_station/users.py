@@ -1,14 +1,23 @@
-"""Kiosk users and their roles, as the SOP names them. Passwords are hashed with Argon2id."""
+"""Kiosk users and their roles, as the SOP names them. Passwords are hashed with Argon2id.
+
+Logins are sessions kept on the server (`open_session` ... `close_session`): the browser holds a
+random token, the database its SHA-256 and when it was last used, so a session ends for real at
+logout, after the idle time, and for every browser of a user whose password is changed or who is
+deactivated — a copied cookie is worth nothing afterwards.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import re
+import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
-from .db import UserAccount
+from .db import UserAccount, UserSession
 from .errors import RegisterError, UnknownEntryError
 
 #: role -> its name on screen (Bahasa Indonesia)
@@ -53,10 +62,13 @@ def set_password(session: Session, username: str, password: str) -> None:
     if len(password) < MIN_PASSWORD:
         raise UserError(f"password: at least {MIN_PASSWORD} characters")
     get_user(session, username).password_hash = _hasher.hash(password)
+    end_sessions(session, username)
 
 
 def set_active(session: Session, username: str, active: bool) -> None:
     get_user(session, username).active = active
+    if not active:
+        end_sessions(session, username)
 
 
 def authenticate(session: Session, username: str, password: str) -> UserAccount | None:
@@ -75,3 +87,45 @@ def authenticate(session: Session, username: str, password: str) -> UserAccount 
 
 
 _DUMMY = _hasher.hash("not a real password")
+
+
+# -- login sessions ------------------------------------------------------------------------------
+
+#: A session's last use is written at most this often (seconds), not on every request.
+TOUCH_EVERY = 5.0
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def open_session(session: Session, username: str, *, now: float, idle_seconds: float) -> str:
+    """A new login session for `username`; returns the token the browser keeps. Sessions idle for
+    longer than `idle_seconds`, of anyone, are cleared out on the way."""
+    session.execute(delete(UserSession).where(UserSession.last_seen < now - idle_seconds))
+    token = secrets.token_urlsafe(32)
+    session.add(UserSession(token_hash=_token_hash(token), username=username, created_at=now, last_seen=now))
+    return token
+
+
+def session_user(session: Session, token: str, *, now: float, idle_seconds: float, touch: bool) -> str | None:
+    """The username whose live session `token` is, else None; a session idle for longer than
+    `idle_seconds` ends here. `touch`: this request is a person's action (it counts as use)."""
+    row = session.get(UserSession, _token_hash(token)) if token else None
+    if row is None:
+        return None
+    if now - row.last_seen > idle_seconds:
+        session.delete(row)
+        return None
+    if touch and now - row.last_seen >= TOUCH_EVERY:
+        row.last_seen = now
+    return row.username
+
+
+def close_session(session: Session, token: str) -> None:
+    session.execute(delete(UserSession).where(UserSession.token_hash == _token_hash(token)))
+
+
+def end_sessions(session: Session, username: str) -> None:
+    """End every login of `username`, in every browser."""
+    session.execute(delete(UserSession).where(UserSession.username == username))

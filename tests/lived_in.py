@@ -12,6 +12,9 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import batches
+from kiosk import PASSWORD, ROLES
+
 from scan_station import handover, jobs, review
 from scan_station.config import load_settings
 from scan_station.db import Database, Document
@@ -20,9 +23,6 @@ from scan_station.ingest import ingest
 from scan_station.register import add_entry
 from scan_station.scanning import physical_owner, read_state, scan_pages, start_batch, write_state
 from scan_station.users import add_user
-
-import batches
-from kiosk import PASSWORD, ROLES
 
 DEVICE, PROFILE = "pnm:0", "Teks abu-abu 300 dpi, kaca"
 #: A word only the "dikecualikan" documents hold: no response to a non-PPID role may carry it.

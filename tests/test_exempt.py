@@ -10,16 +10,14 @@ from __future__ import annotations
 import shutil
 from urllib.parse import parse_qs, urlsplit
 
-from markupsafe import escape
-
 import pytest
+from kiosk import login, make_app, token
+from lived_in import SECRET
+from markupsafe import escape
+from test_lived_in import real_values, urls_for
 
 from scan_station.db import Document
 from scan_station.scanning import read_state, thumb_path, write_state
-
-from kiosk import login, make_app, token
-from lived_in import SECRET
-from test_lived_in import real_values, urls_for
 
 pytestmark = [pytest.mark.ocr, pytest.mark.scanner]
 NOT_PPID = [None, "dok", "admin"]
@@ -140,9 +138,9 @@ def test_no_review_correction_uncovers_an_exempt_page(kiosk):
 
 
 def test_a_rescanned_exempt_page_is_hidden_from_the_moment_it_is_scanned(kiosk):
-    from scan_station.demo import fill_demo_feeder
-
     import batches
+
+    from scan_station.demo import fill_demo_feeder
 
     app, lived, exempt = kiosk
     batch = lived.batches["review"]

@@ -9,12 +9,10 @@ import itertools
 import logging
 
 import pytest
+from kiosk import ROLES, login, logout, make_app
 
 from scan_station.db import Entry, UserAccount
 from scan_station.scanning import read_state
-
-from kiosk import ROLES, login, logout, make_app, token
-from lived_in import SECRET
 
 pytestmark = [pytest.mark.ocr, pytest.mark.scanner]
 SKIP = {"static", "auth.logout"}

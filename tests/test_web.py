@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import pikepdf
 import pytest
+from kiosk import PASSWORD, add, login, make_app, token
 
 from scan_station.db import Entry
 from scan_station.users import add_user
 from web import create_app, service
-
-from kiosk import PASSWORD, add, login, make_app, token
 
 
 @pytest.fixture
@@ -164,6 +163,7 @@ def test_serve_runs_the_kiosk_behind_waitress(home):
 def test_search_page_and_withheld_documents(app, client, tmp_path):
     """'dikecualikan' documents exist only for PPID roles: in results and downloads alike."""
     import batches
+
     from scan_station.ingest import ingest
 
     open_id = add(app, title="Pengumuman Terbuka", category="berkala")
@@ -194,6 +194,7 @@ def test_search_page_and_withheld_documents(app, client, tmp_path):
 @pytest.mark.ocr
 def test_handover_accept_or_return_with_who_and_when(app, client, tmp_path):
     import batches
+
     from scan_station.db import Document, DocumentEvent
     from scan_station.ingest import ingest
 
@@ -264,14 +265,12 @@ def test_every_message_of_the_kiosk_has_its_indonesian_translation():
 
 
 def test_sessions_end_after_the_idle_time(client, monkeypatch):
-    import time as real_time
-
-    import web
+    import time
 
     login(client, "dok")
-    now = real_time.time()
-    monkeypatch.setattr(web.time, "time", lambda: now + 14 * 60)  # 14 minutes later: still in
+    now = time.time()
+    monkeypatch.setattr(time, "time", lambda: now + 14 * 60)  # 14 minutes later: still in
     assert client.get("/register/").status_code == 200
-    monkeypatch.setattr(web.time, "time", lambda: now + 14 * 60 + 16 * 60)  # then 16 idle minutes
+    monkeypatch.setattr(time, "time", lambda: now + 14 * 60 + 16 * 60)  # then 16 idle minutes
     response = client.get("/register/")
     assert response.status_code == 302 and "/login" in response.headers["Location"]

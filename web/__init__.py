@@ -9,24 +9,21 @@ from __future__ import annotations
 
 import os
 import secrets
-import time
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from flask import Flask, redirect, request, session, url_for
-from flask_babel import Babel, lazy_gettext
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
-from flask_login import LoginManager, current_user, login_required, logout_user
-from flask_wtf.csrf import CSRFProtect
+from flask_babel import lazy_gettext
+from flask_login import current_user, login_required
 
 from scan_station.config import load_settings
 from scan_station.db import Database
 
+from . import security
+from .extensions import babel, csrf, limiter, login_manager, service
+
+__all__ = ["create_app", "service"]
 LANGUAGES = ("id", "en")
-csrf = CSRFProtect()
-babel = Babel()
-login_manager = LoginManager()
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 
 HOME_PAGES = {"dokumentasi": "scan.index", "ppid": "handover.index", "atasan": "search.index", "admin": "admin.index"}
@@ -66,7 +63,9 @@ def create_app(test_config: dict | None = None, *, home=None) -> Flask:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         BABEL_DEFAULT_LOCALE="id",
-        SCAN_EVENTS_SECONDS=60,  # a live scan's event stream ends after this; the browser reconnects
+        SCAN_EVENTS_SECONDS=30,  # a live scan's event stream ends after this; the browser reconnects
+        SCAN_EVENTS_MAX_STREAMS=4,  # live event streams at once (each holds a server thread); `serve`: threads / 2
+        MAX_CONTENT_LENGTH=32 * 1024 * 1024,  # the largest request body (a register CSV)
     )
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
@@ -79,12 +78,14 @@ def create_app(test_config: dict | None = None, *, home=None) -> Flask:
         app.config["SECRET_KEY"] = _secret_key(settings.home)
     app.permanent_session_lifetime = timedelta(minutes=int(app.config["SESSION_IDLE_MINUTES"]))
 
+    security.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=_locale)
     login_manager.init_app(app)
     limiter.init_app(app)
 
     from . import admin, auth, handover, register, report, review, scan, search
+    from .auth import safe_next
 
     for blueprint in (auth.bp, register.bp, scan.bp, review.bp, handover.bp, search.bp, report.bp, admin.bp):
         app.register_blueprint(blueprint)
@@ -96,16 +97,10 @@ def create_app(test_config: dict | None = None, *, home=None) -> Flask:
     app.jinja_env.globals["page_url"] = page_url
 
     @app.before_request
-    def end_idle_sessions() -> None:
-        """A kiosk is shared: a session idle for longer than SESSION_IDLE_MINUTES ends, checked
-        here on the server (the cookie's own expiry is only a hint to the browser)."""
+    def cookie_lifetime() -> None:
+        """The cookie expires with the idle time too; the session on the server is what counts
+        (`web.auth`: checked on every request, ended after SESSION_IDLE_MINUTES)."""
         session.permanent = True
-        now = time.time()
-        seen = session.get("seen")
-        if current_user.is_authenticated and seen is not None and now - seen > app.permanent_session_lifetime.total_seconds():
-            logout_user()
-            session.clear()
-        session["seen"] = now
 
     @app.get("/")
     @login_required
@@ -117,7 +112,9 @@ def create_app(test_config: dict | None = None, *, home=None) -> Flask:
     def set_language(code: str):
         if code in LANGUAGES:
             session["lang"] = code
-        return redirect(request.referrer or url_for("index"))
+        back = urlsplit(request.referrer or "")
+        same_site = back.netloc == request.host
+        return redirect(safe_next(back.path + (f"?{back.query}" if back.query else "") if same_site else None))
 
     return app
 
@@ -126,11 +123,3 @@ def page_url(page, number: int) -> str:
     """This screen's URL with its filters, at another page of one of its lists."""
     args = {k: v for k, v in request.args.items() if k != page.arg} | {page.arg: number}
     return url_for(request.endpoint, **(request.view_args or {}), **args)
-
-
-def service():
-    """(settings, db) of the scan_station service behind this app."""
-    from flask import current_app
-
-    ext = current_app.extensions["scan_station"]
-    return ext["settings"], ext["db"]

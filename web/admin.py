@@ -9,12 +9,12 @@ from sqlalchemy import select
 
 from scan_station.db import ScanProfile, UserAccount
 from scan_station.errors import ScanStationError, UnknownEntryError
-from scan_station.scanning import MODES, SOURCES, add_profile, known_scanners, remove_profile
 from scan_station.scanner import PAGE_SIZES_MM
+from scan_station.scanning import MODES, SOURCES, add_profile, known_scanners, remove_profile
 from scan_station.users import ROLES, add_user, set_active, set_password
 
-from . import service
 from .auth import roles_required
+from .extensions import service
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 

@@ -1,17 +1,26 @@
-"""Logging in and out; roles as the SOP names them."""
+"""Logging in and out; roles as the SOP names them; sessions that end.
+
+A login is a session on the server (`scan_station.users.open_session`): the signed cookie holds
+only its token, and every request checks it there — so logout, the idle time, a changed password
+and a deactivated user end it for real. Only a person's actions count as use: views marked
+`@passive` (the live events, the status polling, thumbnails) do not keep a session alive.
+"""
 
 from __future__ import annotations
 
 import functools
+import re
+import time
+from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import UserMixin, current_user, login_required, login_user, logout_user
 
 from scan_station.db import UserAccount
-from scan_station.users import ROLES, authenticate
+from scan_station.users import ROLES, authenticate, close_session, open_session, session_user
 
-from . import limiter, login_manager, service
+from .extensions import limiter, login_manager, service
 
 bp = Blueprint("auth", __name__)
 login_manager.login_view = "auth.login"
@@ -27,12 +36,46 @@ class KioskUser(UserMixin):
         return ROLES[self.role]
 
 
+def passive(view):
+    """Mark a view that pages call by themselves (polling, live events, thumbnails): it does not
+    count as a person's action, so it keeps no session alive."""
+    view.passive = True
+    return view
+
+
+def _is_passive() -> bool:
+    view = current_app.view_functions.get(request.endpoint or "")
+    return bool(getattr(view, "passive", False))
+
+
+def idle_seconds() -> float:
+    return float(current_app.config["SESSION_IDLE_MINUTES"]) * 60
+
+
 @login_manager.user_loader
 def load_user(username: str) -> KioskUser | None:
     _settings, db = service()
     with db.session() as s:
-        account = s.get(UserAccount, username)
+        owner = session_user(s, session.get("sid", ""), now=time.time(), idle_seconds=idle_seconds(),
+                             touch=not _is_passive())
+        account = s.get(UserAccount, username) if owner == username else None
         return KioskUser(account) if account is not None and account.active else None
+
+
+@login_manager.unauthorized_handler
+def unauthorized():
+    """Pages go to the login; what pages call by themselves gets a 401 to act on."""
+    if _is_passive() or request.accept_mimetypes.best in ("application/json", "text/event-stream"):
+        return jsonify({"error": "login required"}), 401
+    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+
+def session_alive() -> bool:
+    """Whether the current login session still lives (for long responses: the live events)."""
+    _settings, db = service()
+    with db.session() as s:
+        return session_user(s, session.get("sid", ""), now=time.time(), idle_seconds=idle_seconds(),
+                            touch=False) is not None
 
 
 #: Roles that may see documents in the category "dikecualikan" (information withheld from the public).
@@ -61,8 +104,16 @@ def roles_required(*roles: str):
     return decorate
 
 
-def _safe_next(target: str | None) -> str:
-    return target if target and target.startswith("/") and not target.startswith("//") else url_for("index")
+#: What a local path may hold: no scheme, no host, no control characters or backslashes (which
+#: browsers drop or turn into slashes, making `/\t/evil.example` or `/\\evil.example` a foreign host).
+_LOCAL_PATH = re.compile(r"/(?![/\\])[A-Za-z0-9/_.~!$&'()*+,;=:@%?#-]*")
+
+
+def safe_next(target: str | None) -> str:
+    """`target` if it is a path on this kiosk, else the start page."""
+    if target and _LOCAL_PATH.fullmatch(target) and not urlsplit(target).netloc:
+        return target
+    return url_for("index")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -73,9 +124,12 @@ def login():
         with db.session() as s:
             account = authenticate(s, request.form.get("username", ""), request.form.get("password", ""))
             user = KioskUser(account) if account else None
+            if user is not None:
+                session.clear()  # nothing of the session before survives a login, its CSRF secret included
+                session["sid"] = open_session(s, user.id, now=time.time(), idle_seconds=idle_seconds())
         if user is not None:
             login_user(user)
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(safe_next(request.args.get("next")))
         flash(_("Wrong username or password."), "error")
         return render_template("login.html", username=request.form.get("username", "")), 401
     return render_template("login.html", username="")
@@ -84,5 +138,9 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    _settings, db = service()
+    with db.session() as s:
+        close_session(s, session.get("sid", ""))
     logout_user()
+    session.clear()
     return redirect(url_for("auth.login"))

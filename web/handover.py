@@ -12,8 +12,8 @@ from scan_station.errors import UnknownEntryError
 from scan_station.handover import HandoverError
 from scan_station.register import FIELDS, entry_dict
 
-from . import service
 from .auth import hidden_categories, roles_required
+from .extensions import service
 
 bp = Blueprint("handover", __name__, url_prefix="/handover")
 

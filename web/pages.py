@@ -14,12 +14,18 @@ from sqlalchemy import select
 from scan_station.db import Entry
 from scan_station.errors import ScanStationError
 from scan_station.review import Review
-from scan_station.scanning import (META, REVIEW_FILE, STATE_FILE, UNREADABLE_COVER, batch_folder, physical_owner,
-                                   read_state)
+from scan_station.scanning import (
+    META,
+    REVIEW_FILE,
+    STATE_FILE,
+    UNREADABLE_COVER,
+    batch_folder,
+    physical_owner,
+    read_state,
+)
 
-from . import service
 from .auth import hidden_categories
-
+from .extensions import service
 
 BATCH_ID = re.compile(r"[A-Za-z0-9-]{1,64}")  # as `ingest.new_batch_id` makes them
 

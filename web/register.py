@@ -14,11 +14,20 @@ from scan_station.coversheet import coversheets_pdf
 from scan_station.db import Entry
 from scan_station.errors import CsvImportError, RegisterError, UnknownEntryError
 from scan_station.register import (
-    CATEGORIES, FIELDS, FORMATS, add_entry, entry_dict, export_csv, get_entry, import_csv, list_entries, update_entry,
+    CATEGORIES,
+    FIELDS,
+    FORMATS,
+    add_entry,
+    entry_dict,
+    export_csv,
+    get_entry,
+    import_csv,
+    list_entries,
+    update_entry,
 )
 
-from . import service
 from .auth import roles_required
+from .extensions import service
 
 bp = Blueprint("register", __name__, url_prefix="/register")
 EDITORS = ("dokumentasi", "ppid", "admin")  # register entries; Atasan PPID reads

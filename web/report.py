@@ -7,8 +7,8 @@ from flask import Blueprint, Response, flash, render_template, request
 from scan_station import report
 from scan_station.errors import RegisterError
 
-from . import service
 from .auth import hidden_categories, roles_required
+from .extensions import service
 
 bp = Blueprint("report", __name__, url_prefix="/report")
 READERS = ("atasan", "ppid", "admin")

@@ -13,8 +13,8 @@ from scan_station.db import Entry
 from scan_station.jobs import make_jobs
 from scan_station.scanning import read_state
 
-from . import service
 from .auth import roles_required
+from .extensions import service
 from .pages import batch_or_404, hidden_pages
 from .scan import SCANNING, start_scanning
 

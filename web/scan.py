@@ -9,13 +9,10 @@ show the same thing. A fault keeps every page; Lanjutkan (resume) scans on into 
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
-import time
 
-from flask import (Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request,
-                   send_file, stream_with_context, url_for)
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -24,11 +21,11 @@ from scan_station.db import Batch, ScanProfile
 from scan_station.demo import fill_demo_feeder
 from scan_station.errors import ScanStationError, StorageError
 from scan_station.scanner import ProfileError, ScannerError
-from scan_station.scanning import (known_scanners, page_class, read_state, scan_pages, start_batch,
-                                   thumb_path, write_state)
+from scan_station.scanning import known_scanners, read_state, scan_pages, start_batch, thumb_path, write_state
 
-from . import service
-from .auth import roles_required
+from .auth import passive, roles_required
+from .extensions import service
+from .live import event_stream
 from .pages import batch_or_404, hidden_pages, in_progress
 from .paging import paginate, paginate_list
 
@@ -97,6 +94,7 @@ def _filed_row(batch: Batch) -> dict:
 
 
 @bp.get("/batches.json")
+@passive
 @roles_required(*SCANNING)
 def batches_json():
     settings, _db = service()
@@ -165,56 +163,16 @@ def resume(batch: str):
     return jsonify({"started": start_scanning(folder)})
 
 
-def _sse(event: str, data: dict) -> str:
-    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
-
-
 @bp.get("/<batch>/events")
+@passive
 @roles_required(*SCANNING)
 def events(batch: str):
-    settings, db = service()
-    folder = batch_or_404(batch)
-    lifetime = current_app.config["SCAN_EVENTS_SECONDS"]  # then the browser reconnects by itself
-
-    def stream():
-        sent_pages: dict[int, dict] = {}
-        classes = {}  # a page's classification never changes once made: read it once
-        sent_state, started, last_write = None, time.monotonic(), time.monotonic()
-        yield "retry: 500\n\n"
-        while time.monotonic() - started < lifetime:
-            try:
-                state = read_state(folder)
-            except ScanStationError:  # filed: the folder is gone
-                yield _sse("state", {"status": "filed", "pages": len(sent_pages), "fault": None})
-                return
-            for n in range(1, state["pages"] + 1):
-                if n not in classes and (page := page_class(folder, n)) is not None:
-                    classes[n] = page
-            hidden, owners = hidden_pages(db, folder, state["pages"])  # owners are cached (web.pages)
-            for n in range(1, state["pages"] + 1):
-                page = classes.get(n)
-                data = {"page": n, "kind": page.kind if page else None, "register_id": owners.get(n),
-                        "problem": page.problem if page else None, "hidden": n in hidden,
-                        "thumb": None if n in hidden else url_for("scan.thumbnail", batch=batch, page=n)}
-                if sent_pages.get(n) != data:
-                    sent_pages[n] = data
-                    yield _sse("page", data)
-                    last_write = time.monotonic()
-            summary = {k: state.get(k) for k in ("status", "pages", "fault", "error", "progress")}
-            if summary != sent_state:
-                sent_state = summary
-                yield _sse("state", summary)
-                last_write = time.monotonic()
-            if time.monotonic() - last_write > 15:
-                yield ": still here\n\n"
-                last_write = time.monotonic()
-            time.sleep(0.2)
-
-    return Response(stream_with_context(stream()), mimetype="text/event-stream",
-                    headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    """The live screen's server-sent events (see `web.live`)."""
+    return event_stream(batch_or_404(batch))
 
 
 @bp.get("/<batch>/pages/<int:page>.jpg")
+@passive
 @roles_required(*SCANNING)
 def thumbnail(batch: str, page: int):
     return _page_file(batch, page, thumb=True)

@@ -4,16 +4,18 @@ results and downloads alike, everyone else gets nothing and a 404."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request, send_file
+from flask import Blueprint, abort, flash, render_template, request, send_file
+from flask_babel import gettext as _
 from flask_login import login_required
 from markupsafe import Markup, escape
 
 from scan_station.db import Document
 from scan_station.register import CATEGORIES
+from scan_station.search import SearchTooBroadError
 from scan_station.search import search as search_pages
 
-from . import service
 from .auth import hidden_categories
+from .extensions import service
 
 bp = Blueprint("search", __name__)
 _OPEN, _CLOSE = "\x02", "\x03"  # match markers that cannot occur in OCR text; escaped, then <mark>
@@ -27,12 +29,17 @@ def _marked(snippet: str) -> Markup:
 @login_required
 def index():
     args = {k: request.args.get(k, "").strip() for k in ("q", "unit", "category", "year", "status")}
+    if not args["year"].isdigit() or len(args["year"]) != 4:
+        args["year"] = ""
     hits = []
     if args["q"]:
         _settings, db = service()
-        with db.session() as s:
-            hits = search_pages(s, args["q"], limit=50, mark=(_OPEN, _CLOSE), hidden_categories=hidden_categories(),
-                                unit=args["unit"], category=args["category"], year=args["year"], status=args["status"])
+        try:
+            with db.session() as s:
+                hits = search_pages(s, args["q"], limit=50, mark=(_OPEN, _CLOSE), hidden_categories=hidden_categories(),
+                                    unit=args["unit"], category=args["category"], year=args["year"], status=args["status"])
+        except SearchTooBroadError:
+            flash(_("The search takes too long; use fewer or rarer words, or a filter."), "error")
     categories = [c for c in CATEGORIES if c not in hidden_categories()]
     return render_template("search.html", hits=hits, args=args, categories=categories, marked=_marked)
 

@@ -5,6 +5,10 @@
   if (!table) return;
   setInterval(async () => {
     const response = await fetch(script.dataset.url, { headers: { Accept: "application/json" } });
+    if (response.status === 401) {  // the session ended (idle time): the page goes to the login
+      window.location.reload();
+      return;
+    }
     if (!response.ok) return;
     const batches = await response.json();
     const byId = Object.fromEntries(batches.map((b) => [b.batch, b]));

@@ -65,6 +65,11 @@
     if (state.status === "filed") source.close();
   });
 
+  source.addEventListener("logout", (e) => {  // the session ended (idle time): to the login
+    source.close();
+    window.location.href = JSON.parse(e.data).login;
+  });
+
   function resume() {
     fault.hidden = true;
     fetch(root.dataset.resume, { method: "POST", headers: { "X-CSRFToken": root.dataset.csrf } });

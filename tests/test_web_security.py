@@ -1,0 +1,162 @@
+"""The kiosk against a hostile user: redirects, sessions that end, idle time, request sizes,
+ids that do not fit, security headers, expensive searches."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from kiosk import PASSWORD, login, logout, make_app, token
+
+
+@pytest.fixture
+def app(home):
+    return make_app(home)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.mark.parametrize("target", [
+    "/%09/evil.example/", "//evil.example/", "/\\evil.example/", "/%5Cevil.example", "https://evil.example/",
+    "/%0a/evil.example", "\t//evil.example", " //evil.example", "/\t/evil.example", "http:/evil.example",
+    "javascript:alert(1)", "/%2F/evil.example", "//%09evil.example", "/\x00/evil.example", "%2F%2Fevil.example",
+])
+def test_login_never_redirects_away_from_the_kiosk(client, target):
+    from urllib.parse import quote, urlsplit
+
+    for next_value in (target, quote(target, safe="")):
+        response = client.post(f"/login?next={next_value}", data={
+            "username": "dok", "password": PASSWORD, "csrf_token": token(client)})
+        location = response.headers["Location"]
+        as_browsers_read_it = location.replace("\\", "/").translate({9: None, 10: None, 13: None}).strip()
+        assert as_browsers_read_it.startswith("/") and not as_browsers_read_it.startswith("//"), (target, location)
+        assert not urlsplit(as_browsers_read_it).netloc
+        logout(client)
+
+
+def test_a_local_next_page_is_kept(client):
+    response = client.post("/login?next=/register/%3Fq%3Dlaporan", data={
+        "username": "dok", "password": PASSWORD, "csrf_token": token(client)})
+    assert response.headers["Location"] == "/register/?q=laporan"
+
+
+def test_the_language_switch_goes_back_only_within_the_kiosk(client):
+    assert client.get("/lang/en", headers={"Referer": "https://evil.example/x"}).headers["Location"] == "/"
+    assert client.get("/lang/id", headers={"Referer": "http://localhost/search?q=a"}).headers["Location"] == "/search?q=a"
+
+
+def _cookie(client) -> str:
+    return client.get_cookie("session").value
+
+
+def test_a_copied_cookie_is_worthless_after_logout(app, client):
+    login(client, "dok")
+    stolen = _cookie(client)
+    logout(client)
+    thief = app.test_client()
+    thief.set_cookie("session", stolen)
+    assert thief.get("/register/").status_code == 302
+
+
+def test_changing_a_password_or_deactivating_ends_every_session_of_the_user(app, client):
+    login(client, "dok")
+    other_browser = login(app.test_client(), "dok")
+    admin = login(app.test_client(), "admin")
+    csrf = token(admin, "/admin/")
+    admin.post("/admin/users/dok/password", data={"password": "sandi-baru-yang-panjang", "csrf_token": csrf})
+    assert client.get("/register/").status_code == 302 and other_browser.get("/register/").status_code == 302
+    assert admin.get("/admin/").status_code == 200  # the admin's own session goes on
+    fresh = app.test_client()
+    fresh.post("/login", data={"username": "dok", "password": "sandi-baru-yang-panjang", "csrf_token": token(fresh)})
+    assert fresh.get("/register/").status_code == 200
+    admin.post("/admin/users/dok/deactivate", data={"csrf_token": csrf})
+    assert fresh.get("/register/").status_code == 302
+
+
+def test_the_csrf_secret_does_not_survive_a_login(client):
+    before = token(client)
+    login(client, "dok")
+    after = token(client, "/register/new")
+    assert before != after
+    page = client.post("/register/new", data={"title": "x", "unit": "u", "category": "berkala", "csrf_token": before})
+    assert page.status_code == 400
+
+
+def test_polling_does_not_keep_an_idle_session_alive(app, client, monkeypatch):
+    """The scan screen polls every two seconds and streams events; only a person's actions count."""
+    login(client, "dok")
+    start = time.time()
+    for seconds in range(0, 15 * 60 - 10, 30):  # a scan screen left open for the idle time
+        monkeypatch.setattr(time, "time", lambda s=seconds: start + s)
+        response = client.get("/scan/batches.json")
+        assert response.status_code == 200, seconds
+    monkeypatch.setattr(time, "time", lambda: start + 16 * 60)
+    assert client.get("/scan/batches.json").status_code == 401  # the page reloads into the login
+    assert client.get("/scan/").headers["Location"].startswith("/login")
+
+
+def test_a_persons_actions_keep_the_session(app, client, monkeypatch):
+    login(client, "dok")
+    start = time.time()
+    for minute in range(0, 60, 10):
+        monkeypatch.setattr(time, "time", lambda m=minute: start + m * 60)
+        assert client.get("/register/").status_code == 200, minute
+
+
+def test_security_headers_on_every_response(app, client):
+    for url in ("/login", "/static/style.css", "/nope"):
+        headers = client.get(url).headers
+        assert headers["X-Content-Type-Options"] == "nosniff" and headers["Referrer-Policy"] == "same-origin"
+        assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+        assert "'unsafe-inline'" not in headers["Content-Security-Policy"]
+    login(client, "dok")
+    for url in ("/register/", "/scan/", "/search?q=a", "/handover/"):
+        assert client.get(url).headers["Cache-Control"] == "no-store, private", url
+
+
+def test_no_template_has_inline_script_or_style():
+    """What the Content-Security-Policy would block: script blocks, event handlers, style attributes."""
+    import re
+    from pathlib import Path
+
+    for template in (Path(__file__).resolve().parents[1] / "web" / "templates").rglob("*.html"):
+        text = template.read_text()
+        assert not re.search(r"<script(?![^>]*\bsrc=)", text), template
+        assert not re.search(r"\s(on[a-z]+|style)\s*=", text), template
+
+
+def test_request_size_limits(app, client):
+    assert client.post("/login", data={"username": "x" * 200_000, "password": "p"}).status_code == 413
+    login(client, "dok")
+    csrf = token(client, "/register/new")
+    response = client.post("/register/new", data={"title": "x" * 20_000, "unit": "u", "category": "berkala",
+                                                  "csrf_token": csrf})
+    assert response.status_code == 413 and "Terlalu besar" in response.get_data(as_text=True)
+    app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
+    big = client.post("/register/import", data={"file": (__import__("io").BytesIO(b"x" * 2_000_000), "a.csv"),
+                                                "csrf_token": csrf}, content_type="multipart/form-data")
+    assert big.status_code == 413
+
+
+@pytest.mark.parametrize("url", ["/handover/99999999999999999999999", "/documents/99999999999999999999999.pdf",
+                                 "/handover/2147483648", "/scan/" + "B" * 5000, "/review/" + "B" * 5000,
+                                 "/scan/" + "B" * 5000 + "/pages/1.jpg", "/report/?month=0000-01",
+                                 "/report/?month=9999-12", "/report/report.csv?month=0000-01",
+                                 "/search?q=a&year=99999999999999999999", "/register/?page=99999999999999999999"])
+def test_numbers_and_ids_that_do_not_fit_are_no_server_error(client, url):
+    login(client, "ppid")
+    assert client.get(url).status_code in (200, 302, 404)
+
+
+def test_a_huge_search_is_bounded(app, client):
+    from scan_station.search import MAX_QUERY_WORDS, query_words
+
+    words = [f"kata{n}" for n in range(2000)]
+    assert len(query_words(" ".join(words))) == MAX_QUERY_WORDS
+    login(client, "ppid")
+    started = time.process_time()
+    assert client.get("/search", query_string={"q": " ".join(words)}).status_code == 200
+    assert time.process_time() - started < 2

@@ -1,0 +1,70 @@
+"""What every request and response of the kiosk gets: size limits, ids that fit, security headers,
+and error pages in the user's language instead of bare status codes."""
+
+from __future__ import annotations
+
+from flask import abort, jsonify, render_template, request
+from flask_babel import lazy_gettext
+from flask_login import current_user
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
+
+#: A form field longer than this is no input of ours (register fields have their own, lower limits).
+MAX_FIELD_CHARS = 10_000
+#: Anyone not logged in can send only this much (a login form is a few hundred bytes).
+ANONYMOUS_MAX_BYTES = 64 * 1024
+#: No inline script or style anywhere; the kiosk loads nothing from elsewhere and may not be framed.
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
+       "frame-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+#: PDFs are shown inside the kiosk's own pages (handover), and by the browser's own viewer.
+CSP_PDF = "frame-ancestors 'self'"
+ERROR_TITLES = {
+    400: lazy_gettext("The request could not be understood."),
+    403: lazy_gettext("You may not open this page."),
+    404: lazy_gettext("This page does not exist (any more)."),
+    405: lazy_gettext("This action is not possible here."),
+    413: lazy_gettext("That is too much: a file or a field is larger than the kiosk accepts."),
+    429: lazy_gettext("Too many attempts; wait a minute, then try again."),
+}
+
+
+class BoundedIntConverter(IntegerConverter):
+    """`<int:...>` that fits the database: a larger number is no id or page of ours (404)."""
+
+    def __init__(self, map, *args, **kwargs):  # noqa: A002 - werkzeug's name
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
+def limit_request() -> None:
+    if not current_user.is_authenticated:
+        request.max_content_length = ANONYMOUS_MAX_BYTES
+    if request.method == "POST" and any(len(v) > MAX_FIELD_CHARS for v in request.form.values()):
+        abort(413)
+
+
+def security_headers(response):
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    pdf = response.mimetype == "application/pdf"
+    response.headers.setdefault("Content-Security-Policy", CSP_PDF if pdf else CSP)
+    response.headers.setdefault("X-Frame-Options", "SAMEORIGIN" if pdf else "DENY")
+    if request.endpoint != "static":  # pages, documents, thumbnails: never kept by a browser or proxy
+        response.headers["Cache-Control"] = "no-store, private"
+    return response
+
+
+def error_page(error: HTTPException):
+    code = error.code or 500
+    if request.accept_mimetypes.best in ("application/json", "text/event-stream"):
+        return jsonify({"error": error.name}), code
+    title = ERROR_TITLES.get(code, error.name)
+    return render_template("error.html", code=code, title=title), code
+
+
+def init_app(app) -> None:
+    """Before the blueprints (ids) and the CSRF check (sizes, which it would read first)."""
+    app.url_map.converters["int"] = BoundedIntConverter
+    app.before_request(limit_request)
+    app.after_request(security_headers)
+    app.register_error_handler(HTTPException, error_page)
