@@ -20,6 +20,8 @@ from .db import Batch, Document, DocumentEvent, Entry, HeldPages
 from .errors import RegisterError
 
 COLUMNS = ("unit", "filed", "pages", "accepted", "returned", "waiting")
+#: Years a report may ask for; the month after the last must still be a date.
+FIRST_YEAR, LAST_YEAR = 1900, 9998
 
 
 def parse_month(text: str | None, *, today: dt.date | None = None) -> tuple[int, int]:
@@ -30,7 +32,10 @@ def parse_month(text: str | None, *, today: dt.date | None = None) -> tuple[int,
     match = re.fullmatch(r"(\d{4})-(\d{1,2})", text.strip())
     if not match or not 1 <= int(match.group(2)) <= 12:
         raise RegisterError(f"month {text!r}: write it as YYYY-MM, e.g. 2026-11")
-    return int(match.group(1)), int(match.group(2))
+    year = int(match.group(1))
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise RegisterError(f"month {text!r}: the year must be between {FIRST_YEAR} and {LAST_YEAR}")
+    return year, int(match.group(2))
 
 
 def _bounds(year: int, month: int) -> tuple[dt.datetime, dt.datetime]:
