@@ -16,6 +16,7 @@ from collections import defaultdict
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .csv_cells import protect_row
 from .db import Batch, Document, DocumentEvent, Entry, HeldPages
 from .errors import RegisterError
 
@@ -80,9 +81,10 @@ def monthly(session: Session, year: int, month: int, *, hidden_categories: tuple
 
 
 def as_csv(report: dict) -> str:
+    """The per-unit table as CSV; a unit name a spreadsheet would run as a formula is quoted."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["Unit", "Disimpan", "Halaman", "Diterima", "Dikembalikan", "Menunggu"])
     for row in [*report["units"], {"unit": "Jumlah", **report["total"]}]:
-        writer.writerow([row[c] for c in COLUMNS])
+        writer.writerow(protect_row(row[c] for c in COLUMNS))
     return out.getvalue()
