@@ -152,7 +152,8 @@ def _read_config_file(home: Path) -> dict[str, object]:
 
 
 def _make_folders(settings: Settings) -> None:
-    """Create the home, storage and work folders; a path that is not a folder is refused."""
+    """Create the home, storage and work folders (scans_dir comes with the first scan); a path
+    that exists but is not a folder is refused."""
     folders = [("home folder", settings.home), ("storage_dir", settings.storage_dir),
                ("work_dir", settings.work_dir), ("scans_dir", settings.scans_dir)]
     for label, folder in folders:
