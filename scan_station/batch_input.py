@@ -1,10 +1,16 @@
 """Reading a scanned batch: a PDF of page images, a multi-page TIFF, or a folder of page images.
 
-`read_batch` checks everything before anything is written — that the file opens, is not
-encrypted, has pages, that each image is a picture of a page and no decompression bomb — and
-gives back one PDF with every page in order (the input PDF itself, or the images wrapped
-losslessly by img2pdf), plus the list of files as received, which storage keeps unchanged.
-Each problem raises an `InputFileError` subclass with a one-line message.
+`read_batch` checks everything before anything is written — that each file is a regular file
+(never a named pipe or device, which would block), opens, is not encrypted, has pages, that each
+image is a picture of a page and no decompression bomb — and gives back one PDF with every page
+in order (the input PDF itself, or the images wrapped losslessly by img2pdf), plus the list of
+files as received, which storage keeps unchanged. Each problem raises an `InputFileError`
+subclass with a one-line message.
+
+The decompression-bomb guard is one rule, `max_image_megapixels`, for every image wherever it
+lives: image XObjects anywhere in a PDF (page resources, nested forms, annotation appearances,
+patterns), inline images in every content stream, page images and TIFF frames. Pillow's own
+limit follows the setting while a batch is read, so it never contradicts it.
 """
 
 from __future__ import annotations
@@ -12,7 +18,11 @@ from __future__ import annotations
 import io
 import os
 import re
+import stat
+import threading
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -79,19 +89,38 @@ def _check_pixels(name: str, width: int, height: int, settings: Settings) -> Non
         )
 
 
+def _check_regular_file(path: Path, name: str) -> None:
+    """Refuse named pipes, devices, sockets and folders before opening (a pipe would block)."""
+    try:
+        mode = path.stat().st_mode  # follows symbolic links: a link to a file is fine
+    except FileNotFoundError:
+        raise InputFileError(f"{name}: no such file (a broken link?)") from None
+    except OSError as exc:
+        raise InputFileError(f"{name}: cannot read ({exc.strerror or exc})") from None
+    if not stat.S_ISREG(mode):
+        kind = ("a folder" if stat.S_ISDIR(mode) else "a named pipe" if stat.S_ISFIFO(mode)
+                else "a socket" if stat.S_ISSOCK(mode) else "a device")
+        raise InputFileError(
+            f"{name}: not a regular file but {kind}; ingest a PDF, a TIFF or a folder of page images"
+        )
+
+
 # -- PDF -----------------------------------------------------------------------------------------
 
 
-def _read_pdf(path: Path, settings: Settings) -> BatchInput:
+def _open_pdf(path: Path) -> pikepdf.Pdf:
     try:
-        pdf = pikepdf.open(path)
+        return pikepdf.open(path)
     except pikepdf.PasswordError:
         raise EncryptedPdfError(
             f"{path.name}: the PDF is password-protected; save an unprotected copy and ingest that"
         ) from None
     except (pikepdf.PdfError, ValueError) as exc:
         raise CorruptPdfError(f"{path.name}: not a readable PDF ({_first_line(exc)})") from None
-    with pdf:
+
+
+def _read_pdf(path: Path, settings: Settings) -> BatchInput:
+    with _open_pdf(path) as pdf:
         try:
             count = len(pdf.pages)
         except pikepdf.PdfError as exc:
@@ -99,20 +128,72 @@ def _read_pdf(path: Path, settings: Settings) -> BatchInput:
         if count == 0:
             raise EmptyBatchError(f"{path.name}: the PDF has no pages")
         for number, page in enumerate(pdf.pages, start=1):
-            try:
+            with _damaged(f"{path.name} page {number}"):
                 box = page.mediabox
                 width_mm = abs(float(box[2]) - float(box[0])) / 72 * MM_PER_INCH
                 height_mm = abs(float(box[3]) - float(box[1])) / 72 * MM_PER_INCH
-                images = list(page.get_images().values())
-            except (pikepdf.PdfError, KeyError, TypeError, ValueError) as exc:
-                raise CorruptPdfError(f"{path.name}: page {number} is damaged ({_first_line(exc)})") from None
             _check_page_size(f"{path.name} page {number}", width_mm, height_mm)
-            for image in images:
-                _check_pixels(
-                    f"{path.name} page {number}", int(image.get("/Width", 0)), int(image.get("/Height", 0)), settings
-                )
+            _check_inline_images(f"{path.name} page {number}", page, settings)
+        _check_pdf_images(path.name, pdf, settings)
     origins = [PageOrigin(path.name, n) for n in range(1, count + 1)]
     return BatchInput(source=path, raw_files=[path], pdf=path, origins=origins)
+
+
+@contextmanager
+def _damaged(name: str) -> Iterator[None]:
+    """PDF objects that are not what the format says they are: a CorruptPdfError."""
+    try:
+        yield
+    except (pikepdf.PdfError, KeyError, TypeError, ValueError, AttributeError, NotImplementedError) as exc:
+        raise CorruptPdfError(f"{name} is damaged ({_first_line(exc)})") from None
+
+
+def _pixel_size(name: str, image: pikepdf.Dictionary) -> tuple[int, int]:
+    """/Width and /Height (inline images may say /W and /H); anything but positive whole numbers
+    means a damaged PDF."""
+    width, height = image.get("/Width", image.get("/W")), image.get("/Height", image.get("/H"))
+    for value in (width, height):
+        if type(value) is not int or value <= 0:
+            raise CorruptPdfError(f"{name} is damaged (an image is {width!r} × {height!r} pixels)")
+    return width, height
+
+
+def _check_inline_images(name: str, content: pikepdf.Page | pikepdf.Stream, settings: Settings) -> None:
+    """Inline images (`BI ... ID ... EI`) in one content stream; their data is not decoded."""
+    with _damaged(name):
+        instructions = pikepdf.parse_content_stream(content, "BI ID EI")
+    for instruction in instructions:
+        if isinstance(instruction, pikepdf.ContentStreamInlineImage):
+            with _damaged(name):
+                image = instruction.iimage.obj
+            _check_pixels(name, *_pixel_size(name, image), settings)
+
+
+def _content_streams(obj: pikepdf.Object) -> list[pikepdf.Stream]:
+    """Content streams other than pages': form XObjects (annotation appearances too), tiling
+    patterns, and the glyph procedures of Type 3 fonts."""
+    if isinstance(obj, pikepdf.Stream):
+        return [obj] if "/BBox" in obj or obj.get("/Subtype") == "/Form" else []
+    if isinstance(obj, pikepdf.Dictionary) and obj.get("/Subtype") == "/Type3":
+        procs = obj.get("/CharProcs")
+        if isinstance(procs, pikepdf.Dictionary):
+            return [p for p in procs.values() if isinstance(p, pikepdf.Stream)]
+    return []
+
+
+def _check_pdf_images(name: str, pdf: pikepdf.Pdf, settings: Settings) -> None:
+    """Every image XObject in the file, wherever it is used, and the inline images of every
+    content stream that is not a page's."""
+    with _damaged(name):
+        objects = list(pdf.objects)
+    for obj in objects:
+        with _damaged(name):
+            is_image = isinstance(obj, pikepdf.Stream) and obj.get("/Subtype") == "/Image"
+            streams = [] if is_image else _content_streams(obj)
+        if is_image:
+            _check_pixels(name, *_pixel_size(name, obj), settings)
+        for stream in streams:
+            _check_inline_images(name, stream, settings)
 
 
 def _first_line(exc: BaseException) -> str:
@@ -122,15 +203,42 @@ def _first_line(exc: BaseException) -> str:
 # -- images --------------------------------------------------------------------------------------
 
 
-def _open_image(path: Path, settings: Settings) -> Image.Image:
+_pillow_lock = threading.Lock()
+_pillow_limits: list[int] = []
+_pillow_default: int | None = Image.MAX_IMAGE_PIXELS
+
+
+@contextmanager
+def _pillow_limit(settings: Settings) -> Iterator[None]:
+    """Pillow's decompression-bomb limit set from `max_image_megapixels` while a batch is read
+    (the largest of the batches being read at once, in threads; our own check stays exact)."""
+    global _pillow_default
+    pixels = int(settings.max_image_megapixels * 1e6)
+    with _pillow_lock:
+        if not _pillow_limits:
+            _pillow_default = Image.MAX_IMAGE_PIXELS
+        _pillow_limits.append(pixels)
+        Image.MAX_IMAGE_PIXELS = max(_pillow_limits)
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(path)
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # our check follows
+            yield
+    finally:
+        with _pillow_lock:
+            _pillow_limits.remove(pixels)
+            Image.MAX_IMAGE_PIXELS = max(_pillow_limits) if _pillow_limits else _pillow_default
+
+
+def _open_image(path: Path, settings: Settings) -> Image.Image:
+    try:
+        image = Image.open(path)
+    except Image.DecompressionBombError as exc:  # more than twice Pillow's limit
+        found = re.search(r"\((\d+) pixels\)", str(exc))
+        size = f" of {int(found.group(1)) / 1e6:.0f} MP" if found else ""
         raise DecompressionBombError(
-            f"{path.name}: the image is far larger than any scanned page (decompression bomb?); "
-            "remove it from the batch"
+            f"{path.name}: image{size} is larger than max_image_megapixels = "
+            f"{settings.max_image_megapixels:g}; scan at a lower resolution or raise that setting "
+            "if the image is genuine"
         ) from None
     except UnidentifiedImageError:
         raise NotAnImageError(
@@ -159,28 +267,17 @@ def _frame_to_pdf_image(frame: Image.Image, dpi: float, is_jpeg: bool, raw: byte
 
 
 def _read_images(files: list[Path], source: Path, work: Path, settings: Settings) -> BatchInput:
+    with _pillow_limit(settings):  # img2pdf opens every page with Pillow too
+        return _images_to_pdf(files, source, work, settings)
+
+
+def _images_to_pdf(files: list[Path], source: Path, work: Path, settings: Settings) -> BatchInput:
     pages: list[bytes] = []
     origins: list[PageOrigin] = []
     for path in files:
-        image = _open_image(path, settings)
-        is_jpeg = image.format == "JPEG"
-        raw = path.read_bytes() if is_jpeg else None
-        try:
-            with image:
-                for index, frame in enumerate(ImageSequence.Iterator(image), start=1):
-                    name = path.name if index == 1 else f"{path.name} frame {index}"
-                    _check_pixels(name, *frame.size, settings)
-                    dpi = float((frame.info.get("dpi") or (settings.default_image_dpi,))[0] or settings.default_image_dpi)
-                    if min(frame.size) < MIN_PAGE_PIXELS:
-                        raise NotAPageError(
-                            f"{name}: {frame.size[0]} × {frame.size[1]} pixels is too small to be a scanned page"
-                        )
-                    _check_page_size(name, frame.size[0] / dpi * MM_PER_INCH, frame.size[1] / dpi * MM_PER_INCH)
-                    frame.load()
-                    pages.append(_frame_to_pdf_image(frame, dpi, is_jpeg and index == 1, raw))
-                    origins.append(PageOrigin(path.name, index))
-        except (OSError, SyntaxError, ValueError) as exc:  # truncated or damaged image data
-            raise InputFileError(f"{path.name}: the image data is damaged ({_first_line(exc)})") from None
+        for page, origin in _image_pages(path, settings):
+            pages.append(page)
+            origins.append(origin)
     if not pages:
         raise EmptyBatchError(f"{source.name}: no pages")
     work.mkdir(parents=True, exist_ok=True)
@@ -189,12 +286,43 @@ def _read_images(files: list[Path], source: Path, work: Path, settings: Settings
     return BatchInput(source=source, raw_files=files, pdf=pdf_path, origins=origins)
 
 
+def _image_pages(path: Path, settings: Settings) -> list[tuple[bytes, PageOrigin]]:
+    """Each frame of one image file, checked, as bytes for img2pdf."""
+    image = _open_image(path, settings)
+    is_jpeg = image.format == "JPEG"
+    raw = path.read_bytes() if is_jpeg else None
+    pages = []
+    try:
+        with image:
+            for index, frame in enumerate(ImageSequence.Iterator(image), start=1):
+                name = path.name if index == 1 else f"{path.name} frame {index}"
+                _check_pixels(name, *frame.size, settings)
+                dpi = float((frame.info.get("dpi") or (settings.default_image_dpi,))[0] or settings.default_image_dpi)
+                if min(frame.size) < MIN_PAGE_PIXELS:
+                    raise NotAPageError(
+                        f"{name}: {frame.size[0]} × {frame.size[1]} pixels is too small to be a scanned page"
+                    )
+                _check_page_size(name, frame.size[0] / dpi * MM_PER_INCH, frame.size[1] / dpi * MM_PER_INCH)
+                frame.load()
+                pages.append((_frame_to_pdf_image(frame, dpi, is_jpeg and index == 1, raw), PageOrigin(path.name, index)))
+    except Image.DecompressionBombError:  # a frame's tiles larger than the frame says
+        raise DecompressionBombError(
+            f"{path.name}: an image frame is larger than max_image_megapixels = "
+            f"{settings.max_image_megapixels:g}; remove it from the batch"
+        ) from None
+    except (OSError, SyntaxError, ValueError) as exc:  # truncated or damaged image data
+        raise InputFileError(f"{path.name}: the image data is damaged ({_first_line(exc)})") from None
+    return pages
+
+
 def _list_folder(folder: Path) -> list[Path]:
     try:
         entries = [p for p in folder.iterdir() if not p.name.startswith(".")]
     except OSError as exc:
         raise InputFileError(f"{folder}: cannot read the folder ({exc.strerror or exc})") from None
-    files = sorted((p for p in entries if p.is_file()), key=_natural_key)
+    for entry in entries:
+        _check_regular_file(entry, f"{folder.name}/{entry.name}")
+    files = sorted(entries, key=_natural_key)
     others = [p.name for p in files if p.suffix.lower() not in IMAGE_SUFFIXES]
     if others:
         raise NotAnImageError(
@@ -213,6 +341,7 @@ def read_batch(path: Path, work: Path, settings: Settings) -> BatchInput:
         raise InputFileError(f"{path}: no such file or folder")
     if path.is_dir():
         return _read_images(_list_folder(path), path, work, settings)
+    _check_regular_file(path, str(path))
     if not os.access(path, os.R_OK):
         raise InputFileError(f"{path}: permission denied; make the file readable")
     try:

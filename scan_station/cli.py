@@ -1,14 +1,18 @@
 """The `scan-station` command.
 
 Every command takes `--json` and then prints exactly one JSON value on stdout. Errors go to
-stderr as one line, with the exit code that `errors.exit_code_for` gives.
+stderr as one line, with the exit code that `errors.exit_code_for` gives; an unexpected exception
+too (exit 15), with its traceback only when `SCAN_STATION_DEBUG=1` is set.
 """
 
 from __future__ import annotations
 
 import functools
 import json
+import os
+import stat
 import sys
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 
@@ -17,7 +21,7 @@ import click
 from . import __version__
 from .config import Settings, load_settings
 from .db import Database
-from .errors import ExitCode, ScanStationError, exit_code_for
+from .errors import ExitCode, InputFileError, ScanStationError, exit_code_for
 
 
 class App:
@@ -128,15 +132,21 @@ def register_import(app: App, csv_file: Path):
     """Import entries from a DIP spreadsheet saved as CSV (all rows or none)."""
     from .register import import_csv
 
-    try:
-        text = csv_file.read_bytes().decode("utf-8-sig")
-    except OSError as exc:
-        raise ScanStationError(f"{csv_file}: cannot read ({exc.strerror})") from None
-    except UnicodeDecodeError:
-        raise ScanStationError(f"{csv_file}: not UTF-8 text; save the spreadsheet as 'CSV UTF-8'") from None
+    text = _read_csv_file(csv_file)
     with app.db.session() as session:
         result = import_csv(session, app.settings, text)
     return result, f"{len(result['created'])} created, {len(result['updated'])} updated"
+
+
+def _read_csv_file(path: Path) -> str:
+    try:
+        if not stat.S_ISREG(path.stat().st_mode):
+            raise InputFileError(f"{path}: not a regular file; import a CSV file")
+        return path.read_bytes().decode("utf-8-sig")
+    except OSError as exc:
+        raise InputFileError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    except UnicodeDecodeError:
+        raise InputFileError(f"{path}: not UTF-8 text; save the spreadsheet as 'CSV UTF-8'") from None
 
 
 @command(register, "export")
@@ -268,6 +278,19 @@ def main(argv: list[str] | None = None) -> int:
     except ScanStationError as exc:
         click.echo(f"scan-station: error: {exc}", err=True)
         return exit_code_for(exc)
+    except Exception as exc:  # noqa: BLE001 - the last resort: still one line, unless debugging
+        return _unexpected(exc)
+
+
+def _unexpected(exc: Exception) -> int:
+    if os.environ.get("SCAN_STATION_DEBUG") == "1":
+        traceback.print_exc()
+        hint = ""
+    else:
+        hint = " (SCAN_STATION_DEBUG=1 shows the traceback)"
+    first = (str(exc).strip().splitlines() or [""])[0]
+    click.echo(f"scan-station: error: unexpected {type(exc).__name__}: {first}{hint}", err=True)
+    return int(ExitCode.other)
 
 
 from . import cli_scanner, cli_serve, cli_users  # noqa: E402,F401  (register their commands)

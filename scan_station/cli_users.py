@@ -18,7 +18,7 @@ def user() -> None:
               help="Petugas Dokumentasi, Petugas PPID, Atasan PPID, or admin.")
 @click.option("--name", default="", help="Full name shown on screen.")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
-              help="At least 8 characters; asked for when not given.")
+              help="At least 8 characters, not the username nor a common password; asked for when not given.")
 def user_add(app: App, username: str, role: str, name: str, password: str):
     """Add a kiosk user."""
     from .users import add_user

@@ -17,9 +17,17 @@ from pathlib import Path
 
 import platformdirs
 
-from .errors import ScanStationError
+from .errors import ConfigError
 
 CONFIG_FILE_NAME = "scan-station.toml"
+#: The values each numeric setting accepts (inclusive); anything else is refused at start.
+RANGES: dict[str, tuple[float, float]] = {
+    "ocr_workers": (0, 64),
+    "classify_dpi": (50, 600),
+    "default_image_dpi": (50, 1200),
+    "max_image_megapixels": (1, 1000),
+    "blank_ink_ratio": (0, 0.05),
+}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -58,6 +66,7 @@ class Settings:
     demo_feeder: bool = False
 
     def __post_init__(self) -> None:
+        _check_ranges(self)
         home = Path(self.home).expanduser().resolve()
         object.__setattr__(self, "home", home)
         if not self.database_url:
@@ -83,6 +92,13 @@ class Settings:
 SETTING_NAMES = [f.name for f in fields(Settings) if f.name != "home"]
 
 
+def _check_ranges(settings: Settings) -> None:
+    for name, (low, high) in RANGES.items():
+        value = getattr(settings, name)
+        if not low <= value <= high:  # also refuses NaN
+            raise ConfigError(f"setting {name}: {value!r} is out of range; use {low:g} to {high:g}")
+
+
 def default_home() -> Path:
     return Path(os.environ.get("SCAN_STATION_HOME") or platformdirs.user_data_dir("scan-station"))
 
@@ -104,36 +120,66 @@ def _coerce(name: str, raw: object) -> object:
         type(target.default) if target.default is not dataclasses.MISSING else str, str
     )
     try:
+        if kind in (int, float) and isinstance(raw, bool):
+            raise ValueError(raw)
+        if kind is int and isinstance(raw, float) and not raw.is_integer():
+            raise ValueError(raw)
         return kind(raw)
-    except (TypeError, ValueError):
-        kind_name = "boolean (true/false)" if kind is _boolean else kind.__name__
-        raise ScanStationError(f"setting {name}: {raw!r} is not a valid {kind_name}") from None
+    except (TypeError, ValueError, OverflowError):
+        kind_name = {_boolean: "boolean (true/false)", int: "whole number", float: "number"}.get(kind, "text")
+        raise ConfigError(f"setting {name}: {raw!r} is not a valid {kind_name}") from None
+
+
+def _read_config_file(home: Path) -> dict[str, object]:
+    config_file = home / CONFIG_FILE_NAME
+    try:
+        if not config_file.is_file():
+            return {}
+        data = tomllib.loads(config_file.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"{config_file}: not UTF-8 text; save the file as UTF-8") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{config_file}: not valid TOML ({exc})") from None
+    except OSError as exc:
+        raise ConfigError(f"{config_file}: cannot read the config file ({exc.strerror or exc})") from None
+    unknown = set(data) - set(SETTING_NAMES)
+    if unknown:
+        raise ConfigError(
+            f"{config_file}: unknown setting(s) {', '.join(sorted(unknown))}; "
+            f"known: {', '.join(SETTING_NAMES)}"
+        )
+    return data
+
+
+def _make_folders(settings: Settings) -> None:
+    """Create the home, storage and work folders (scans_dir comes with the first scan); a path
+    that exists but is not a folder is refused."""
+    folders = [("home folder", settings.home), ("storage_dir", settings.storage_dir),
+               ("work_dir", settings.work_dir), ("scans_dir", settings.scans_dir)]
+    for label, folder in folders:
+        try:
+            if folder.exists() and not folder.is_dir():
+                raise ConfigError(f"{label} {folder}: exists and is not a folder; choose another")
+            if label != "scans_dir":  # made when the first batch is scanned
+                folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigError(f"{label} {folder}: cannot make the folder ({exc.strerror or exc}); choose another") from None
 
 
 def load_settings(home: Path | str | None = None, **overrides: object) -> Settings:
-    """Settings for `home` (or the default home), with file, environment and explicit overrides."""
+    """Settings for `home` (or the default home), with file, environment and explicit overrides.
+    Raises ConfigError when the home folder, the config file or a setting is not usable."""
     home_path = Path(home) if home else default_home()
-    values: dict[str, object] = {}
-    config_file = home_path / CONFIG_FILE_NAME
-    if config_file.is_file():
-        try:
-            data = tomllib.loads(config_file.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as exc:
-            raise ScanStationError(f"{config_file}: not valid TOML ({exc})") from None
-        unknown = set(data) - set(SETTING_NAMES)
-        if unknown:
-            raise ScanStationError(
-                f"{config_file}: unknown setting(s) {', '.join(sorted(unknown))}; "
-                f"known: {', '.join(SETTING_NAMES)}"
-            )
-        values.update(data)
+    values = _read_config_file(home_path)
     for name in SETTING_NAMES:
         env = os.environ.get(f"SCAN_STATION_{name.upper()}")
         if env is not None:
             values[name] = env
     values.update({k: v for k, v in overrides.items() if v is not None})
     values = {k: _coerce(k, v) for k, v in values.items()}
-    settings = Settings(home=home_path, **values)
-    for folder in (settings.home, settings.storage_dir, settings.work_dir):
-        folder.mkdir(parents=True, exist_ok=True)
+    try:
+        settings = Settings(home=home_path, **values)
+    except OSError as exc:  # resolving a path the system will not look into
+        raise ConfigError(f"home folder {home_path}: not usable ({exc.strerror or exc})") from None
+    _make_folders(settings)
     return settings

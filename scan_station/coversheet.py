@@ -4,11 +4,14 @@ Payload: `SST1:<register id>:<check>`. The fixed prefix lets the splitter ignore
 (e-signature QR codes on letters, asset and shipping labels); the check character (ISO 7064 hybrid
 system over the id's own alphabet) turns a misread into a rejected cover instead of a wrong filing.
 Each sheet carries the same payload twice, as Code128 and as QR, so one damaged symbol is enough.
+The text is set in DejaVu Sans (Debian's `fonts-dejavu-core`), embedded, so names and titles in
+any Latin script, Greek, Cyrillic and the usual symbols print as typed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,10 +22,13 @@ from reportlab.graphics.barcode import code128, qr
 from reportlab.graphics.shapes import Drawing
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 from stdnum.iso7064 import mod_37_36
 
 from .db import Entry
+from .errors import MissingDependencyError
 from .storage import atomic_write_bytes
 
 PREFIX = "SST1:"
@@ -75,6 +81,24 @@ def parse_payload(text: str) -> CoverCode | None:
 
 # -- the printable PDF ---------------------------------------------------------------------------
 
+FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
+#: reportlab font name -> file in FONT_DIR (TrueType, embedded as a subset).
+FONTS = {"DejaVuSans": "DejaVuSans.ttf", "DejaVuSans-Bold": "DejaVuSans-Bold.ttf"}
+REGULAR, BOLD = "DejaVuSans", "DejaVuSans-Bold"
+
+
+@functools.cache
+def register_fonts() -> None:
+    """Register the cover-sheet fonts with reportlab, once per process."""
+    for name, file_name in FONTS.items():
+        path = FONT_DIR / file_name
+        if not path.is_file():
+            raise MissingDependencyError(
+                f"cover sheets need the font {path}; install the Debian package fonts-dejavu-core "
+                "(apt-get install fonts-dejavu-core)"
+            )
+        pdfmetrics.registerFont(TTFont(name, str(path)))
+
 _CATEGORY_LABELS = {
     "berkala": "Informasi Berkala",
     "serta-merta": "Informasi Serta-merta",
@@ -102,28 +126,29 @@ def _draw_sheet(c: canvas.Canvas, entry: Entry) -> None:
     margin = 20 * mm
     payload = payload_for(entry.id)
 
-    c.setFont("Helvetica-Bold", 13)
+    c.setFont(BOLD, 13)
     c.drawString(margin, height - 22 * mm, "PPID — Lembar Sampul Dokumen")
-    c.setFont("Helvetica", 10)
+    c.setFont(REGULAR, 10)
     c.drawString(margin, height - 28 * mm, INSTRUCTION)
     c.drawString(margin, height - 33 * mm, INSTRUCTION_2)
 
     bar = code128.Code128(payload, barHeight=28 * mm, barWidth=0.42 * mm, humanReadable=False)
     bar.drawOn(c, (width - bar.width) / 2, height - 72 * mm)
 
-    c.setFont("Helvetica-Bold", 30)
+    c.setFont(BOLD, 30)
     c.drawCentredString(width / 2, height - 88 * mm, entry.id)
 
     qr_size = 62 * mm
     widget = qr.QrCodeWidget(payload, barLevel="M")
     x0, y0, x1, y1 = widget.getBounds()
-    drawing = Drawing(qr_size, qr_size, transform=[qr_size / (x1 - x0), 0, 0, qr_size / (y1 - y0), 0, 0])
+    drawing = Drawing(qr_size, qr_size, transform=[qr_size / (x1 - x0), 0, 0, qr_size / (y1 - y0), 0, 0],
+                      initialFontName=REGULAR)  # else reportlab sets (unembedded) Helvetica
     drawing.add(widget)
     renderPDF.draw(drawing, c, (width - qr_size) / 2, height - 160 * mm)
 
     y = height - 172 * mm
-    c.setFont("Helvetica-Bold", 15)
-    for line in _wrap(c, entry.title, "Helvetica-Bold", 15, width - 2 * margin)[:3]:
+    c.setFont(BOLD, 15)
+    for line in _wrap(c, entry.title, BOLD, 15, width - 2 * margin)[:3]:
         c.drawString(margin, y, line)
         y -= 7 * mm
     created = entry.created_date.strftime("%d-%m-%Y") if entry.created_date else "—"
@@ -133,20 +158,21 @@ def _draw_sheet(c: canvas.Canvas, entry: Entry) -> None:
         ("Tanggal", created),
         ("Nomor naskah", entry.number or "—"),
     ]
-    c.setFont("Helvetica", 12)
+    c.setFont(REGULAR, 12)
     for label, value in rows:
         y -= 2 * mm
         c.drawString(margin, y, f"{label}:")
         c.drawString(margin + 35 * mm, y, value[:80])
         y -= 5 * mm
-    c.setFont("Helvetica", 8)
+    c.setFont(REGULAR, 8)
     c.drawString(margin, 12 * mm, f"{payload}  ·  dicetak {dt.date.today():%d-%m-%Y}")
 
 
 def coversheets_pdf(entries: Sequence[Entry]) -> bytes:
     """One A4 page per entry, in the given order."""
+    register_fonts()
     buffer = io.BytesIO()
-    c = canvas.Canvas(buffer, pagesize=A4, pageCompression=1)
+    c = canvas.Canvas(buffer, pagesize=A4, pageCompression=1, initialFontName=REGULAR)
     c.setTitle("Lembar sampul pindai")
     for entry in entries:
         _draw_sheet(c, entry)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
+from alembic.util.exc import CommandError
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -27,11 +28,14 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     event,
+    make_url,
 )
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, sessionmaker
 
 from .config import Settings
+from .errors import ConfigError
 
 
 def utcnow() -> dt.datetime:
@@ -219,11 +223,24 @@ def migrate(engine: Engine) -> None:
 
 
 class Database:
-    """An engine with a migrated schema and a session factory."""
+    """An engine with a migrated schema and a session factory. Raises ConfigError when
+    `database_url` is not a usable URL or the database cannot be opened or migrated."""
 
     def __init__(self, settings: Settings):
-        self.engine = make_engine(settings.database_url)
-        migrate(self.engine)
+        url = settings.database_url
+        try:
+            self.engine = make_engine(url)
+        except (ArgumentError, NoSuchModuleError, ImportError) as exc:
+            raise ConfigError(
+                f"database_url {_shown(url)}: not a database Scan Station can use ({_first_line(exc)}); "
+                "e.g. sqlite:////path/scan-station.db or postgresql+psycopg://user:password@host/name"
+            ) from None
+        try:
+            migrate(self.engine)
+        except (DBAPIError, CommandError) as exc:
+            self.engine.dispose()
+            reason = _first_line(exc.orig if isinstance(exc, DBAPIError) else exc)
+            raise ConfigError(f"database_url {_shown(url)}: cannot open the database ({reason})") from None
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @contextmanager
@@ -234,3 +251,15 @@ class Database:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def _shown(url: str) -> str:
+    """The URL as it may be printed: without its password."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "(not a URL)"
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]

@@ -19,6 +19,7 @@ class ExitCode(IntEnum):
     missing_dependency = 6  # a program or language pack is not installed
     ocr_failed = 7
     scanner = 8
+    config = 9  # the home folder, the config file or a setting is not usable
     other = 15
 
 
@@ -26,6 +27,12 @@ class ScanStationError(Exception):
     """Base class; `exit_code` says how the command line ends."""
 
     exit_code = ExitCode.other
+
+
+class ConfigError(ScanStationError):
+    """The home folder, the config file or a setting (including the database) is not usable."""
+
+    exit_code = ExitCode.config
 
 
 # -- input ---------------------------------------------------------------------------------------

@@ -137,7 +137,7 @@ def _start_ocr(ctx: IngestContext, *, final: bool) -> None:
             threads = page_threads(ctx.settings.workers, last=final and index == len(waiting) - 1)
             job = OcrJob(
                 key=key, input_pdf=source, output_pdf=ctx.work / f"{key}.pdf", languages=languages,
-                jobs=min(threads, len(planned.batch_pages)),
+                jobs=min(threads, len(planned.batch_pages)), max_image_mpixels=ctx.settings.max_image_megapixels,
                 metadata=_dublin_core(session.get(Entry, planned.register_id)),
             )
             ctx.started[_signature(planned)] = ctx.pool.submit(job)

@@ -16,10 +16,13 @@ from collections import defaultdict
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .csv_cells import protect_row
 from .db import Batch, Document, DocumentEvent, Entry, HeldPages
 from .errors import RegisterError
 
 COLUMNS = ("unit", "filed", "pages", "accepted", "returned", "waiting")
+#: Years a report may ask for; the month after the last must still be a date.
+FIRST_YEAR, LAST_YEAR = 1900, 9998
 
 
 def parse_month(text: str | None, *, today: dt.date | None = None) -> tuple[int, int]:
@@ -30,7 +33,10 @@ def parse_month(text: str | None, *, today: dt.date | None = None) -> tuple[int,
     match = re.fullmatch(r"(\d{4})-(\d{1,2})", text.strip())
     if not match or not 1 <= int(match.group(2)) <= 12:
         raise RegisterError(f"month {text!r}: write it as YYYY-MM, e.g. 2026-11")
-    return int(match.group(1)), int(match.group(2))
+    year = int(match.group(1))
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise RegisterError(f"month {text!r}: the year must be between {FIRST_YEAR} and {LAST_YEAR}")
+    return year, int(match.group(2))
 
 
 def _bounds(year: int, month: int) -> tuple[dt.datetime, dt.datetime]:
@@ -75,9 +81,10 @@ def monthly(session: Session, year: int, month: int, *, hidden_categories: tuple
 
 
 def as_csv(report: dict) -> str:
+    """The per-unit table as CSV; a unit name a spreadsheet would run as a formula is quoted."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["Unit", "Disimpan", "Halaman", "Diterima", "Dikembalikan", "Menunggu"])
     for row in [*report["units"], {"unit": "Jumlah", **report["total"]}]:
-        writer.writerow([row[c] for c in COLUMNS])
+        writer.writerow(protect_row(row[c] for c in COLUMNS))
     return out.getvalue()

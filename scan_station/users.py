@@ -1,4 +1,5 @@
-"""Kiosk users and their roles, as the SOP names them. Passwords are hashed with Argon2id.
+"""Kiosk users and their roles, as the SOP names them. Passwords are hashed with Argon2id and
+must pass a minimum policy (`password_problem`) whenever they are set.
 
 Logins are sessions kept on the server (`open_session` ... `close_session`): the browser holds a
 random token, the database its SHA-256 and when it was last used, so a session ends for real at
@@ -8,9 +9,11 @@ deactivated — a copied cookie is worth nothing afterwards.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import secrets
+from importlib import resources
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -29,10 +32,41 @@ ROLES = {
 }
 MIN_PASSWORD = 8
 _hasher = PasswordHasher()
+_CHOOSE = "choose a phrase of three or four words that only you would put together"
 
 
 class UserError(RegisterError):
     pass
+
+
+@functools.cache
+def common_passwords() -> frozenset[str]:
+    """The passwords tried first (`common-passwords.txt`, shipped with the package), case-folded."""
+    text = resources.files(__package__).joinpath("common-passwords.txt").read_text(encoding="utf-8")
+    return frozenset(line.strip().casefold() for line in text.splitlines()
+                     if line.strip() and not line.startswith("#"))
+
+
+def password_problem(password: str, username: str) -> str | None:
+    """What is wrong with `password` for `username` under the minimum policy, or None."""
+    folded = password.strip().casefold()
+    if not folded:
+        return f"password: not only spaces; {_CHOOSE}"
+    if len(password) < MIN_PASSWORD:
+        return f"password: at least {MIN_PASSWORD} characters; {_CHOOSE}"
+    if folded == username.strip().casefold():
+        return f"password: not the username; {_CHOOSE}"
+    if len(set(folded)) == 1:
+        return f"password: not one character repeated; {_CHOOSE}"
+    if folded in common_passwords():
+        return f"password: one of the most common passwords, which are tried first; {_CHOOSE}"
+    return None
+
+
+def check_password(password: str, username: str) -> None:
+    problem = password_problem(password, username)
+    if problem:
+        raise UserError(problem)
 
 
 def add_user(session: Session, *, username: str, password: str, role: str, name: str = "") -> UserAccount:
@@ -41,8 +75,7 @@ def add_user(session: Session, *, username: str, password: str, role: str, name:
         raise UserError("username: 2–64 characters, a-z 0-9 . _ -")
     if role not in ROLES:
         raise UserError(f"role {role!r} is not one of {', '.join(ROLES)}")
-    if len(password) < MIN_PASSWORD:
-        raise UserError(f"password: at least {MIN_PASSWORD} characters")
+    check_password(password, username)
     if session.get(UserAccount, username) is not None:
         raise UserError(f"user {username} exists already")
     user = UserAccount(username=username, name=name or username, role=role, password_hash=_hasher.hash(password))
@@ -59,9 +92,9 @@ def get_user(session: Session, username: str) -> UserAccount:
 
 
 def set_password(session: Session, username: str, password: str) -> None:
-    if len(password) < MIN_PASSWORD:
-        raise UserError(f"password: at least {MIN_PASSWORD} characters")
-    get_user(session, username).password_hash = _hasher.hash(password)
+    user = get_user(session, username)
+    check_password(password, user.username)
+    user.password_hash = _hasher.hash(password)
     end_sessions(session, username)
 
 

@@ -2,10 +2,13 @@
 
 import os
 import shutil
+import signal
 import struct
 import subprocess
 import sys
 import tempfile
+import time
+import warnings
 import zlib
 from pathlib import Path
 
@@ -15,6 +18,8 @@ from PIL import Image
 
 import batches
 from scan_station.errors import ExitCode
+
+DEFAULT_PILLOW_LIMIT = Image.MAX_IMAGE_PIXELS
 
 
 def assert_refused(result, home: Path, *words: str, code: int = ExitCode.input_file):
@@ -157,3 +162,259 @@ def test_unreadable_folder(tmp_path):
         assert len(done.stderr.strip().splitlines()) == 1
     finally:
         shutil.rmtree(base)
+
+
+# -- one decompression-bomb guard, wherever the image is ----------------------------------------------
+
+
+def _gray_image(pdf: pikepdf.Pdf, width, height) -> pikepdf.Stream:
+    image = pikepdf.Stream(pdf, zlib.compress(b"\xff" * 1000))
+    image.Type, image.Subtype = pikepdf.Name.XObject, pikepdf.Name.Image
+    image.Width, image.Height, image.BitsPerComponent = width, height, 8
+    image.ColorSpace, image.Filter = pikepdf.Name.DeviceGray, pikepdf.Name.FlateDecode
+    return image
+
+
+def _inline_bomb_pdf(path: Path) -> Path:
+    pdf = pikepdf.new()
+    page = pdf.add_blank_page(page_size=(595, 842))
+    data = zlib.compress(b"\x00" * 1000)
+    page.Contents = pdf.make_stream(
+        b"q 595 0 0 842 0 0 cm BI /W 50000 /H 50000 /BPC 8 /CS /G /F /Fl ID " + data + b" EI Q"
+    )
+    pdf.save(path)
+    return path
+
+
+def test_a_huge_inline_image_in_a_tiny_pdf_is_a_bomb(run, home, tmp_path):
+    bomb = _inline_bomb_pdf(tmp_path / "inline.pdf")
+    assert bomb.stat().st_size < 2000
+    assert_refused(run("ingest", bomb, "--json"), home, "inline.pdf", "50000 × 50000", "max_image_megapixels")
+
+
+def test_the_inline_bomb_is_refused_quickly_and_with_little_memory(tmp_path):
+    """In a child process of its own, so that its peak memory can be measured alone."""
+    bomb = _inline_bomb_pdf(tmp_path / "inline.pdf")
+    code = ("import sys; from pathlib import Path; from scan_station.config import load_settings;"
+            "from scan_station.batch_input import read_batch; from scan_station.errors import DecompressionBombError\n"
+            f"try: read_batch(Path({str(bomb)!r}), Path({str(tmp_path / 'work')!r}), load_settings({str(tmp_path / 'h')!r}))\n"
+            "except DecompressionBombError: sys.exit(0)\nsys.exit(1)")
+    started = time.monotonic()
+    child = subprocess.Popen([sys.executable, "-c", code])
+    _pid, status, usage = os.wait4(child.pid, 0)
+    child.returncode = os.waitstatus_to_exitcode(status)
+    assert child.returncode == 0
+    assert time.monotonic() - started < 30
+    assert usage.ru_maxrss < 300_000, f"{usage.ru_maxrss} kB"  # the image itself would be 2.5 GB
+
+
+def _page_with(pdf: pikepdf.Pdf, **resources) -> pikepdf.Page:
+    page = pdf.add_blank_page(page_size=(595, 842))
+    page.Resources = pikepdf.Dictionary(**resources)
+    return page
+
+
+def _form(pdf: pikepdf.Pdf, content: bytes, **resources) -> pikepdf.Stream:
+    form = pdf.make_stream(content)
+    form.Type, form.Subtype = pikepdf.Name.XObject, pikepdf.Name.Form
+    form.BBox = [0, 0, 595, 842]
+    form.Resources = pikepdf.Dictionary(**resources)
+    return form
+
+
+def _bomb_in_a_form(pdf: pikepdf.Pdf) -> None:
+    form = _form(pdf, b"q 595 0 0 842 0 0 cm /Im0 Do Q", XObject=pikepdf.Dictionary(Im0=_gray_image(pdf, 20000, 20000)))
+    page = _page_with(pdf, XObject=pikepdf.Dictionary(Fm0=form))
+    page.Contents = pdf.make_stream(b"/Fm0 Do")
+
+
+def _bomb_in_an_annotation(pdf: pikepdf.Pdf) -> None:
+    appearance = _form(pdf, b"q 100 0 0 100 0 0 cm /Im0 Do Q", XObject=pikepdf.Dictionary(Im0=_gray_image(pdf, 30000, 30000)))
+    page = _page_with(pdf)
+    page.Annots = pdf.make_indirect([pdf.make_indirect(pikepdf.Dictionary(
+        Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Stamp, Rect=[0, 0, 100, 100],
+        AP=pikepdf.Dictionary(N=appearance)))])
+
+
+def _inline_bomb_in_a_form(pdf: pikepdf.Pdf) -> None:
+    form = _form(pdf, b"q 10 0 0 10 0 0 cm BI /W 40000 /H 40000 /BPC 1 /CS /G ID \x00 EI Q")
+    page = _page_with(pdf, XObject=pikepdf.Dictionary(Fm0=form))
+    page.Contents = pdf.make_stream(b"/Fm0 Do")
+
+
+@pytest.mark.parametrize("build", [_bomb_in_a_form, _bomb_in_an_annotation, _inline_bomb_in_a_form],
+                         ids=["form-xobject", "annotation-appearance", "inline-in-form"])
+def test_a_bomb_hidden_outside_the_page_resources_is_refused(run, home, tmp_path, build):
+    pdf = pikepdf.new()
+    build(pdf)
+    pdf.save(tmp_path / "hidden.pdf")
+    assert_refused(run("ingest", tmp_path / "hidden.pdf", "--json"), home, "hidden.pdf", "max_image_megapixels")
+
+
+@pytest.mark.parametrize("width", [pikepdf.Name("/Lebar"), pikepdf.String("2480"), -5, 0])
+def test_an_image_size_that_is_no_number_is_a_damaged_pdf(run, home, tmp_path, width):
+    pdf = pikepdf.new()
+    page = _page_with(pdf, XObject=pikepdf.Dictionary(Im0=_gray_image(pdf, width, 3508)))
+    page.Contents = pdf.make_stream(b"q 595 0 0 842 0 0 cm /Im0 Do Q")
+    pdf.save(tmp_path / "odd.pdf")
+    assert_refused(run("ingest", tmp_path / "odd.pdf", "--json"), home, "odd.pdf", "damaged")
+
+
+def test_an_inline_image_size_that_is_no_number_is_a_damaged_pdf(run, home, tmp_path):
+    pdf = pikepdf.new()
+    page = pdf.add_blank_page(page_size=(595, 842))
+    page.Contents = pdf.make_stream(b"q 10 0 0 10 0 0 cm BI /W /Lebar /H (x) /BPC 8 /CS /G ID \x00 EI Q")
+    pdf.save(tmp_path / "odd.pdf")
+    assert_refused(run("ingest", tmp_path / "odd.pdf", "--json"), home, "odd.pdf", "damaged")
+
+
+def _white_png(path: Path, width: int, height: int, dpi: int) -> Path:
+    """A grey PNG of width × height white pixels, written row by row (little memory, small file)."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    packer = zlib.compressobj(9)
+    row = b"\x00" + b"\xff" * width
+    body = b"".join(packer.compress(row) for _ in range(height)) + packer.flush()
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    per_metre = round(dpi / 0.0254)
+    phys = struct.pack(">IIB", per_metre, per_metre, 1)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"pHYs", phys) + chunk(b"IDAT", body)
+                     + chunk(b"IEND", b""))
+    return path
+
+
+def test_a_genuine_100_megapixel_page_follows_the_setting_not_pillows_default(tmp_path):
+    from scan_station.batch_input import read_batch
+    from scan_station.config import load_settings
+    from scan_station.errors import DecompressionBombError
+
+    page = _white_png(tmp_path / "a3-600dpi.png", 8500, 12000, 600)  # 102 MP, 360 × 508 mm
+    generous = load_settings(tmp_path / "h1", max_image_megapixels=150)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # not even Pillow's warning
+        batch = read_batch(page, tmp_path / "work", generous)
+    assert batch.page_count == 1
+    with pikepdf.open(batch.pdf) as pdf:
+        (image,) = pdf.pages[0].get_images().values()
+        assert (image.Width, image.Height) == (8500, 12000)
+    strict = load_settings(tmp_path / "h2", max_image_megapixels=50)
+    with pytest.raises(DecompressionBombError, match=r"102 MP\)? is larger than max_image_megapixels = 50"):
+        read_batch(page, tmp_path / "work2", strict)
+    below = load_settings(tmp_path / "h3", max_image_megapixels=80)
+    with pytest.raises(DecompressionBombError, match=r"8500 × 12000 pixels \(102 MP\) is larger than max_image_megapixels = 80"):
+        read_batch(page, tmp_path / "work3", below)
+    assert Image.MAX_IMAGE_PIXELS == DEFAULT_PILLOW_LIMIT  # put back after the read
+
+
+def test_a_139_megapixel_tiff_frame_is_taken_when_the_setting_allows(tmp_path):
+    from scan_station.batch_input import read_batch
+    from scan_station.config import load_settings
+
+    tiff = tmp_path / "scan.tif"
+    small = Image.new("1", (2480, 3508), 1)
+    big = Image.new("1", (9800, 14200), 1)  # 139 MP, 415 × 601 mm at 600 dpi
+    small.save(tiff, save_all=True, append_images=[big, small], dpi=(600, 600), compression="group4")
+    del big
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # not even Pillow's warning for the second frame
+        batch = read_batch(tiff, tmp_path / "work", load_settings(tmp_path / "h", max_image_megapixels=150))
+    assert batch.page_count == 3
+
+
+def test_a_pillow_sized_bomb_is_refused_with_our_message(run, home, tmp_path):
+    bomb = tmp_path / "bomb.png"
+    _png_bomb(bomb, 20000)  # 400 MP: more than twice the limit, so Pillow itself refuses to open it
+    result = run("ingest", bomb, "--json")
+    assert_refused(result, home, "bomb.png", "400 MP", "max_image_megapixels = 150")
+
+
+# -- files that are not regular files ------------------------------------------------------------
+
+
+@pytest.fixture
+def no_hang():
+    """Fail instead of hanging for ever (opening a named pipe blocks until a writer comes)."""
+    def timeout(*_):
+        raise TimeoutError("blocked on a named pipe")
+
+    previous = signal.signal(signal.SIGALRM, timeout)
+    signal.alarm(30)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, previous)
+
+
+def test_a_named_pipe_is_refused_without_opening_it(run, home, tmp_path, no_hang):
+    fifo = tmp_path / "scan.pdf"
+    os.mkfifo(fifo)
+    assert_refused(run("ingest", fifo, "--json"), home, "scan.pdf", "not a regular file", "named pipe")
+
+
+def test_a_named_pipe_in_a_batch_folder_is_refused(run, home, tmp_path, no_hang):
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    batches.content("Halaman").save(folder / "page-001.png", dpi=(300, 300))
+    os.mkfifo(folder / "page-002.png")
+    assert_refused(run("ingest", folder, "--json"), home, "page-002.png", "named pipe")
+
+
+def test_a_device_is_refused(run, home):
+    assert_refused(run("ingest", "/dev/zero", "--json"), home, "/dev/zero", "not a regular file", "device")
+
+
+def test_a_subfolder_or_broken_link_in_a_batch_folder_is_refused(run, home, tmp_path):
+    folder = tmp_path / "batch"
+    (folder / "lagi").mkdir(parents=True)
+    batches.content("Halaman").save(folder / "page-001.png", dpi=(300, 300))
+    assert_refused(run("ingest", folder, "--json"), home, "lagi", "folder")
+    (folder / "lagi").rmdir()
+    (folder / "page-002.png").symlink_to(tmp_path / "gone.png")
+    assert_refused(run("ingest", folder, "--json"), home, "page-002.png", "no such file")
+
+
+def test_a_link_to_a_regular_file_is_fine(tmp_path):
+    from scan_station.batch_input import read_batch
+    from scan_station.config import load_settings
+
+    target = batches.write_pdf([batches.content("Halaman")], tmp_path / "real.pdf")
+    link = tmp_path / "link.pdf"
+    link.symlink_to(target)
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    batches.content("Halaman").save(tmp_path / "page.png", dpi=(300, 300))
+    (folder / "page-001.png").symlink_to(tmp_path / "page.png")
+    settings = load_settings(tmp_path / "h")
+    assert read_batch(link, tmp_path / "w1", settings).page_count == 1
+    assert read_batch(folder, tmp_path / "w2", settings).page_count == 1
+
+
+def test_the_ocr_step_gets_the_same_limit(run, home, tmp_path, monkeypatch):
+    """Without running tesseract: the OCR job carries the setting, and ocrmypdf is given it."""
+    from scan_station import ocr
+    from scan_station._exec import ocrmypdf as ocr_exec
+    from scan_station.errors import OcrError
+
+    home.mkdir(parents=True)
+    (home / "scan-station.toml").write_text("max_image_megapixels = 123\n")
+    entry_id = run("register", "add", "--title", "Laporan", "--unit", "Umum", "--category", "berkala", "--json").json["id"]
+    jobs = []
+
+    def submit(_pool, job):
+        jobs.append(job)
+        raise OcrError("stopped by the test")
+
+    monkeypatch.setattr(ocr.OcrPool, "submit", submit)
+    run("ingest", batches.write_pdf([batches.cover(entry_id), batches.content("Halaman")], tmp_path / "b.pdf"), "--quiet")
+    assert [job.max_image_mpixels for job in jobs] == [123]
+
+    given = {}
+
+    def fake_ocr(_input, _output, **options):
+        given.update(options)
+        raise ocr_exec.ocrmypdf.exceptions.InputFileError("stopped by the test")
+
+    monkeypatch.setattr(ocr_exec.ocrmypdf, "ocr", fake_ocr)
+    with pytest.raises(OcrError):
+        ocr_exec.ocr_document(jobs[0])
+    assert given["max_image_mpixels"] == 123

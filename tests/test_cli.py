@@ -1,12 +1,14 @@
 """The CLI contract: --json prints exactly one JSON value; errors go to stderr with a non-zero exit."""
 
 import json
+import os
 import subprocess
 import sys
 
 import pytest
 
 from scan_station.cli import cli
+from scan_station.errors import ExitCode
 
 
 def test_every_command_takes_json():
@@ -73,3 +75,111 @@ def test_report_for_a_month(run):
     data = run("report", "--month", "2026-11", "--json").json
     assert data["month"] == "2026-11" and data["total"]["filed"] == 0 and data["units"] == []
     assert run("report", "--csv").stdout.splitlines()[0] == "Unit,Disimpan,Halaman,Diterima,Dikembalikan,Menunggu"
+
+
+def assert_one_line_error(result, code: int, *words: str) -> None:
+    assert result.code == code, (result.code, result.stderr)
+    assert result.stdout == ""
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("scan-station: error: "), result.stderr
+    for word in words:
+        assert word in lines[0], lines[0]
+
+
+@pytest.mark.parametrize("month", ["0000-01", "9999-12", "1899-12", "10000-01"])
+def test_report_refuses_months_a_date_cannot_hold(run, month):
+    assert_one_line_error(run("report", "--month", month, "--json"), 2, month)
+
+
+def _invoke(*args: object):
+    import contextlib
+    import io
+
+    from conftest import Result
+    from scan_station.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main([*map(str, args)])
+    return Result(code, out.getvalue(), err.getvalue())
+
+
+@pytest.mark.parametrize("home", ["/proc/1/x", "/sys/x", "/dev/null"])
+def test_an_unusable_home_folder_is_one_line(home):
+    assert_one_line_error(_invoke("--home", home, "register", "list", "--json"), ExitCode.config, home)
+
+
+def _config(home, text: str | bytes) -> None:
+    home.mkdir(parents=True, exist_ok=True)
+    path = home / "scan-station.toml"
+    path.write_bytes(text if isinstance(text, bytes) else text.encode())
+
+
+@pytest.mark.parametrize(
+    "config, words",
+    [
+        (b"ocr_workers = 2\n# Kantor \xff\xfe\n", ["scan-station.toml", "UTF-8"]),
+        ("ocr_workers = [2\n", ["not valid TOML"]),
+        ("warna = 'merah'\n", ["unknown setting", "warna"]),
+        ('database_url = "nonsense://x"\n', ["database_url", "nonsense://x"]),
+        ('database_url = "sqlite:////nonexistent-folder/x.db"\n', ["database_url", "cannot open"]),
+        ('database_url = "postgresql+psycopg://kpu:rahasia@127.0.0.1:1/x"\n', ["database_url", "cannot open"]),
+        ("classify_dpi = 0\n", ["classify_dpi", "50 to 600"]),
+        ("default_image_dpi = 5000\n", ["default_image_dpi", "50 to 1200"]),
+        ("ocr_workers = -1\n", ["ocr_workers", "0 to 64"]),
+        ("ocr_workers = 2.5\n", ["ocr_workers", "whole number"]),
+        ("ocr_workers = true\n", ["ocr_workers"]),
+        ("max_image_megapixels = 0\n", ["max_image_megapixels", "1 to 1000"]),
+        ("max_image_megapixels = nan\n", ["max_image_megapixels"]),
+        ("max_image_megapixels = inf\n", ["max_image_megapixels"]),
+        ("blank_ink_ratio = 0.5\n", ["blank_ink_ratio", "0 to 0.05"]),
+        ("blank_ink_ratio = -0.1\n", ["blank_ink_ratio"]),
+        ("demo_feeder = 'kadang'\n", ["demo_feeder", "boolean"]),
+    ],
+)
+def test_an_unusable_config_is_one_line_with_exit_9(run, home, config, words):
+    _config(home, config)
+    result = run("register", "list", "--json")
+    assert_one_line_error(result, ExitCode.config, *words)
+    assert "rahasia" not in result.stderr  # a password in database_url is never printed
+
+
+def test_a_setting_from_the_environment_is_checked_too(run, monkeypatch):
+    monkeypatch.setenv("SCAN_STATION_CLASSIFY_DPI", "0")
+    assert_one_line_error(run("register", "list", "--json"), ExitCode.config, "classify_dpi")
+
+
+@pytest.mark.parametrize("setting", ["storage_dir", "work_dir", "scans_dir"])
+def test_a_folder_setting_that_is_a_file_is_one_line(run, home, tmp_path, setting):
+    existing = tmp_path / "a-file"
+    existing.write_text("x")
+    _config(home, f'{setting} = "{existing}"\n')
+    assert_one_line_error(run("register", "list", "--json"), ExitCode.config, setting, "not a folder")
+
+
+def test_an_unexpected_exception_is_one_line_with_exit_15(run, monkeypatch):
+    import scan_station.register
+
+    def broken(_session):
+        raise RuntimeError("something nobody expected\nsecond line")
+
+    monkeypatch.setattr(scan_station.register, "list_entries", broken)
+    monkeypatch.delenv("SCAN_STATION_DEBUG", raising=False)
+    assert_one_line_error(run("register", "list", "--json"), ExitCode.other, "RuntimeError", "something nobody expected")
+    monkeypatch.setenv("SCAN_STATION_DEBUG", "1")
+    debug = run("register", "list", "--json")
+    assert debug.code == ExitCode.other and "Traceback" in debug.stderr and "RuntimeError" in debug.stderr
+
+
+def test_import_of_a_file_that_is_not_utf8_exits_3(run, tmp_path):
+    legacy = tmp_path / "dip.csv"
+    legacy.write_bytes("Judul Informasi;Pejabat/Unit yang Menguasai Informasi;Kategori Informasi\n"
+                       "Peraturan Daerah Tangerang ’25;Bagian Hukum;berkala\n".encode("cp1252"))
+    assert_one_line_error(run("register", "import", legacy, "--json"), ExitCode.input_file, "CSV UTF-8")
+
+
+def test_import_of_a_named_pipe_is_refused_without_waiting(run, tmp_path):
+    fifo = tmp_path / "dip.csv"
+    os.mkfifo(fifo)
+    assert_one_line_error(run("register", "import", fifo, "--json"), ExitCode.input_file, "not a regular file")

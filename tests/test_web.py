@@ -130,6 +130,25 @@ def test_csv_import_reports_rows_and_writes_nothing(app, client):
     assert export.mimetype == "text/csv" and "Judul Informasi" in export.get_data(as_text=True)
 
 
+HEADER = "Judul Informasi,Pejabat/Unit yang Menguasai Informasi,Kategori Informasi"
+
+
+@pytest.mark.parametrize("body, shown", [
+    (f"{HEADER}\n{'x' * 200_000},Umum,berkala\n".encode(), "Baris 2:"),
+    (f"{HEADER}\rA,Umum,berkala\rB,Umum,berkala\r".encode(), "2 dibuat"),
+    (f"{HEADER}\nPeraturan ’25,Umum,berkala\n".encode("cp1252"), "CSV UTF-8"),
+], ids=["huge-cell", "cr-line-ends", "not-utf8"])
+def test_csv_files_the_csv_module_chokes_on_are_no_server_error(client, body, shown):
+    from io import BytesIO
+
+    login(client, "ppid")
+    response = client.post("/register/import", data={"file": (BytesIO(body), "dip.csv"),
+                                                     "csrf_token": token(client, "/register/")},
+                           content_type="multipart/form-data", follow_redirects=True)
+    assert response.status_code == 200
+    assert shown in response.get_data(as_text=True)
+
+
 def test_serve_runs_the_kiosk_behind_waitress(home):
     import json
     import socket

@@ -30,6 +30,8 @@ class OcrJob:
     output_pdf: Path
     languages: tuple[str, ...]
     jobs: int
+    #: The decompression-bomb limit (`max_image_megapixels`), for ocrmypdf and Pillow in the child.
+    max_image_mpixels: float
     #: Dublin Core values: title, identifier, description, creator, publisher, subject (list),
     #: date (ISO), source, coverage, type.
     metadata: dict
@@ -80,6 +82,7 @@ def ocr_document(job: OcrJob) -> OcrResult:
         plugins=["scan_station._exec.page_raster"],  # a scanned page's own pixels, where it can
         oversample=300,  # low-resolution scans (150-200 dpi) read better upsampled
         rotate_pages=True,
+        max_image_mpixels=job.max_image_mpixels,  # the same guard as when the batch was read
         jobs=job.jobs,
         use_threads=True,
         sidecar=sidecar,
