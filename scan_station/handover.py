@@ -3,10 +3,10 @@ accepts it ("diterima, disimpan") or returns it with a reason. Every step record
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from .db import Document, DocumentEvent, utcnow
+from .db import Document, DocumentEvent, Entry, utcnow
 from .errors import RegisterError, UnknownEntryError
 
 SUBMITTED, ACCEPTED, RETURNED = "submitted", "accepted", "returned"
@@ -45,7 +45,15 @@ def return_document(session: Session, document_id: int, *, actor: str, reason: s
 
 
 def documents(session: Session, status: str) -> list[Document]:
-    return list(session.scalars(select(Document).where(Document.status == status).order_by(Document.filed_at)))
+    return list(session.scalars(documents_query(status)))
+
+
+def documents_query(status: str, *, hidden_categories: tuple[str, ...] = ()) -> Select:
+    """Documents in one handover state, oldest first, without entries of `hidden_categories`."""
+    query = select(Document).join(Entry).where(Document.status == status)
+    if hidden_categories:
+        query = query.where(Entry.category.not_in(hidden_categories))
+    return query.order_by(Document.filed_at, Document.id)
 
 
 def history(session: Session, document_id: int) -> list[DocumentEvent]:

@@ -160,3 +160,65 @@ def test_a_huge_search_is_bounded(app, client):
     started = time.process_time()
     assert client.get("/search", query_string={"q": " ".join(words)}).status_code == 200
     assert time.process_time() - started < 2
+
+
+def test_open_scan_screens_do_not_starve_the_kiosk(home):
+    """More live event streams than the server has threads: the login page still answers at once."""
+    import http.client
+    import json
+    import re
+    import socket
+    import subprocess
+    import sys
+
+    from scan_station.config import load_settings
+    from scan_station.db import Database
+    from scan_station.scanning import start_batch
+    from scan_station.users import add_user
+
+    settings = load_settings(home)
+    db = Database(settings)
+    with db.session() as s:
+        add_user(s, username="dok", password=PASSWORD, role="dokumentasi")
+    batch = start_batch(settings, db, device="test:0", profile=None).name
+    db.close()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "scan_station", "--home", str(home), "serve", "--port", str(port),
+                               "--threads", "4", "--no-worker", "--json"], stdout=subprocess.PIPE, text=True)
+    streams = []
+    try:
+        json.loads(server.stdout.readline())
+
+        def request(method, path, body=None, headers=None, *, keep=False):
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            conn.request(method, path, body=body, headers=headers or {})
+            response = conn.getresponse()
+            if keep:
+                streams.append((conn, response))
+                return response
+            data = response.read()
+            conn.close()
+            return response, data
+
+        response, page = request("GET", "/login")
+        cookie = response.getheader("Set-Cookie").split(";")[0]
+        csrf = re.search(rb'name="csrf_token" value="([^"]+)"', page).group(1).decode()
+        response, _ = request("POST", "/login", f"username=dok&password={PASSWORD}&csrf_token={csrf}",
+                              {"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"})
+        cookie = response.getheader("Set-Cookie").split(";")[0]
+        for _ in range(10):  # ten scan screens open, on a server of four threads
+            assert request("GET", f"/scan/{batch}/events", headers={"Cookie": cookie}, keep=True).status == 200
+        started = time.monotonic()
+        for _ in range(5):
+            response, _ = request("GET", "/login")
+            assert response.status == 200
+        assert time.monotonic() - started < 3
+        response, _ = request("GET", "/scan/", headers={"Cookie": cookie})
+        assert response.status == 200
+    finally:
+        for conn, _response in streams:
+            conn.close()
+        server.terminate()
+        server.wait(timeout=10)

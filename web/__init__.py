@@ -26,6 +26,20 @@ __all__ = ["create_app", "service"]
 LANGUAGES = ("id", "en")
 
 
+#: The kiosk's settings and their defaults; every one is documented in README.md (a test checks).
+DEFAULTS = {
+    "SCAN_STATION_HOME": None,  # default: $SCAN_STATION_HOME, else the per-user data folder
+    "SESSION_IDLE_MINUTES": 15,  # a kiosk is shared: sessions end after this long without a person's action
+    "LOGIN_RATE_LIMIT": "5 per minute",
+    "RATELIMIT_STORAGE_URI": "memory://",  # e.g. redis://host for several kiosk processes
+    "SCAN_EVENTS_SECONDS": 30,  # a live scan's event stream ends after this; the browser reconnects
+    "SCAN_EVENTS_MAX_STREAMS": 4,  # live event streams at once (each holds a server thread); `serve`: threads / 2
+    "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,  # the largest request body (a register CSV)
+    "SESSION_COOKIE_SECURE": False,  # True when served over HTTPS
+}
+#: Fixed, not settings.
+FIXED = {"SESSION_COOKIE_HTTPONLY": True, "SESSION_COOKIE_SAMESITE": "Lax", "BABEL_DEFAULT_LOCALE": "id"}
+
 HOME_PAGES = {"dokumentasi": "scan.index", "ppid": "handover.index", "atasan": "search.index", "admin": "admin.index"}
 STATUS_NAMES = {  # of scan batches, in progress and filed
     "new": lazy_gettext("New"), "scanning": lazy_gettext("Scanning…"), "interrupted": lazy_gettext("Interrupted"),
@@ -55,23 +69,13 @@ def _secret_key(home) -> str:
 def create_app(test_config: dict | None = None, *, home=None) -> Flask:
     """The kiosk. `home` (the scan_station home folder) overrides SCAN_STATION_HOME from config."""
     app = Flask(__name__, instance_relative_config=True)
-    app.config.from_mapping(
-        SCAN_STATION_HOME=None,  # default: $SCAN_STATION_HOME, else the per-user data folder
-        SESSION_IDLE_MINUTES=15,  # a kiosk is shared: sessions end after this much inactivity
-        LOGIN_RATE_LIMIT="5 per minute",
-        RATELIMIT_STORAGE_URI="memory://",  # e.g. redis://host for several kiosk processes
-        SESSION_COOKIE_HTTPONLY=True,
-        SESSION_COOKIE_SAMESITE="Lax",
-        BABEL_DEFAULT_LOCALE="id",
-        SCAN_EVENTS_SECONDS=30,  # a live scan's event stream ends after this; the browser reconnects
-        SCAN_EVENTS_MAX_STREAMS=4,  # live event streams at once (each holds a server thread); `serve`: threads / 2
-        MAX_CONTENT_LENGTH=32 * 1024 * 1024,  # the largest request body (a register CSV)
-    )
+    app.config.from_mapping(DEFAULTS)
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
         app.config.from_prefixed_env("SCAN_STATION_WEB")
     else:
         app.config.from_mapping(test_config)
+    app.config.from_mapping(FIXED)
     settings = load_settings(home or app.config["SCAN_STATION_HOME"])
     app.extensions["scan_station"] = {"settings": settings, "db": Database(settings)}
     if not app.config.get("SECRET_KEY"):

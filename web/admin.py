@@ -14,6 +14,7 @@ from scan_station.scanning import MODES, SOURCES, add_profile, known_scanners, r
 from scan_station.users import ROLES, add_user, set_active, set_password
 
 from .auth import roles_required
+from .paging import paginate
 from .extensions import service
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -24,10 +25,15 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 def index():
     settings, db = service()
     with db.session() as s:
-        users = list(s.scalars(select(UserAccount).order_by(UserAccount.username)))
-        profiles = list(s.scalars(select(ScanProfile).order_by(ScanProfile.name)))
+        users = paginate(s, select(UserAccount).order_by(UserAccount.username), row=_user_row)
+        profiles = [{"name": p.name, "source": p.source, "mode": p.mode, "resolution": p.resolution,
+                     "page_size": p.page_size} for p in s.scalars(select(ScanProfile).order_by(ScanProfile.name))]
     return render_template("admin.html", users=users, profiles=profiles, roles=ROLES, scanners=known_scanners(settings),
                            sources=SOURCES, modes=MODES, page_sizes=[*PAGE_SIZES_MM, "max"], form=request.args)
+
+
+def _user_row(u: UserAccount) -> dict:
+    return {"username": u.username, "name": u.name, "role": u.role, "active": u.active}
 
 
 def _back(error: ScanStationError | None = None, **typed):

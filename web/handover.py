@@ -13,6 +13,7 @@ from scan_station.handover import HandoverError
 from scan_station.register import FIELDS, entry_dict
 
 from .auth import hidden_categories, roles_required
+from .paging import paginate
 from .extensions import service
 
 bp = Blueprint("handover", __name__, url_prefix="/handover")
@@ -29,14 +30,18 @@ def _row(d) -> dict:
 def index():
     """PPID roles see what waits for them; everyone sees what was returned."""
     _settings, db = service()
+    hidden = hidden_categories()
     with db.session() as s:
-        waiting = [_row(d) for d in handover.documents(s, handover.SUBMITTED) if d.entry.category not in hidden_categories()]
-        returned = []
-        for d in handover.documents(s, handover.RETURNED):
-            if d.entry.category not in hidden_categories():
-                last = handover.history(s, d.id)[-1]
-                returned.append(_row(d) | {"reason": last.reason, "by": last.actor, "at": last.at})
+        waiting = paginate(s, handover.documents_query(handover.SUBMITTED, hidden_categories=hidden), row=_row,
+                           arg="waiting_page")
+        returned = paginate(s, handover.documents_query(handover.RETURNED, hidden_categories=hidden),
+                            row=lambda d: _row(d) | _last_decision(s, d), arg="returned_page")
     return render_template("handover/list.html", waiting=waiting, returned=returned)
+
+
+def _last_decision(s, document) -> dict:
+    last = handover.history(s, document.id)[-1]
+    return {"reason": last.reason, "by": last.actor, "at": last.at}
 
 
 @bp.get("/<int:document_id>")

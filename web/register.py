@@ -11,8 +11,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from scan_station.coversheet import coversheets_pdf
-from scan_station.db import Entry
-from scan_station.errors import CsvImportError, RegisterError, UnknownEntryError
+from scan_station.errors import CsvImportError, RegisterError, ScanStationError, UnknownEntryError
 from scan_station.register import (
     CATEGORIES,
     FIELDS,
@@ -22,11 +21,14 @@ from scan_station.register import (
     export_csv,
     get_entry,
     import_csv,
+    entries_query,
     list_entries,
+    units,
     update_entry,
 )
 
 from .auth import roles_required
+from .paging import paginate
 from .extensions import service
 
 bp = Blueprint("register", __name__, url_prefix="/register")
@@ -34,22 +36,17 @@ EDITORS = ("dokumentasi", "ppid", "admin")  # register entries; Atasan PPID read
 MANAGERS = ("ppid", "admin")  # change entries, import
 
 
-def _matches(entry: Entry, q: str, unit: str, category: str, year: str) -> bool:
-    text = " ".join(str(v or "") for v in entry_dict(entry).values()).lower()
-    return ((not q or q.lower() in text) and (not unit or entry.unit == unit) and (not category or entry.category == category)
-            and (not year or (entry.created_date and str(entry.created_date.year) == year)))
-
-
 @bp.get("/")
 @login_required
 def index():
     _settings, db = service()
-    args = {k: request.args.get(k, "").strip() for k in ("q", "unit", "category", "year")}
+    args = {k: request.args.get(k, "").strip()[:200] for k in ("q", "unit", "category", "year")}
+    year = int(args["year"]) if args["year"].isdigit() and 1900 <= int(args["year"]) <= 9998 else None
     with db.session() as s:
-        entries = list_entries(s)
-        units = sorted({e.unit for e in entries})
-        shown = [entry_dict(e) for e in entries if _matches(e, **args)]
-    return render_template("register/list.html", entries=shown, units=units, categories=CATEGORIES, args=args)
+        entries = paginate(s, entries_query(q=args["q"], unit=args["unit"], category=args["category"], year=year),
+                           row=entry_dict)
+        unit_names = units(s)
+    return render_template("register/list.html", entries=entries, units=unit_names, categories=CATEGORIES, args=args)
 
 
 def _form(entry: dict, *, errors: str | None, title: str, status: int = 200):
@@ -109,8 +106,11 @@ def import_():
     except UnicodeDecodeError:
         flash(_("The file is not UTF-8 text; save the spreadsheet as 'CSV UTF-8'."), "error")
     except CsvImportError as exc:
-        for line, message in exc.problems:
+        for line, message in exc.problems[:50]:
             flash(_("Line %(line)s: %(message)s", line=line, message=message), "error")
+        flash(_("Nothing was imported."), "error")
+    except RegisterError as exc:  # e.g. the id_pattern setting makes no valid id
+        flash(str(exc), "error")
         flash(_("Nothing was imported."), "error")
     else:
         flash(_("%(created)s created, %(updated)s updated.", created=len(result["created"]), updated=len(result["updated"])), "ok")
@@ -136,9 +136,12 @@ def coversheets():
     _settings, db = service()
     try:
         with db.session() as s:
-            pdf = coversheets_pdf([get_entry(s, i) for i in ids])
+            pdf = coversheets_pdf([get_entry(s, i) for i in ids[:500]])
     except UnknownEntryError:
         abort(404)
+    except ScanStationError as exc:  # e.g. the cover sheet font is not installed
+        flash(str(exc), "error")
+        return redirect(url_for("register.index"))
     return Response(_print_on_open(pdf), mimetype="application/pdf",
                     headers={"Content-Disposition": "inline; filename=lembar-sampul.pdf"})
 
