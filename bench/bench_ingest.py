@@ -107,8 +107,7 @@ def run_pipeline(home: Path, batch: Path) -> dict:
         raise SystemExit(f"ingest failed with exit {proc.returncode}")
     result = json.loads(out)
     settings = load_settings(home)
-    decode_ms = [p.decode_ms for p in classify_pdf(batch, dpi=settings.classify_dpi,
-                                                   blank_ink_ratio=settings.blank_ink_ratio)]
+    decode_ms = [p.decode_ms for p in classify_pdf(batch, dpi=settings.classify_dpi)]
     stored = sum((home / d["path"]).stat().st_size for d in result["documents"])
     content_pages = sum(d["page_count"] for d in result["documents"])
     return {

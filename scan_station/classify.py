@@ -1,27 +1,46 @@
-"""Classifying each page of a batch: cover sheet, blank (a duplex back), or content.
+"""Classifying each page of a batch: cover sheet, blank, or content — on the paper offices feed.
 
-Pages are rendered small (`classify_dpi`, grey) for speed; rendering down from scanner resolution
-also averages away sensor noise and dust, so no separate despeckle pass is needed. A page is a
-cover when one of its barcodes carries our payload; a payload that fails its check is read once
-more at `RETRY_DPI` before the cover is declared unreadable. Foreign barcodes make no difference.
+Pages are looked at small (`classify_dpi`, grey); rendering down from scanner resolution also
+averages away sensor noise and dust. One page alone (`classify_image`):
+
+- a **cover** carries our payload in a symbol that is printed on it: not mirrored and not much
+  fainter than the paper allows (`FAINT`); zxing-cpp reads first, zbar too where it pays (where
+  zxing-cpp found no trusted cover but there are signs of one). A payload that fails its check is
+  read again closer (`RETRY_DPI`). A payload seen only mirrored or faint is the other side of a
+  cover sheet showing through; a sheet that carries the cover mark (`covermark`) but no readable
+  payload is a cover nobody can read. Both are covers with a problem: their pages are held.
+- otherwise the page is **blank** only when it holds no text-sized marks (`blank.measure`);
+  pages neither clearly blank nor clearly content are kept as content, "maybe blank".
+
+In order (`resolve`): the page right after a cover that shows only that cover's payload or mark,
+mirrored or much fainter (`BACK`) than the cover itself, is the cover's back — blank, not a second
+cover. A real second sheet of the same id is as dark as the first, and is held as a duplicate.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pypdfium2 as pdfium
 from PIL import Image
 
-from . import barcodes
+from . import barcodes, blank, covermark
 from .coversheet import parse_payload
 from .errors import CorruptPdfError
 
 COVER, BLANK, CONTENT = "cover", "blank", "content"
 RETRY_DPI = 300
+#: A symbol or mark less dark than this (of the paper's brightness) is not printed on this side.
+FAINT = 0.25
+#: Right after a cover, a page whose cover symbols are less than this share of the cover's own
+#: darkness is that cover's back.
+BACK = 0.5
+UNREADABLE = "lembar sampul tidak terbaca"
 
 
 @dataclass(frozen=True)
@@ -32,8 +51,22 @@ class PageClass:
     problem: str | None = None  # for covers that cannot be trusted
     orientation: str | None = None  # of the cover's barcode: UP, RIGHT, DOWN, LEFT
     foreign_barcodes: tuple[str, ...] = ()
-    decode_ms: float = 0.0
-    ink_ratio: float = field(default=0.0, compare=False)
+    decode_ms: float = field(default=0.0, compare=False)
+    #: How dark the cover's symbols are (of the paper's brightness); for a cover's back, its shadow's.
+    contrast: float = field(default=0.0, compare=False)
+    #: The register id whose payload shows only mirrored or faint: the other side of a cover sheet.
+    shadow_of: str | None = None
+    mark: float = field(default=0.0, compare=False)  # strength of the cover mark, 0 when there is none
+    maybe_blank: bool = False  # content kept although it might be blank ("mungkin kosong")
+    #: Why the page is what it is, in words, and the ink measured (for blank and content pages).
+    reason: str = field(default="", compare=False)
+    measure: dict | None = field(default=None, compare=False)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> PageClass:
+        known = {f.name for f in dataclasses.fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}
+        return cls(**values | {"foreign_barcodes": tuple(values.get("foreign_barcodes", ()))})
 
 
 def render_page(pdf: pdfium.PdfDocument, index: int, dpi: int) -> Image.Image:
@@ -44,89 +77,174 @@ def render_page(pdf: pdfium.PdfDocument, index: int, dpi: int) -> Image.Image:
         raise CorruptPdfError(f"page {index + 1} cannot be rendered ({exc})") from None
 
 
-def ink_ratio(image: Image.Image) -> float:
-    """Fraction of dark pixels inside a 5 % margin."""
-    w, h = image.size
-    inner = image.crop((w // 20, h // 20, w - w // 20, h - h // 20))
-    histogram = inner.histogram()
-    dark = sum(histogram[:128])
-    return dark / max(1, inner.size[0] * inner.size[1])
+@dataclass
+class _Codes:
+    """What the barcodes of a page say about it being a cover sheet."""
+
+    trusted: dict[str, barcodes.Symbol] = field(default_factory=dict)  # register id -> its darkest symbol
+    shadows: dict[str, barcodes.Symbol] = field(default_factory=dict)  # seen only mirrored or faint
+    invalid: list[str] = field(default_factory=list)  # our prefix, failing the check
+    foreign: list[str] = field(default_factory=list)
+    types: set[str] = field(default_factory=set)  # of our symbols read
+
+    @classmethod
+    def of(cls, symbols: list[barcodes.Symbol]) -> _Codes:
+        codes, ours = cls(), []
+        for symbol in symbols:
+            code = parse_payload(symbol.value)
+            if code is None:
+                codes.foreign.append(symbol.value)
+            elif not code.valid:
+                codes.invalid.append(code.raw)
+            else:
+                ours.append((code.register_id, symbol))
+                codes.types.add(symbol.type)
+        for register_id, symbol in ours:
+            pair = [s for i, s in ours if i == register_id]
+            flipped = _is_mirrored(pair)
+            target = codes.shadows if flipped or symbol.contrast < FAINT else codes.trusted
+            if register_id not in target or symbol.contrast > target[register_id].contrast:
+                target[register_id] = symbol
+        for register_id in codes.trusted:
+            codes.shadows.pop(register_id, None)
+        return codes
 
 
-def _cover_codes(image: Image.Image) -> tuple[set[str], list[str], list[barcodes.Symbol], list[str]]:
-    symbols = barcodes.decode(image)
-    valid, invalid, foreign = set(), [], []
-    ours = []
-    for symbol in symbols:
-        code = parse_payload(symbol.value)
-        if code is None:
-            foreign.append(symbol.value)
-        elif code.valid:
-            valid.add(code.register_id)
-            ours.append(symbol)
-        else:
-            invalid.append(code.raw)
-    return valid, invalid, ours, foreign
+def _is_mirrored(symbols: list[barcodes.Symbol]) -> bool:
+    line = next((s for s in symbols if s.type == "CODE128"), None)
+    square = next((s for s in symbols if s.type == "QRCODE"), None)
+    return line is not None and square is not None and barcodes.mirrored(line, square)
 
 
-def classify_image(
-    image: Image.Image, number: int, *, blank_ink_ratio: float,
-    closer: Callable[[], Image.Image] | None = None,
-) -> PageClass:
-    """Classify one grey page image at classification resolution. `closer` gives the same page
-    at a higher resolution, for a second look at a cover whose payload fails its check."""
+def _read(grey: Image.Image, *, looks_like_cover: bool) -> _Codes:
+    """zxing-cpp first; zbar as well where zxing-cpp found no trusted cover but there are signs of
+    one (the cover mark, one of the two symbols, a misread or a shadow)."""
+    symbols = barcodes.decode(grey, symbologies=barcodes.COVER_SYMBOLOGIES, readers=("zxing-cpp",))
+    codes = _Codes.of(symbols)
+    complete = codes.trusted and codes.types >= set(barcodes.COVER_SYMBOLOGIES)
+    if not complete and (looks_like_cover or codes.types or codes.invalid):
+        seen = {(s.type, s.value) for s in symbols}
+        more = barcodes.decode(grey, symbologies=barcodes.COVER_SYMBOLOGIES, readers=("zbar",))
+        codes = _Codes.of(symbols + [s for s in more if (s.type, s.value) not in seen])
+    return codes
+
+
+def classify_image(image: Image.Image, number: int, *, dpi: int, closer: Callable[[], Image.Image] | None = None,
+                   other_side: Image.Image | None = None) -> PageClass:
+    """Classify one grey page image at `dpi` (the classification resolution). `closer` gives the
+    same page at a higher resolution, for a second look at a payload failing its check;
+    `other_side` is the page scanned before it (in duplex, the other side of the sheet)."""
     started = time.perf_counter()
-    valid, invalid, ours, foreign = _cover_codes(image)
-    if invalid and not valid and closer is not None:  # a misread: look again, closer
-        valid, invalid, ours, foreign = _cover_codes(closer())
+    grey = image if image.mode == "L" else image.convert("L")
+    background, _noise = blank.paper(np.asarray(grey))
+    mark = covermark.find(grey, dpi=dpi, background=background)
+    codes = _read(grey, looks_like_cover=mark is not None)
+    if codes.invalid and not codes.trusted and closer is not None:  # a misread: look again, closer
+        codes = _Codes.of(barcodes.decode(closer(), symbologies=barcodes.COVER_SYMBOLOGIES))
     decode_ms = (time.perf_counter() - started) * 1000
-    if len(valid) > 1:
-        return PageClass(
-            number, COVER, problem=f"cover sheet carries two different ids: {', '.join(sorted(valid))}",
-            decode_ms=decode_ms,
-        )
-    if valid:
-        return PageClass(
-            number, COVER, register_id=valid.pop(), orientation=ours[0].orientation,
-            foreign_barcodes=tuple(foreign), decode_ms=decode_ms,
-        )
-    if invalid:
-        return PageClass(
-            number, COVER,
-            problem=f"cover sheet barcode misread or damaged ({invalid[0]!r} fails its check)",
-            decode_ms=decode_ms,
-        )
-    ratio = ink_ratio(image)
-    kind = BLANK if ratio < blank_ink_ratio and not foreign else CONTENT
-    return PageClass(number, kind, foreign_barcodes=tuple(foreign), decode_ms=decode_ms, ink_ratio=ratio)
+    common = {"foreign_barcodes": tuple(codes.foreign), "decode_ms": decode_ms, "mark": mark.strength if mark else 0.0}
+    cover = _as_cover(number, codes, mark, common)
+    if cover is not None:
+        return cover
+    measured = blank.measure(grey, dpi=dpi, other_side=other_side)
+    common["decode_ms"] = (time.perf_counter() - started) * 1000
+    if measured.verdict == blank.BLANK and not codes.foreign:
+        return PageClass(number, BLANK, reason=f"blank: {measured.describe()}", measure=measured.as_dict(), **common)
+    maybe = measured.verdict == blank.MAYBE_BLANK and not codes.foreign
+    return PageClass(number, CONTENT, maybe_blank=maybe, measure=measured.as_dict(),
+                     reason=f"{'mungkin kosong (maybe blank)' if maybe else 'content'}: {measured.describe()}", **common)
 
 
-def classify_page(
-    pdf: pdfium.PdfDocument, index: int, *, dpi: int, blank_ink_ratio: float
-) -> PageClass:
-    return classify_image(
-        render_page(pdf, index, dpi), index + 1, blank_ink_ratio=blank_ink_ratio,
-        closer=lambda: render_page(pdf, index, max(dpi, RETRY_DPI)),
-    )
+def _as_cover(number: int, codes: _Codes, mark: covermark.Mark | None, common: dict) -> PageClass | None:
+    if len(codes.trusted) > 1:
+        return PageClass(number, COVER, problem=f"cover sheet carries two different ids: {', '.join(sorted(codes.trusted))}",
+                         **common)
+    if codes.trusted:
+        register_id, symbol = next(iter(codes.trusted.items()))
+        return PageClass(number, COVER, register_id=register_id, orientation=symbol.orientation,
+                         contrast=round(symbol.contrast, 3), reason="cover sheet", **common)
+    if codes.invalid:
+        return PageClass(number, COVER, problem=f"cover sheet barcode misread or damaged ({codes.invalid[0]!r} fails "
+                                                "its check)", **common)
+    if codes.shadows:
+        register_id, symbol = max(codes.shadows.items(), key=lambda kv: kv[1].contrast)
+        return PageClass(number, COVER, shadow_of=register_id, contrast=round(symbol.contrast, 3),
+                         problem=f"{UNREADABLE}: the barcode of {register_id} shows only mirrored or faint "
+                                 "(the sheet face down, or seen through the paper)", **common)
+    if mark is not None:
+        how = "its barcodes cannot be read" if mark.strength >= FAINT else "its mark shows only faintly (face down?)"
+        return PageClass(number, COVER, problem=f"{UNREADABLE}: a cover sheet, but {how}", **common)
+    return None
 
 
-def classify_scan(image: Image.Image, number: int, *, image_dpi: int, dpi: int, blank_ink_ratio: float) -> PageClass:
-    """Classify a page straight from the scanner: shrunk by averaging, as rendering does."""
+def _back(page: PageClass, cover: PageClass, what: str) -> PageClass:
+    return dataclasses.replace(page, kind=BLANK, register_id=None, problem=None, shadow_of=cover.register_id,
+                               reason=f"back of the cover sheet on page {cover.number}: {what} shows through")
+
+
+def resolve(page: PageClass, previous: PageClass | None) -> PageClass:
+    """`page` as it is after `previous`: the back of a cover sheet is blank, not another cover."""
+    if previous is None or previous.kind != COVER or page.kind != COVER:
+        return page
+    own = previous.register_id or previous.shadow_of
+    if page.register_id and page.register_id == own and page.contrast < BACK * previous.contrast:
+        return _back(page, previous, "its barcode, much fainter")
+    if not page.register_id and page.shadow_of and page.shadow_of == own:
+        return _back(page, previous, "its barcode, mirrored or faint")
+    if not page.register_id and not page.shadow_of and (page.problem or "").startswith(UNREADABLE) \
+            and page.mark < FAINT:
+        return _back(page, previous, "its cover mark, faintly")
+    return page
+
+
+def resolve_all(pages: list[PageClass]) -> list[PageClass]:
+    """Every page resolved after the one before it, and a cover's shadow right before the cover
+    itself (the sheet fed the other way round in duplex) blank too."""
+    out: list[PageClass] = []
+    for page in pages:
+        out.append(resolve(page, out[-1] if out else None))
+    for n in range(len(out) - 1):
+        page, after = out[n], out[n + 1]
+        if page.kind == COVER and not page.register_id and after.kind == COVER and after.register_id and (
+                page.shadow_of == after.register_id or (not page.shadow_of and 0 < page.mark < FAINT)):
+            out[n] = _back(page, after, "its barcode or mark, from the other side")
+    return out
+
+
+def classify_page(pdf: pdfium.PdfDocument, index: int, *, dpi: int, other_side: Image.Image | None = None,
+                  ) -> tuple[PageClass, Image.Image]:
+    """(the page's class, the image it was classified from)."""
+    image = render_page(pdf, index, dpi)
+    return classify_image(image, index + 1, dpi=dpi, other_side=other_side,
+                          closer=lambda: render_page(pdf, index, max(dpi, RETRY_DPI))), image
+
+
+def shrink(image: Image.Image, *, image_dpi: int, dpi: int) -> tuple[Image.Image, int]:
+    """A page from the scanner brought down to about `dpi` by averaging, as rendering does:
+    (the grey image, its resolution)."""
     grey = image.convert("L")
     factor = max(1, round(image_dpi / dpi)) if image_dpi else 1
-    small = grey.reduce(factor) if factor > 1 else grey
-    return classify_image(small, number, blank_ink_ratio=blank_ink_ratio, closer=lambda: grey)
+    return (grey.reduce(factor) if factor > 1 else grey), (round(image_dpi / factor) if image_dpi else dpi)
 
 
-def classify_pdf(path: Path, *, dpi: int, blank_ink_ratio: float) -> Iterator[PageClass]:
-    """Classify every page of a PDF, in order."""
+def classify_scan(image: Image.Image, number: int, *, image_dpi: int, dpi: int,
+                  other_side: Image.Image | None = None) -> PageClass:
+    """Classify a page straight from the scanner (`other_side`: the page before it, shrunk)."""
+    small, small_dpi = shrink(image, image_dpi=image_dpi, dpi=dpi)
+    return classify_image(small, number, dpi=small_dpi, other_side=other_side, closer=lambda: image.convert("L"))
+
+
+def classify_pdf(path: Path, *, dpi: int) -> Iterator[PageClass]:
+    """Classify every page of a PDF, in order, each after the one before (`resolve`)."""
     try:
         pdf = pdfium.PdfDocument(path)
     except pdfium.PdfiumError as exc:
         raise CorruptPdfError(f"{path.name}: cannot be opened for rendering ({exc})") from None
+    previous, before = None, None
     try:
         for index in range(len(pdf)):
-            yield classify_page(pdf, index, dpi=dpi, blank_ink_ratio=blank_ink_ratio)
+            page, before = classify_page(pdf, index, dpi=dpi, other_side=before)
+            previous = resolve(page, previous)
+            yield previous
     finally:
         pdf.close()
-

@@ -26,7 +26,6 @@ RANGES: dict[str, tuple[float, float]] = {
     "classify_dpi": (50, 600),
     "default_image_dpi": (50, 1200),
     "max_image_megapixels": (1, 1000),
-    "blank_ink_ratio": (0, 0.05),
 }
 
 
@@ -55,9 +54,8 @@ class Settings:
     default_image_dpi: int = 300
     #: Largest image accepted, in megapixels (a decompression-bomb guard).
     max_image_megapixels: float = 150.0
-    #: A page with less than this fraction of dark pixels is blank (a duplex back). Low on purpose:
-    #: one short line of text is ~0.05 %, and a page wrongly called blank leaves its document.
-    blank_ink_ratio: float = 0.0002
+    #: The scan profile `scan` uses when none is given (else the first the device can do).
+    default_profile: str = ""
     #: Job queue for filing confirmed batches: empty = a SQLite file `jobs.db` in the home folder
     #: (no server); `redis://host:6379/0` = a Redis server shared by several kiosks and workers.
     queue_url: str = ""

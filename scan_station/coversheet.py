@@ -27,6 +27,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 from stdnum.iso7064 import mod_37_36
 
+from . import covermark
 from .db import Entry
 from .errors import MissingDependencyError
 from .storage import atomic_write_bytes
@@ -126,11 +127,12 @@ def _draw_sheet(c: canvas.Canvas, entry: Entry) -> None:
     margin = 20 * mm
     payload = payload_for(entry.id)
 
+    _draw_mark(c)
     c.setFont(BOLD, 13)
-    c.drawString(margin, height - 22 * mm, "PPID — Lembar Sampul Dokumen")
+    c.drawString(margin, height - 26 * mm, "PPID — Lembar Sampul Dokumen")
     c.setFont(REGULAR, 10)
-    c.drawString(margin, height - 28 * mm, INSTRUCTION)
-    c.drawString(margin, height - 33 * mm, INSTRUCTION_2)
+    c.drawString(margin, height - 32 * mm, INSTRUCTION)
+    c.drawString(margin, height - 37 * mm, INSTRUCTION_2)
 
     bar = code128.Code128(payload, barHeight=28 * mm, barWidth=0.42 * mm, humanReadable=False)
     bar.drawOn(c, (width - bar.width) / 2, height - 72 * mm)
@@ -165,7 +167,18 @@ def _draw_sheet(c: canvas.Canvas, entry: Entry) -> None:
         c.drawString(margin + 35 * mm, y, value[:80])
         y -= 5 * mm
     c.setFont(REGULAR, 8)
-    c.drawString(margin, 12 * mm, f"{payload}  ·  dicetak {dt.date.today():%d-%m-%Y}")
+    c.drawString(margin, 20 * mm, f"{payload}  ·  dicetak {dt.date.today():%d-%m-%Y}")
+
+
+def _draw_mark(c: canvas.Canvas) -> None:
+    """The row of blocks along the top and bottom edges that tells a cover sheet whose barcodes
+    cannot be read (`covermark`)."""
+    width, height = A4
+    c.setFillColorRGB(0, 0, 0)
+    for n in range(covermark.BLOCKS):
+        x = (covermark.FIRST_BLOCK_MM + 2 * n * covermark.BLOCK_MM) * mm
+        for y in (covermark.EDGE_MM * mm, height - (covermark.EDGE_MM + covermark.BAND_MM) * mm):
+            c.rect(x, y, covermark.BLOCK_MM * mm, covermark.BAND_MM * mm, stroke=0, fill=1)
 
 
 def coversheets_pdf(entries: Sequence[Entry]) -> bytes:

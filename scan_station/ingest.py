@@ -98,7 +98,7 @@ def read(ctx: IngestContext) -> None:
 
 def classify(ctx: IngestContext) -> None:
     pages = ctx.classified if ctx.classified and len(ctx.classified) == ctx.batch.page_count else classify_pdf(
-        ctx.batch.pdf, dpi=ctx.settings.classify_dpi, blank_ink_ratio=ctx.settings.blank_ink_ratio
+        ctx.batch.pdf, dpi=ctx.settings.classify_dpi
     )
     for page in pages:
         if page.kind == COVER and ctx.reviewed is None:

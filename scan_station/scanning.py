@@ -27,7 +27,7 @@ from PIL import Image
 from sqlalchemy import select
 
 from . import storage
-from .classify import COVER, PageClass, classify_scan
+from .classify import COVER, PageClass, classify_image, resolve, shrink
 from .config import Settings
 from .db import Database, ScanProfile, utcnow
 from .errors import ScanStationError, StorageError
@@ -148,8 +148,7 @@ def page_class(folder: Path, number: int) -> PageClass | None:
     data = _read_class(folder, number)
     if data is None:
         return None
-    data.pop("owner", None)
-    return PageClass(**{**data, "foreign_barcodes": tuple(data["foreign_barcodes"])})
+    return PageClass.from_dict(data)
 
 
 #: The physical owner of pages that came in under a cover sheet nobody could read: some entry,
@@ -197,14 +196,28 @@ def page_classes(settings: Settings, folder: Path) -> list[PageClass]:
         current = state.get("lead_owners", {}).get(str(number), current)
         page = page_class(folder, number)
         if page is None:
-            with Image.open(folder / f"page-{number:04d}.png") as image:
-                dpi = round(image.info.get("dpi", (settings.default_image_dpi,))[0])
-                page = classify_scan(image, number, image_dpi=dpi, dpi=settings.classify_dpi,
-                                     blank_ink_ratio=settings.blank_ink_ratio)
+            before = _page_image(settings, folder, number - 1) if number > 1 else None
+            image, dpi = _page_image(settings, folder, number, full=True)
+            page, _small = _classify(settings, image, number, dpi, pages[-1] if pages else None, before)
             _write_class(folder, page, _owner_after(page, current))
         current = physical_owner(folder, number)[1]
         pages.append(page)
     return pages
+
+
+def _page_image(settings: Settings, folder: Path, number: int, *, full: bool = False):
+    """A scanned page from its file: shrunk for classification, or (`full`) as scanned, with its dpi."""
+    with Image.open(folder / f"page-{number:04d}.png") as image:
+        image.load()
+    dpi = round(image.info.get("dpi", (settings.default_image_dpi,))[0])
+    return (image, dpi) if full else shrink(image, image_dpi=dpi, dpi=settings.classify_dpi)[0]
+
+
+def _classify(settings: Settings, image, number: int, dpi: int, previous: PageClass | None, before):
+    """(the page's class after the page before it, the shrunk image it was classified from)."""
+    small, small_dpi = shrink(image, image_dpi=dpi, dpi=settings.classify_dpi)
+    page = classify_image(small, number, dpi=small_dpi, other_side=before, closer=lambda: image.convert("L"))
+    return resolve(page, previous), small
 
 
 def known_scanners(settings: Settings, *, refresh: bool = False) -> dict:
@@ -296,16 +309,17 @@ def scan_pages(settings: Settings, folder: Path, *, on_page: OnPage | None = Non
     for uncounted in folder.glob("page-*.png"):  # written when the state could not be (a full disk):
         if int(uncounted.stem.split("-")[1]) > number:  # the officer was told to feed it again
             uncounted.unlink()
-    page_classes(settings, folder)  # pages a stopped run did not classify: their owners lead on
+    earlier = page_classes(settings, folder)  # pages a stopped run did not classify: their owners lead on
+    previous = earlier[-1] if earlier else None
+    before = _page_image(settings, folder, number) if number else None  # the other side of the next page?
     classified: dict[int, PageClass] = {}
     events: dict[int, PageEvent] = {}
     state.setdefault("lead_owners", {})[str(number + 1)] = owner_now = _lead_owner(folder, number)
 
     def classify(n: int, image, dpi: int) -> None:
-        nonlocal owner_now
-        page = classify_scan(image, n, image_dpi=dpi, dpi=settings.classify_dpi,
-                             blank_ink_ratio=settings.blank_ink_ratio)
-        classified[n] = page
+        nonlocal owner_now, previous, before
+        page, before = _classify(settings, image, n, dpi, previous, before)
+        classified[n] = previous = page
         owner_now = _owner_after(page, owner_now)
         _write_class(folder, page, owner_now)
         if on_page:

@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Container, Sequence
 from dataclasses import dataclass, field
 
-from .classify import BLANK, COVER, PageClass
+from .classify import BLANK, COVER, PageClass, resolve_all
 
 
 #: zbar's symbol orientation (where the symbol's top points) -> clockwise degrees to upright.
@@ -53,6 +53,7 @@ class SplitResult:
 
 
 def split(pages: Sequence[PageClass], known_ids: Container[str]) -> SplitResult:
+    pages = resolve_all(list(pages))  # the backs of cover sheets are blank, not covers
     counts = Counter(p.register_id for p in pages if p.kind == COVER and p.register_id)
     groups: list[tuple[PageClass | None, list[int]]] = [(None, [])]
     blank_pages = []

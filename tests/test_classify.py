@@ -13,7 +13,7 @@ DEFAULTS = Settings(home=Path("/nonexistent"))
 
 
 def classify(pdf):
-    return list(classify_pdf(pdf, dpi=DEFAULTS.classify_dpi, blank_ink_ratio=DEFAULTS.blank_ink_ratio))
+    return list(classify_pdf(pdf, dpi=DEFAULTS.classify_dpi))
 
 
 def test_noisy_cover_is_found(tmp_path):

@@ -133,8 +133,7 @@ def _config(home, text: str | bytes) -> None:
         ("max_image_megapixels = 0\n", ["max_image_megapixels", "1 to 1000"]),
         ("max_image_megapixels = nan\n", ["max_image_megapixels"]),
         ("max_image_megapixels = inf\n", ["max_image_megapixels"]),
-        ("blank_ink_ratio = 0.5\n", ["blank_ink_ratio", "0 to 0.05"]),
-        ("blank_ink_ratio = -0.1\n", ["blank_ink_ratio"]),
+        ("blank_ink_ratio = 0.0002\n", ["blank_ink_ratio", "unknown setting"]),  # gone: blank pages are judged by their marks
         ("demo_feeder = 'kadang'\n", ["demo_feeder", "boolean"]),
     ],
 )

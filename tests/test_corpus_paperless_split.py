@@ -35,7 +35,7 @@ def _scenarios():
 
 def classify(pdf):
     defaults = Settings(home=Path("/nonexistent"))
-    return list(classify_pdf(pdf, dpi=defaults.classify_dpi, blank_ink_ratio=defaults.blank_ink_ratio))
+    return list(classify_pdf(pdf, dpi=defaults.classify_dpi))
 
 
 @pytest.mark.parametrize("rel, page_count, scenario", _scenarios())

@@ -1,0 +1,141 @@
+"""Every page accounted for on the paper an office really feeds (tests/office.py): duplex backs of
+cover sheets showing through, sparse last pages in light toner on grey paper, a sheet put in
+twice, covers whose barcodes nobody can read. Each batch is classified page by page as the scanner
+delivers it and split; each page must end up exactly where it belongs."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import office
+import pytest
+
+from scan_station.classify import BLANK, CONTENT, COVER, UNREADABLE, classify_image, resolve, shrink
+from scan_station.split import split
+
+A, B = "PPID-2026-000101", "PPID-2026-000102"
+KNOWN = {A, B}
+PAPERS = {"office": office.OFFICE, "grey": office.GREY_RECYCLED, "light": office.LIGHT_TONER, "thin": office.THIN_PAPER}
+
+
+def classify(images, dpi):
+    """As the scanning thread classifies: each page after the one before, that one as its other side."""
+    pages, previous, before = [], None, None
+    for n, image in enumerate(images, start=1):
+        small, small_dpi = shrink(image, image_dpi=dpi, dpi=100)
+        previous = resolve(classify_image(small, n, dpi=small_dpi, other_side=before), previous)
+        pages.append(previous)
+        before = small
+    return pages
+
+
+def sheets(paper, dpi, *parts, seed=0):
+    """Duplex scans of the given sheets: each part is (front print, back print or None)."""
+    images = []
+    for n, (front, back) in enumerate(parts):
+        images += office.duplex(front, back, paper, dpi=dpi, seed=seed + 2 * n)
+    return images
+
+
+@pytest.mark.parametrize("dpi", [200, 300])
+@pytest.mark.parametrize("paper", PAPERS)
+def test_duplex_cover_backs_are_blank_and_nothing_is_held(paper, dpi):
+    text = [office.text_print("Laporan kegiatan", dpi=dpi, page_no=n, seed=n) for n in (1, 2, 3)]
+    images = sheets(PAPERS[paper], dpi,
+                    (office.cover_print(A, dpi=dpi), None), (text[0], text[1]),
+                    (office.cover_print(B, dpi=dpi), None), (text[2], None))
+    pages = classify(images, dpi)
+    plan = split(pages, KNOWN)
+    assert [(d.register_id, d.batch_pages) for d in plan.documents] == [(A, [3, 4]), (B, [7])], [p.reason for p in pages]
+    assert plan.held == [] and plan.blank_pages == [2, 6, 8]
+    assert "back of the cover sheet on page 1" in pages[1].reason or pages[1].measure["verdict"] == "blank"
+
+
+@pytest.mark.parametrize("strength", [0.04, 0.08, 0.14, 0.22])
+@pytest.mark.parametrize("noise", [2.0, 8.0])
+def test_show_through_of_every_strength_is_the_covers_back(strength, noise):
+    paper = dataclasses.replace(office.OFFICE, show_through=strength, noise=noise)
+    images = sheets(paper, 300, (office.cover_print(A, dpi=300), None), (office.text_print("Isi", dpi=300), None))
+    pages = classify(images, 300)
+    assert [p.kind for p in pages] == [COVER, BLANK, CONTENT, BLANK], [p.reason for p in pages]
+    assert [(d.register_id, d.batch_pages) for d in split(pages, KNOWN).documents] == [(A, [3])]
+
+
+def test_a_real_second_cover_of_the_same_id_is_still_held():
+    images = sheets(office.OFFICE, 300, (office.cover_print(A, dpi=300), None), (office.cover_print(A, dpi=300), None),
+                    (office.text_print("Isi", dpi=300), None))
+    pages = classify(images, 300)
+    assert [p.kind for p in pages] == [COVER, BLANK, COVER, BLANK, CONTENT, BLANK]
+    plan = split(pages, KNOWN)
+    assert plan.documents == [] and "2 cover sheets" in plan.held[-1].reason and plan.held[-1].batch_pages == [5]
+
+
+@pytest.mark.parametrize("dpi", [200, 300])
+@pytest.mark.parametrize("paper", ["grey", "light"])
+@pytest.mark.parametrize("line", ["2. Arsip.", "Tembusan:", "Kepala Subbagian Umum"])
+def test_a_sparse_last_page_in_grey_toner_on_grey_paper_is_filed(paper, dpi, line):
+    toner = dataclasses.replace(PAPERS[paper], toner=PAPERS[paper].tone - 70)  # grey toner on that paper
+    images = sheets(toner, dpi, (office.cover_print(A, dpi=dpi), None),
+                    (office.text_print("Surat", dpi=dpi), office.sparse_print(line, page_no=2, dpi=dpi)))
+    pages = classify(images, dpi)
+    plan = split(pages, KNOWN)
+    assert [(d.register_id, d.batch_pages) for d in plan.documents] == [(A, [3, 4])], pages[3].reason
+
+
+def test_the_faintest_line_is_kept_as_maybe_blank_never_dropped():
+    faint = dataclasses.replace(office.GREY_RECYCLED, toner=office.GREY_RECYCLED.tone - 38)  # barely darker
+    page = classify([office.scan(office.sparse_print("2. Arsip.", page_no=3, dpi=200), None, faint, dpi=200, seed=4)],
+                    200)[0]
+    assert page.kind == CONTENT and page.maybe_blank and "mungkin kosong" in page.reason
+    assert page.measure["faint_marks"] >= 4
+
+
+@pytest.mark.parametrize("how", ["smudged", "torn", "covered"])
+def test_a_cover_whose_barcodes_cannot_be_read_is_held_not_merged(how):
+    images = [office.scan(office.cover_print(A, dpi=300), None, office.OFFICE, dpi=300, seed=1),
+              office.scan(office.text_print("Isi A", dpi=300), None, office.OFFICE, dpi=300, seed=2),
+              office.scan(office.destroyed_cover_print(B, dpi=300, how=how), None, office.OFFICE, dpi=300, seed=3),
+              office.scan(office.text_print("Isi B", dpi=300), None, office.OFFICE, dpi=300, seed=4)]
+    pages = classify(images, 300)
+    assert pages[2].kind == COVER and pages[2].problem.startswith(UNREADABLE), pages[2]
+    plan = split(pages, KNOWN)
+    assert [(d.register_id, d.batch_pages) for d in plan.documents] == [(A, [2])]
+    assert [(g.batch_pages, g.reason.split(":")[0]) for g in plan.held] == [([4], UNREADABLE)]
+
+
+@pytest.mark.parametrize("paper", ["office", "thin"])
+def test_a_cover_fed_face_down_is_held_not_merged(paper):
+    """Simplex: the scanner sees only the back of the sheet, the cover showing through, mirrored."""
+    images = [office.scan(office.cover_print(A, dpi=300), None, PAPERS[paper], dpi=300, seed=1),
+              office.scan(office.text_print("Isi A", dpi=300), None, PAPERS[paper], dpi=300, seed=2),
+              office.scan(office.a4(300), office.cover_print(B, dpi=300), PAPERS[paper], dpi=300, seed=3),
+              office.scan(office.text_print("Isi B", dpi=300), None, PAPERS[paper], dpi=300, seed=4)]
+    pages = classify(images, 300)
+    plan = split(pages, KNOWN)
+    assert [(d.register_id, d.batch_pages) for d in plan.documents] == [(A, [2])], [p.reason for p in pages]
+    assert [g.batch_pages for g in plan.held] == [[4]] and plan.held[0].reason.startswith(UNREADABLE)
+
+
+def test_a_cover_sheet_turned_over_in_duplex_shows_its_back_first():
+    cover = office.cover_print(A, dpi=300)
+    back_first = list(reversed(office.duplex(cover, None, office.THIN_PAPER, dpi=300, seed=1)))
+    images = back_first + office.duplex(office.text_print("Isi", dpi=300), None, office.THIN_PAPER, dpi=300, seed=3)
+    plan = split(classify(images, 300), KNOWN)
+    assert [(d.register_id, d.batch_pages) for d in plan.documents] == [(A, [3])] and plan.held == []
+
+
+def test_a_mirrored_cover_is_never_a_cover():
+    from PIL import ImageOps
+
+    mirrored = office.scan(ImageOps.mirror(office.cover_print(A, dpi=300)), None, office.OFFICE, dpi=300, seed=1)
+    (page,) = classify([mirrored], 300)
+    assert page.kind == COVER and page.register_id is None and page.shadow_of == A and UNREADABLE in page.problem
+
+
+def test_every_blank_call_records_why():
+    images = sheets(office.GREY_RECYCLED, 300, (office.cover_print(A, dpi=300), None),
+                    (office.text_print("Isi", dpi=300), None))
+    pages = classify(images, 300)
+    back_of_text = pages[3]
+    assert back_of_text.kind == BLANK and back_of_text.measure["marks"] == 0 and "blank:" in back_of_text.reason
+    assert pages[2].measure["verdict"] == "content"
