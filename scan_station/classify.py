@@ -118,11 +118,11 @@ def _is_mirrored(symbols: list[barcodes.Symbol]) -> bool:
 
 def _read(grey: Image.Image, *, looks_like_cover: bool) -> _Codes:
     """zxing-cpp first; zbar as well where zxing-cpp found no trusted cover but there are signs of
-    one (the cover mark, one of the two symbols, a misread or a shadow)."""
+    one (the cover mark printed on this side, one of the two symbols, a misread)."""
     symbols = barcodes.decode(grey, symbologies=barcodes.COVER_SYMBOLOGIES, readers=("zxing-cpp",))
     codes = _Codes.of(symbols)
     complete = codes.trusted and codes.types >= set(barcodes.COVER_SYMBOLOGIES)
-    if not complete and (looks_like_cover or codes.types or codes.invalid):
+    if not complete and (looks_like_cover or codes.trusted or codes.invalid):  # not for shadows: still shadows
         seen = {(s.type, s.value) for s in symbols}
         more = barcodes.decode(grey, symbologies=barcodes.COVER_SYMBOLOGIES, readers=("zbar",))
         codes = _Codes.of(symbols + [s for s in more if (s.type, s.value) not in seen])
@@ -138,7 +138,7 @@ def classify_image(image: Image.Image, number: int, *, dpi: int, closer: Callabl
     grey = image if image.mode == "L" else image.convert("L")
     background, _noise = blank.paper(np.asarray(grey))
     mark = covermark.find(grey, dpi=dpi, background=background)
-    codes = _read(grey, looks_like_cover=mark is not None)
+    codes = _read(grey, looks_like_cover=mark is not None and mark.strength >= FAINT)
     if codes.invalid and not codes.trusted and closer is not None:  # a misread: look again, closer
         codes = _Codes.of(barcodes.decode(closer(), symbologies=barcodes.COVER_SYMBOLOGIES))
     decode_ms = (time.perf_counter() - started) * 1000

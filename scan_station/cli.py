@@ -168,9 +168,12 @@ def coversheet(app: App, ids: tuple[str, ...], output: Path):
     from .coversheet import payload_for, write_coversheets
     from .register import get_entry
 
+    from .reconcile import record_print
+
     with app.db.session() as session:
         entries = [get_entry(session, i) for i in ids]
         write_coversheets(entries, output)
+        record_print(session, [e.id for e in entries], printed_by="-")
     data = {"path": str(output), "pages": len(entries), "ids": [e.id for e in entries],
             "payloads": [payload_for(e.id) for e in entries]}
     return data, f"{output}: {len(entries)} cover sheet(s)"
@@ -184,11 +187,19 @@ def _progress(stage: str, info: dict) -> None:
 @command(cli, "ingest")
 @click.argument("path", type=click.Path(path_type=Path, readable=False))
 @click.option("--quiet", is_flag=True, help="No progress lines on stderr.")
-def ingest_cmd(app: App, path: Path, quiet: bool):
+@click.option("--expect", "expected", multiple=True, metavar="ID[,ID...]",
+              help="Register ids the batch should hold; the ones missing and the ones not expected are reported.")
+def ingest_cmd(app: App, path: Path, quiet: bool, expected: tuple[str, ...]):
     """Split a scanned batch at its cover sheets, OCR and file the documents."""
     from .ingest import ingest
+    from .reconcile import against
 
     result = ingest(path, settings=app.settings, db=app.db, on_progress=None if quiet else _progress)
+    if expected:
+        wanted = [i.strip().upper() for value in expected for i in value.split(",") if i.strip()]
+        found = [d["register_id"] for d in result["documents"]] + [h["register_id"] for h in result["held"]
+                                                                   if h["register_id"]]
+        result |= against(wanted, found)
     return result, ingest_summary(result)
 
 
@@ -198,6 +209,10 @@ def ingest_summary(result: dict) -> str:
     lines += [f"  HELD   pages {d['batch_pages']}: {d['reason']}" for d in result["held"]]
     if result["blank_pages"]:
         lines.append(f"  blank pages dropped: {result['blank_pages']}")
+    if result.get("expected_missing"):
+        lines.append(f"  EXPECTED, NOT IN THE BATCH: {', '.join(result['expected_missing'])}")
+    if result.get("unexpected"):
+        lines.append(f"  in the batch, not expected: {', '.join(result['unexpected'])}")
     return "\n".join(lines)
 
 

@@ -64,17 +64,23 @@ def _page_line(event) -> None:
 
 @command(cli, "scan")
 @click.option("--device", help="SANE device name (see: scanners); default: the first one found.")
-@click.option("--profile", help="Scan profile name (see: profiles list); default: the first one.")
+@click.option("--profile", help="Scan profile name (see: profiles list); default: the default_profile setting, "
+                                 "else the first profile the device can do.")
 @click.option("--batch", "batch_id", help="Add pages to this scan batch (flatbed: page after page).")
 @click.option("--no-ingest", is_flag=True, help="Stop after scanning; ingest later with: scan --batch B.")
 def scan_cmd(app: App, device: str | None, profile: str | None, batch_id: str | None, no_ingest: bool):
     """Scan until the feeder is empty (a flatbed: one page), then ingest the batch."""
-    from .scanning import batch_folder, ingest_scanned, read_state, scan_pages, start_batch
+    from .scanning import batch_folder, choose_profile, ingest_scanned, read_state, scan_pages, start_batch
 
     if batch_id:
         folder = batch_folder(app.settings, batch_id)
     else:
-        folder = start_batch(app.settings, app.db, device=device or _first_device(app), profile=profile)
+        device = device or _first_device(app)
+        if not profile:
+            chosen, why = choose_profile(app.settings, app.db, device=device)
+            profile = chosen.name
+            click.echo(f"profile: {profile} ({why})", err=True)
+        folder = start_batch(app.settings, app.db, device=device, profile=profile)
     scan_pages(app.settings, folder, on_page=_page_line)
     if no_ingest:
         state = read_state(folder)

@@ -184,6 +184,16 @@ class UserAccount(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class CoversheetPrint(Base):
+    """One print of cover sheets: the ids, in order, who printed them and when."""
+
+    __tablename__ = "coversheet_print"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    printed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    printed_by: Mapped[str] = mapped_column(String(64), default="")
+    register_ids: Mapped[list] = mapped_column(JSON)
+
+
 class UserSession(Base):
     """A login at the kiosk, until logout, idle time, or a change of the user's password or status.
     The browser holds the token; only its SHA-256 is stored. Times are seconds since the epoch."""

@@ -171,7 +171,7 @@ def keep_raw(ctx: IngestContext) -> None:
         "files": files,
         "pages": [
             {"page": n, "file": o.file, "frame": o.frame, "kind": p.kind, "register_id": p.register_id,
-             "problem": p.problem}
+             "problem": p.problem, "maybe_blank": p.maybe_blank, "reason": p.reason, "measure": p.measure}
             for n, (o, p) in enumerate(zip(ctx.batch.origins, ctx.pages), start=1)
         ],
         "submitted_by": ctx.submitted_by,

@@ -187,26 +187,23 @@ def _pick(wanted: str, offered: list[str], words: dict[str, tuple[str, ...]]) ->
     return None
 
 
-def apply_profile(dev: sane.SaneDev, caps: Capabilities, profile: Profile) -> dict:
-    """Set the device's options for `profile`, or refuse naming what the device offers."""
-    opts = _options(dev)
+def fit(caps: Capabilities, profile: Profile) -> dict:
+    """The device options that do `profile` on a device that offers `caps`; ProfileError naming
+    what the device offers when it cannot."""
     chosen: dict[str, object] = {}
-    offered = ", ".join(caps.sources)
-    if "source" in opts:
-        source = _pick(profile.source, caps.sources, SOURCE_WORDS)
-        if source is None:
-            raise ProfileError(f"profile {profile.name!r}: {caps.name} has no {profile.source} source; it offers: {offered}")
-        chosen["source"] = source
-    elif profile.source != "flatbed":
-        raise ProfileError(f"profile {profile.name!r}: {caps.name} has no document feeder; it offers: flatbed only")
-    if "mode" in opts:
+    source = _pick(profile.source, caps.sources, SOURCE_WORDS)
+    if source is None:
+        offered = ", ".join(caps.sources)
+        raise ProfileError(f"profile {profile.name!r}: {caps.name} has no {profile.source} source; it offers: {offered}")
+    chosen["source"] = source
+    if caps.modes:
         mode = _pick(profile.mode, caps.modes, MODE_WORDS)
         if mode is None:
             raise ProfileError(
                 f"profile {profile.name!r}: {caps.name} cannot scan {profile.mode}; it offers: {', '.join(caps.modes)}")
         chosen["mode"] = mode
-    if "resolution" in opts:
-        res = caps.resolutions
+    res = caps.resolutions
+    if res:
         ok = (profile.resolution in res) if isinstance(res, list) else res["min"] <= profile.resolution <= res["max"]
         if not ok:
             shown = ", ".join(map(str, res)) if isinstance(res, list) else f"{res['min']}–{res['max']}"
@@ -220,8 +217,19 @@ def apply_profile(dev: sane.SaneDev, caps: Capabilities, profile: Profile) -> di
                 f"profile {profile.name!r}: {profile.page_size} ({width:g} × {height:g} mm) does not fit; "
                 f"{caps.name} scans at most {w:g} × {h:g} mm ({', '.join(caps.page_sizes)})")
         chosen.update({"tl-x": 0.0, "tl-y": 0.0, "br-x": float(width), "br-y": float(height)})
+    return chosen
+
+
+def has_feeder(caps: Capabilities) -> bool:
+    return any(_pick(source, caps.sources, SOURCE_WORDS) for source in ("adf", "adf-duplex"))
+
+
+def apply_profile(dev: sane.SaneDev, caps: Capabilities, profile: Profile) -> dict:
+    """Set the device's options for `profile`, or refuse naming what the device offers."""
+    opts = _options(dev)
+    chosen = fit(caps, profile)
     for name, value in chosen.items():
-        if opts[name].is_active() and opts[name].is_settable():
+        if name in opts and opts[name].is_active() and opts[name].is_settable():
             setattr(dev, opts[name].py_name, value)
     return chosen
 

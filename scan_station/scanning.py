@@ -32,7 +32,8 @@ from .config import Settings
 from .db import Database, ScanProfile, utcnow
 from .errors import ScanStationError, StorageError
 from .ingest import ingest, new_batch_id
-from .scanner import PAGE_SIZES_MM, Fault, Profile, ProfileError, ScannerError, Session, discover, open_session
+from .scanner import (PAGE_SIZES_MM, Capabilities, Fault, Profile, ProfileError, ScannerError, Session, discover,
+                      fit, has_feeder, open_session)
 
 STATE_FILE = ".scan.json"
 REVIEW_FILE = ".review.json"  # written by `review`
@@ -65,6 +66,42 @@ def get_profile(db: Database, name: str | None) -> Profile:
             names = ", ".join(session.scalars(select(ScanProfile.name)))
             raise ScanStationError(f"no scan profile {name!r}; profiles: {names or 'none (add one with: profiles add)'}")
         return Profile(row.name, row.source, row.mode, row.resolution, row.page_size)
+
+
+#: Modes in the order a default is chosen: text reads best in grey; colour is for photographs.
+_MODE_ORDER = {"gray": 0, "lineart": 1, "color": 2}
+
+
+def choose_profile(settings: Settings, db: Database, *, device: str) -> tuple[Profile, str]:
+    """The profile a scan uses when none is given, and why: the `default_profile` setting, else
+    the first profile the device can do — feeder profiles first on a feeder scanner, grey before
+    black-and-white before colour, and never a colour flatbed profile on a feeder scanner."""
+    if settings.default_profile:
+        return get_profile(db, settings.default_profile), "the default_profile setting"
+    scanners = known_scanners(settings)["scanners"]
+    if not any(s["name"] == device for s in scanners):
+        scanners = known_scanners(settings, refresh=True)["scanners"]
+    found = next((s for s in scanners if s["name"] == device), None)
+    if found is None:
+        raise ScanStationError(f"no scanner {device}; see: scan-station scanners --refresh")
+    caps = Capabilities(**found)
+    feeder = has_feeder(caps)
+    with db.session() as session:
+        rows = list(session.scalars(select(ScanProfile)))
+    candidates = sorted((Profile(r.name, r.source, r.mode, r.resolution, r.page_size) for r in rows),
+                        key=lambda p: (p.feeder != feeder, _MODE_ORDER.get(p.mode, 3), abs(p.resolution - 300), p.name))
+    refusals = []
+    for profile in candidates:
+        if feeder and not profile.feeder and profile.mode == "color":
+            continue
+        try:
+            fit(caps, profile)
+        except ProfileError as exc:
+            refusals.append(str(exc))
+            continue
+        return profile, f"the first profile {device} can do"
+    raise ProfileError(f"no scan profile fits {device} ({'; '.join(refusals) or 'there are no profiles'}); "
+                       "add one: scan-station profiles add NAME --source ... --page-size max")
 
 
 def write_state(folder: Path, state: dict) -> None:

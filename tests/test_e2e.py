@@ -5,6 +5,7 @@ Screenshots of the main screens go to `artifacts/screenshots/` (or $SCAN_STATION
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -18,6 +19,8 @@ import pytest
 from scan_station.config import load_settings
 from scan_station.db import Database
 from scan_station.demo import fill_demo_feeder
+
+import office
 
 pytestmark = [pytest.mark.browser, pytest.mark.scanner, pytest.mark.ocr, pytest.mark.slow]
 
@@ -115,8 +118,16 @@ def test_register_print_scan_review_file_accept_and_search(page, kiosk):
     page.wait_for_selector("text=Laporan Sosialisasi")
     entry_id = page.locator("tbody tr", has_text="Laporan Sosialisasi").locator("td").nth(1).inner_text().strip()
     assert re.fullmatch(r"PPID-\d{4}-\d{6}", entry_id)
+    page.goto(url + "/register/new")  # a second entry: its cover sheet is printed but stays on the desk
+    page.fill("input[name=title]", "Surat Edaran Ketua")
+    page.fill("input[name=unit]", "Subbagian Umum")
+    page.select_option("select[name=category]", "berkala")
+    page.click("button.big")
+    page.wait_for_selector("text=Surat Edaran Ketua")
+    forgotten = page.locator("tbody tr", has_text="Surat Edaran Ketua").locator("td").nth(1).inner_text().strip()
     shot(page, "03-register")
     page.check(f"input[name=ids][value='{entry_id}']")
+    page.check(f"input[name=ids][value='{forgotten}']")
     with page.context.expect_event("response", lambda r: "/register/coversheets" in r.url) as printed, \
             page.context.expect_page() as viewer:
         page.click("text=Cetak lembar sampul")
@@ -135,7 +146,9 @@ def test_register_print_scan_review_file_accept_and_search(page, kiosk):
     shot(page, "05-scan-fault")
     settings = load_settings(kiosk["home"], demo_feeder=True)
     db = Database(settings)
-    fill_demo_feeder(settings, db, [entry_id], pages=2)  # the officer puts the stack in the feeder
+    faint = dataclasses.replace(office.GREY_RECYCLED, toner=office.GREY_RECYCLED.tone - 38)
+    maybe_blank = office.scan(office.sparse_print("2. Arsip.", page_no=3, dpi=300), None, faint, dpi=300, seed=4)
+    fill_demo_feeder(settings, db, [entry_id], pages=2, extra=[maybe_blank])  # the stack goes in the feeder
     db.close()
     page.evaluate("""() => { window.seen = {};
         new MutationObserver(() => document.querySelectorAll('#pages li').forEach(li => window.seen[li.id] ??= Date.now()))
@@ -153,10 +166,17 @@ def test_register_print_scan_review_file_accept_and_search(page, kiosk):
     shot(page, "06-scan-live")
 
     # Review, then confirm: filed in the background
+    page.wait_for_selector("#page-4[data-kind=content]")
     page.click("#to-review")
     page.wait_for_selector(f"section.document[data-register-id='{entry_id}']")
-    assert page.locator("section.document li.thumb").count() == 2
+    assert page.locator("section.document li.thumb").count() == 3
+    assert forgotten in page.inner_text("#missing-covers") and "Surat Edaran Ketua" in page.inner_text("#missing-covers")
+    doubtful = page.locator("li.thumb.maybe-blank")
+    assert doubtful.count() == 1 and "mungkin kosong" in doubtful.inner_text()
     shot(page, "07-review")
+    doubtful.locator("button[data-action=remove]").click()  # one tap
+    page.wait_for_selector("li.thumb.maybe-blank", state="detached")
+    assert page.locator("section.document li.thumb").count() == 2
     page.click("#confirm")
     page.wait_for_selector("text=sedang disimpan di latar belakang")
     page.wait_for_selector("#batches tr.done", timeout=180_000)  # OCR and filing, watched by batches.js

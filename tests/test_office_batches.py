@@ -139,3 +139,47 @@ def test_every_blank_call_records_why():
     back_of_text = pages[3]
     assert back_of_text.kind == BLANK and back_of_text.measure["marks"] == 0 and "blank:" in back_of_text.reason
     assert pages[2].measure["verdict"] == "content"
+
+
+def _register(run, *titles):
+    return [run("register", "add", "--title", t, "--unit", "Subbagian Umum", "--category", "berkala").stdout.strip()
+            for t in titles]
+
+
+def test_ingest_expect_reports_missing_and_unexpected_ids(run, tmp_path):
+    import batches
+
+    a, b, c = _register(run, "Satu", "Dua", "Tiga")
+    pages = [batches.content("Tanpa sampul"), batches.cover(a)]  # held: nothing is OCR'd
+    pdf = batches.write_pdf(pages, tmp_path / "b.pdf")
+    result = run("ingest", str(pdf), "--json", "--quiet", "--expect", f"{a},{b}", "--expect", c)
+    assert result.code == 0, result.stderr
+    assert result.json["expected_missing"] == [b, c] and result.json["unexpected"] == []
+    again = run("ingest", str(pdf), "--quiet", "--expect", b)
+    assert f"EXPECTED, NOT IN THE BATCH: {b}" in again.stdout and f"in the batch, not expected: {a}" in again.stdout
+
+
+@pytest.mark.ocr
+def test_a_duplex_office_batch_is_filed_page_for_page(run, home, tmp_path):
+    """End to end: grey recycled paper in duplex, cover backs, a sparse last page, a smudged
+    cover, an exact record of why each page was called blank."""
+    import json
+
+    import batches
+
+    a, b = _register(run, "Surat Keputusan", "Nota Dinas")
+    paper = dataclasses.replace(office.GREY_RECYCLED, toner=office.GREY_RECYCLED.tone - 80)
+    images = sheets(paper, 300, (office.cover_print(a, dpi=300), None),
+                    (office.text_print("Surat keputusan", dpi=300), office.sparse_print("2. Arsip.", page_no=2, dpi=300)),
+                    (office.destroyed_cover_print(b, dpi=300, how="smudged"), None),
+                    (office.text_print("Nota dinas", dpi=300, seed=3), None))
+    result = run("ingest", str(batches.write_pdf(images, tmp_path / "duplex.pdf")), "--json", "--quiet")
+    assert result.code == 0, result.stderr
+    data = result.json
+    assert [(d["register_id"], d["batch_pages"]) for d in data["documents"]] == [(a, [3, 4])]
+    assert [(h["batch_pages"], h["reason"].split(":")[0]) for h in data["held"]] == [([7], UNREADABLE)]
+    assert data["blank_pages"] == [2, 6, 8]
+    manifest = json.loads((home / data["raw_batch"] / "batch.json").read_text())
+    reasons = {p["page"]: p["reason"] for p in manifest["pages"]}
+    assert "back of the cover sheet on page 1" in reasons[2] and reasons[6].startswith("back of the cover sheet")
+    assert reasons[8].startswith("blank: 0 mark(s)") and manifest["pages"][7]["measure"]["marks"] == 0

@@ -188,3 +188,25 @@ def test_real_pages_through_pnm_are_split_and_filed(settings, db, run, tmp_path)
     assert [(d["register_id"], d["batch_pages"]) for d in filed["documents"]] == [(ids[0], [2]), (ids[1], [4])]
     hits = run("search", "sosialisasi", "--json").json["hits"]
     assert hits and hits[0]["register_id"] == ids[0]
+
+
+def test_scan_without_a_profile_takes_the_first_the_device_can_do_and_says_which(run, home):
+    run("scanners", "--refresh")
+    refused = run("scan", "--device", "test:0", "--no-ingest", "--json")  # the presets are A4: test:0 scans 200 mm
+    assert refused.code == 2 and "no scan profile fits test:0" in refused.stderr and "profiles add" in refused.stderr
+    run("profiles", "add", "A Foto warna", "--source", "flatbed", "--mode", "color", "--resolution", "75",
+        "--page-size", "max")  # first by name, but never a colour flatbed profile on a feeder scanner
+    run("profiles", "add", "Uji ADF", "--source", "adf", "--mode", "gray", "--resolution", "75", "--page-size", "max")
+    done = run("scan", "--device", "test:0", "--no-ingest", "--json")
+    assert done.code == 0, done.stderr
+    assert "profile: Uji ADF (the first profile test:0 can do)" in done.stderr
+    assert done.json["profile"]["name"] == "Uji ADF" and done.json["pages"] == 10
+
+
+def test_scan_without_a_profile_takes_the_default_profile_setting(run, home):
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "scan-station.toml").write_text('default_profile = "Uji kaca"\n')
+    run("profiles", "add", "Uji kaca", "--source", "flatbed", "--mode", "gray", "--resolution", "75", "--page-size", "max")
+    done = run("scan", "--device", "test:0", "--no-ingest", "--json")
+    assert done.code == 0, done.stderr
+    assert "profile: Uji kaca (the default_profile setting)" in done.stderr and done.json["pages"] == 1

@@ -61,6 +61,7 @@ class _Batch:
             page = self.classes.get(n)
             data = {"page": n, "kind": page.kind if page else None, "register_id": owners.get(n),
                     "problem": page.problem if page else None, "hidden": n in hidden,
+                    "maybe_blank": bool(page and page.maybe_blank),
                     "thumb": None if n in hidden else url_for("scan.thumbnail", batch=self.folder.name, page=n)}
             if self.pages.get(n) != data:
                 self.pages[n] = data

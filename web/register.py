@@ -8,9 +8,10 @@ import io
 import pikepdf
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import login_required
+from flask_login import current_user, login_required
 
 from scan_station.coversheet import coversheets_pdf
+from scan_station.reconcile import record_print
 from scan_station.errors import CsvImportError, RegisterError, ScanStationError, UnknownEntryError
 from scan_station.register import (
     CATEGORIES,
@@ -136,7 +137,9 @@ def coversheets():
     _settings, db = service()
     try:
         with db.session() as s:
-            pdf = coversheets_pdf([get_entry(s, i) for i in ids[:500]])
+            entries = [get_entry(s, i) for i in ids[:500]]
+            pdf = coversheets_pdf(entries)
+            record_print(s, [e.id for e in entries], printed_by=current_user.id)  # for the review of the batch
     except UnknownEntryError:
         abort(404)
     except ScanStationError as exc:  # e.g. the cover sheet font is not installed

@@ -3,6 +3,8 @@ nothing is filed until the officer confirms, then a background job files it."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -11,6 +13,7 @@ from sqlalchemy import select
 from scan_station import review
 from scan_station.db import Entry
 from scan_station.jobs import make_jobs
+from scan_station.reconcile import PRINT_WINDOW, printed_but_missing
 from scan_station.scanning import read_state
 
 from .auth import roles_required
@@ -38,11 +41,26 @@ def show(batch: str):
     state = read_state(folder)
     plan, pages = review.load(settings, db, folder)
     hidden, _owners = hidden_pages(db, folder, state["pages"])
+    seen = {i for p in pages for i in (p.register_id, p.shadow_of) if i}
+    seen |= {g.register_id for g in [*plan.documents, *plan.held] if g.register_id}
     with db.session() as s:
-        entries = {e.id: {"id": e.id, "title": e.title, "category": e.category} for e in s.scalars(select(Entry))}
+        missing = printed_but_missing(s, printed_by=state.get("user") or "", seen=seen,
+                                      since=_started(state) - PRINT_WINDOW)
+        wanted = seen | set(missing) | set(printed_but_missing(s, printed_by=current_user.id, seen=set(),
+                                                              since=_started(state) - PRINT_WINDOW))
+        entries = {e.id: {"id": e.id, "title": e.title, "category": e.category}
+                   for e in s.scalars(select(Entry).where(Entry.id.in_(wanted)))}
     kinds = {p.number: p for p in pages}
     return render_template("review/show.html", state=state, plan=plan, kinds=kinds, hidden=hidden, entries=entries,
-                           busy=state["status"] in BUSY)
+                           missing=missing, busy=state["status"] in BUSY)
+
+
+def _started(state: dict) -> dt.datetime:
+    try:
+        started = dt.datetime.fromisoformat(state.get("started_at") or "")
+    except ValueError:
+        return dt.datetime.now(dt.timezone.utc)
+    return started if started.tzinfo else started.replace(tzinfo=dt.timezone.utc)
 
 
 def _page() -> int:

@@ -84,7 +84,8 @@ def index():
     scanners = known_scanners(settings)["scanners"]
     demo_waiting = len(list(settings.demo_feeder_dir.glob("*.pnm"))) if settings.demo_feeder else None
     return render_template("scan/index.html", scanners=scanners, profiles=profiles, filed=filed,
-                           batches=paginate_list(in_progress(settings), per_page=20), demo_waiting=demo_waiting)
+                           batches=paginate_list(in_progress(settings), per_page=20), demo_waiting=demo_waiting,
+                           default_profile=settings.default_profile)
 
 
 def _filed_row(batch: Batch) -> dict:

@@ -31,7 +31,8 @@
       li.appendChild(img);
     }
     const caption = document.createElement("span");
-    caption.textContent = page.page + " · " + labels[kind] + " · " + (page.register_id || labels.none);
+    caption.textContent = page.page + " · " + labels[kind] + (page.maybe_blank ? " (" + labels.maybe_blank + ")" : "") +
+      " · " + (page.register_id || labels.none);
     li.appendChild(caption);
     if (page.problem) {
       const problem = document.createElement("small");
