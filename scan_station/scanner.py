@@ -192,6 +192,8 @@ def fit(caps: Capabilities, profile: Profile) -> dict:
     what the device offers when it cannot."""
     chosen: dict[str, object] = {}
     source = _pick(profile.source, caps.sources, SOURCE_WORDS)
+    if source is None and profile.feeder and not has_feeder(caps):
+        raise ProfileError(f"profile {profile.name!r}: {caps.name} has no document feeder; it offers: flatbed only")
     if source is None:
         offered = ", ".join(caps.sources)
         raise ProfileError(f"profile {profile.name!r}: {caps.name} has no {profile.source} source; it offers: {offered}")
