@@ -31,8 +31,8 @@ import pikepdf
 import psutil
 
 from scan_station import samples
-from scan_station.config import load_settings
 from scan_station.classify import classify_pdf
+from scan_station.config import load_settings
 from scan_station.coversheet import coversheets_pdf
 from scan_station.db import Database
 from scan_station.register import add_entry
@@ -85,7 +85,7 @@ def make_batch(home: Path, documents: int, *, seed: int, pages_per_doc: tuple[in
         covers = samples.cover_page_images(coversheets_pdf(entries))
     db.close()
     blobs = []  # JPEG bytes only: the generator must not hold hundreds of page images
-    for i, (entry, cover) in enumerate(zip(entries, covers)):
+    for i, (entry, cover) in enumerate(zip(entries, covers, strict=False)):
         for page in [cover, *samples.document_pages(entry.title, rng.randint(*pages_per_doc), seed=seed * 1000 + i)]:
             buffer = io.BytesIO()
             page.save(buffer, format="JPEG", quality=85, dpi=(300, 300))
@@ -197,7 +197,8 @@ def main() -> None:
         if args.memory_pages:
             per_doc = 4  # a cover and four pages: five batch pages a document
             mem_home = work / "memory-home"
-            mem_batch = make_batch(mem_home, args.memory_pages // (per_doc + 1), seed=2, pages_per_doc=(per_doc, per_doc))
+            documents = args.memory_pages // (per_doc + 1)
+            mem_batch = make_batch(mem_home, documents, seed=2, pages_per_doc=(per_doc, per_doc))
             big = run_pipeline(mem_home, mem_batch)
             figures["memory_run"] = {
                 "pages": big["pages"],

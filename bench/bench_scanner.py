@@ -28,7 +28,7 @@ os.environ.setdefault("SANE_CONFIG_DIR", str(REPO / "scan_station" / "sane-demo"
 from scan_station.config import load_settings  # noqa: E402  (after SANE_CONFIG_DIR)
 from scan_station.db import Database  # noqa: E402
 from scan_station.scanner import Profile, Session  # noqa: E402
-from scan_station.scanning import read_state, scan_pages, start_batch  # noqa: E402
+from scan_station.scanning import scan_pages, start_batch  # noqa: E402
 
 DEVICE = "test:0"
 
@@ -61,15 +61,13 @@ def layer_write(home: Path, profile: Profile) -> tuple[float, int]:
     settings = load_settings(home)
     db = Database(settings)
     folder = start_batch(settings, db, device=DEVICE, profile=None)
-    state = read_state(folder)
-    state["profile"] = profile.__dict__
-    (folder / ".scan.json").write_text(json.dumps(state))
+    folder.update(profile=profile)
     started = time.perf_counter()
     for _ in range(LOADS):
         scan_pages(settings, folder)  # each call is one feeder load, as `resume` would go on
     elapsed = time.perf_counter() - started
     db.close()
-    return elapsed, read_state(folder)["pages"]
+    return elapsed, folder.read_state().pages
 
 
 def main() -> None:

@@ -10,14 +10,12 @@ tells a printed cover from its show-through on the back of the sheet.
 
 from __future__ import annotations
 
-import ctypes
-import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 import zxingcpp
 from PIL import Image
-from pyzbar import pyzbar, zbar_library
+from pyzbar import pyzbar
 from pyzbar.pyzbar import ZBarSymbol
 
 #: What cover sheets carry (see `coversheet`).
@@ -133,26 +131,3 @@ def mirrored(code128: Symbol, qr: Symbol) -> bool:
         return False
     (dx, dy), (cx, cy), (qx, qy) = code128.direction, code128.centre, qr.centre
     return dx * (qy - cy) - dy * (qx - cx) < 0
-
-
-@functools.cache
-def zbar_version() -> str:
-    """The version of the libzbar that pyzbar loaded, from the library itself."""
-    lib, _deps = zbar_library.load()
-    major, minor, patch = ctypes.c_uint(), ctypes.c_uint(), ctypes.c_uint()
-    func = lib.zbar_version
-    func.restype = ctypes.c_int
-    try:
-        func.argtypes = [ctypes.POINTER(ctypes.c_uint)] * 3
-        func(ctypes.byref(major), ctypes.byref(minor), ctypes.byref(patch))
-        return f"{major.value}.{minor.value}.{patch.value}"
-    except (TypeError, ctypes.ArgumentError):  # libzbar older than 0.23 takes two arguments
-        func.argtypes = [ctypes.POINTER(ctypes.c_uint)] * 2
-        func(ctypes.byref(major), ctypes.byref(minor))
-        return f"{major.value}.{minor.value}"
-
-
-def zxing_version() -> str:
-    from importlib.metadata import version
-
-    return version("zxing-cpp")

@@ -304,7 +304,8 @@ def _image_pages(path: Path, settings: Settings) -> list[tuple[bytes, PageOrigin
                     )
                 _check_page_size(name, frame.size[0] / dpi * MM_PER_INCH, frame.size[1] / dpi * MM_PER_INCH)
                 frame.load()
-                pages.append((_frame_to_pdf_image(frame, dpi, is_jpeg and index == 1, raw), PageOrigin(path.name, index)))
+                image = _frame_to_pdf_image(frame, dpi, is_jpeg and index == 1, raw)
+                pages.append((image, PageOrigin(path.name, index)))
     except Image.DecompressionBombError:  # a frame's tiles larger than the frame says
         raise DecompressionBombError(
             f"{path.name}: an image frame is larger than max_image_megapixels = "
@@ -345,7 +346,7 @@ def read_batch(path: Path, work: Path, settings: Settings) -> BatchInput:
     if not os.access(path, os.R_OK):
         raise InputFileError(f"{path}: permission denied; make the file readable")
     try:
-        with open(path, "rb") as f:
+        with path.open("rb") as f:
             head = f.read(1024)
     except OSError as exc:
         raise InputFileError(f"{path}: cannot read ({exc.strerror or exc})") from None

@@ -12,14 +12,13 @@ averages away sensor noise and dust. One page alone (`classify_image`):
 - otherwise the page is **blank** only when it holds no text-sized marks (`blank.measure`);
   pages neither clearly blank nor clearly content are kept as content, "maybe blank".
 
-In order (`resolve`): the page right after a cover that shows only that cover's payload or mark,
-mirrored or much fainter (`BACK`) than the cover itself, is the cover's back — blank, not a second
+In order (`split.resolve`): the page right after a cover that shows only that cover's payload or
+mark, mirrored or much fainter than the cover itself, is the cover's back — blank, not a second
 cover. A real second sheet of the same id is as dark as the first, and is held as a duplicate.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -32,41 +31,10 @@ from PIL import Image
 from . import barcodes, blank, covermark
 from .coversheet import parse_payload
 from .errors import CorruptPdfError
+from .model import BLANK, CONTENT, COVER, FAINT, UNREADABLE, PageClass
+from .split import resolve
 
-COVER, BLANK, CONTENT = "cover", "blank", "content"
 RETRY_DPI = 300
-#: A symbol or mark less dark than this (of the paper's brightness) is not printed on this side.
-FAINT = 0.25
-#: Right after a cover, a page whose cover symbols are less than this share of the cover's own
-#: darkness is that cover's back.
-BACK = 0.5
-UNREADABLE = "lembar sampul tidak terbaca"
-
-
-@dataclass(frozen=True)
-class PageClass:
-    number: int  # 1-based page of the batch
-    kind: str  # COVER, BLANK or CONTENT
-    register_id: str | None = None  # for covers with a valid payload
-    problem: str | None = None  # for covers that cannot be trusted
-    orientation: str | None = None  # of the cover's barcode: UP, RIGHT, DOWN, LEFT
-    foreign_barcodes: tuple[str, ...] = ()
-    decode_ms: float = field(default=0.0, compare=False)
-    #: How dark the cover's symbols are (of the paper's brightness); for a cover's back, its shadow's.
-    contrast: float = field(default=0.0, compare=False)
-    #: The register id whose payload shows only mirrored or faint: the other side of a cover sheet.
-    shadow_of: str | None = None
-    mark: float = field(default=0.0, compare=False)  # strength of the cover mark, 0 when there is none
-    maybe_blank: bool = False  # content kept although it might be blank ("mungkin kosong")
-    #: Why the page is what it is, in words, and the ink measured (for blank and content pages).
-    reason: str = field(default="", compare=False)
-    measure: dict | None = field(default=None, compare=False)
-
-    @classmethod
-    def from_dict(cls, data: dict) -> PageClass:
-        known = {f.name for f in dataclasses.fields(cls)}
-        values = {k: v for k, v in data.items() if k in known}
-        return cls(**values | {"foreign_barcodes": tuple(values.get("foreign_barcodes", ()))})
 
 
 def render_page(pdf: pdfium.PdfDocument, index: int, dpi: int) -> Image.Image:
@@ -151,72 +119,66 @@ def classify_image(image: Image.Image, number: int, *, dpi: int, closer: Callabl
     if measured.verdict == blank.BLANK and not codes.foreign:
         return PageClass(number, BLANK, reason=f"blank: {measured.describe()}", measure=measured.as_dict(), **common)
     maybe = measured.verdict == blank.MAYBE_BLANK and not codes.foreign
+    label = "mungkin kosong (maybe blank)" if maybe else "content"
     return PageClass(number, CONTENT, maybe_blank=maybe, measure=measured.as_dict(),
-                     reason=f"{'mungkin kosong (maybe blank)' if maybe else 'content'}: {measured.describe()}", **common)
+                     reason=f"{label}: {measured.describe()}", **common)
 
 
 def _as_cover(number: int, codes: _Codes, mark: covermark.Mark | None, common: dict) -> PageClass | None:
     if len(codes.trusted) > 1:
-        return PageClass(number, COVER, problem=f"cover sheet carries two different ids: {', '.join(sorted(codes.trusted))}",
-                         **common)
+        return PageClass(
+            number,
+            COVER,
+            problem=f"cover sheet carries two different ids: {', '.join(sorted(codes.trusted))}",
+            **common,
+        )
     if codes.trusted:
         register_id, symbol = next(iter(codes.trusted.items()))
-        return PageClass(number, COVER, register_id=register_id, orientation=symbol.orientation,
-                         contrast=round(symbol.contrast, 3), reason="cover sheet", **common)
+        return PageClass(
+            number,
+            COVER,
+            register_id=register_id,
+            orientation=symbol.orientation,
+            contrast=round(symbol.contrast, 3),
+            reason="cover sheet",
+            **common,
+        )
     if codes.invalid:
-        return PageClass(number, COVER, problem=f"cover sheet barcode misread or damaged ({codes.invalid[0]!r} fails "
-                                                "its check)", **common)
+        return PageClass(
+            number,
+            COVER,
+            problem=f"cover sheet barcode misread or damaged ({codes.invalid[0]!r} fails its check)",
+            **common,
+        )
     if codes.shadows:
         register_id, symbol = max(codes.shadows.items(), key=lambda kv: kv[1].contrast)
-        return PageClass(number, COVER, shadow_of=register_id, contrast=round(symbol.contrast, 3),
-                         problem=f"{UNREADABLE}: the barcode of {register_id} shows only mirrored or faint "
-                                 "(the sheet face down, or seen through the paper)", **common)
+        return PageClass(
+            number,
+            COVER,
+            shadow_of=register_id,
+            contrast=round(symbol.contrast, 3),
+            problem=f"{UNREADABLE}: the barcode of {register_id} shows only mirrored or faint "
+            "(the sheet face down, or seen through the paper)",
+            **common,
+        )
     if mark is not None:
         how = "its barcodes cannot be read" if mark.strength >= FAINT else "its mark shows only faintly (face down?)"
         return PageClass(number, COVER, problem=f"{UNREADABLE}: a cover sheet, but {how}", **common)
     return None
 
 
-def _back(page: PageClass, cover: PageClass, what: str) -> PageClass:
-    return dataclasses.replace(page, kind=BLANK, register_id=None, problem=None, shadow_of=cover.register_id,
-                               reason=f"back of the cover sheet on page {cover.number}: {what} shows through")
-
-
-def resolve(page: PageClass, previous: PageClass | None) -> PageClass:
-    """`page` as it is after `previous`: the back of a cover sheet is blank, not another cover."""
-    if previous is None or previous.kind != COVER or page.kind != COVER:
-        return page
-    own = previous.register_id or previous.shadow_of
-    if page.register_id and page.register_id == own and page.contrast < BACK * previous.contrast:
-        return _back(page, previous, "its barcode, much fainter")
-    if not page.register_id and page.shadow_of and page.shadow_of == own:
-        return _back(page, previous, "its barcode, mirrored or faint")
-    if not page.register_id and not page.shadow_of and (page.problem or "").startswith(UNREADABLE) \
-            and page.mark < FAINT:
-        return _back(page, previous, "its cover mark, faintly")
-    return page
-
-
-def resolve_all(pages: list[PageClass]) -> list[PageClass]:
-    """Every page resolved after the one before it, and a cover's shadow right before the cover
-    itself (the sheet fed the other way round in duplex) blank too."""
-    out: list[PageClass] = []
-    for page in pages:
-        out.append(resolve(page, out[-1] if out else None))
-    for n in range(len(out) - 1):
-        page, after = out[n], out[n + 1]
-        if page.kind == COVER and not page.register_id and after.kind == COVER and after.register_id and (
-                page.shadow_of == after.register_id or (not page.shadow_of and 0 < page.mark < FAINT)):
-            out[n] = _back(page, after, "its barcode or mark, from the other side")
-    return out
-
-
-def classify_page(pdf: pdfium.PdfDocument, index: int, *, dpi: int, other_side: Image.Image | None = None,
-                  ) -> tuple[PageClass, Image.Image]:
+def classify_page(
+    pdf: pdfium.PdfDocument,
+    index: int,
+    *,
+    dpi: int,
+    other_side: Image.Image | None = None,
+) -> tuple[PageClass, Image.Image]:
     """(the page's class, the image it was classified from)."""
     image = render_page(pdf, index, dpi)
-    return classify_image(image, index + 1, dpi=dpi, other_side=other_side,
-                          closer=lambda: render_page(pdf, index, max(dpi, RETRY_DPI))), image
+    return classify_image(
+        image, index + 1, dpi=dpi, other_side=other_side, closer=lambda: render_page(pdf, index, max(dpi, RETRY_DPI))
+    ), image
 
 
 def shrink(image: Image.Image, *, image_dpi: int, dpi: int) -> tuple[Image.Image, int]:
@@ -227,8 +189,9 @@ def shrink(image: Image.Image, *, image_dpi: int, dpi: int) -> tuple[Image.Image
     return (grey.reduce(factor) if factor > 1 else grey), (round(image_dpi / factor) if image_dpi else dpi)
 
 
-def classify_scan(image: Image.Image, number: int, *, image_dpi: int, dpi: int,
-                  other_side: Image.Image | None = None) -> PageClass:
+def classify_scan(
+    image: Image.Image, number: int, *, image_dpi: int, dpi: int, other_side: Image.Image | None = None
+) -> PageClass:
     """Classify a page straight from the scanner (`other_side`: the page before it, shrunk)."""
     small, small_dpi = shrink(image, image_dpi=image_dpi, dpi=dpi)
     return classify_image(small, number, dpi=small_dpi, other_side=other_side, closer=lambda: image.convert("L"))

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-
 import click
 from sqlalchemy import select
 
-from .cli import App, cli, command, ingest_summary
+from .cli_common import App, command, ingest_summary
 from .db import ScanProfile
 from .errors import ScanStationError
-from .scanner import PAGE_SIZES_MM
-from .scanning import MODES, SOURCES, add_profile, known_scanners, profile_dict, remove_profile
+from .model import PAGE_SIZES_MM
+from .profiles import MODES, SOURCES, add_profile, known_scanners, profile_dict, remove_profile
 
 
-@command(cli, "scanners")
+@command("scanners")
 @click.option("--refresh", is_flag=True, help="Discover again instead of using the cached list.")
 def scanners_cmd(app: App, refresh: bool):
     """List scanners with their sources, modes, resolutions and page sizes."""
@@ -23,33 +22,40 @@ def scanners_cmd(app: App, refresh: bool):
     return data, "\n".join(lines) or "no scanner found"
 
 
-@cli.group()
+@click.group()
 def profiles() -> None:
     """Named scan profiles (source, mode, resolution, page size)."""
 
 
-@command(profiles, "list")
+@command(group=profiles, name="list")
 def profiles_list(app: App):
     """List the scan profiles."""
     with app.db.session() as session:
         rows = [profile_dict(r) for r in session.scalars(select(ScanProfile).order_by(ScanProfile.name))]
-    return rows, "\n".join(f"{r['name']}: {r['source']}, {r['mode']}, {r['resolution']} dpi, {r['page_size']}" for r in rows)
+    return rows, "\n".join(
+        f"{r['name']}: {r['source']}, {r['mode']}, {r['resolution']} dpi, {r['page_size']}" for r in rows
+    )
 
 
-@command(profiles, "add")
+@command(group=profiles, name="add")
 @click.argument("name")
 @click.option("--source", type=click.Choice(SOURCES), required=True, help="Where the paper is.")
 @click.option("--mode", type=click.Choice(MODES), required=True, help="Black-and-white, grey or colour.")
 @click.option("--resolution", type=click.IntRange(50, 1200), required=True, help="Dots per inch.")
-@click.option("--page-size", type=click.Choice([*PAGE_SIZES_MM, "max"]), default="A4", show_default=True,
-              help="Paper size; max is the whole scan area.")
+@click.option(
+    "--page-size",
+    type=click.Choice([*PAGE_SIZES_MM, "max"]),
+    default="A4",
+    show_default=True,
+    help="Paper size; max is the whole scan area.",
+)
 def profiles_add(app: App, name: str, source: str, mode: str, resolution: int, page_size: str):
     """Add a scan profile."""
     data = add_profile(app.db, name=name, source=source, mode=mode, resolution=resolution, page_size=page_size)
     return data, f"profile {name!r} added"
 
 
-@command(profiles, "remove")
+@command(group=profiles, name="remove")
 @click.argument("name")
 def profiles_remove(app: App, name: str):
     """Remove a scan profile."""
@@ -62,16 +68,22 @@ def _page_line(event) -> None:
         click.echo(f"  page {event.page}: {event.kind}{' ' + event.register_id if event.register_id else ''}", err=True)
 
 
-@command(cli, "scan")
+@command("scan")
 @click.option("--device", help="SANE device name (see: scanners); default: the first one found.")
-@click.option("--profile", help="Scan profile name (see: profiles list); default: the default_profile setting, "
-                                 "else the first profile the device can do.")
+@click.option(
+    "--profile",
+    help="Scan profile name (see: profiles list); default: the default_profile setting, "
+    "else the first profile the device can do.",
+)
 @click.option("--batch", "batch_id", help="Add pages to this scan batch (flatbed: page after page).")
 @click.option("--no-ingest", is_flag=True, help="Stop after scanning; ingest later with: scan --batch B.")
 def scan_cmd(app: App, device: str | None, profile: str | None, batch_id: str | None, no_ingest: bool):
     """Scan until the feeder is empty (a flatbed: one page), then ingest the batch."""
-    from .scanning import batch_folder, choose_profile, ingest_scanned, read_state, scan_pages, start_batch
+    from . import doctor
+    from .profiles import choose_profile
+    from .scanning import batch_folder, ingest_scanned, scan_pages, start_batch
 
+    doctor.require("scan_only" if no_ingest else "scan", app.settings)
     if batch_id:
         folder = batch_folder(app.settings, batch_id)
     else:
@@ -83,8 +95,8 @@ def scan_cmd(app: App, device: str | None, profile: str | None, batch_id: str | 
         folder = start_batch(app.settings, app.db, device=device, profile=profile)
     scan_pages(app.settings, folder, on_page=_page_line)
     if no_ingest:
-        state = read_state(folder)
-        return state, f"batch {state['batch']}: {state['pages']} page(s) scanned, not ingested yet"
+        state = folder.read_state()
+        return state.to_json(), f"batch {state.batch}: {state.pages} page(s) scanned, not ingested yet"
     result = ingest_scanned(app.settings, app.db, folder)
     return result, ingest_summary(result)
 
@@ -96,12 +108,16 @@ def _first_device(app: App) -> str:
     return found[0]["name"]
 
 
-@command(cli, "resume")
+@command("resume")
 @click.argument("batch")
 def resume_cmd(app: App, batch: str):
     """Continue a scan batch after a fault, then ingest it."""
+    from . import doctor
     from .scanning import resume
 
+    doctor.require("scan", app.settings)
     result = resume(app.settings, app.db, batch, on_page=_page_line)
     return result, ingest_summary(result)
 
+
+COMMANDS = [scanners_cmd, profiles, scan_cmd, resume_cmd]

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import click
 
-from .cli import App, cli, command
+from .cli_common import App, command
+from .roles import ROLES
 
 
-@cli.group()
+@click.group()
 def user() -> None:
     """Kiosk users (the first admin is made here)."""
 
 
-@command(user, "add")
+@command(group=user, name="add")
 @click.argument("username")
-@click.option("--role", type=click.Choice(["dokumentasi", "ppid", "atasan", "admin"]), required=True,
+@click.option("--role", type=click.Choice(list(ROLES)), required=True,
               help="Petugas Dokumentasi, Petugas PPID, Atasan PPID, or admin.")
 @click.option("--name", default="", help="Full name shown on screen.")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
@@ -27,3 +28,6 @@ def user_add(app: App, username: str, role: str, name: str, password: str):
         account = add_user(session, username=username, password=password, role=role, name=name)
         data = {"username": account.username, "name": account.name, "role": account.role}
     return data, f"user {data['username']} ({data['role']}) added"
+
+
+COMMANDS = [user]

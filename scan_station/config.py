@@ -20,6 +20,8 @@ import platformdirs
 from .errors import ConfigError
 
 CONFIG_FILE_NAME = "scan-station.toml"
+#: SANE's configuration for the demo scanner (its `test` and `pnm` backends), in the package.
+DEMO_SANE_CONFIG = Path(__file__).parent / "sane-demo"
 #: The values each numeric setting accepts (inclusive); anything else is refused at start.
 RANGES: dict[str, tuple[float, float]] = {
     "ocr_workers": (0, 64),
@@ -161,7 +163,8 @@ def _make_folders(settings: Settings) -> None:
             if label != "scans_dir":  # made when the first batch is scanned
                 folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise ConfigError(f"{label} {folder}: cannot make the folder ({exc.strerror or exc}); choose another") from None
+            reason = exc.strerror or exc
+            raise ConfigError(f"{label} {folder}: cannot make the folder ({reason}); choose another") from None
 
 
 def load_settings(home: Path | str | None = None, **overrides: object) -> Settings:

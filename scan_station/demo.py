@@ -32,7 +32,7 @@ def run_demo(settings: Settings, db: Database, *, documents: int = 3, on_progres
 
     covers = samples.cover_page_images(cover_pdf)
     pages = []
-    for i, (entry, cover) in enumerate(zip(entries, covers)):
+    for i, (entry, cover) in enumerate(zip(entries, covers, strict=False)):
         pages.append(cover)
         pages.extend(samples.document_pages(entry.title, 2 + i % 2, seed=i))
         if i == 0:
@@ -77,7 +77,7 @@ def fill_demo_feeder(settings: Settings, db: Database, register_ids: list[str], 
         raise UnknownEntryError(f"not in the register: {', '.join(missing)}")
     images = []
     covers = samples.cover_page_images(coversheets_pdf([entries[i] for i in register_ids])) if register_ids else []
-    for n, (register_id, cover) in enumerate(zip(register_ids, covers)):
+    for n, (register_id, cover) in enumerate(zip(register_ids, covers, strict=False)):
         images.append(cover)
         images.extend(samples.document_pages(entries[register_id].title, pages, seed=n))
     images.extend(extra or [])

@@ -1,21 +1,25 @@
 """Scan Station's exceptions and the exit codes they map to.
 
-Every error a user can cause or meet derives from `ScanStationError`. Its message is one line that
-says what is wrong and, where there is one, how to fix it. The command line maps each class to an
-exit code through `ExitCode`, in one place (`exit_code_for`).
+Every error a user can cause or meet derives from `ScanStationError`, through one of the kinds
+below; its message is one line that says what is wrong and, where there is one, how to fix it.
+Modules raise these or subclasses of them with a name of their own (`review.ReviewError` is a
+`BadArgumentsError`). Kinds map to exit codes in one place, `EXIT_CODES`; README.md's table is
+tested against it.
 """
 
 from __future__ import annotations
 
 from enum import IntEnum
 
+from .model import Fault
+
 
 class ExitCode(IntEnum):
     ok = 0
     bad_args = 2  # also click's own usage errors
     input_file = 3  # the batch or CSV could not be read
-    not_found = 4  # an id that is not in the register
-    storage = 5  # the storage folder cannot take the write (full disk, permissions)
+    not_found = 4  # an id that is not in the register (a batch, a document, a user)
+    storage = 5  # the storage folder cannot take the write (full disk, permissions); verify found problems
     missing_dependency = 6  # a program or language pack is not installed
     ocr_failed = 7
     scanner = 8
@@ -24,24 +28,31 @@ class ExitCode(IntEnum):
 
 
 class ScanStationError(Exception):
-    """Base class; `exit_code` says how the command line ends."""
-
-    exit_code = ExitCode.other
+    """Base class of everything a user can cause or meet."""
 
 
-class ConfigError(ScanStationError):
-    """The home folder, the config file or a setting (including the database) is not usable."""
-
-    exit_code = ExitCode.config
+class BadArgumentsError(ScanStationError):
+    """An option, a field or a correction that cannot be used as given."""
 
 
-# -- input ---------------------------------------------------------------------------------------
+class RegisterError(BadArgumentsError):
+    """A register entry with a missing or invalid field."""
+
+
+class ProfileError(BadArgumentsError):
+    """A scan profile that is not valid, or that the device cannot do (naming what it offers)."""
+
+
+class NotFoundError(ScanStationError):
+    """An id that names nothing: a register entry, a batch, a document, a user."""
+
+
+class UnknownEntryError(NotFoundError):
+    pass
 
 
 class InputFileError(ScanStationError):
     """A batch, image or CSV file that cannot be used as it is."""
-
-    exit_code = ExitCode.input_file
 
 
 class CorruptPdfError(InputFileError):
@@ -78,24 +89,8 @@ class CsvImportError(InputFileError):
         super().__init__(f"CSV not imported, nothing was written: {first}{more}")
 
 
-# -- register ------------------------------------------------------------------------------------
-
-
-class RegisterError(ScanStationError):
-    """A register entry with a missing or invalid field."""
-
-    exit_code = ExitCode.bad_args
-
-
-class UnknownEntryError(RegisterError):
-    exit_code = ExitCode.not_found
-
-
-# -- storage and tools ---------------------------------------------------------------------------
-
-
 class StorageError(ScanStationError):
-    exit_code = ExitCode.storage
+    """A folder that cannot take the write: full, read-only, not permitted."""
 
 
 class DiskFullError(StorageError):
@@ -103,15 +98,41 @@ class DiskFullError(StorageError):
 
 
 class MissingDependencyError(ScanStationError):
-    exit_code = ExitCode.missing_dependency
+    """A program, library or language pack that is not installed or too old; says what to install."""
 
 
 class OcrError(ScanStationError):
-    exit_code = ExitCode.ocr_failed
+    pass
+
+
+class ScannerError(ScanStationError):
+    """A scanner fault; `fault` says what happened and what to do, in both languages."""
+
+    def __init__(self, fault: Fault, detail: str = ""):
+        self.fault = fault
+        super().__init__(f"{fault.id} / {fault.en}" + (f" ({detail})" if detail else ""))
+
+
+class ConfigError(ScanStationError):
+    """The home folder, the config file or a setting (including the database) is not usable."""
+
+
+#: Each kind of error and how the command line ends on it; the most specific kind wins.
+EXIT_CODES: dict[type[ScanStationError], ExitCode] = {
+    BadArgumentsError: ExitCode.bad_args,
+    InputFileError: ExitCode.input_file,
+    NotFoundError: ExitCode.not_found,
+    StorageError: ExitCode.storage,
+    MissingDependencyError: ExitCode.missing_dependency,
+    OcrError: ExitCode.ocr_failed,
+    ScannerError: ExitCode.scanner,
+    ConfigError: ExitCode.config,
+}
 
 
 def exit_code_for(exc: BaseException) -> int:
     """The process exit code for an exception that reached the command line."""
-    if isinstance(exc, ScanStationError):
-        return int(exc.exit_code)
+    for kind in type(exc).__mro__:
+        if kind in EXIT_CODES:
+            return int(EXIT_CODES[kind])
     return int(ExitCode.other)

@@ -57,4 +57,8 @@ def documents_query(status: str, *, hidden_categories: tuple[str, ...] = ()) -> 
 
 
 def history(session: Session, document_id: int) -> list[DocumentEvent]:
-    return list(session.scalars(select(DocumentEvent).where(DocumentEvent.document_id == document_id).order_by(DocumentEvent.id)))
+    return list(
+        session.scalars(
+            select(DocumentEvent).where(DocumentEvent.document_id == document_id).order_by(DocumentEvent.id)
+        )
+    )

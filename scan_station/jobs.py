@@ -20,11 +20,12 @@ from huey import RedisHuey, SqliteHuey
 from huey.api import Huey, TaskWrapper
 from huey.consumer import Consumer
 
+from .batchfolder import Progress, Status, this_process
 from .config import Settings
 from .db import Database
 from .errors import ScanStationError
 from .review import load
-from .scanning import batch_folder, ingest_scanned, owner, read_state, write_state
+from .scanning import batch_folder, ingest_scanned
 
 log = logging.getLogger(__name__)
 FILE_BATCH = "file_batch"
@@ -64,25 +65,22 @@ def file_batch(settings: Settings, batch_id: str) -> dict:
     """The job: file a confirmed batch as its review says; progress goes to the batch's state."""
     db = _database(settings)
     folder = batch_folder(settings, batch_id)
-    state = read_state(folder)
     review, _pages = load(settings, db, folder)
     plan = review.as_split()
-    progress = {"step": "start", "documents": len(plan.documents), "filed": 0, "ocr_done": 0}
+    progress = Progress(documents=len(plan.documents))
 
     def on_progress(step: str, info: dict) -> None:
-        progress["step"] = step
-        progress["ocr_done"] += step == "ocr"
-        progress["filed"] += step == "filed"
-        write_state(folder, state | {"progress": progress})
+        progress.step = step
+        progress.ocr_done += step == "ocr"
+        progress.filed += step == "filed"
+        folder.update(progress=progress)
 
-    state.update(status="filing", error=None, owner=owner())
-    write_state(folder, state | {"progress": progress})
+    folder.update(status=Status.FILING, error=None, owner=this_process(), progress=progress)
     try:
         return ingest_scanned(settings, db, folder, plan=plan, on_progress=on_progress)
     except BaseException as exc:
         log.exception("filing batch %s failed", batch_id)
-        state.update(status="failed", error=str(exc) or type(exc).__name__)
-        write_state(folder, state | {"progress": progress})
+        folder.update(status=Status.FAILED, error=str(exc) or type(exc).__name__, progress=progress)
         raise
 
 

@@ -17,7 +17,7 @@ from .errors import OcrError
 
 
 def page_threads(workers: int, *, last: bool) -> int:
-    """ocrmypdf page threads for one document: one while other documents keep the other cores
+    """Ocrmypdf page threads for one document: one while other documents keep the other cores
     busy (each thread runs a tesseract of ~150 MB, so more would only cost memory); all cores
     for the last document of a batch, which may be the only one."""
     return workers if last else 1

@@ -30,7 +30,7 @@ def record_print(session: Session, register_ids: Iterable[str], *, printed_by: s
 
 
 def _aware(moment: dt.datetime) -> dt.datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 def printed_but_missing(session: Session, *, printed_by: str, since: dt.datetime, seen: set[str]) -> list[str]:

@@ -288,7 +288,7 @@ def _read_rows(text: str) -> tuple[list[str | None], list[tuple[int, dict[str, s
                 continue
             if len(record) > len(names):
                 raise CsvImportError([(reader.line_num, f"{len(record)} cells but {len(names)} columns")])
-            rows.append((reader.line_num, {n: unprotect(v) for n, v in zip(names, record) if n}))
+            rows.append((reader.line_num, {n: unprotect(v) for n, v in zip(names, record, strict=False) if n}))
     except csv.Error as exc:
         raise CsvImportError([(max(reader.line_num, 1), _csv_problem(exc))]) from None
     return names, rows

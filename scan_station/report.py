@@ -40,7 +40,7 @@ def parse_month(text: str | None, *, today: dt.date | None = None) -> tuple[int,
 
 
 def _bounds(year: int, month: int) -> tuple[dt.datetime, dt.datetime]:
-    start = dt.datetime(year, month, 1, tzinfo=dt.timezone.utc)
+    start = dt.datetime(year, month, 1, tzinfo=dt.UTC)
     end = start + dt.timedelta(days=calendar.monthrange(year, month)[1])
     return start, end
 
@@ -71,11 +71,20 @@ def monthly(session: Session, year: int, month: int, *, hidden_categories: tuple
         "units": rows,
         "total": {c: sum(r[c] for r in rows) for c in COLUMNS[1:]},
         "returned": [
-            {"register_id": d.register_id, "version": d.version, "title": en.title, "reason": e.reason,
-             "by": e.actor, "at": e.at.isoformat()}
-            for e, d, en in events if e.action == "returned"
+            {
+                "register_id": d.register_id,
+                "version": d.version,
+                "title": en.title,
+                "reason": e.reason,
+                "by": e.actor,
+                "at": e.at.isoformat(),
+            }
+            for e, d, en in events
+            if e.action == "returned"
         ],
-        "decisions": {a: sum(1 for e, _d, _en in events if e.action == a) for a in ("submitted", "accepted", "returned")},
+        "decisions": {
+            a: sum(1 for e, _d, _en in events if e.action == a) for a in ("submitted", "accepted", "returned")
+        },
         "held_pages": sum(len(h.batch_pages) for h in held),
     }
 

@@ -20,27 +20,25 @@ is next loaded: after the document that was being scanned, or split at their own
 
 from __future__ import annotations
 
-import json
+import functools
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from sqlalchemy import select
 
-from . import storage
-from .classify import BLANK, COVER, PageClass
+from .batchfolder import UNREADABLE_COVER, BatchFolder, Status
 from .config import Settings
 from .db import Database, Entry
-from .errors import ExitCode, ScanStationError
-from .scanning import REVIEW_FILE, page_classes, read_state, write_state
+from .errors import BadArgumentsError
+from .model import BLANK, COVER, PageClass
+from .scanning import page_classes
 from .split import HeldGroup, PlannedDocument, SplitResult, split
 
 RESTORED = "restored at review: assign it to an entry"
 
 
-class ReviewError(ScanStationError):
+class ReviewError(BadArgumentsError):
     """A correction that cannot be made; the message says why, in terms the officer knows."""
-
-    exit_code = ExitCode.bad_args
 
 
 @dataclass
@@ -77,7 +75,9 @@ class Review:
                             {p: self.turns[p] for p in d.batch_pages if self.turns.get(p)})
             for d in self.documents
         ]
-        return SplitResult(documents, [HeldGroup(**asdict(g)) for g in self.held if g.batch_pages], list(self.blank_pages))
+        return SplitResult(
+            documents, [HeldGroup(**asdict(g)) for g in self.held if g.batch_pages], list(self.blank_pages)
+        )
 
     # -- JSON ------------------------------------------------------------------------------------
 
@@ -93,9 +93,11 @@ class Review:
         return cls(
             documents=[PlannedDocument(**d) for d in data["documents"]],
             held=[HeldGroup(**g) for g in data["held"]],
-            blank_pages=data["blank_pages"], removed=data["removed"],
+            blank_pages=data["blank_pages"],
+            removed=data["removed"],
             turns={int(k): v for k, v in data["turns"].items()},
-            pages_seen=data["pages_seen"], rescan_of=data["rescan_of"],
+            pages_seen=data["pages_seen"],
+            rescan_of=data["rescan_of"],
         )
 
 
@@ -108,19 +110,19 @@ def _known(db: Database, pages: list[PageClass]) -> set[str]:
         return set(session.scalars(select(Entry.id).where(Entry.id.in_(ids)))) if ids else set()
 
 
-def load(settings: Settings, db: Database, folder: Path) -> tuple[Review, list[PageClass]]:
+def load(settings: Settings, db: Database, folder: BatchFolder) -> tuple[Review, list[PageClass]]:
     """The batch's review (made from its cover sheets the first time), with pages scanned since
     placed; and every page's classification."""
     pages = page_classes(settings, folder)
-    path = folder / REVIEW_FILE
-    if not path.is_file():
+    data = folder.read_review()
+    if data is None:
         plan = split(pages, _known(db, pages))
         review = Review(plan.documents, plan.held, plan.blank_pages, pages_seen=len(pages))
         save(folder, review)
         return review, pages
-    review = Review.from_json(json.loads(path.read_text()))
+    review = Review.from_json(data)
     if len(pages) > review.pages_seen:
-        new = pages[review.pages_seen:]
+        new = pages[review.pages_seen :]
         if review.rescan_of is not None:
             _replace(review, review.rescan_of, new)
         else:
@@ -130,8 +132,8 @@ def load(settings: Settings, db: Database, folder: Path) -> tuple[Review, list[P
     return review, pages
 
 
-def save(folder: Path, review: Review) -> None:
-    storage.replace_json(folder / REVIEW_FILE, review.to_json())
+def save(folder: BatchFolder, review: Review) -> None:
+    folder.write_review(review.to_json())
 
 
 def _last_group(review: Review) -> PlannedDocument | HeldGroup | None:
@@ -153,8 +155,14 @@ def _extend(review: Review, new: list[PageClass], known: set[str]) -> None:
             target.batch_pages += lead.batch_pages
     for document in plan.documents:
         if review.document_for(document.register_id):
-            review.held.append(HeldGroup(document.batch_pages, f"register id {document.register_id} has another "
-                                         "cover sheet in this batch", document.cover_page, document.register_id))
+            review.held.append(
+                HeldGroup(
+                    document.batch_pages,
+                    f"register id {document.register_id} has another cover sheet in this batch",
+                    document.cover_page,
+                    document.register_id,
+                )
+            )
         else:
             review.documents.append(document)
     review.held += plan.held
@@ -167,7 +175,7 @@ def _replace(review: Review, page: int, new: list[PageClass]) -> None:
     review.removed += [p.number for p in new if p.kind == COVER]  # a cover in a rescan has no place
     if group is not None and fresh:
         at = group.batch_pages.index(page)
-        group.batch_pages[at:at + 1] = fresh
+        group.batch_pages[at : at + 1] = fresh
         review.removed.append(page)
     elif fresh:
         review.held.append(HeldGroup(fresh, f"scanned again for page {page}"))
@@ -247,17 +255,65 @@ def rescan(review: Review, page: int | None) -> None:
     review.rescan_of = page
 
 
-def confirm(settings: Settings, db: Database, folder: Path, *, user: str) -> Review:
+def confirm(settings: Settings, db: Database, folder: BatchFolder, *, user: str) -> Review:
     """Check the review and mark the batch queued for filing (the caller queues the job)."""
     review, _pages = load(settings, db, folder)
-    state = read_state(folder)
-    if state["status"] in ("scanning", "queued", "filing"):
-        raise ReviewError(f"batch {state['batch']} is {state['status']}; wait until it is done")
+    state = folder.read_state()
+    if state.status.busy:
+        raise ReviewError(f"batch {state.batch} is {state.status}; wait until it is done")
     problems = review.problems()
     if problems:
         raise ReviewError("; ".join(problems))
     if not review.documents:
         raise ReviewError("no document to file: assign the held pages to an entry first")
-    state.update(status="queued", user=user or state.get("user", ""), error=None)
-    write_state(folder, state)
+    folder.update(status=Status.QUEUED, user=user or state.user, error=None)
     return review
+
+
+# -- whose each page is ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PageOwners:
+    """Batch page -> every register id it belongs to or once did (the cover it came in under,
+    recorded when it was classified, then the groups the review puts it in), and the one it is
+    shown with. A page not classified yet, or after a cover nobody could read, has the claim
+    `UNREADABLE_COVER`: it may be anyone's."""
+
+    claims: dict[int, tuple[str | None, ...]]
+    shown: dict[int, str | None]
+
+    def hidden(self, withheld: set[str]) -> set[int]:
+        """Pages with a claim from one of `withheld`, or whose owner is not known yet."""
+        withheld = withheld | {UNREADABLE_COVER}
+        return {n for n, claims in self.claims.items() if withheld.intersection(claims)}
+
+    @property
+    def ids(self) -> set[str]:
+        return {i for claims in self.claims.values() for i in claims if i and i != UNREADABLE_COVER}
+
+
+def page_owners(folder: BatchFolder, pages: int) -> PageOwners:
+    """Whose each page is; worked out again only when the pages, their classifications or the
+    review change (a review screen asks once per thumbnail)."""
+    return _page_owners(folder.path, pages, folder.classified_count(), folder.review_version())
+
+
+@functools.lru_cache(maxsize=32)
+def _page_owners(path: Path, pages: int, _classified: int, _review_version: int | None) -> PageOwners:
+    folder = BatchFolder(path)
+    claims: dict[int, list[str | None]] = {}
+    for n in range(1, pages + 1):
+        known, physical = folder.physical_owner(n)
+        claims[n] = [physical if known else UNREADABLE_COVER]
+    data = folder.read_review()
+    if data is not None:
+        review = Review.from_json(data)
+        for group in [*review.documents, *review.held]:
+            for n in [*group.batch_pages, *([group.cover_page] if group.cover_page else [])]:
+                if n in claims:
+                    claims[n].append(group.register_id)
+    return PageOwners(
+        {n: tuple(c) for n, c in claims.items()},
+        {n: c[-1] if c[-1] != UNREADABLE_COVER else None for n, c in claims.items()},
+    )

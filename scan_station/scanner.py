@@ -19,7 +19,9 @@ import _sane
 import sane
 from PIL import Image
 
-from .errors import ExitCode, ScanStationError
+from .errors import ProfileError, ScannerError
+from .model import PAGE_SIZES_MM, Fault, Profile
+
 
 @functools.cache
 def init() -> tuple[int, int, int]:
@@ -28,13 +30,6 @@ def init() -> tuple[int, int, int]:
 
 
 # -- faults --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Fault:
-    kind: str
-    id: str  # Bahasa Indonesia, shown first
-    en: str
 
 
 _RESUME_ID, _RESUME_EN = "lalu tekan Lanjutkan", "then press Resume"
@@ -70,16 +65,6 @@ FAULTS["Operation was cancelled"] = FAULTS["Operation was canceled"]
 _UNKNOWN = Fault("error", "Pemindai melaporkan kesalahan", "The scanner reported an error")
 
 
-class ScannerError(ScanStationError):
-    """A scanner fault or a profile the device cannot do; `fault.kind` says which."""
-
-    exit_code = ExitCode.scanner
-
-    def __init__(self, fault: Fault, detail: str = ""):
-        self.fault = fault
-        super().__init__(f"{fault.id} / {fault.en}" + (f" ({detail})" if detail else ""))
-
-
 def fault_for(exc: BaseException) -> Fault:
     """The fault behind a python-sane exception (it carries only the status text)."""
     text = str(exc).strip()
@@ -88,16 +73,18 @@ def fault_for(exc: BaseException) -> Fault:
     return FAULTS.get(text, Fault(_UNKNOWN.kind, f"{_UNKNOWN.id}: {text}", f"{_UNKNOWN.en}: {text}"))
 
 
-class ProfileError(ScanStationError):
-    exit_code = ExitCode.bad_args
-
-
 # -- what a device offers ------------------------------------------------------------------------
 
-PAGE_SIZES_MM = {"A4": (210, 297), "F4": (215, 330), "A5": (148, 210), "Letter": (216, 279), "Legal": (216, 356)}
-SOURCE_WORDS = {"flatbed": ("flatbed", "glass", "platen", "normal"), "adf": ("adf", "feeder"), "adf-duplex": ("duplex",)}
-MODE_WORDS = {"lineart": ("lineart", "binary", "black & white", "black and white", "bw"),
-              "gray": ("gray", "grey", "grayscale"), "color": ("color", "colour")}
+SOURCE_WORDS = {
+    "flatbed": ("flatbed", "glass", "platen", "normal"),
+    "adf": ("adf", "feeder"),
+    "adf-duplex": ("duplex",),
+}
+MODE_WORDS = {
+    "lineart": ("lineart", "binary", "black & white", "black and white", "bw"),
+    "gray": ("gray", "grey", "grayscale"),
+    "color": ("color", "colour"),
+}
 
 
 @dataclass
@@ -145,8 +132,15 @@ def capabilities(dev: sane.SaneDev, name: str, vendor: str = "", model: str = ""
     area = _area(opts)
     fits = [size for size, (w, h) in PAGE_SIZES_MM.items() if area and w <= area[0] + 0.5 and h <= area[1] + 0.5]
     return Capabilities(
-        name=name, vendor=vendor, model=model, type=kind, sources=_strings(opts.get("source")) or ["Flatbed"],
-        modes=_strings(opts.get("mode")), resolutions=resolutions, max_area_mm=area, page_sizes=fits + ["max"],
+        name=name,
+        vendor=vendor,
+        model=model,
+        type=kind,
+        sources=_strings(opts.get("source")) or ["Flatbed"],
+        modes=_strings(opts.get("mode")),
+        resolutions=resolutions,
+        max_area_mm=area,
+        page_sizes=fits + ["max"],
     )
 
 
@@ -166,19 +160,6 @@ def discover() -> list[Capabilities]:
 # -- profiles ------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Profile:
-    name: str
-    source: str  # flatbed, adf, adf-duplex
-    mode: str  # lineart, gray, color
-    resolution: int
-    page_size: str  # key of PAGE_SIZES_MM, or "max"
-
-    @property
-    def feeder(self) -> bool:
-        return self.source != "flatbed"
-
-
 def _pick(wanted: str, offered: list[str], words: dict[str, tuple[str, ...]]) -> str | None:
     for value in offered:
         low = value.lower()
@@ -196,20 +177,25 @@ def fit(caps: Capabilities, profile: Profile) -> dict:
         raise ProfileError(f"profile {profile.name!r}: {caps.name} has no document feeder; it offers: flatbed only")
     if source is None:
         offered = ", ".join(caps.sources)
-        raise ProfileError(f"profile {profile.name!r}: {caps.name} has no {profile.source} source; it offers: {offered}")
+        raise ProfileError(
+            f"profile {profile.name!r}: {caps.name} has no {profile.source} source; it offers: {offered}"
+        )
     chosen["source"] = source
     if caps.modes:
         mode = _pick(profile.mode, caps.modes, MODE_WORDS)
         if mode is None:
             raise ProfileError(
-                f"profile {profile.name!r}: {caps.name} cannot scan {profile.mode}; it offers: {', '.join(caps.modes)}")
+                f"profile {profile.name!r}: {caps.name} cannot scan {profile.mode}; it offers: {', '.join(caps.modes)}"
+            )
         chosen["mode"] = mode
     res = caps.resolutions
     if res:
         ok = (profile.resolution in res) if isinstance(res, list) else res["min"] <= profile.resolution <= res["max"]
         if not ok:
             shown = ", ".join(map(str, res)) if isinstance(res, list) else f"{res['min']}–{res['max']}"
-            raise ProfileError(f"profile {profile.name!r}: {caps.name} cannot scan at {profile.resolution} dpi; it offers: {shown} dpi")
+            raise ProfileError(
+                f"profile {profile.name!r}: {caps.name} cannot scan at {profile.resolution} dpi; it offers: {shown} dpi"
+            )
         chosen["resolution"] = profile.resolution
     if caps.max_area_mm:
         width, height = caps.max_area_mm if profile.page_size == "max" else PAGE_SIZES_MM[profile.page_size]
@@ -217,7 +203,8 @@ def fit(caps: Capabilities, profile: Profile) -> dict:
             w, h = caps.max_area_mm
             raise ProfileError(
                 f"profile {profile.name!r}: {profile.page_size} ({width:g} × {height:g} mm) does not fit; "
-                f"{caps.name} scans at most {w:g} × {h:g} mm ({', '.join(caps.page_sizes)})")
+                f"{caps.name} scans at most {w:g} × {h:g} mm ({', '.join(caps.page_sizes)})"
+            )
         chosen.update({"tl-x": 0.0, "tl-y": 0.0, "br-x": float(width), "br-y": float(height)})
     return chosen
 

@@ -23,7 +23,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
 from .db import Document, Entry
-from .errors import ExitCode, ScanStationError
+from .errors import BadArgumentsError, ScanStationError
 
 WORD = re.compile(r"\w+", re.UNICODE)
 #: Bounds on one query, so that no search can hold the machine: characters read, words used, and
@@ -31,8 +31,8 @@ WORD = re.compile(r"\w+", re.UNICODE)
 MAX_QUERY_CHARS, MAX_QUERY_WORDS, MAX_SECONDS = 300, 12, 3.0
 
 
-class SearchTooBroadError(ScanStationError):
-    exit_code = ExitCode.bad_args
+class SearchTooBroadError(BadArgumentsError):
+    """A query that would take the database too long."""
 
 
 def query_words(query: str) -> list[str]:

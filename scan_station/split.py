@@ -1,6 +1,9 @@
 """Splitting a classified batch into documents, held pages and blank pages.
 
 The rules, in order of the pages:
+- the back of a cover sheet is blank, not a second cover (`resolve`): the page right after a
+  cover that shows only that cover's payload or mark, mirrored or much fainter (`BACK`) than the
+  cover itself; a real second sheet of the same id is as dark as the first, and is held;
 - a cover sheet starts a document for its register id; the cover itself is not part of it; a
   cover read upside down or sideways turns its document's pages the same way (the stack went
   through the feeder together; OCR's orientation check still corrects single pages);
@@ -12,13 +15,16 @@ The rules, in order of the pages:
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from collections.abc import Container, Sequence
 from dataclasses import dataclass, field
 
-from .classify import BLANK, COVER, PageClass, resolve_all
+from .model import BLANK, COVER, FAINT, UNREADABLE, PageClass
 
-
+#: Right after a cover, a page whose cover symbols are less than this share of the cover's own
+#: darkness is that cover's back.
+BACK = 0.5
 #: zbar's symbol orientation (where the symbol's top points) -> clockwise degrees to upright.
 TURN_UPRIGHT = {"UP": 0, "RIGHT": 270, "DOWN": 180, "LEFT": 90}
 
@@ -50,6 +56,40 @@ class SplitResult:
     documents: list[PlannedDocument]
     held: list[HeldGroup]
     blank_pages: list[int]
+
+
+def _back(page: PageClass, cover: PageClass, what: str) -> PageClass:
+    return dataclasses.replace(page, kind=BLANK, register_id=None, problem=None, shadow_of=cover.register_id,
+                               reason=f"back of the cover sheet on page {cover.number}: {what} shows through")
+
+
+def resolve(page: PageClass, previous: PageClass | None) -> PageClass:
+    """`page` as it is after `previous`: the back of a cover sheet is blank, not another cover."""
+    if previous is None or previous.kind != COVER or page.kind != COVER:
+        return page
+    own = previous.register_id or previous.shadow_of
+    if page.register_id and page.register_id == own and page.contrast < BACK * previous.contrast:
+        return _back(page, previous, "its barcode, much fainter")
+    if not page.register_id and page.shadow_of and page.shadow_of == own:
+        return _back(page, previous, "its barcode, mirrored or faint")
+    if not page.register_id and not page.shadow_of and (page.problem or "").startswith(UNREADABLE) \
+            and page.mark < FAINT:
+        return _back(page, previous, "its cover mark, faintly")
+    return page
+
+
+def resolve_all(pages: list[PageClass]) -> list[PageClass]:
+    """Every page resolved after the one before it, and a cover's shadow right before the cover
+    itself (the sheet fed the other way round in duplex) blank too."""
+    out: list[PageClass] = []
+    for page in pages:
+        out.append(resolve(page, out[-1] if out else None))
+    for n in range(len(out) - 1):
+        page, after = out[n], out[n + 1]
+        if page.kind == COVER and not page.register_id and after.kind == COVER and after.register_id and (
+                page.shadow_of == after.register_id or (not page.shadow_of and 0 < page.mark < FAINT)):
+            out[n] = _back(page, after, "its barcode or mark, from the other side")
+    return out
 
 
 def split(pages: Sequence[PageClass], known_ids: Container[str]) -> SplitResult:

@@ -30,7 +30,7 @@ TMP_PREFIX = ".tmp-"
 
 def sha256_file(path: Path) -> str:
     digest = hashlib.sha256()
-    with open(path, "rb") as f:
+    with path.open("rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
@@ -72,7 +72,7 @@ def atomic_write(dest: Path, chunks: Iterator[bytes] | bytes) -> str:
     tmp = dest.parent / f"{TMP_PREFIX}{uuid.uuid4().hex}-{dest.name}"
     digest = hashlib.sha256()
     try:
-        with open(tmp, "xb") as f:
+        with tmp.open("xb") as f:
             for chunk in [chunks] if isinstance(chunks, bytes) else chunks:
                 f.write(chunk)
                 digest.update(chunk)
@@ -92,7 +92,7 @@ def atomic_write_bytes(dest: Path, data: bytes) -> str:
 
 
 def atomic_copy(src: Path, dest: Path) -> str:
-    with open(src, "rb") as f:
+    with src.open("rb") as f:
         return atomic_write(dest, iter(lambda: f.read(1 << 20), b""))
 
 
@@ -102,11 +102,11 @@ def replace_file(dest: Path, data: bytes) -> None:
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.parent / f"{TMP_PREFIX}{uuid.uuid4().hex}-{dest.name}"
     try:
-        with open(tmp, "xb") as f:
+        with tmp.open("xb") as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, dest)
+        tmp.replace(dest)
     except OSError as exc:
         raise _storage_error(exc, dest) from exc
     finally:
@@ -115,6 +115,19 @@ def replace_file(dest: Path, data: bytes) -> None:
 
 def replace_json(dest: Path, data: object) -> None:
     replace_file(dest, json.dumps(data, indent=2, ensure_ascii=False, default=str).encode() + b"\n")
+
+
+def overwrite_in_place(path: Path, data: object) -> bool:
+    """A full disk has no room for a new copy, but an existing file's own blocks are allocated
+    already: overwrite it in place (for state files, so that what happened is still recorded)."""
+    try:
+        with path.open("r+b") as f:
+            f.write(json.dumps(data, indent=2, ensure_ascii=False, default=str).encode())
+            f.truncate()
+            os.fsync(f.fileno())
+    except OSError:
+        return False
+    return True
 
 
 def atomic_write_json(dest: Path, data: object) -> str:

@@ -22,14 +22,8 @@ from sqlalchemy.orm import Session
 
 from .db import UserAccount, UserSession
 from .errors import RegisterError, UnknownEntryError
+from .roles import ROLES
 
-#: role -> its name on screen (Bahasa Indonesia)
-ROLES = {
-    "dokumentasi": "Petugas Dokumentasi",  # registers, prints cover sheets, scans, submits
-    "ppid": "Petugas PPID",  # receives, verifies, accepts or returns; manages the register
-    "atasan": "Atasan PPID",  # reads everything, reports
-    "admin": "Admin",  # users, scanners, profiles
-}
 MIN_PASSWORD = 8
 _hasher = PasswordHasher()
 _CHOOSE = "choose a phrase of three or four words that only you would put together"

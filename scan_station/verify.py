@@ -41,6 +41,10 @@ def verify(db: Database, settings: Settings) -> dict:
             problems.append({"kind": "mismatch", "path": rel, "expected": sha, "actual": actual})
     for rel in sorted(map(str, storage.stored_files(root))):
         if rel not in expected:
-            note = "an interrupted write" if rel.rsplit("/", 1)[-1].startswith(storage.TMP_PREFIX) else "not in the database"
+            note = (
+                "an interrupted write"
+                if rel.rsplit("/", 1)[-1].startswith(storage.TMP_PREFIX)
+                else "not in the database"
+            )
             problems.append({"kind": "orphan", "path": rel, "note": note})
     return {"ok": not problems, "checked": checked, "problems": problems}

@@ -112,12 +112,25 @@ def postgres():
     os.chown(folder, user.pw_uid, user.pw_gid)
 
     def as_postgres(*args):
-        subprocess.run(["setpriv", f"--reuid={user.pw_uid}", f"--regid={user.pw_gid}", "--clear-groups", *map(str, args)],
-                       check=True, capture_output=True, cwd=folder)
+        subprocess.run(
+            ["setpriv", f"--reuid={user.pw_uid}", f"--regid={user.pw_gid}", "--clear-groups", *map(str, args)],
+            check=True,
+            capture_output=True,
+            cwd=folder,
+        )
 
     as_postgres(bin_dir / "initdb", "-D", folder / "data", "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8")
-    as_postgres(bin_dir / "pg_ctl", "-D", folder / "data", "-l", folder / "log", "-w", "start",
-                "-o", f"-k {folder} -c listen_addresses='' -c fsync=off -p 5433")
+    as_postgres(
+        bin_dir / "pg_ctl",
+        "-D",
+        folder / "data",
+        "-l",
+        folder / "log",
+        "-w",
+        "start",
+        "-o",
+        f"-k {folder} -c listen_addresses='' -c fsync=off -p 5433",
+    )
     counter = iter(range(1, 1000))
 
     def new_database() -> str:
@@ -140,8 +153,11 @@ def tiny_disk(tmp_path):
     mount_point.mkdir()
 
     def mount(size_kb: int) -> Path:
-        done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size_kb}k", "tmpfs", str(mount_point)],
-                              capture_output=True, text=True)
+        done = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", f"size={size_kb}k", "tmpfs", str(mount_point)],
+            capture_output=True,
+            text=True,
+        )
         if done.returncode != 0:
             pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
         return mount_point

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 
+from flask import url_for
+from sqlalchemy import select
+
+from scan_station.db import Entry, UserAccount
 from scan_station.register import add_entry
 from scan_station.users import add_user
 from web import create_app, service
@@ -41,3 +46,47 @@ def add(app, **fields):
         settings, db = service()
         with db.session() as s:
             return add_entry(s, settings, **({"title": "Laporan", "unit": "Umum", "category": "berkala"} | fields)).id
+
+
+def state_of(folder) -> dict:
+    """A batch's state as its JSON says it, from a batch folder or its path."""
+    from pathlib import Path
+
+    from scan_station.batchfolder import BatchFolder
+
+    folder = folder if isinstance(folder, BatchFolder) else BatchFolder(Path(folder))
+    return folder.read_state().to_json()
+
+
+def real_values(app, lived) -> dict[str, list]:
+    """For each URL argument, every value the lived-in home has."""
+    settings, db = app.extensions["scan_station"]["settings"], app.extensions["scan_station"]["db"]
+    with db.session() as s:
+        entries = list(s.scalars(select(Entry.id)))
+        users = list(s.scalars(select(UserAccount.username)))
+    batches = sorted(p.name for p in settings.scans_dir.iterdir())
+    return {"batch": batches, "document_id": sorted(lived.documents.values()), "entry_id": entries,
+            "username": users, "code": ["id", "en"], "name": ["Teks abu-abu 300 dpi, kaca"]}
+
+
+def urls_for(app, rule, values: dict[str, list]) -> list[str]:
+    """Concrete URLs for a rule: every combination of real values (pages: every page of the batch)."""
+    settings = app.extensions["scan_station"]["settings"]
+    arguments = sorted(rule.arguments - {"page", "action"})
+    urls = []
+    for combo in itertools.product(*(values.get(a, ["X"]) for a in arguments)):
+        params = dict(zip(arguments, combo, strict=False))
+        if "page" in rule.arguments:
+            pages = state_of(settings.scans_dir / params["batch"])["pages"]
+            for page in range(1, pages + 2):
+                urls.append(_build(app, rule, params | {"page": page}))
+        elif "action" in rule.arguments:
+            continue  # POST only; the review and admin actions have tests of their own
+        else:
+            urls.append(_build(app, rule, params))
+    return urls
+
+
+def _build(app, rule, params) -> str:
+    with app.test_request_context():
+        return url_for(rule.endpoint, **params)

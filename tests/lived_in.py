@@ -16,12 +16,13 @@ import batches
 from kiosk import PASSWORD, ROLES
 
 from scan_station import handover, jobs, review
+from scan_station.batchfolder import Status
 from scan_station.config import load_settings
 from scan_station.db import Database, Document
 from scan_station.demo import fill_demo_feeder
 from scan_station.ingest import ingest
 from scan_station.register import add_entry
-from scan_station.scanning import physical_owner, read_state, scan_pages, start_batch, write_state
+from scan_station.scanning import scan_pages, start_batch
 from scan_station.users import add_user
 
 DEVICE, PROFILE = "pnm:0", "Teks abu-abu 300 dpi, kaca"
@@ -73,25 +74,40 @@ def build(home: Path, work: Path) -> LivedIn:
     e["unfiled"] = _entry(db, settings, "Daftar Hadir Rapat")
 
     # the command line files three documents; a page before the first cover is held
-    first = [batches.content("Lampiran tanpa sampul"),
-             batches.cover(e["accepted"]), batches.content("Laporan kegiatan", paragraphs=["Laporan kegiatan tahunan."]),
-             batches.cover(e["exempt"]), batches.content("Nota dinas", paragraphs=[SECRET_TEXT]),
-             batches.cover(e["returned"]), batches.content("Surat edaran", paragraphs=["Surat edaran kepada unit."])]
+    first = [
+        batches.content("Lampiran tanpa sampul"),
+        batches.cover(e["accepted"]),
+        batches.content("Laporan kegiatan", paragraphs=["Laporan kegiatan tahunan."]),
+        batches.cover(e["exempt"]),
+        batches.content("Nota dinas", paragraphs=[SECRET_TEXT]),
+        batches.cover(e["returned"]),
+        batches.content("Surat edaran", paragraphs=["Surat edaran kepada unit."]),
+    ]
     ingest(batches.write_pdf(first, work / "first.pdf"), settings=settings, db=db)
     # a second version of an entry, as a rescan makes it
-    ingest(batches.write_pdf([batches.cover(e["accepted"]), batches.content("Laporan kegiatan", page_no=1)],
-                             work / "again.pdf"), settings=settings, db=db, submitted_by="dok")
+    ingest(
+        batches.write_pdf(
+            [batches.cover(e["accepted"]), batches.content("Laporan kegiatan", page_no=1)], work / "again.pdf"
+        ),
+        settings=settings,
+        db=db,
+        submitted_by="dok",
+    )
     with db.session() as s:
         docs = {(d.register_id, d.version): d.id for d in s.query(Document)}
-        lived.documents |= {"accepted_v1": docs[(e["accepted"], 1)], "accepted_v2": docs[(e["accepted"], 2)],
-                            "returned": docs[(e["returned"], 1)], "exempt": docs[(e["exempt"], 1)]}
+        lived.documents |= {
+            "accepted_v1": docs[(e["accepted"], 1)],
+            "accepted_v2": docs[(e["accepted"], 2)],
+            "returned": docs[(e["returned"], 1)],
+            "exempt": docs[(e["exempt"], 1)],
+        }
         handover.accept(s, lived.documents["accepted_v1"], actor="ppid")
         handover.return_document(s, lived.documents["returned"], actor="ppid", reason="Halaman terpotong")
 
     # the kiosk files an exempt document through the job queue
     folder = _scan(settings, db, [e["exempt_kiosk"]], extra=[batches.content("Berita acara", paragraphs=[SECRET_TEXT])])
     review.confirm(settings, db, folder, user="dok")
-    jobs.file_batch(settings, folder.name)
+    jobs.file_batch(settings, folder.id)
     with db.session() as s:
         lived.documents["exempt_kiosk"] = s.query(Document).filter_by(register_id=e["exempt_kiosk"]).one().id
 
@@ -99,14 +115,14 @@ def build(home: Path, work: Path) -> LivedIn:
     # filing failed (the pages are kept), and a scan interrupted by an empty feeder
     folder = _scan(settings, db, [e["returned"]])
     review.confirm(settings, db, folder, user="dok")
-    write_state(folder, read_state(folder) | {"status": "failed", "error": "OCR failed: disk full (test)"})
-    lived.batches["failed"] = folder.name
+    folder.update(status=Status.FAILED, error="OCR failed: disk full (test)")
+    lived.batches["failed"] = folder.id
     folder = start_batch(settings, db, device=DEVICE, profile=PROFILE, user="dok")
     try:
         scan_pages(settings, folder)
     except Exception:  # noqa: BLE001 - the empty feeder's fault is in the batch state
         pass
-    lived.batches["interrupted"] = folder.name
+    lived.batches["interrupted"] = folder.id
     db.close()
     return lived
 
@@ -115,8 +131,7 @@ def _in_review(settings, db, lived: LivedIn) -> None:
     """A batch waiting in review: an exempt document and a public one, corrected the ways an officer
     does (a boundary moved, a page removed and restored, rescans of an exempt and a public page)."""
     e = lived.entries
-    folder = _scan(settings, db, [e["exempt"], e["unfiled"]], pages=2,
-                   extra=[])  # 1 cover X, 2-3 X, 4 cover U, 5-6 U
+    folder = _scan(settings, db, [e["exempt"], e["unfiled"]], pages=2, extra=[])  # 1 cover X, 2-3 X, 4 cover U, 5-6 U
     plan, _pages = review.load(settings, db, folder)
     review.move(plan, 3, "next")  # an exempt page moved into the public document
     review.remove(plan, 2)
@@ -131,6 +146,6 @@ def _in_review(settings, db, lived: LivedIn) -> None:
     fill_demo_feeder(settings, db, [], extra=[batches.content("Nota dinas", paragraphs=[SECRET_TEXT])])
     scan_pages(settings, folder)  # page 8 replaces the exempt page 3
     review.load(settings, db, folder)
-    lived.batches["review"] = folder.name
-    pages = read_state(folder)["pages"]
-    lived.exempt_pages[folder.name] = [n for n in range(1, pages + 1) if physical_owner(folder, n)[1] == e["exempt"]]
+    lived.batches["review"] = folder.id
+    pages = folder.read_state().pages
+    lived.exempt_pages[folder.id] = [n for n in range(1, pages + 1) if folder.physical_owner(n)[1] == e["exempt"]]

@@ -2,12 +2,13 @@
 
 from pathlib import Path
 
+import batches
 import pytest
 
-import batches
 from scan_station import samples
-from scan_station.classify import BLANK, CONTENT, COVER, classify_pdf
+from scan_station.classify import classify_pdf
 from scan_station.config import Settings
+from scan_station.model import BLANK, CONTENT, COVER
 
 DEFAULTS = Settings(home=Path("/nonexistent"))
 

@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -97,6 +98,7 @@ def _invoke(*args: object):
     import io
 
     from conftest import Result
+
     from scan_station.cli import main
 
     out, err = io.StringIO(), io.StringIO()
@@ -133,7 +135,10 @@ def _config(home, text: str | bytes) -> None:
         ("max_image_megapixels = 0\n", ["max_image_megapixels", "1 to 1000"]),
         ("max_image_megapixels = nan\n", ["max_image_megapixels"]),
         ("max_image_megapixels = inf\n", ["max_image_megapixels"]),
-        ("blank_ink_ratio = 0.0002\n", ["blank_ink_ratio", "unknown setting"]),  # gone: blank pages are judged by their marks
+        (
+            "blank_ink_ratio = 0.0002\n",
+            ["blank_ink_ratio", "unknown setting"],
+        ),  # gone: blank pages are judged by their marks
         ("demo_feeder = 'kadang'\n", ["demo_feeder", "boolean"]),
     ],
 )
@@ -165,7 +170,9 @@ def test_an_unexpected_exception_is_one_line_with_exit_15(run, monkeypatch):
 
     monkeypatch.setattr(scan_station.register, "list_entries", broken)
     monkeypatch.delenv("SCAN_STATION_DEBUG", raising=False)
-    assert_one_line_error(run("register", "list", "--json"), ExitCode.other, "RuntimeError", "something nobody expected")
+    assert_one_line_error(
+        run("register", "list", "--json"), ExitCode.other, "RuntimeError", "something nobody expected"
+    )
     monkeypatch.setenv("SCAN_STATION_DEBUG", "1")
     debug = run("register", "list", "--json")
     assert debug.code == ExitCode.other and "Traceback" in debug.stderr and "RuntimeError" in debug.stderr
@@ -173,8 +180,10 @@ def test_an_unexpected_exception_is_one_line_with_exit_15(run, monkeypatch):
 
 def test_import_of_a_file_that_is_not_utf8_exits_3(run, tmp_path):
     legacy = tmp_path / "dip.csv"
-    legacy.write_bytes("Judul Informasi;Pejabat/Unit yang Menguasai Informasi;Kategori Informasi\n"
-                       "Peraturan Daerah Tangerang ’25;Bagian Hukum;berkala\n".encode("cp1252"))
+    legacy.write_bytes(
+        "Judul Informasi;Pejabat/Unit yang Menguasai Informasi;Kategori Informasi\n"
+        "Peraturan Daerah Tangerang ’25;Bagian Hukum;berkala\n".encode("cp1252")
+    )
     assert_one_line_error(run("register", "import", legacy, "--json"), ExitCode.input_file, "CSV UTF-8")
 
 
@@ -182,3 +191,59 @@ def test_import_of_a_named_pipe_is_refused_without_waiting(run, tmp_path):
     fifo = tmp_path / "dip.csv"
     os.mkfifo(fifo)
     assert_one_line_error(run("register", "import", fifo, "--json"), ExitCode.input_file, "not a regular file")
+
+
+def test_the_readme_exit_code_table_is_the_code():
+    """Every exit code the program can give is in README.md's table, and the table has no others."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    table = readme.split("| exit | meaning |", 1)[1].split("\n\n", 1)[0]
+    documented = {int(line.split("|")[1]) for line in table.splitlines() if line.startswith("| ") and
+                  line.split("|")[1].strip().isdigit()}
+    assert documented == {int(code) for code in ExitCode} - {1}  # 1 is never used (Python's own)
+
+
+def test_doctor_on_this_machine_finds_everything(run):
+    result = run("doctor", "--json")
+    assert result.code == 0, result.stdout
+    probes = {p["name"]: p for p in result.json["probes"]}
+    assert set(probes) == {"tesseract", "ocrmypdf", "ghostscript", "zbar", "zxing-cpp", "sane", "database", "folders"}
+    assert all(p["ok"] for p in probes.values())
+    assert "ind" in probes["tesseract"]["detail"] and "osd" in probes["tesseract"]["detail"]
+
+
+@pytest.fixture
+def no_indonesian(tmp_path, monkeypatch):
+    """A tessdata folder with English and osd but no Indonesian, as a machine missing tesseract-ocr-ind has."""
+    import shutil
+
+    from scan_station._exec import tesseract
+
+    system = next(p for p in Path("/usr/share/tesseract-ocr").glob("*/tessdata") if (p / "eng.traineddata").is_file())
+    tessdata = tmp_path / "tessdata"
+    tessdata.mkdir()
+    for name in ("eng.traineddata", "osd.traineddata"):
+        shutil.copy(system / name, tessdata / name)
+    monkeypatch.setenv("TESSDATA_PREFIX", str(tessdata))
+    tesseract._languages.cache_clear()
+    yield tessdata
+    tesseract._languages.cache_clear()
+
+
+def test_doctor_names_the_missing_language_pack_and_its_fix(run, no_indonesian):
+    result = run("doctor")
+    assert result.code == ExitCode.missing_dependency
+    line = next(line for line in result.stdout.splitlines() if line.startswith("tesseract"))
+    assert "MISSING" in line and "ind" in line and "apt-get install tesseract-ocr-ind" in line
+    assert "apt-get install tesseract-ocr-eng" not in result.stdout
+
+
+def test_ingest_without_a_language_pack_stops_before_any_work(run, home, no_indonesian, tmp_path):
+    from PIL import Image
+
+    page = tmp_path / "page.png"
+    Image.new("L", (850, 1100), 255).save(page, dpi=(100, 100))
+    result = run("ingest", page)
+    assert result.code == ExitCode.missing_dependency
+    assert "apt-get install tesseract-ocr-ind" in result.stderr
+    assert not any((home / "storage").rglob("*.pdf"))  # nothing kept, nothing filed
+    assert run("report", "--json").json["total"]["filed"] == 0

@@ -28,7 +28,9 @@ def _cases():
         seen = f.get("observed", {}).get("pyzbar")
         if isinstance(seen, dict):  # zxing-cpp / zbar images: one image, did zbar decode it?
             if seen.get("decoded_expected"):
-                cases.append(pytest.param(f["path"], [(1, b["value"]) for b in f["expected"]["barcodes"]], id=f["path"]))
+                cases.append(
+                    pytest.param(f["path"], [(1, b["value"]) for b in f["expected"]["barcodes"]], id=f["path"])
+                )
         elif seen:  # paperless-ngx: the symbols zbar read, per page
             expected = {(b["page"], b["value"]) for b in f["expected"]["barcodes"]}
             readable = sorted({(b.get("page", 1), b.get("value")) for b in seen} & expected)
@@ -88,7 +90,7 @@ def test_each_reader_and_both_together_read_the_corpus(corpus):
 
 
 def test_looking_for_cover_sheets_keeps_zbars_assertions_off_stderr(capfd):
-    """zbar's DataBar decoder prints assertions for some text (here: a generated page at 300 dpi)
+    """Zbar's DataBar decoder prints assertions for some text (here: a generated page at 300 dpi)
     when every symbology is asked for; classification asks only for the covers' two."""
     import office
     from pyzbar import pyzbar

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import json
 
+import batches
 import pytest
 from PIL import Image, ImageChops
-
-import batches
 
 pytestmark = [pytest.mark.ocr, pytest.mark.slow, pytest.mark.corpus]
 
@@ -21,7 +20,9 @@ SAMPLES = {  # key -> corpus PDF whose every page goes behind one cover sheet
 
 
 def register(run, key):
-    result = run("register", "add", "--title", f"Contoh {key}", "--unit", "Subbagian Umum", "--category", "berkala", "--json")
+    result = run(
+        "register", "add", "--title", f"Contoh {key}", "--unit", "Subbagian Umum", "--category", "berkala", "--json"
+    )
     return result.json["id"]
 
 
@@ -107,7 +108,10 @@ def test_folder_of_images_without_dpi_and_with_palette(tmp_path, corpus, run):
 
 def test_multi_page_tiff(tmp_path, run):
     entry_id = register(run, "tiff")
-    frames = [batches.cover(entry_id), batches.content("Berkas TIFF", paragraphs=["Pemutakhiran data pemilih berkelanjutan."])]
+    frames = [
+        batches.cover(entry_id),
+        batches.content("Berkas TIFF", paragraphs=["Pemutakhiran data pemilih berkelanjutan."]),
+    ]
     tiff = tmp_path / "scan.tiff"
     frames[0].save(tiff, save_all=True, append_images=frames[1:], dpi=(300, 300), compression="tiff_lzw")
     result = run("ingest", tiff, "--json").json

@@ -9,12 +9,13 @@ PATCHT/ASN/TAG barcodes, must not split at all: every page is held, none is a co
 import json
 from pathlib import Path
 
-import pytest
-
 import batches
+import pytest
 from conftest import CORPUS
-from scan_station.classify import COVER, classify_pdf
+
+from scan_station.classify import classify_pdf
 from scan_station.config import Settings
+from scan_station.model import COVER
 from scan_station.split import split
 
 pytestmark = [pytest.mark.corpus, pytest.mark.slow]

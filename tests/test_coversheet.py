@@ -2,11 +2,11 @@
 
 import io
 
+import batches
 import pikepdf
 import pytest
 from PIL import Image
 
-import batches
 from scan_station.barcodes import decode
 from scan_station.coversheet import PREFIX, coversheets_pdf, parse_payload, payload_for
 
@@ -22,7 +22,9 @@ def test_foreign_barcodes_are_not_ours():
         assert parse_payload(foreign) is None
 
 
-@pytest.mark.parametrize("misread", ["SST1:PPID-2026-000007:{c}", "SST1:PPID-2O26-000001:{c}", "SST1:PPID-2026-000001:"])
+@pytest.mark.parametrize(
+    "misread", ["SST1:PPID-2026-000007:{c}", "SST1:PPID-2O26-000001:{c}", "SST1:PPID-2026-000001:"]
+)
 def test_a_misread_fails_the_check(misread):
     check = payload_for("PPID-2026-000001")[-1]
     code = parse_payload(misread.format(c=check))
@@ -89,8 +91,9 @@ BEYOND_CP1252 = "ā ő Ş ğ ı → √ ≤ № Кириллица Ελληνι�
 def test_text_beyond_cp1252_prints_as_typed_in_embedded_fonts():
     import pypdfium2 as pdfium
 
-    entry = batches.entry("PPID-2026-000011", title=f"Pemutakhiran Data {BEYOND_CP1252}",
-                          unit="Subbagian Teknis → Şube ő")
+    entry = batches.entry(
+        "PPID-2026-000011", title=f"Pemutakhiran Data {BEYOND_CP1252}", unit="Subbagian Teknis → Şube ő"
+    )
     entry.number = "№ 7/PL.02-ā/2026"
     data = coversheets_pdf([entry])
     text = pdfium.PdfDocument(data)[0].get_textpage().get_text_range()

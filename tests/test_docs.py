@@ -3,6 +3,7 @@
 import re
 
 from conftest import REPO
+
 from scan_station.cli import cli
 from scan_station.config import SETTING_NAMES
 
@@ -56,9 +57,7 @@ def test_every_marker_is_declared_with_a_description():
 
 
 def test_every_web_setting_is_documented(tmp_path):
-    from web import create_app
-
-    from web import DEFAULTS
+    from web import DEFAULTS, create_app
 
     defaults = create_app({"SCAN_STATION_HOME": str(tmp_path), "SECRET_KEY": "x"}).config
     ours = ["SECRET_KEY", *DEFAULTS]

@@ -14,13 +14,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import office
 import pytest
 
 from scan_station.config import load_settings
 from scan_station.db import Database
 from scan_station.demo import fill_demo_feeder
-
-import office
 
 pytestmark = [pytest.mark.browser, pytest.mark.scanner, pytest.mark.ocr, pytest.mark.slow]
 
@@ -151,7 +150,8 @@ def test_register_print_scan_review_file_accept_and_search(page, kiosk):
     fill_demo_feeder(settings, db, [entry_id], pages=2, extra=[maybe_blank])  # the stack goes in the feeder
     db.close()
     page.evaluate("""() => { window.seen = {};
-        new MutationObserver(() => document.querySelectorAll('#pages li').forEach(li => window.seen[li.id] ??= Date.now()))
+        new MutationObserver(() => document.querySelectorAll('#pages li')
+            .forEach(li => window.seen[li.id] ??= Date.now()))
           .observe(document.getElementById('pages'), {childList: true}); }""")
     page.click("#resume")
     page.wait_for_selector("#page-3[data-kind=content]")
@@ -170,7 +170,9 @@ def test_register_print_scan_review_file_accept_and_search(page, kiosk):
     page.click("#to-review")
     page.wait_for_selector(f"section.document[data-register-id='{entry_id}']")
     assert page.locator("section.document li.thumb").count() == 3
-    assert forgotten in page.inner_text("#missing-covers") and "Surat Edaran Ketua" in page.inner_text("#missing-covers")
+    assert forgotten in page.inner_text("#missing-covers") and "Surat Edaran Ketua" in page.inner_text(
+        "#missing-covers"
+    )
     doubtful = page.locator("li.thumb.maybe-blank")
     assert doubtful.count() == 1 and "mungkin kosong" in doubtful.inner_text()
     shot(page, "07-review")

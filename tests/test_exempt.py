@@ -11,13 +11,12 @@ import shutil
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from kiosk import login, make_app, token
+from kiosk import login, make_app, real_values, state_of, token, urls_for
 from lived_in import SECRET
 from markupsafe import escape
-from test_lived_in import real_values, urls_for
 
+from scan_station.batchfolder import BatchFolder
 from scan_station.db import Document
-from scan_station.scanning import read_state, thumb_path, write_state
 
 pytestmark = [pytest.mark.ocr, pytest.mark.scanner]
 NOT_PPID = [None, "dok", "admin"]
@@ -40,9 +39,9 @@ class Exempt:
         """The scanned pages of exempt entries, as the batch under review holds them now."""
         self.pages = {}
         for batch, pages in self.lived.exempt_pages.items():
-            folder = self.settings.scans_dir / batch
+            folder = BatchFolder(self.settings.scans_dir / batch)
             for n in pages:
-                self.pages[(batch, n)] = {(folder / f"page-{n:04d}.png").read_bytes(), thumb_path(folder, n).read_bytes()}
+                self.pages[(batch, n)] = {folder.page_path(n).read_bytes(), folder.thumb_path(n).read_bytes()}
 
     def leaks(self, response, url: str = "") -> str | None:
         if response.status_code != 200:
@@ -132,7 +131,7 @@ def test_no_review_correction_uncovers_an_exempt_page(kiosk):
     for action, form in actions:
         client.post(f"/review/{batch}/{action}", data=form | {"csrf_token": csrf})
         _wait_idle(folder)
-        urls = _page_urls(batch, read_state(folder)["pages"])
+        urls = _page_urls(batch, state_of(folder)["pages"])
         checked += assert_nothing_leaks(client, exempt, urls, f"dok after {action} {form}")
     assert checked > 300
 
@@ -149,10 +148,10 @@ def test_a_rescanned_exempt_page_is_hidden_from_the_moment_it_is_scanned(kiosk):
                      extra=[batches.content("Nota dinas pengganti")])
     client = login(app.test_client(), "dok")
     csrf = token(client, f"/review/{batch}")
-    before = read_state(folder)["pages"]
+    before = state_of(folder)["pages"]
     client.post(f"/review/{batch}/rescan", data={"page": 2, "csrf_token": csrf})  # an exempt page
     _wait_idle(folder)
-    new = read_state(folder)["pages"]
+    new = state_of(folder)["pages"]
     assert new == before + 1
     for ext in ("png", "jpg"):  # before the review is loaded again
         assert client.get(f"/scan/{batch}/pages/{new}.{ext}").status_code == 404
@@ -165,11 +164,11 @@ def test_a_page_not_yet_classified_is_served_to_no_one_but_the_ppid(kiosk):
     app, lived, exempt = kiosk
     batch = lived.batches["review"]
     folder = exempt.settings.scans_dir / batch
-    state = read_state(folder)
-    n = state["pages"] + 1
-    shutil.copy(folder / "page-0001.png", folder / f"page-{n:04d}.png")  # the exempt entry's cover
-    shutil.copy(thumb_path(folder, 1), thumb_path(folder, n))
-    write_state(folder, state | {"pages": n})
+    batch_folder = BatchFolder(folder)
+    n = batch_folder.read_state().pages + 1
+    shutil.copy(batch_folder.page_path(1), batch_folder.page_path(n))  # the exempt entry's cover
+    shutil.copy(batch_folder.thumb_path(1), batch_folder.thumb_path(n))
+    batch_folder.update(pages=n)
     client = login(app.test_client(), "dok")
     for ext in ("png", "jpg"):
         assert client.get(f"/scan/{batch}/pages/{n}.{ext}").status_code == 404

@@ -14,45 +14,149 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from kiosk import ROLES, login, make_app, real_values, token
 from werkzeug.routing import IntegerConverter
 
 from scan_station.register import FIELD_NAMES
 
-from kiosk import ROLES, login, make_app, token
-from test_lived_in import real_values
-
 pytestmark = [pytest.mark.ocr, pytest.mark.scanner, pytest.mark.slow]
 
 HOSTILE = [
-    "", " ", "0", "-1", "99999999999999999999999", "2147483648", "1e309", "NaN", "..", ".", "../../../etc/passwd",
-    "..%2F..%2Fetc%2Fpasswd", "/etc/passwd", "C:\\Windows\\win.ini", "\x00", "a\x00b", "A" * 5000, "<script>alert(1)</script>",
-    "' OR '1'='1' --", '=HYPERLINK("http://evil.example","x")', "+1+1", "@SUM(1)", "\u202egnp.exe", "\ufeff",
-    "😀" * 50, "\udcff", "0000-01", "9999-12", "2026-02-30", "2026-13", "-2026-01", "{{7*7}}", "${7*7}", "%s%s%n",
-    "\r\nX-Injected: 1", "ｐｐｉｄ", "null", "true", "[]", "{}", "*", "%", "_", "\\", '"', "'", "//evil.example",
+    "",
+    " ",
+    "0",
+    "-1",
+    "99999999999999999999999",
+    "2147483648",
+    "1e309",
+    "NaN",
+    "..",
+    ".",
+    "../../../etc/passwd",
+    "..%2F..%2Fetc%2Fpasswd",
+    "/etc/passwd",
+    "C:\\Windows\\win.ini",
+    "\x00",
+    "a\x00b",
+    "A" * 5000,
+    "<script>alert(1)</script>",
+    "' OR '1'='1' --",
+    '=HYPERLINK("http://evil.example","x")',
+    "+1+1",
+    "@SUM(1)",
+    "\u202egnp.exe",
+    "\ufeff",
+    "😀" * 50,
+    "\udcff",
+    "0000-01",
+    "9999-12",
+    "2026-02-30",
+    "2026-13",
+    "-2026-01",
+    "{{7*7}}",
+    "${7*7}",
+    "%s%s%n",
+    "\r\nX-Injected: 1",
+    "ｐｐｉｄ",
+    "null",
+    "true",
+    "[]",
+    "{}",
+    "*",
+    "%",
+    "_",
+    "\\",
+    '"',
+    "'",
+    "//evil.example",
 ]
 #: For every field at once (forms are sent as UTF-8; bad bytes: below): one of each kind above.
-FORM_HOSTILE = ["", " ", "-1", "99999999999999999999999", "1e309", "../../../etc/passwd", "a\x00b", "A" * 5000,
-                "<script>alert(1)</script>", "' OR '1'='1' --", '=HYPERLINK("http://evil.example","x")',
-                "\u202egnp.exe", "😀" * 50, "0000-01", "9999-12", "2026-02-30", "{{7*7}}", "\r\nX-Injected: 1",
-                "ｐｐｉｄ", "[]", "%", "\\", "//evil.example"]
+FORM_HOSTILE = [
+    "",
+    " ",
+    "-1",
+    "99999999999999999999999",
+    "1e309",
+    "../../../etc/passwd",
+    "a\x00b",
+    "A" * 5000,
+    "<script>alert(1)</script>",
+    "' OR '1'='1' --",
+    '=HYPERLINK("http://evil.example","x")',
+    "\u202egnp.exe",
+    "😀" * 50,
+    "0000-01",
+    "9999-12",
+    "2026-02-30",
+    "{{7*7}}",
+    "\r\nX-Injected: 1",
+    "ｐｐｉｄ",
+    "[]",
+    "%",
+    "\\",
+    "//evil.example",
+]
 INTS = ["0", "-1", "99999999999999999999999", "2147483648", "007", "1e3", "１"]
 #: The query and form fields the kiosk reads, from its templates and views.
-FIELDS = sorted(set(FIELD_NAMES) | {"q", "unit", "category", "year", "status", "month", "next", "page", "held",
-                                    "typed", "filed_page", "waiting_page", "returned_page", "username", "password",
-                                    "name", "role", "reason", "device", "profile", "register_ids", "register_id",
-                                    "direction", "source", "mode", "resolution", "page_size", "ids", "created_date"})
+FIELDS = sorted(
+    set(FIELD_NAMES)
+    | {
+        "q",
+        "unit",
+        "category",
+        "year",
+        "status",
+        "month",
+        "next",
+        "page",
+        "held",
+        "typed",
+        "filed_page",
+        "waiting_page",
+        "returned_page",
+        "username",
+        "password",
+        "name",
+        "role",
+        "reason",
+        "device",
+        "profile",
+        "register_ids",
+        "register_id",
+        "direction",
+        "source",
+        "mode",
+        "resolution",
+        "page_size",
+        "ids",
+        "created_date",
+    }
+)
 #: Files of every bad kind, for the one upload (CSV import).
-FILES = [b"", b"\x00" * 1000, b"\xff\xfe\x00garbage", b"Judul Informasi\r" + b"x\r" * 50, b'"' * 10000,
-         b"Judul Informasi,Pejabat/Unit yang Menguasai Informasi,Kategori Informasi\n" + b"a" * 200_000 + b",u,berkala\n",
-         "Judul Informasi;Kategori Informasi\n=cmd|' /C calc'!A0;berkala\n".encode(), b"PK\x03\x04" + b"\x00" * 100]
+FILES = [
+    b"",
+    b"\x00" * 1000,
+    b"\xff\xfe\x00garbage",
+    b"Judul Informasi\r" + b"x\r" * 50,
+    b'"' * 10000,
+    b"Judul Informasi,Pejabat/Unit yang Menguasai Informasi,Kategori Informasi\n" + b"a" * 200_000 + b",u,berkala\n",
+    b"Judul Informasi;Kategori Informasi\n=cmd|' /C calc'!A0;berkala\n",
+    b"PK\x03\x04" + b"\x00" * 100,
+]
 SKIP = {"static", "auth.logout", "auth.login"}
 
 
 @pytest.fixture
 def kiosk(lived_in, caplog):
     caplog.set_level(logging.WARNING)
-    app = make_app(lived_in.home, users=False, PROPAGATE_EXCEPTIONS=False, TESTING=False, SCAN_EVENTS_SECONDS=0,
-                   LOGIN_RATE_LIMIT="10000 per minute")
+    app = make_app(
+        lived_in.home,
+        users=False,
+        PROPAGATE_EXCEPTIONS=False,
+        TESTING=False,
+        SCAN_EVENTS_SECONDS=0,
+        LOGIN_RATE_LIMIT="10000 per minute",
+    )
     return app, lived_in
 
 
@@ -117,8 +221,11 @@ def _real_urls(app, rule, real) -> list[str]:
         return [rule.rule]
     values = {a: [str(v) for v in (real.get(a) or ["X"])][:2] for a in arguments}
     values["page"] = ["1", "2"]
-    values["action"] = (["move", "remove", "restore", "rotate", "assign", "rescan", "cancel-rescan"]
-                        if rule.endpoint == "review.correct" else ["activate", "password"])
+    values["action"] = (
+        ["move", "remove", "restore", "rotate", "assign", "rescan", "cancel-rescan"]
+        if rule.endpoint == "review.correct"
+        else ["activate", "password"]
+    )
     urls = [rule.rule]
     for arg in arguments:
         urls = [re.sub(rf"<(?:[a-z]+:)?{arg}>", quote(v, safe=""), u) for u in urls for v in values[arg]]
@@ -140,7 +247,9 @@ def test_hostile_values_in_every_query_and_form_field(kiosk, caplog):
                     if "GET" in rule.methods:
                         _check(client.get(url, query_string=fields), (username, "GET", url, value), count)
                     if "POST" in rule.methods:
-                        _check(client.post(url, data=fields | {"csrf_token": csrf}), (username, "POST", url, value), count)
+                        _check(
+                            client.post(url, data=fields | {"csrf_token": csrf}), (username, "POST", url, value), count
+                        )
     assert count[0] > 2500
     print(f"hostile form and query values: {count[0]} requests")
     assert not _server_errors(caplog)
@@ -153,15 +262,43 @@ def test_hostile_bytes_and_files(kiosk, caplog):
     for username, client in _clients(app):
         csrf = token(client, "/login")
         for url in ("/login", "/register/new", "/register/import", "/admin/users", "/admin/profiles", "/scan/start"):
-            for body in (b"title=%ff%fe&csrf_token=" + csrf.encode(), b"\xff\xfe\xfd", b"a=" + b"%00" * 1000,
-                         b"=" * 100, b"&" * 5000):
-                _check(client.post(url, data=body, content_type="application/x-www-form-urlencoded"), (username, url), count)
-            _check(client.post(url, data=b"--x\r\n", content_type="multipart/form-data; boundary=x"), (username, url), count)
+            for body in (
+                b"title=%ff%fe&csrf_token=" + csrf.encode(),
+                b"\xff\xfe\xfd",
+                b"a=" + b"%00" * 1000,
+                b"=" * 100,
+                b"&" * 5000,
+            ):
+                _check(
+                    client.post(url, data=body, content_type="application/x-www-form-urlencoded"),
+                    (username, url),
+                    count,
+                )
+            _check(
+                client.post(url, data=b"--x\r\n", content_type="multipart/form-data; boundary=x"),
+                (username, url),
+                count,
+            )
         for content in FILES:
-            _check(client.post("/register/import", data={"file": (io.BytesIO(content), "dip.csv"), "csrf_token": csrf},
-                               content_type="multipart/form-data"), (username, "import", content[:20]), count)
-        for raw in ("/search?q=%ff%fe", "/register/?q=%00", "/report/?month=%ff", "/scan/%ff", "/lang/%ff",
-                    "/handover/%ff", "/register/%ff%fe/edit", "/register/..%2F..%2F/edit"):
+            _check(
+                client.post(
+                    "/register/import",
+                    data={"file": (io.BytesIO(content), "dip.csv"), "csrf_token": csrf},
+                    content_type="multipart/form-data",
+                ),
+                (username, "import", content[:20]),
+                count,
+            )
+        for raw in (
+            "/search?q=%ff%fe",
+            "/register/?q=%00",
+            "/report/?month=%ff",
+            "/scan/%ff",
+            "/lang/%ff",
+            "/handover/%ff",
+            "/register/%ff%fe/edit",
+            "/register/..%2F..%2F/edit",
+        ):
             _check(client.get(raw), (username, raw), count)
     assert count[0] > 200
     print(f"hostile bytes and files: {count[0]} requests")

@@ -11,12 +11,12 @@ import io
 import json
 from pathlib import Path
 
+import batches
 import pikepdf
 import pikepdf.pdfa
 import pytest
 from PIL import Image
 
-import batches
 from scan_station.cli import main
 from scan_station.coversheet import payload_for
 

@@ -5,14 +5,10 @@ first; so is a "dikecualikan" page that a review correction uncovers."""
 
 from __future__ import annotations
 
-import itertools
 import logging
 
 import pytest
-from kiosk import ROLES, login, logout, make_app
-
-from scan_station.db import Entry, UserAccount
-from scan_station.scanning import read_state
+from kiosk import ROLES, login, logout, make_app, real_values, urls_for
 
 pytestmark = [pytest.mark.ocr, pytest.mark.scanner]
 SKIP = {"static", "auth.logout"}
@@ -23,42 +19,6 @@ def kiosk(lived_in):
     app = make_app(lived_in.home, users=False, PROPAGATE_EXCEPTIONS=False, TESTING=False, WTF_CSRF_ENABLED=True,
                    SCAN_EVENTS_SECONDS=0.5)
     return app, lived_in
-
-
-def real_values(app, lived) -> dict[str, list]:
-    """For each URL argument, every value the lived-in home has."""
-    settings, db = app.extensions["scan_station"]["settings"], app.extensions["scan_station"]["db"]
-    with db.session() as s:
-        entries = list(s.scalars(__import__("sqlalchemy").select(Entry.id)))
-        users = list(s.scalars(__import__("sqlalchemy").select(UserAccount.username)))
-    batches = sorted(p.name for p in settings.scans_dir.iterdir())
-    return {"batch": batches, "document_id": sorted(lived.documents.values()), "entry_id": entries,
-            "username": users, "code": ["id", "en"], "name": ["Teks abu-abu 300 dpi, kaca"]}
-
-
-def urls_for(app, rule, values: dict[str, list]) -> list[str]:
-    """Concrete URLs for a rule: every combination of real values (pages: every page of the batch)."""
-    settings = app.extensions["scan_station"]["settings"]
-    arguments = sorted(rule.arguments - {"page", "action"})
-    urls = []
-    for combo in itertools.product(*(values.get(a, ["X"]) for a in arguments)):
-        params = dict(zip(arguments, combo))
-        if "page" in rule.arguments:
-            pages = read_state(settings.scans_dir / params["batch"])["pages"]
-            for page in range(1, pages + 2):
-                urls.append(_build(app, rule, params | {"page": page}))
-        elif "action" in rule.arguments:
-            continue  # POST only; the review and admin actions have tests of their own
-        else:
-            urls.append(_build(app, rule, params))
-    return urls
-
-
-def _build(app, rule, params) -> str:
-    with app.test_request_context():
-        from flask import url_for
-
-        return url_for(rule.endpoint, **params)
 
 
 def test_the_lived_in_home_is_what_it_says(kiosk):

@@ -10,8 +10,9 @@ import dataclasses
 import office
 import pytest
 
-from scan_station.classify import BLANK, CONTENT, COVER, UNREADABLE, classify_image, resolve, shrink
-from scan_station.split import split
+from scan_station.classify import classify_image, shrink
+from scan_station.model import BLANK, CONTENT, COVER, UNREADABLE
+from scan_station.split import resolve, split
 
 A, B = "PPID-2026-000101", "PPID-2026-000102"
 KNOWN = {A, B}
@@ -46,7 +47,9 @@ def test_duplex_cover_backs_are_blank_and_nothing_is_held(paper, dpi):
                     (office.cover_print(B, dpi=dpi), None), (text[2], None))
     pages = classify(images, dpi)
     plan = split(pages, KNOWN)
-    assert [(d.register_id, d.batch_pages) for d in plan.documents] == [(A, [3, 4]), (B, [7])], [p.reason for p in pages]
+    assert [(d.register_id, d.batch_pages) for d in plan.documents] == [(A, [3, 4]), (B, [7])], [
+        p.reason for p in pages
+    ]
     assert plan.held == [] and plan.blank_pages == [2, 6, 8]
     assert "back of the cover sheet on page 1" in pages[1].reason or pages[1].measure["verdict"] == "blank"
 
@@ -62,8 +65,13 @@ def test_show_through_of_every_strength_is_the_covers_back(strength, noise):
 
 
 def test_a_real_second_cover_of_the_same_id_is_still_held():
-    images = sheets(office.OFFICE, 300, (office.cover_print(A, dpi=300), None), (office.cover_print(A, dpi=300), None),
-                    (office.text_print("Isi", dpi=300), None))
+    images = sheets(
+        office.OFFICE,
+        300,
+        (office.cover_print(A, dpi=300), None),
+        (office.cover_print(A, dpi=300), None),
+        (office.text_print("Isi", dpi=300), None),
+    )
     pages = classify(images, 300)
     assert [p.kind for p in pages] == [COVER, BLANK, COVER, BLANK, CONTENT, BLANK]
     plan = split(pages, KNOWN)
@@ -75,8 +83,12 @@ def test_a_real_second_cover_of_the_same_id_is_still_held():
 @pytest.mark.parametrize("line", ["2. Arsip.", "Tembusan:", "Kepala Subbagian Umum"])
 def test_a_sparse_last_page_in_grey_toner_on_grey_paper_is_filed(paper, dpi, line):
     toner = dataclasses.replace(PAPERS[paper], toner=PAPERS[paper].tone - 70)  # grey toner on that paper
-    images = sheets(toner, dpi, (office.cover_print(A, dpi=dpi), None),
-                    (office.text_print("Surat", dpi=dpi), office.sparse_print(line, page_no=2, dpi=dpi)))
+    images = sheets(
+        toner,
+        dpi,
+        (office.cover_print(A, dpi=dpi), None),
+        (office.text_print("Surat", dpi=dpi), office.sparse_print(line, page_no=2, dpi=dpi)),
+    )
     pages = classify(images, dpi)
     plan = split(pages, KNOWN)
     assert [(d.register_id, d.batch_pages) for d in plan.documents] == [(A, [3, 4])], pages[3].reason
@@ -84,18 +96,21 @@ def test_a_sparse_last_page_in_grey_toner_on_grey_paper_is_filed(paper, dpi, lin
 
 def test_the_faintest_line_is_kept_as_maybe_blank_never_dropped():
     faint = dataclasses.replace(office.GREY_RECYCLED, toner=office.GREY_RECYCLED.tone - 38)  # barely darker
-    page = classify([office.scan(office.sparse_print("2. Arsip.", page_no=3, dpi=200), None, faint, dpi=200, seed=4)],
-                    200)[0]
+    page = classify(
+        [office.scan(office.sparse_print("2. Arsip.", page_no=3, dpi=200), None, faint, dpi=200, seed=4)], 200
+    )[0]
     assert page.kind == CONTENT and page.maybe_blank and "mungkin kosong" in page.reason
     assert page.measure["faint_marks"] >= 4
 
 
 @pytest.mark.parametrize("how", ["smudged", "torn", "covered"])
 def test_a_cover_whose_barcodes_cannot_be_read_is_held_not_merged(how):
-    images = [office.scan(office.cover_print(A, dpi=300), None, office.OFFICE, dpi=300, seed=1),
-              office.scan(office.text_print("Isi A", dpi=300), None, office.OFFICE, dpi=300, seed=2),
-              office.scan(office.destroyed_cover_print(B, dpi=300, how=how), None, office.OFFICE, dpi=300, seed=3),
-              office.scan(office.text_print("Isi B", dpi=300), None, office.OFFICE, dpi=300, seed=4)]
+    images = [
+        office.scan(office.cover_print(A, dpi=300), None, office.OFFICE, dpi=300, seed=1),
+        office.scan(office.text_print("Isi A", dpi=300), None, office.OFFICE, dpi=300, seed=2),
+        office.scan(office.destroyed_cover_print(B, dpi=300, how=how), None, office.OFFICE, dpi=300, seed=3),
+        office.scan(office.text_print("Isi B", dpi=300), None, office.OFFICE, dpi=300, seed=4),
+    ]
     pages = classify(images, 300)
     assert pages[2].kind == COVER and pages[2].problem.startswith(UNREADABLE), pages[2]
     plan = split(pages, KNOWN)
@@ -106,10 +121,12 @@ def test_a_cover_whose_barcodes_cannot_be_read_is_held_not_merged(how):
 @pytest.mark.parametrize("paper", ["office", "thin"])
 def test_a_cover_fed_face_down_is_held_not_merged(paper):
     """Simplex: the scanner sees only the back of the sheet, the cover showing through, mirrored."""
-    images = [office.scan(office.cover_print(A, dpi=300), None, PAPERS[paper], dpi=300, seed=1),
-              office.scan(office.text_print("Isi A", dpi=300), None, PAPERS[paper], dpi=300, seed=2),
-              office.scan(office.a4(300), office.cover_print(B, dpi=300), PAPERS[paper], dpi=300, seed=3),
-              office.scan(office.text_print("Isi B", dpi=300), None, PAPERS[paper], dpi=300, seed=4)]
+    images = [
+        office.scan(office.cover_print(A, dpi=300), None, PAPERS[paper], dpi=300, seed=1),
+        office.scan(office.text_print("Isi A", dpi=300), None, PAPERS[paper], dpi=300, seed=2),
+        office.scan(office.a4(300), office.cover_print(B, dpi=300), PAPERS[paper], dpi=300, seed=3),
+        office.scan(office.text_print("Isi B", dpi=300), None, PAPERS[paper], dpi=300, seed=4),
+    ]
     pages = classify(images, 300)
     plan = split(pages, KNOWN)
     assert [(d.register_id, d.batch_pages) for d in plan.documents] == [(A, [2])], [p.reason for p in pages]
@@ -133,8 +150,9 @@ def test_a_mirrored_cover_is_never_a_cover():
 
 
 def test_every_blank_call_records_why():
-    images = sheets(office.GREY_RECYCLED, 300, (office.cover_print(A, dpi=300), None),
-                    (office.text_print("Isi", dpi=300), None))
+    images = sheets(
+        office.GREY_RECYCLED, 300, (office.cover_print(A, dpi=300), None), (office.text_print("Isi", dpi=300), None)
+    )
     pages = classify(images, 300)
     back_of_text = pages[3]
     assert back_of_text.kind == BLANK and back_of_text.measure["marks"] == 0 and "blank:" in back_of_text.reason
@@ -142,8 +160,10 @@ def test_every_blank_call_records_why():
 
 
 def _register(run, *titles):
-    return [run("register", "add", "--title", t, "--unit", "Subbagian Umum", "--category", "berkala").stdout.strip()
-            for t in titles]
+    return [
+        run("register", "add", "--title", t, "--unit", "Subbagian Umum", "--category", "berkala").stdout.strip()
+        for t in titles
+    ]
 
 
 def test_ingest_expect_reports_missing_and_unexpected_ids(run, tmp_path):
@@ -169,10 +189,14 @@ def test_a_duplex_office_batch_is_filed_page_for_page(run, home, tmp_path):
 
     a, b = _register(run, "Surat Keputusan", "Nota Dinas")
     paper = dataclasses.replace(office.GREY_RECYCLED, toner=office.GREY_RECYCLED.tone - 80)
-    images = sheets(paper, 300, (office.cover_print(a, dpi=300), None),
-                    (office.text_print("Surat keputusan", dpi=300), office.sparse_print("2. Arsip.", page_no=2, dpi=300)),
-                    (office.destroyed_cover_print(b, dpi=300, how="smudged"), None),
-                    (office.text_print("Nota dinas", dpi=300, seed=3), None))
+    images = sheets(
+        paper,
+        300,
+        (office.cover_print(a, dpi=300), None),
+        (office.text_print("Surat keputusan", dpi=300), office.sparse_print("2. Arsip.", page_no=2, dpi=300)),
+        (office.destroyed_cover_print(b, dpi=300, how="smudged"), None),
+        (office.text_print("Nota dinas", dpi=300, seed=3), None),
+    )
     result = run("ingest", str(batches.write_pdf(images, tmp_path / "duplex.pdf")), "--json", "--quiet")
     assert result.code == 0, result.stderr
     data = result.json

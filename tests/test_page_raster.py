@@ -2,6 +2,7 @@
 
 import io
 
+import batches
 import img2pdf
 import pikepdf
 import pytest
@@ -10,7 +11,6 @@ from ocrmypdf.helpers import Resolution
 from ocrmypdf.pluginspec import GhostscriptRasterDevice as Device
 from PIL import Image, ImageChops
 
-import batches
 from scan_station._exec.page_raster import rasterize_pdf_page
 from scan_station.coversheet import coversheets_pdf
 
@@ -39,7 +39,9 @@ def ours(pdf, tmp_path, device=Device.PNGGRAY, dpi=R300, rotation=0):
 
 def ghostscripts(pdf, tmp_path, device=Device.PNGGRAY, rotation=0):
     out = tmp_path / "gs.png"
-    ghostscript.rasterize_pdf(pdf, out, raster_device=device, raster_dpi=R300, pageno=1, page_dpi=R300, rotation=rotation)
+    ghostscript.rasterize_pdf(
+        pdf, out, raster_device=device, raster_dpi=R300, pageno=1, page_dpi=R300, rotation=rotation
+    )
     return out
 
 

@@ -6,17 +6,18 @@ from __future__ import annotations
 import json
 import time
 
+import batches
 import pytest
 from sqlalchemy import select
 
 from scan_station import jobs, review
+from scan_station.batchfolder import Status, this_process
 from scan_station.config import load_settings
 from scan_station.db import Batch, Database, Document, DocumentEvent
 from scan_station.demo import fill_demo_feeder
+from scan_station.errors import InputFileError
 from scan_station.register import add_entry
-from scan_station.scanning import page_classes, read_state, scan_pages, start_batch, thumb_path
-
-import batches
+from scan_station.scanning import page_classes, scan_pages, start_batch
 
 pytestmark = pytest.mark.scanner
 
@@ -48,12 +49,19 @@ def test_the_demo_feeder_scans_through_libsane_until_empty(demo):
     settings, db = demo
     a, b = _entries(db, settings, "Laporan Kegiatan", "Surat Keputusan")
     folder = _scan(settings, db, [a, b], pages=2)
-    state = read_state(folder)
-    assert state["status"] == "scanned" and state["pages"] == 6 and state["user"] == "dok"
+    state = folder.read_state()
+    assert state.status == "scanned" and state.pages == 6 and state.user == "dok"
     assert not list(settings.demo_feeder_dir.glob("*.pnm"))  # the paper went through
     kinds = [(p.kind, p.register_id) for p in page_classes(settings, folder)]
-    assert kinds == [("cover", a), ("content", None), ("content", None), ("cover", b), ("content", None), ("content", None)]
-    assert all(thumb_path(folder, n).stat().st_size > 1000 for n in range(1, 7))
+    assert kinds == [
+        ("cover", a),
+        ("content", None),
+        ("content", None),
+        ("cover", b),
+        ("content", None),
+        ("content", None),
+    ]
+    assert all(folder.thumb_path(n).stat().st_size > 1000 for n in range(1, 7))
 
 
 def test_corrections_change_the_documents_and_nothing_is_lost(demo):
@@ -118,18 +126,18 @@ def test_a_confirmed_batch_is_filed_by_the_worker_as_reviewed(demo):
     review.save(folder, r)
     assert review.load(settings, db, folder)[0].as_split().documents[0].turns == {2: 90}
     review.confirm(settings, db, folder, user="dok")
-    assert read_state(folder)["status"] == "queued"
+    assert folder.read_state().status == "queued"
 
     queue = jobs.make_jobs(settings)
-    queue.file_batch(read_state(folder)["batch"])
+    queue.file_batch(folder.read_state().batch)
     worker = jobs.start_worker(queue)
     try:
         deadline = time.monotonic() + 180
-        while folder.exists() and time.monotonic() < deadline:
+        while folder.path.exists() and time.monotonic() < deadline:
             time.sleep(0.5)
     finally:
         jobs.stop_worker(worker)
-    assert not folder.exists(), read_state(folder)
+    assert not folder.path.exists(), folder.read_state()
     with db.session() as s:
         batch = s.scalars(select(Batch)).one()
         assert batch.status == "filed" and batch.submitted_by == "dok"
@@ -144,12 +152,12 @@ def test_a_failing_job_marks_the_batch_failed_and_keeps_its_pages(demo):
     (a,) = _entries(db, settings, "Laporan Kegiatan")
     folder = _scan(settings, db, [a], pages=1)
     review.confirm(settings, db, folder, user="dok")
-    (folder / "page-0002.png").write_bytes(b"not a png any more")  # damaged on disk meanwhile
-    with pytest.raises(Exception):
-        jobs.file_batch(settings, read_state(folder)["batch"])
-    state = read_state(folder)
-    assert state["status"] == "failed" and "page-0002.png" in state["error"]
-    assert (folder / "page-0001.png").is_file()
+    folder.page_path(2).write_bytes(b"not a png any more")  # damaged on disk meanwhile
+    with pytest.raises(InputFileError, match="page-0002.png"):
+        jobs.file_batch(settings, folder.read_state().batch)
+    state = folder.read_state()
+    assert state.status == "failed" and "page-0002.png" in state.error
+    assert folder.page_path(1).is_file()
 
 
 @pytest.fixture
@@ -164,8 +172,22 @@ def redis_url(tmp_path):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    server = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                               "--appendonly", "no", "--dir", str(tmp_path)], stdout=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [
+            "redis-server",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(tmp_path),
+        ],
+        stdout=subprocess.DEVNULL,
+    )
     import redis
 
     client = redis.Redis(port=port)
@@ -195,14 +217,18 @@ def test_a_redis_queue_is_shared_by_a_kiosk_and_a_worker_process(home, redis_url
     (a,) = _entries(db, settings, "Laporan Kegiatan")
     folder = _scan(settings, db, [a], pages=1)
     review.confirm(settings, db, folder, user="dok")
-    jobs.make_jobs(settings).file_batch(read_state(folder)["batch"])
+    jobs.make_jobs(settings).file_batch(folder.read_state().batch)
     env = {k: v for k, v in __import__("os").environ.items() if not k.startswith("SCAN_STATION_")}
-    worker = subprocess.Popen([sys.executable, "-m", "scan_station", "--home", str(home), "worker", "--json"],
-                              stdout=subprocess.PIPE, text=True, env=env)
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "scan_station", "--home", str(home), "worker", "--json"],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     try:
         assert json.loads(worker.stdout.readline()) == {"queue": redis_url}
         deadline = time.monotonic() + 180
-        while folder.exists() and time.monotonic() < deadline:
+        while folder.path.exists() and time.monotonic() < deadline:
             time.sleep(0.5)
     finally:
         worker.terminate()
@@ -217,22 +243,20 @@ def test_a_scan_or_filing_whose_process_died_can_be_taken_up_again(demo):
     import subprocess
     import sys
 
-    from scan_station.scanning import owner, write_state
-
     settings, db = demo
     (a,) = _entries(db, settings, "Laporan Kegiatan")
     folder = _scan(settings, db, [a], pages=1)
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
-    gone = owner() | {"pid": int(dead.stdout)}
-    write_state(folder, read_state(folder) | {"status": "scanning", "owner": gone})
-    state = read_state(folder)
-    assert state["status"] == "interrupted" and "Lanjutkan" in state["fault"]["id"]
-    write_state(folder, read_state(folder) | {"status": "scanning", "owner": owner()})  # this process: alive
-    assert read_state(folder)["status"] == "scanning"
-    write_state(folder, read_state(folder) | {"status": "filing", "owner": gone})
-    assert read_state(folder)["status"] == "failed" and "confirm again" in read_state(folder)["error"]
+    gone = this_process() | {"pid": int(dead.stdout)}
+    folder.update(status=Status.SCANNING, owner=gone)
+    state = folder.read_state()
+    assert state.status == "interrupted" and "Lanjutkan" in state.fault.id
+    folder.update(status=Status.SCANNING, owner=this_process())  # this process: alive
+    assert folder.read_state().status == "scanning"
+    folder.update(status=Status.FILING, owner=gone)
+    assert folder.read_state().status == "failed" and "confirm again" in folder.read_state().error
     review.confirm(settings, db, folder, user="dok")  # taken up again
-    assert read_state(folder)["status"] == "queued"
+    assert folder.read_state().status == "queued"
 
 
 def test_an_unknown_queue_url_says_what_is_expected(home):

@@ -3,15 +3,14 @@ its read-return-value option) and the `pnm` backend (scans the image file it is 
 
 from __future__ import annotations
 
-import json
-
+import batches
 import pytest
 import sane
 
-import batches
-from scan_station.errors import ScanStationError
-from scan_station.scanner import FAULTS, Profile, ScannerError, Session, fault_for
-from scan_station.scanning import read_state, scan_pages, start_batch
+from scan_station.errors import ScanStationError, exit_code_for
+from scan_station.model import Profile
+from scan_station.scanner import FAULTS, ScannerError, Session, fault_for
+from scan_station.scanning import scan_pages, start_batch
 
 pytestmark = pytest.mark.scanner
 
@@ -26,8 +25,13 @@ STATUSES = {  # the test backend's status -> our fault
 def clear_fault():
     """What a person does after a jam: take the paper out. The test backend keeps an injected
     status across handles in one process, as a real jam stays until it is cleared."""
+    set_fault("Default")
+
+
+def set_fault(status: str) -> None:
+    """The next read of SANE's test backend fails with `status` (until cleared)."""
     with sane.open("test:0") as dev:
-        dev.read_return_value = "Default"
+        dev.read_return_value = status
 
 
 @pytest.fixture(autouse=True)
@@ -60,67 +64,61 @@ def test_a_profile_the_device_cannot_do_is_refused_naming_what_it_offers(device,
     with pytest.raises(ScanStationError) as info:
         Session(device, profile)
     assert offered in str(info.value)
-    assert info.value.exit_code == 2
+    assert exit_code_for(info.value) == 2
 
 
 def test_feeder_batch_until_empty_every_page_on_disk_when_reported(settings, db):
-    db_profile = FEEDER
-    folder = start_batch(settings, db, device="test:0", profile=None)
-    state = read_state(folder)
-    state["profile"] = db_profile.__dict__
-    (folder / ".scan.json").write_text(json.dumps(state))
+    folder = _feeder_batch(settings, db)
     seen = []
 
     def on_page(event):
-        assert (folder / f"page-{event.page:04d}.png").is_file()  # written before it is announced
+        assert folder.page_path(event.page).is_file()  # written before it is announced
         seen.append((event.page, event.kind))
 
     classified = scan_pages(settings, folder, on_page=on_page)
-    assert read_state(folder)["pages"] == 10 and read_state(folder)["status"] == "scanned"
+    assert folder.read_state().pages == 10 and folder.read_state().status == "scanned"
     assert sorted(p for p, kind in seen if kind is None) == list(range(1, 11))
     assert sorted(classified) == list(range(1, 11))  # classified while scanning
 
 
 def _feeder_batch(settings, db):
     folder = start_batch(settings, db, device="test:0", profile=None)
-    state = read_state(folder)
-    state["profile"] = FEEDER.__dict__
-    (folder / ".scan.json").write_text(json.dumps(state))
+    folder.update(profile=FEEDER)
     return folder
 
 
 def test_a_jam_halfway_keeps_every_page_and_the_batch_resumes(settings, db, run):
+    """The test backend's feeder holds ten sheets; the second load jams on its first sheet."""
     folder = _feeder_batch(settings, db)
-
-    def jam_after_three(session, page):
-        if page == 3:
-            session.set_option("read-return-value", "SANE_STATUS_JAMMED")
-
+    scan_pages(settings, folder)  # the first load: ten pages
+    set_fault("SANE_STATUS_JAMMED")
     with pytest.raises(ScannerError) as info:
-        scan_pages(settings, folder, fault_after=jam_after_three)
+        scan_pages(settings, folder)  # Lanjutkan with the second load: it jams
     assert info.value.fault.kind == "jammed"
     assert "Kertas macet — keluarkan kertas, lalu tekan Lanjutkan" in str(info.value)
     assert "resume" in str(info.value)
-    assert sorted(p.name for p in folder.glob("page-*.png")) == [f"page-{n:04d}.png" for n in (1, 2, 3)]
-    state = read_state(folder)
-    assert state["status"] == "interrupted" and state["fault"]["kind"] == "jammed" and state["pages"] == 3
+    assert sorted(p.name for p in folder.path.glob("page-*.png")) == [f"page-{n:04d}.png" for n in range(1, 11)]
+    state = folder.read_state()
+    assert state.status == "interrupted" and state.fault.kind == "jammed" and state.pages == 10
 
     clear_fault()
-    result = run("resume", state["batch"], "--json")  # the paper is out; the feeder goes on
+    result = run("resume", state.batch, "--json")  # the paper is out; the feeder goes on
     assert result.code == 0, result.stderr
-    assert result.json["batch"] == state["batch"] and result.json["pages"] == 13
-    assert not folder.exists()  # ingested: the pages are in storage now
+    assert result.json["batch"] == state.batch and result.json["pages"] == 20
+    assert not folder.path.exists()  # ingested: the pages are in storage now
     kept = settings.home / result.json["raw_batch"]
-    assert len(list(kept.glob("page-*.png"))) == 13
+    assert len(list(kept.glob("page-*.png"))) == 20
 
 
 def test_a_partial_batch_can_be_ingested_as_it_is(settings, db, run):
     folder = _feeder_batch(settings, db)
+    scan_pages(settings, folder)
+    set_fault("SANE_STATUS_IO_ERROR")
     with pytest.raises(ScannerError):
-        scan_pages(settings, folder, fault_after=lambda s, n: n == 2 and s.set_option("read-return-value", "SANE_STATUS_IO_ERROR"))
+        scan_pages(settings, folder)
     clear_fault()
-    result = run("ingest", folder, "--json")
-    assert result.code == 0 and result.json["pages"] == 2
+    result = run("ingest", folder.path, "--json")
+    assert result.code == 0 and result.json["pages"] == 10
 
 
 @pytest.mark.parametrize("status, kind", STATUSES.items())
@@ -145,12 +143,10 @@ def test_a_scanner_that_is_gone(settings, db, run):
     assert info.value.fault.kind == "gone"
     assert "Pemindai tidak ditemukan" in str(info.value)
     folder = _feeder_batch(settings, db)
-    state = read_state(folder)
-    state["device"] = "test:7"  # unplugged since the batch started
-    (folder / ".scan.json").write_text(json.dumps(state))
-    result = run("resume", state["batch"], "--json")
+    state = folder.update(device="test:7")  # unplugged since the batch started
+    result = run("resume", state.batch, "--json")
     assert result.code == 8 and "Scanner not found" in result.stderr and result.stdout == ""
-    assert folder.is_dir()
+    assert folder.path.is_dir()
 
 
 def _pgm(image, path):
@@ -162,15 +158,36 @@ def _pgm(image, path):
 def test_real_pages_through_pnm_are_split_and_filed(settings, db, run, tmp_path):
     """Cover sheets printed by `coversheet` and document pages, scanned one by one through libsane's
     pnm backend (page after page on a flatbed), then ingested."""
-    ids = [run("register", "add", "--title", t, "--unit", "Subbagian Umum", "--category", "berkala", "--json").json["id"]
-           for t in ("Laporan Kegiatan", "Surat Keputusan")]
+    ids = [
+        run("register", "add", "--title", t, "--unit", "Subbagian Umum", "--category", "berkala", "--json").json["id"]
+        for t in ("Laporan Kegiatan", "Surat Keputusan")
+    ]
     covers = tmp_path / "covers.pdf"
     assert run("coversheet", *ids, "-o", covers, "--json").code == 0
-    pages = [batches.render(covers, 1), batches.content("Laporan kegiatan sosialisasi pemilih"),
-             batches.render(covers, 2), batches.content("Surat keputusan penetapan", page_no=1)]
+    pages = [
+        batches.render(covers, 1),
+        batches.content("Laporan kegiatan sosialisasi pemilih"),
+        batches.render(covers, 2),
+        batches.content("Surat keputusan penetapan", page_no=1),
+    ]
     files = [_pgm(img, tmp_path / f"p{n}.pgm") for n, img in enumerate(pages, start=1)]
-    assert run("profiles", "add", "Kaca abu-abu", "--source", "flatbed", "--mode", "gray",
-               "--resolution", "300", "--page-size", "A4", "--json").code == 0
+    assert (
+        run(
+            "profiles",
+            "add",
+            "Kaca abu-abu",
+            "--source",
+            "flatbed",
+            "--mode",
+            "gray",
+            "--resolution",
+            "300",
+            "--page-size",
+            "A4",
+            "--json",
+        ).code
+        == 0
+    )
     batch = None
     for path in files:
         with sane.open("pnm:0") as dev:  # the pnm backend's options are global: this sets the next page
@@ -194,8 +211,19 @@ def test_scan_without_a_profile_takes_the_first_the_device_can_do_and_says_which
     run("scanners", "--refresh")
     refused = run("scan", "--device", "test:0", "--no-ingest", "--json")  # the presets are A4: test:0 scans 200 mm
     assert refused.code == 2 and "no scan profile fits test:0" in refused.stderr and "profiles add" in refused.stderr
-    run("profiles", "add", "A Foto warna", "--source", "flatbed", "--mode", "color", "--resolution", "75",
-        "--page-size", "max")  # first by name, but never a colour flatbed profile on a feeder scanner
+    run(
+        "profiles",
+        "add",
+        "A Foto warna",
+        "--source",
+        "flatbed",
+        "--mode",
+        "color",
+        "--resolution",
+        "75",
+        "--page-size",
+        "max",
+    )  # first by name, but never a colour flatbed profile on a feeder scanner
     run("profiles", "add", "Uji ADF", "--source", "adf", "--mode", "gray", "--resolution", "75", "--page-size", "max")
     done = run("scan", "--device", "test:0", "--no-ingest", "--json")
     assert done.code == 0, done.stderr
@@ -206,7 +234,19 @@ def test_scan_without_a_profile_takes_the_first_the_device_can_do_and_says_which
 def test_scan_without_a_profile_takes_the_default_profile_setting(run, home):
     home.mkdir(parents=True, exist_ok=True)
     (home / "scan-station.toml").write_text('default_profile = "Uji kaca"\n')
-    run("profiles", "add", "Uji kaca", "--source", "flatbed", "--mode", "gray", "--resolution", "75", "--page-size", "max")
+    run(
+        "profiles",
+        "add",
+        "Uji kaca",
+        "--source",
+        "flatbed",
+        "--mode",
+        "gray",
+        "--resolution",
+        "75",
+        "--page-size",
+        "max",
+    )
     done = run("scan", "--device", "test:0", "--no-ingest", "--json")
     assert done.code == 0, done.stderr
     assert "profile: Uji kaca (the default_profile setting)" in done.stderr and done.json["pages"] == 1

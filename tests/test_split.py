@@ -1,6 +1,6 @@
 """The splitting rules, on classified pages (no images needed)."""
 
-from scan_station.classify import BLANK, CONTENT, COVER, PageClass
+from scan_station.model import BLANK, CONTENT, COVER, PageClass
 from scan_station.split import split
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import shutil
 
+import batches
 import pytest
 from sqlalchemy import select
 
-import batches
 from scan_station import storage
 from scan_station.config import load_settings
 from scan_station.db import Batch, Database, Document

@@ -11,7 +11,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO
 
 RULES = REPO / "udev" / "60-scan-station.rules"
@@ -95,6 +94,8 @@ def test_systemd_units_verify(unit, tmp_path):
     assert "User=scan-station" in text and "SupplementaryGroups=scanner" in text
     # verify against this checkout's own executable, which exists here
     local = tmp_path / unit.name
-    local.write_text(text.replace("/opt/scan-station/.venv/bin/scan-station", str(Path(sys.prefix) / "bin" / "scan-station")))
+    local.write_text(
+        text.replace("/opt/scan-station/.venv/bin/scan-station", str(Path(sys.prefix) / "bin" / "scan-station"))
+    )
     done = subprocess.run(["systemd-analyze", "verify", str(local)], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr

@@ -53,8 +53,10 @@ def test_forms_without_csrf_token_are_rejected(client):
 
 
 def test_login_attempts_are_rate_limited(client):
-    codes = [client.post("/login", data={"username": "dok", "password": "salah", "csrf_token": token(client)}).status_code
-             for _ in range(7)]
+    codes = [
+        client.post("/login", data={"username": "dok", "password": "salah", "csrf_token": token(client)}).status_code
+        for _ in range(7)
+    ]
     assert codes[:5] == [401] * 5 and codes[-1] == 429
 
 
@@ -81,7 +83,12 @@ def test_roles(app, client):
 
 def test_create_entry_and_bad_input_keeps_what_was_typed(app, client):
     login(client, "dok")
-    bad = {"title": "Laporan Tahunan 2025", "unit": "Subbagian Umum", "category": "rahasia", "csrf_token": token(client, "/register/new")}
+    bad = {
+        "title": "Laporan Tahunan 2025",
+        "unit": "Subbagian Umum",
+        "category": "rahasia",
+        "csrf_token": token(client, "/register/new"),
+    }
     response = client.post("/register/new", data=bad)
     assert response.status_code == 400
     page = response.get_data(as_text=True)
@@ -95,7 +102,12 @@ def test_edit_and_wrong_ids(app, client):
     entry_id = add(app, title="Lama")
     login(client, "ppid")
     assert client.get("/register/PPID-1999-999999/edit").status_code == 404
-    data = {"title": "Baru", "unit": "Umum", "category": "berkala", "csrf_token": token(client, f"/register/{entry_id}/edit")}
+    data = {
+        "title": "Baru",
+        "unit": "Umum",
+        "category": "berkala",
+        "csrf_token": token(client, f"/register/{entry_id}/edit"),
+    }
     assert client.post(f"/register/{entry_id}/edit", data=data).status_code == 302
     with app.extensions["scan_station"]["db"].session() as s:
         assert s.get(Entry, entry_id).title == "Baru"
@@ -119,9 +131,12 @@ def test_csv_import_reports_rows_and_writes_nothing(app, client):
     csv_text = "Judul Informasi,Pejabat/Unit yang Menguasai Informasi,Kategori Informasi\nA,Umum,berkala\nB,,berkala\n"
     from io import BytesIO
 
-    response = client.post("/register/import", data={"file": (BytesIO(csv_text.encode()), "dip.csv"),
-                                                     "csrf_token": token(client, "/register/")},
-                           content_type="multipart/form-data", follow_redirects=True)
+    response = client.post(
+        "/register/import",
+        data={"file": (BytesIO(csv_text.encode()), "dip.csv"), "csrf_token": token(client, "/register/")},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
     page = response.get_data(as_text=True)
     assert "Baris 3: unit" in page and "Tidak ada yang diimpor." in page
     with app.extensions["scan_station"]["db"].session() as s:
@@ -133,18 +148,25 @@ def test_csv_import_reports_rows_and_writes_nothing(app, client):
 HEADER = "Judul Informasi,Pejabat/Unit yang Menguasai Informasi,Kategori Informasi"
 
 
-@pytest.mark.parametrize("body, shown", [
-    (f"{HEADER}\n{'x' * 200_000},Umum,berkala\n".encode(), "Baris 2:"),
-    (f"{HEADER}\rA,Umum,berkala\rB,Umum,berkala\r".encode(), "2 dibuat"),
-    (f"{HEADER}\nPeraturan ’25,Umum,berkala\n".encode("cp1252"), "CSV UTF-8"),
-], ids=["huge-cell", "cr-line-ends", "not-utf8"])
+@pytest.mark.parametrize(
+    "body, shown",
+    [
+        (f"{HEADER}\n{'x' * 200_000},Umum,berkala\n".encode(), "Baris 2:"),
+        (f"{HEADER}\rA,Umum,berkala\rB,Umum,berkala\r".encode(), "2 dibuat"),
+        (f"{HEADER}\nPeraturan ’25,Umum,berkala\n".encode("cp1252"), "CSV UTF-8"),
+    ],
+    ids=["huge-cell", "cr-line-ends", "not-utf8"],
+)
 def test_csv_files_the_csv_module_chokes_on_are_no_server_error(client, body, shown):
     from io import BytesIO
 
     login(client, "ppid")
-    response = client.post("/register/import", data={"file": (BytesIO(body), "dip.csv"),
-                                                     "csrf_token": token(client, "/register/")},
-                           content_type="multipart/form-data", follow_redirects=True)
+    response = client.post(
+        "/register/import",
+        data={"file": (BytesIO(body), "dip.csv"), "csrf_token": token(client, "/register/")},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
     assert response.status_code == 200
     assert shown in response.get_data(as_text=True)
 
@@ -160,8 +182,11 @@ def test_serve_runs_the_kiosk_behind_waitress(home):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "scan_station", "--home", str(home), "serve", "--port", str(port), "--json"],
-                            stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "scan_station", "--home", str(home), "serve", "--port", str(port), "--json"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         url = json.loads(proc.stdout.readline())["url"]
         for _ in range(50):
@@ -187,8 +212,12 @@ def test_search_page_and_withheld_documents(app, client, tmp_path):
 
     open_id = add(app, title="Pengumuman Terbuka", category="berkala")
     withheld_id = add(app, title="Berkas Dikecualikan", category="dikecualikan")
-    pages = [batches.cover(open_id), batches.content("Rapat pleno terbuka", paragraphs=["Rapat pleno terbuka digelar."]),
-             batches.cover(withheld_id), batches.content("Rapat pleno tertutup", paragraphs=["Rapat pleno tertutup digelar."])]
+    pages = [
+        batches.cover(open_id),
+        batches.content("Rapat pleno terbuka", paragraphs=["Rapat pleno terbuka digelar."]),
+        batches.cover(withheld_id),
+        batches.content("Rapat pleno tertutup", paragraphs=["Rapat pleno tertutup digelar."]),
+    ]
     with app.app_context():
         settings, db = service()
         result = ingest(batches.write_pdf(pages, tmp_path / "b.pdf"), settings=settings, db=db)
@@ -218,8 +247,12 @@ def test_handover_accept_or_return_with_who_and_when(app, client, tmp_path):
     from scan_station.ingest import ingest
 
     ids = [add(app, title="Notulen Rapat"), add(app, title="Surat Edaran")]
-    pages = [batches.cover(ids[0]), batches.content("Notulen", paragraphs=["Notulen rapat koordinasi."]),
-             batches.cover(ids[1]), batches.content("Surat", paragraphs=["Surat edaran kepada satuan kerja."])]
+    pages = [
+        batches.cover(ids[0]),
+        batches.content("Notulen", paragraphs=["Notulen rapat koordinasi."]),
+        batches.cover(ids[1]),
+        batches.content("Surat", paragraphs=["Surat edaran kepada satuan kerja."]),
+    ]
     with app.app_context():
         settings, db = service()
         ingest(batches.write_pdf(pages, tmp_path / "b.pdf"), settings=settings, db=db)
@@ -238,7 +271,9 @@ def test_handover_accept_or_return_with_who_and_when(app, client, tmp_path):
     assert "Notulen rapat koordinasi" in page and "Diterima, disimpan" in page
     assert client.get("/handover/99999").status_code == 404
     csrf = token(client, f"/handover/{first}")
-    no_reason = client.post(f"/handover/{first}/return", data={"reason": " ", "csrf_token": csrf}, follow_redirects=True)
+    no_reason = client.post(
+        f"/handover/{first}/return", data={"reason": " ", "csrf_token": csrf}, follow_redirects=True
+    )
     assert "needs a reason" in no_reason.get_data(as_text=True)
     client.post(f"/handover/{first}/return", data={"reason": "Halaman 2 terpotong", "csrf_token": csrf})
     client.post(f"/handover/{second}/accept", data={"csrf_token": csrf})
@@ -247,8 +282,12 @@ def test_handover_accept_or_return_with_who_and_when(app, client, tmp_path):
     with app.extensions["scan_station"]["db"].session() as s:
         assert s.get(Document, first).status == "returned" and s.get(Document, second).status == "accepted"
         events = {(e.document_id, e.action, e.actor) for e in s.query(DocumentEvent)}
-        assert events == {(first, "submitted", "-"), (second, "submitted", "-"),  # ingested from the command line
-                          (first, "returned", "ppid"), (second, "accepted", "ppid")}
+        assert events == {
+            (first, "submitted", "-"),
+            (second, "submitted", "-"),  # ingested from the command line
+            (first, "returned", "ppid"),
+            (second, "accepted", "ppid"),
+        }
     client.post("/logout", data={"csrf_token": token(client, "/handover/")})
 
     login(client, "dok")  # the submitter sees what came back, and why
@@ -274,11 +313,15 @@ def test_every_message_of_the_kiosk_has_its_indonesian_translation():
     from babel.messages.pofile import read_po
 
     web_dir = Path(__file__).resolve().parents[1] / "web"
-    with open(web_dir / "translations" / "id" / "LC_MESSAGES" / "messages.po", "rb") as f:
+    with (web_dir / "translations" / "id" / "LC_MESSAGES" / "messages.po").open("rb") as f:
         catalog = read_po(f)
     method_map = [("**.py", "python"), ("**/templates/**.html", "jinja2")]
-    used = {message for _file, _line, message, _comments, _context in extract_from_dir(
-        web_dir, method_map, keywords={"_": None, "gettext": None, "lazy_gettext": None, "ngettext": (1, 2)})}
+    used = {
+        message
+        for _file, _line, message, _comments, _context in extract_from_dir(
+            web_dir, method_map, keywords={"_": None, "gettext": None, "lazy_gettext": None, "ngettext": (1, 2)}
+        )
+    }
     untranslated = sorted(m for m in used if isinstance(m, str) and not (catalog.get(m) and catalog.get(m).string))
     assert not untranslated, f"add these to web/translations/id/LC_MESSAGES/messages.po: {untranslated}"
 

@@ -7,11 +7,10 @@ import datetime as dt
 import time
 
 import pytest
+from kiosk import login, make_app
 from sqlalchemy import insert
 
 from scan_station.db import Entry, UserAccount
-
-from kiosk import login, make_app
 
 
 @pytest.fixture
@@ -24,8 +23,8 @@ def big_register(app):
     rows = [{"id": f"PPID-2025-{n:06d}", "title": f"Laporan nomor {n}", "summary": "", "unit": f"Unit {n % 7}",
              "responsible": "", "created_date": dt.date(2020 + n % 6, 1 + n % 12, 1), "place": "",
              "format": "hardcopy", "retention": "", "category": "berkala", "classification": "", "number": "",
-             "hardcopy_location": "", "registered_at": dt.datetime.now(dt.timezone.utc),
-             "updated_at": dt.datetime.now(dt.timezone.utc)} for n in range(1, 100_001)]
+             "hardcopy_location": "", "registered_at": dt.datetime.now(dt.UTC),
+             "updated_at": dt.datetime.now(dt.UTC)} for n in range(1, 100_001)]
     with app.extensions["scan_station"]["db"].session() as s:
         s.execute(insert(Entry), rows)
     return app
@@ -54,7 +53,7 @@ def test_users_are_paginated(app):
     with app.extensions["scan_station"]["db"].session() as s:
         s.execute(insert(UserAccount), [{"username": f"user{n:03d}", "name": f"User {n}", "role": "dokumentasi",
                                          "password_hash": "x", "active": True,
-                                         "created_at": dt.datetime.now(dt.timezone.utc)} for n in range(120)])
+                                         "created_at": dt.datetime.now(dt.UTC)} for n in range(120)])
     client = login(app.test_client(), "admin")
     first = client.get("/admin/").get_data(as_text=True)
     assert "user000" in first and "user060" not in first and "dari 124" in first
@@ -64,7 +63,7 @@ def test_users_are_paginated(app):
 def test_the_handover_lists_are_paginated_and_leave_exempt_entries_out_in_the_query(big_register):
     from scan_station.db import Batch, Document, DocumentEvent
 
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     with big_register.extensions["scan_station"]["db"].session() as s:
         s.execute(insert(Batch), [{"id": "B1", "received_at": now, "source_name": "x", "raw_dir": "x",
                                    "manifest_sha256": "0" * 64, "page_count": 1}])

@@ -6,13 +6,11 @@ from __future__ import annotations
 import dataclasses
 import time
 
+import office
 import pytest
+from kiosk import add, login, make_app, state_of, token
 
 from scan_station.demo import fill_demo_feeder
-from scan_station.scanning import read_state
-
-import office
-from kiosk import add, login, make_app, token
 
 pytestmark = pytest.mark.scanner
 DEVICE, PROFILE = "pnm:0", "Teks abu-abu 300 dpi, kaca"
@@ -27,12 +25,16 @@ def app(home):
 
 def _wait(folder, seconds=60):
     deadline = time.monotonic() + seconds
-    while read_state(folder)["status"] in ("new", "scanning") and time.monotonic() < deadline:
+    while state_of(folder)["status"] in ("new", "scanning") and time.monotonic() < deadline:
         time.sleep(0.1)
 
 
 def test_review_shows_maybe_blank_pages_and_covers_printed_but_not_scanned(app):
-    first, second, third = add(app, title="Laporan Kegiatan"), add(app, title="Surat Edaran"), add(app, title="Nota Dinas")
+    first, second, third = (
+        add(app, title="Laporan Kegiatan"),
+        add(app, title="Surat Edaran"),
+        add(app, title="Nota Dinas"),
+    )
     client = login(app.test_client(), "dok")
     csrf = token(client, "/register/")
     assert client.post("/register/coversheets", data={"ids": [first, second], "csrf_token": csrf}).status_code == 200
@@ -43,7 +45,7 @@ def test_review_shows_maybe_blank_pages_and_covers_printed_but_not_scanned(app):
     response = client.post("/scan/start", data={"device": DEVICE, "profile": PROFILE, "csrf_token": csrf})
     batch = response.headers["Location"].rsplit("/", 1)[1]
     _wait(settings.scans_dir / batch)
-    assert read_state(settings.scans_dir / batch)["pages"] == 3
+    assert state_of(settings.scans_dir / batch)["pages"] == 3
     events = client.get(f"/scan/{batch}/events").get_data(as_text=True)
     assert '"page": 3, "kind": "content"' in events and '"maybe_blank": true' in events
     page = client.get(f"/review/{batch}").get_data(as_text=True)

@@ -9,11 +9,11 @@ import re
 import time
 
 import pytest
-from kiosk import PASSWORD, add, login, make_app, token
+from kiosk import PASSWORD, add, login, make_app, state_of, token
 from werkzeug.routing import IntegerConverter
 
+from scan_station.batchfolder import BatchFolder
 from scan_station.db import ScanProfile, UserAccount
-from scan_station.scanning import read_state
 
 OPEN = {"auth.login", "static", "set_language"}
 DEVICE, PROFILE = "pnm:0", "Teks abu-abu 300 dpi, kaca"
@@ -84,9 +84,9 @@ def test_each_role_starts_where_its_work_is(client):
 
 def _wait(folder, status, seconds=30):
     deadline = time.monotonic() + seconds
-    while read_state(folder)["status"] != status and time.monotonic() < deadline:
+    while state_of(folder)["status"] != status and time.monotonic() < deadline:
         time.sleep(0.1)
-    return read_state(folder)
+    return state_of(folder)
 
 
 def _scan(app, client, ids, *, waiting=0):
@@ -121,7 +121,9 @@ def test_scan_live_events_thumbnails_review_and_confirm(app, client):
 
     page = client.get(f"/review/{batch}").get_data(as_text=True)
     assert public in page and "Laporan Kegiatan" in page and page.count("dikecualikan") >= 2
-    bad = client.post(f"/review/{batch}/move", data={"page": 2, "direction": "prev", "csrf_token": csrf}, follow_redirects=True)
+    bad = client.post(
+        f"/review/{batch}/move", data={"page": 2, "direction": "prev", "csrf_token": csrf}, follow_redirects=True
+    )
     assert "not at a boundary" in bad.get_data(as_text=True)
     assert client.post(f"/review/{batch}/rotate", data={"page": "x", "csrf_token": csrf}).status_code == 400
     assert client.post(f"/review/{batch}/explode", data={"page": 2, "csrf_token": csrf}).status_code == 404
@@ -131,7 +133,7 @@ def test_scan_live_events_thumbnails_review_and_confirm(app, client):
 
     done = client.post(f"/review/{batch}/confirm", data={"csrf_token": csrf}, follow_redirects=True)
     assert "sedang disimpan di latar belakang" in done.get_data(as_text=True)
-    state = read_state(folder)
+    state = state_of(folder)
     assert state["status"] == "queued" and state["user"] == "dok"
     assert app.extensions["scan_station"]["jobs"].queue.pending_count() == 1
     again = client.post(f"/review/{batch}/remove", data={"page": 2, "csrf_token": csrf}, follow_redirects=True)
@@ -163,19 +165,28 @@ def test_a_fault_is_shown_and_lanjutkan_resumes(app, client):
 def test_scan_start_with_bad_choices_says_what_to_do(client):
     login(client, "dok")
     csrf = token(client, "/scan/")
-    page = client.post("/scan/start", data={"device": "nope:0", "profile": PROFILE, "csrf_token": csrf}, follow_redirects=True)
+    page = client.post(
+        "/scan/start", data={"device": "nope:0", "profile": PROFILE, "csrf_token": csrf}, follow_redirects=True
+    )
     assert "Pilih pemindai." in page.get_data(as_text=True)
-    page = client.post("/scan/start", data={"device": DEVICE, "profile": "nope", "csrf_token": csrf}, follow_redirects=True)
+    page = client.post(
+        "/scan/start", data={"device": DEVICE, "profile": "nope", "csrf_token": csrf}, follow_redirects=True
+    )
     assert "Pilih profil pemindaian." in page.get_data(as_text=True)
-    page = client.post("/scan/demo-feeder", data={"register_ids": "PPID-0-0", "csrf_token": csrf}, follow_redirects=True)
+    page = client.post(
+        "/scan/demo-feeder", data={"register_ids": "PPID-0-0", "csrf_token": csrf}, follow_redirects=True
+    )
     assert "not in the register: PPID-0-0" in page.get_data(as_text=True)
 
 
 def test_admin_manages_users_and_profiles(app, client):
     login(client, "admin")
     csrf = token(client, "/admin/")
-    bad = client.post("/admin/users", data={"username": "baru", "name": "Petugas Baru", "role": "ppid", "password": "pendek",
-                                            "csrf_token": csrf}, follow_redirects=True).get_data(as_text=True)
+    bad = client.post(
+        "/admin/users",
+        data={"username": "baru", "name": "Petugas Baru", "role": "ppid", "password": "pendek", "csrf_token": csrf},
+        follow_redirects=True,
+    ).get_data(as_text=True)
     assert "at least 8 characters" in bad and 'value="baru"' in bad and 'value="Petugas Baru"' in bad
     client.post("/admin/users", data={"username": "baru", "role": "ppid", "password": PASSWORD, "csrf_token": csrf})
     client.post("/admin/users/baru/deactivate", data={"csrf_token": csrf})
@@ -183,11 +194,30 @@ def test_admin_manages_users_and_profiles(app, client):
     assert client.post("/admin/users/baru/explode", data={"csrf_token": csrf}).status_code == 404
     self_off = client.post("/admin/users/admin/deactivate", data={"csrf_token": csrf}, follow_redirects=True)
     assert "Anda tidak dapat menonaktifkan diri sendiri." in self_off.get_data(as_text=True)
-    bad = client.post("/admin/profiles", data={"name": "Halus", "source": "adf", "mode": "gray", "resolution": "9000",
-                                               "page_size": "A4", "csrf_token": csrf}, follow_redirects=True).get_data(as_text=True)
+    bad = client.post(
+        "/admin/profiles",
+        data={
+            "name": "Halus",
+            "source": "adf",
+            "mode": "gray",
+            "resolution": "9000",
+            "page_size": "A4",
+            "csrf_token": csrf,
+        },
+        follow_redirects=True,
+    ).get_data(as_text=True)
     assert "resolution: 50 to 1200 dpi" in bad and 'value="Halus"' in bad
-    client.post("/admin/profiles", data={"name": "Halus", "source": "adf", "mode": "gray", "resolution": "600",
-                                         "page_size": "F4", "csrf_token": csrf})
+    client.post(
+        "/admin/profiles",
+        data={
+            "name": "Halus",
+            "source": "adf",
+            "mode": "gray",
+            "resolution": "600",
+            "page_size": "F4",
+            "csrf_token": csrf,
+        },
+    )
     client.post(f"/admin/profiles/{PROFILE}/remove", data={"csrf_token": csrf})
     assert client.post("/admin/profiles/nope/remove", data={"csrf_token": csrf}).status_code == 404
     with app.extensions["scan_station"]["db"].session() as s:
@@ -200,10 +230,11 @@ def test_a_paper_jam_is_shown_with_lanjutkan_and_the_feeder_goes_on(app, client)
     """SANE's test backend as a sheet feeder that jams on the first sheet, then is cleared."""
     import sane
 
-    from scan_station.scanning import add_profile
+    from scan_station.profiles import add_profile
 
-    add_profile(app.extensions["scan_station"]["db"], name="Uji ADF", source="adf", mode="gray", resolution=75,
-                page_size="max")
+    add_profile(
+        app.extensions["scan_station"]["db"], name="Uji ADF", source="adf", mode="gray", resolution=75, page_size="max"
+    )
     login(client, "dok")
     csrf = token(client, "/scan/")
     try:
@@ -214,7 +245,9 @@ def test_a_paper_jam_is_shown_with_lanjutkan_and_the_feeder_goes_on(app, client)
         folder = app.extensions["scan_station"]["settings"].scans_dir / batch
         assert _wait(folder, "interrupted")["fault"]["kind"] == "jammed"
         client.get("/lang/en")
-        assert "Paper jam — remove the paper, then press Resume" in client.get(f"/scan/{batch}/events").get_data(as_text=True)
+        assert "Paper jam — remove the paper, then press Resume" in client.get(f"/scan/{batch}/events").get_data(
+            as_text=True
+        )
         assert 'id="resume"' in client.get(f"/scan/{batch}").get_data(as_text=True)
     finally:
         with sane.open("test:0") as dev:  # the officer takes the paper out
@@ -238,13 +271,13 @@ def test_rescan_from_the_review_replaces_the_page(app, client):
     response = client.post(f"/review/{batch}/rescan", data={"page": 2, "csrf_token": csrf})
     assert response.headers["Location"].endswith(f"/scan/{batch}")
     deadline = time.monotonic() + 30
-    while (read_state(folder)["pages"] < 5 or read_state(folder)["status"] != "scanned") and time.monotonic() < deadline:
+    while (state_of(folder)["pages"] < 5 or state_of(folder)["status"] != "scanned") and time.monotonic() < deadline:
         time.sleep(0.1)
     page = client.get(f"/review/{batch}").get_data(as_text=True)
     assert 'data-page="5"' in page and "Halaman 2" in page  # page 5 took page 2's place; 2 is listed as removed
     from scan_station import review
 
-    plan, _ = review.load(settings, app.extensions["scan_station"]["db"], folder)
+    plan, _ = review.load(settings, app.extensions["scan_station"]["db"], BatchFolder(folder))
     assert plan.documents[0].batch_pages == [5, 3] and 2 in plan.removed and 4 in plan.removed
 
 
@@ -270,8 +303,11 @@ def test_the_kiosk_on_postgresql(tmp_path, postgres):
     client = app.test_client()
     login(client, "ppid")
     csrf = token(client, "/register/new")
-    created = client.post("/register/new", data={"title": "Laporan Tahunan", "unit": "Umum", "category": "berkala",
-                                                 "csrf_token": csrf}, follow_redirects=True)
+    created = client.post(
+        "/register/new",
+        data={"title": "Laporan Tahunan", "unit": "Umum", "category": "berkala", "csrf_token": csrf},
+        follow_redirects=True,
+    )
     assert "Laporan Tahunan" in created.get_data(as_text=True)
     for url in ("/register/", "/handover/", "/report/", "/search?q=laporan", "/scan/"):
         assert client.get(url).status_code == 200, url
@@ -302,13 +338,16 @@ def test_held_pages_are_assigned_and_a_wrong_id_keeps_what_was_typed(app, client
     batch, folder, csrf = _scan(app, client, [entry], waiting=1)
     page = client.get(f"/review/{batch}").get_data(as_text=True)
     assert "pages before the first cover sheet" in page
-    wrong = client.post(f"/review/{batch}/assign", data={"held": 0, "register_id": "PPID-2026-99", "csrf_token": csrf},
-                        follow_redirects=True).get_data(as_text=True)
+    wrong = client.post(
+        f"/review/{batch}/assign",
+        data={"held": 0, "register_id": "PPID-2026-99", "csrf_token": csrf},
+        follow_redirects=True,
+    ).get_data(as_text=True)
     assert "PPID-2026-99 is not in the register" in wrong and 'value="PPID-2026-99"' in wrong
     client.post(f"/review/{batch}/assign", data={"held": 0, "register_id": entry, "csrf_token": csrf})
     from scan_station import review
 
-    plan, _ = review.load(settings, db, folder)
+    plan, _ = review.load(settings, db, BatchFolder(folder))
     assert plan.held == [] and plan.documents[0].batch_pages == [1, 3, 4]
 
 
@@ -317,18 +356,21 @@ def test_held_pages_are_assigned_and_a_wrong_id_keeps_what_was_typed(app, client
 def test_a_full_disk_while_scanning_keeps_every_page_written_and_says_so(tmp_path, tiny_disk):
     from PIL import Image
 
-    from scan_station.scanning import add_profile
+    from scan_station.profiles import add_profile
 
     disk = tiny_disk(48)  # room for a few pages of SANE's test feeder at 75 dpi, not for ten
     home = tmp_path / "home"
     home.mkdir()
     (home / "scan-station.toml").write_text(f'scans_dir = "{disk}"\n')
     app = make_app(home)
-    add_profile(app.extensions["scan_station"]["db"], name="Uji ADF", source="adf", mode="gray", resolution=75,
-                page_size="max")
+    add_profile(
+        app.extensions["scan_station"]["db"], name="Uji ADF", source="adf", mode="gray", resolution=75, page_size="max"
+    )
     client = app.test_client()
     login(client, "dok")
-    response = client.post("/scan/start", data={"device": "test:0", "profile": "Uji ADF", "csrf_token": token(client, "/scan/")})
+    response = client.post(
+        "/scan/start", data={"device": "test:0", "profile": "Uji ADF", "csrf_token": token(client, "/scan/")}
+    )
     folder = disk / response.headers["Location"].rsplit("/", 1)[1]
     state = _wait(folder, "interrupted")
     kept = state["pages"]
@@ -338,3 +380,25 @@ def test_a_full_disk_while_scanning_keeps_every_page_written_and_says_so(tmp_pat
     for n in range(1, kept + 1):
         with Image.open(folder / f"page-{n:04d}.png") as page:
             page.load()  # whole, not cut off by the full disk
+
+
+def test_the_administrasi_page_shows_the_system_check(app, client, monkeypatch, tmp_path):
+    login(client, "admin")
+    page = client.get("/admin/system").get_data(as_text=True)
+    assert "Pemeriksaan sistem" in page
+    for part in ("tesseract", "ocrmypdf", "ghostscript", "zbar", "zxing-cpp", "sane", "database", "folders"):
+        assert f"<td>{part}</td>" in page
+    assert "tidak ada" not in page
+    from scan_station._exec import tesseract
+
+    monkeypatch.setenv("TESSDATA_PREFIX", str(tmp_path))  # no language data at all
+    tesseract._languages.cache_clear()
+    try:
+        page = client.get("/admin/system").get_data(as_text=True)
+    finally:
+        tesseract._languages.cache_clear()
+    assert "tidak ada" in page and "apt-get install tesseract-ocr-ind tesseract-ocr-eng tesseract-ocr-osd" in page
+    for role in ("dok", "ppid", "atasan"):
+        client.post("/logout", data={"csrf_token": token(client, "/search")})
+        login(client, role)
+        assert client.get("/admin/system").status_code == 403

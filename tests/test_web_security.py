@@ -45,7 +45,9 @@ def test_a_local_next_page_is_kept(client):
 
 def test_the_language_switch_goes_back_only_within_the_kiosk(client):
     assert client.get("/lang/en", headers={"Referer": "https://evil.example/x"}).headers["Location"] == "/"
-    assert client.get("/lang/id", headers={"Referer": "http://localhost/search?q=a"}).headers["Location"] == "/search?q=a"
+    assert (
+        client.get("/lang/id", headers={"Referer": "http://localhost/search?q=a"}).headers["Location"] == "/search?q=a"
+    )
 
 
 def _cookie(client) -> str:
@@ -132,20 +134,35 @@ def test_request_size_limits(app, client):
     assert client.post("/login", data={"username": "x" * 200_000, "password": "p"}).status_code == 413
     login(client, "dok")
     csrf = token(client, "/register/new")
-    response = client.post("/register/new", data={"title": "x" * 20_000, "unit": "u", "category": "berkala",
-                                                  "csrf_token": csrf})
+    response = client.post(
+        "/register/new", data={"title": "x" * 20_000, "unit": "u", "category": "berkala", "csrf_token": csrf}
+    )
     assert response.status_code == 413 and "Terlalu besar" in response.get_data(as_text=True)
     app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
-    big = client.post("/register/import", data={"file": (__import__("io").BytesIO(b"x" * 2_000_000), "a.csv"),
-                                                "csrf_token": csrf}, content_type="multipart/form-data")
+    big = client.post(
+        "/register/import",
+        data={"file": (__import__("io").BytesIO(b"x" * 2_000_000), "a.csv"), "csrf_token": csrf},
+        content_type="multipart/form-data",
+    )
     assert big.status_code == 413
 
 
-@pytest.mark.parametrize("url", ["/handover/99999999999999999999999", "/documents/99999999999999999999999.pdf",
-                                 "/handover/2147483648", "/scan/" + "B" * 5000, "/review/" + "B" * 5000,
-                                 "/scan/" + "B" * 5000 + "/pages/1.jpg", "/report/?month=0000-01",
-                                 "/report/?month=9999-12", "/report/report.csv?month=0000-01",
-                                 "/search?q=a&year=99999999999999999999", "/register/?page=99999999999999999999"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/handover/99999999999999999999999",
+        "/documents/99999999999999999999999.pdf",
+        "/handover/2147483648",
+        "/scan/" + "B" * 5000,
+        "/review/" + "B" * 5000,
+        "/scan/" + "B" * 5000 + "/pages/1.jpg",
+        "/report/?month=0000-01",
+        "/report/?month=9999-12",
+        "/report/report.csv?month=0000-01",
+        "/search?q=a&year=99999999999999999999",
+        "/register/?page=99999999999999999999",
+    ],
+)
 def test_numbers_and_ids_that_do_not_fit_are_no_server_error(client, url):
     login(client, "ppid")
     assert client.get(url).status_code in (200, 302, 404)
@@ -180,13 +197,29 @@ def test_open_scan_screens_do_not_starve_the_kiosk(home):
     db = Database(settings)
     with db.session() as s:
         add_user(s, username="dok", password=PASSWORD, role="dokumentasi")
-    batch = start_batch(settings, db, device="test:0", profile=None).name
+    batch = start_batch(settings, db, device="test:0", profile=None).id
     db.close()
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    server = subprocess.Popen([sys.executable, "-m", "scan_station", "--home", str(home), "serve", "--port", str(port),
-                               "--threads", "4", "--no-worker", "--json"], stdout=subprocess.PIPE, text=True)
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "scan_station",
+            "--home",
+            str(home),
+            "serve",
+            "--port",
+            str(port),
+            "--threads",
+            "4",
+            "--no-worker",
+            "--json",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     streams = []
     try:
         json.loads(server.stdout.readline())
@@ -205,8 +238,12 @@ def test_open_scan_screens_do_not_starve_the_kiosk(home):
         response, page = request("GET", "/login")
         cookie = response.getheader("Set-Cookie").split(";")[0]
         csrf = re.search(rb'name="csrf_token" value="([^"]+)"', page).group(1).decode()
-        response, _ = request("POST", "/login", f"username=dok&password={PASSWORD}&csrf_token={csrf}",
-                              {"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"})
+        response, _ = request(
+            "POST",
+            "/login",
+            f"username=dok&password={PASSWORD}&csrf_token={csrf}",
+            {"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"},
+        )
         cookie = response.getheader("Set-Cookie").split(";")[0]
         for _ in range(10):  # ten scan screens open, on a server of four threads
             assert request("GET", f"/scan/{batch}/events", headers={"Cookie": cookie}, keep=True).status == 200

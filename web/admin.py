@@ -1,4 +1,4 @@
-"""Administration: kiosk users, scanners, scan profiles (role admin only)."""
+"""Administration: kiosk users, scanners, scan profiles, the system check (role admin only)."""
 
 from __future__ import annotations
 
@@ -9,19 +9,20 @@ from sqlalchemy import select
 
 from scan_station.db import ScanProfile, UserAccount
 from scan_station.errors import ScanStationError, UnknownEntryError
-from scan_station.scanner import PAGE_SIZES_MM
-from scan_station.scanning import MODES, SOURCES, add_profile, known_scanners, remove_profile
-from scan_station.users import ROLES, add_user, set_active, set_password
+from scan_station.model import PAGE_SIZES_MM
+from scan_station.profiles import MODES, SOURCES, add_profile, known_scanners, remove_profile
+from scan_station.roles import ROLES, Permission
+from scan_station.users import add_user, set_active, set_password
 
-from .auth import roles_required
-from .paging import paginate
+from .auth import requires
 from .extensions import service
+from .paging import paginate
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
 @bp.get("/")
-@roles_required("admin")
+@requires(Permission.ADMINISTER)
 def index():
     settings, db = service()
     with db.session() as s:
@@ -44,8 +45,18 @@ def _back(error: ScanStationError | None = None, **typed):
     return redirect(url_for("admin.index"))
 
 
+@bp.get("/system")
+@requires(Permission.ADMINISTER)
+def system():
+    """What `scan-station doctor` says: every program, language pack, the database and the folders."""
+    from scan_station import doctor
+
+    settings, _db = service()
+    return render_template("admin_system.html", probes=doctor.run(settings))
+
+
 @bp.post("/users")
-@roles_required("admin")
+@requires(Permission.ADMINISTER)
 def users_add():
     _settings, db = service()
     form = request.form
@@ -60,7 +71,7 @@ def users_add():
 
 
 @bp.post("/users/<username>/<action>")
-@roles_required("admin")
+@requires(Permission.ADMINISTER)
 def users_change(username: str, action: str):
     _settings, db = service()
     if action not in ("activate", "deactivate", "password"):
@@ -82,7 +93,7 @@ def users_change(username: str, action: str):
 
 
 @bp.post("/profiles")
-@roles_required("admin")
+@requires(Permission.ADMINISTER)
 def profiles_add():
     _settings, db = service()
     form = request.form
@@ -96,7 +107,7 @@ def profiles_add():
 
 
 @bp.post("/profiles/<path:name>/remove")
-@roles_required("admin")
+@requires(Permission.ADMINISTER)
 def profiles_remove(name: str):
     _settings, db = service()
     try:

@@ -18,7 +18,9 @@ from flask_babel import gettext as _
 from flask_login import UserMixin, current_user, login_required, login_user, logout_user
 
 from scan_station.db import UserAccount
-from scan_station.users import ROLES, authenticate, close_session, open_session, session_user
+from scan_station.roles import ROLES, Permission, may
+from scan_station.roles import hidden_categories as categories_hidden_from
+from scan_station.users import authenticate, close_session, open_session, session_user
 
 from .extensions import limiter, login_manager, service
 
@@ -78,24 +80,19 @@ def session_alive() -> bool:
                             touch=False) is not None
 
 
-#: Roles that may see documents in the category "dikecualikan" (information withheld from the public).
-PPID_ROLES = ("ppid", "atasan")
-WITHHELD = "dikecualikan"
-
-
 def hidden_categories() -> tuple[str, ...]:
     """Categories the current user may not see: in results, downloads and handover alike."""
-    return () if current_user.role in PPID_ROLES else (WITHHELD,)
+    return categories_hidden_from(current_user.role)
 
 
-def roles_required(*roles: str):
-    """Logged in, and with one of these roles (403 otherwise)."""
+def requires(permission: Permission):
+    """Logged in, and with a role that has `permission` (403 otherwise)."""
 
     def decorate(view):
         @functools.wraps(view)
         @login_required
         def wrapper(*args, **kwargs):
-            if current_user.role not in roles:
+            if not may(current_user.role, permission):
                 abort(403)
             return view(*args, **kwargs)
 

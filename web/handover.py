@@ -11,10 +11,11 @@ from scan_station import handover
 from scan_station.errors import UnknownEntryError
 from scan_station.handover import HandoverError
 from scan_station.register import FIELDS, entry_dict
+from scan_station.roles import Permission
 
-from .auth import hidden_categories, roles_required
-from .paging import paginate
+from .auth import hidden_categories, requires
 from .extensions import service
+from .paging import paginate
 
 bp = Blueprint("handover", __name__, url_prefix="/handover")
 
@@ -57,22 +58,29 @@ def show(document_id: int):
             abort(404)
         doc = _row(d) | {"number": d.entry.number, "batch": d.batch_id, "batch_pages": d.batch_pages,
                          "texts": [p.text for p in d.pages], "sha256": d.sha256, "register": entry_dict(d.entry)}
-        events = [{"action": e.action, "actor": e.actor, "reason": e.reason, "at": e.at} for e in handover.history(s, d.id)]
+        events = [
+            {"action": e.action, "actor": e.actor, "reason": e.reason, "at": e.at} for e in handover.history(s, d.id)
+        ]
     return render_template("handover/show.html", doc=doc, events=events, fields=FIELDS)
 
 
 @bp.post("/<int:document_id>/accept")
-@roles_required("ppid")
+@requires(Permission.DECIDE)
 def accept(document_id: int):
-    return _decide(document_id, lambda s: handover.accept(s, document_id, actor=current_user.id), _("Accepted and stored."))
+    return _decide(
+        document_id, lambda s: handover.accept(s, document_id, actor=current_user.id), _("Accepted and stored.")
+    )
 
 
 @bp.post("/<int:document_id>/return")
-@roles_required("ppid")
+@requires(Permission.DECIDE)
 def return_(document_id: int):
     reason = request.form.get("reason", "")
-    return _decide(document_id, lambda s: handover.return_document(s, document_id, actor=current_user.id, reason=reason),
-                   _("Returned to the submitter."))
+    return _decide(
+        document_id,
+        lambda s: handover.return_document(s, document_id, actor=current_user.id, reason=reason),
+        _("Returned to the submitter."),
+    )
 
 
 def _decide(document_id: int, action, done_message: str):

@@ -18,7 +18,6 @@ from collections.abc import Iterator
 from flask import Response, current_app, stream_with_context, url_for
 
 from scan_station.errors import ScanStationError
-from scan_station.scanning import page_class, read_state
 
 from .auth import session_alive
 from .extensions import service
@@ -44,36 +43,34 @@ class _Batch:
     """What one stream has sent of a batch; `changes()` gives what is new since."""
 
     def __init__(self, folder):
-        self.folder, self.pages, self.classes, self.state = folder, {}, {}, None
+        self.folder, self.pages, self.classes, self.state, self.filed = folder, {}, {}, None, False
 
     def changes(self) -> Iterator[str]:
         try:
-            state = read_state(self.folder)
+            state = self.folder.read_state()
         except ScanStationError:  # filed: the folder is gone
+            self.filed = True
             yield _sse("state", {"status": "filed", "pages": len(self.pages), "fault": None})
             return
         _settings, db = service()
-        for n in range(1, state["pages"] + 1):  # a classification never changes once made: read once
-            if n not in self.classes and (page := page_class(self.folder, n)) is not None:
+        for n in range(1, state.pages + 1):  # a classification never changes once made: read once
+            if n not in self.classes and (page := self.folder.page_class(n)) is not None:
                 self.classes[n] = page
-        hidden, owners = hidden_pages(db, self.folder, state["pages"])
-        for n in range(1, state["pages"] + 1):
+        hidden, owners = hidden_pages(db, self.folder, state.pages)
+        for n in range(1, state.pages + 1):
             page = self.classes.get(n)
             data = {"page": n, "kind": page.kind if page else None, "register_id": owners.get(n),
                     "problem": page.problem if page else None, "hidden": n in hidden,
                     "maybe_blank": bool(page and page.maybe_blank),
-                    "thumb": None if n in hidden else url_for("scan.thumbnail", batch=self.folder.name, page=n)}
+                    "thumb": None if n in hidden else url_for("scan.thumbnail", batch=self.folder.id, page=n)}
             if self.pages.get(n) != data:
                 self.pages[n] = data
                 yield _sse("page", data)
-        summary = {k: state.get(k) for k in ("status", "pages", "fault", "error", "progress")}
+        data = state.to_json()
+        summary = {k: data[k] for k in ("status", "pages", "fault", "error", "progress")}
         if summary != self.state:
             self.state = summary
             yield _sse("state", summary)
-
-    @property
-    def filed(self) -> bool:
-        return bool(self.state) and self.state["status"] == "filed"
 
 
 def _stream(folder, slots: threading.BoundedSemaphore | None) -> Iterator[str]:

@@ -11,30 +11,29 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from scan_station.coversheet import coversheets_pdf
-from scan_station.reconcile import record_print
 from scan_station.errors import CsvImportError, RegisterError, ScanStationError, UnknownEntryError
+from scan_station.reconcile import record_print
 from scan_station.register import (
     CATEGORIES,
     FIELDS,
     FORMATS,
     add_entry,
+    entries_query,
     entry_dict,
     export_csv,
     get_entry,
     import_csv,
-    entries_query,
     list_entries,
     units,
     update_entry,
 )
+from scan_station.roles import Permission
 
-from .auth import roles_required
-from .paging import paginate
+from .auth import requires
 from .extensions import service
+from .paging import paginate
 
 bp = Blueprint("register", __name__, url_prefix="/register")
-EDITORS = ("dokumentasi", "ppid", "admin")  # register entries; Atasan PPID reads
-MANAGERS = ("ppid", "admin")  # change entries, import
 
 
 @bp.get("/")
@@ -56,7 +55,7 @@ def _form(entry: dict, *, errors: str | None, title: str, status: int = 200):
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@roles_required(*EDITORS)
+@requires(Permission.REGISTER)
 def new():
     if request.method == "GET":
         return _form({}, errors=None, title=_("New entry"))
@@ -72,7 +71,7 @@ def new():
 
 
 @bp.route("/<path:entry_id>/edit", methods=["GET", "POST"])
-@roles_required(*MANAGERS)
+@requires(Permission.MANAGE_REGISTER)
 def edit(entry_id: str):
     _settings, db = service()
     try:
@@ -93,7 +92,7 @@ def edit(entry_id: str):
 
 
 @bp.post("/import")
-@roles_required(*MANAGERS)
+@requires(Permission.MANAGE_REGISTER)
 def import_():
     upload = request.files.get("file")
     if upload is None or not upload.filename:
@@ -114,7 +113,14 @@ def import_():
         flash(str(exc), "error")
         flash(_("Nothing was imported."), "error")
     else:
-        flash(_("%(created)s created, %(updated)s updated.", created=len(result["created"]), updated=len(result["updated"])), "ok")
+        flash(
+            _(
+                "%(created)s created, %(updated)s updated.",
+                created=len(result["created"]),
+                updated=len(result["updated"]),
+            ),
+            "ok",
+        )
     return redirect(url_for("register.index"))
 
 
@@ -124,11 +130,13 @@ def export():
     _settings, db = service()
     with db.session() as s:
         data = export_csv(list_entries(s))
-    return Response(data, mimetype="text/csv", headers={"Content-Disposition": "attachment; filename=daftar-informasi-publik.csv"})
+    return Response(
+        data, mimetype="text/csv", headers={"Content-Disposition": "attachment; filename=daftar-informasi-publik.csv"}
+    )
 
 
 @bp.post("/coversheets")
-@roles_required(*EDITORS)
+@requires(Permission.REGISTER)
 def coversheets():
     ids = request.form.getlist("ids")
     if not ids:
@@ -145,14 +153,19 @@ def coversheets():
     except ScanStationError as exc:  # e.g. the cover sheet font is not installed
         flash(str(exc), "error")
         return redirect(url_for("register.index"))
-    return Response(_print_on_open(pdf), mimetype="application/pdf",
-                    headers={"Content-Disposition": "inline; filename=lembar-sampul.pdf"})
+    return Response(
+        _print_on_open(pdf),
+        mimetype="application/pdf",
+        headers={"Content-Disposition": "inline; filename=lembar-sampul.pdf"},
+    )
 
 
 def _print_on_open(pdf: bytes) -> bytes:
     """Ask the browser's PDF viewer to open its print dialog as soon as the cover sheets show."""
     with pikepdf.open(io.BytesIO(pdf)) as doc:
-        doc.Root.OpenAction = pikepdf.Dictionary(S=pikepdf.Name.JavaScript, JS=pikepdf.String("this.print({bUI: true});"))
+        doc.Root.OpenAction = pikepdf.Dictionary(
+            S=pikepdf.Name.JavaScript, JS=pikepdf.String("this.print({bUI: true});")
+        )
         out = io.BytesIO()
         doc.save(out)
     return out.getvalue()

@@ -6,12 +6,12 @@ from flask import Blueprint, Response, flash, render_template, request
 
 from scan_station import report
 from scan_station.errors import RegisterError
+from scan_station.roles import Permission
 
-from .auth import hidden_categories, roles_required
+from .auth import hidden_categories, requires
 from .extensions import service
 
 bp = Blueprint("report", __name__, url_prefix="/report")
-READERS = ("atasan", "ppid", "admin")
 
 
 def _report() -> dict:
@@ -26,13 +26,13 @@ def _report() -> dict:
 
 
 @bp.get("/")
-@roles_required(*READERS)
+@requires(Permission.REPORT)
 def index():
     return render_template("report.html", report=_report())
 
 
 @bp.get("/report.csv")
-@roles_required(*READERS)
+@requires(Permission.REPORT)
 def csv():
     data = _report()
     return Response(report.as_csv(data), mimetype="text/csv",

@@ -14,15 +14,14 @@ from scan_station import review
 from scan_station.db import Entry
 from scan_station.jobs import make_jobs
 from scan_station.reconcile import PRINT_WINDOW, printed_but_missing
-from scan_station.scanning import read_state
+from scan_station.roles import Permission
 
-from .auth import roles_required
+from .auth import requires
 from .extensions import service
 from .pages import batch_or_404, hidden_pages
-from .scan import SCANNING, start_scanning
+from .scan import start_scanning
 
 bp = Blueprint("review", __name__, url_prefix="/review")
-BUSY = ("scanning", "queued", "filing")
 
 
 def jobs():
@@ -34,17 +33,17 @@ def jobs():
 
 
 @bp.get("/<batch>")
-@roles_required(*SCANNING)
+@requires(Permission.SCAN)
 def show(batch: str):
     settings, db = service()
     folder = batch_or_404(batch)
-    state = read_state(folder)
+    state = folder.read_state()
     plan, pages = review.load(settings, db, folder)
-    hidden, _owners = hidden_pages(db, folder, state["pages"])
+    hidden, _owners = hidden_pages(db, folder, state.pages)
     seen = {i for p in pages for i in (p.register_id, p.shadow_of) if i}
     seen |= {g.register_id for g in [*plan.documents, *plan.held] if g.register_id}
     with db.session() as s:
-        missing = printed_but_missing(s, printed_by=state.get("user") or "", seen=seen,
+        missing = printed_but_missing(s, printed_by=state.user, seen=seen,
                                       since=_started(state) - PRINT_WINDOW)
         wanted = seen | set(missing) | set(printed_but_missing(s, printed_by=current_user.id, seen=set(),
                                                               since=_started(state) - PRINT_WINDOW))
@@ -52,15 +51,15 @@ def show(batch: str):
                    for e in s.scalars(select(Entry).where(Entry.id.in_(wanted)))}
     kinds = {p.number: p for p in pages}
     return render_template("review/show.html", state=state, plan=plan, kinds=kinds, hidden=hidden, entries=entries,
-                           missing=missing, busy=state["status"] in BUSY)
+                           missing=missing, busy=state.status.busy)
 
 
-def _started(state: dict) -> dt.datetime:
+def _started(state) -> dt.datetime:
     try:
-        started = dt.datetime.fromisoformat(state.get("started_at") or "")
+        started = dt.datetime.fromisoformat(state.started_at or "")
     except ValueError:
-        return dt.datetime.now(dt.timezone.utc)
-    return started if started.tzinfo else started.replace(tzinfo=dt.timezone.utc)
+        return dt.datetime.now(dt.UTC)
+    return started if started.tzinfo else started.replace(tzinfo=dt.UTC)
 
 
 def _page() -> int:
@@ -82,13 +81,13 @@ CORRECTIONS = {
 
 
 @bp.post("/<batch>/<action>")
-@roles_required(*SCANNING)
+@requires(Permission.SCAN)
 def correct(batch: str, action: str):
     settings, db = service()
     folder = batch_or_404(batch)
     if action not in CORRECTIONS and action not in ("rescan", "confirm"):
         abort(404)
-    if read_state(folder)["status"] in BUSY:
+    if folder.read_state().status.busy:
         flash(_("This batch is busy (scanning or being filed); wait until it is done."), "error")
         return redirect(url_for("review.show", batch=batch))
     if action == "confirm":
@@ -101,7 +100,11 @@ def correct(batch: str, action: str):
             CORRECTIONS[action](plan, db)
     except review.ReviewError as exc:
         flash(str(exc), "error")
-        typed = {"held": request.form.get("held", ""), "typed": request.form.get("register_id", "")} if action == "assign" else {}
+        typed = (
+            {"held": request.form.get("held", ""), "typed": request.form.get("register_id", "")}
+            if action == "assign"
+            else {}
+        )
         return redirect(url_for("review.show", batch=batch, **typed))  # the form keeps what was typed
     review.save(folder, plan)
     if action == "rescan":
@@ -117,8 +120,10 @@ def _confirm(folder):
         review.confirm(settings, db, folder, user=current_user.id)
     except review.ReviewError as exc:
         flash(str(exc), "error")
-        return redirect(url_for("review.show", batch=folder.name))
-    jobs().file_batch(folder.name)
-    flash(_("Batch %(batch)s is being filed in the background. The scanner is free for the next batch.",
-            batch=folder.name), "ok")
+        return redirect(url_for("review.show", batch=folder.id))
+    jobs().file_batch(folder.id)
+    flash(
+        _("Batch %(batch)s is being filed in the background. The scanner is free for the next batch.", batch=folder.id),
+        "ok",
+    )
     return redirect(url_for("scan.index"))

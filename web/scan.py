@@ -17,63 +17,49 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from scan_station.batchfolder import BatchFolder, Status
 from scan_station.db import Batch, ScanProfile
 from scan_station.demo import fill_demo_feeder
-from scan_station.errors import ScanStationError, StorageError
-from scan_station.scanner import ProfileError, ScannerError
-from scan_station.scanning import known_scanners, read_state, scan_pages, start_batch, thumb_path, write_state
+from scan_station.errors import ScanStationError
+from scan_station.profiles import known_scanners
+from scan_station.roles import Permission
+from scan_station.scanning import scan_pages, start_batch
 
-from .auth import passive, roles_required
+from .auth import passive, requires
 from .extensions import service
 from .live import event_stream
 from .pages import batch_or_404, hidden_pages, in_progress
 from .paging import paginate, paginate_list
 
 bp = Blueprint("scan", __name__, url_prefix="/scan")
-SCANNING = ("dokumentasi", "ppid", "admin")
 log = logging.getLogger(__name__)
 _threads: dict[str, threading.Thread] = {}
 _lock = threading.Lock()
 
 
-def _scan(settings, folder) -> None:
+def _scan(settings, folder: BatchFolder) -> None:
     try:
         scan_pages(settings, folder)
-    except ScannerError:
+    except ScanStationError:
         pass  # the fault is in the batch's state, where the screen shows it
-    except ProfileError as exc:  # the device cannot do this profile: nothing to resume, choose another
-        write_state(folder, read_state(folder) | {"status": "interrupted", "fault": {
-            "kind": "profile", "id": f"Pemindai ini tidak dapat memakai profil ini — pilih profil lain ({exc})",
-            "en": f"This scanner cannot use this profile — choose another one ({exc})"}})
-    except StorageError as exc:  # a full disk: the pages written so far are kept
-        kept = read_state(folder)["pages"]
-        write_state(folder, read_state(folder) | {"status": "interrupted", "fault": {
-            "kind": "storage",
-            "id": f"Penyimpanan penuh atau tidak dapat ditulis — {kept} halaman aman; kosongkan ruang, masukkan lagi "
-                  f"kertas mulai halaman {kept + 1}, lalu tekan Lanjutkan ({exc})",
-            "en": f"Storage is full or cannot be written — {kept} page(s) are safe; free some space, feed the paper "
-                  f"again from page {kept + 1}, then press Resume ({exc})"}})
-    except Exception as exc:  # noqa: BLE001 - shown on the screen; every page read is kept
-        log.exception("scanning %s failed", folder.name)
-        state = read_state(folder)
-        write_state(folder, state | {"status": "interrupted",
-                                     "fault": {"kind": "error", "id": f"Kesalahan: {exc}", "en": f"Error: {exc}"}})
+    except Exception:  # noqa: BLE001 - recorded in the batch too; every page read is kept
+        log.exception("scanning %s failed", folder.id)
 
 
-def start_scanning(folder) -> bool:
+def start_scanning(folder: BatchFolder) -> bool:
     """Scan into `folder` in a thread, unless a scan of it runs already."""
     settings, _db = service()
     with _lock:
-        running = _threads.get(folder.name)
+        running = _threads.get(folder.id)
         if running is not None and running.is_alive():
             return False
-        _threads[folder.name] = threading.Thread(target=_scan, args=(settings, folder), daemon=True)
-        _threads[folder.name].start()
+        _threads[folder.id] = threading.Thread(target=_scan, args=(settings, folder), daemon=True)
+        _threads[folder.id].start()
         return True
 
 
 @bp.get("/")
-@roles_required(*SCANNING)
+@requires(Permission.SCAN)
 def index():
     settings, db = service()
     with db.session() as s:
@@ -96,14 +82,20 @@ def _filed_row(batch: Batch) -> dict:
 
 @bp.get("/batches.json")
 @passive
-@roles_required(*SCANNING)
+@requires(Permission.SCAN)
 def batches_json():
     settings, _db = service()
-    return jsonify(in_progress(settings))
+    return jsonify([_summary(state) for state in in_progress(settings)])
+
+
+def _summary(state) -> dict:
+    """What the screen's status polling needs of a batch."""
+    data = state.to_json()
+    return {k: data[k] for k in ("batch", "status", "pages", "user", "started_at", "fault", "error", "progress")}
 
 
 @bp.post("/start")
-@roles_required(*SCANNING)
+@requires(Permission.SCAN)
 def start():
     settings, db = service()
     device, profile = request.form.get("device", ""), request.form.get("profile", "")
@@ -116,11 +108,11 @@ def start():
         flash(_("Choose a scan profile."), "error")
         return redirect(url_for("scan.index"))
     start_scanning(folder)
-    return redirect(url_for("scan.live", batch=folder.name))
+    return redirect(url_for("scan.live", batch=folder.id))
 
 
 @bp.post("/scanners/refresh")
-@roles_required(*SCANNING)
+@requires(Permission.SCAN)
 def refresh_scanners():
     settings, _db = service()
     found = known_scanners(settings, refresh=True)["scanners"]
@@ -129,12 +121,13 @@ def refresh_scanners():
 
 
 @bp.post("/demo-feeder")
-@roles_required(*SCANNING)
+@requires(Permission.SCAN)
 def demo_feeder():
     settings, db = service()
     if not settings.demo_feeder:
         abort(404)
-    ids = request.form.getlist("ids") or [i.strip() for i in request.form.get("register_ids", "").split(",") if i.strip()]
+    typed = request.form.get("register_ids", "").split(",")
+    ids = request.form.getlist("ids") or [i.strip() for i in typed if i.strip()]
     if not ids:
         flash(_("Type at least one register id."), "error")
         return redirect(url_for("scan.index"))
@@ -148,25 +141,25 @@ def demo_feeder():
 
 
 @bp.get("/<batch>")
-@roles_required(*SCANNING)
+@requires(Permission.SCAN)
 def live(batch: str):
     folder = batch_or_404(batch)
-    return render_template("scan/live.html", state=read_state(folder))
+    return render_template("scan/live.html", state=folder.read_state())
 
 
 @bp.post("/<batch>/scan")
-@roles_required(*SCANNING)
+@requires(Permission.SCAN)
 def resume(batch: str):
     """Lanjutkan: scan on into the same batch (after a fault, the next flatbed page, a rescan)."""
     folder = batch_or_404(batch)
-    if read_state(folder)["status"] in ("queued", "filing"):
+    if folder.read_state().status in (Status.QUEUED, Status.FILING):
         return jsonify({"started": False, "error": _("This batch is being filed.")}), 409
     return jsonify({"started": start_scanning(folder)})
 
 
 @bp.get("/<batch>/events")
 @passive
-@roles_required(*SCANNING)
+@requires(Permission.SCAN)
 def events(batch: str):
     """The live screen's server-sent events (see `web.live`)."""
     return event_stream(batch_or_404(batch))
@@ -174,13 +167,13 @@ def events(batch: str):
 
 @bp.get("/<batch>/pages/<int:page>.jpg")
 @passive
-@roles_required(*SCANNING)
+@requires(Permission.SCAN)
 def thumbnail(batch: str, page: int):
     return _page_file(batch, page, thumb=True)
 
 
 @bp.get("/<batch>/pages/<int:page>.png")
-@roles_required(*SCANNING)
+@requires(Permission.SCAN)
 def page_image(batch: str, page: int):
     return _page_file(batch, page, thumb=False)
 
@@ -188,11 +181,10 @@ def page_image(batch: str, page: int):
 def _page_file(batch: str, page: int, *, thumb: bool):
     _settings, db = service()
     folder = batch_or_404(batch)
-    pages = read_state(folder)["pages"]
+    pages = folder.read_state().pages
     if not 1 <= page <= pages or page in hidden_pages(db, folder, pages)[0]:
         abort(404)
-    path = thumb_path(folder, page) if thumb else folder / f"page-{page:04d}.png"
+    path = folder.thumb_path(page) if thumb else folder.page_path(page)
     if not path.is_file():
         abort(404)
     return send_file(path, max_age=0)
-

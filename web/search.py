@@ -36,8 +36,17 @@ def index():
         _settings, db = service()
         try:
             with db.session() as s:
-                hits = search_pages(s, args["q"], limit=50, mark=(_OPEN, _CLOSE), hidden_categories=hidden_categories(),
-                                    unit=args["unit"], category=args["category"], year=args["year"], status=args["status"])
+                hits = search_pages(
+                    s,
+                    args["q"],
+                    limit=50,
+                    mark=(_OPEN, _CLOSE),
+                    hidden_categories=hidden_categories(),
+                    unit=args["unit"],
+                    category=args["category"],
+                    year=args["year"],
+                    status=args["status"],
+                )
         except SearchTooBroadError:
             flash(_("The search takes too long; use fewer or rarer words, or a filter."), "error")
     categories = [c for c in CATEGORIES if c not in hidden_categories()]

@@ -1,4 +1,5 @@
-"""One module per external program: a probe ("installed and recent enough") apart from running it."""
+"""One module per external program or library: how to run it, and a probe (`probe(settings)`:
+"present and usable, version X", or a one-line fix) that `doctor` checks before work starts."""
 
 
 def tool_versions() -> dict[str, str]:
@@ -7,8 +8,7 @@ def tool_versions() -> dict[str, str]:
     import PIL
 
     from .. import __version__
-    from ..barcodes import zbar_version
-    from . import ocrmypdf, tesseract
+    from . import ocrmypdf, tesseract, zbar, zxing
 
     return {
         "scan-station": __version__,
@@ -16,6 +16,7 @@ def tool_versions() -> dict[str, str]:
         "tesseract": tesseract.version(),
         "pikepdf": pikepdf.__version__,
         "qpdf": pikepdf.__libqpdf_version__,
-        "zbar": zbar_version(),
+        "zbar": zbar.version(),
+        "zxing-cpp": zxing.version(),
         "pillow": PIL.__version__,
     }

@@ -16,11 +16,21 @@ import ocrmypdf.exceptions
 import pikepdf
 import pikepdf.pdfa
 
-from ..errors import OcrError
+from ..errors import MissingDependencyError, OcrError
+from .probe import Probe, at_least
+
+MIN_VERSION = (17, 0)
 
 
 def version() -> str:
     return ocrmypdf.__version__
+
+
+def probe(_settings) -> Probe:
+    found = version()
+    if not at_least(found, MIN_VERSION):
+        return Probe("ocrmypdf", False, found, f"{found} is too old", "17.0 or newer is needed: run scripts/setup.sh")
+    return Probe("ocrmypdf", True, found)
 
 
 @dataclass(frozen=True)
@@ -95,6 +105,8 @@ def ocr_document(job: OcrJob) -> OcrResult:
             ocrmypdf.ocr(job.input_pdf, ocr_out, **options)
         except ocrmypdf.exceptions.PriorOcrFoundError:  # born-digital pages: OCR the image anyway
             ocrmypdf.ocr(job.input_pdf, ocr_out, force_ocr=True, **options)
+    except ocrmypdf.exceptions.MissingDependencyError as exc:  # ocrmypdf's own: ours, with its advice
+        raise MissingDependencyError(f"OCR needs a program that is missing: {exc}".strip()) from None
     except ocrmypdf.exceptions.ExitCodeException as exc:
         raise OcrError(f"OCR failed for {job.key}: {type(exc).__name__}: {exc}") from None
     with pikepdf.open(ocr_out) as pdf:

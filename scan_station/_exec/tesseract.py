@@ -1,47 +1,55 @@
-"""Tesseract: its version and installed languages (it has no library interface we use)."""
+"""Tesseract: its version and installed languages (it has no library interface we use).
+
+Languages are read from `tesseract --list-langs`, which honours `TESSDATA_PREFIX`; the probe
+wants every language of `ocr_languages` and `osd` (orientation detection).
+"""
 
 from __future__ import annotations
 
 import functools
+import os
 import re
-import shutil
-import subprocess
 
-from ..errors import MissingDependencyError
+from .probe import Probe, at_least, run_program
 
 MIN_VERSION = (4, 1)
 
 
-def _run(*args: str) -> str:
-    exe = shutil.which("tesseract")
-    if exe is None:
-        raise MissingDependencyError("tesseract is not installed; run: apt-get install tesseract-ocr")
-    done = subprocess.run([exe, *args], capture_output=True, text=True, check=False)
-    return done.stdout + done.stderr
-
-
 @functools.cache
+def _version() -> str:
+    text = run_program("tesseract", "--version") or ""
+    match = re.search(r"tesseract\s+v?(\d+\.\d+(?:\.\d+)?)", text)
+    return match.group(1) if match else ""
+
+
 def version() -> str:
-    match = re.search(r"tesseract\s+v?(\d+\.\d+(?:\.\d+)?)", _run("--version"))
-    return match.group(1) if match else "unknown"
+    return _version() or "unknown"
 
 
 @functools.cache
+def _languages(_tessdata: str | None) -> frozenset[str] | None:
+    text = run_program("tesseract", "--list-langs")
+    if text is None:
+        return None
+    return frozenset(line.strip() for line in text.splitlines()[1:] if line.strip() and " " not in line.strip())
+
+
 def languages() -> frozenset[str]:
-    lines = _run("--list-langs").splitlines()
-    return frozenset(line.strip() for line in lines[1:] if line.strip())
+    """The installed language data (for the tessdata folder in force now)."""
+    return _languages(os.environ.get("TESSDATA_PREFIX")) or frozenset()
 
 
-def check(language_spec: str) -> None:
-    """Raise MissingDependencyError naming the Debian package for each missing piece."""
-    found = tuple(int(p) for p in version().split(".")[:2]) if version() != "unknown" else (0, 0)
-    if found < MIN_VERSION:
-        raise MissingDependencyError(
-            f"tesseract {version()} is too old; {'.'.join(map(str, MIN_VERSION))} or newer is needed"
-        )
-    missing = [lang for lang in language_spec.split("+") if lang not in languages()]
+def probe(settings) -> Probe:
+    found = _version()
+    if not found:
+        return Probe("tesseract", False, detail="not installed", fix="run: apt-get install tesseract-ocr")
+    if not at_least(found, MIN_VERSION):
+        wanted_version = ".".join(map(str, MIN_VERSION))
+        return Probe("tesseract", False, found, f"{found} is too old", f"{wanted_version} or newer is needed")
+    wanted = [*dict.fromkeys([*settings.ocr_languages.split("+"), "osd"])]
+    missing = [lang for lang in wanted if lang not in languages()]
     if missing:
         packages = " ".join(f"tesseract-ocr-{lang}" for lang in missing)
-        raise MissingDependencyError(
-            f"tesseract language data {', '.join(missing)} not installed; run: apt-get install {packages}"
-        )
+        return Probe("tesseract", False, found, f"language data {', '.join(missing)} not installed",
+                     f"run: apt-get install {packages}")
+    return Probe("tesseract", True, found, f"languages {', '.join(wanted)}")

@@ -13,7 +13,13 @@ branch_labels = None
 depends_on = None
 
 PRESETS = [
-    {"name": "Teks hitam-putih 300 dpi, ADF dupleks", "source": "adf-duplex", "mode": "lineart", "resolution": 300, "page_size": "A4"},
+    {
+        "name": "Teks hitam-putih 300 dpi, ADF dupleks",
+        "source": "adf-duplex",
+        "mode": "lineart",
+        "resolution": 300,
+        "page_size": "A4",
+    },
     {"name": "Teks abu-abu 300 dpi, ADF", "source": "adf", "mode": "gray", "resolution": 300, "page_size": "A4"},
     {"name": "Foto warna 200 dpi, kaca", "source": "flatbed", "mode": "color", "resolution": 200, "page_size": "A4"},
 ]

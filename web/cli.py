@@ -1,25 +1,25 @@
 """`scan-station serve`: the kiosk behind a production WSGI server (waitress), with a worker that
-files confirmed batches; `scan-station worker`: that worker alone, for OCR machines."""
+files confirmed batches. It joins the `scan-station` command through the entry point group
+`scan_station.commands` (the service itself imports nothing of the kiosk)."""
 
 from __future__ import annotations
 
 import json
 import os
 import secrets
-from pathlib import Path
 
 import click
-from sqlalchemy import func, select
 
-from .cli import App, cli
-
-DEMO_SANE_CONFIG = Path(__file__).parent / "sane-demo"
+from scan_station.cli_common import App
+from scan_station.config import DEMO_SANE_CONFIG
 
 
 def first_admin(app: App) -> str | None:
     """With no user at all, make the admin `admin` with a random password and return it."""
-    from .db import UserAccount
-    from .users import add_user
+    from sqlalchemy import func, select
+
+    from scan_station.db import UserAccount
+    from scan_station.users import add_user
 
     with app.db.session() as session:
         if session.scalar(select(func.count()).select_from(UserAccount)):
@@ -29,26 +29,34 @@ def first_admin(app: App) -> str | None:
     return password
 
 
-@cli.command("serve")
+@click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0: every interface).")
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64), help="Request threads.")
-@click.option("--no-worker", is_flag=True, help="Do not file batches in this process (run `scan-station worker` elsewhere).")
-@click.option("--demo", is_flag=True, help="Offer the demo scanner: SANE's test and pnm backends, pnm fed from demo-feeder/.")
-@click.option("--json", "as_json", is_flag=True, help="Print the address (and a first admin) as one JSON value, then serve.")
+@click.option(
+    "--no-worker", is_flag=True, help="Do not file batches in this process (run `scan-station worker` elsewhere)."
+)
+@click.option(
+    "--demo", is_flag=True, help="Offer the demo scanner: SANE's test and pnm backends, pnm fed from demo-feeder/."
+)
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print the address (and a first admin) as one JSON value, then serve."
+)
 @click.pass_obj
-def serve_cmd(app: App, host: str, port: int, threads: int, no_worker: bool, demo: bool, as_json: bool) -> None:
+def serve(app: App, host: str, port: int, threads: int, no_worker: bool, demo: bool, as_json: bool) -> None:
     """Run the kiosk (web/) until stopped."""
     import waitress
 
-    from .jobs import make_jobs, start_worker, stop_worker
-    from .scanning import known_scanners
+    from scan_station import doctor
+    from scan_station.jobs import make_jobs, start_worker, stop_worker
+    from scan_station.profiles import known_scanners
+
+    from .app import create_app
 
     if demo:  # before libsane is first initialised and the settings are first read
         os.environ["SANE_CONFIG_DIR"] = str(DEMO_SANE_CONFIG)
         os.environ["SCAN_STATION_DEMO_FEEDER"] = "true"
-    from web import create_app  # the kiosk is a separate package; the service itself imports no Flask
-
+    doctor.require("serve" if no_worker else "serve_and_file", app.settings)
     wsgi = create_app(home=app.settings.home)
     wsgi.config["SCAN_EVENTS_MAX_STREAMS"] = max(1, threads // 2)  # the other half always serves pages
     settings = wsgi.extensions["scan_station"]["settings"]
@@ -57,7 +65,9 @@ def serve_cmd(app: App, host: str, port: int, threads: int, no_worker: bool, dem
     url = f"http://{host}:{server.effective_port}/"
     password = first_admin(app)
     if as_json:
-        click.echo(json.dumps({"url": url, "first_admin": {"username": "admin", "password": password} if password else None}))
+        click.echo(
+            json.dumps({"url": url, "first_admin": {"username": "admin", "password": password} if password else None})
+        )
     else:
         click.echo(f"Scan Station kiosk on {url}", err=True)
         if password:
@@ -68,19 +78,3 @@ def serve_cmd(app: App, host: str, port: int, threads: int, no_worker: bool, dem
     finally:
         if worker is not None:
             stop_worker(worker)
-
-
-@cli.command("worker")
-@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 16),
-              help="Batches filed at the same time (each uses every core for OCR).")
-@click.option("--json", "as_json", is_flag=True, help="Print the queue as one JSON value, then work.")
-@click.pass_obj
-def worker_cmd(app: App, workers: int, as_json: bool) -> None:
-    """File confirmed batches from the job queue until stopped (Ctrl-C)."""
-    from huey.consumer import Consumer
-
-    from .jobs import make_jobs
-
-    queue = app.settings.queue_url or str(app.settings.home / "jobs.db")
-    click.echo(json.dumps({"queue": queue}) if as_json else f"Scan Station worker on {queue}", err=not as_json)
-    Consumer(make_jobs(app.settings).queue, workers=workers, worker_type="thread", periodic=False).run()

@@ -1,0 +1,81 @@
+"""What the `scan-station` commands share: the application object, the `--json` convention, the
+progress lines and the ingest summary. Command modules import this; `cli` puts them together."""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from .config import Settings, load_settings
+
+if TYPE_CHECKING:
+    from .db import Database
+
+
+class App:
+    """What the commands share: settings and, opened on first use, the database."""
+
+    def __init__(self, home: Path | None):
+        self._home = home
+        self._settings: Settings | None = None
+        self._db: Database | None = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = load_settings(self._home)
+        return self._settings
+
+    @property
+    def db(self) -> Database:
+        if self._db is None:
+            from .db import Database
+
+            self._db = Database(self.settings)
+        return self._db
+
+
+def command(name: str, group: click.Group | None = None, **kwargs) -> Callable:
+    """A command (of `group`, else standalone) with `--json`; the function returns (data,
+    human-readable text)."""
+
+    def decorate(func: Callable) -> Callable:
+        @(group.command if group is not None else click.command)(name, **kwargs)
+        @click.option("--json", "as_json", is_flag=True, help="Print one JSON value on stdout.")
+        @click.pass_obj
+        @functools.wraps(func)
+        def wrapper(app: App, as_json: bool, **params):
+            data, human = func(app, **params)
+            if as_json:
+                click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+            elif human:
+                click.echo(human)
+
+        return wrapper
+
+    return decorate
+
+
+def progress_lines(stage: str, info: dict) -> None:
+    if stage in ("ocr", "filed"):
+        click.echo(f"  {stage}: {', '.join(f'{k}={v}' for k, v in info.items())}", err=True)
+
+
+def ingest_summary(result: dict) -> str:
+    lines = [f"batch {result['batch']}: {result['pages']} page(s)"]
+    lines += [
+        f"  filed  {d['register_id']} v{d['version']}  {d['page_count']} p.  {d['path']}" for d in result["documents"]
+    ]
+    lines += [f"  HELD   pages {d['batch_pages']}: {d['reason']}" for d in result["held"]]
+    if result["blank_pages"]:
+        lines.append(f"  blank pages dropped: {result['blank_pages']}")
+    if result.get("expected_missing"):
+        lines.append(f"  EXPECTED, NOT IN THE BATCH: {', '.join(result['expected_missing'])}")
+    if result.get("unexpected"):
+        lines.append(f"  in the batch, not expected: {', '.join(result['unexpected'])}")
+    return "\n".join(lines)

@@ -1,0 +1,102 @@
+"""`scan-station ingest`, `search`, `verify`, `report`, `demo`: filing batches and what is filed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .cli_common import App, command, ingest_summary, progress_lines
+from .errors import ExitCode
+
+
+@command("ingest")
+@click.argument("path", type=click.Path(path_type=Path, readable=False))
+@click.option("--quiet", is_flag=True, help="No progress lines on stderr.")
+@click.option("--expect", "expected", multiple=True, metavar="ID[,ID...]",
+              help="Register ids the batch should hold; the ones missing and the ones not expected are reported.")
+def ingest_cmd(app: App, path: Path, quiet: bool, expected: tuple[str, ...]):
+    """Split a scanned batch at its cover sheets, OCR and file the documents."""
+    from . import doctor
+    from .ingest import ingest
+    from .reconcile import against
+
+    doctor.require("ingest", app.settings)
+    result = ingest(path, settings=app.settings, db=app.db, on_progress=None if quiet else progress_lines)
+    if expected:
+        wanted = [i.strip().upper() for value in expected for i in value.split(",") if i.strip()]
+        found = [d["register_id"] for d in result["documents"]] + [h["register_id"] for h in result["held"]
+                                                                   if h["register_id"]]
+        result |= against(wanted, found)
+    return result, ingest_summary(result)
+
+
+@command("search")
+@click.argument("query")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 500), help="Most hits to show.")
+def search_cmd(app: App, query: str, limit: int):
+    """Full-text search over OCR text and register fields."""
+    from .search import search
+
+    with app.db.session() as session:
+        hits = search(session, query, limit=limit)
+    data = {"hits": [
+        {"register_id": h.register_id, "version": h.version, "page": h.page, "title": h.title,
+         "snippet": h.snippet, "path": app.settings.display_path(app.settings.storage_dir / h.path)}
+        for h in hits
+    ]}
+    human = "\n".join(f"{h['register_id']} v{h['version']} p.{h['page']}  {h['snippet']}" for h in data["hits"])
+    return data, human or "no hits"
+
+
+@command("verify")
+def verify_cmd(app: App):
+    """Re-hash every stored file; report mismatches, missing files and orphans."""
+    from .verify import verify
+
+    result = verify(app.db, app.settings)
+    if not result["ok"]:
+        click.get_current_context().meta["exit_code"] = ExitCode.storage
+    human = f"{result['checked']} file(s) checked, {len(result['problems'])} problem(s)"
+    human += "".join(f"\n  {p['kind']}: {p['path']}" for p in result["problems"])
+    return result, human
+
+
+@command("report")
+@click.option("--month", help="YYYY-MM; default: this month.")
+@click.option("--csv", "as_csv", is_flag=True, help="Print the per-unit table as CSV instead.")
+def report_cmd(app: App, month: str | None, as_csv: bool):
+    """The monthly report for the Atasan PPID: filed, accepted, returned per unit."""
+    from . import report
+
+    year, number = report.parse_month(month)
+    with app.db.session() as session:
+        data = report.monthly(session, year, number)
+    if as_csv:
+        return data, report.as_csv(data).rstrip("\n")
+    lines = [
+        f"{data['month']}: {data['total']['filed']} document(s) filed, {data['total']['pages']} page(s); "
+        f"accepted {data['total']['accepted']}, returned {data['total']['returned']}, "
+        f"waiting {data['total']['waiting']}; "
+        f"{data['held_pages']} page(s) held"
+    ]
+    lines += [
+        f"  {r['unit']}: {r['filed']} filed, {r['accepted']} accepted, {r['returned']} returned" for r in data["units"]
+    ]
+    lines += [f"  returned {r['register_id']} v{r['version']} by {r['by']}: {r['reason']}" for r in data["returned"]]
+    return data, "\n".join(lines)
+
+
+@command("demo")
+@click.option("--documents", default=3, show_default=True, type=click.IntRange(1, 50), help="Sample entries to make.")
+def demo_cmd(app: App, documents: int):
+    """Register samples, print their cover sheets, scan-simulate a batch, ingest it and search."""
+    from . import doctor
+    from .demo import run_demo
+
+    doctor.require("ingest", app.settings)
+    result = run_demo(app.settings, app.db, documents=documents, on_progress=progress_lines)
+    return result, result["report"]
+
+
+COMMANDS = [ingest_cmd, search_cmd, verify_cmd, report_cmd, demo_cmd]

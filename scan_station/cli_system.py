@@ -1,0 +1,49 @@
+"""`scan-station doctor` and `worker`: is the installation usable, and the worker that files
+confirmed batches (for OCR machines; `serve` runs one in the kiosk's own process)."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from .cli_common import App, command
+
+
+@command("doctor")
+def doctor_cmd(app: App):
+    """Check every program, language pack, the database and the folders; say how to fix what is missing."""
+    from . import doctor
+
+    probes = doctor.run(app.settings)
+    if not all(p.ok for p in probes):
+        click.get_current_context().meta["exit_code"] = doctor_exit_code(probes)
+    return {"ok": all(p.ok for p in probes), "probes": [p.as_dict() for p in probes]}, doctor.table(probes)
+
+
+def doctor_exit_code(probes) -> int:
+    from .errors import exit_code_for
+
+    failed = next(p for p in probes if not p.ok)
+    return exit_code_for(failed.error(""))
+
+
+@click.command("worker")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 16),
+              help="Batches filed at the same time (each uses every core for OCR).")
+@click.option("--json", "as_json", is_flag=True, help="Print the queue as one JSON value, then work.")
+@click.pass_obj
+def worker_cmd(app: App, workers: int, as_json: bool) -> None:
+    """File confirmed batches from the job queue until stopped (Ctrl-C)."""
+    from huey.consumer import Consumer
+
+    from . import doctor
+    from .jobs import make_jobs
+
+    doctor.require("worker", app.settings)
+    queue = app.settings.queue_url or str(app.settings.home / "jobs.db")
+    click.echo(json.dumps({"queue": queue}) if as_json else f"Scan Station worker on {queue}", err=not as_json)
+    Consumer(make_jobs(app.settings).queue, workers=workers, worker_type="thread", periodic=False).run()
+
+
+COMMANDS = [doctor_cmd, worker_cmd]

@@ -1,0 +1,102 @@
+"""Is everything Scan Station needs here and usable? One probe per external tool (`_exec`), the
+database and the folders; `require` runs the probes a piece of work needs before it takes any,
+so that a missing language pack is an error at start, not after a batch has been scanned.
+`scan-station doctor` and the kiosk's Administrasi page show them all.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Callable
+
+from ._exec import ghostscript, ocrmypdf, sane, tesseract, zbar, zxing
+from ._exec.probe import Probe
+from .config import Settings
+from .errors import ConfigError, ScanStationError, StorageError
+
+#: Below this much free space a folder is not usable at all (filing checks what each batch needs).
+MIN_FREE_BYTES = 1024 * 1024
+
+
+def probe_database(settings: Settings) -> Probe:
+    from .db import Database, schema_revision
+
+    try:
+        db = Database(settings)
+    except ScanStationError as exc:
+        return Probe("database", False, detail=str(exc), fix="check the database_url setting", error=ConfigError)
+    try:
+        revision = schema_revision(db)
+    finally:
+        db.close()
+    return Probe("database", True, db.engine.dialect.name, f"schema {revision}")
+
+
+def probe_folders(settings: Settings) -> Probe:
+    for name in ("storage_dir", "scans_dir", "work_dir"):
+        folder = getattr(settings, name)
+        trial = folder / f".probe-{uuid.uuid4().hex}"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            trial.write_bytes(b"")
+            trial.unlink()
+        except OSError as exc:
+            return Probe("folders", False, detail=f"{name} {folder} cannot be written ({exc.strerror or exc})",
+                         fix=f"make it writable for user {_user()}, or set {name}", error=StorageError)
+        free = shutil.disk_usage(folder).free
+        if free < MIN_FREE_BYTES:
+            return Probe("folders", False, error=StorageError,
+                         detail=f"not enough free space in {folder} ({name}): {free // 1024} KiB free",
+                         fix="free some space, then run the command again (nothing was filed)")
+    free = shutil.disk_usage(settings.storage_dir).free
+    return Probe("folders", True, detail=f"writable; {free // 2**30} GiB free in storage")
+
+
+def _user() -> str:
+    import pwd
+
+    return pwd.getpwuid(os.getuid()).pw_name
+
+
+PROBES: dict[str, Callable[[Settings], Probe]] = {
+    "tesseract": tesseract.probe,
+    "ocrmypdf": ocrmypdf.probe,
+    "ghostscript": ghostscript.probe,
+    "zbar": zbar.probe,
+    "zxing-cpp": zxing.probe,
+    "sane": sane.probe,
+    "database": probe_database,
+    "folders": probe_folders,
+}
+_FILING = ("tesseract", "ocrmypdf", "ghostscript", "zbar", "zxing-cpp", "database", "folders")
+#: What each piece of work needs before it starts.
+NEEDS: dict[str, tuple[str, ...]] = {
+    "ingest": _FILING,
+    "worker": _FILING,
+    "scan": ("sane", *_FILING),
+    "scan_only": ("sane", "zbar", "zxing-cpp", "database", "folders"),
+    "serve": ("sane", "zbar", "zxing-cpp", "database", "folders"),
+    "serve_and_file": ("sane", *_FILING),
+}
+
+
+def run(settings: Settings, names: tuple[str, ...] | None = None) -> list[Probe]:
+    return [PROBES[name](settings) for name in (names or tuple(PROBES))]
+
+
+def require(work: str, settings: Settings) -> None:
+    """Raise the error of the first probe `work` needs that fails (with its fix)."""
+    for probe in run(settings, NEEDS[work]):
+        probe.raise_if_failed()
+
+
+def table(probes: list[Probe]) -> str:
+    width = max(len(p.name) for p in probes)
+    lines = []
+    for p in probes:
+        state = "ok" if p.ok else "MISSING"
+        text = p.detail if p.ok else f"{p.detail}; {p.fix}"
+        lines.append(f"{p.name:<{width}}  {state:<7}  {p.version or '-':<10}  {text}")
+    return "\n".join(lines)

@@ -1,0 +1,185 @@
+"""Putting a batch into PPID storage: the raw batch as received (`keep_raw`), then its documents
+(`file_documents`), each a new version with its sidecar, recorded and indexed — all of a batch's
+documents or none. Only this module and `storage` write into the storage folder.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from . import search, storage
+from ._exec import tool_versions
+from ._exec.ocrmypdf import OcrResult
+from .batch_input import BatchInput
+from .config import Settings
+from .db import Batch, Database, Document, DocumentEvent, DocumentPage, Entry, HeldPages, utcnow
+from .model import PageClass
+from .register import entry_dict
+from .split import PlannedDocument, SplitResult
+
+
+@dataclass(frozen=True)
+class Received:
+    """Who and what: the batch being filed, wherever it came from."""
+
+    batch_id: str
+    received_at: dt.datetime
+    source: Path
+    submitted_by: str = ""
+    reviewed: bool = False
+
+
+@dataclass(frozen=True)
+class RawBatch:
+    relpath: Path  # of its folder, relative to the storage folder
+    manifest_sha256: str
+
+
+@dataclass(frozen=True)
+class FiledDocument:
+    register_id: str
+    version: int
+    batch_pages: list[int]
+    page_count: int
+    path: str  # of the PDF, relative to the home folder
+    sha256: str
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def _page_record(number: int, origin, page: PageClass) -> dict:
+    return {"page": number, "file": origin.file, "frame": origin.frame, "kind": page.kind,
+            "register_id": page.register_id, "problem": page.problem, "maybe_blank": page.maybe_blank,
+            "reason": page.reason, "measure": page.measure}
+
+
+def keep_raw(settings: Settings, db: Database, received: Received, batch: BatchInput, pages: list[PageClass],
+             plan: SplitResult, removed: list[int]) -> RawBatch:
+    """Store the batch exactly as received, with SHA-256s, and record it and its held pages: from
+    here on, no scanned page can be lost."""
+    relpath = storage.batch_relpath(year=received.received_at.year, batch_id=received.batch_id)
+    dest = settings.storage_dir / relpath
+    size = sum(p.stat().st_size for p in batch.raw_files)
+    storage.check_free_space(settings.storage_dir, size + 1_000_000)
+    files = []
+    for path in batch.raw_files:
+        sha = storage.atomic_copy(path, dest / path.name)
+        files.append({"name": path.name, "bytes": path.stat().st_size, "sha256": sha})
+    manifest = {
+        "batch": received.batch_id, "received_at": received.received_at.isoformat(), "source": str(received.source),
+        "files": files,
+        "pages": [_page_record(n, o, p) for n, (o, p) in enumerate(zip(batch.origins, pages, strict=False), start=1)],
+        "submitted_by": received.submitted_by, "reviewed": received.reviewed, "removed_pages": removed,
+    }
+    manifest_sha = storage.atomic_write_json(dest / "batch.json", manifest)
+    with db.session() as session:
+        session.add(Batch(id=received.batch_id, received_at=received.received_at, source_name=received.source.name,
+                          raw_dir=str(relpath), manifest_sha256=manifest_sha, page_count=batch.page_count,
+                          status="received", blank_pages=plan.blank_pages, submitted_by=received.submitted_by))
+        session.flush()
+        for group in plan.held:
+            session.add(HeldPages(batch_id=received.batch_id, batch_pages=group.batch_pages,
+                                  cover_page=group.cover_page, register_id=group.register_id, reason=group.reason))
+    return RawBatch(relpath, manifest_sha)
+
+
+def file_documents(settings: Settings, db: Database, received: Received, raw: RawBatch,
+                   documents: list[tuple[PlannedDocument, OcrResult]], *, on_filed=None) -> list[FiledDocument]:
+    """File every document of the batch, or none: each as its entry's next version (nothing is
+    ever overwritten), with its sidecar, recorded as submitted, its text indexed."""
+    if not documents:
+        return []
+    needed = sum(result.output_pdf.stat().st_size + 200_000 for _planned, result in documents)
+    storage.check_free_space(settings.storage_dir, needed)
+    tools = tool_versions()
+    written: list[Path] = []
+    filed = []
+    try:
+        with db.session() as session:
+            for planned, result in documents:
+                filed.append(_file_one(settings, session, received, raw, planned, result, tools, written))
+                if on_filed:
+                    on_filed(filed[-1])
+    except BaseException:
+        for path in written:  # created by this run under new names: nothing existing is touched
+            path.unlink(missing_ok=True)
+        raise
+    return filed
+
+
+def _file_one(settings: Settings, session: Session, received: Received, raw: RawBatch, planned: PlannedDocument,
+              result: OcrResult, tools: dict, written: list[Path]) -> FiledDocument:
+    entry = session.get(Entry, planned.register_id)
+    last = session.scalar(select(func.max(Document.version)).where(Document.register_id == entry.id))
+    version = (last or 0) + 1
+    year = entry.created_date.year if entry.created_date else received.received_at.year
+    rel_pdf = storage.document_relpath(year=year, unit=entry.unit, register_id=entry.id, version=version)
+    pdf_path = settings.storage_dir / rel_pdf
+    sha = storage.atomic_copy(result.output_pdf, pdf_path)
+    written.append(pdf_path)
+    filed_at = utcnow()
+    sidecar = {
+        "register_id": entry.id, "version": version, "file": rel_pdf.name, "sha256": sha,
+        "bytes": pdf_path.stat().st_size, "page_count": len(result.page_texts), "register": entry_dict(entry),
+        "batch": {"id": received.batch_id, "raw_dir": str(raw.relpath), "cover_page": planned.cover_page,
+                  "batch_pages": planned.batch_pages},
+        "pdfa": {"flavour": "PDF/A-2b", "validation_passed": result.pdfa_passed, "findings": result.pdfa_findings},
+        "tools": tools, "filed_at": filed_at.isoformat(),
+        "pages": [{"page": n, "batch_page": bp, "text": t}
+                  for n, (bp, t) in enumerate(zip(planned.batch_pages, result.page_texts, strict=False), start=1)],
+    }
+    rel_json = rel_pdf.with_suffix(".json")
+    sidecar_sha = storage.atomic_write_json(settings.storage_dir / rel_json, sidecar)
+    written.append(settings.storage_dir / rel_json)
+    document = Document(
+        register_id=entry.id,
+        version=version,
+        batch_id=received.batch_id,
+        batch_pages=planned.batch_pages,
+        page_count=len(result.page_texts),
+        path=str(rel_pdf),
+        sha256=sha,
+        sidecar_path=str(rel_json),
+        sidecar_sha256=sidecar_sha,
+        filed_at=filed_at,
+    )
+    session.add(document)
+    session.flush()
+    session.add(
+        DocumentEvent(document_id=document.id, action="submitted", actor=received.submitted_by or "-", at=filed_at)
+    )
+    for n, (bp, page_text) in enumerate(zip(planned.batch_pages, result.page_texts, strict=False), start=1):
+        session.add(DocumentPage(document_id=document.id, page=n, batch_page=bp, text=page_text))
+    search.index_document(session, document, entry, result.page_texts)
+    return FiledDocument(
+        entry.id, version, planned.batch_pages, len(result.page_texts), settings.display_path(pdf_path), sha
+    )
+
+
+def set_batch_status(db: Database, batch_id: str, status: str, error: str = "") -> None:
+    with db.session() as session:
+        batch = session.get(Batch, batch_id)
+        if batch is not None:
+            batch.status, batch.error = status, error
+
+
+def dublin_core(entry: Entry) -> dict:
+    """The entry's register fields as the PDF's Dublin Core metadata."""
+    return {
+        "title": entry.title,
+        "identifier": entry.id,
+        "description": entry.summary,
+        "creator": entry.responsible or None,
+        "publisher": entry.unit,
+        "subject": [s for s in (entry.category, entry.classification, entry.unit) if s],
+        "date": entry.created_date.isoformat() if entry.created_date else None,
+        "source": entry.number or None,
+        "coverage": entry.place or None,
+        "type": "Text",
+    }

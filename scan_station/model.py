@@ -1,0 +1,73 @@
+"""The typed objects that flow between the steps: what a page is, a scan profile, a fault.
+
+Plain dataclasses with no behaviour beyond reading themselves back from JSON, importable without
+the image, OCR or scanner libraries (the kiosk and the command line use them too).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+COVER, BLANK, CONTENT = "cover", "blank", "content"
+#: A cover symbol or mark less dark than this (of the paper's brightness) is not printed on the
+#: side scanned: it shows through from the other side, or the sheet is face down.
+FAINT = 0.25
+#: The reason a cover sheet's pages are held when nobody can read it.
+UNREADABLE = "lembar sampul tidak terbaca"
+
+
+@dataclass(frozen=True)
+class PageClass:
+    """What one page of a batch is (see `classify`)."""
+
+    number: int  # 1-based page of the batch
+    kind: str  # COVER, BLANK or CONTENT
+    register_id: str | None = None  # for covers with a valid payload
+    problem: str | None = None  # for covers that cannot be trusted
+    orientation: str | None = None  # of the cover's barcode: UP, RIGHT, DOWN, LEFT
+    foreign_barcodes: tuple[str, ...] = ()
+    decode_ms: float = field(default=0.0, compare=False)
+    #: How dark the cover's symbols are (of the paper's brightness); for a cover's back, its shadow's.
+    contrast: float = field(default=0.0, compare=False)
+    #: The register id whose payload shows only mirrored or faint: the other side of a cover sheet.
+    shadow_of: str | None = None
+    mark: float = field(default=0.0, compare=False)  # strength of the cover mark, 0 when there is none
+    maybe_blank: bool = False  # content kept although it might be blank ("mungkin kosong")
+    #: Why the page is what it is, in words, and the ink measured (for blank and content pages).
+    reason: str = field(default="", compare=False)
+    measure: dict | None = field(default=None, compare=False)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> PageClass:
+        known = {f.name for f in dataclasses.fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}
+        return cls(**values | {"foreign_barcodes": tuple(values.get("foreign_barcodes", ()))})
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Scanner settings in device-independent terms (see `scanner.fit`)."""
+
+    name: str
+    source: str  # flatbed, adf, adf-duplex
+    mode: str  # lineart, gray, color
+    resolution: int
+    page_size: str  # key of PAGE_SIZES_MM, or "max"
+
+    @property
+    def feeder(self) -> bool:
+        return self.source != "flatbed"
+
+
+@dataclass(frozen=True)
+class Fault:
+    """What stopped a scan, and what to do, in Bahasa Indonesia and in English."""
+
+    kind: str
+    id: str  # Bahasa Indonesia, shown first
+    en: str
+
+
+#: Paper sizes profiles may name, in millimetres.
+PAGE_SIZES_MM = {"A4": (210, 297), "F4": (215, 330), "A5": (148, 210), "Letter": (216, 279), "Legal": (216, 356)}

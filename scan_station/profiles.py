@@ -1,0 +1,118 @@
+"""Scanners and scan profiles: what SANE finds (cached), the named profiles, and the profile a
+scan uses when none is given."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import select
+
+from . import storage
+from .config import Settings
+from .db import Database, ScanProfile, utcnow
+from .errors import NotFoundError, ProfileError
+from .model import PAGE_SIZES_MM, Profile
+
+SOURCES, MODES = ("flatbed", "adf", "adf-duplex"), ("lineart", "gray", "color")
+SCANNERS_CACHE = "scanners.json"
+#: Modes in the order a default is chosen: text reads best in grey; colour is for photographs.
+_MODE_ORDER = {"gray": 0, "lineart": 1, "color": 2}
+
+
+def known_scanners(settings: Settings, *, refresh: bool = False) -> dict:
+    """Discovery is slow with network backends: its result is cached in the home folder and
+    refreshed on request (the udev rule asks for that when a scanner is plugged in or out)."""
+    from .scanner import discover
+
+    cache = settings.home / SCANNERS_CACHE
+    if not refresh and cache.is_file():
+        return json.loads(cache.read_text())
+    data = {"discovered_at": utcnow().isoformat(timespec="seconds"), "scanners": [c.as_dict() for c in discover()]}
+    storage.replace_json(cache, data)
+    return data
+
+
+def profile_dict(row: ScanProfile) -> dict:
+    return {"name": row.name, "source": row.source, "mode": row.mode, "resolution": row.resolution,
+            "page_size": row.page_size}
+
+
+def get_profile(db: Database, name: str | None) -> Profile:
+    """The profile called `name` (no name: the first by name)."""
+    with db.session() as session:
+        row = (
+            session.get(ScanProfile, name)
+            if name
+            else session.scalars(select(ScanProfile).order_by(ScanProfile.name)).first()
+        )
+        if row is None:
+            names = ", ".join(session.scalars(select(ScanProfile.name)))
+            raise NotFoundError(f"no scan profile {name!r}; profiles: {names or 'none (add one with: profiles add)'}")
+        return Profile(row.name, row.source, row.mode, row.resolution, row.page_size)
+
+
+def add_profile(db: Database, *, name: str, source: str, mode: str, resolution: int, page_size: str) -> dict:
+    """A new named profile; refused with the reason when a value is not one we know."""
+    name = name.strip()
+    problems = [
+        "name: required" if not name else "",
+        "name: at most 100 characters" if len(name) > 100 else "",
+        f"source: one of {', '.join(SOURCES)}" if source not in SOURCES else "",
+        f"mode: one of {', '.join(MODES)}" if mode not in MODES else "",
+        "resolution: 50 to 1200 dpi" if not 50 <= resolution <= 1200 else "",
+        f"page size: one of {', '.join([*PAGE_SIZES_MM, 'max'])}" if page_size not in [*PAGE_SIZES_MM, "max"] else "",
+    ]
+    if any(problems):
+        raise ProfileError("; ".join(p for p in problems if p))
+    with db.session() as session:
+        if session.get(ScanProfile, name) is not None:
+            raise ProfileError(f"profile {name!r} exists already")
+        row = ScanProfile(name=name, source=source, mode=mode, resolution=resolution, page_size=page_size)
+        session.add(row)
+        return profile_dict(row)
+
+
+def remove_profile(db: Database, name: str) -> None:
+    with db.session() as session:
+        row = session.get(ScanProfile, name)
+        if row is None:
+            raise NotFoundError(f"no scan profile {name!r}")
+        session.delete(row)
+
+
+def choose_profile(settings: Settings, db: Database, *, device: str) -> tuple[Profile, str]:
+    """The profile a scan uses when none is given, and why: the `default_profile` setting, else
+    the first profile the device can do — feeder profiles first on a feeder scanner, grey before
+    black-and-white before colour, and never a colour flatbed profile on a feeder scanner."""
+    from .scanner import Capabilities, fit, has_feeder
+
+    if settings.default_profile:
+        return get_profile(db, settings.default_profile), "the default_profile setting"
+    scanners = known_scanners(settings)["scanners"]
+    if not any(s["name"] == device for s in scanners):
+        scanners = known_scanners(settings, refresh=True)["scanners"]
+    found = next((s for s in scanners if s["name"] == device), None)
+    if found is None:
+        raise NotFoundError(f"no scanner {device}; see: scan-station scanners --refresh")
+    caps = Capabilities(**found)
+    feeder = has_feeder(caps)
+    with db.session() as session:
+        rows = list(session.scalars(select(ScanProfile)))
+    candidates = sorted(
+        (Profile(r.name, r.source, r.mode, r.resolution, r.page_size) for r in rows),
+        key=lambda p: (p.feeder != feeder, _MODE_ORDER.get(p.mode, 3), abs(p.resolution - 300), p.name),
+    )
+    refusals = []
+    for profile in candidates:
+        if feeder and not profile.feeder and profile.mode == "color":
+            continue
+        try:
+            fit(caps, profile)
+        except ProfileError as exc:
+            refusals.append(str(exc))
+            continue
+        return profile, f"the first profile {device} can do"
+    raise ProfileError(
+        f"no scan profile fits {device} ({'; '.join(refusals) or 'there are no profiles'}); "
+        "add one: scan-station profiles add NAME --source ... --page-size max"
+    )

@@ -1,0 +1,133 @@
+"""The kiosk's application: `create_app`, its settings and the screens every role starts on.
+
+`create_app(test_config)` follows Flask's tutorial: configuration from the instance folder's
+`config.py` and `SCAN_STATION_WEB_*` environment variables (or `test_config` in tests), one
+blueprint per area. The UI speaks Bahasa Indonesia by default and English on request.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from flask import Flask, redirect, request, session, url_for
+from flask_babel import lazy_gettext
+from flask_login import current_user, login_required
+
+from scan_station.config import load_settings
+from scan_station.db import Database
+from scan_station.roles import may
+
+from . import security
+from .extensions import babel, csrf, limiter, login_manager, service
+
+__all__ = ["DEFAULTS", "create_app", "service"]
+LANGUAGES = ("id", "en")
+
+
+#: The kiosk's settings and their defaults; every one is documented in README.md (a test checks).
+DEFAULTS = {
+    "SCAN_STATION_HOME": None,  # default: $SCAN_STATION_HOME, else the per-user data folder
+    "SESSION_IDLE_MINUTES": 15,  # a kiosk is shared: sessions end after this long without a person's action
+    "LOGIN_RATE_LIMIT": "5 per minute",
+    "RATELIMIT_STORAGE_URI": "memory://",  # e.g. redis://host for several kiosk processes
+    "SCAN_EVENTS_SECONDS": 30,  # a live scan's event stream ends after this; the browser reconnects
+    "SCAN_EVENTS_MAX_STREAMS": 4,  # live event streams at once (each holds a server thread); `serve`: threads / 2
+    "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,  # the largest request body (a register CSV)
+    "SESSION_COOKIE_SECURE": False,  # True when served over HTTPS
+}
+#: Fixed, not settings.
+FIXED = {"SESSION_COOKIE_HTTPONLY": True, "SESSION_COOKIE_SAMESITE": "Lax", "BABEL_DEFAULT_LOCALE": "id"}
+
+HOME_PAGES = {"dokumentasi": "scan.index", "ppid": "handover.index", "atasan": "search.index", "admin": "admin.index"}
+STATUS_NAMES = {  # of scan batches, in progress and filed
+    "new": lazy_gettext("New"), "scanning": lazy_gettext("Scanning…"), "interrupted": lazy_gettext("Interrupted"),
+    "scanned": lazy_gettext("Scanned, waiting for review"), "queued": lazy_gettext("Waiting to be filed"),
+    "filing": lazy_gettext("OCR and filing…"), "failed": lazy_gettext("Filing failed"), "filed": lazy_gettext("Filed"),
+    "received": lazy_gettext("Received"),
+    # of filed documents in the handover
+    "submitted": lazy_gettext("Submitted"), "accepted": lazy_gettext("Accepted and stored"),
+    "returned": lazy_gettext("Returned"),
+}
+
+
+def _locale() -> str:
+    return session.get("lang") if session.get("lang") in LANGUAGES else "id"
+
+
+def _secret_key(home) -> str:
+    """A key kept in the home folder, so that sessions survive a restart of the kiosk."""
+    path = home / "web-secret-key"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def create_app(test_config: dict | None = None, *, home=None) -> Flask:
+    """The kiosk. `home` (the scan_station home folder) overrides SCAN_STATION_HOME from config."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_mapping(DEFAULTS)
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        app.config.from_prefixed_env("SCAN_STATION_WEB")
+    else:
+        app.config.from_mapping(test_config)
+    app.config.from_mapping(FIXED)
+    settings = load_settings(home or app.config["SCAN_STATION_HOME"])
+    app.extensions["scan_station"] = {"settings": settings, "db": Database(settings)}
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _secret_key(settings.home)
+    app.permanent_session_lifetime = timedelta(minutes=int(app.config["SESSION_IDLE_MINUTES"]))
+
+    security.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=_locale)
+    login_manager.init_app(app)
+    limiter.init_app(app)
+
+    from . import admin, auth, handover, register, report, review, scan, search
+    from .auth import safe_next
+
+    for blueprint in (auth.bp, register.bp, scan.bp, review.bp, handover.bp, search.bp, report.bp, admin.bp):
+        app.register_blueprint(blueprint)
+
+    @app.context_processor
+    def names() -> dict:
+        return {"status_names": {k: str(v) for k, v in STATUS_NAMES.items()}}
+
+    app.jinja_env.globals["page_url"] = page_url
+    app.jinja_env.globals["may"] = lambda permission: (
+        current_user.is_authenticated and may(current_user.role, permission)
+    )
+
+    @app.before_request
+    def cookie_lifetime() -> None:
+        """The cookie expires with the idle time too; the session on the server is what counts
+        (`web.auth`: checked on every request, ended after SESSION_IDLE_MINUTES)."""
+        session.permanent = True
+
+    @app.get("/")
+    @login_required
+    def index():
+        """Each role starts where its work is."""
+        return redirect(url_for(HOME_PAGES.get(current_user.role, "register.index")))
+
+    @app.get("/lang/<code>")
+    def set_language(code: str):
+        if code in LANGUAGES:
+            session["lang"] = code
+        back = urlsplit(request.referrer or "")
+        same_site = back.netloc == request.host
+        return redirect(safe_next(back.path + (f"?{back.query}" if back.query else "") if same_site else None))
+
+    return app
+
+
+def page_url(page, number: int) -> str:
+    """This screen's URL with its filters, at another page of one of its lists."""
+    args = {k: v for k, v in request.args.items() if k != page.arg} | {page.arg: number}
+    return url_for(request.endpoint, **(request.view_args or {}), **args)
