@@ -189,14 +189,6 @@ def shrink(image: Image.Image, *, image_dpi: int, dpi: int) -> tuple[Image.Image
     return (grey.reduce(factor) if factor > 1 else grey), (round(image_dpi / factor) if image_dpi else dpi)
 
 
-def classify_scan(
-    image: Image.Image, number: int, *, image_dpi: int, dpi: int, other_side: Image.Image | None = None
-) -> PageClass:
-    """Classify a page straight from the scanner (`other_side`: the page before it, shrunk)."""
-    small, small_dpi = shrink(image, image_dpi=image_dpi, dpi=dpi)
-    return classify_image(small, number, dpi=small_dpi, other_side=other_side, closer=lambda: image.convert("L"))
-
-
 def classify_pdf(path: Path, *, dpi: int) -> Iterator[PageClass]:
     """Classify every page of a PDF, in order, each after the one before (`resolve`)."""
     try:

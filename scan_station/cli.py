@@ -2,7 +2,7 @@
 
 Every command takes `--json` and then prints exactly one JSON value on stdout. Errors go to
 stderr as one line, with the exit code that `errors.exit_code_for` gives; an unexpected exception
-too (exit 15), with its traceback only when `SCAN_STATION_DEBUG=1` is set. Commands of other
+too (exit 15), with its traceback only after `--debug` (or with `SCAN_STATION_DEBUG=1` set). Commands of other
 packages join through the entry point group `scan_station.commands` (the kiosk's `serve`).
 """
 
@@ -29,9 +29,10 @@ MODULES = (cli_register, cli_documents, cli_scanner, cli_users, cli_system)
     "--home", type=click.Path(file_okay=False, path_type=Path),
     help="Folder for all state (database, storage, work). Default: $SCAN_STATION_HOME, else a per-user data folder.",
 )
+@click.option("--debug", is_flag=True, help="On an unexpected error, print its traceback too.")
 @click.version_option(__version__, prog_name="scan-station")
 @click.pass_context
-def cli(ctx: click.Context, home: Path | None) -> None:
+def cli(ctx: click.Context, home: Path | None, debug: bool) -> None:
     """Scan Station: register public information, print cover sheets, ingest scans, search."""
     ctx.obj = App(home)
 
@@ -44,8 +45,10 @@ for plugin in entry_points(group="scan_station.commands"):
 
 
 def main(argv: list[str] | None = None) -> int:
+    debug = os.environ.get("SCAN_STATION_DEBUG") == "1"
     try:
         with cli.make_context("scan-station", list(argv if argv is not None else sys.argv[1:])) as ctx:
+            debug = debug or ctx.params.get("debug", False)
             cli.invoke(ctx)
             return int(ctx.meta.get("exit_code", 0))
     except click.exceptions.Exit as exc:
@@ -60,15 +63,15 @@ def main(argv: list[str] | None = None) -> int:
         click.echo(f"scan-station: error: {exc}", err=True)
         return exit_code_for(exc)
     except Exception as exc:  # noqa: BLE001 - the last resort: still one line, unless debugging
-        return _unexpected(exc)
+        return _unexpected(exc, debug=debug)
 
 
-def _unexpected(exc: Exception) -> int:
-    if os.environ.get("SCAN_STATION_DEBUG") == "1":
+def _unexpected(exc: Exception, *, debug: bool) -> int:
+    if debug:
         traceback.print_exc()
         hint = ""
     else:
-        hint = " (SCAN_STATION_DEBUG=1 shows the traceback)"
+        hint = " (--debug shows the traceback)"
     first = (str(exc).strip().splitlines() or [""])[0]
     click.echo(f"scan-station: error: unexpected {type(exc).__name__}: {first}{hint}", err=True)
     return int(ExitCode.other)

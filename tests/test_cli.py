@@ -170,9 +170,10 @@ def test_an_unexpected_exception_is_one_line_with_exit_15(run, monkeypatch):
 
     monkeypatch.setattr(scan_station.register, "list_entries", broken)
     monkeypatch.delenv("SCAN_STATION_DEBUG", raising=False)
-    assert_one_line_error(
-        run("register", "list", "--json"), ExitCode.other, "RuntimeError", "something nobody expected"
-    )
+    plain = run("register", "list", "--json")
+    assert_one_line_error(plain, ExitCode.other, "RuntimeError", "something nobody expected", "--debug")
+    debug = run("--debug", "register", "list", "--json")
+    assert debug.code == ExitCode.other and "Traceback" in debug.stderr and "RuntimeError" in debug.stderr
     monkeypatch.setenv("SCAN_STATION_DEBUG", "1")
     debug = run("register", "list", "--json")
     assert debug.code == ExitCode.other and "Traceback" in debug.stderr and "RuntimeError" in debug.stderr

@@ -10,7 +10,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("scan_station", "web")
 MAX_MODULE_LINES = 400
-MAX_FUNCTION_LINES = 80
+MAX_FUNCTION_LINES = 60
 
 
 def _modules() -> dict[str, Path]:
@@ -131,6 +131,8 @@ def test_modules_and_functions_fit_in_one_sitting():
         text = path.read_text()
         if text.count("\n") > MAX_MODULE_LINES:
             too_long.append(f"{name}: {text.count(chr(10))} lines (at most {MAX_MODULE_LINES})")
+        if ".migrations.versions." in name:
+            continue  # a schema revision is one long list of tables, read as a list
         for node in ast.walk(ast.parse(text)):
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
                 length = node.end_lineno - node.lineno + 1

@@ -33,15 +33,9 @@ def first_admin(app: App) -> str | None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0: every interface).")
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64), help="Request threads.")
-@click.option(
-    "--no-worker", is_flag=True, help="Do not file batches in this process (run `scan-station worker` elsewhere)."
-)
-@click.option(
-    "--demo", is_flag=True, help="Offer the demo scanner: SANE's test and pnm backends, pnm fed from demo-feeder/."
-)
-@click.option(
-    "--json", "as_json", is_flag=True, help="Print the address (and a first admin) as one JSON value, then serve."
-)
+@click.option("--no-worker", is_flag=True, help="Do not file batches here (run `scan-station worker` elsewhere).")
+@click.option("--demo", is_flag=True, help="Offer the demo scanner: SANE's test and pnm backends (demo-feeder/).")
+@click.option("--json", "as_json", is_flag=True, help="Print the address (and a first admin) as JSON, then serve.")
 @click.pass_obj
 def serve(app: App, host: str, port: int, threads: int, no_worker: bool, demo: bool, as_json: bool) -> None:
     """Run the kiosk (web/) until stopped."""
@@ -65,9 +59,8 @@ def serve(app: App, host: str, port: int, threads: int, no_worker: bool, demo: b
     url = f"http://{host}:{server.effective_port}/"
     password = first_admin(app)
     if as_json:
-        click.echo(
-            json.dumps({"url": url, "first_admin": {"username": "admin", "password": password} if password else None})
-        )
+        admin = {"username": "admin", "password": password} if password else None
+        click.echo(json.dumps({"url": url, "first_admin": admin}))
     else:
         click.echo(f"Scan Station kiosk on {url}", err=True)
         if password:
