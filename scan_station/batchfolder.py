@@ -6,6 +6,7 @@
       .review.json               the officer's corrections (`review.Review`), once the review began
       .meta/page-0001.jpg        each page's thumbnail, written with the page
       .meta/page-0001.json       its classification and the cover it came in under, once classified
+      .lock                      taken while a status changes hands (confirm, a worker taking it up)
 
 Scanning, review, filing and the kiosk all go through `BatchFolder`; nobody else builds these
 paths or reads these files.
@@ -13,7 +14,9 @@ paths or reads these files.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import fcntl
 import json
 import os
 import shutil
@@ -180,6 +183,29 @@ class BatchFolder:
         state = dataclasses.replace(self.read_state(), **changes)
         self.write_state(state)
         return state
+
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[BatchState]:
+        """The state as it is now, with every other `locked` of this batch (in any thread or
+        process on this machine) waiting until the block ends: for a check and the change it
+        allows, which two requests could otherwise both pass (two taps on Konfirmasi)."""
+        try:
+            lock = (self.path / ".lock").open("a")
+        except FileNotFoundError:
+            raise NotFoundError(f"{self.id}: not a scan batch (its folder is gone)") from None
+        with lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            yield self.read_state()
+
+    def transition(self, allowed: tuple[Status, ...], **changes: object) -> BatchState | None:
+        """Change the state only if its status is one of `allowed`, atomically with the check;
+        None when it was not (somebody else got there first)."""
+        with self.locked() as state:
+            if state.status not in allowed:
+                return None
+            state = dataclasses.replace(state, **changes)
+            self.write_state(state)
+            return state
 
     # -- pages ------------------------------------------------------------------------------------
 

@@ -23,7 +23,7 @@ from huey.consumer import Consumer
 from .batchfolder import Progress, Status, this_process
 from .config import Settings
 from .db import Database
-from .errors import ScanStationError
+from .errors import NotFoundError, ScanStationError
 from .review import load
 from .scanning import batch_folder, ingest_scanned
 
@@ -64,8 +64,19 @@ def _database(settings: Settings) -> Database:
 def file_batch(settings: Settings, batch_id: str) -> dict:
     """The job: file a confirmed batch as its review says; progress goes to the batch's state."""
     db = _database(settings)
-    folder = batch_folder(settings, batch_id)
-    review, _pages = load(settings, db, folder)
+    try:
+        folder = batch_folder(settings, batch_id)
+        taken = folder.transition((Status.QUEUED,), status=Status.FILING, error=None, owner=this_process())
+    except NotFoundError:
+        taken = None
+    if taken is None:  # filed or being filed by another job already (a second confirm), or gone
+        log.warning("batch %s is not waiting to be filed; job skipped", batch_id)
+        return {"batch": batch_id, "skipped": True}
+    try:
+        review, _pages = load(settings, db, folder)
+    except BaseException as exc:
+        folder.update(status=Status.FAILED, error=str(exc) or type(exc).__name__)
+        raise
     plan = review.as_split()
     progress = Progress(documents=len(plan.documents))
 
@@ -75,7 +86,7 @@ def file_batch(settings: Settings, batch_id: str) -> dict:
         progress.filed += step == "filed"
         folder.update(progress=progress)
 
-    folder.update(status=Status.FILING, error=None, owner=this_process(), progress=progress)
+    folder.update(progress=progress)
     try:
         return ingest_scanned(settings, db, folder, plan=plan, on_progress=on_progress)
     except BaseException as exc:

@@ -23,6 +23,7 @@ from .config import Settings
 from .csv_cells import protect_row, unprotect
 from .db import Entry, IdSequence, utcnow
 from .errors import CsvImportError, RegisterError, UnknownEntryError
+from .roles import EXEMPT
 
 CATEGORIES = ("berkala", "serta-merta", "setiap-saat", "dikecualikan")
 FORMATS = ("hardcopy", "softcopy", "both")
@@ -172,11 +173,14 @@ def add_entry(session: Session, settings: Settings, **raw: object) -> Entry:
     return entry
 
 
-def update_entry(session: Session, entry_id: str, **raw: object) -> Entry:
-    """Change an entry's fields (not its id); the search index follows."""
+def update_entry(session: Session, entry_id: str, *, may_change_exempt: bool = True, **raw: object) -> Entry:
+    """Change an entry's fields (not its id); the search index follows. Into or out of
+    "dikecualikan" only `may_change_exempt` (a role that may see such documents)."""
     entry = get_entry(session, entry_id)
     values = clean_fields({**raw, "id": entry.id})
     values.pop("id", None)
+    if not may_change_exempt:
+        check_exempt_change(entry.category, values.get("category", entry.category))
     for name, value in values.items():
         setattr(entry, name, value)
     entry.updated_at = utcnow()
@@ -184,6 +188,13 @@ def update_entry(session: Session, entry_id: str, **raw: object) -> Entry:
     if entry.documents:
         search.reindex_entry(session, entry)
     return entry
+
+
+def check_exempt_change(old: str, new: str) -> None:
+    """For a role that may not see "dikecualikan": it may not move an entry into or out of it."""
+    if old != new and EXEMPT in (old, new):
+        raise RegisterError(f"only a Petugas PPID or the Atasan PPID may change the category from {old!r} to "
+                            f"{new!r} (category 'dikecualikan' decides who may see the documents)")
 
 
 def get_entry(session: Session, entry_id: str) -> Entry:

@@ -31,6 +31,7 @@ from .config import Settings
 from .db import Database, Entry
 from .errors import BadArgumentsError
 from .model import BLANK, COVER, PageClass
+from .roles import hidden_categories
 from .scanning import page_classes
 from .split import HeldGroup, PlannedDocument, SplitResult, split
 
@@ -255,19 +256,52 @@ def rescan(review: Review, page: int | None) -> None:
     review.rescan_of = page
 
 
-def confirm(settings: Settings, db: Database, folder: BatchFolder, *, user: str) -> Review:
-    """Check the review and mark the batch queued for filing (the caller queues the job)."""
+def confirm(settings: Settings, db: Database, folder: BatchFolder, *, user: str, role: str | None = None) -> Review:
+    """Check the review and mark the batch queued for filing (the caller queues the job). `role`:
+    the confirming officer's, when it matters who confirms (the kiosk); a role that may not see
+    "dikecualikan" may not file such pages into a document others can see."""
     review, _pages = load(settings, db, folder)
-    state = folder.read_state()
-    if state.status.busy:
-        raise ReviewError(f"batch {state.batch} is {state.status}; wait until it is done")
     problems = review.problems()
     if problems:
         raise ReviewError("; ".join(problems))
     if not review.documents:
         raise ReviewError("no document to file: assign the held pages to an entry first")
-    folder.update(status=Status.QUEUED, user=user or state.user, error=None)
+    if role is not None:
+        _check_exempt_pages(db, folder, review, hidden_categories(role))
+    queued = folder.transition((Status.NEW, Status.SCANNED, Status.INTERRUPTED, Status.FAILED),
+                               status=Status.QUEUED, user=user or folder.read_state().user, error=None)
+    if queued is None:
+        state = folder.read_state()
+        raise ReviewError(f"batch {state.batch} is {state.status}; wait until it is done")
     return review
+
+
+def _check_exempt_pages(db: Database, folder: BatchFolder, review: Review, hidden: tuple[str, ...]) -> None:
+    """Refuse to file a page that came in under a hidden entry (or a cover nobody could read) into
+    a document of another entry that is not hidden itself: only an officer who may see the page
+    can judge where it belongs."""
+    if not hidden:
+        return
+    owners = page_owners(folder, folder.read_state().pages)
+    withheld = {i for i in owners.ids if _category(db, i) in hidden} | {UNREADABLE_COVER}
+    for document in review.documents:
+        if _category(db, document.register_id) in hidden:
+            continue
+        for n in document.batch_pages:
+            first = owners.claims.get(n, (UNREADABLE_COVER,))[0]
+            if first in withheld and first != document.register_id:
+                raise ReviewError(
+                    f"page {n} came in under a 'dikecualikan' entry or a cover that could not be read, and "
+                    f"would be filed in {document.register_id}: perlu dikonfirmasi Petugas PPID "
+                    "(a Petugas PPID must confirm this batch)")
+
+
+def _category(db: Database, register_id: str | None) -> str | None:
+    if not register_id:
+        return None
+    with db.session() as s:
+        entry = s.get(Entry, register_id)
+        return entry.category if entry else None
 
 
 # -- whose each page is ---------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from kiosk import login, make_app, real_values, state_of, token, urls_for
 from lived_in import SECRET
 from markupsafe import escape
 
+from scan_station import review
 from scan_station.batchfolder import BatchFolder
 from scan_station.db import Document
 
@@ -175,3 +176,45 @@ def test_a_page_not_yet_classified_is_served_to_no_one_but_the_ppid(kiosk):
     events = client.get(f"/scan/{batch}/events").get_data(as_text=True)
     assert f'"page": {n}, "kind": null' in events and f"/pages/{n}.jpg" not in events
     assert login(app.test_client(), "ppid").get(f"/scan/{batch}/pages/{n}.jpg").status_code == 200
+
+
+def test_exempt_pages_in_a_public_document_wait_for_a_petugas_ppid_to_confirm(kiosk):
+    """The review batch has an exempt page moved into the public document: a role that may not see
+    it cannot file it there (it would then be shown to everyone)."""
+    app, lived, exempt = kiosk
+    batch = lived.batches["review"]
+    folder = BatchFolder(exempt.settings.scans_dir / batch)
+    db = app.extensions["scan_station"]["db"]
+    plan, _pages = review.load(exempt.settings, db, folder)  # give the exempt document a page back
+    held = next(i for i, g in enumerate(plan.held) if 2 in g.batch_pages)  # restored earlier, held
+    review.assign(plan, db, held, lived.entries["exempt"])
+    review.save(folder, plan)
+    assert plan.problems() == []
+    for username in ("dok", "admin"):
+        client = login(app.test_client(), username)
+        answer = client.post(f"/review/{batch}/confirm", data={"csrf_token": token(client, f"/review/{batch}")},
+                             follow_redirects=True)
+        assert answer.status_code == 200 and "perlu dikonfirmasi Petugas PPID" in answer.get_data(as_text=True)
+        assert folder.read_state().status == "scanned"
+
+
+@pytest.mark.parametrize("entry_key, new_category", [("exempt", "berkala"), ("unfiled", "dikecualikan")])
+def test_only_the_ppid_roles_move_an_entry_into_or_out_of_dikecualikan(kiosk, entry_key, new_category):
+    from scan_station.db import Entry
+
+    app, lived, _exempt = kiosk
+    entry_id = lived.entries[entry_key]
+    db = app.extensions["scan_station"]["db"]
+    with db.session() as s:
+        before = s.get(Entry, entry_id)
+        form = {"title": before.title, "unit": before.unit, "category": new_category}
+    client = login(app.test_client(), "admin")
+    answer = client.post(f"/register/{entry_id}/edit", data=form | {"csrf_token": token(client, "/register/")})
+    assert answer.status_code == 400 and "only a Petugas PPID" in answer.get_data(as_text=True)
+    with db.session() as s:
+        assert s.get(Entry, entry_id).category != new_category
+    client = login(app.test_client(), "ppid")
+    answer = client.post(f"/register/{entry_id}/edit", data=form | {"csrf_token": token(client, "/register/")})
+    assert answer.status_code == 302
+    with db.session() as s:
+        assert s.get(Entry, entry_id).category == new_category

@@ -262,3 +262,62 @@ def test_a_scan_or_filing_whose_process_died_can_be_taken_up_again(demo):
 def test_an_unknown_queue_url_says_what_is_expected(home):
     with pytest.raises(Exception, match="use redis://host:port/db, or leave it empty"):
         jobs.make_jobs(load_settings(home, queue_url="amqp://somewhere"))
+
+
+def test_a_page_of_a_dikecualikan_entry_is_not_filed_elsewhere_by_who_may_not_see_it(demo):
+    """Moved into a public document by a Petugas Dokumentasi, an exempt page waits for the PPID."""
+    settings, db = demo
+    (public,) = _entries(db, settings, "Laporan Kegiatan")
+    with db.session() as s:
+        secret = add_entry(s, settings, title="Berkas Penyidikan", unit="Subbagian Hukum", category="dikecualikan").id
+    folder = _scan(settings, db, [secret, public], pages=2)  # cover, 2-3 secret, cover, 5-6 public
+    r, _ = review.load(settings, db, folder)
+    review.move(r, 3, "next")  # the secret document's last page to the start of the public one
+    review.save(folder, r)
+    assert review.load(settings, db, folder)[0].problems() == []
+    with pytest.raises(review.ReviewError, match="perlu dikonfirmasi Petugas PPID"):
+        review.confirm(settings, db, folder, user="dok", role="dokumentasi")
+    with pytest.raises(review.ReviewError, match="perlu dikonfirmasi Petugas PPID"):
+        review.confirm(settings, db, folder, user="admin", role="admin")
+    assert folder.read_state().status == "scanned"
+    review.confirm(settings, db, folder, user="ppid", role="ppid")
+    assert folder.read_state().status == "queued"
+
+
+def test_two_confirms_at_once_queue_the_batch_once(demo):
+    import threading
+
+    settings, db = demo
+    (a,) = _entries(db, settings, "Laporan Kegiatan")
+    folder = _scan(settings, db, [a], pages=1)
+    results, start = [], threading.Barrier(8)
+
+    def tap():
+        start.wait()
+        try:
+            review.confirm(settings, db, folder, user="dok", role="dokumentasi")
+            results.append("queued")
+        except review.ReviewError as exc:
+            results.append(str(exc))
+
+    threads = [threading.Thread(target=tap) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results.count("queued") == 1
+    assert all("is queued; wait" in r for r in results if r != "queued")
+
+
+def test_a_filing_job_for_a_batch_that_is_not_waiting_is_skipped(demo):
+    """A second job for the same batch (a double confirm that slipped through, a job queued twice)."""
+    settings, db = demo
+    (a,) = _entries(db, settings, "Laporan Kegiatan")
+    folder = _scan(settings, db, [a], pages=1)
+    assert jobs.file_batch(settings, folder.id) == {"batch": folder.id, "skipped": True}  # never confirmed
+    folder.update(status=Status.FILING, owner=this_process())  # being filed right now
+    assert jobs.file_batch(settings, folder.id)["skipped"]
+    assert folder.read_state().status == "filing"
+    assert jobs.file_batch(settings, "no-such-batch")["skipped"]
+    with db.session() as s:
+        assert s.scalars(select(Document)).all() == []

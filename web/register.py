@@ -27,7 +27,7 @@ from scan_station.register import (
     units,
     update_entry,
 )
-from scan_station.roles import Permission
+from scan_station.roles import Permission, may
 
 from .auth import requires
 from .extensions import service
@@ -84,7 +84,7 @@ def edit(entry_id: str):
     values = {f.name: request.form.get(f.name, "") for f in FIELDS if f.name != "id"}
     try:
         with db.session() as s:
-            update_entry(s, entry_id, **values)
+            update_entry(s, entry_id, may_change_exempt=may(current_user.role, Permission.SEE_EXEMPT), **values)
     except RegisterError as exc:
         return _form({**values, "id": current["id"]}, errors=str(exc), title=_("Edit %(id)s", id=entry_id), status=400)
     flash(_("Entry %(id)s saved.", id=entry_id), "ok")

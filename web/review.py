@@ -117,7 +117,7 @@ def correct(batch: str, action: str):
 def _confirm(folder):
     settings, db = service()
     try:
-        review.confirm(settings, db, folder, user=current_user.id)
+        review.confirm(settings, db, folder, user=current_user.id, role=current_user.role)
     except review.ReviewError as exc:
         flash(str(exc), "error")
         return redirect(url_for("review.show", batch=folder.id))
