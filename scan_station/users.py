@@ -69,6 +69,9 @@ def add_user(session: Session, *, username: str, password: str, role: str, name:
         raise UserError("username: 2–64 characters, a-z 0-9 . _ -")
     if role not in ROLES:
         raise UserError(f"role {role!r} is not one of {', '.join(ROLES)}")
+    name = " ".join(name.split())
+    if len(name) > 200 or not name.isprintable():
+        raise UserError("name: at most 200 characters, no control characters")
     check_password(password, username)
     if session.get(UserAccount, username) is not None:
         raise UserError(f"user {username} exists already")

@@ -402,3 +402,14 @@ def test_the_administrasi_page_shows_the_system_check(app, client, monkeypatch, 
         client.post("/logout", data={"csrf_token": token(client, "/search")})
         login(client, role)
         assert client.get("/admin/system").status_code == 403
+
+
+def test_streams_never_read_hold_no_slot(app, client):
+    """HEAD requests, and GETs whose body nobody reads, leave the event-stream slots free."""
+    app.config["SCAN_EVENTS_SECONDS"], app.config["SCAN_EVENTS_MAX_STREAMS"] = 0.2, 1
+    login(client, "dok")
+    batch, _folder, _csrf = _scan(app, client, [add(app, title="Laporan Kegiatan")])
+    for _ in range(5):
+        assert client.head(f"/scan/{batch}/events").status_code == 200
+        client.get(f"/scan/{batch}/events", buffered=False).close()  # the body never read
+    assert client.get(f"/scan/{batch}/events").get_data(as_text=True).startswith("retry: 500")  # a slot

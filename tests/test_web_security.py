@@ -30,6 +30,9 @@ def test_login_never_redirects_away_from_the_kiosk(client, target):
     for next_value in (target, quote(target, safe="")):
         response = client.post(f"/login?next={next_value}", data={
             "username": "dok", "password": PASSWORD, "csrf_token": token(client)})
+        if "\x00" in target:  # no request carrying a NUL is taken at all
+            assert response.status_code == 400
+            continue
         location = response.headers["Location"]
         as_browsers_read_it = location.replace("\\", "/").translate({9: None, 10: None, 13: None}).strip()
         assert as_browsers_read_it.startswith("/") and not as_browsers_read_it.startswith("//"), (target, location)
@@ -48,6 +51,46 @@ def test_the_language_switch_goes_back_only_within_the_kiosk(client):
     assert (
         client.get("/lang/id", headers={"Referer": "http://localhost/search?q=a"}).headers["Location"] == "/search?q=a"
     )
+
+
+@pytest.mark.parametrize("referer", ["http://[", "http://[::1", "https://evil.example/", "//evil.example/x",
+                                     "http://localhost//evil.example/", "http://localhost/\t/evil.example",
+                                     "javascript:alert(1)", "\x00"])
+def test_no_redirect_back_follows_a_foreign_or_broken_referer(client, referer):
+    login(client, "admin")
+    csrf = token(client, "/admin/")
+    for response in (client.get("/lang/en", headers={"Referer": referer}),
+                     client.post("/scan/scanners/refresh", data={"csrf_token": csrf}, headers={"Referer": referer})):
+        assert response.status_code == 302
+        location = response.headers["Location"]
+        assert location.startswith("/") and not location.startswith("//") and "evil" not in location, location
+
+
+def test_nul_anywhere_in_a_request_is_refused(client):
+    login(client, "ppid")
+    csrf = token(client, "/register/new")
+    assert client.get("/search?q=a%00b").status_code == 400
+    assert client.get("/register/?unit=%00").status_code == 400
+    assert client.get("/handover/x%00y").status_code in (400, 404)
+    form = {"title": "Laporan\x00", "unit": "Umum", "category": "berkala", "csrf_token": csrf}
+    assert client.post("/register/new", data=form).status_code == 400
+
+
+def test_every_value_of_a_repeated_field_is_limited(client):
+    login(client, "dok")
+    csrf = token(client, "/register/new")
+    data = [("title", "short"), ("title", "x" * 20_000), ("unit", "u"), ("category", "berkala"), ("csrf_token", csrf)]
+    from werkzeug.datastructures import MultiDict
+
+    assert client.post("/register/new", data=MultiDict(data)).status_code == 413
+
+
+def test_a_user_name_that_does_not_fit_is_a_form_error(client):
+    login(client, "admin")
+    csrf = token(client, "/admin/")
+    answer = client.post("/admin/users", data={"username": "panjang", "name": "N" * 201, "role": "ppid",
+                                               "password": PASSWORD + "-x", "csrf_token": csrf}, follow_redirects=True)
+    assert answer.status_code == 200 and "at most 200 characters" in answer.get_data(as_text=True)
 
 
 def _cookie(client) -> str:
@@ -161,6 +204,13 @@ def test_request_size_limits(app, client):
         "/report/report.csv?month=0000-01",
         "/search?q=a&year=99999999999999999999",
         "/register/?page=99999999999999999999",
+        "/register/?page=²",
+        "/register/?page=٣",
+        "/register/?year=²",
+        "/register/?year=١٩٩٩",
+        "/search?q=a&year=²²²²",
+        "/handover/?page=²",
+        "/handover/?page=" + "9" * 5000,
     ],
 )
 def test_numbers_and_ids_that_do_not_fit_are_no_server_error(client, url):

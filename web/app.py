@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import secrets
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 from flask import Flask, redirect, request, session, url_for
 from flask_babel import lazy_gettext
@@ -90,7 +89,7 @@ def create_app(test_config: dict | None = None, *, home=None) -> Flask:
     limiter.init_app(app)
 
     from . import admin, auth, handover, register, report, review, scan, search
-    from .auth import safe_next
+    from .auth import back_to_referrer
 
     for blueprint in (auth.bp, register.bp, scan.bp, review.bp, handover.bp, search.bp, report.bp, admin.bp):
         app.register_blueprint(blueprint)
@@ -120,9 +119,7 @@ def create_app(test_config: dict | None = None, *, home=None) -> Flask:
     def set_language(code: str):
         if code in LANGUAGES:
             session["lang"] = code
-        back = urlsplit(request.referrer or "")
-        same_site = back.netloc == request.host
-        return redirect(safe_next(back.path + (f"?{back.query}" if back.query else "") if same_site else None))
+        return redirect(back_to_referrer(url_for("index")))
 
     return app
 

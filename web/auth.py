@@ -113,6 +113,19 @@ def safe_next(target: str | None) -> str:
     return url_for("index")
 
 
+def back_to_referrer(default: str) -> str:
+    """Where the request came from, if that was a page of this kiosk (the Referer header is the
+    sender's to write: anything else, or nothing, goes to `default`)."""
+    try:
+        back = urlsplit(request.referrer or "")
+    except ValueError:  # e.g. "http://[" is no URL at all
+        return default
+    if back.scheme not in ("http", "https") or back.netloc != request.host:
+        return default
+    target = back.path + (f"?{back.query}" if back.query else "")
+    return target if safe_next(target) == target else default
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
 def login():

@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Iterator
 
-from flask import Response, current_app, stream_with_context, url_for
+from flask import Response, current_app, request, stream_with_context, url_for
 
 from scan_station.errors import ScanStationError
 
@@ -73,34 +73,41 @@ class _Batch:
             yield _sse("state", summary)
 
 
-def _stream(folder, slots: threading.BoundedSemaphore | None) -> Iterator[str]:
-    batch, lifetime = _Batch(folder), float(current_app.config["SCAN_EVENTS_SECONDS"])
-    started = last_write = checked = time.monotonic()
+def _stream(folder, slots: threading.BoundedSemaphore) -> Iterator[str]:
+    """The slot is taken here, inside the generator, so that a response whose body is never read
+    (a HEAD request, a client gone before the first byte) never holds one."""
+    taken = slots.acquire(blocking=False)  # over the limit: one look, then retry later
     try:
-        yield "retry: 500\n\n" if slots else "retry: 2000\n\n"
-        while True:
-            for event in batch.changes():
-                last_write = time.monotonic()
-                yield event
-            now = time.monotonic()
-            if slots is None or batch.filed or now - started >= lifetime:
-                return
-            if now - last_write > KEEPALIVE_SECONDS:
-                yield ": still here\n\n"
-                last_write = now
-            if now - checked > SESSION_CHECK_SECONDS:  # events are no person's action: the session may end
-                if not session_alive():
-                    yield _sse("logout", {"login": url_for("auth.login")})
-                    return
-                checked = now
-            time.sleep(POLL_SECONDS)
+        yield from _events(folder, long=taken)
     finally:
-        if slots is not None:
+        if taken:
             slots.release()
 
 
+def _events(folder, *, long: bool) -> Iterator[str]:
+    batch, lifetime = _Batch(folder), float(current_app.config["SCAN_EVENTS_SECONDS"])
+    started = last_write = checked = time.monotonic()
+    yield "retry: 500\n\n" if long else "retry: 2000\n\n"
+    while True:
+        for event in batch.changes():
+            last_write = time.monotonic()
+            yield event
+        now = time.monotonic()
+        if not long or batch.filed or now - started >= lifetime:
+            return
+        if now - last_write > KEEPALIVE_SECONDS:
+            yield ": still here\n\n"
+            last_write = now
+        if now - checked > SESSION_CHECK_SECONDS:  # events are no person's action: the session may end
+            if not session_alive():
+                yield _sse("logout", {"login": url_for("auth.login")})
+                return
+            checked = now
+        time.sleep(POLL_SECONDS)
+
+
 def event_stream(folder) -> Response:
-    slots = _slots()
-    taken = slots if slots.acquire(blocking=False) else None  # over the limit: one look, then retry later
-    return Response(stream_with_context(_stream(folder, taken)), mimetype="text/event-stream",
-                    headers={"X-Accel-Buffering": "no"})
+    headers = {"X-Accel-Buffering": "no", "Cache-Control": "no-store"}
+    if request.method == "HEAD":
+        return Response(mimetype="text/event-stream", headers=headers)
+    return Response(stream_with_context(_stream(folder, _slots())), mimetype="text/event-stream", headers=headers)

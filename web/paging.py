@@ -39,10 +39,22 @@ class Page:
         return list(range(max(1, self.number - width), min(self.pages, self.number + width) + 1))
 
 
+def whole_number(text: str | None, *, low: int, high: int) -> int | None:
+    """`text` as a whole number from `low` to `high`, else None: ASCII digits only ("²" and "٣"
+    are digits to `str.isdigit`, but not numbers a form sends), and no more of them than fit."""
+    text = (text or "").strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(high)):
+        return None
+    number = int(text)
+    return number if low <= number <= high else None
+
+
 def page_number(arg: str = "page") -> int:
     """The page asked for in the query string; anything that is not a page number is page 1."""
     raw = request.args.get(arg, "1")
-    return min(int(raw), MAX_PAGE) if raw.isdigit() and int(raw) > 0 else 1
+    if raw.isascii() and raw.isdigit() and len(raw) > len(str(MAX_PAGE)):
+        return MAX_PAGE
+    return whole_number(raw, low=1, high=MAX_PAGE) or 1
 
 
 def paginate(session: Session, query: Select, *, row: Callable[[Any], Any] = lambda r: r, arg: str = "page",

@@ -31,7 +31,7 @@ from scan_station.roles import Permission, may
 
 from .auth import requires
 from .extensions import service
-from .paging import paginate
+from .paging import paginate, whole_number
 
 bp = Blueprint("register", __name__, url_prefix="/register")
 
@@ -41,7 +41,7 @@ bp = Blueprint("register", __name__, url_prefix="/register")
 def index():
     _settings, db = service()
     args = {k: request.args.get(k, "").strip()[:200] for k in ("q", "unit", "category", "year")}
-    year = int(args["year"]) if args["year"].isdigit() and 1900 <= int(args["year"]) <= 9998 else None
+    year = whole_number(args["year"], low=1900, high=9998)
     with db.session() as s:
         entries = paginate(s, entries_query(q=args["q"], unit=args["unit"], category=args["category"], year=year),
                            row=entry_dict)

@@ -19,6 +19,7 @@ from scan_station.roles import Permission
 from .auth import requires
 from .extensions import service
 from .pages import batch_or_404, hidden_pages
+from .paging import whole_number
 from .scan import start_scanning
 
 bp = Blueprint("review", __name__, url_prefix="/review")
@@ -63,10 +64,10 @@ def _started(state) -> dt.datetime:
 
 
 def _page() -> int:
-    try:
-        return int(request.form.get("page", ""))
-    except ValueError:
+    page = whole_number(request.form.get("page"), low=1, high=100_000)
+    if page is None:
         abort(400)
+    return page
 
 
 CORRECTIONS = {

@@ -25,7 +25,7 @@ from scan_station.profiles import known_scanners
 from scan_station.roles import Permission
 from scan_station.scanning import scan_pages, start_batch
 
-from .auth import passive, requires
+from .auth import back_to_referrer, passive, requires
 from .extensions import service
 from .live import event_stream
 from .pages import batch_or_404, hidden_pages, in_progress
@@ -117,7 +117,7 @@ def refresh_scanners():
     settings, _db = service()
     found = known_scanners(settings, refresh=True)["scanners"]
     flash(_("%(count)d scanner(s) found.", count=len(found)), "ok")
-    return redirect(request.referrer or url_for("scan.index"))
+    return redirect(back_to_referrer(url_for("scan.index")))
 
 
 @bp.post("/demo-feeder")

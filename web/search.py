@@ -16,6 +16,7 @@ from scan_station.search import search as search_pages
 
 from .auth import hidden_categories
 from .extensions import service
+from .paging import whole_number
 
 bp = Blueprint("search", __name__)
 _OPEN, _CLOSE = "\x02", "\x03"  # match markers that cannot occur in OCR text; escaped, then <mark>
@@ -29,7 +30,7 @@ def _marked(snippet: str) -> Markup:
 @login_required
 def index():
     args = {k: request.args.get(k, "").strip() for k in ("q", "unit", "category", "year", "status")}
-    if not args["year"].isdigit() or len(args["year"]) != 4:
+    if whole_number(args["year"], low=1000, high=9999) is None:
         args["year"] = ""
     hits = []
     if args["q"]:

@@ -37,10 +37,16 @@ class BoundedIntConverter(IntegerConverter):
 
 
 def limit_request() -> None:
+    """Sizes first (so that nothing larger is parsed), then what no field of ours holds: a NUL
+    (which PostgreSQL refuses in text, and nobody types)."""
     if not current_user.is_authenticated:
         request.max_content_length = ANONYMOUS_MAX_BYTES
-    if request.method == "POST" and any(len(v) > MAX_FIELD_CHARS for v in request.form.values()):
+    form = [v for _key, values in request.form.lists() for v in values] if request.method == "POST" else []
+    if any(len(v) > MAX_FIELD_CHARS for v in form):  # every value of a repeated field, not just the first
         abort(413)
+    query = [v for _key, values in request.args.lists() for v in values]
+    if any("\x00" in v for v in [*form, *query, *map(str, (request.view_args or {}).values())]):
+        abort(400)
 
 
 def security_headers(response):

@@ -58,18 +58,29 @@
     document.getElementById("scan-more").disabled = state.status === "scanning" || state.status === "filing" || state.status === "queued";
   }
 
-  const source = new EventSource(root.dataset.events);
-  source.addEventListener("page", (e) => card(JSON.parse(e.data)));
-  source.addEventListener("state", (e) => {
-    const state = JSON.parse(e.data);
-    showState(state);
-    if (state.status === "filed") source.close();
-  });
-
-  source.addEventListener("logout", (e) => {  // the session ended (idle time): to the login
-    source.close();
-    window.location.href = JSON.parse(e.data).login;
-  });
+  let source = null;
+  function connect() {
+    source = new EventSource(root.dataset.events);
+    source.addEventListener("page", (e) => card(JSON.parse(e.data)));
+    source.addEventListener("state", (e) => {
+      const state = JSON.parse(e.data);
+      showState(state);
+      if (state.status === "filed") source.close();
+    });
+    source.addEventListener("logout", (e) => {  // the session ended (idle time): to the login
+      source.close();
+      window.location.href = JSON.parse(e.data).login;
+    });
+    source.addEventListener("error", () => {
+      if (source.readyState !== EventSource.CLOSED) return;  // the browser reconnects by itself
+      // Refused (a 401 after the session ended, a server restart): ask why, then log in or retry.
+      fetch(root.dataset.events, { method: "HEAD", credentials: "same-origin" }).then((r) => {
+        if (r.status === 401) window.location.href = root.dataset.login;
+        else setTimeout(connect, 2000);
+      }, () => setTimeout(connect, 5000));
+    });
+  }
+  connect();
 
   function resume() {
     fault.hidden = true;
