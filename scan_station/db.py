@@ -86,6 +86,8 @@ class Batch(Base):
     source_name: Mapped[str] = mapped_column(Text)
     raw_dir: Mapped[str] = mapped_column(Text)  # relative to the storage folder
     manifest_sha256: Mapped[str] = mapped_column(String(64))
+    #: In raw_dir; "batch.json", or "batch-2.json" ... for a batch filed again after a failure.
+    manifest_name: Mapped[str] = mapped_column(String(40), default="batch.json", server_default="batch.json")
     page_count: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(20), default="received")  # received/filed/failed
     error: Mapped[str] = mapped_column(Text, default="")

@@ -9,7 +9,7 @@ import datetime as dt
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from . import search, storage
@@ -18,6 +18,7 @@ from ._exec.ocrmypdf import OcrResult
 from .batch_input import BatchInput
 from .config import Settings
 from .db import Batch, Database, Document, DocumentEvent, DocumentPage, Entry, HeldPages, utcnow
+from .errors import StorageError
 from .model import PageClass
 from .register import entry_dict
 from .split import PlannedDocument, SplitResult
@@ -62,31 +63,77 @@ def _page_record(number: int, origin, page: PageClass) -> dict:
 def keep_raw(settings: Settings, db: Database, received: Received, batch: BatchInput, pages: list[PageClass],
              plan: SplitResult, removed: list[int]) -> RawBatch:
     """Store the batch exactly as received, with SHA-256s, and record it and its held pages: from
-    here on, no scanned page can be lost."""
-    relpath = storage.batch_relpath(year=received.received_at.year, batch_id=received.batch_id)
+    here on, no scanned page can be lost. A batch whose filing failed after this step keeps what
+    was stored: filed again, it adds only its new pages and a manifest of its own that names the
+    one before (stored files are never rewritten)."""
+    earlier = _earlier_attempt(db, received.batch_id)
+    relpath = Path(earlier.raw_dir) if earlier else storage.batch_relpath(year=received.received_at.year,
+                                                                         batch_id=received.batch_id)
     dest = settings.storage_dir / relpath
     size = sum(p.stat().st_size for p in batch.raw_files)
     storage.check_free_space(settings.storage_dir, size + 1_000_000)
-    files = []
-    for path in batch.raw_files:
-        sha = storage.atomic_copy(path, dest / path.name)
-        files.append({"name": path.name, "bytes": path.stat().st_size, "sha256": sha})
+    files = [_keep_file(path, dest) for path in batch.raw_files]
     manifest = {
         "batch": received.batch_id, "received_at": received.received_at.isoformat(), "source": str(received.source),
         "files": files,
         "pages": [_page_record(n, o, p) for n, (o, p) in enumerate(zip(batch.origins, pages, strict=False), start=1)],
         "submitted_by": received.submitted_by, "reviewed": received.reviewed, "removed_pages": removed,
     }
-    manifest_sha = storage.atomic_write_json(dest / "batch.json", manifest)
+    name = "batch.json"
+    if earlier:
+        manifest["previous_manifest"] = {"name": earlier.manifest_name, "sha256": earlier.manifest_sha256}
+        name = _next_manifest_name(dest)
+    manifest_sha = storage.atomic_write_json(dest / name, manifest)
     with db.session() as session:
-        session.add(Batch(id=received.batch_id, received_at=received.received_at, source_name=received.source.name,
-                          raw_dir=str(relpath), manifest_sha256=manifest_sha, page_count=batch.page_count,
-                          status="received", blank_pages=plan.blank_pages, submitted_by=received.submitted_by))
+        row = session.get(Batch, received.batch_id) or Batch(id=received.batch_id, received_at=received.received_at)
+        row.source_name, row.raw_dir, row.manifest_name, row.manifest_sha256 = (received.source.name, str(relpath),
+                                                                               name, manifest_sha)
+        row.page_count, row.status, row.error = batch.page_count, "received", ""
+        row.blank_pages, row.submitted_by = plan.blank_pages, received.submitted_by
+        session.add(row)
+        session.execute(delete(HeldPages).where(HeldPages.batch_id == received.batch_id))  # as this attempt says
         session.flush()
         for group in plan.held:
             session.add(HeldPages(batch_id=received.batch_id, batch_pages=group.batch_pages,
                                   cover_page=group.cover_page, register_id=group.register_id, reason=group.reason))
     return RawBatch(relpath, manifest_sha)
+
+
+@dataclass(frozen=True)
+class _Attempt:
+    raw_dir: str
+    manifest_name: str
+    manifest_sha256: str
+
+
+def _earlier_attempt(db: Database, batch_id: str) -> _Attempt | None:
+    """The raw batch kept by an earlier attempt to file this batch, which then failed."""
+    with db.session() as session:
+        row = session.get(Batch, batch_id)
+        if row is None:
+            return None
+        if row.status == "filed":
+            raise StorageError(f"batch {batch_id} is filed already; scan the pages again as a new batch")
+        return _Attempt(row.raw_dir, row.manifest_name, row.manifest_sha256)
+
+
+def _keep_file(path: Path, dest: Path) -> dict:
+    target = dest / path.name
+    if target.exists():  # kept by an earlier attempt: the same bytes, or something is badly wrong
+        sha = storage.sha256_file(target)
+        if sha != storage.sha256_file(path):
+            raise StorageError(f"{target}: stored already with other content; nothing was changed — "
+                               "run `scan-station verify` and tell the PPID")
+    else:
+        sha = storage.atomic_copy(path, target)
+    return {"name": path.name, "bytes": path.stat().st_size, "sha256": sha}
+
+
+def _next_manifest_name(dest: Path) -> str:
+    n = 2
+    while (dest / f"batch-{n}.json").exists():
+        n += 1
+    return f"batch-{n}.json"
 
 
 def file_documents(settings: Settings, db: Database, received: Received, raw: RawBatch,

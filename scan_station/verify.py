@@ -21,14 +21,7 @@ def verify(db: Database, settings: Settings) -> dict:
         batches = list(session.scalars(select(Batch)))
     problems: list[dict] = []
     for batch in batches:
-        manifest_rel = f"{batch.raw_dir}/batch.json"
-        expected[manifest_rel] = batch.manifest_sha256
-        try:
-            manifest = json.loads((root / manifest_rel).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue  # reported below as missing or mismatched
-        for item in manifest.get("files", []):
-            expected[f"{batch.raw_dir}/{item['name']}"] = item["sha256"]
+        expected.update(_raw_batch_files(root, batch.raw_dir, batch.manifest_name, batch.manifest_sha256))
     checked = 0
     for rel, sha in sorted(expected.items()):
         path = root / rel
@@ -48,3 +41,22 @@ def verify(db: Database, settings: Settings) -> dict:
             )
             problems.append({"kind": "orphan", "path": rel, "note": note})
     return {"ok": not problems, "checked": checked, "problems": problems}
+
+
+def _raw_batch_files(root, raw_dir: str, name: str, sha256: str) -> dict[str, str]:
+    """A raw batch's manifest, the files it lists, and the manifests of earlier attempts to file
+    the batch it names in turn (`previous_manifest`), each with its SHA-256."""
+    expected: dict[str, str] = {}
+    while name and f"{raw_dir}/{name}" not in expected:
+        expected[f"{raw_dir}/{name}"] = sha256
+        try:
+            manifest = json.loads((root / raw_dir / name).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            break  # reported as missing or mismatched
+        if not isinstance(manifest, dict):
+            break
+        for item in manifest.get("files", []):
+            expected.setdefault(f"{raw_dir}/{item['name']}", item["sha256"])
+        previous = manifest.get("previous_manifest") or {}
+        name, sha256 = previous.get("name", ""), previous.get("sha256", "")
+    return expected

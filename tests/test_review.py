@@ -321,3 +321,41 @@ def test_a_filing_job_for_a_batch_that_is_not_waiting_is_skipped(demo):
     assert jobs.file_batch(settings, "no-such-batch")["skipped"]
     with db.session() as s:
         assert s.scalars(select(Document)).all() == []
+
+
+@pytest.mark.ocr
+def test_a_batch_whose_filing_failed_after_its_raw_copy_is_filed_when_confirmed_again(demo, monkeypatch):
+    """The raw batch kept by the failed attempt stays as it is; the second adds a manifest naming it."""
+    from scan_station import ingest
+    from scan_station.errors import OcrError
+    from scan_station.verify import verify
+
+    settings, db = demo
+    (a,) = _entries(db, settings, "Laporan Kegiatan")
+    folder = _scan(settings, db, [a], pages=2)
+    review.confirm(settings, db, folder, user="dok", role="dokumentasi")
+
+    def broken(self, plan, on_done):
+        raise OcrError("tesseract was killed")
+
+    with monkeypatch.context() as m:
+        m.setattr(ingest.DocumentOcr, "results", broken)
+        with pytest.raises(OcrError):
+            jobs.file_batch(settings, folder.id)
+    assert folder.read_state().status == "failed"
+    with db.session() as s:
+        raw_dir = settings.storage_dir / s.get(Batch, folder.id).raw_dir
+    kept = {p.name: p.read_bytes() for p in raw_dir.iterdir()}
+    assert "batch.json" in kept and "page-0002.png" in kept
+
+    review.confirm(settings, db, folder, user="dok", role="dokumentasi")
+    jobs.file_batch(settings, folder.id)
+    assert not folder.path.exists()
+    with db.session() as s:
+        batch = s.get(Batch, folder.id)
+        assert (batch.status, batch.manifest_name) == ("filed", "batch-2.json")
+        assert [(d.register_id, d.batch_pages) for d in s.scalars(select(Document))] == [(a, [2, 3])]
+    assert all((raw_dir / name).read_bytes() == data for name, data in kept.items())  # nothing rewritten
+    second = json.loads((raw_dir / "batch-2.json").read_text())
+    assert second["previous_manifest"]["name"] == "batch.json"
+    assert verify(db, settings) | {"checked": 0} == {"ok": True, "checked": 0, "problems": []}
