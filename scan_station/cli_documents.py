@@ -31,6 +31,22 @@ def ingest_cmd(app: App, path: Path, quiet: bool, expected: tuple[str, ...]):
     return result, ingest_summary(result)
 
 
+@command("submit")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path, readable=False))
+@click.option("--entry", "entry_id", required=True, help="The register entry the softcopy is of.")
+@click.option("--quiet", is_flag=True, help="No progress lines on stderr.")
+def submit_cmd(app: App, files: tuple[Path, ...], entry_id: str, quiet: bool):
+    """Hand over softcopies (PDF, images, office documents) as the entry's next version."""
+    from . import doctor
+    from .softcopy import KINDS, OFFICE, submit
+
+    needs_office = any(KINDS.get(Path(f).suffix.lower()) in OFFICE for f in files)
+    doctor.require("submit_office" if needs_office else "ingest", app.settings)
+    result = submit(list(files), entry_id=entry_id, settings=app.settings, db=app.db,
+                    on_progress=None if quiet else progress_lines)
+    return result, ingest_summary(result)
+
+
 @command("search")
 @click.argument("query")
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 500), help="Most hits to show.")
@@ -99,4 +115,4 @@ def demo_cmd(app: App, documents: int):
     return result, result["report"]
 
 
-COMMANDS = [ingest_cmd, search_cmd, verify_cmd, report_cmd, demo_cmd]
+COMMANDS = [ingest_cmd, submit_cmd, search_cmd, verify_cmd, report_cmd, demo_cmd]

@@ -28,6 +28,9 @@ RANGES: dict[str, tuple[float, float]] = {
     "classify_dpi": (50, 600),
     "default_image_dpi": (50, 1200),
     "max_image_megapixels": (1, 1000),
+    "softcopy_max_mb": (1, 4096),
+    "softcopy_max_pages": (1, 100_000),
+    "convert_timeout_seconds": (5, 3600),
 }
 
 
@@ -64,6 +67,12 @@ class Settings:
     #: The demo scanner: SANE's `pnm` backend (`pnm:0`) takes its pages one after another from the
     #: folder `demo-feeder/` in the home folder, as a sheet feeder would (`serve --demo` sets it).
     demo_feeder: bool = False
+    #: The largest softcopy file accepted for hand-over, in MB.
+    softcopy_max_mb: int = 200
+    #: The most pages one hand-over of softcopies may have.
+    softcopy_max_pages: int = 2000
+    #: How long LibreOffice may take to turn one office document into PDF.
+    convert_timeout_seconds: int = 120
 
     def __post_init__(self) -> None:
         _check_ranges(self)

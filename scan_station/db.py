@@ -115,6 +115,9 @@ class Document(Base):
     sidecar_sha256: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(20), default="submitted")
     filed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    #: None for a scan; for softcopies handed over: {"kind": "softcopy", "files": [{"name",
+    #: "sha256", "bytes", "kind", "signatures": [{"signer", "signed_at"}]}]}.
+    origin: Mapped[dict | None] = mapped_column(JSON, nullable=True, default=None)
 
     entry: Mapped[Entry] = relationship(back_populates="documents")
     batch: Mapped[Batch] = relationship(back_populates="documents")

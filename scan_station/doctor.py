@@ -11,7 +11,7 @@ import shutil
 import uuid
 from collections.abc import Callable
 
-from ._exec import ghostscript, ocrmypdf, sane, tesseract, zbar, zxing
+from ._exec import ghostscript, libreoffice, ocrmypdf, sane, tesseract, zbar, zxing
 from ._exec.probe import Probe
 from .config import Settings
 from .errors import ConfigError, ScanStationError, StorageError
@@ -67,6 +67,7 @@ PROBES: dict[str, Callable[[Settings], Probe]] = {
     "zbar": zbar.probe,
     "zxing-cpp": zxing.probe,
     "sane": sane.probe,
+    "libreoffice": libreoffice.probe,
     "database": probe_database,
     "folders": probe_folders,
 }
@@ -74,6 +75,7 @@ _FILING = ("tesseract", "ocrmypdf", "ghostscript", "zbar", "zxing-cpp", "databas
 #: What each piece of work needs before it starts.
 NEEDS: dict[str, tuple[str, ...]] = {
     "ingest": _FILING,
+    "submit_office": ("libreoffice", *_FILING),
     "worker": _FILING,
     "scan": ("sane", *_FILING),
     "scan_only": ("sane", "zbar", "zxing-cpp", "database", "folders"),

@@ -33,6 +33,8 @@ class Received:
     source: Path
     submitted_by: str = ""
     reviewed: bool = False
+    #: Softcopies handed over (not scanned): {"kind": "softcopy", "files": [...]}, see `softcopy`.
+    origin: dict | None = None
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,8 @@ def keep_raw(settings: Settings, db: Database, received: Received, batch: BatchI
         "pages": [_page_record(n, o, p) for n, (o, p) in enumerate(zip(batch.origins, pages, strict=False), start=1)],
         "submitted_by": received.submitted_by, "reviewed": received.reviewed, "removed_pages": removed,
     }
+    if received.origin:
+        manifest["origin"] = received.origin
     name = "batch.json"
     if earlier:
         manifest["previous_manifest"] = {"name": earlier.manifest_name, "sha256": earlier.manifest_sha256}
@@ -177,7 +181,7 @@ def _file_one(settings: Settings, session: Session, received: Received, raw: Raw
         "batch": {"id": received.batch_id, "raw_dir": str(raw.relpath), "cover_page": planned.cover_page,
                   "batch_pages": planned.batch_pages},
         "pdfa": {"flavour": "PDF/A-2b", "validation_passed": result.pdfa_passed, "findings": result.pdfa_findings},
-        "tools": tools, "filed_at": filed_at.isoformat(),
+        "tools": tools, "filed_at": filed_at.isoformat(), "origin": received.origin,
         "pages": [{"page": n, "batch_page": bp, "text": t}
                   for n, (bp, t) in enumerate(zip(planned.batch_pages, result.page_texts, strict=False), start=1)],
     }
@@ -195,6 +199,7 @@ def _file_one(settings: Settings, session: Session, received: Received, raw: Raw
         sidecar_path=str(rel_json),
         sidecar_sha256=sidecar_sha,
         filed_at=filed_at,
+        origin=received.origin,
     )
     session.add(document)
     session.flush()

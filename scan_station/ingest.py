@@ -26,6 +26,7 @@ import datetime as dt
 import secrets
 import shutil
 import time
+import warnings
 from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
@@ -45,6 +46,8 @@ from .ocr import OcrPool, page_threads
 from .split import PlannedDocument, SplitResult, split
 
 Progress = Callable[[str, dict], None]
+#: Page keys of presentations (transitions, durations, actions) that a PDF/A access copy drops.
+PRESENTATION_KEYS = ("/Trans", "/Dur", "/PresSteps", "/AA")
 
 
 def new_batch_id(now: dt.datetime) -> str:
@@ -60,8 +63,11 @@ class DocumentOcr:
     """The OCR of a batch's documents in a pool of children: each document is submitted as soon as
     it is known (`start`), and waited for once the plan is final (`results`)."""
 
-    def __init__(self, settings: Settings, db: Database, pool: OcrPool, batch: BatchInput, work: Path):
+    def __init__(self, settings: Settings, db: Database, pool: OcrPool, batch: BatchInput, work: Path, *,
+                 skip_text: bool = False, note: str = ""):
         self.settings, self.db, self.pool, self.batch, self.work = settings, db, pool, batch, work
+        self.skip_text = skip_text  # softcopies: pages with text keep it
+        self.note = note  # the PDF's dc:source, e.g. "an access copy of a signed original"
         self.started: dict[tuple, Future] = {}  # document signature -> its OCR
         self._known: dict[str, bool] = {}  # register id -> in the register?
 
@@ -81,17 +87,24 @@ class DocumentOcr:
         with pikepdf.open(self.batch.pdf) as batch_pdf, self.db.session() as session:
             for index, planned in enumerate(waiting):
                 threads = page_threads(self.settings.workers, last=final and index == len(waiting) - 1)
-                job = self._job(batch_pdf, planned, threads, dublin_core(session.get(Entry, planned.register_id)))
+                metadata = dublin_core(session.get(Entry, planned.register_id))
+                if self.note:
+                    metadata["source"] = "; ".join(filter(None, [metadata.get("source"), self.note]))
+                job = self._job(batch_pdf, planned, threads, metadata)
                 self.started[_signature(planned)] = self.pool.submit(job)
 
     def _job(self, batch_pdf: pikepdf.Pdf, planned: PlannedDocument, threads: int, metadata: dict) -> OcrJob:
-        key = f"doc-p{planned.cover_page:04d}"
+        key = f"doc-p{planned.cover_page:04d}"  # 0: a softcopy's one document
         source = self.work / f"{key}.in.pdf"
-        with pikepdf.new() as doc:
+        with pikepdf.new() as doc, warnings.catch_warnings():
+            warnings.simplefilter("ignore", pikepdf.PageCopyWarning)  # a softcopy's form fields are not kept
             for number in planned.batch_pages:
                 doc.pages.append(batch_pdf.pages[number - 1])
                 if planned.turn(number):
                     doc.pages[-1].rotate(planned.turn(number), relative=True)
+                for name in PRESENTATION_KEYS:  # slide shows' page keys, which PDF/A has no use for
+                    if name in doc.pages[-1].obj:
+                        del doc.pages[-1].obj[name]
             doc.save(source)
         return OcrJob(
             key=key,
@@ -101,6 +114,7 @@ class DocumentOcr:
             jobs=min(threads, len(planned.batch_pages)),
             max_image_mpixels=self.settings.max_image_megapixels,
             metadata=metadata,
+            skip_text=self.skip_text,
         )
 
     def results(
@@ -189,22 +203,26 @@ def ingest(
     classified: list[PageClass] | None = None,
     plan: SplitResult | None = None,
     submitted_by: str = "",
+    prepared: BatchInput | None = None,
+    origin: dict | None = None,
 ) -> dict:
     """Run every step on one batch and return the summary that `scan-station ingest --json` prints.
     A scanned batch passes its own id and the pages it classified while scanning; a batch reviewed
-    at the kiosk passes the `plan` the officer confirmed, and who confirmed it."""
+    at the kiosk passes the `plan` the officer confirmed, and who confirmed it; softcopies
+    (`softcopy.submit`) the batch they `prepared` in its work folder, and their `origin`."""
     report = on_progress or (lambda _step, _info: None)
     received_at = utcnow()
     batch_id = batch_id or new_batch_id(received_at)
-    received = Received(batch_id, received_at, Path(source), submitted_by, plan is not None)
+    received = Received(batch_id, received_at, Path(source), submitted_by, plan is not None, origin)
     work = settings.work_dir / received.batch_id
     work.mkdir(parents=True, exist_ok=True)
     clock, raw = _Clock(), None
     try:
         with OcrPool(settings.workers) as pool:
-            batch = clock("read", read_batch, received.source, work, settings)
+            batch = prepared or clock("read", read_batch, received.source, work, settings)
             report("read", {"pages": batch.page_count})
-            ocr = DocumentOcr(settings, db, pool, batch, work)
+            ocr = DocumentOcr(settings, db, pool, batch, work, skip_text=origin is not None,
+                              note=(origin or {}).get("note", ""))
             pages = clock("classify", classify_and_start_ocr, settings, batch, ocr,
                           classified=classified, start=plan is None, on_progress=report)
             final = clock("split", final_plan, db, pages, ocr.known(pages), plan)

@@ -13,6 +13,7 @@ APT_PACKAGES=(
   libzbar0                                        # barcodes (pyzbar)
   libsane1 libsane-dev sane-utils                 # scanners (python-sane)
   fonts-liberation fonts-dejavu-core              # sample pages and cover sheets
+  libreoffice-writer libreoffice-calc libreoffice-impress  # office softcopies into PDF
   util-linux                                      # mount, setpriv (tests)
 )
 

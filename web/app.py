@@ -88,10 +88,11 @@ def create_app(test_config: dict | None = None, *, home=None) -> Flask:
     login_manager.init_app(app)
     limiter.init_app(app)
 
-    from . import admin, auth, handover, register, report, review, scan, search
+    from . import admin, auth, handover, register, report, review, scan, search, softcopy
     from .auth import back_to_referrer
 
-    for blueprint in (auth.bp, register.bp, scan.bp, review.bp, handover.bp, search.bp, report.bp, admin.bp):
+    for blueprint in (auth.bp, register.bp, softcopy.bp, scan.bp, review.bp, handover.bp, search.bp, report.bp,
+                      admin.bp):
         app.register_blueprint(blueprint)
 
     @app.context_processor

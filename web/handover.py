@@ -57,7 +57,8 @@ def show(document_id: int):
         if d.entry.category in hidden_categories():
             abort(404)
         doc = _row(d) | {"number": d.entry.number, "batch": d.batch_id, "batch_pages": d.batch_pages,
-                         "texts": [p.text for p in d.pages], "sha256": d.sha256, "register": entry_dict(d.entry)}
+                         "texts": [p.text for p in d.pages], "sha256": d.sha256, "register": entry_dict(d.entry),
+                         "origin": d.origin}
         events = [
             {"action": e.action, "actor": e.actor, "reason": e.reason, "at": e.at} for e in handover.history(s, d.id)
         ]

@@ -41,6 +41,11 @@ def limit_request() -> None:
     (which PostgreSQL refuses in text, and nobody types)."""
     if not current_user.is_authenticated:
         request.max_content_length = ANONYMOUS_MAX_BYTES
+    elif request.endpoint == "softcopy.upload":  # softcopies are larger than anything else
+        from .extensions import service
+        from .softcopy import upload_limit
+
+        request.max_content_length = upload_limit(service()[0])
     form = [v for _key, values in request.form.lists() for v in values] if request.method == "POST" else []
     if any(len(v) > MAX_FIELD_CHARS for v in form):  # every value of a repeated field, not just the first
         abort(413)

@@ -45,6 +45,9 @@ class OcrJob:
     #: Dublin Core values: title, identifier, description, creator, publisher, subject (list),
     #: date (ISO), source, coverage, type.
     metadata: dict
+    #: A softcopy: pages that carry text keep it, only pages without text are OCR'd; a digital
+    #: signature is not kept in the PDF/A (the signed original is the record).
+    skip_text: bool = False
 
 
 @dataclass(frozen=True)
@@ -58,7 +61,7 @@ class OcrResult:
 
 def quiet_child() -> None:
     """Pool initializer: the parent reports errors; the children keep stderr clean."""
-    for name in ("ocrmypdf", "pikepdf", "PIL", "pypdfium2"):
+    for name in ("ocrmypdf", "pikepdf", "PIL", "pypdfium2", "fontTools"):
         logging.getLogger(name).setLevel(logging.ERROR)
 
 
@@ -100,10 +103,19 @@ def ocr_document(job: OcrJob) -> OcrResult:
         title=job.metadata.get("title"),
         keywords=", ".join(job.metadata.get("subject") or []),
     )
+    if job.skip_text:
+        options |= dict(skip_text=True, invalidate_digital_signatures=True, rotate_pages=False)
     try:
         try:
             ocrmypdf.ocr(job.input_pdf, ocr_out, **options)
         except ocrmypdf.exceptions.PriorOcrFoundError:  # born-digital pages: OCR the image anyway
+            ocrmypdf.ocr(job.input_pdf, ocr_out, force_ocr=True, **options)
+        except ocrmypdf.exceptions.PdfaConversionFailedError:
+            if not job.skip_text:
+                raise
+            # A born-digital PDF with constructs PDF/A cannot carry: its pages become images, and
+            # their text comes from OCR (the original is kept as handed over).
+            options.pop("skip_text")
             ocrmypdf.ocr(job.input_pdf, ocr_out, force_ocr=True, **options)
     except ocrmypdf.exceptions.MissingDependencyError as exc:  # ocrmypdf's own: ours, with its advice
         raise MissingDependencyError(f"OCR needs a program that is missing: {exc}".strip()) from None
@@ -115,8 +127,11 @@ def ocr_document(job: OcrJob) -> OcrResult:
         page_count = len(pdf.pages)
     ocr_out.unlink()
     report = pikepdf.pdfa.validate_written(job.output_pdf, "2b")
-    texts = sidecar.read_text(encoding="utf-8").split("\f")
-    texts = [t.strip() for t in texts[:page_count]] + [""] * (page_count - len(texts))
+    if job.skip_text:  # the sidecar has only what OCR found; the text a page had is in the PDF
+        texts = _pdf_texts(job.output_pdf)
+    else:
+        texts = sidecar.read_text(encoding="utf-8").split("\f")
+        texts = [t.strip() for t in texts[:page_count]] + [""] * (page_count - len(texts))
     return OcrResult(
         key=job.key,
         output_pdf=job.output_pdf,
@@ -124,3 +139,13 @@ def ocr_document(job: OcrJob) -> OcrResult:
         pdfa_passed=bool(report.passed),
         pdfa_findings=[str(f) for f in report.findings][:20],
     )
+
+
+def _pdf_texts(path: Path) -> list[str]:
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(path)
+    try:
+        return [pdf[i].get_textpage().get_text_range().replace("\r\n", "\n").strip() for i in range(len(pdf))]
+    finally:
+        pdf.close()

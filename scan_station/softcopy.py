@@ -1,0 +1,246 @@
+"""Softcopies handed over to the PPID (SOP step 2): born-digital files filed as a scan is.
+
+One hand-over is one or more files for one register entry; together they become the entry's next
+version. Each file is checked before any work (`examine`): its size, that its content is what its
+name says, that it is not password-protected, the signatures a PDF carries. Office documents
+become PDF through LibreOffice; then everything goes through `ingest` as one document: the files
+kept byte for byte in the raw batch, with SHA-256s, the PDF/A beside them. Pages that carry text
+keep it (ocrmypdf's skip-text: no OCR of good text); pages without text are OCR'd like scans.
+
+A digitally signed PDF stays the record, unchanged; the PDF/A made from it is an access copy
+(the signature cannot survive the conversion) that says so in its metadata.
+"""
+
+from __future__ import annotations
+
+import shutil
+import warnings
+import zipfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import pikepdf
+
+from . import storage
+from ._exec.libreoffice import convert_to_pdf
+from .batch_input import BatchInput, PageOrigin, read_batch
+from .config import Settings
+from .db import Database, utcnow
+from .errors import InputFileError
+from .model import CONTENT, PageClass
+from .split import PlannedDocument, SplitResult
+
+#: What may be handed over: file name ending -> kind.
+KINDS = {".pdf": "pdf", ".jpg": "jpeg", ".jpeg": "jpeg", ".png": "png", ".tif": "tiff", ".tiff": "tiff",
+         ".docx": "docx", ".xlsx": "xlsx", ".pptx": "pptx", ".odt": "odt", ".ods": "ods"}
+OFFICE = {"docx", "xlsx", "pptx", "odt", "ods"}
+#: An office file (a zip) that unpacks to more than this is a decompression bomb, not a document.
+MAX_UNPACKED_BYTES = 2 * 1024**3
+_OOXML_PART = {"word/document.xml": "docx", "xl/workbook.xml": "xlsx", "ppt/presentation.xml": "pptx"}
+_ODF_TYPES = {"application/vnd.oasis.opendocument.text": "odt",
+              "application/vnd.oasis.opendocument.spreadsheet": "ods"}
+OLE_MAGIC = bytes.fromhex("d0cf11e0a1b11ae1")
+
+
+class SoftcopyError(InputFileError):
+    """A file that cannot be handed over as it is."""
+
+
+@dataclass(frozen=True)
+class Signature:
+    signer: str  # the signing certificate's subject
+    signed_at: str  # ISO time the signer's software wrote (not checked against a trust list)
+
+
+@dataclass(frozen=True)
+class Original:
+    """One file as handed over."""
+
+    name: str
+    kind: str
+    sha256: str
+    bytes: int
+    signatures: tuple[Signature, ...] = ()
+
+    def as_dict(self) -> dict:
+        return asdict(self) | {"signatures": [asdict(s) for s in self.signatures]}
+
+
+def examine(path: Path, settings: Settings) -> Original:
+    """Check one file before any work; SoftcopyError says what is wrong and what to hand over instead."""
+    name = path.name
+    if not path.is_file():
+        raise SoftcopyError(f"{name}: not a file")
+    kind = KINDS.get(path.suffix.lower())
+    if kind is None:
+        raise SoftcopyError(f"{name}: {path.suffix or 'no extension'} cannot be handed over; use PDF, JPEG, PNG, "
+                            "TIFF, DOCX, XLSX, PPTX, ODT or ODS")
+    size = path.stat().st_size
+    if size == 0:
+        raise SoftcopyError(f"{name}: the file is empty")
+    if size > settings.softcopy_max_mb * 1024 * 1024:
+        raise SoftcopyError(f"{name}: {size / 1024 / 1024:.0f} MB is over the limit of {settings.softcopy_max_mb} MB "
+                            "(softcopy_max_mb); split it, or hand over a smaller copy")
+    found = content_kind(path)
+    if found != kind and not (kind == "jpeg" and found == "jpeg"):
+        what = found.upper() if found else "no document Scan Station knows"
+        raise SoftcopyError(f"{name}: the name says {kind.upper()}, but the content is {what}; "
+                            "hand over the file as it was saved")
+    signatures = pdf_signatures(path) if kind == "pdf" else ()
+    return Original(name, kind, storage.sha256_file(path), size, signatures)
+
+
+def content_kind(path: Path) -> str | None:
+    """What the file's bytes are, whatever its name says; SoftcopyError for a protected file."""
+    with path.open("rb") as f:
+        head = f.read(1024)
+    if b"%PDF-" in head:
+        return "pdf"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "jpeg"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if head[:4] in (b"II*\x00", b"MM\x00*"):
+        return "tiff"
+    if head.startswith(OLE_MAGIC):  # where Office keeps an encrypted DOCX/XLSX/PPTX, and old .doc/.xls
+        raise SoftcopyError(f"{path.name}: the document is password-protected (or an old Office format); "
+                            "save an unprotected copy as DOCX, XLSX or PDF and hand that over")
+    if head.startswith(b"PK\x03\x04"):
+        return _zip_kind(path)
+    return None
+
+
+def _zip_kind(path: Path) -> str | None:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+            if sum(i.file_size for i in infos) > MAX_UNPACKED_BYTES:
+                raise SoftcopyError(f"{path.name}: unpacks to more than {MAX_UNPACKED_BYTES // 1024**3} GB; "
+                                    "this is no document (a decompression bomb)")
+            names = {i.filename for i in infos}
+            for part, kind in _OOXML_PART.items():
+                if part in names:
+                    return kind
+            if "mimetype" in names:
+                kind = _ODF_TYPES.get(archive.read("mimetype")[:100].decode("ascii", "replace").strip())
+                manifest = archive.read("META-INF/manifest.xml") if "META-INF/manifest.xml" in names else b""
+                if kind and b"encryption-data" in manifest:
+                    raise SoftcopyError(f"{path.name}: the document is password-protected; save an unprotected "
+                                        "copy and hand that over")
+                return kind
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError):
+        return None
+    return None
+
+
+def pdf_signatures(path: Path) -> tuple[Signature, ...]:
+    """The digital signatures (PAdES/CMS) a PDF carries: who signed, and when they say they did."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    try:
+        with path.open("rb") as f:
+            reader = PdfFileReader(f, strict=False)
+            found = []
+            for embedded in reader.embedded_signatures:
+                signer = embedded.signer_cert.subject.human_friendly if embedded.signer_cert else "unknown signer"
+                when = embedded.self_reported_timestamp
+                found.append(Signature(signer, when.isoformat() if when else ""))
+            return tuple(found)
+    except Exception:  # noqa: BLE001 - an unsigned or odd PDF: pikepdf's checks say what is wrong with it
+        return ()
+
+
+def read_softcopies(files: list[Path], work: Path, settings: Settings) -> tuple[BatchInput, list[Original]]:
+    """Every file checked, then made PDF and read as a batch of pages, in the order given."""
+    originals = [examine(path, settings) for path in files]
+    staged = _stage(files, originals, work / "originals")
+    parts, origins = [], []
+    for index, (path, original) in enumerate(zip(staged, originals, strict=True)):
+        part_work = work / f"part-{index + 1}"
+        part_work.mkdir(parents=True)
+        pdf = convert_to_pdf(path, part_work, timeout=settings.convert_timeout_seconds) \
+            if original.kind in OFFICE else path
+        if original.kind in OFFICE or original.kind == "pdf":
+            _check_page_count(pdf, original.name, len(origins), settings)
+        part = read_batch(pdf, part_work, settings)
+        parts.append(part)
+        origins += [PageOrigin(path.name, o.frame) for o in part.origins]
+        if len(origins) > settings.softcopy_max_pages:
+            raise SoftcopyError(f"{original.name}: the hand-over has more than {settings.softcopy_max_pages} pages "
+                                "(softcopy_max_pages); hand it over in parts")
+    combined = work / "softcopy.pdf"
+    with pikepdf.new() as out, warnings.catch_warnings():
+        warnings.simplefilter("ignore", pikepdf.PageCopyWarning)  # form fields (a signature's) are not kept
+        for part in parts:
+            with pikepdf.open(part.pdf) as pdf:
+                out.pages.extend(pdf.pages)
+        out.save(combined)
+    return BatchInput(source=files[0], raw_files=staged, pdf=combined, origins=origins), originals
+
+
+def _check_page_count(pdf: Path, name: str, before: int, settings: Settings) -> None:
+    """Before the pages are read one by one: a 10,000-page PDF is refused at once."""
+    try:
+        with pikepdf.open(pdf) as doc:
+            count = len(doc.pages)
+    except pikepdf.PasswordError:
+        raise SoftcopyError(f"{name}: the PDF is password-protected; hand over an unprotected copy") from None
+    except pikepdf.PdfError:
+        return  # read_batch says what is wrong with it
+    if before + count > settings.softcopy_max_pages:
+        raise SoftcopyError(f"{name}: {count} pages; a hand-over may have at most {settings.softcopy_max_pages} "
+                            "(softcopy_max_pages); hand it over in parts")
+
+
+def _stage(files: list[Path], originals: list[Original], folder: Path) -> list[Path]:
+    """Copies under names that are safe and distinct in the raw batch (two `scan.pdf` from two
+    folders stay two files)."""
+    folder.mkdir(parents=True)
+    staged, used = [], set()
+    for index, (path, original) in enumerate(zip(files, originals, strict=True), start=1):
+        stem = storage.slug(path.stem)[:80] or "softcopy"
+        name = f"{stem}{path.suffix.lower()}"
+        if name in used:
+            name = f"{index}-{name}"
+        used.add(name)
+        shutil.copyfile(path, folder / name)
+        staged.append(folder / name)
+        if storage.sha256_file(folder / name) != original.sha256:
+            raise SoftcopyError(f"{original.name}: the file changed while it was being read; hand it over again")
+    return staged
+
+
+def submit(files: list[Path], *, entry_id: str, settings: Settings, db: Database, submitted_by: str = "",
+           on_progress=None) -> dict:
+    """Hand over `files` as the next version of register entry `entry_id`; the summary is the one
+    `ingest` gives. Nothing is filed, and nothing kept, when any file is refused."""
+    from .ingest import ingest, new_batch_id
+    from .register import get_entry
+
+    files = [Path(f) for f in files]
+    with db.session() as session:
+        entry_id = get_entry(session, entry_id).id  # exit 4 before any work
+    batch_id = new_batch_id(utcnow())
+    work = settings.work_dir / batch_id
+    try:
+        batch, originals = read_softcopies(files, work / "softcopy", settings)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    pages = list(range(1, batch.page_count + 1))
+    plan = SplitResult([PlannedDocument(entry_id, 0, pages)], held=[], blank_pages=[])
+    origin = {"kind": "softcopy", "files": [o.as_dict() for o in originals], "note": access_copy_note(originals)}
+    return ingest(files[0], settings=settings, db=db, batch_id=batch_id, plan=plan, submitted_by=submitted_by,
+                  classified=[PageClass(n, CONTENT, reason="softcopy") for n in pages], prepared=batch,
+                  origin=origin, on_progress=on_progress)
+
+
+def access_copy_note(originals: list[Original]) -> str:
+    """What the PDF/A says of itself when an original carries a digital signature."""
+    signed = [o for o in originals if o.signatures]
+    if not signed:
+        return ""
+    parts = [f"{o.name} (SHA-256 {o.sha256[:16]}…), ditandatangani {', '.join(s.signer for s in o.signatures)}"
+             for o in signed]
+    return ("Salinan akses PDF/A dari dokumen asli bertanda tangan elektronik; tanda tangan tidak berlaku pada "
+            "salinan ini, dokumen asli disimpan utuh oleh PPID: " + "; ".join(parts))
