@@ -15,7 +15,7 @@ from werkzeug.routing import IntegerConverter
 from scan_station.batchfolder import BatchFolder
 from scan_station.db import ScanProfile, UserAccount
 
-OPEN = {"auth.login", "static", "set_language"}
+OPEN = {"auth.login", "static", "set_language", "verify.index", "verify.by_hash", "verify.upload"}
 DEVICE, PROFILE = "pnm:0", "Teks abu-abu 300 dpi, kaca"
 
 

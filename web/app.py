@@ -31,6 +31,7 @@ DEFAULTS = {
     "SCAN_STATION_HOME": None,  # default: $SCAN_STATION_HOME, else the per-user data folder
     "SESSION_IDLE_MINUTES": 15,  # a kiosk is shared: sessions end after this long without a person's action
     "LOGIN_RATE_LIMIT": "5 per minute",
+    "VERIFY_RATE_LIMIT": "30 per minute",  # checks of a document on /verifikasi, per address
     "RATELIMIT_STORAGE_URI": "memory://",  # e.g. redis://host for several kiosk processes
     "SCAN_EVENTS_SECONDS": 30,  # a live scan's event stream ends after this; the browser reconnects
     "SCAN_EVENTS_MAX_STREAMS": 4,  # live event streams at once (each holds a server thread); `serve`: threads / 2
@@ -88,11 +89,11 @@ def create_app(test_config: dict | None = None, *, home=None) -> Flask:
     login_manager.init_app(app)
     limiter.init_app(app)
 
-    from . import admin, auth, handover, register, report, review, scan, search, softcopy
+    from . import admin, auth, handover, register, report, review, scan, search, softcopy, verify
     from .auth import back_to_referrer
 
     for blueprint in (auth.bp, register.bp, softcopy.bp, scan.bp, review.bp, handover.bp, search.bp, report.bp,
-                      admin.bp):
+                      admin.bp, verify.bp):
         app.register_blueprint(blueprint)
 
     @app.context_processor

@@ -39,7 +39,12 @@ class BoundedIntConverter(IntegerConverter):
 def limit_request() -> None:
     """Sizes first (so that nothing larger is parsed), then what no field of ours holds: a NUL
     (which PostgreSQL refuses in text, and nobody types)."""
-    if not current_user.is_authenticated:
+    if request.endpoint == "verify.upload":  # anyone may check a copy they received
+        from .extensions import service
+        from .verify import upload_limit
+
+        request.max_content_length = upload_limit(service()[0])
+    elif not current_user.is_authenticated:
         request.max_content_length = ANONYMOUS_MAX_BYTES
     elif request.endpoint == "softcopy.upload":  # softcopies are larger than anything else
         from .extensions import service

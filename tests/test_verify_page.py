@@ -1,0 +1,65 @@
+"""/verifikasi: anyone checks a copy the PPID handed out; nothing of a "dikecualikan" document shows."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from kiosk import make_app, token
+from test_softcopy import entry, text_pdf
+
+pytestmark = [pytest.mark.ocr]
+
+
+@pytest.fixture
+def filed(run, home, tmp_path):
+    """A public and an exempt document, each filed from a softcopy."""
+    out = {}
+    for name, category in (("public", "berkala"), ("exempt", "dikecualikan")):
+        pdf = text_pdf(tmp_path / f"{name}.pdf", [f"Dokumen {name} kriptografi"])
+        result = run("submit", pdf, "--entry", entry(run, f"Judul {name}", category), "--json")
+        assert result.code == 0, result.stderr
+        out[name] = home / result.json["documents"][0]["path"]
+    return out
+
+
+def _ask(client, data: bytes):
+    return client.post("/verifikasi/", data={"file": (io.BytesIO(data), "salinan.pdf"),
+                                             "csrf_token": token(client, "/verifikasi/")},
+                       content_type="multipart/form-data").get_data(as_text=True)
+
+
+def test_a_stored_file_is_found_unchanged_and_one_changed_byte_is_not_found(home, filed):
+    from scan_station.storage import sha256_file
+
+    client = make_app(home).test_client()  # nobody logged in
+    public = filed["public"]
+    page = client.get(f"/verifikasi/{sha256_file(public)}").get_data(as_text=True)
+    assert "Disimpan oleh PPID" in page and "tidak berubah" in page and "Judul public" in page
+    data = public.read_bytes()
+    assert "tidak berubah" in _ask(client, data)
+    changed = data[:-10] + bytes([data[-10] ^ 1]) + data[-9:]
+    assert "Tidak ditemukan" in _ask(client, changed)
+
+
+def test_a_stored_file_changed_on_disk_is_reported(home, filed):
+    from scan_station.storage import sha256_file
+
+    sha = sha256_file(filed["public"])
+    filed["public"].write_bytes(filed["public"].read_bytes() + b"\n")
+    page = make_app(home).test_client().get(f"/verifikasi/{sha}").get_data(as_text=True)
+    assert "telah berubah" in page
+
+
+def test_an_exempt_document_reveals_nothing(home, filed):
+    from scan_station.storage import sha256_file
+
+    client = make_app(home).test_client()
+    for page in (client.get(f"/verifikasi/{sha256_file(filed['exempt'])}").get_data(as_text=True),
+                 _ask(client, filed["exempt"].read_bytes())):
+        assert "Tidak ditemukan" in page and "Judul exempt" not in page and "dikecualikan" not in page
+
+
+@pytest.mark.parametrize("url", ["/verifikasi/abc", "/verifikasi/" + "g" * 64, "/verifikasi/" + "a" * 5000])
+def test_what_is_no_sha256_is_not_found(home, url):
+    assert make_app(home).test_client().get(url).status_code == 404
