@@ -15,17 +15,8 @@ from scan_station.config import load_settings
 from scan_station.csv_cells import protect, unprotect
 from scan_station.db import Entry
 from scan_station.errors import CsvImportError, RegisterError
-from scan_station.register import (
-    CATEGORIES,
-    FIELDS,
-    add_entry,
-    clean_text,
-    entry_dict,
-    export_csv,
-    import_csv,
-    list_entries,
-    next_id,
-)
+from scan_station.register import CATEGORIES, FIELDS, add_entry, clean_text, entry_dict, list_entries, next_id
+from scan_station.register_csv import export_csv, import_csv
 
 GOOD = dict(title="Laporan Keuangan", unit="Subbagian Keuangan", category="berkala")
 

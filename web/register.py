@@ -20,13 +20,12 @@ from scan_station.register import (
     add_entry,
     entries_query,
     entry_dict,
-    export_csv,
     get_entry,
-    import_csv,
     list_entries,
     units,
     update_entry,
 )
+from scan_station.register_csv import export_csv, import_csv
 from scan_station.roles import Permission
 
 from .auth import requires
