@@ -97,6 +97,10 @@ class DiskFullError(StorageError):
     pass
 
 
+class DatabaseBusyError(StorageError):
+    """Another writer held the database for longer than the busy timeout (`db.BUSY_TIMEOUT_SECONDS`)."""
+
+
 class MissingDependencyError(ScanStationError):
     """A program, library or language pack that is not installed or too old; says what to install."""
 

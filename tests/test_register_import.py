@@ -4,12 +4,14 @@ never in the way of the kiosk (logins write to the database while an import runs
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 import threading
 import time
 
 import pytest
-from kiosk import PASSWORD
+from kiosk import PASSWORD, make_app, token
 
+from scan_station import db as db_module
 from scan_station import search
 from scan_station.db import Batch, Document, DocumentPage, Entry
 from scan_station.errors import CsvImportError
@@ -122,3 +124,42 @@ def test_a_concurrent_session_reads_and_writes_while_an_import_runs(db, settings
     assert "error" not in outcome and len(outcome["result"]["created"]) == 20_000
     assert errors == [] and waits, errors
     assert max(waits) < 15, f"a login-like write waited {max(waits):.1f} s for the import"
+
+
+# -- a database that another writer keeps locked --------------------------------------------------------
+
+
+@pytest.fixture
+def locked(monkeypatch):
+    """Lock a SQLite database as a long write elsewhere would; the busy timeout made short."""
+    monkeypatch.setattr(db_module, "BUSY_TIMEOUT_SECONDS", 0.2)
+    holders = []
+
+    def lock(path):
+        connection = sqlite3.connect(path, isolation_level=None)
+        connection.execute("BEGIN IMMEDIATE")
+        holders.append(connection)
+
+    yield lock
+    for connection in holders:
+        connection.rollback()
+        connection.close()
+
+
+def test_a_database_locked_past_the_busy_timeout_is_one_line_exit_5(run, home, locked):
+    assert run("register", "list").code == 0
+    locked(home / "scan-station.db")
+    result = run("register", "add", "--title", "T", "--unit", "U", "--category", "berkala")
+    assert result.code == 5 and "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert "the database is busy" in result.stderr and "try again" in result.stderr
+
+
+def test_a_login_while_the_database_is_locked_is_a_page_saying_so_not_a_server_error(home, locked):
+    app = make_app(home)
+    client = app.test_client()
+    csrf = token(client)
+    locked(home / "scan-station.db")
+    response = client.post("/login", data={"username": "dok", "password": PASSWORD, "csrf_token": csrf})
+    assert response.status_code == 503
+    assert "Basis data sedang sibuk" in response.get_data(as_text=True)
+    assert client.get("/login").status_code == 200  # reading is never blocked (WAL)
