@@ -18,6 +18,7 @@ from pathlib import Path
 import platformdirs
 
 from .errors import ConfigError
+from .register_ids import GOOD_PATTERN, id_pattern_problem
 
 CONFIG_FILE_NAME = "scan-station.toml"
 #: SANE's configuration for the demo scanner (its `test` and `pnm` backends), in the package.
@@ -67,6 +68,7 @@ class Settings:
 
     def __post_init__(self) -> None:
         _check_ranges(self)
+        _check_id_pattern(self.id_pattern)
         home = Path(self.home).expanduser().resolve()
         object.__setattr__(self, "home", home)
         if not self.database_url:
@@ -97,6 +99,12 @@ def _check_ranges(settings: Settings) -> None:
         value = getattr(settings, name)
         if not low <= value <= high:  # also refuses NaN
             raise ConfigError(f"setting {name}: {value!r} is out of range; use {low:g} to {high:g}")
+
+
+def _check_id_pattern(pattern: str) -> None:
+    problem = id_pattern_problem(pattern)
+    if problem:
+        raise ConfigError(f"setting id_pattern: {pattern!r} {problem}; e.g. id_pattern = {GOOD_PATTERN!r}")
 
 
 def default_home() -> Path:

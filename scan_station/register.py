@@ -19,13 +19,11 @@ from . import search
 from .config import Settings
 from .db import Entry, IdSequence, utcnow
 from .errors import RegisterError, UnknownEntryError
+from .register_ids import GOOD_PATTERN, MAX_ID_LENGTH, id_problem
 
 CATEGORIES = ("berkala", "serta-merta", "setiap-saat", "dikecualikan")
 FORMATS = ("hardcopy", "softcopy", "both")
 _FORMAT_ALIASES = {"keduanya": "both", "hardcopy dan softcopy": "both", "hardcopy & softcopy": "both"}
-#: Characters a register id may use (they travel inside the cover-sheet barcode).
-ID_RE = re.compile(r"^[A-Z0-9][A-Z0-9./-]{0,47}$")
-MAX_ID_LENGTH = 48
 
 
 @dataclass(frozen=True)
@@ -70,16 +68,6 @@ def clean_text(value: object, *, multiline: bool = False) -> str:
     else:
         text = _BREAKS_AND_TABS.sub(" ", text)
     return text.strip()
-
-
-def id_problem(entry_id: str) -> str | None:
-    """Why `entry_id` (upper case) cannot be a register id, or None when it can."""
-    if not ID_RE.match(entry_id):
-        return (f"may use only A-Z, 0-9, '-', '.', '/', must begin with a letter or digit "
-                f"(at most {MAX_ID_LENGTH} characters)")
-    if any(part in ("", ".", "..") for part in entry_id.split("/")):
-        return "may not end with '/' nor have an empty, '.' or '..' part between slashes"
-    return None
 
 
 def parse_date(value: str) -> dt.date:
@@ -142,8 +130,7 @@ def _id_for(settings: Settings, year: int, seq: int) -> str:
         candidate = settings.id_pattern.format(year=year, seq=seq).upper()
     except (KeyError, IndexError, ValueError) as exc:
         raise RegisterError(
-            f"id_pattern {settings.id_pattern!r} is not usable ({exc}); "
-            "use {year} and {seq}, e.g. PPID-{year}-{seq:06d}"
+            f"id_pattern {settings.id_pattern!r} is not usable ({exc}); use {{year}} and {{seq}}, e.g. {GOOD_PATTERN}"
         ) from None
     problem = id_problem(candidate)
     if problem:
@@ -176,7 +163,7 @@ def allocate_ids(session: Session, settings: Settings, count: int, *, taken: Ite
         candidates = [_id_for(settings, year, seq) for seq in seqs]
         if len(set(candidates)) < len(candidates):
             raise RegisterError(f"id_pattern {settings.id_pattern!r} makes the same id for different "
-                                "numbers; use {seq} once, e.g. PPID-{year}-{seq:06d}")
+                                f"numbers; use {{seq}} once, e.g. {GOOD_PATTERN}")
         busy = taken | set(session.scalars(select(Entry.id).where(Entry.id.in_(candidates))))
         for seq, candidate in zip(seqs, candidates, strict=True):
             seq_row.last = seq
@@ -187,8 +174,8 @@ def allocate_ids(session: Session, settings: Settings, count: int, *, taken: Ite
                 if len(ids) == count:
                     break
         if skipped > MAX_SKIPPED_IDS:
-            raise RegisterError(f"id_pattern {settings.id_pattern!r}: the next {skipped:,} ids exist already; "
-                                "choose a pattern with another prefix, e.g. PPID-{year}-{seq:06d}")
+            raise RegisterError(f"id_pattern {settings.id_pattern!r}: the next {skipped:,} ids it makes are all "
+                                "taken already; give the pattern another prefix")
     return ids
 
 
