@@ -182,19 +182,47 @@ def test_the_monthly_report_csv_quotes_formulas_too():
     assert rows[2][0] == "Jumlah"
 
 
+def test_formulas_after_a_separator_are_quoted_too(db, settings):
+    """A spreadsheet that splits `Laporan;=HYPERLINK(...)` at the `;` would run the second piece."""
+    values = {"title": 'Laporan;=HYPERLINK("http://contoh.invalid","Klik")', "unit": "a,=cmd|' /C calc'!A0",
+              "number": "19/PP;''+1,-2;x", "place": "Kota, Tangerang; -", "summary": "satu;dua,tiga"}
+    with db.session() as s:
+        entry = add_entry(s, settings, category="berkala", **values)
+        exported = export_csv([entry])
+        before = entry_dict(entry)
+        s.delete(entry)
+    cells = _cells(exported)
+    assert cells["title"] == 'Laporan;\'=HYPERLINK("http://contoh.invalid","Klik")'
+    assert cells["unit"] == "a,'=cmd|' /C calc'!A0" and cells["number"] == "19/PP;'''+1,'-2;x"
+    assert cells["place"] == "Kota, Tangerang; -" and cells["summary"] == "satu;dua,tiga"  # a space first: text
+    with db.session() as s:
+        import_csv(s, settings, exported)
+        assert entry_dict(s.get(Entry, before["id"])) == before
+
+
 RISKY_STARTS = ["=", "+", "-", "@", "\t", "\r", "'", "'=", "''+", "'''-", "'@", "' ="]
+#: Text made of separators, quotes and formula characters, where the hard cases are.
+SEPARATED = st.text(alphabet=st.sampled_from(list(",;\t'=+-@\r a")), max_size=24)
 
 
-@given(st.one_of(st.text(), st.builds(str.__add__, st.sampled_from(RISKY_STARTS), st.text())))
+def _pieces(cell: str) -> list[str]:
+    """The cell as a spreadsheet may split it."""
+    return re.split(r"[,;\t]", cell)
+
+
+@given(st.one_of(st.text(), st.builds(str.__add__, st.sampled_from(RISKY_STARTS), st.text()), SEPARATED,
+                 st.builds(str.__add__, st.text(max_size=8), SEPARATED)))
 def test_protect_then_unprotect_is_exact_and_never_leaves_a_formula(value):
     cell = protect(value)
     assert unprotect(cell) == value
     assert not re.match(r"[=+\-@\t\r]", cell)
+    assert not any(re.match(r"[=+\-@\t\r]", piece) for piece in _pieces(cell)), cell
 
 
 def _field_text(max_size: int = 30):
     return st.one_of(st.text(max_size=max_size),
-                     st.builds(str.__add__, st.sampled_from(RISKY_STARTS), st.text(max_size=max_size)))
+                     st.builds(str.__add__, st.sampled_from(RISKY_STARTS), st.text(max_size=max_size)),
+                     st.builds(str.__add__, st.text(max_size=max_size // 3), SEPARATED))
 
 
 ENTRY_VALUES = st.fixed_dictionaries({
