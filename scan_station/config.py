@@ -32,6 +32,25 @@ RANGES: dict[str, tuple[float, float]] = {
 }
 
 
+#: A resolution that a page image records is believed only within this range (dpi): TIFF and PNG
+#: files without one read as 1 dpi (or nothing), which would make a page metres wide.
+PLAUSIBLE_DPI = (50, 2400)
+
+
+def plausible_dpi(recorded: object) -> float | None:
+    """The resolution an image records (a number, or Pillow's `info["dpi"]` pair) when a scan can
+    have it, else None: then `default_image_dpi` is the one to use."""
+    values = recorded if isinstance(recorded, tuple | list) else (recorded,)
+    try:
+        numbers = [float(v) for v in values[:2]]
+    except (TypeError, ValueError, ZeroDivisionError):
+        return None
+    low, high = PLAUSIBLE_DPI
+    if not numbers or not all(low <= n <= high for n in numbers):  # also refuses NaN
+        return None
+    return numbers[0]
+
+
 @dataclass(frozen=True, kw_only=True)
 class Settings:
     """What a Scan Station installation is configured with. Paths are absolute."""
@@ -53,7 +72,7 @@ class Settings:
     ocr_workers: int = 0
     #: Resolution at which pages are rendered to look for cover sheets and blank pages.
     classify_dpi: int = 100
-    #: Resolution assumed for page images that do not record one.
+    #: Resolution assumed for page images that do not record one (or record one outside 50-2400 dpi).
     default_image_dpi: int = 300
     #: Largest image accepted, in megapixels (a decompression-bomb guard).
     max_image_megapixels: float = 150.0
@@ -85,6 +104,11 @@ class Settings:
     @property
     def demo_feeder_dir(self) -> Path:
         return self.home / "demo-feeder"
+
+    def image_dpi(self, recorded: object) -> float:
+        """The resolution of a page image that records `recorded`: that, when plausible
+        (`PLAUSIBLE_DPI`), else `default_image_dpi`."""
+        return plausible_dpi(recorded) or float(self.default_image_dpi)
 
     @property
     def workers(self) -> int:
