@@ -14,6 +14,7 @@ import os
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import platformdirs
 
@@ -88,6 +89,7 @@ class Settings:
     def __post_init__(self) -> None:
         _check_ranges(self)
         _check_id_pattern(self.id_pattern)
+        _check_queue_url(self.queue_url)
         home = Path(self.home).expanduser().resolve()
         object.__setattr__(self, "home", home)
         if not self.database_url:
@@ -123,6 +125,48 @@ def _check_ranges(settings: Settings) -> None:
         value = getattr(settings, name)
         if not low <= value <= high:  # also refuses NaN
             raise ConfigError(f"setting {name}: {value!r} is out of range; use {low:g} to {high:g}")
+
+
+#: The job queues `queue_url` may name (huey's Redis queue; empty: the embedded SQLite queue).
+QUEUE_SCHEMES = ("redis", "rediss", "unix")
+GOOD_QUEUE_URL = "redis://localhost:6379/0"
+
+
+def queue_url_problem(url: str) -> str | None:
+    """Why `url` cannot be the job queue's Redis URL, or None when it can (or is empty)."""
+    if not url:
+        return None
+    if any(c.isspace() or not c.isprintable() for c in url):
+        return "has spaces or control characters"
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is no number
+    except ValueError as exc:
+        return f"cannot be read as a URL ({exc})"
+    if parts.scheme not in QUEUE_SCHEMES:
+        return "is not a Redis URL: it must begin with redis://, rediss:// or unix://"
+    if parts.scheme == "unix":
+        return None if parts.path else "names no socket, e.g. unix:///run/redis/redis.sock"
+    database = parts.path.strip("/")
+    return None if not database or database.isdigit() else f"has database {database!r}; use a number, e.g. /0"
+
+
+def _shown_url(url: str) -> str:
+    """`url` as it may be printed: without a password."""
+    try:
+        parts = urlsplit(url)
+        if parts.password:
+            return parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@")).geturl()
+    except ValueError:
+        return "(not shown)" if "@" in url else url
+    return url
+
+
+def _check_queue_url(url: str) -> None:
+    problem = queue_url_problem(url)
+    if problem:
+        raise ConfigError(f"setting queue_url: {_shown_url(url)!r} {problem}; e.g. queue_url = "
+                          f"{GOOD_QUEUE_URL!r}, or leave it empty for the embedded queue")
 
 
 def _check_id_pattern(pattern: str) -> None:

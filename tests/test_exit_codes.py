@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from scan_station.errors import ExitCode, MissingDependencyError, OcrError
+from scan_station.config import load_settings
+from scan_station.errors import ConfigError, ExitCode, MissingDependencyError, OcrError
 from scan_station.ocr import OcrPool
 
 REPO = Path(__file__).resolve().parents[1]
@@ -51,3 +52,37 @@ def test_demo_without_a_language_pack_at_ocr_time_exits_6_not_7(run, no_indonesi
     result = run("demo", "--documents", "1")
     assert result.code == ExitCode.missing_dependency, result.stderr
     assert "ind" in result.stderr and "Traceback" not in result.stderr
+
+
+# -- (b) queue_url -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("url, problem", [
+    ("http://localhost:6379/0", "is not a Redis URL: it must begin with redis://, rediss:// or unix://"),
+    ("localhost:6379", "is not a Redis URL"),
+    ("redis://localhost:port/0", "cannot be read as a URL"),
+    ("redis://localhost:99999/0", "cannot be read as a URL"),
+    ("redis://[::1/0", "cannot be read as a URL"),
+    ("redis://localhost:6379/nol", "has database 'nol'; use a number"),
+    ("redis://local host:6379/0", "has spaces or control characters"),
+    ("unix://", "names no socket"),
+])
+def test_a_queue_url_that_is_no_redis_url_is_refused_when_settings_load(home, url, problem):
+    with pytest.raises(ConfigError) as info:
+        load_settings(home, queue_url=url)
+    message = str(info.value)
+    assert message.startswith("setting queue_url: ") and problem in message
+    assert "e.g. queue_url = 'redis://localhost:6379/0', or leave it empty" in message
+
+
+@pytest.mark.parametrize("url", ["", "redis://localhost:6379/0", "rediss://:rahasia@redis.kpu.example:6380/1",
+                                 "unix:///run/redis/redis.sock", "redis://"])
+def test_redis_urls_load(home, url):
+    assert load_settings(home, queue_url=url).queue_url == url
+
+
+def test_a_refused_queue_url_never_shows_its_password(run, monkeypatch):
+    monkeypatch.setenv("SCAN_STATION_QUEUE_URL", "redis://:rahasia@localhost:port/0")
+    result = run("register", "list")
+    assert_one_line(result, ExitCode.config, "setting queue_url: 'redis://:***@localhost:port/0'")
+    assert "rahasia" not in result.stderr
