@@ -26,7 +26,7 @@ MODULES = (cli_register, cli_documents, cli_scanner, cli_users, cli_system)
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
-    "--home", type=click.Path(file_okay=False, path_type=Path),
+    "--home", type=click.Path(path_type=Path),  # checked with the settings: a ConfigError, exit 9
     help="Folder for all state (database, storage, work). Default: $SCAN_STATION_HOME, else a per-user data folder.",
 )
 @click.option("--debug", is_flag=True, help="On an unexpected error, print its traceback too.")

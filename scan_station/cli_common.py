@@ -28,7 +28,7 @@ class App:
     @property
     def settings(self) -> Settings:
         if self._settings is None:
-            self._settings = load_settings(self._home)
+            self._settings = load_settings(self._home, home_label="--home" if self._home else "")
         return self._settings
 
     @property

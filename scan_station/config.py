@@ -227,10 +227,10 @@ def _read_config_file(home: Path) -> dict[str, object]:
     return data
 
 
-def _make_folders(settings: Settings) -> None:
+def _make_folders(settings: Settings, home_label: str) -> None:
     """Create the home, storage and work folders (scans_dir comes with the first scan); a path
     that exists but is not a folder is refused."""
-    folders = [("home folder", settings.home), ("storage_dir", settings.storage_dir),
+    folders = [(home_label, settings.home), ("storage_dir", settings.storage_dir),
                ("work_dir", settings.work_dir), ("scans_dir", settings.scans_dir)]
     for label, folder in folders:
         try:
@@ -243,10 +243,25 @@ def _make_folders(settings: Settings) -> None:
             raise ConfigError(f"{label} {folder}: cannot make the folder ({reason}); choose another") from None
 
 
-def load_settings(home: Path | str | None = None, **overrides: object) -> Settings:
+def _check_home(home: Path, label: str) -> None:
+    """A home that exists is a folder (checked before its config file is looked for)."""
+    try:
+        if not home.exists() or home.is_dir():
+            return  # one that cannot be made is `_make_folders`' to report
+        kind = "is a file, not a folder" if home.is_file() else "is not a folder"
+    except OSError:
+        return
+    raise ConfigError(f"{label} {home} {kind}; choose a folder")
+
+
+def load_settings(home: Path | str | None = None, *, home_label: str = "", **overrides: object) -> Settings:
     """Settings for `home` (or the default home), with file, environment and explicit overrides.
-    Raises ConfigError when the home folder, the config file or a setting is not usable."""
+    Raises ConfigError when the home folder, the config file or a setting is not usable; messages
+    about the home folder call it `home_label` (e.g. "--home")."""
     home_path = Path(home) if home else default_home()
+    env_home = not home and os.environ.get("SCAN_STATION_HOME")
+    home_label = home_label or ("SCAN_STATION_HOME" if env_home else "home folder")
+    _check_home(home_path, home_label)
     values = _read_config_file(home_path)
     for name in SETTING_NAMES:
         env = os.environ.get(f"SCAN_STATION_{name.upper()}")
@@ -257,6 +272,6 @@ def load_settings(home: Path | str | None = None, **overrides: object) -> Settin
     try:
         settings = Settings(home=home_path, **values)
     except OSError as exc:  # resolving a path the system will not look into
-        raise ConfigError(f"home folder {home_path}: not usable ({exc.strerror or exc})") from None
-    _make_folders(settings)
+        raise ConfigError(f"{home_label} {home_path}: not usable ({exc.strerror or exc})") from None
+    _make_folders(settings, home_label)
     return settings

@@ -4,6 +4,9 @@ line, and an output that cannot take what a command prints."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from concurrent.futures import Future
 from pathlib import Path
 
@@ -86,3 +89,22 @@ def test_a_refused_queue_url_never_shows_its_password(run, monkeypatch):
     result = run("register", "list")
     assert_one_line(result, ExitCode.config, "setting queue_url: 'redis://:***@localhost:port/0'")
     assert "rahasia" not in result.stderr
+
+
+# -- (c) --home that is no folder ------------------------------------------------------------------------
+
+
+def test_home_that_is_a_file_is_exit_9_with_one_line(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "scan_station", "--home", "/etc/passwd", "register", "list"],
+                          capture_output=True, text=True, cwd=REPO)
+    assert done.returncode == ExitCode.config and done.stdout == ""
+    assert done.stderr.strip() == ("scan-station: error: --home /etc/passwd is a file, not a folder; "
+                                   "choose a folder")
+
+
+def test_home_from_the_environment_that_is_a_device_is_named_so(tmp_path):
+    env = {**os.environ, "SCAN_STATION_HOME": "/dev/null"}
+    done = subprocess.run([sys.executable, "-m", "scan_station", "register", "list"], capture_output=True,
+                          text=True, cwd=REPO, env=env)
+    assert done.returncode == ExitCode.config
+    assert done.stderr.strip() == "scan-station: error: SCAN_STATION_HOME /dev/null is not a folder; choose a folder"
