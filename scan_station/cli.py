@@ -18,7 +18,7 @@ import click
 
 from . import __version__, cli_documents, cli_register, cli_scanner, cli_system, cli_users
 from .cli_common import App
-from .errors import ExitCode, ScanStationError, exit_code_for
+from .errors import BadArgumentsError, ExitCode, ScanStationError, exit_code_for
 
 #: The command modules, each with its `COMMANDS`.
 MODULES = (cli_register, cli_documents, cli_scanner, cli_users, cli_system)
@@ -37,15 +37,45 @@ def cli(ctx: click.Context, home: Path | None, debug: bool) -> None:
     ctx.obj = App(home)
 
 
+class Utf8Text(click.types.StringParamType):
+    """Text as typed, unless it holds bytes that are not UTF-8 (a terminal set to another encoding;
+    Python keeps them as lone surrogates, which no database or output takes): then a one-line
+    BadArgumentsError, exit 2. Paths are left alone: a file name may be any bytes."""
+
+    name = "text"
+
+    def convert(self, value, param, ctx):
+        text = super().convert(value, param, ctx)
+        bad = list(dict.fromkeys(ord(c) for c in text if 0xD800 <= ord(c) <= 0xDFFF)) if isinstance(text, str) else []
+        if bad:
+            name = param.opts[0] if isinstance(param, click.Option) else param.human_readable_name
+            shown = ", ".join(f"byte 0x{c - 0xDC00:02X}" if 0xDC80 <= c <= 0xDCFF else f"U+{c:04X}" for c in bad[:3])
+            raise BadArgumentsError(f"{name} holds {shown}, not UTF-8 text; type it again with the terminal "
+                                    "set to UTF-8 (e.g. LANG=C.UTF-8)")
+        return text
+
+
+def _utf8_text_everywhere(group: click.Group) -> None:
+    """Every text option and argument of every command (plugins' too) is `Utf8Text`."""
+    for command in group.commands.values():
+        if isinstance(command, click.Group):
+            _utf8_text_everywhere(command)
+        for param in command.params:
+            if type(param.type) is click.types.StringParamType:
+                param.type = Utf8Text()
+
+
 for module in MODULES:
     for command in module.COMMANDS:
         cli.add_command(command)
 for plugin in entry_points(group="scan_station.commands"):
     cli.add_command(plugin.load(), plugin.name)
+_utf8_text_everywhere(cli)
 
 
 def main(argv: list[str] | None = None) -> int:
     debug = os.environ.get("SCAN_STATION_DEBUG") == "1"
+    _tolerant_stdout()
     try:
         with cli.make_context("scan-station", list(argv if argv is not None else sys.argv[1:])) as ctx:
             debug = debug or ctx.params.get("debug", False)
@@ -75,4 +105,13 @@ def _unexpected(exc: Exception, *, debug: bool) -> int:
     first = (str(exc).strip().splitlines() or [""])[0]
     click.echo(f"scan-station: error: unexpected {type(exc).__name__}: {first}{hint}", err=True)
     return int(ExitCode.other)
+
+
+
+def _tolerant_stdout() -> None:
+    """A file name that is not UTF-8 (kept as lone surrogates) is printed with backslash escapes
+    instead of failing the command."""
+    reconfigure = getattr(sys.stdout, "reconfigure", None)
+    if reconfigure is not None:
+        reconfigure(errors="backslashreplace")
 

@@ -57,6 +57,9 @@ FIELD_NAMES = tuple(f.name for f in FIELDS)
 _CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\u202a-\u202e\u2066-\u2069]")
 _LINE_BREAKS = re.compile(r"\r\n|[\n\r\x0b\x0c\x85\u2028\u2029]")
 _BREAKS_AND_TABS = re.compile(r"(?:\r\n|[\t\n\r\x0b\x0c\x85\u2028\u2029])+")
+#: Lone surrogates: what Python makes of bytes that are not UTF-8 (a command line typed in another
+#: encoding); no database or output takes them.
+_SURROGATES = re.compile(r"[\ud800-\udfff]")
 
 
 def clean_text(value: object, *, multiline: bool = False) -> str:
@@ -83,6 +86,8 @@ def parse_date(value: str) -> dt.date:
 
 def _clean_field(f: Field, value: object) -> object:
     text = clean_text(value, multiline=f.multiline)
+    if _SURROGATES.search(text):
+        raise RegisterError(f"{f.name} ({f.header}) holds bytes that are not UTF-8 text; type it again in UTF-8")
     if f.required and not text:
         raise RegisterError(f"{f.name} ({f.header}) is required")
     if len(text) > f.max_length:

@@ -108,3 +108,40 @@ def test_home_from_the_environment_that_is_a_device_is_named_so(tmp_path):
                           text=True, cwd=REPO, env=env)
     assert done.returncode == ExitCode.config
     assert done.stderr.strip() == "scan-station: error: SCAN_STATION_HOME /dev/null is not a folder; choose a folder"
+
+
+# -- (d) text on the command line that is not UTF-8 ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("args, name", [
+    (["register", "add", "--title", "Laporan \udcff", "--unit", "U", "--category", "berkala"], "--title"),
+    (["register", "add", "--title", "T", "--unit", "Subbagian \udcc3(", "--category", "berkala"], "--unit"),
+    (["coversheet", "PPID-\udcff", "-o", "x.pdf"], "IDS"),
+    (["search", "\udcfe"], "QUERY"),
+    (["user", "add", "\udcff", "--role", "admin", "--password", "x"], "USERNAME"),
+])
+def test_text_that_is_not_utf8_is_one_line_with_exit_2(run, args, name):
+    assert_one_line(run(*args), ExitCode.bad_args, f"{name} holds byte 0x")
+
+
+def test_undecodable_bytes_from_a_real_terminal_are_exit_2(home):
+    done = subprocess.run([sys.executable, "-m", "scan_station", "--home", str(home), "register", "add",
+                           "--title", b"Laporan \xff", "--unit", "U", "--category", "berkala"],
+                          capture_output=True, cwd=REPO)
+    assert done.returncode == ExitCode.bad_args and done.stdout == b""
+    assert done.stderr.strip() == (b"scan-station: error: --title holds byte 0xFF, not UTF-8 text; type it again "
+                                   b"with the terminal set to UTF-8 (e.g. LANG=C.UTF-8)")
+
+
+def test_the_register_refuses_such_text_whichever_way_it_comes(db, settings):
+    from scan_station.errors import RegisterError
+    from scan_station.register import add_entry
+
+    with pytest.raises(RegisterError, match=r"title \(Judul Informasi\) holds bytes that are not UTF-8"), \
+            db.session() as s:
+        add_entry(s, settings, title="\udcff", unit="U", category="berkala")
+
+
+def test_a_file_name_that_is_not_utf8_is_still_a_file_name(run, tmp_path):
+    result = run("ingest", tmp_path / "scan-\udcff.pdf")
+    assert_one_line(result, ExitCode.input_file, "no such file")
