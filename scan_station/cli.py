@@ -17,8 +17,8 @@ from pathlib import Path
 import click
 
 from . import __version__, cli_documents, cli_register, cli_scanner, cli_system, cli_users
-from .cli_common import App
-from .errors import BadArgumentsError, ExitCode, ScanStationError, exit_code_for
+from .cli_common import App, OutputClosed, flush_output
+from .errors import BadArgumentsError, ExitCode, OutputError, ScanStationError, exit_code_for
 
 #: The command modules, each with its `COMMANDS`.
 MODULES = (cli_register, cli_documents, cli_scanner, cli_users, cli_system)
@@ -80,7 +80,11 @@ def main(argv: list[str] | None = None) -> int:
         with cli.make_context("scan-station", list(argv if argv is not None else sys.argv[1:])) as ctx:
             debug = debug or ctx.params.get("debug", False)
             cli.invoke(ctx)
+            flush_output()
             return int(ctx.meta.get("exit_code", 0))
+    except OutputClosed:
+        _discard_stdout()
+        return int(ExitCode.output_closed)
     except click.exceptions.Exit as exc:
         return exc.exit_code
     except click.ClickException as exc:
@@ -90,6 +94,8 @@ def main(argv: list[str] | None = None) -> int:
         click.echo("aborted", err=True)
         return 1
     except ScanStationError as exc:
+        if isinstance(exc, OutputError):
+            _discard_stdout()
         click.echo(f"scan-station: error: {exc}", err=True)
         return exit_code_for(exc)
     except Exception as exc:  # noqa: BLE001 - the last resort: still one line, unless debugging
@@ -115,3 +121,14 @@ def _tolerant_stdout() -> None:
     if reconfigure is not None:
         reconfigure(errors="backslashreplace")
 
+
+def _discard_stdout() -> None:
+    """Point standard output at /dev/null: Python's last flush at exit, meeting the same closed
+    pipe or full disk, then neither prints a traceback nor changes the exit code."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # None, or not a file (tests capture into memory)
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fd)
+    os.close(devnull)

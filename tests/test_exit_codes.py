@@ -145,3 +145,49 @@ def test_the_register_refuses_such_text_whichever_way_it_comes(db, settings):
 def test_a_file_name_that_is_not_utf8_is_still_a_file_name(run, tmp_path):
     result = run("ingest", tmp_path / "scan-\udcff.pdf")
     assert_one_line(result, ExitCode.input_file, "no such file")
+
+
+# -- (e) an output that cannot take it -------------------------------------------------------------------------
+
+
+def _cli(home: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "scan_station", "--home", str(home), *args], cwd=REPO,
+                          capture_output=True, text=True)
+
+
+@pytest.fixture
+def registered(home) -> Path:
+    done = _cli(home, "register", "add", "--title", "Laporan", "--unit", "Umum", "--category", "berkala")
+    assert done.returncode == 0, done.stderr
+    return home
+
+
+@pytest.mark.parametrize("as_json", [False, True], ids=["text", "json"])
+def test_a_full_disk_on_stdout_is_one_line_with_exit_5(registered, as_json):
+    with Path("/dev/full").open("w") as full:
+        done = subprocess.run([sys.executable, "-m", "scan_station", "--home", str(registered), "register", "list",
+                               *(["--json"] if as_json else [])], stdout=full, stderr=subprocess.PIPE, text=True,
+                              cwd=REPO)
+    assert done.returncode == ExitCode.storage
+    assert done.stderr.strip() == ("scan-station: error: cannot write to standard output (No space left on device); "
+                                   "send the output to a file on a disk with room, or to the terminal")
+
+
+def test_a_closed_stdout_is_one_line_with_exit_5(registered):
+    done = subprocess.run(["sh", "-c", 'exec "$@" >&-', "sh", sys.executable, "-m", "scan_station", "--home",
+                           str(registered), "register", "list"], stderr=subprocess.PIPE, text=True, cwd=REPO)
+    assert done.returncode == ExitCode.storage
+    assert done.stderr.strip() == ("scan-station: error: standard output is closed; run the command with its output "
+                                   "going to a file or the terminal")
+
+
+def test_a_pipe_closed_by_its_reader_stops_quietly(registered):
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # as `| head -1` does once it has its line
+    try:
+        done = subprocess.run([sys.executable, "-m", "scan_station", "--home", str(registered), "register", "list"],
+                              stdout=write_end, stderr=subprocess.PIPE, text=True, cwd=REPO)
+    finally:
+        os.close(write_end)
+    assert done.returncode == ExitCode.output_closed == 141
+    assert done.stderr == ""
