@@ -102,10 +102,11 @@ def register_export(app: App):
               help="PDF to write (one A4 page per id); an existing file is not overwritten.")
 def coversheet(app: App, ids: tuple[str, ...], output: Path):
     """Print barcode cover sheets for register entries, in the given order."""
-    from .coversheet import payload_for, write_coversheets
+    from .coversheet import check_coversheet_count, payload_for, write_coversheets
     from .reconcile import record_print
     from .register import get_entry
 
+    check_coversheet_count(len(ids))
     with app.db.session() as session:
         entries = [get_entry(session, i) for i in ids]
         write_coversheets(entries, output)
