@@ -30,7 +30,7 @@ import img2pdf
 import pikepdf
 from PIL import Image, ImageSequence, UnidentifiedImageError
 
-from .config import Settings
+from .config import Settings, plausible_dpi
 from .errors import (
     CorruptPdfError,
     DecompressionBombError,
@@ -251,8 +251,9 @@ def _open_image(path: Path, settings: Settings) -> Image.Image:
 
 
 def _frame_to_pdf_image(frame: Image.Image, dpi: float, is_jpeg: bool, raw: bytes | None) -> bytes:
-    """Bytes img2pdf embeds without loss: JPEGs as they are, everything else as PNG."""
-    if is_jpeg and raw is not None and frame.info.get("dpi"):
+    """Bytes img2pdf embeds without loss: JPEGs that record a believable resolution as they are
+    (img2pdf takes the page size from it), everything else as PNG at `dpi`."""
+    if is_jpeg and raw is not None and plausible_dpi(frame.info.get("dpi")) is not None:
         return raw
     if frame.mode in ("RGBA", "LA", "PA") or (frame.mode == "P" and "transparency" in frame.info):
         rgba = frame.convert("RGBA")
@@ -297,7 +298,7 @@ def _image_pages(path: Path, settings: Settings) -> list[tuple[bytes, PageOrigin
             for index, frame in enumerate(ImageSequence.Iterator(image), start=1):
                 name = path.name if index == 1 else f"{path.name} frame {index}"
                 _check_pixels(name, *frame.size, settings)
-                dpi = float((frame.info.get("dpi") or (settings.default_image_dpi,))[0] or settings.default_image_dpi)
+                dpi = settings.image_dpi(frame.info.get("dpi"))
                 if min(frame.size) < MIN_PAGE_PIXELS:
                     raise NotAPageError(
                         f"{name}: {frame.size[0]} × {frame.size[1]} pixels is too small to be a scanned page"

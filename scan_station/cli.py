@@ -17,8 +17,8 @@ from pathlib import Path
 import click
 
 from . import __version__, cli_documents, cli_register, cli_scanner, cli_system, cli_users
-from .cli_common import App
-from .errors import ExitCode, ScanStationError, exit_code_for
+from .cli_common import App, OutputClosed, flush_output
+from .errors import BadArgumentsError, ExitCode, OutputError, ScanStationError, exit_code_for
 
 #: The command modules, each with its `COMMANDS`.
 MODULES = (cli_register, cli_documents, cli_scanner, cli_users, cli_system)
@@ -26,7 +26,7 @@ MODULES = (cli_register, cli_documents, cli_scanner, cli_users, cli_system)
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
-    "--home", type=click.Path(file_okay=False, path_type=Path),
+    "--home", type=click.Path(path_type=Path),  # checked with the settings: a ConfigError, exit 9
     help="Folder for all state (database, storage, work). Default: $SCAN_STATION_HOME, else a per-user data folder.",
 )
 @click.option("--debug", is_flag=True, help="On an unexpected error, print its traceback too.")
@@ -37,20 +37,54 @@ def cli(ctx: click.Context, home: Path | None, debug: bool) -> None:
     ctx.obj = App(home)
 
 
+class Utf8Text(click.types.StringParamType):
+    """Text as typed, unless it holds bytes that are not UTF-8 (a terminal set to another encoding;
+    Python keeps them as lone surrogates, which no database or output takes): then a one-line
+    BadArgumentsError, exit 2. Paths are left alone: a file name may be any bytes."""
+
+    name = "text"
+
+    def convert(self, value, param, ctx):
+        text = super().convert(value, param, ctx)
+        bad = list(dict.fromkeys(ord(c) for c in text if 0xD800 <= ord(c) <= 0xDFFF)) if isinstance(text, str) else []
+        if bad:
+            name = param.opts[0] if isinstance(param, click.Option) else param.human_readable_name
+            shown = ", ".join(f"byte 0x{c - 0xDC00:02X}" if 0xDC80 <= c <= 0xDCFF else f"U+{c:04X}" for c in bad[:3])
+            raise BadArgumentsError(f"{name} holds {shown}, not UTF-8 text; type it again with the terminal "
+                                    "set to UTF-8 (e.g. LANG=C.UTF-8)")
+        return text
+
+
+def _utf8_text_everywhere(group: click.Group) -> None:
+    """Every text option and argument of every command (plugins' too) is `Utf8Text`."""
+    for command in group.commands.values():
+        if isinstance(command, click.Group):
+            _utf8_text_everywhere(command)
+        for param in command.params:
+            if type(param.type) is click.types.StringParamType:
+                param.type = Utf8Text()
+
+
 for module in MODULES:
     for command in module.COMMANDS:
         cli.add_command(command)
 for plugin in entry_points(group="scan_station.commands"):
     cli.add_command(plugin.load(), plugin.name)
+_utf8_text_everywhere(cli)
 
 
 def main(argv: list[str] | None = None) -> int:
     debug = os.environ.get("SCAN_STATION_DEBUG") == "1"
+    _tolerant_stdout()
     try:
         with cli.make_context("scan-station", list(argv if argv is not None else sys.argv[1:])) as ctx:
             debug = debug or ctx.params.get("debug", False)
             cli.invoke(ctx)
+            flush_output()
             return int(ctx.meta.get("exit_code", 0))
+    except OutputClosed:
+        _discard_stdout()
+        return int(ExitCode.output_closed)
     except click.exceptions.Exit as exc:
         return exc.exit_code
     except click.ClickException as exc:
@@ -60,6 +94,8 @@ def main(argv: list[str] | None = None) -> int:
         click.echo("aborted", err=True)
         return 1
     except ScanStationError as exc:
+        if isinstance(exc, OutputError):
+            _discard_stdout()
         click.echo(f"scan-station: error: {exc}", err=True)
         return exit_code_for(exc)
     except Exception as exc:  # noqa: BLE001 - the last resort: still one line, unless debugging
@@ -76,3 +112,23 @@ def _unexpected(exc: Exception, *, debug: bool) -> int:
     click.echo(f"scan-station: error: unexpected {type(exc).__name__}: {first}{hint}", err=True)
     return int(ExitCode.other)
 
+
+
+def _tolerant_stdout() -> None:
+    """A file name that is not UTF-8 (kept as lone surrogates) is printed with backslash escapes
+    instead of failing the command."""
+    reconfigure = getattr(sys.stdout, "reconfigure", None)
+    if reconfigure is not None:
+        reconfigure(errors="backslashreplace")
+
+
+def _discard_stdout() -> None:
+    """Point standard output at /dev/null: Python's last flush at exit, meeting the same closed
+    pipe or full disk, then neither prints a traceback nor changes the exit code."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # None, or not a file (tests capture into memory)
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fd)
+    os.close(devnull)

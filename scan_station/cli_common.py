@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import json
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -12,6 +13,7 @@ from typing import TYPE_CHECKING
 import click
 
 from .config import Settings, load_settings
+from .errors import OutputError
 
 if TYPE_CHECKING:
     from .db import Database
@@ -28,7 +30,7 @@ class App:
     @property
     def settings(self) -> Settings:
         if self._settings is None:
-            self._settings = load_settings(self._home)
+            self._settings = load_settings(self._home, home_label="--home" if self._home else "")
         return self._settings
 
     @property
@@ -38,6 +40,40 @@ class App:
 
             self._db = Database(self.settings)
         return self._db
+
+
+class OutputClosed(Exception):  # noqa: N818 - not an error: what reads our output stopped reading
+    """Whatever reads standard output (`| head`) has closed it: the command stops quietly."""
+
+
+def emit(text: str) -> None:
+    """Print `text` on standard output. An output that cannot take it (a full disk, a closed file)
+    is an OutputError, exit 5; a closed pipe is `OutputClosed`."""
+    if sys.stdout is None:
+        raise OutputError("standard output is closed; run the command with its output going to a file or the terminal")
+    try:
+        click.echo(text)
+    except BrokenPipeError:
+        raise OutputClosed from None
+    except OSError as exc:
+        raise _output_error(exc) from None
+
+
+def flush_output() -> None:
+    """Send what is still buffered for standard output now, while its failure can be reported."""
+    if sys.stdout is None:
+        return
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise OutputClosed from None
+    except OSError as exc:
+        raise _output_error(exc) from None
+
+
+def _output_error(exc: OSError) -> OutputError:
+    return OutputError(f"cannot write to standard output ({exc.strerror or exc}); "
+                       "send the output to a file on a disk with room, or to the terminal")
 
 
 def command(name: str, group: click.Group | None = None, **kwargs) -> Callable:
@@ -52,9 +88,9 @@ def command(name: str, group: click.Group | None = None, **kwargs) -> Callable:
         def wrapper(app: App, as_json: bool, **params):
             data, human = func(app, **params)
             if as_json:
-                click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+                emit(json.dumps(data, ensure_ascii=False, indent=2, default=str))
             elif human:
-                click.echo(human)
+                emit(human)
 
         return wrapper
 

@@ -104,7 +104,8 @@ def report_cmd(app: App, month: str | None, as_csv: bool):
 
 
 @command("demo")
-@click.option("--documents", default=3, show_default=True, type=click.IntRange(1, 50), help="Sample entries to make.")
+@click.option("--documents", default=3, show_default=True, type=click.IntRange(min=1),
+              help="Sample entries to make (at most 20).")
 def demo_cmd(app: App, documents: int):
     """Register samples, print their cover sheets, scan-simulate a batch, ingest it and search."""
     from . import doctor

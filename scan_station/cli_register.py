@@ -66,7 +66,7 @@ def register_list(app: App):
 @click.argument("csv_file", type=click.Path(dir_okay=False, path_type=Path))
 def register_import(app: App, csv_file: Path):
     """Import entries from a DIP spreadsheet saved as CSV (all rows or none)."""
-    from .register import import_csv
+    from .register_csv import import_csv
 
     text = _read_csv_file(csv_file)
     with app.db.session() as session:
@@ -88,7 +88,8 @@ def _read_csv_file(path: Path) -> str:
 @command(group=register, name="export")
 def register_export(app: App):
     """Print the register as CSV (or, with --json, as an array)."""
-    from .register import entry_dict, export_csv, list_entries
+    from .register import entry_dict, list_entries
+    from .register_csv import export_csv
 
     with app.db.session() as session:
         entries = list_entries(session)
@@ -101,10 +102,11 @@ def register_export(app: App):
               help="PDF to write (one A4 page per id); an existing file is not overwritten.")
 def coversheet(app: App, ids: tuple[str, ...], output: Path):
     """Print barcode cover sheets for register entries, in the given order."""
-    from .coversheet import payload_for, write_coversheets
+    from .coversheet import check_coversheet_count, payload_for, write_coversheets
     from .reconcile import record_print
     from .register import get_entry
 
+    check_coversheet_count(len(ids))
     with app.db.session() as session:
         entries = [get_entry(session, i) for i in ids]
         write_coversheets(entries, output)

@@ -7,7 +7,7 @@ import json
 
 import click
 
-from .cli_common import App, command
+from .cli_common import App, command, emit
 
 
 @command("doctor")
@@ -42,7 +42,10 @@ def worker_cmd(app: App, workers: int, as_json: bool) -> None:
 
     doctor.require("worker", app.settings)
     queue = app.settings.queue_url or str(app.settings.home / "jobs.db")
-    click.echo(json.dumps({"queue": queue}) if as_json else f"Scan Station worker on {queue}", err=not as_json)
+    if as_json:
+        emit(json.dumps({"queue": queue}))
+    else:
+        click.echo(f"Scan Station worker on {queue}", err=True)
     Consumer(make_jobs(app.settings).queue, workers=workers, worker_type="thread", periodic=False).run()
 
 

@@ -14,10 +14,12 @@ import os
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import platformdirs
 
 from .errors import ConfigError
+from .register_ids import GOOD_PATTERN, id_pattern_problem
 
 CONFIG_FILE_NAME = "scan-station.toml"
 #: SANE's configuration for the demo scanner (its `test` and `pnm` backends), in the package.
@@ -32,6 +34,25 @@ RANGES: dict[str, tuple[float, float]] = {
     "softcopy_max_pages": (1, 100_000),
     "convert_timeout_seconds": (5, 3600),
 }
+
+
+#: A resolution that a page image records is believed only within this range (dpi): TIFF and PNG
+#: files without one read as 1 dpi (or nothing), which would make a page metres wide.
+PLAUSIBLE_DPI = (50, 2400)
+
+
+def plausible_dpi(recorded: object) -> float | None:
+    """The resolution an image records (a number, or Pillow's `info["dpi"]` pair) when a scan can
+    have it, else None: then `default_image_dpi` is the one to use."""
+    values = recorded if isinstance(recorded, tuple | list) else (recorded,)
+    try:
+        numbers = [float(v) for v in values[:2]]
+    except (TypeError, ValueError, ZeroDivisionError):
+        return None
+    low, high = PLAUSIBLE_DPI
+    if not numbers or not all(low <= n <= high for n in numbers):  # also refuses NaN
+        return None
+    return numbers[0]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -55,7 +76,7 @@ class Settings:
     ocr_workers: int = 0
     #: Resolution at which pages are rendered to look for cover sheets and blank pages.
     classify_dpi: int = 100
-    #: Resolution assumed for page images that do not record one.
+    #: Resolution assumed for page images that do not record one (or record one outside 50-2400 dpi).
     default_image_dpi: int = 300
     #: Largest image accepted, in megapixels (a decompression-bomb guard).
     max_image_megapixels: float = 150.0
@@ -76,6 +97,8 @@ class Settings:
 
     def __post_init__(self) -> None:
         _check_ranges(self)
+        _check_id_pattern(self.id_pattern)
+        _check_queue_url(self.queue_url)
         home = Path(self.home).expanduser().resolve()
         object.__setattr__(self, "home", home)
         if not self.database_url:
@@ -93,6 +116,11 @@ class Settings:
     def demo_feeder_dir(self) -> Path:
         return self.home / "demo-feeder"
 
+    def image_dpi(self, recorded: object) -> float:
+        """The resolution of a page image that records `recorded`: that, when plausible
+        (`PLAUSIBLE_DPI`), else `default_image_dpi`."""
+        return plausible_dpi(recorded) or float(self.default_image_dpi)
+
     @property
     def workers(self) -> int:
         return self.ocr_workers or os.cpu_count() or 1
@@ -106,6 +134,54 @@ def _check_ranges(settings: Settings) -> None:
         value = getattr(settings, name)
         if not low <= value <= high:  # also refuses NaN
             raise ConfigError(f"setting {name}: {value!r} is out of range; use {low:g} to {high:g}")
+
+
+#: The job queues `queue_url` may name (huey's Redis queue; empty: the embedded SQLite queue).
+QUEUE_SCHEMES = ("redis", "rediss", "unix")
+GOOD_QUEUE_URL = "redis://localhost:6379/0"
+
+
+def queue_url_problem(url: str) -> str | None:
+    """Why `url` cannot be the job queue's Redis URL, or None when it can (or is empty)."""
+    if not url:
+        return None
+    if any(c.isspace() or not c.isprintable() for c in url):
+        return "has spaces or control characters"
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is no number
+    except ValueError as exc:
+        return f"cannot be read as a URL ({exc})"
+    if parts.scheme not in QUEUE_SCHEMES:
+        return "is not a Redis URL: it must begin with redis://, rediss:// or unix://"
+    if parts.scheme == "unix":
+        return None if parts.path else "names no socket, e.g. unix:///run/redis/redis.sock"
+    database = parts.path.strip("/")
+    return None if not database or database.isdigit() else f"has database {database!r}; use a number, e.g. /0"
+
+
+def _shown_url(url: str) -> str:
+    """`url` as it may be printed: without a password."""
+    try:
+        parts = urlsplit(url)
+        if parts.password:
+            return parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@")).geturl()
+    except ValueError:
+        return "(not shown)" if "@" in url else url
+    return url
+
+
+def _check_queue_url(url: str) -> None:
+    problem = queue_url_problem(url)
+    if problem:
+        raise ConfigError(f"setting queue_url: {_shown_url(url)!r} {problem}; e.g. queue_url = "
+                          f"{GOOD_QUEUE_URL!r}, or leave it empty for the embedded queue")
+
+
+def _check_id_pattern(pattern: str) -> None:
+    problem = id_pattern_problem(pattern)
+    if problem:
+        raise ConfigError(f"setting id_pattern: {pattern!r} {problem}; e.g. id_pattern = {GOOD_PATTERN!r}")
 
 
 def default_home() -> Path:
@@ -160,10 +236,10 @@ def _read_config_file(home: Path) -> dict[str, object]:
     return data
 
 
-def _make_folders(settings: Settings) -> None:
+def _make_folders(settings: Settings, home_label: str) -> None:
     """Create the home, storage and work folders (scans_dir comes with the first scan); a path
     that exists but is not a folder is refused."""
-    folders = [("home folder", settings.home), ("storage_dir", settings.storage_dir),
+    folders = [(home_label, settings.home), ("storage_dir", settings.storage_dir),
                ("work_dir", settings.work_dir), ("scans_dir", settings.scans_dir)]
     for label, folder in folders:
         try:
@@ -176,10 +252,25 @@ def _make_folders(settings: Settings) -> None:
             raise ConfigError(f"{label} {folder}: cannot make the folder ({reason}); choose another") from None
 
 
-def load_settings(home: Path | str | None = None, **overrides: object) -> Settings:
+def _check_home(home: Path, label: str) -> None:
+    """A home that exists is a folder (checked before its config file is looked for)."""
+    try:
+        if not home.exists() or home.is_dir():
+            return  # one that cannot be made is `_make_folders`' to report
+        kind = "is a file, not a folder" if home.is_file() else "is not a folder"
+    except OSError:
+        return
+    raise ConfigError(f"{label} {home} {kind}; choose a folder")
+
+
+def load_settings(home: Path | str | None = None, *, home_label: str = "", **overrides: object) -> Settings:
     """Settings for `home` (or the default home), with file, environment and explicit overrides.
-    Raises ConfigError when the home folder, the config file or a setting is not usable."""
+    Raises ConfigError when the home folder, the config file or a setting is not usable; messages
+    about the home folder call it `home_label` (e.g. "--home")."""
     home_path = Path(home) if home else default_home()
+    env_home = not home and os.environ.get("SCAN_STATION_HOME")
+    home_label = home_label or ("SCAN_STATION_HOME" if env_home else "home folder")
+    _check_home(home_path, home_label)
     values = _read_config_file(home_path)
     for name in SETTING_NAMES:
         env = os.environ.get(f"SCAN_STATION_{name.upper()}")
@@ -190,6 +281,6 @@ def load_settings(home: Path | str | None = None, **overrides: object) -> Settin
     try:
         settings = Settings(home=home_path, **values)
     except OSError as exc:  # resolving a path the system will not look into
-        raise ConfigError(f"home folder {home_path}: not usable ({exc.strerror or exc})") from None
-    _make_folders(settings)
+        raise ConfigError(f"{home_label} {home_path}: not usable ({exc.strerror or exc})") from None
+    _make_folders(settings, home_label)
     return settings

@@ -29,10 +29,12 @@ from stdnum.iso7064 import mod_37_36
 
 from . import covermark
 from .db import Entry
-from .errors import MissingDependencyError
+from .errors import BadArgumentsError, MissingDependencyError
 from .storage import atomic_write_bytes
 
 PREFIX = "SST1:"
+#: Cover sheets one print may hold (each is a page of barcodes and text: about 50 ms of CPU).
+MAX_COVERSHEETS = 100
 #: The id characters plus "_": 40 symbols, so the hybrid system runs modulo 41, a prime, and
 #: catches every single-character misread and every swap of neighbours.
 ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ-./_"
@@ -181,8 +183,16 @@ def _draw_mark(c: canvas.Canvas) -> None:
             c.rect(x, y, covermark.BLOCK_MM * mm, covermark.BAND_MM * mm, stroke=0, fill=1)
 
 
+def check_coversheet_count(count: int) -> None:
+    """Refuse a print of more than `MAX_COVERSHEETS` sheets (before any work is done for it)."""
+    if count > MAX_COVERSHEETS:
+        raise BadArgumentsError(f"{count:,} cover sheets asked for; at most {MAX_COVERSHEETS} go in one print, "
+                                f"so print them in parts of up to {MAX_COVERSHEETS}")
+
+
 def coversheets_pdf(entries: Sequence[Entry]) -> bytes:
-    """One A4 page per entry, in the given order."""
+    """One A4 page per entry, in the given order (at most `MAX_COVERSHEETS`)."""
+    check_coversheet_count(len(entries))
     register_fonts()
     buffer = io.BytesIO()
     c = canvas.Canvas(buffer, pagesize=A4, pageCompression=1, initialFontName=REGULAR)

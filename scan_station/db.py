@@ -31,11 +31,16 @@ from sqlalchemy import (
     make_url,
 )
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, sessionmaker
 
 from .config import Settings
-from .errors import ConfigError
+from .errors import ConfigError, DatabaseBusyError
+
+#: How long a connection waits for another's write to end before it gives up (SQLite's busy timeout).
+#: Writes are kept short (a CSV import writes in one bulk transaction), so this is never reached
+#: in normal work.
+BUSY_TIMEOUT_SECONDS = 30.0
 
 
 def utcnow() -> dt.datetime:
@@ -217,13 +222,15 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_SECONDS * 1000)}")
     cursor.close()
 
 
 def make_engine(url: str) -> Engine:
     engine = create_engine(url)
     if engine.dialect.name == "sqlite":
+        # Readers never wait for a writer (WAL), and a writer waits up to the busy timeout for
+        # another writer; the driver's own timeout is left to that pragma.
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
 
@@ -268,12 +275,26 @@ class Database:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """A session in a transaction: committed on success, rolled back on any error."""
-        with self._sessions() as session, session.begin():
-            yield session
+        """A session in a transaction: committed on success, rolled back on any error. A database
+        that stays locked by another writer for longer than the busy timeout is a DatabaseBusyError."""
+        try:
+            with self._sessions() as session, session.begin():
+                yield session
+        except OperationalError as exc:
+            if not _is_busy(exc):
+                raise
+            raise DatabaseBusyError(
+                f"the database is busy: another write has held it for over {BUSY_TIMEOUT_SECONDS:g} s; "
+                "try again in a minute"
+            ) from None
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def _is_busy(exc: OperationalError) -> bool:
+    """SQLite's SQLITE_BUSY, "database is locked" (PostgreSQL waits for locks instead)."""
+    return "database is locked" in str(exc.orig)
 
 
 def _shown(url: str) -> str:

@@ -11,14 +11,24 @@ from . import samples
 from .config import Settings
 from .coversheet import coversheets_pdf
 from .db import Database, Entry, utcnow
-from .errors import UnknownEntryError
+from .errors import BadArgumentsError, UnknownEntryError
 from .ingest import Progress, ingest
 from .register import add_entry
 from .search import search
 from .storage import atomic_write_bytes
 
+#: Entries one demo run, or one filling of the demo feeder, may take (each is a cover sheet and pages
+#: drawn, and OCR'd when scanned).
+MAX_DEMO_DOCUMENTS = 20
+
+
+def _check_demo_count(count: int, what: str, fix: str) -> None:
+    if count > MAX_DEMO_DOCUMENTS:
+        raise BadArgumentsError(f"{count:,} {what}; the demo takes at most {MAX_DEMO_DOCUMENTS} at a time, so {fix}")
+
 
 def run_demo(settings: Settings, db: Database, *, documents: int = 3, on_progress: Progress | None = None) -> dict:
+    _check_demo_count(documents, "sample documents asked for", f"ask for {MAX_DEMO_DOCUMENTS} or fewer")
     stamp = utcnow().strftime("%Y%m%d-%H%M%S")
     folder = settings.home / "demo"
     with db.session() as session:
@@ -70,6 +80,7 @@ def fill_demo_feeder(settings: Settings, db: Database, register_ids: list[str], 
                      extra: list | None = None) -> int:
     """Put paper in the demo scanner's feeder: for each entry its real cover sheet, then `pages`
     sample text pages about it (`extra` images go last). Returns how many pages wait there now."""
+    _check_demo_count(len(register_ids), "entries for the demo feeder", "fill it in parts")
     with db.session() as session:
         entries = {e.id: e for e in session.scalars(select(Entry).where(Entry.id.in_(register_ids)))}
     missing = [i for i in register_ids if i not in entries]

@@ -25,6 +25,7 @@ class ExitCode(IntEnum):
     scanner = 8
     config = 9  # the home folder, the config file or a setting is not usable
     other = 15
+    output_closed = 141  # what read the output closed it (`| head`): stopped quietly, as on SIGPIPE
 
 
 class ScanStationError(Exception):
@@ -95,6 +96,14 @@ class StorageError(ScanStationError):
 
 class DiskFullError(StorageError):
     pass
+
+
+class OutputError(StorageError):
+    """Standard output cannot take what a command prints (a full disk, a closed file)."""
+
+
+class DatabaseBusyError(StorageError):
+    """Another writer held the database for longer than the busy timeout (`db.BUSY_TIMEOUT_SECONDS`)."""
 
 
 class MissingDependencyError(ScanStationError):

@@ -23,7 +23,7 @@ from huey.consumer import Consumer
 from .batchfolder import Progress, Status, this_process
 from .config import Settings
 from .db import Database
-from .errors import NotFoundError, ScanStationError
+from .errors import ConfigError, NotFoundError
 from .review import load
 from .scanning import batch_folder, ingest_scanned
 
@@ -47,7 +47,7 @@ def make_jobs(settings: Settings) -> Jobs:
     elif url.startswith(("redis://", "rediss://", "unix://")):
         queue = RedisHuey("scan-station", url=url, results=False)
     else:
-        raise ScanStationError(f"queue_url {url!r}: use redis://host:port/db, or leave it empty for the embedded queue")
+        raise ConfigError(f"queue_url {url!r}: use redis://host:port/db, or leave it empty for the embedded queue")
 
     @queue.task(name=FILE_BATCH)
     def file_batch_task(batch_id: str) -> None:

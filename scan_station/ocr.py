@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 
 from ._exec.ocrmypdf import OcrJob, OcrResult, ocr_document, quiet_child
-from .errors import OcrError
+from .errors import OcrError, ScanStationError
 
 
 def page_threads(workers: int, *, last: bool) -> int:
@@ -50,7 +50,9 @@ class OcrPool:
     def collect(
         futures: Mapping[str, Future], *, on_done: Callable[[OcrResult], None] | None = None
     ) -> dict[str, OcrResult]:
-        """Wait for these jobs; all succeed, or OcrError is raised once none is still running."""
+        """Wait for these jobs; all succeed, or the first failure is raised once none is still
+        running: an error of ours as it is (a missing language pack stays a MissingDependencyError,
+        exit 6), anything else as an OcrError."""
         keys = {future: key for key, future in futures.items()}
         results: dict[str, OcrResult] = {}
         failure: BaseException | None = None
@@ -66,7 +68,7 @@ class OcrPool:
             if on_done:
                 on_done(result)
         if failure is not None:
-            if isinstance(failure, OcrError):
+            if isinstance(failure, ScanStationError):
                 raise failure
             raise OcrError(f"OCR failed: {type(failure).__name__}: {failure}") from failure
         return results

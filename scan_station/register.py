@@ -2,35 +2,29 @@
 
 Entries are validated here, whichever way they arrive (command line, CSV, the kiosk): each field
 has a length limit by its meaning, control characters are taken out, and ids are checked. New
-ids come from `Settings.id_pattern` with a per-year sequence. CSV files use the column headers of
-an office's DIP spreadsheet; an import is all or nothing.
+ids come from `Settings.id_pattern` with a per-year sequence. CSV files are `register_csv`'s.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from . import search
 from .config import Settings
-from .csv_cells import protect_row, unprotect
 from .db import Entry, IdSequence, utcnow
-from .errors import CsvImportError, RegisterError, UnknownEntryError
+from .errors import RegisterError, UnknownEntryError
+from .register_ids import GOOD_PATTERN, MAX_ID_LENGTH, id_problem
 from .roles import EXEMPT
 
 CATEGORIES = ("berkala", "serta-merta", "setiap-saat", "dikecualikan")
 FORMATS = ("hardcopy", "softcopy", "both")
 _FORMAT_ALIASES = {"keduanya": "both", "hardcopy dan softcopy": "both", "hardcopy & softcopy": "both"}
-#: Characters a register id may use (they travel inside the cover-sheet barcode).
-ID_RE = re.compile(r"^[A-Z0-9][A-Z0-9./-]{0,47}$")
-MAX_ID_LENGTH = 48
 
 
 @dataclass(frozen=True)
@@ -64,10 +58,9 @@ FIELD_NAMES = tuple(f.name for f in FIELDS)
 _CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\u202a-\u202e\u2066-\u2069]")
 _LINE_BREAKS = re.compile(r"\r\n|[\n\r\x0b\x0c\x85\u2028\u2029]")
 _BREAKS_AND_TABS = re.compile(r"(?:\r\n|[\t\n\r\x0b\x0c\x85\u2028\u2029])+")
-
-
-def _norm(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
+#: Lone surrogates: what Python makes of bytes that are not UTF-8 (a command line typed in another
+#: encoding); no database or output takes them.
+_SURROGATES = re.compile(r"[\ud800-\udfff]")
 
 
 def clean_text(value: object, *, multiline: bool = False) -> str:
@@ -79,16 +72,6 @@ def clean_text(value: object, *, multiline: bool = False) -> str:
     else:
         text = _BREAKS_AND_TABS.sub(" ", text)
     return text.strip()
-
-
-def id_problem(entry_id: str) -> str | None:
-    """Why `entry_id` (upper case) cannot be a register id, or None when it can."""
-    if not ID_RE.match(entry_id):
-        return (f"may use only A-Z, 0-9, '-', '.', '/', must begin with a letter or digit "
-                f"(at most {MAX_ID_LENGTH} characters)")
-    if any(part in ("", ".", "..") for part in entry_id.split("/")):
-        return "may not end with '/' nor have an empty, '.' or '..' part between slashes"
-    return None
 
 
 def parse_date(value: str) -> dt.date:
@@ -104,6 +87,8 @@ def parse_date(value: str) -> dt.date:
 
 def _clean_field(f: Field, value: object) -> object:
     text = clean_text(value, multiline=f.multiline)
+    if _SURROGATES.search(text):
+        raise RegisterError(f"{f.name} ({f.header}) holds bytes that are not UTF-8 text; type it again in UTF-8")
     if f.required and not text:
         raise RegisterError(f"{f.name} ({f.header}) is required")
     if len(text) > f.max_length:
@@ -139,27 +124,70 @@ def clean_fields(raw: Mapping[str, object]) -> dict[str, object]:
     return values
 
 
-def next_id(session: Session, settings: Settings, year: int | None = None) -> str:
-    """The next free id from the configured pattern; the per-year sequence lives in the database."""
-    year = year or dt.date.today().year
-    seq_row = session.get(IdSequence, year, with_for_update=True)
+#: New ids are looked for this many at a time; an id that exists already is skipped.
+_ID_CHUNK = 500
+#: How many existing ids one allocation may skip before it gives up (the sequence can lag behind
+#: ids that were typed or imported in the pattern's form; a register holds about 100,000 entries).
+MAX_SKIPPED_IDS = 1_000_000
+
+
+def _id_for(settings: Settings, year: int, seq: int) -> str:
+    try:
+        candidate = settings.id_pattern.format(year=year, seq=seq).upper()
+    except (KeyError, IndexError, ValueError) as exc:
+        raise RegisterError(
+            f"id_pattern {settings.id_pattern!r} is not usable ({exc}); use {{year}} and {{seq}}, e.g. {GOOD_PATTERN}"
+        ) from None
+    problem = id_problem(candidate)
+    if problem:
+        raise RegisterError(f"id_pattern {settings.id_pattern!r} makes {candidate!r}, but an id {problem}")
+    return candidate
+
+
+def _locked_sequence(session: Session, year: int) -> IdSequence:
+    """The year's sequence row, locked until the transaction ends: FOR UPDATE where the database
+    has it, and on SQLite a write first (which takes the database's write lock)."""
+    session.execute(update(IdSequence).where(IdSequence.year == year).values(last=IdSequence.last))
+    seq_row = session.get(IdSequence, year, with_for_update=True, populate_existing=True)
     if seq_row is None:
         seq_row = IdSequence(year=year, last=0)
         session.add(seq_row)
-    while True:
-        seq_row.last += 1
-        try:
-            candidate = settings.id_pattern.format(year=year, seq=seq_row.last).upper()
-        except (KeyError, IndexError, ValueError) as exc:
-            raise RegisterError(
-                f"id_pattern {settings.id_pattern!r} is not usable ({exc}); "
-                "use {year} and {seq}, e.g. PPID-{year}-{seq:06d}"
-            ) from None
-        problem = id_problem(candidate)
-        if problem:
-            raise RegisterError(f"id_pattern {settings.id_pattern!r} makes {candidate!r}, but an id {problem}")
-        if session.get(Entry, candidate) is None:
-            return candidate
+    return seq_row
+
+
+def allocate_ids(session: Session, settings: Settings, count: int, *, taken: Iterable[str] = (),
+                 year: int | None = None) -> list[str]:
+    """`count` new ids from the configured pattern, in sequence order, skipping ids that are in the
+    register or in `taken`; the per-year sequence lives in the database."""
+    year = year or dt.date.today().year
+    taken = set(taken)
+    seq_row = _locked_sequence(session, year) if count else None
+    ids: list[str] = []
+    skipped = 0
+    while len(ids) < count:
+        seqs = range(seq_row.last + 1, seq_row.last + 1 + min(max(count - len(ids), 16), _ID_CHUNK))
+        candidates = [_id_for(settings, year, seq) for seq in seqs]
+        if len(set(candidates)) < len(candidates):
+            raise RegisterError(f"id_pattern {settings.id_pattern!r} makes the same id for different "
+                                f"numbers; use {{seq}} once, e.g. {GOOD_PATTERN}")
+        busy = taken | set(session.scalars(select(Entry.id).where(Entry.id.in_(candidates))))
+        for seq, candidate in zip(seqs, candidates, strict=True):
+            seq_row.last = seq
+            if candidate in busy:
+                skipped += 1
+            else:
+                ids.append(candidate)
+                if len(ids) == count:
+                    break
+        if skipped > MAX_SKIPPED_IDS:
+            raise RegisterError(f"id_pattern {settings.id_pattern!r}: the next {skipped:,} ids it makes are all "
+                                "taken already; give the pattern another prefix")
+    return ids
+
+
+def next_id(session: Session, settings: Settings, year: int | None = None) -> str:
+    """The next free id from the configured pattern."""
+    return allocate_ids(session, settings, 1, year=year)[0]
 
 
 def add_entry(session: Session, settings: Settings, **raw: object) -> Entry:
@@ -236,103 +264,3 @@ def entry_dict(entry: Entry) -> dict[str, object]:
     data = {name: getattr(entry, name) for name in FIELD_NAMES}
     data["created_date"] = entry.created_date.isoformat() if entry.created_date else None
     return data
-
-
-# -- CSV -----------------------------------------------------------------------------------------
-
-_HEADER_TO_FIELD = {_norm(f.header): f.name for f in FIELDS} | {_norm(f.name): f.name for f in FIELDS}
-
-
-def export_csv(entries: Iterable[Entry]) -> str:
-    """The register as CSV; text that a spreadsheet would run as a formula is quoted (`csv_cells`)."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([f.header for f in FIELDS])
-    for entry in entries:
-        row = entry_dict(entry)
-        writer.writerow(protect_row("" if row[f.name] is None else row[f.name] for f in FIELDS))
-    return out.getvalue()
-
-
-def _reader(text: str) -> csv.reader:
-    """A reader for any line ends (CR LF, LF, or the CR of old Mac Excel) and separator."""
-    first_line = re.split(r"\r\n|\r|\n", text, maxsplit=1)[0]
-    try:
-        delimiter = csv.Sniffer().sniff(first_line, delimiters=",;\t").delimiter
-    except csv.Error:
-        delimiter = ","
-    # Only the separator is taken from the sniffer: quoting is always Excel's (a doubled `""`
-    # inside quotes), which the sniffer cannot see in a header line without quotes.
-    return csv.reader(io.StringIO(text, newline=""), csv.excel, delimiter=delimiter)
-
-
-def _column_names(header: list[str] | None) -> list[str | None]:
-    if not header:
-        raise CsvImportError([(1, "the file is empty; the first line must hold column headers")])
-    names = []
-    for column in header:
-        name = _HEADER_TO_FIELD.get(_norm(column))
-        if name is None and column.strip():
-            known = "; ".join(f.header for f in FIELDS)
-            raise CsvImportError([(1, f"unknown column {column.strip()[:80]!r}; known columns: {known}")])
-        names.append(name)
-    missing = [f.header for f in FIELDS if f.required and f.name not in names]
-    if missing:
-        raise CsvImportError([(1, f"missing column(s): {', '.join(missing)}")])
-    return names
-
-
-def _csv_problem(exc: csv.Error) -> str:
-    if "field limit" in str(exc):
-        return (f"a cell is longer than {csv.field_size_limit():,} characters, far more than any "
-                "register field may hold")
-    return f"not readable as CSV ({exc}); save the spreadsheet as 'CSV UTF-8'"
-
-
-def _read_rows(text: str) -> tuple[list[str | None], list[tuple[int, dict[str, str]]]]:
-    reader = _reader(text)
-    rows = []
-    try:
-        names = _column_names(next(reader, None))
-        for record in reader:
-            if not any(cell.strip() for cell in record):
-                continue
-            if len(record) > len(names):
-                raise CsvImportError([(reader.line_num, f"{len(record)} cells but {len(names)} columns")])
-            rows.append((reader.line_num, {n: unprotect(v) for n, v in zip(names, record, strict=False) if n}))
-    except csv.Error as exc:
-        raise CsvImportError([(max(reader.line_num, 1), _csv_problem(exc))]) from None
-    return names, rows
-
-
-def import_csv(session: Session, settings: Settings, text: str) -> dict[str, list[str]]:
-    """Create or update entries from CSV text. All rows are checked first; any bad row raises
-    CsvImportError with every bad line, and nothing is written."""
-    _, rows = _read_rows(text.lstrip("\ufeff"))
-    problems: list[tuple[int, str]] = []
-    cleaned: list[tuple[int, dict[str, object]]] = []
-    seen: dict[str, int] = {}
-    for line, row in rows:
-        try:
-            values = clean_fields(row)
-        except RegisterError as exc:
-            problems.append((line, str(exc)))
-            continue
-        entry_id = values.get("id")
-        if entry_id in seen:
-            problems.append((line, f"id {entry_id} already on line {seen[entry_id]}"))
-            continue
-        if entry_id:
-            seen[str(entry_id)] = line
-        cleaned.append((line, values))
-    if problems:
-        raise CsvImportError(problems)
-    created, updated = [], []
-    for _line, values in cleaned:
-        entry_id = values.pop("id", None)
-        if entry_id and session.get(Entry, entry_id) is not None:
-            updated.append(update_entry(session, entry_id, **values).id)
-        else:
-            created.append(add_entry(session, settings, id=entry_id, **values).id)
-    session.flush()
-    return {"created": created, "updated": updated}

@@ -23,7 +23,7 @@ from PIL import Image
 from . import storage
 from .batchfolder import UNREADABLE_COVER, BatchFolder, BatchState, Status, owner_after, this_process
 from .classify import classify_image, shrink
-from .config import Settings
+from .config import Settings, plausible_dpi
 from .db import Database, utcnow
 from .errors import ProfileError, ScannerError, ScanStationError, StorageError
 from .ingest import ingest, new_batch_id
@@ -62,7 +62,7 @@ def _page_image(settings: Settings, folder: BatchFolder, number: int) -> tuple[I
     """A scanned page from its file, as scanned, with its dpi."""
     with Image.open(folder.page_path(number)) as image:
         image.load()
-    return image, round(image.info.get("dpi", (settings.default_image_dpi,))[0])
+    return image, round(settings.image_dpi(image.info.get("dpi")))
 
 
 def _shrunk(settings: Settings, folder: BatchFolder, number: int) -> Image.Image:
@@ -199,7 +199,8 @@ class _Run:
         with open_session(self.state.device, profile, demo_feeder=demo) as session:
             for scanned in session.pages():
                 number += 1
-                self.writer.submit(number, scanned.image, scanned.dpi or profile.resolution, scanned.seconds)
+                dpi = round(plausible_dpi(scanned.dpi) or profile.resolution)  # a device may report none, or nonsense
+                self.writer.submit(number, scanned.image, dpi, scanned.seconds)
                 if self.writer.failed:
                     break  # e.g. a full disk: stop feeding paper that could not be kept
 

@@ -179,3 +179,21 @@ def lived_in_template(tmp_path_factory):
 def lived_in(lived_in_template, tmp_path):
     """A copy of the lived-in home of one's own, to change at will."""
     return lived_in_template.copy_to(tmp_path / "lived-in-home")
+
+
+@pytest.fixture
+def no_indonesian(tmp_path, monkeypatch):
+    """A tessdata folder with English and osd but no Indonesian, as a machine missing tesseract-ocr-ind has."""
+    import shutil
+
+    from scan_station._exec import tesseract
+
+    system = next(p for p in Path("/usr/share/tesseract-ocr").glob("*/tessdata") if (p / "eng.traineddata").is_file())
+    tessdata = tmp_path / "tessdata"
+    tessdata.mkdir()
+    for name in ("eng.traineddata", "osd.traineddata"):
+        shutil.copy(system / name, tessdata / name)
+    monkeypatch.setenv("TESSDATA_PREFIX", str(tessdata))
+    tesseract._languages.cache_clear()
+    yield tessdata
+    tesseract._languages.cache_clear()

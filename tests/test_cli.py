@@ -212,24 +212,6 @@ def test_doctor_on_this_machine_finds_everything(run):
     assert "ind" in probes["tesseract"]["detail"] and "osd" in probes["tesseract"]["detail"]
 
 
-@pytest.fixture
-def no_indonesian(tmp_path, monkeypatch):
-    """A tessdata folder with English and osd but no Indonesian, as a machine missing tesseract-ocr-ind has."""
-    import shutil
-
-    from scan_station._exec import tesseract
-
-    system = next(p for p in Path("/usr/share/tesseract-ocr").glob("*/tessdata") if (p / "eng.traineddata").is_file())
-    tessdata = tmp_path / "tessdata"
-    tessdata.mkdir()
-    for name in ("eng.traineddata", "osd.traineddata"):
-        shutil.copy(system / name, tessdata / name)
-    monkeypatch.setenv("TESSDATA_PREFIX", str(tessdata))
-    tesseract._languages.cache_clear()
-    yield tessdata
-    tesseract._languages.cache_clear()
-
-
 def test_doctor_names_the_missing_language_pack_and_its_fix(run, no_indonesian):
     result = run("doctor")
     assert result.code == ExitCode.missing_dependency

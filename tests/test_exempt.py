@@ -218,3 +218,25 @@ def test_only_the_ppid_roles_move_an_entry_into_or_out_of_dikecualikan(kiosk, en
     assert answer.status_code == 302
     with db.session() as s:
         assert s.get(Entry, entry_id).category == new_category
+
+
+def test_a_csv_import_by_admin_does_not_move_entries_out_of_dikecualikan(kiosk):
+    import io
+
+    from scan_station.db import Entry
+
+    app, lived, _exempt = kiosk
+    entry_id = lived.entries["exempt"]
+    db = app.extensions["scan_station"]["db"]
+    csv_text = ("Nomor Register,Judul Informasi,Pejabat/Unit yang Menguasai Informasi,Kategori Informasi\n"
+                f"{entry_id},Nota Dinas Rahasia,Subbagian Umum,berkala\n")
+    for username, allowed in (("admin", False), ("ppid", True)):
+        client = login(app.test_client(), username)
+        answer = client.post("/register/import", data={
+            "file": (io.BytesIO(csv_text.encode()), "dip.csv"), "csrf_token": token(client, "/register/")},
+            content_type="multipart/form-data", follow_redirects=True)
+        assert answer.status_code == 200
+        with db.session() as s:
+            assert (s.get(Entry, entry_id).category == "berkala") == allowed, username
+        if not allowed:
+            assert "only a Petugas PPID" in answer.get_data(as_text=True)

@@ -4,6 +4,8 @@ import csv
 import datetime as dt
 import io
 import re
+import subprocess
+import sys
 
 import pytest
 from hypothesis import given
@@ -14,18 +16,9 @@ from scan_station import report
 from scan_station.config import load_settings
 from scan_station.csv_cells import protect, unprotect
 from scan_station.db import Entry
-from scan_station.errors import CsvImportError, RegisterError
-from scan_station.register import (
-    CATEGORIES,
-    FIELDS,
-    add_entry,
-    clean_text,
-    entry_dict,
-    export_csv,
-    import_csv,
-    list_entries,
-    next_id,
-)
+from scan_station.errors import ConfigError, CsvImportError, RegisterError
+from scan_station.register import CATEGORIES, FIELDS, add_entry, clean_text, entry_dict, list_entries, next_id
+from scan_station.register_csv import export_csv, import_csv
 
 GOOD = dict(title="Laporan Keuangan", unit="Subbagian Keuangan", category="berkala")
 
@@ -189,19 +182,47 @@ def test_the_monthly_report_csv_quotes_formulas_too():
     assert rows[2][0] == "Jumlah"
 
 
+def test_formulas_after_a_separator_are_quoted_too(db, settings):
+    """A spreadsheet that splits `Laporan;=HYPERLINK(...)` at the `;` would run the second piece."""
+    values = {"title": 'Laporan;=HYPERLINK("http://contoh.invalid","Klik")', "unit": "a,=cmd|' /C calc'!A0",
+              "number": "19/PP;''+1,-2;x", "place": "Kota, Tangerang; -", "summary": "satu;dua,tiga"}
+    with db.session() as s:
+        entry = add_entry(s, settings, category="berkala", **values)
+        exported = export_csv([entry])
+        before = entry_dict(entry)
+        s.delete(entry)
+    cells = _cells(exported)
+    assert cells["title"] == 'Laporan;\'=HYPERLINK("http://contoh.invalid","Klik")'
+    assert cells["unit"] == "a,'=cmd|' /C calc'!A0" and cells["number"] == "19/PP;'''+1,'-2;x"
+    assert cells["place"] == "Kota, Tangerang; -" and cells["summary"] == "satu;dua,tiga"  # a space first: text
+    with db.session() as s:
+        import_csv(s, settings, exported)
+        assert entry_dict(s.get(Entry, before["id"])) == before
+
+
 RISKY_STARTS = ["=", "+", "-", "@", "\t", "\r", "'", "'=", "''+", "'''-", "'@", "' ="]
+#: Text made of separators, quotes and formula characters, where the hard cases are.
+SEPARATED = st.text(alphabet=st.sampled_from(list(",;\t'=+-@\r a")), max_size=24)
 
 
-@given(st.one_of(st.text(), st.builds(str.__add__, st.sampled_from(RISKY_STARTS), st.text())))
+def _pieces(cell: str) -> list[str]:
+    """The cell as a spreadsheet may split it."""
+    return re.split(r"[,;\t]", cell)
+
+
+@given(st.one_of(st.text(), st.builds(str.__add__, st.sampled_from(RISKY_STARTS), st.text()), SEPARATED,
+                 st.builds(str.__add__, st.text(max_size=8), SEPARATED)))
 def test_protect_then_unprotect_is_exact_and_never_leaves_a_formula(value):
     cell = protect(value)
     assert unprotect(cell) == value
     assert not re.match(r"[=+\-@\t\r]", cell)
+    assert not any(re.match(r"[=+\-@\t\r]", piece) for piece in _pieces(cell)), cell
 
 
 def _field_text(max_size: int = 30):
     return st.one_of(st.text(max_size=max_size),
-                     st.builds(str.__add__, st.sampled_from(RISKY_STARTS), st.text(max_size=max_size)))
+                     st.builds(str.__add__, st.sampled_from(RISKY_STARTS), st.text(max_size=max_size)),
+                     st.builds(str.__add__, st.text(max_size=max_size // 3), SEPARATED))
 
 
 ENTRY_VALUES = st.fixed_dictionaries({
@@ -330,17 +351,72 @@ def test_ids_with_dots_and_slashes_inside_parts_are_fine(db, settings):
         assert add_entry(s, settings, **GOOD, id="kpu.3671/2026/A-1").id == "KPU.3671/2026/A-1"
 
 
-@pytest.mark.parametrize("pattern", ["KPU/{year}/../{seq}", "KPU//{seq}", "KPU/{year}/", "{year}/./{seq}"])
-def test_an_id_pattern_that_makes_such_ids_is_refused(home, pattern):
-    from scan_station.db import Database
+BAD_PATTERNS = [
+    ("PPID-{year}", "must contain {seq} exactly once"),  # every id the same: next_id looked for ever
+    ("{seq}-{seq}", "must contain {seq} exactly once"),
+    ("PPID-{seq:0999999d}", "asks for 999,999 digits in {seq}; an id has at most 48 characters"),
+    ("PPID-{seq:099999999999999999999999d}", "digits in {seq}; an id has at most 48 characters"),
+    ("PPID-{unit}-{seq}", "uses {unit}; only {year} and {seq} may be filled in"),
+    ("PPID-{0}-{seq}", "uses {0}; only"),
+    ("PPID-{seq!r}", "has {seq!r}; a field may have a number format"),
+    ("PPID-{seq:{year}}", "has {seq:{year}}"),
+    ("PPID-{seq.real}", "uses {seq.real}"),
+    ("PPID-{seq:s}", "has a format that does not suit a number"),
+    ("PPID-{year", "is not a format pattern"),
+    ("PPID {seq}", "makes 'PPID 1', but an id may use only"),
+    ("PPID-{seq:,}", "makes 'PPID-999,999', but an id may use only"),
+    ("KPU-3671-KOTA-TANGERANG-PENDOKUMENTASIAN/{year}/{seq:05d}", "makes ids of 51 characters"),
+    ("KPU/{year}/../{seq}", "may not end with '/' nor have an empty, '.' or '..' part"),
+    ("KPU//{seq}", "may not end with '/'"),
+    ("{year}/./{seq}", "may not end with '/'"),
+]
 
-    settings = load_settings(home, id_pattern=pattern)
-    db = Database(settings)
-    try:
-        with pytest.raises(RegisterError, match=re.escape(f"id_pattern {pattern!r} makes")), db.session() as s:
-            next_id(s, settings)
-    finally:
-        db.close()
+
+@pytest.mark.parametrize("pattern, problem", BAD_PATTERNS, ids=[p for p, _ in BAD_PATTERNS])
+def test_an_id_pattern_that_cannot_make_ids_is_refused_when_settings_load(home, pattern, problem):
+    with pytest.raises(ConfigError) as info:
+        load_settings(home, id_pattern=pattern)
+    message = str(info.value)
+    assert message.startswith(f"setting id_pattern: {pattern!r} ") and problem in message
+    assert message.endswith("e.g. id_pattern = 'PPID-{year}-{seq:06d}'") and "\n" not in message
+
+
+@pytest.mark.parametrize("pattern", ["PPID-{year}-{seq:06d}", "KPU/{year}/{seq:04d}", "ppid.{seq}", "{year}{seq:x}",
+                                     "KPU-3671/{year}/{year}-{seq:05d}"])
+def test_good_id_patterns_load(home, pattern):
+    assert load_settings(home, id_pattern=pattern).id_pattern == pattern
+
+
+def test_a_pattern_without_seq_in_the_config_file_stops_the_cli_at_once_with_exit_9(home):
+    home.mkdir(parents=True)
+    (home / "scan-station.toml").write_text('id_pattern = "PPID-{year}"\n')
+    done = subprocess.run([sys.executable, "-m", "scan_station", "--home", str(home), "register", "add", "--title", "T",
+                           "--unit", "U", "--category", "berkala"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 9 and done.stdout == "" and len(done.stderr.strip().splitlines()) == 1
+    assert "setting id_pattern: 'PPID-{year}' must contain {seq} exactly once" in done.stderr
+
+
+def test_next_id_never_spins_even_with_a_pattern_that_slipped_past_the_check(db, settings):
+    object.__setattr__(settings, "id_pattern", "PPID-TETAP")  # as if made without the check
+    with db.session() as s:
+        add_entry(s, settings, **GOOD, id="PPID-TETAP")  # every id the pattern makes exists now
+    with pytest.raises(RegisterError, match="makes the same id for different numbers"), db.session() as s:
+        next_id(s, settings)
+
+
+def test_next_id_gives_up_after_skipping_too_many_existing_ids(db, settings, monkeypatch):
+    from scan_station import register
+
+    year = dt.date.today().year
+    with db.session() as s:
+        for n in range(1, 41):
+            add_entry(s, settings, **GOOD, id=f"PPID-{year}-{n:06d}")
+    monkeypatch.setattr(register, "MAX_SKIPPED_IDS", 10)
+    with pytest.raises(RegisterError, match="ids it makes are all taken already"), db.session() as s:
+        next_id(s, settings, year=year)
+    monkeypatch.undo()
+    with db.session() as s:
+        assert next_id(s, settings) == f"PPID-{year}-000041"  # 40 skipped is nothing unusual
 
 
 def test_cli_refuses_a_field_that_is_too_long_in_one_line(run):

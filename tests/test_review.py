@@ -15,7 +15,7 @@ from scan_station.batchfolder import Status, this_process
 from scan_station.config import load_settings
 from scan_station.db import Batch, Database, Document, DocumentEvent
 from scan_station.demo import fill_demo_feeder
-from scan_station.errors import InputFileError
+from scan_station.errors import ConfigError, InputFileError
 from scan_station.register import add_entry
 from scan_station.scanning import page_classes, scan_pages, start_batch
 
@@ -260,7 +260,8 @@ def test_a_scan_or_filing_whose_process_died_can_be_taken_up_again(demo):
 
 
 def test_an_unknown_queue_url_says_what_is_expected(home):
-    with pytest.raises(Exception, match="use redis://host:port/db, or leave it empty"):
+    with pytest.raises(ConfigError, match="it must begin with redis://, rediss:// or unix://; e.g. queue_url = "
+                                          "'redis://localhost:6379/0', or leave it empty"):
         jobs.make_jobs(load_settings(home, queue_url="amqp://somewhere"))
 
 

@@ -10,7 +10,7 @@ import secrets
 
 import click
 
-from scan_station.cli_common import App
+from scan_station.cli_common import App, emit
 from scan_station.config import DEMO_SANE_CONFIG
 
 
@@ -60,7 +60,7 @@ def serve(app: App, host: str, port: int, threads: int, no_worker: bool, demo: b
     password = first_admin(app)
     if as_json:
         admin = {"username": "admin", "password": password} if password else None
-        click.echo(json.dumps({"url": url, "first_admin": admin}))
+        emit(json.dumps({"url": url, "first_admin": admin}))
     else:
         click.echo(f"Scan Station kiosk on {url}", err=True)
         if password:

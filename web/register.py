@@ -10,7 +10,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from scan_station.coversheet import coversheets_pdf
+from scan_station.coversheet import MAX_COVERSHEETS, coversheets_pdf
 from scan_station.errors import CsvImportError, RegisterError, ScanStationError, UnknownEntryError
 from scan_station.reconcile import record_print
 from scan_station.register import (
@@ -20,13 +20,12 @@ from scan_station.register import (
     add_entry,
     entries_query,
     entry_dict,
-    export_csv,
     get_entry,
-    import_csv,
     list_entries,
     units,
     update_entry,
 )
+from scan_station.register_csv import export_csv, import_csv
 from scan_station.roles import Permission, may
 
 from .auth import requires
@@ -102,7 +101,7 @@ def import_():
     try:
         text = upload.read().decode("utf-8-sig")
         with db.session() as s:
-            result = import_csv(s, settings, text)
+            result = import_csv(s, settings, text, may_change_exempt=may(current_user.role, Permission.SEE_EXEMPT))
     except UnicodeDecodeError:
         flash(_("The file is not UTF-8 text; save the spreadsheet as 'CSV UTF-8'."), "error")
     except CsvImportError as exc:
@@ -142,10 +141,14 @@ def coversheets():
     if not ids:
         flash(_("Pick at least one entry."), "error")
         return redirect(url_for("register.index"))
+    if len(ids) > MAX_COVERSHEETS:
+        flash(_("%(count)d cover sheets picked; at most %(max)d go in one print, so print them in parts.",
+                count=len(ids), max=MAX_COVERSHEETS), "error")
+        return redirect(url_for("register.index"))
     _settings, db = service()
     try:
         with db.session() as s:
-            entries = [get_entry(s, i) for i in ids[:500]]
+            entries = [get_entry(s, i) for i in ids]
             pdf = coversheets_pdf(entries)
             record_print(s, [e.id for e in entries], printed_by=current_user.id)  # for the review of the batch
     except UnknownEntryError:

@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from scan_station.batchfolder import BatchFolder, Status
 from scan_station.db import Batch, ScanProfile
-from scan_station.demo import fill_demo_feeder
+from scan_station.demo import MAX_DEMO_DOCUMENTS, fill_demo_feeder
 from scan_station.errors import ScanStationError
 from scan_station.profiles import known_scanners
 from scan_station.roles import Permission
@@ -130,6 +130,10 @@ def demo_feeder():
     ids = request.form.getlist("ids") or [i.strip() for i in typed if i.strip()]
     if not ids:
         flash(_("Type at least one register id."), "error")
+        return redirect(url_for("scan.index"))
+    if len(ids) > MAX_DEMO_DOCUMENTS:
+        flash(_("%(count)d register ids typed; the demo feeder takes at most %(max)d at a time.",
+                count=len(ids), max=MAX_DEMO_DOCUMENTS), "error")
         return redirect(url_for("scan.index"))
     try:
         waiting = fill_demo_feeder(settings, db, ids, pages=2)

@@ -3,11 +3,13 @@ and error pages in the user's language instead of bare status codes."""
 
 from __future__ import annotations
 
-from flask import abort, jsonify, render_template, request
+from flask import abort, current_app, jsonify, render_template, request, session
 from flask_babel import lazy_gettext
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
+
+from scan_station.errors import DatabaseBusyError
 
 #: A form field longer than this is no input of ours (register fields have their own, lower limits).
 MAX_FIELD_CHARS = 10_000
@@ -25,6 +27,7 @@ ERROR_TITLES = {
     405: lazy_gettext("This action is not possible here."),
     413: lazy_gettext("That is too much: a file or a field is larger than the kiosk accepts."),
     429: lazy_gettext("Too many attempts; wait a minute, then try again."),
+    503: lazy_gettext("The database is busy with other work; wait a moment, then try again."),
 }
 
 
@@ -78,9 +81,20 @@ def error_page(error: HTTPException):
     return render_template("error.html", code=code, title=title), code
 
 
+def busy_page(_error: DatabaseBusyError):
+    """Another writer held the database past the busy timeout: try again, not a server error. The
+    page asks nothing of the database: rendered without the context processors (flask-login's would
+    load the user from the database again)."""
+    if request.accept_mimetypes.best in ("application/json", "text/event-stream"):
+        return jsonify({"error": "database busy"}), 503
+    page = current_app.jinja_env.get_template("busy.html")
+    return page.render(title=ERROR_TITLES[503], request=request, session=session), 503
+
+
 def init_app(app) -> None:
     """Before the blueprints (ids) and the CSRF check (sizes, which it would read first)."""
     app.url_map.converters["int"] = BoundedIntConverter
     app.before_request(limit_request)
     app.after_request(security_headers)
     app.register_error_handler(HTTPException, error_page)
+    app.register_error_handler(DatabaseBusyError, busy_page)

@@ -1,0 +1,203 @@
+"""The register as CSV: the column headers of an office's DIP spreadsheet, export, and import.
+
+An import is all or nothing, and quick: every row is read and checked first, with nothing
+written; then the entries are written in one short transaction (bulk inserts and updates, new ids
+allocated in one go), so the database's write lock is held for a moment, not for the whole file.
+A file may hold at most `MAX_IMPORT_ROWS` rows.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from . import search
+from .config import Settings
+from .csv_cells import protect_row, unprotect
+from .db import Document, Entry, utcnow
+from .errors import CsvImportError, RegisterError
+from .register import FIELDS, allocate_ids, check_exempt_change, clean_fields, entry_dict
+
+#: Rows one import may hold; a bigger register is imported in parts.
+MAX_IMPORT_ROWS = 50_000
+#: Ids asked about in one query (well below every database's limit of bound parameters).
+_QUERY_CHUNK = 500
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
+
+
+_HEADER_TO_FIELD = {_norm(f.header): f.name for f in FIELDS} | {_norm(f.name): f.name for f in FIELDS}
+
+
+def export_csv(entries: Iterable[Entry]) -> str:
+    """The register as CSV; text that a spreadsheet would run as a formula is quoted (`csv_cells`)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([f.header for f in FIELDS])
+    for entry in entries:
+        row = entry_dict(entry)
+        writer.writerow(protect_row("" if row[f.name] is None else row[f.name] for f in FIELDS))
+    return out.getvalue()
+
+
+# -- reading -------------------------------------------------------------------------------------
+
+
+def _reader(text: str) -> csv.reader:
+    """A reader for any line ends (CR LF, LF, or the CR of old Mac Excel) and separator."""
+    first_line = re.split(r"\r\n|\r|\n", text, maxsplit=1)[0]
+    try:
+        delimiter = csv.Sniffer().sniff(first_line, delimiters=",;\t").delimiter
+    except csv.Error:
+        delimiter = ","
+    # Only the separator is taken from the sniffer: quoting is always Excel's (a doubled `""`
+    # inside quotes), which the sniffer cannot see in a header line without quotes.
+    return csv.reader(io.StringIO(text, newline=""), csv.excel, delimiter=delimiter)
+
+
+def _column_names(header: list[str] | None) -> list[str | None]:
+    if not header:
+        raise CsvImportError([(1, "the file is empty; the first line must hold column headers")])
+    names = []
+    for column in header:
+        name = _HEADER_TO_FIELD.get(_norm(column))
+        if name is None and column.strip():
+            known = "; ".join(f.header for f in FIELDS)
+            raise CsvImportError([(1, f"unknown column {column.strip()[:80]!r}; known columns: {known}")])
+        names.append(name)
+    missing = [f.header for f in FIELDS if f.required and f.name not in names]
+    if missing:
+        raise CsvImportError([(1, f"missing column(s): {', '.join(missing)}")])
+    return names
+
+
+def _csv_problem(exc: csv.Error) -> str:
+    if "field limit" in str(exc):
+        return (f"a cell is longer than {csv.field_size_limit():,} characters, far more than any "
+                "register field may hold")
+    return f"not readable as CSV ({exc}); save the spreadsheet as 'CSV UTF-8'"
+
+
+def _too_many_rows(line: int) -> CsvImportError:
+    return CsvImportError([(line, f"the file has more than {MAX_IMPORT_ROWS:,} rows; split it into files "
+                                  f"of at most {MAX_IMPORT_ROWS:,} rows and import them one after another")])
+
+
+def _read_rows(text: str) -> list[tuple[int, dict[str, str]]]:
+    """(line number, cells by field name) of each row that is not empty."""
+    reader = _reader(text)
+    rows = []
+    try:
+        names = _column_names(next(reader, None))
+        for record in reader:
+            if not any(cell.strip() for cell in record):
+                continue
+            if len(record) > len(names):
+                raise CsvImportError([(reader.line_num, f"{len(record)} cells but {len(names)} columns")])
+            if len(rows) == MAX_IMPORT_ROWS:
+                raise _too_many_rows(reader.line_num)
+            rows.append((reader.line_num, {n: unprotect(v) for n, v in zip(names, record, strict=False) if n}))
+    except csv.Error as exc:
+        raise CsvImportError([(max(reader.line_num, 1), _csv_problem(exc))]) from None
+    return rows
+
+
+def _checked_rows(rows: list[tuple[int, dict[str, str]]]) -> list[dict[str, object]]:
+    """Every row's cleaned fields; CsvImportError with every bad line if any row is wrong."""
+    problems: list[tuple[int, str]] = []
+    cleaned: list[dict[str, object]] = []
+    seen: dict[str, int] = {}
+    for line, row in rows:
+        try:
+            values = clean_fields(row)
+        except RegisterError as exc:
+            problems.append((line, str(exc)))
+            continue
+        entry_id = values.get("id")
+        if entry_id in seen:
+            problems.append((line, f"id {entry_id} already on line {seen[entry_id]}"))
+            continue
+        if entry_id:
+            seen[str(entry_id)] = line
+        cleaned.append(values)
+    if problems:
+        raise CsvImportError(problems)
+    return cleaned
+
+
+# -- writing -------------------------------------------------------------------------------------
+
+
+def _chunks(items: list, size: int = _QUERY_CHUNK) -> Iterable[list]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _existing_ids(session: Session, ids: list[str]) -> set[str]:
+    found: set[str] = set()
+    for chunk in _chunks(ids):
+        found.update(session.scalars(select(Entry.id).where(Entry.id.in_(chunk))))
+    return found
+
+
+def _reindex(session: Session, updated: list[str]) -> None:
+    """The search index follows the register fields of updated entries that have documents."""
+    with_documents: set[str] = set()
+    for chunk in _chunks(updated):
+        with_documents.update(session.scalars(select(Document.register_id).where(Document.register_id.in_(chunk))))
+    for entry_id in sorted(with_documents):
+        search.reindex_entry(session, session.get(Entry, entry_id, populate_existing=True))
+
+
+def _write(session: Session, settings: Settings, rows: list[dict[str, object]]) -> dict[str, list[str]]:
+    """Create or update every row in bulk; a row whose id exists updates that entry."""
+    given = [str(v["id"]) for v in rows if v.get("id")]
+    existing = _existing_ids(session, given)
+    new_rows = [v for v in rows if v.get("id") not in existing]
+    unnamed = [v for v in new_rows if not v.get("id")]
+    for values, entry_id in zip(unnamed, allocate_ids(session, settings, len(unnamed), taken=given), strict=True):
+        values["id"] = entry_id
+    now = utcnow()
+    updates = [{**v, "updated_at": now} for v in rows if v.get("id") in existing]
+    for chunk in _chunks(new_rows, 5000):
+        session.execute(insert(Entry), [{**v, "registered_at": now, "updated_at": now} for v in chunk])
+    for chunk in _chunks(updates, 5000):
+        session.execute(update(Entry), chunk)
+    _reindex(session, [str(v["id"]) for v in updates])
+    return {"created": [str(v["id"]) for v in new_rows], "updated": [str(v["id"]) for v in updates]}
+
+
+def import_csv(session: Session, settings: Settings, text: str, *, may_change_exempt: bool = True
+               ) -> dict[str, list[str]]:
+    """Create or update entries from CSV text. All rows are checked first; any bad row raises
+    CsvImportError with every bad line, and nothing is written. Without `may_change_exempt` (a
+    role that may not see "dikecualikan"), no row may move an entry into or out of it."""
+    read = _read_rows(text.lstrip("\ufeff"))
+    rows = _checked_rows(read)
+    if not may_change_exempt:
+        _check_exempt_changes(session, [line for line, _row in read], rows)
+    return _write(session, settings, rows)
+
+
+def _check_exempt_changes(session: Session, lines: list[int], rows: list[dict[str, object]]) -> None:
+    ids = [str(v["id"]) for v in rows if v.get("id")]
+    before: dict[str, str] = {}
+    for chunk in _chunks(ids):
+        before.update((i, c) for i, c in session.execute(select(Entry.id, Entry.category).where(Entry.id.in_(chunk))))
+    problems = []
+    for line, values in zip(lines, rows, strict=True):
+        old = before.get(str(values.get("id")))
+        if old is not None:
+            try:
+                check_exempt_change(old, str(values.get("category", old)))
+            except RegisterError as exc:
+                problems.append((line, str(exc)))
+    if problems:
+        raise CsvImportError(problems)
