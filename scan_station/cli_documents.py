@@ -78,6 +78,28 @@ def verify_cmd(app: App):
     return result, human
 
 
+@command("berita-acara")
+@click.option("--batch", "batch_id", help="The filed batch it covers.")
+@click.option("--month", help="Or: the month (YYYY-MM) of filing it covers, with --unit.")
+@click.option("--unit", help="The unit pengolah whose documents of --month it covers.")
+@click.option("--replaces", metavar="NUMBER", help="The berita acara this one corrects.")
+@click.option("--by", default="", help="Who makes it (shown as pelaksana).")
+def berita_acara_cmd(app: App, batch_id: str | None, month: str | None, unit: str | None, replaces: str | None,
+                     by: str):
+    """Berita acara alih media with its daftar arsip, as PDF/A, filed in storage."""
+    from . import berita_acara, doctor, report
+    from .errors import BadArgumentsError
+
+    if bool(batch_id) == bool(month and unit) or (month and not unit) or (unit and not month):
+        raise BadArgumentsError("give --batch B, or --month YYYY-MM with --unit U")
+    scope = berita_acara.Scope(batch_id=batch_id) if batch_id else berita_acara.Scope(
+        month=report.parse_month(month), unit=unit)
+    doctor.require("ingest", app.settings)
+    made = berita_acara.make(app.settings, app.db, scope, by=by, replaces=replaces)
+    counts = f"{made['documents']} document(s), {made['pages']} page(s)"
+    return made, f"berita acara {made['number']}: {counts}, {made['path']}"
+
+
 @command("report")
 @click.option("--month", help="YYYY-MM; default: this month.")
 @click.option("--csv", "as_csv", is_flag=True, help="Print the per-unit table as CSV instead.")
@@ -116,4 +138,4 @@ def demo_cmd(app: App, documents: int):
     return result, result["report"]
 
 
-COMMANDS = [ingest_cmd, submit_cmd, search_cmd, verify_cmd, report_cmd, demo_cmd]
+COMMANDS = [ingest_cmd, submit_cmd, search_cmd, verify_cmd, berita_acara_cmd, report_cmd, demo_cmd]

@@ -38,10 +38,11 @@ def worker_cmd(app: App, workers: int, as_json: bool) -> None:
     from huey.consumer import Consumer
 
     from . import doctor
+    from .config import shown_url
     from .jobs import make_jobs
 
     doctor.require("worker", app.settings)
-    queue = app.settings.queue_url or str(app.settings.home / "jobs.db")
+    queue = shown_url(app.settings.queue_url) if app.settings.queue_url else str(app.settings.home / "jobs.db")
     if as_json:
         emit(json.dumps({"queue": queue}))
     else:

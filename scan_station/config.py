@@ -94,11 +94,16 @@ class Settings:
     softcopy_max_pages: int = 2000
     #: How long LibreOffice may take to turn one office document into PDF.
     convert_timeout_seconds: int = 120
+    #: Numbers of berita acara alih media: `{seq}` (per year), `{year}`, `{month}`, `{month_roman}`.
+    berita_acara_pattern: str = "BA-AM/{seq:03d}/PPID/{month_roman}/{year}"
+    #: Where alih media is done, as the berita acara says ("bertempat di ...").
+    berita_acara_place: str = "Kantor PPID"
 
     def __post_init__(self) -> None:
         _check_ranges(self)
         _check_id_pattern(self.id_pattern)
         _check_queue_url(self.queue_url)
+        _check_berita_acara_pattern(self.berita_acara_pattern)
         home = Path(self.home).expanduser().resolve()
         object.__setattr__(self, "home", home)
         if not self.database_url:
@@ -160,7 +165,7 @@ def queue_url_problem(url: str) -> str | None:
     return None if not database or database.isdigit() else f"has database {database!r}; use a number, e.g. /0"
 
 
-def _shown_url(url: str) -> str:
+def shown_url(url: str) -> str:
     """`url` as it may be printed: without a password."""
     try:
         parts = urlsplit(url)
@@ -174,7 +179,7 @@ def _shown_url(url: str) -> str:
 def _check_queue_url(url: str) -> None:
     problem = queue_url_problem(url)
     if problem:
-        raise ConfigError(f"setting queue_url: {_shown_url(url)!r} {problem}; e.g. queue_url = "
+        raise ConfigError(f"setting queue_url: {shown_url(url)!r} {problem}; e.g. queue_url = "
                           f"{GOOD_QUEUE_URL!r}, or leave it empty for the embedded queue")
 
 
@@ -182,6 +187,19 @@ def _check_id_pattern(pattern: str) -> None:
     problem = id_pattern_problem(pattern)
     if problem:
         raise ConfigError(f"setting id_pattern: {pattern!r} {problem}; e.g. id_pattern = {GOOD_PATTERN!r}")
+
+
+def _check_berita_acara_pattern(pattern: str) -> None:
+    import string
+
+    try:
+        fields = {f for _text, f, _spec, _conv in string.Formatter().parse(pattern) if f is not None}
+        sample = pattern.format(seq=1, year=2026, month=1, month_roman="I")
+    except (ValueError, KeyError, IndexError) as exc:
+        fields, sample = {f"({exc})"}, ""
+    if "seq" not in fields or not fields <= {"seq", "year", "month", "month_roman"} or not 0 < len(sample) <= 120:
+        raise ConfigError(f"setting berita_acara_pattern: {pattern!r} is not usable; it needs {{seq}} and may use "
+                          "{year}, {month}, {month_roman}, e.g. 'BA-AM/{seq:03d}/PPID/{month_roman}/{year}'")
 
 
 def default_home() -> Path:

@@ -204,6 +204,23 @@ class CoversheetPrint(Base):
     register_ids: Mapped[list] = mapped_column(JSON)
 
 
+class BeritaAcara(Base):
+    """One berita acara as filed; `replaces` names the one it corrects."""
+
+    __tablename__ = "berita_acara"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    number: Mapped[str] = mapped_column(String(120), unique=True)
+    year: Mapped[int] = mapped_column(Integer, index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(64), default="")
+    scope: Mapped[str] = mapped_column(Text)  # "batch B..." or "2026-12 Subbagian Umum"
+    document_ids: Mapped[list] = mapped_column(JSON)
+    path: Mapped[str] = mapped_column(Text)  # relative to the storage folder
+    sha256: Mapped[str] = mapped_column(String(64))
+    replaces: Mapped[str | None] = mapped_column(String(120), nullable=True)
+
+
+
 class UserSession(Base):
     """A login at the kiosk, until logout, idle time, or a change of the user's password or status.
     The browser holds the token; only its SHA-256 is stored. Times are seconds since the epoch."""

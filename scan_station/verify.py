@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from . import storage
 from .config import Settings
-from .db import Batch, Database, Document
+from .db import Batch, BeritaAcara, Database, Document
 
 
 def verify(db: Database, settings: Settings) -> dict:
@@ -19,6 +19,8 @@ def verify(db: Database, settings: Settings) -> dict:
             expected[doc.path] = doc.sha256
             expected[doc.sidecar_path] = doc.sidecar_sha256
         batches = list(session.scalars(select(Batch)))
+        for record in session.scalars(select(BeritaAcara)):
+            expected[record.path] = record.sha256
     problems: list[dict] = []
     for batch in batches:
         expected.update(_raw_batch_files(root, batch.raw_dir, batch.manifest_name, batch.manifest_sha256))

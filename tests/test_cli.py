@@ -230,3 +230,11 @@ def test_ingest_without_a_language_pack_stops_before_any_work(run, home, no_indo
     assert "apt-get install tesseract-ocr-ind" in result.stderr
     assert not any((home / "storage").rglob("*.pdf"))  # nothing kept, nothing filed
     assert run("report", "--json").json["total"]["filed"] == 0
+
+
+def test_a_queue_password_is_never_printed():
+    from scan_station.config import shown_url
+
+    assert shown_url("redis://:geheim@10.0.0.5:6379/0") == "redis://:***@10.0.0.5:6379/0"
+    assert shown_url("redis://user:geheim@host/1") == "redis://user:***@host/1"
+    assert shown_url("redis://host:6379/0") == "redis://host:6379/0"

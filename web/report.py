@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, flash, render_template, request
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
 
-from scan_station import report
-from scan_station.errors import RegisterError
+from scan_station import berita_acara, report
+from scan_station.db import BeritaAcara
+from scan_station.errors import RegisterError, ScanStationError
 from scan_station.roles import Permission
 
 from .auth import hidden_categories, requires
@@ -28,7 +31,8 @@ def _report() -> dict:
 @bp.get("/")
 @requires(Permission.REPORT)
 def index():
-    return render_template("report.html", report=_report())
+    _settings, db = service()
+    return render_template("report.html", report=_report(), berita_acara=berita_acara.listing(db)[-50:][::-1])
 
 
 @bp.get("/report.csv")
@@ -37,3 +41,34 @@ def csv():
     data = _report()
     return Response(report.as_csv(data), mimetype="text/csv",
                     headers={"Content-Disposition": f"attachment; filename=laporan-ppid-{data['month']}.csv"})
+
+
+@bp.post("/berita-acara")
+@requires(Permission.REPORT)
+def berita_acara_new():
+    """A berita acara alih media for a unit's month (`scan_station.berita_acara`)."""
+    settings, db = service()
+    month = request.form.get("month", "")
+    try:
+        scope = berita_acara.Scope(month=report.parse_month(month), unit=request.form.get("unit", "").strip()[:200])
+        made = berita_acara.make(settings, db, scope, by=current_user.id,
+                                 replaces=request.form.get("replaces", "").strip()[:120] or None)
+    except ScanStationError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(_("Berita acara %(number)s made and filed.", number=made["number"]), "ok")
+    return redirect(url_for("report.index", month=month if len(month) <= 7 else None))
+
+
+@bp.get("/berita-acara/<int:record_id>.pdf")
+@requires(Permission.REPORT)
+def berita_acara_pdf(record_id: int):
+    settings, db = service()
+    with db.session() as s:
+        record = s.get(BeritaAcara, record_id)
+        if record is None:
+            abort(404)
+        path, number = settings.storage_dir / record.path, record.number
+    if not path.is_file():
+        abort(404)
+    return send_file(path, mimetype="application/pdf", download_name=f"{number.replace('/', '-')}.pdf")

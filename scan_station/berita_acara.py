@@ -1,0 +1,174 @@
+"""Berita acara alih media and its daftar arsip alih media (PP 28/2012; Peraturan ANRI 9/2018).
+
+For one filed batch, or for the documents a unit filed in a month: a numbered berita acara (when,
+where, from which medium to which, how many, the process and the equipment, who did it, signature
+blocks) with the list of what was digitised (no. urut, unit pengolah, jenis/judul, kurun waktu,
+jumlah halaman, kode klasifikasi, SHA-256). One PDF/A-2b document, filed in storage and recorded;
+never altered: a correction is a new berita acara that names the one it replaces.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from . import storage
+from .config import Settings
+from .coversheet import BOLD, REGULAR, register_fonts
+from .db import Batch, BeritaAcara, Database, Document, Entry, utcnow
+from .errors import BadArgumentsError, NotFoundError, OcrError
+
+ROMAN = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII"]
+MONTHS = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
+          "November", "Desember"]
+DAYS = ["Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"]
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a berita acara covers: one batch, or a unit's month."""
+
+    batch_id: str | None = None
+    month: tuple[int, int] | None = None
+    unit: str | None = None
+
+    def describe(self) -> str:
+        if self.batch_id:
+            return f"batch {self.batch_id}"
+        return f"{self.month[0]}-{self.month[1]:02d} {self.unit}"
+
+
+def documents_in(session: Session, scope: Scope) -> list[Document]:
+    query = select(Document).join(Entry).order_by(Document.id)
+    if scope.batch_id:
+        if session.get(Batch, scope.batch_id) is None:
+            raise NotFoundError(f"no filed batch {scope.batch_id}")
+        query = query.where(Document.batch_id == scope.batch_id)
+    else:
+        year, month = scope.month
+        start = dt.datetime(year, month, 1, tzinfo=dt.UTC)
+        end = dt.datetime(year + month // 12, month % 12 + 1, 1, tzinfo=dt.UTC)
+        query = query.where(Document.filed_at >= start, Document.filed_at < end, Entry.unit == scope.unit)
+    found = list(session.scalars(query))
+    if not found:
+        raise NotFoundError(f"nothing was filed for {scope.describe()}; no berita acara to make")
+    return found
+
+
+def next_number(session: Session, settings: Settings, when: dt.datetime) -> str:
+    seq = (session.scalar(select(func.count()).select_from(BeritaAcara).where(BeritaAcara.year == when.year))
+           or 0) + 1
+    return settings.berita_acara_pattern.format(seq=seq, year=when.year, month=when.month,
+                                                month_roman=ROMAN[when.month - 1])
+
+
+def make(settings: Settings, db: Database, scope: Scope, *, by: str = "", replaces: str | None = None) -> dict:
+    """Write, file and record a new berita acara; its number, path (relative to the home) and SHA-256."""
+    from ._exec.ocrmypdf import OcrJob, ocr_document
+
+    now = utcnow()
+    work = settings.work_dir / f"ba-{now:%Y%m%d%H%M%S%f}"
+    work.mkdir(parents=True)
+    try:
+        with db.session() as session:
+            if replaces and session.scalar(select(BeritaAcara).where(BeritaAcara.number == replaces)) is None:
+                raise BadArgumentsError(f"no berita acara {replaces} to replace")
+            documents = documents_in(session, scope)
+            number = next_number(session, settings, now)
+            rows = [_row(i, d) for i, d in enumerate(documents, start=1)]
+            operators = sorted({d.batch.submitted_by for d in documents if d.batch.submitted_by} | ({by} - {""}))
+            draft = work / "draft.pdf"
+            _write_pdf(draft, settings, number=number, when=now, rows=rows, operators=operators, replaces=replaces)
+            job = OcrJob(key="berita-acara", input_pdf=draft, output_pdf=work / "ba.pdf", languages=("ind",), jobs=1,
+                         max_image_mpixels=settings.max_image_megapixels, skip_text=True,
+                         metadata={"title": f"Berita Acara Alih Media {number}", "identifier": number,
+                                   "type": ["Berita Acara Alih Media"]})
+            result = ocr_document(job)
+            if not result.pdfa_passed:
+                raise OcrError(f"berita acara {number}: not valid PDF/A-2b ({'; '.join(result.pdfa_findings)})")
+            rel = Path("berita-acara") / str(now.year) / f"{storage.slug(number)}.pdf"
+            sha = storage.atomic_copy(result.output_pdf, settings.storage_dir / rel)
+            session.add(BeritaAcara(number=number, year=now.year, created_at=now, created_by=by,
+                                    scope=scope.describe(), document_ids=[d.id for d in documents], path=str(rel),
+                                    sha256=sha, replaces=replaces))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return {"number": number, "path": settings.display_path(settings.storage_dir / rel), "sha256": sha,
+            "documents": len(rows), "pages": sum(r["pages"] for r in rows), "replaces": replaces}
+
+
+def _row(n: int, d: Document) -> dict:
+    e = d.entry
+    return {"no": n, "unit": e.unit, "title": f"{e.title} ({e.id} v{d.version})", "period":
+            e.created_date.isoformat() if e.created_date else "", "pages": d.page_count,
+            "classification": e.classification or "", "sha256": d.sha256,
+            "origin": "softcopy" if d.origin else "kertas"}
+
+
+def _date_words(when: dt.datetime) -> str:
+    return f"{DAYS[when.weekday()]}, {when.day} {MONTHS[when.month - 1]} {when.year}"
+
+
+def _write_pdf(path: Path, settings: Settings, *, number: str, when: dt.datetime, rows: list[dict],
+               operators: list[str], replaces: str | None) -> None:
+    register_fonts()
+    body = ParagraphStyle("body", fontName=REGULAR, fontSize=10, leading=14)
+    small = ParagraphStyle("small", fontName=REGULAR, fontSize=7, leading=9)
+    title = ParagraphStyle("title", fontName=BOLD, fontSize=13, leading=17, alignment=1)
+    pages = sum(r["pages"] for r in rows)
+    paper = sum(1 for r in rows if r["origin"] == "kertas")
+    story = [Paragraph("BERITA ACARA ALIH MEDIA ARSIP", title), Paragraph(f"Nomor: {escape(number)}", title),
+             Spacer(1, 6 * mm),
+             Paragraph(f"Pada hari ini, {_date_words(when)}, bertempat di {escape(settings.berita_acara_place)}, "
+                       f"telah dilaksanakan alih media arsip sebanyak {len(rows)} berkas ({pages} halaman): "
+                       f"{paper} dari media kertas dan {len(rows) - paper} dari softcopy, ke media elektronik "
+                       "PDF/A-2b dengan teks hasil pengenalan karakter (OCR).", body),
+             Paragraph(f"Proses dan peralatan: pemindaian dengan pemindai dokumen melalui SANE, OCR tesseract "
+                       f"(bahasa {escape(settings.ocr_languages)}), penyimpanan di penyimpanan internal PPID dengan "
+                       "nilai hash SHA-256 untuk setiap berkas.", body),
+             Paragraph(f"Pelaksana: {escape(', '.join(operators) or '-')}.", body)]
+    if replaces:
+        story.append(Paragraph(f"Berita acara ini menggantikan berita acara nomor {escape(replaces)}.", body))
+    story += [Spacer(1, 5 * mm), Paragraph("DAFTAR ARSIP ALIH MEDIA", title), Spacer(1, 3 * mm), _table(rows, small),
+              Spacer(1, 10 * mm), _signatures(body)]
+    SimpleDocTemplate(str(path), pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm, title=number,
+                      initialFontName=REGULAR).build(story)
+
+
+def _table(rows: list[dict], style: ParagraphStyle) -> Table:
+    head = ["No.", "Unit Pengolah", "Jenis/Judul Arsip", "Kurun Waktu", "Jumlah", "Kode Klasifikasi",
+            "Keterangan (SHA-256)"]
+    data = [[Paragraph(h, style) for h in head]]
+    data += [[Paragraph(escape(str(v)), style) for v in
+              (r["no"], r["unit"], r["title"], r["period"], f"{r['pages']} hlm", r["classification"],
+               f"{r['origin']}; {r['sha256']}")] for r in rows]
+    table = Table(data, colWidths=[9 * mm, 25 * mm, 45 * mm, 18 * mm, 14 * mm, 18 * mm, 45 * mm], repeatRows=1)
+    table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.4, colors.black), ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                               ("BACKGROUND", (0, 0), (-1, 0), colors.lightgrey)]))
+    return table
+
+
+def _signatures(style: ParagraphStyle) -> Table:
+    roles = ["Petugas Dokumentasi", "Petugas PPID", "Mengetahui,<br/>Atasan PPID"]
+    cells = [[Paragraph(r, style) for r in roles],
+             [Spacer(1, 22 * mm)] * 3,
+             [Paragraph("(.................................)", style)] * 3]
+    return Table(cells, colWidths=[58 * mm] * 3)
+
+
+def listing(db: Database) -> list[dict]:
+    with db.session() as session:
+        return [{"id": b.id, "number": b.number, "created_at": b.created_at, "scope": b.scope, "path": b.path,
+                 "sha256": b.sha256, "replaces": b.replaces}
+                for b in session.scalars(select(BeritaAcara).order_by(BeritaAcara.id))]

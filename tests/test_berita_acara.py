@@ -1,0 +1,85 @@
+"""Berita acara alih media: numbered, PDF/A-2b, listing what was filed with its hashes, filed in
+storage and never altered; a correction is a new one naming the old."""
+
+from __future__ import annotations
+
+import pikepdf
+import pikepdf.pdfa
+import pypdfium2 as pdfium
+import pytest
+from test_softcopy import entry, text_pdf
+
+from scan_station.errors import ExitCode
+
+pytestmark = [pytest.mark.ocr]
+
+
+def _text(path) -> str:
+    pdf = pdfium.PdfDocument(path)
+    try:
+        return "\n".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf)))
+    finally:
+        pdf.close()
+
+
+@pytest.fixture
+def filed_batch(run, tmp_path):
+    result = run("submit", text_pdf(tmp_path / "sk.pdf", ["Surat keputusan"], pages=2), "--entry", entry(run),
+                 "--json")
+    assert result.code == 0, result.stderr
+    return result.json
+
+
+def test_a_berita_acara_lists_the_batch_with_its_hashes_as_pdfa(run, home, filed_batch):
+    made = run("berita-acara", "--batch", filed_batch["batch"], "--by", "dok", "--json")
+    assert made.code == 0, made.stderr
+    assert made.json["number"].startswith("BA-AM/001/PPID/") and made.json["documents"] == 1
+    path = home / made.json["path"]
+    assert pikepdf.pdfa.validate_written(path, "2b").passed
+    text = "".join(_text(path).split())
+    (document,) = filed_batch["documents"]
+    assert document["sha256"] in text and "DAFTARARSIPALIHMEDIA" in text and "AtasanPPID" in text
+    assert run("verify", "--json").json["ok"]  # filed in storage, recorded, checked like the rest
+
+
+def test_a_correction_is_a_new_berita_acara_and_the_old_one_stays(run, home, filed_batch):
+    first = run("berita-acara", "--batch", filed_batch["batch"], "--json").json
+    kept = (home / first["path"]).read_bytes()
+    second = run("berita-acara", "--batch", filed_batch["batch"], "--replaces", first["number"], "--json")
+    assert second.code == 0, second.stderr
+    assert second.json["number"].startswith("BA-AM/002/") and second.json["replaces"] == first["number"]
+    assert (home / first["path"]).read_bytes() == kept
+    assert f"menggantikanberitaacaranomor{first['number']}" in "".join(_text(home / second.json["path"]).split())
+
+
+def test_a_unit_month_scope_and_bad_requests(run, filed_batch):
+    from scan_station.db import utcnow
+
+    month = f"{utcnow():%Y-%m}"
+    assert run("berita-acara", "--month", month, "--unit", "Sekretariat", "--json").code == 0
+    assert run("berita-acara", "--month", month, "--unit", "Tidak Ada", "--json").code == ExitCode.not_found
+    assert run("berita-acara", "--batch", "B-NONE", "--json").code == ExitCode.not_found
+    assert run("berita-acara", "--json").code == ExitCode.bad_args
+    assert run("berita-acara", "--month", month, "--json").code == ExitCode.bad_args
+    assert run("berita-acara", "--batch", filed_batch["batch"], "--replaces", "BA-X", "--json").code == \
+        ExitCode.bad_args
+
+
+def test_the_kiosk_makes_and_serves_berita_acara_for_the_report_roles(home, filed_batch):
+    from kiosk import login, make_app, token
+
+    from scan_station.db import utcnow
+
+    app = make_app(home)
+    client = login(app.test_client(), "atasan")
+    month = f"{utcnow():%Y-%m}"
+    answer = client.post("/report/berita-acara", data={"month": month, "unit": "Sekretariat",
+                                                       "csrf_token": token(client, "/report/")}, follow_redirects=True)
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 200 and "dibuat dan disimpan" in page
+    assert client.get("/report/berita-acara/1.pdf").data.startswith(b"%PDF")
+    assert client.get("/report/berita-acara/99.pdf").status_code == 404
+    form = {"month": "bukan", "unit": "x", "csrf_token": token(client, "/report/")}
+    bad = client.post("/report/berita-acara", data=form, follow_redirects=True)
+    assert bad.status_code == 200 and "YYYY-MM" in bad.get_data(as_text=True)
+    assert login(app.test_client(), "dok").get("/report/berita-acara/1.pdf").status_code == 403
