@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+import pikepdf
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
@@ -28,6 +29,7 @@ from .config import Settings
 from .coversheet import BOLD, REGULAR, register_fonts
 from .db import Batch, BeritaAcara, Database, Document, Entry, utcnow
 from .errors import BadArgumentsError, NotFoundError, OcrError
+from .ingest import PRESENTATION_KEYS
 
 ROMAN = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII"]
 MONTHS = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
@@ -90,6 +92,7 @@ def make(settings: Settings, db: Database, scope: Scope, *, by: str = "", replac
             operators = sorted({d.batch.submitted_by for d in documents if d.batch.submitted_by} | ({by} - {""}))
             draft = work / "draft.pdf"
             _write_pdf(draft, settings, number=number, when=now, rows=rows, operators=operators, replaces=replaces)
+            _drop_page_transitions(draft)
             job = OcrJob(key="berita-acara", input_pdf=draft, output_pdf=work / "ba.pdf", languages=("ind",), jobs=1,
                          max_image_mpixels=settings.max_image_megapixels, skip_text=True,
                          metadata={"title": f"Berita Acara Alih Media {number}", "identifier": number,
@@ -106,6 +109,16 @@ def make(settings: Settings, db: Database, scope: Scope, *, by: str = "", replac
         shutil.rmtree(work, ignore_errors=True)
     return {"number": number, "path": settings.display_path(settings.storage_dir / rel), "sha256": sha,
             "documents": len(rows), "pages": sum(r["pages"] for r in rows), "replaces": replaces}
+
+
+def _drop_page_transitions(path: Path) -> None:
+    """Reportlab writes /Trans on every page, which PDF/A has no use for (and ocrmypdf refuses)."""
+    with pikepdf.open(path, allow_overwriting_input=True) as pdf:
+        for page in pdf.pages:
+            for name in PRESENTATION_KEYS:
+                if name in page.obj:
+                    del page.obj[name]
+        pdf.save(path)
 
 
 def _row(n: int, d: Document) -> dict:
@@ -154,7 +167,8 @@ def _table(rows: list[dict], style: ParagraphStyle) -> Table:
               (r["no"], r["unit"], r["title"], r["period"], f"{r['pages']} hlm", r["classification"],
                f"{r['origin']}; {r['sha256']}")] for r in rows]
     table = Table(data, colWidths=[9 * mm, 25 * mm, 45 * mm, 18 * mm, 14 * mm, 18 * mm, 45 * mm], repeatRows=1)
-    table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.4, colors.black), ("VALIGN", (0, 0), (-1, -1), "TOP"),
+    table.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), REGULAR),  # a table's default is Helvetica, not embedded
+                               ("GRID", (0, 0), (-1, -1), 0.4, colors.black), ("VALIGN", (0, 0), (-1, -1), "TOP"),
                                ("BACKGROUND", (0, 0), (-1, 0), colors.lightgrey)]))
     return table
 
@@ -164,7 +178,7 @@ def _signatures(style: ParagraphStyle) -> Table:
     cells = [[Paragraph(r, style) for r in roles],
              [Spacer(1, 22 * mm)] * 3,
              [Paragraph("(.................................)", style)] * 3]
-    return Table(cells, colWidths=[58 * mm] * 3)
+    return Table(cells, colWidths=[58 * mm] * 3, style=[("FONTNAME", (0, 0), (-1, -1), REGULAR)])
 
 
 def listing(db: Database) -> list[dict]:
