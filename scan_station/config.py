@@ -98,6 +98,9 @@ class Settings:
     berita_acara_pattern: str = "BA-AM/{seq:03d}/PPID/{month_roman}/{year}"
     #: Where alih media is done, as the berita acara says ("bertempat di ...").
     berita_acara_place: str = "Kantor PPID"
+    #: The kiosk's address as citizens reach it, for the QR code on copies handed out
+    #: (`https://ppid.example.go.id`); empty: the address the kiosk was asked at.
+    public_base_url: str = ""
 
     def __post_init__(self) -> None:
         _check_ranges(self)

@@ -221,6 +221,18 @@ class BeritaAcara(Base):
 
 
 
+class AccessCopy(Base):
+    """One copy handed out (`access_copy`): the document, the copy's own SHA-256, who, when."""
+
+    __tablename__ = "access_copy"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("document.id"), index=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(64), default="")
+    berita_acara: Mapped[str] = mapped_column(String(120), default="")
+
+
 class UserSession(Base):
     """A login at the kiosk, until logout, idle time, or a change of the user's password or status.
     The browser holds the token; only its SHA-256 is stored. Times are seconds since the epoch."""

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import io
 
+import pikepdf
+import pypdfium2 as pdfium
 import pytest
 from kiosk import make_app, token
 from test_softcopy import entry, text_pdf
+
+from scan_station.db import Document
 
 pytestmark = [pytest.mark.ocr]
 
@@ -63,3 +67,33 @@ def test_an_exempt_document_reveals_nothing(home, filed):
 @pytest.mark.parametrize("url", ["/verifikasi/abc", "/verifikasi/" + "g" * 64, "/verifikasi/" + "a" * 5000])
 def test_what_is_no_sha256_is_not_found(home, url):
     assert make_app(home).test_client().get(url).status_code == 404
+
+
+def test_a_copy_for_an_applicant_carries_a_qr_code_to_its_verification(home, filed):
+    from kiosk import login
+    from pyzbar import pyzbar
+
+    from scan_station.storage import sha256_file
+
+    app = make_app(home)
+    db = app.extensions["scan_station"]["db"]
+    with db.session() as s:
+        ids = {d.entry.category: d.id for d in s.query(Document)}
+    client = login(app.test_client(), "dok")
+    copy = client.get(f"/documents/{ids['berkala']}/salinan.pdf")
+    assert copy.status_code == 200
+    assert client.get(f"/documents/{ids['dikecualikan']}/salinan.pdf").status_code == 404
+    master = filed["public"]
+    with pikepdf.open(io.BytesIO(copy.data)) as pdf, pikepdf.open(master) as original:
+        assert len(pdf.pages) == len(original.pages) + 1
+        assert pdf.pages[0].Contents.read_bytes() == original.pages[0].Contents.read_bytes()  # untouched
+    rendered = pdfium.PdfDocument(copy.data)
+    last = rendered[len(rendered) - 1]
+    assert "PERNYATAAN ALIH MEDIA" in last.get_textpage().get_text_range()
+    image = last.render(scale=200 / 72).to_pil().convert("L")
+    (code,) = pyzbar.decode(image)
+    assert code.data.decode() == f"http://localhost/verifikasi/{sha256_file(master)}"
+    rendered.close()
+    anonymous = app.test_client()
+    page = _ask(anonymous, copy.data)
+    assert "salinan yang diberikan PPID" in page and "tidak berubah" in page

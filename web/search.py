@@ -4,9 +4,9 @@ results and downloads alike, everyone else gets nothing and a 404."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, render_template, request, send_file
+from flask import Blueprint, Response, abort, flash, render_template, request, send_file
 from flask_babel import gettext as _
-from flask_login import login_required
+from flask_login import current_user, login_required
 from markupsafe import Markup, escape
 
 from scan_station.db import Document
@@ -64,3 +64,18 @@ def document_pdf(document_id: int):
             abort(404)
         path = settings.storage_dir / document.path
     return send_file(path, mimetype="application/pdf", download_name=path.name)
+
+
+@bp.get("/documents/<int:document_id>/salinan.pdf")
+@login_required
+def access_copy_pdf(document_id: int):
+    """The copy for a citizen: the document with its page of authentication (`access_copy`)."""
+    from scan_station import access_copy
+
+    settings, db = service()
+    with db.session() as s:
+        document = s.get(Document, document_id)
+        if document is None or document.entry.category in hidden_categories():
+            abort(404)
+    data, name = access_copy.make(settings, db, document_id, base_url=request.host_url, by=current_user.id)
+    return Response(data, mimetype="application/pdf", headers={"Content-Disposition": f"attachment; filename={name}"})

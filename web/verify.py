@@ -15,7 +15,7 @@ from flask import Blueprint, abort, current_app, render_template, request
 from sqlalchemy import select
 
 from scan_station import storage
-from scan_station.db import Document
+from scan_station.db import AccessCopy, Document
 from scan_station.roles import EXEMPT
 
 from .extensions import limiter, service
@@ -57,9 +57,14 @@ def _check(sha256: str) -> dict:
     settings, db = service()
     with db.session() as s:
         document = s.scalars(select(Document).where(Document.sha256 == sha256).order_by(Document.id)).first()
+        copy = None if document else s.scalars(select(AccessCopy).where(AccessCopy.sha256 == sha256)).first()
+        if copy is not None:  # a copy the PPID handed out: the master behind it is what is checked
+            document = s.get(Document, copy.document_id)
         if document is None or document.entry.category == EXEMPT:
             return {"found": False, "sha256": sha256}
-        found = {"found": True, "sha256": sha256, "title": document.entry.title, "register_id": document.register_id,
+        sha256 = document.sha256
+        found = {"found": True, "sha256": sha256, "copy": copy is not None, "title": document.entry.title,
+                 "register_id": document.register_id,
                  "version": document.version, "category": document.entry.category, "filed_at": document.filed_at}
         path = settings.storage_dir / document.path
     found["unchanged"] = path.is_file() and storage.sha256_file(path) == sha256
