@@ -8,7 +8,7 @@ import re
 from flask import url_for
 from sqlalchemy import select
 
-from scan_station.db import Entry, UserAccount
+from scan_station.db import BeritaAcara, Document, Entry, UserAccount
 from scan_station.register import add_entry
 from scan_station.users import add_user
 from web import create_app, service
@@ -64,9 +64,12 @@ def real_values(app, lived) -> dict[str, list]:
     with db.session() as s:
         entries = list(s.scalars(select(Entry.id)))
         users = list(s.scalars(select(UserAccount.username)))
+        records = list(s.scalars(select(BeritaAcara.id)))
+        hashes = list(s.scalars(select(Document.sha256).order_by(Document.id)))
     batches = sorted(p.name for p in settings.scans_dir.iterdir())
     return {"batch": batches, "document_id": sorted(lived.documents.values()), "entry_id": entries,
-            "username": users, "code": ["id", "en"], "name": ["Teks abu-abu 300 dpi, kaca"]}
+            "username": users, "code": ["id", "en"], "name": ["Teks abu-abu 300 dpi, kaca"], "record_id": records,
+            "sha256": hashes}
 
 
 def urls_for(app, rule, values: dict[str, list]) -> list[str]:

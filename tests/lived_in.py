@@ -123,8 +123,31 @@ def build(home: Path, work: Path) -> LivedIn:
     except Exception:  # noqa: BLE001 - the empty feeder's fault is in the batch state
         pass
     lived.batches["interrupted"] = folder.id
+    _softcopy_and_paperwork(settings, db, lived, work)
     db.close()
     return lived
+
+
+def _softcopy_and_paperwork(settings, db, lived: LivedIn, work: Path) -> None:
+    """A signed softcopy handed over, an exempt one, a berita acara and a copy handed out."""
+    from test_softcopy import signed_pdf, text_pdf
+
+    from scan_station import access_copy, berita_acara
+    from scan_station.softcopy import submit
+
+    e = lived.entries
+    e["softcopy"] = _entry(db, settings, "Keputusan Ketua (softcopy)")
+    e["exempt_softcopy"] = _entry(db, settings, "Telaah Staf Tertutup", "dikecualikan")
+    signed, _cert = signed_pdf(work)
+    submit([signed], entry_id=e["softcopy"], settings=settings, db=db, submitted_by="dok")
+    secret = text_pdf(work / "telaah.pdf", [SECRET_TEXT])
+    submit([secret], entry_id=e["exempt_softcopy"], settings=settings, db=db, submitted_by="dok")
+    with db.session() as s:
+        for key in ("softcopy", "exempt_softcopy"):
+            lived.documents[key] = s.query(Document).filter_by(register_id=e[key]).one().id
+        first_batch = s.get(Document, lived.documents["accepted_v1"]).batch_id
+    berita_acara.make(settings, db, berita_acara.Scope(batch_id=first_batch), by="ppid")
+    access_copy.make(settings, db, lived.documents["accepted_v1"], base_url="http://localhost/", by="ppid")
 
 
 def _in_review(settings, db, lived: LivedIn) -> None:

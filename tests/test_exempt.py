@@ -32,7 +32,7 @@ class Exempt:
         settings, db = app.extensions["scan_station"]["settings"], app.extensions["scan_station"]["db"]
         self.app, self.lived, self.settings = app, lived, settings
         with db.session() as s:
-            exempt = [s.get(Document, lived.documents[k]) for k in ("exempt", "exempt_kiosk")]
+            exempt = [s.get(Document, lived.documents[k]) for k in ("exempt", "exempt_kiosk", "exempt_softcopy")]
             self.blobs = {(settings.storage_dir / d.path).read_bytes() for d in exempt}
         self.refresh()
 

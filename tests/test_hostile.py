@@ -130,6 +130,7 @@ FIELDS = sorted(
         "page_size",
         "ids",
         "created_date",
+        "replaces",
     }
 )
 #: Files of every bad kind, for the one upload (CSV import).
@@ -143,6 +144,9 @@ FILES = [
     b"Judul Informasi;Kategori Informasi\n=cmd|' /C calc'!A0;berkala\n",
     b"PK\x03\x04" + b"\x00" * 100,
 ]
+#: File names the uploads are sent under: every kind taken, a wrong one, none, traversal, overlong.
+UPLOAD_NAMES = ["a.pdf", "a.docx", "a.xlsx", "a.jpg", "a.odt", "a.exe", "noext", "../../../etc/passwd.pdf",
+                "C:\\x\\a.pdf", "x" * 300 + ".pdf", "laporan‮txt.pdf", ".pdf"]
 SKIP = {"static", "auth.logout", "auth.login"}
 
 
@@ -257,7 +261,7 @@ def test_hostile_values_in_every_query_and_form_field(kiosk, caplog):
 
 def test_hostile_bytes_and_files(kiosk, caplog):
     """Bodies that are not UTF-8, not a form, or files of every bad kind; the same as every role."""
-    app, _lived = kiosk
+    app, lived = kiosk
     count = [0]
     for username, client in _clients(app):
         csrf = token(client, "/login")
@@ -289,6 +293,11 @@ def test_hostile_bytes_and_files(kiosk, caplog):
                 (username, "import", content[:20]),
                 count,
             )
+            for name in UPLOAD_NAMES:  # the softcopy hand-over and the public verification take files too
+                for url in (f"/register/{lived.entries['unfiled']}/softcopy", "/verifikasi/"):
+                    files = [(io.BytesIO(content), name), (io.BytesIO(content[::-1]), name)]
+                    _check(client.post(url, data={"files": files, "file": files[0], "csrf_token": csrf},
+                                       content_type="multipart/form-data"), (username, url, name, content[:20]), count)
         for raw in (
             "/search?q=%ff%fe",
             "/register/?q=%00",
@@ -309,4 +318,4 @@ def test_the_walk_knows_every_field_the_templates_send():
     """A form field added to a template without being added here would go untested."""
     templates = Path(__file__).resolve().parents[1] / "web" / "templates"
     sent = {m for t in templates.rglob("*.html") for m in re.findall(r'name="([a-z_]+)"', t.read_text())}
-    assert sent - {"csrf_token", "viewport", "file"} <= set(FIELDS)  # "file": the uploads above
+    assert sent - {"csrf_token", "viewport", "file", "files"} <= set(FIELDS)  # "file(s)": the uploads above

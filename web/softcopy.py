@@ -78,10 +78,9 @@ def _save(files, folder: Path) -> list[Path]:
     """Each upload under a safe name of its own, its extension kept (it says what the file should be)."""
     paths = []
     for index, upload in enumerate(files, start=1):
-        name = secure_filename(upload.filename) or "softcopy"
-        suffix = Path(upload.filename).suffix.lower()
-        if not name.lower().endswith(suffix):
-            name += suffix
+        suffix = Path(upload.filename).suffix.lower()[:10]
+        stem = Path(secure_filename(upload.filename) or "softcopy").stem[:100] or "softcopy"  # names fit the disk
+        name = f"{stem}{suffix}"
         path = folder / f"{index:02d}" / name
         path.parent.mkdir()
         upload.save(path)
