@@ -29,7 +29,12 @@ class ExitCode(IntEnum):
 
 
 class ScanStationError(Exception):
-    """Base class of everything a user can cause or meet."""
+    """Base class of everything a user can cause or meet. `code` and `params`, where given, let a
+    screen say the same in its own language (the kiosk's Bahasa Indonesia)."""
+
+    def __init__(self, *args: object, code: str = "", **params: object):
+        super().__init__(*args)
+        self.code, self.params = code, params
 
 
 class BadArgumentsError(ScanStationError):

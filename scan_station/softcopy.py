@@ -70,22 +70,24 @@ def examine(path: Path, settings: Settings) -> Original:
     """Check one file before any work; SoftcopyError says what is wrong and what to hand over instead."""
     name = path.name
     if not path.is_file():
-        raise SoftcopyError(f"{name}: not a file")
+        raise SoftcopyError(f"{name}: not a file", code="not_file", name=name)
     kind = KINDS.get(path.suffix.lower())
     if kind is None:
         raise SoftcopyError(f"{name}: {path.suffix or 'no extension'} cannot be handed over; use PDF, JPEG, PNG, "
-                            "TIFF, DOCX, XLSX, PPTX, ODT or ODS")
+                            "TIFF, DOCX, XLSX, PPTX, ODT or ODS", code="extension", name=name)
     size = path.stat().st_size
     if size == 0:
-        raise SoftcopyError(f"{name}: the file is empty")
+        raise SoftcopyError(f"{name}: the file is empty", code="empty", name=name)
     if size > settings.softcopy_max_mb * 1024 * 1024:
         raise SoftcopyError(f"{name}: {size / 1024 / 1024:.0f} MB is over the limit of {settings.softcopy_max_mb} MB "
-                            "(softcopy_max_mb); split it, or hand over a smaller copy")
+                            "(softcopy_max_mb); split it, or hand over a smaller copy", code="too_big", name=name,
+                            limit=settings.softcopy_max_mb)
     found = content_kind(path)
     if found != kind and not (kind == "jpeg" and found == "jpeg"):
         what = found.upper() if found else "no document Scan Station knows"
         raise SoftcopyError(f"{name}: the name says {kind.upper()}, but the content is {what}; "
-                            "hand over the file as it was saved")
+                            "hand over the file as it was saved", code="mismatch", name=name, kind=kind.upper(),
+                            found=found.upper() if found else "?")
     signatures = pdf_signatures(path) if kind == "pdf" else ()
     return Original(name, kind, storage.sha256_file(path), size, signatures)
 
@@ -104,7 +106,8 @@ def content_kind(path: Path) -> str | None:
         return "tiff"
     if head.startswith(OLE_MAGIC):  # where Office keeps an encrypted DOCX/XLSX/PPTX, and old .doc/.xls
         raise SoftcopyError(f"{path.name}: the document is password-protected (or an old Office format); "
-                            "save an unprotected copy as DOCX, XLSX or PDF and hand that over")
+                            "save an unprotected copy as DOCX, XLSX or PDF and hand that over", code="protected",
+                            name=path.name)
     if head.startswith(b"PK\x03\x04"):
         return _zip_kind(path)
     return None
@@ -116,7 +119,7 @@ def _zip_kind(path: Path) -> str | None:
             infos = archive.infolist()
             if sum(i.file_size for i in infos) > MAX_UNPACKED_BYTES:
                 raise SoftcopyError(f"{path.name}: unpacks to more than {MAX_UNPACKED_BYTES // 1024**3} GB; "
-                                    "this is no document (a decompression bomb)")
+                                    "this is no document (a decompression bomb)", code="bomb", name=path.name)
             names = {i.filename for i in infos}
             for part, kind in _OOXML_PART.items():
                 if part in names:
@@ -126,7 +129,7 @@ def _zip_kind(path: Path) -> str | None:
                 manifest = archive.read("META-INF/manifest.xml") if "META-INF/manifest.xml" in names else b""
                 if kind and b"encryption-data" in manifest:
                     raise SoftcopyError(f"{path.name}: the document is password-protected; save an unprotected "
-                                        "copy and hand that over")
+                                        "copy and hand that over", code="protected", name=path.name)
                 return kind
     except (zipfile.BadZipFile, OSError, KeyError, ValueError):
         return None
@@ -167,7 +170,8 @@ def read_softcopies(files: list[Path], work: Path, settings: Settings) -> tuple[
         origins += [PageOrigin(path.name, o.frame) for o in part.origins]
         if len(origins) > settings.softcopy_max_pages:
             raise SoftcopyError(f"{original.name}: the hand-over has more than {settings.softcopy_max_pages} pages "
-                                "(softcopy_max_pages); hand it over in parts")
+                                "(softcopy_max_pages); hand it over in parts", code="pages", name=original.name,
+                                limit=settings.softcopy_max_pages)
     combined = work / "softcopy.pdf"
     with pikepdf.new() as out, warnings.catch_warnings():
         warnings.simplefilter("ignore", pikepdf.PageCopyWarning)  # form fields (a signature's) are not kept
@@ -184,12 +188,14 @@ def _check_page_count(pdf: Path, name: str, before: int, settings: Settings) -> 
         with pikepdf.open(pdf) as doc:
             count = len(doc.pages)
     except pikepdf.PasswordError:
-        raise SoftcopyError(f"{name}: the PDF is password-protected; hand over an unprotected copy") from None
+        raise SoftcopyError(f"{name}: the PDF is password-protected; hand over an unprotected copy", code="protected",
+                            name=name) from None
     except pikepdf.PdfError:
         return  # read_batch says what is wrong with it
     if before + count > settings.softcopy_max_pages:
         raise SoftcopyError(f"{name}: {count} pages; a hand-over may have at most {settings.softcopy_max_pages} "
-                            "(softcopy_max_pages); hand it over in parts")
+                            "(softcopy_max_pages); hand it over in parts", code="pages", name=name,
+                            limit=settings.softcopy_max_pages)
 
 
 def _stage(files: list[Path], originals: list[Original], folder: Path) -> list[Path]:
@@ -206,7 +212,8 @@ def _stage(files: list[Path], originals: list[Original], folder: Path) -> list[P
         shutil.copyfile(path, folder / name)
         staged.append(folder / name)
         if storage.sha256_file(folder / name) != original.sha256:
-            raise SoftcopyError(f"{original.name}: the file changed while it was being read; hand it over again")
+            raise SoftcopyError(f"{original.name}: the file changed while it was being read; hand it over again",
+                                code="changed", name=original.name)
     return staged
 
 

@@ -310,6 +310,11 @@ def test_the_kiosk_shows_a_bad_file_as_a_form_error(home, tmp_path):
     answer = client.post(f"/register/{target}/softcopy", data={
         "files": (bad.open("rb"), bad.name), "csrf_token": token(client, f"/register/{target}/softcopy")},
         content_type="multipart/form-data")
-    assert answer.status_code == 400 and "the content is PDF" in answer.get_data(as_text=True)
+    assert answer.status_code == 400 and "tetapi isinya PDF" in answer.get_data(as_text=True)  # in Bahasa Indonesia
+    client.get("/lang/en")
+    answer = client.post(f"/register/{target}/softcopy", data={
+        "files": (bad.open("rb"), bad.name), "csrf_token": token(client, f"/register/{target}/softcopy")},
+        content_type="multipart/form-data")
+    assert "but the content is PDF" in answer.get_data(as_text=True)  # and in English on request
     assert client.get("/register/NOPE/softcopy").status_code == 404
     assert login(app.test_client(), "atasan").get(f"/register/{target}/softcopy").status_code == 403

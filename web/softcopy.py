@@ -9,6 +9,7 @@ from pathlib import Path
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from flask_login import current_user
 from werkzeug.utils import secure_filename
 
@@ -24,6 +25,31 @@ bp = Blueprint("softcopy", __name__, url_prefix="/register")
 #: Files in one hand-over.
 MAX_FILES = 20
 ACCEPT = ",".join(softcopy.KINDS)
+#: What the service's refusals (`code`) say in the kiosk's language.
+MESSAGES = {
+    "not_file": lazy_gettext("%(name)s: not a file."),
+    "extension": lazy_gettext("%(name)s: this kind of file cannot be handed over; use PDF, JPEG, PNG, TIFF, DOCX, "
+                              "XLSX, PPTX, ODT or ODS."),
+    "empty": lazy_gettext("%(name)s: the file is empty."),
+    "too_big": lazy_gettext("%(name)s: the file is larger than %(limit)s MB; split it, or hand over a smaller copy."),
+    "mismatch": lazy_gettext("%(name)s: the name says %(kind)s, but the content is %(found)s; hand over the file as "
+                             "it was saved."),
+    "protected": lazy_gettext("%(name)s: the document is password-protected; save an unprotected copy and hand that "
+                              "over."),
+    "bomb": lazy_gettext("%(name)s: this is no document (it unpacks to far too much)."),
+    "pages": lazy_gettext("%(name)s: a hand-over may have at most %(limit)s pages; hand it over in parts."),
+    "changed": lazy_gettext("%(name)s: the file changed while it was being read; hand it over again."),
+    "convert_timeout": lazy_gettext("%(name)s: the document took longer than %(seconds)s s to open; save it as PDF "
+                                    "on the computer it came from."),
+    "convert_failed": lazy_gettext("%(name)s: the document cannot be opened; check that it opens on a computer, "
+                                   "or hand over a PDF of it."),
+}
+
+
+def message(exc: ScanStationError) -> str:
+    """The refusal in the kiosk's language where it has a translation; else as the service says it."""
+    template = MESSAGES.get(getattr(exc, "code", ""))
+    return str(template) % exc.params if template is not None else str(exc)
 
 
 def upload_limit(settings) -> int:
@@ -54,7 +80,7 @@ def upload(entry_id: str):
         doctor.require("submit_office" if office else "ingest", settings)
         result = softcopy.submit(paths, entry_id=entry["id"], settings=settings, db=db, submitted_by=current_user.id)
     except ScanStationError as exc:
-        return _form(entry, str(exc), 400)
+        return _form(entry, message(exc), 400)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     filed = result["documents"][0]

@@ -63,7 +63,8 @@ def convert_to_pdf(source: Path, out_dir: Path, *, timeout: float) -> Path:
     except subprocess.TimeoutExpired:
         _kill_group(child)
         raise ConversionError(f"{source.name}: LibreOffice took longer than {timeout:g} s to open it; save it as "
-                              "PDF on the computer it came from, or raise convert_timeout_seconds") from None
+                              "PDF on the computer it came from, or raise convert_timeout_seconds",
+                              code="convert_timeout", name=source.name, seconds=f"{timeout:g}") from None
     finally:
         _kill_group(child)  # a converter's helpers may outlive it
         shutil.rmtree(profile, ignore_errors=True)
@@ -71,7 +72,8 @@ def convert_to_pdf(source: Path, out_dir: Path, *, timeout: float) -> Path:
     if child.returncode != 0 or not result.is_file() or result.stat().st_size == 0:
         detail = (output or b"").decode(errors="replace").strip().splitlines()[-1:] or ["no PDF was made"]
         raise ConversionError(f"{source.name}: LibreOffice cannot open this document ({detail[0][:200]}); "
-                              "check that it opens on a computer, or hand over a PDF of it")
+                              "check that it opens on a computer, or hand over a PDF of it", code="convert_failed",
+                              name=source.name)
     return result
 
 
