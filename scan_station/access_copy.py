@@ -9,6 +9,7 @@ uploading the copy a citizen received to the verification page finds it too.
 
 from __future__ import annotations
 
+import hashlib
 import io
 
 import pikepdf
@@ -20,11 +21,11 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
 from sqlalchemy import select
 
+from ._exec.ocrmypdf import drop_presentation_keys
 from .config import Settings
 from .coversheet import BOLD, REGULAR, register_fonts
 from .db import AccessCopy, BeritaAcara, Database, Document, utcnow
 from .errors import NotFoundError
-from .ingest import PRESENTATION_KEYS
 
 
 def verification_url(base_url: str, sha256: str) -> str:
@@ -33,8 +34,6 @@ def verification_url(base_url: str, sha256: str) -> str:
 
 def make(settings: Settings, db: Database, document_id: int, *, base_url: str, by: str = "") -> tuple[bytes, str]:
     """(the copy's bytes, its file name); recorded with its SHA-256 and who asked for it."""
-    import hashlib
-
     with db.session() as session:
         document = session.get(Document, document_id)
         if document is None:
@@ -46,9 +45,7 @@ def make(settings: Settings, db: Database, document_id: int, *, base_url: str, b
                             url=verification_url(base_url or settings.public_base_url, document.sha256))
         with pikepdf.open(master) as pdf, pikepdf.open(io.BytesIO(stamp)) as extra:
             pdf.pages.append(extra.pages[0])
-            for name in PRESENTATION_KEYS:
-                if name in pdf.pages[-1].obj:
-                    del pdf.pages[-1].obj[name]
+            drop_presentation_keys(pdf.pages[-1])
             out = io.BytesIO()
             pdf.save(out)
         data = out.getvalue()

@@ -25,11 +25,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from . import storage
+from ._exec.ocrmypdf import drop_presentation_keys
 from .config import Settings
 from .coversheet import BOLD, REGULAR, register_fonts
 from .db import Batch, BeritaAcara, Database, Document, Entry, utcnow
 from .errors import BadArgumentsError, NotFoundError, OcrError
-from .ingest import PRESENTATION_KEYS
 
 ROMAN = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII"]
 MONTHS = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
@@ -115,9 +115,7 @@ def _drop_page_transitions(path: Path) -> None:
     """Reportlab writes /Trans on every page, which PDF/A has no use for (and ocrmypdf refuses)."""
     with pikepdf.open(path, allow_overwriting_input=True) as pdf:
         for page in pdf.pages:
-            for name in PRESENTATION_KEYS:
-                if name in page.obj:
-                    del page.obj[name]
+            drop_presentation_keys(page)
         pdf.save(path)
 
 

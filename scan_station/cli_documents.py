@@ -90,7 +90,8 @@ def berita_acara_cmd(app: App, batch_id: str | None, month: str | None, unit: st
     from . import berita_acara, doctor, report
     from .errors import BadArgumentsError
 
-    if bool(batch_id) == bool(month and unit) or (month and not unit) or (unit and not month):
+    one_batch, unit_month = batch_id and not (month or unit), not batch_id and month and unit
+    if not (one_batch or unit_month):
         raise BadArgumentsError("give --batch B, or --month YYYY-MM with --unit U")
     scope = berita_acara.Scope(batch_id=batch_id) if batch_id else berita_acara.Scope(
         month=report.parse_month(month), unit=unit)

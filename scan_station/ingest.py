@@ -34,7 +34,7 @@ from pathlib import Path
 import pikepdf
 from sqlalchemy import select
 
-from ._exec.ocrmypdf import OcrJob, OcrResult
+from ._exec.ocrmypdf import OcrJob, OcrResult, drop_presentation_keys
 from .batch_input import BatchInput, read_batch
 from .classify import classify_pdf
 from .config import Settings
@@ -46,8 +46,6 @@ from .ocr import OcrPool, page_threads
 from .split import PlannedDocument, SplitResult, split
 
 Progress = Callable[[str, dict], None]
-#: Page keys of presentations (transitions, durations, actions) that a PDF/A access copy drops.
-PRESENTATION_KEYS = ("/Trans", "/Dur", "/PresSteps", "/AA")
 
 
 def new_batch_id(now: dt.datetime) -> str:
@@ -102,9 +100,7 @@ class DocumentOcr:
                 doc.pages.append(batch_pdf.pages[number - 1])
                 if planned.turn(number):
                     doc.pages[-1].rotate(planned.turn(number), relative=True)
-                for name in PRESENTATION_KEYS:  # slide shows' page keys, which PDF/A has no use for
-                    if name in doc.pages[-1].obj:
-                        del doc.pages[-1].obj[name]
+                drop_presentation_keys(doc.pages[-1])
             doc.save(source)
         return OcrJob(
             key=key,

@@ -283,9 +283,10 @@ def _check_exempt_pages(db: Database, folder: BatchFolder, review: Review, hidde
     if not hidden:
         return
     owners = page_owners(folder, folder.read_state().pages)
-    withheld = {i for i in owners.ids if _category(db, i) in hidden} | {UNREADABLE_COVER}
+    categories = _categories(db, owners.ids | {d.register_id for d in review.documents})
+    withheld = {i for i in owners.ids if categories.get(i) in hidden} | {UNREADABLE_COVER}
     for document in review.documents:
-        if _category(db, document.register_id) in hidden:
+        if categories.get(document.register_id) in hidden:
             continue
         for n in document.batch_pages:
             first = owners.claims.get(n, (UNREADABLE_COVER,))[0]
@@ -296,12 +297,9 @@ def _check_exempt_pages(db: Database, folder: BatchFolder, review: Review, hidde
                     "(a Petugas PPID must confirm this batch)")
 
 
-def _category(db: Database, register_id: str | None) -> str | None:
-    if not register_id:
-        return None
+def _categories(db: Database, register_ids: set[str]) -> dict[str, str]:
     with db.session() as s:
-        entry = s.get(Entry, register_id)
-        return entry.category if entry else None
+        return dict(s.execute(select(Entry.id, Entry.category).where(Entry.id.in_(register_ids))).tuples().all())
 
 
 # -- whose each page is ---------------------------------------------------------------------------

@@ -83,7 +83,7 @@ def examine(path: Path, settings: Settings) -> Original:
                             "(softcopy_max_mb); split it, or hand over a smaller copy", code="too_big", name=name,
                             limit=settings.softcopy_max_mb)
     found = content_kind(path)
-    if found != kind and not (kind == "jpeg" and found == "jpeg"):
+    if found != kind:
         what = found.upper() if found else "no document Scan Station knows"
         raise SoftcopyError(f"{name}: the name says {kind.upper()}, but the content is {what}; "
                             "hand over the file as it was saved", code="mismatch", name=name, kind=kind.upper(),

@@ -57,12 +57,8 @@ def index():
 @bp.get("/documents/<int:document_id>.pdf")
 @login_required
 def document_pdf(document_id: int):
-    settings, db = service()
-    with db.session() as s:
-        document = s.get(Document, document_id)
-        if document is None or document.entry.category in hidden_categories():
-            abort(404)
-        path = settings.storage_dir / document.path
+    settings, _db = service()
+    path = settings.storage_dir / _visible_document(document_id)
     return send_file(path, mimetype="application/pdf", download_name=path.name)
 
 
@@ -73,9 +69,16 @@ def access_copy_pdf(document_id: int):
     from scan_station import access_copy
 
     settings, db = service()
+    _visible_document(document_id)
+    data, name = access_copy.make(settings, db, document_id, base_url=request.host_url, by=current_user.id)
+    return Response(data, mimetype="application/pdf", headers={"Content-Disposition": f"attachment; filename={name}"})
+
+
+def _visible_document(document_id: int) -> str:
+    """The document's path in storage, if it exists and the user may see it; else 404."""
+    _settings, db = service()
     with db.session() as s:
         document = s.get(Document, document_id)
         if document is None or document.entry.category in hidden_categories():
             abort(404)
-    data, name = access_copy.make(settings, db, document_id, base_url=request.host_url, by=current_user.id)
-    return Response(data, mimetype="application/pdf", headers={"Content-Disposition": f"attachment; filename={name}"})
+        return document.path

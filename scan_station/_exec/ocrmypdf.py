@@ -59,6 +59,17 @@ class OcrResult:
     pdfa_findings: list[str]
 
 
+#: Page keys of presentations (transitions, durations, actions) that PDF/A has no use for, and
+#: that ocrmypdf's PDF/A check refuses: reportlab writes /Trans on every page, slide shows more.
+PRESENTATION_KEYS = ("/Trans", "/Dur", "/PresSteps", "/AA")
+
+
+def drop_presentation_keys(page: pikepdf.Page) -> None:
+    for name in PRESENTATION_KEYS:
+        if name in page.obj:
+            del page.obj[name]
+
+
 def quiet_child() -> None:
     """Pool initializer: the parent reports errors; the children keep stderr clean."""
     for name in ("ocrmypdf", "pikepdf", "PIL", "pypdfium2", "fontTools"):
