@@ -13,9 +13,7 @@ import hashlib
 import io
 
 import pikepdf
-from reportlab.graphics import renderPDF
 from reportlab.graphics.barcode import qr
-from reportlab.graphics.shapes import Drawing
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
@@ -85,12 +83,21 @@ def _stamp_page(*, register_id: str, version: int, title: str, sha256: str, ba_n
     c.setFont(REGULAR, 11)
     for i, line in enumerate(lines):
         c.drawString(25 * mm, height - 50 * mm - i * 6.5 * mm, line)
-    code = qr.QrCodeWidget(url)
-    x0, y0, x1, y1 = code.getBounds()
-    size = 45 * mm
-    drawing = Drawing(size, size, transform=[size / (x1 - x0), 0, 0, size / (y1 - y0), 0, 0])
-    drawing.add(code)
-    renderPDF.draw(drawing, c, 25 * mm, height - 170 * mm)
+    _draw_qr(c, url, x=25 * mm, y=height - 170 * mm, size=45 * mm)
     c.showPage()
     c.save()
     return buffer.getvalue()
+
+
+def _draw_qr(c: canvas.Canvas, text: str, *, x: float, y: float, size: float) -> None:
+    """The QR code's dark modules as filled squares, drawn on the canvas itself (reportlab's
+    drawing renderer would add an unembedded Helvetica to the page, which PDF/A forbids)."""
+    code = qr.QrCodeWidget(text).qr
+    code.make()
+    modules = code.modules
+    cell = size / (len(modules) + 8)  # a quiet zone of four modules on each side
+    c.setFillGray(0)
+    for row, line in enumerate(modules):
+        for col, dark in enumerate(line):
+            if dark:
+                c.rect(x + (col + 4) * cell, y + size - (row + 5) * cell, cell, cell, stroke=0, fill=1)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 import pikepdf
+import pikepdf.pdfa
 import pypdfium2 as pdfium
 import pytest
 from kiosk import make_app, token
@@ -87,6 +88,10 @@ def test_a_copy_for_an_applicant_carries_a_qr_code_to_its_verification(home, fil
     with pikepdf.open(io.BytesIO(copy.data)) as pdf, pikepdf.open(master) as original:
         assert len(pdf.pages) == len(original.pages) + 1
         assert pdf.pages[0].Contents.read_bytes() == original.pages[0].Contents.read_bytes()  # untouched
+    copy_path = home / "salinan.pdf"
+    copy_path.write_bytes(copy.data)
+    report = pikepdf.pdfa.validate_written(copy_path, "2b")
+    assert report.passed, report.findings  # the stamp page keeps the copy PDF/A-2b
     rendered = pdfium.PdfDocument(copy.data)
     last = rendered[len(rendered) - 1]
     assert "PERNYATAAN ALIH MEDIA" in last.get_textpage().get_text_range()
