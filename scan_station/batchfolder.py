@@ -106,7 +106,7 @@ def this_process() -> dict:
     return {"host": socket.gethostname(), "pid": os.getpid()}
 
 
-def _alive(who: dict | None) -> bool:
+def process_alive(who: dict | None) -> bool:
     if not who or who.get("host") != socket.gethostname():
         return True  # another machine's process: it says for itself
     try:
@@ -163,7 +163,7 @@ class BatchFolder:
             state = BatchState.from_json(json.loads((self.path / STATE_FILE).read_text()))
         except FileNotFoundError:
             raise NotFoundError(f"{self.id}: not a scan batch (no {STATE_FILE})") from None
-        if state.status in (Status.SCANNING, Status.FILING) and not _alive(state.owner):
+        if state.status in (Status.SCANNING, Status.FILING) and not process_alive(state.owner):
             if state.status == Status.SCANNING:
                 state.status, state.fault = Status.INTERRUPTED, FAULT_STOPPED
             else:

@@ -5,6 +5,11 @@ where, from which medium to which, how many, the process and the equipment, who 
 blocks) with the list of what was digitised (no. urut, unit pengolah, jenis/judul, kurun waktu,
 jumlah halaman, kode klasifikasi, SHA-256). One PDF/A-2b document, filed in storage and recorded;
 never altered: a correction is a new berita acara that names the one it replaces.
+
+Once printed and signed, the paper berita acara is scanned back like any document: it gets a
+register entry of its own (`signed_copy_entry`, made when its cover sheet is first asked for),
+whose summary names the digital original by number and SHA-256; the cover sheet, the scan and
+the handover are the ordinary ones, and `listing` shows the signed copy beside its original.
 """
 
 from __future__ import annotations
@@ -21,7 +26,8 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from . import storage
@@ -179,8 +185,57 @@ def _signatures(style: ParagraphStyle) -> Table:
     return Table(cells, colWidths=[58 * mm] * 3, style=[("FONTNAME", (0, 0), (-1, -1), REGULAR)])
 
 
-def listing(db: Database) -> list[dict]:
+SIGNED_UNIT = "PPID"
+
+
+def record_id(db: Database, number: str) -> int:
     with db.session() as session:
+        found = session.scalar(select(BeritaAcara.id).where(BeritaAcara.number == number))
+    if found is None:
+        raise NotFoundError(f"no berita acara {number}")
+    return found
+
+
+def signed_copy_entry(settings: Settings, db: Database, record_id: int) -> str:
+    """The register id under which berita acara `record_id`'s signed paper is scanned back; the
+    entry is made the first time, and only once, however many ask at the same moment."""
+    try:
+        return _link_signed_copy(settings, db, record_id)
+    except IntegrityError:  # two taps at once both made an entry of the same id: the first one won
+        with db.session() as session:
+            return session.get(BeritaAcara, record_id).register_id or _link_signed_copy(settings, db, record_id)
+
+
+def _link_signed_copy(settings: Settings, db: Database, record_id: int) -> str:
+    from .register import add_entry
+
+    with db.session() as session:
+        record = session.get(BeritaAcara, record_id)
+        if record is None:
+            raise NotFoundError(f"no berita acara {record_id}")
+        if record.register_id:
+            return record.register_id
+        entry = add_entry(session, settings, title=f"Berita Acara Alih Media {record.number} (bertanda tangan)",
+                          unit=SIGNED_UNIT, category="setiap-saat", created_date=record.created_at.date().isoformat(),
+                          summary=f"Pindaian berita acara alih media nomor {record.number} yang telah ditandatangani; "
+                                  f"dokumen elektronik aslinya: SHA-256 {record.sha256}.")
+        taken = session.execute(update(BeritaAcara).where(BeritaAcara.id == record_id,
+                                                          BeritaAcara.register_id.is_(None))
+                                .values(register_id=entry.id)).rowcount
+        if taken:
+            return entry.id
+        session.rollback()  # another request linked one first: theirs it is, ours is not kept
+        return session.get(BeritaAcara, record_id).register_id
+
+
+def listing(db: Database) -> list[dict]:
+    """Every berita acara, with its signed copy's latest filed version where one was scanned back."""
+    with db.session() as session:
+        records = list(session.scalars(select(BeritaAcara).order_by(BeritaAcara.id)))
+        linked = [b.register_id for b in records if b.register_id]
+        signed = {d.register_id: {"document_id": d.id, "version": d.version, "status": d.status}
+                  for d in session.scalars(select(Document).where(Document.register_id.in_(linked))
+                                           .order_by(Document.version))}
         return [{"id": b.id, "number": b.number, "created_at": b.created_at, "scope": b.scope, "path": b.path,
-                 "sha256": b.sha256, "replaces": b.replaces}
-                for b in session.scalars(select(BeritaAcara).order_by(BeritaAcara.id))]
+                 "sha256": b.sha256, "replaces": b.replaces, "register_id": b.register_id,
+                 "signed": signed.get(b.register_id)} for b in records]

@@ -84,12 +84,19 @@ def verify_cmd(app: App):
 @click.option("--unit", help="The unit pengolah whose documents of --month it covers.")
 @click.option("--replaces", metavar="NUMBER", help="The berita acara this one corrects.")
 @click.option("--by", default="", help="Who makes it (shown as pelaksana).")
+@click.option("--signed-copy", metavar="NUMBER", help="Instead: the register entry to scan berita acara NUMBER's "
+              "signed paper back under (made once); print its cover sheet with `coversheet`.")
 def berita_acara_cmd(app: App, batch_id: str | None, month: str | None, unit: str | None, replaces: str | None,
-                     by: str):
+                     by: str, signed_copy: str | None):
     """Berita acara alih media with its daftar arsip, as PDF/A, filed in storage."""
     from . import berita_acara, doctor, report
     from .errors import BadArgumentsError
 
+    if signed_copy:
+        register_id = berita_acara.signed_copy_entry(app.settings, app.db, berita_acara.record_id(app.db, signed_copy))
+        return ({"number": signed_copy, "register_id": register_id},
+                f"berita acara {signed_copy}: scan its signed paper as {register_id} "
+                f"(scan-station coversheet {register_id} -o sampul.pdf)")
     one_batch, unit_month = batch_id and not (month or unit), not batch_id and month and unit
     if not (one_batch or unit_month):
         raise BadArgumentsError("give --batch B, or --month YYYY-MM with --unit U")

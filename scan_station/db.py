@@ -218,7 +218,8 @@ class BeritaAcara(Base):
     path: Mapped[str] = mapped_column(Text)  # relative to the storage folder
     sha256: Mapped[str] = mapped_column(String(64))
     replaces: Mapped[str | None] = mapped_column(String(120), nullable=True)
-
+    #: The register entry its signed paper is scanned back under (`berita_acara.signed_copy_entry`).
+    register_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class AccessCopy(Base):

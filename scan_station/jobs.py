@@ -1,4 +1,5 @@
-"""The job queue: confirmed batches are filed (OCR, PDF/A, storage) in the background.
+"""The job queue: confirmed batches and softcopies handed over at the kiosk are filed (OCR,
+PDF/A, storage) in the background.
 
 The queue is huey's. Embedded default: a SQLite file `jobs.db` in the home folder, no server.
 With `queue_url = "redis://host:6379/0"` the queue lives on a Redis server that several kiosks
@@ -26,17 +27,20 @@ from .db import Database
 from .errors import ConfigError, NotFoundError
 from .review import load
 from .scanning import batch_folder, ingest_scanned
+from .uploads import file_upload
 
 log = logging.getLogger(__name__)
-FILE_BATCH = "file_batch"
+FILE_BATCH, FILE_SOFTCOPY = "file_batch", "file_softcopy"
 
 
 @dataclass(frozen=True)
 class Jobs:
-    """The queue and our tasks on it; calling a task queues it: `jobs.file_batch(batch_id)`."""
+    """The queue and our tasks on it; calling a task queues it: `jobs.file_batch(batch_id)`,
+    `jobs.file_softcopy(upload_id)`."""
 
     queue: Huey
     file_batch: TaskWrapper
+    file_softcopy: TaskWrapper
 
 
 def make_jobs(settings: Settings) -> Jobs:
@@ -53,7 +57,11 @@ def make_jobs(settings: Settings) -> Jobs:
     def file_batch_task(batch_id: str) -> None:
         file_batch(settings, batch_id)
 
-    return Jobs(queue, file_batch_task)
+    @queue.task(name=FILE_SOFTCOPY)
+    def file_softcopy_task(upload_id: str) -> None:
+        file_softcopy(settings, upload_id)
+
+    return Jobs(queue, file_batch_task, file_softcopy_task)
 
 
 @functools.cache
@@ -93,6 +101,15 @@ def file_batch(settings: Settings, batch_id: str) -> dict:
         log.exception("filing batch %s failed", batch_id)
         folder.update(status=Status.FAILED, error=str(exc) or type(exc).__name__, progress=progress)
         raise
+
+
+def file_softcopy(settings: Settings, upload_id: str) -> dict:
+    """The job: file a softcopy hand-over (`uploads`); its outcome goes to the hand-over's state."""
+    state = file_upload(settings, _database(settings), upload_id)
+    if state is None:
+        log.warning("softcopy hand-over %s is not waiting to be filed; job skipped", upload_id)
+        return {"upload": upload_id, "skipped": True}
+    return {"upload": upload_id, "status": str(state.status)}
 
 
 class _ThreadConsumer(Consumer):

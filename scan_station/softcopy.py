@@ -88,6 +88,8 @@ def examine(path: Path, settings: Settings) -> Original:
         raise SoftcopyError(f"{name}: the name says {kind.upper()}, but the content is {what}; "
                             "hand over the file as it was saved", code="mismatch", name=name, kind=kind.upper(),
                             found=found.upper() if found else "?")
+    if kind == "pdf":
+        _check_page_count(path, name, 0, settings)  # a 10,000-page PDF is refused before any work
     signatures = pdf_signatures(path) if kind == "pdf" else ()
     return Original(name, kind, storage.sha256_file(path), size, signatures)
 
@@ -164,7 +166,7 @@ def read_softcopies(files: list[Path], work: Path, settings: Settings) -> tuple[
         pdf = convert_to_pdf(path, part_work, timeout=settings.convert_timeout_seconds) \
             if original.kind in OFFICE else path
         if original.kind in OFFICE or original.kind == "pdf":
-            _check_page_count(pdf, original.name, len(origins), settings)
+            _check_page_count(pdf, original.name, len(origins), settings)  # with the files before it
         part = read_batch(pdf, part_work, settings)
         parts.append(part)
         origins += [PageOrigin(path.name, o.frame) for o in part.origins]
@@ -183,7 +185,8 @@ def read_softcopies(files: list[Path], work: Path, settings: Settings) -> tuple[
 
 
 def _check_page_count(pdf: Path, name: str, before: int, settings: Settings) -> None:
-    """Before the pages are read one by one: a 10,000-page PDF is refused at once."""
+    """Before the pages are read one by one: a PDF of more pages than a hand-over may have
+    (`before` of them came with the files before it) is refused at once."""
     try:
         with pikepdf.open(pdf) as doc:
             count = len(doc.pages)

@@ -66,10 +66,11 @@ def real_values(app, lived) -> dict[str, list]:
         users = list(s.scalars(select(UserAccount.username)))
         records = list(s.scalars(select(BeritaAcara.id)))
         hashes = list(s.scalars(select(Document.sha256).order_by(Document.id)))
-    batches = sorted(p.name for p in settings.scans_dir.iterdir())
-    return {"batch": batches, "document_id": sorted(lived.documents.values()), "entry_id": entries,
-            "username": users, "code": ["id", "en"], "name": ["Teks abu-abu 300 dpi, kaca"], "record_id": records,
-            "sha256": hashes}
+    batches = sorted(p.parent.name for p in settings.scans_dir.glob("*/.scan.json"))
+    uploads = sorted(p.parent.name for p in settings.scans_dir.glob("softcopies/*/upload.json"))
+    return {"batch": batches, "upload_id": uploads, "document_id": sorted(lived.documents.values()),
+            "entry_id": entries, "username": users, "code": ["id", "en"], "name": ["Teks abu-abu 300 dpi, kaca"],
+            "record_id": records, "sha256": hashes}
 
 
 def urls_for(app, rule, values: dict[str, list]) -> list[str]:
@@ -93,3 +94,17 @@ def urls_for(app, rule, values: dict[str, list]) -> list[str]:
 def _build(app, rule, params) -> str:
     with app.test_request_context():
         return url_for(rule.endpoint, **params)
+
+
+def run_queued_jobs(app) -> int:
+    """What the kiosk queued, run here and now by huey's own dequeue and execute, as a worker
+    would; the number of jobs run."""
+    from scan_station.jobs import make_jobs
+
+    ext = app.extensions["scan_station"]
+    queue = ext.setdefault("jobs", make_jobs(ext["settings"])).queue
+    done = 0
+    while (task := queue.dequeue()) is not None:
+        queue.execute(task)
+        done += 1
+    return done

@@ -129,7 +129,8 @@ def build(home: Path, work: Path) -> LivedIn:
 
 
 def _softcopy_and_paperwork(settings, db, lived: LivedIn, work: Path) -> None:
-    """A signed softcopy handed over, an exempt one, a berita acara and a copy handed out."""
+    """A signed softcopy handed over, an exempt one through the kiosk's queue, one whose filing
+    stopped, a berita acara with the entry for its signed paper, and a copy handed out."""
     from test_softcopy import signed_pdf, text_pdf
 
     from scan_station import access_copy, berita_acara
@@ -141,13 +142,35 @@ def _softcopy_and_paperwork(settings, db, lived: LivedIn, work: Path) -> None:
     signed, _cert = signed_pdf(work)
     submit([signed], entry_id=e["softcopy"], settings=settings, db=db, submitted_by="dok")
     secret = text_pdf(work / "telaah.pdf", [SECRET_TEXT])
-    submit([secret], entry_id=e["exempt_softcopy"], settings=settings, db=db, submitted_by="dok")
+    _hand_over(settings, db, e["exempt_softcopy"], secret, file=True)  # through the kiosk's queue
+    _hand_over(settings, db, e["softcopy"], text_pdf(work / "lampiran.pdf", ["Lampiran keputusan"]), file=False)
     with db.session() as s:
         for key in ("softcopy", "exempt_softcopy"):
             lived.documents[key] = s.query(Document).filter_by(register_id=e[key]).one().id
         first_batch = s.get(Document, lived.documents["accepted_v1"]).batch_id
-    berita_acara.make(settings, db, berita_acara.Scope(batch_id=first_batch), by="ppid")
+    made = berita_acara.make(settings, db, berita_acara.Scope(batch_id=first_batch), by="ppid")
+    berita_acara.signed_copy_entry(settings, db, berita_acara.record_id(db, made["number"]))  # paper not yet back
     access_copy.make(settings, db, lived.documents["accepted_v1"], base_url="http://localhost/", by="ppid")
+
+
+def _hand_over(settings, db, entry_id: str, path: Path, *, file: bool) -> None:
+    """A softcopy handed over at the kiosk: filed by the job, or left as a filing whose worker died."""
+    import os
+    import socket
+
+    from scan_station.uploads import Upload, UploadStatus, file_upload
+
+    upload = Upload.create(settings, entry_id=entry_id, user="dok")
+    shutil.copyfile(path, upload.files_dir(1) / path.name)
+    upload.accept(settings)
+    if file:
+        assert file_upload(settings, db, upload.id).status == UploadStatus.FILED
+        return
+    dead = os.fork()
+    if dead == 0:
+        os._exit(0)
+    os.waitpid(dead, 0)
+    upload.update(status=UploadStatus.FILING, owner={"host": socket.gethostname(), "pid": dead})
 
 
 def _in_review(settings, db, lived: LivedIn) -> None:

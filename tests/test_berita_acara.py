@@ -83,3 +83,38 @@ def test_the_kiosk_makes_and_serves_berita_acara_for_the_report_roles(home, file
     bad = client.post("/report/berita-acara", data=form, follow_redirects=True)
     assert bad.status_code == 200 and "YYYY-MM" in bad.get_data(as_text=True)
     assert login(app.test_client(), "dok").get("/report/berita-acara/1.pdf").status_code == 403
+
+
+def test_the_signed_paper_is_scanned_back_under_a_cover_sheet_of_its_own(run, home, tmp_path, filed_batch):
+    """Print the berita acara, sign it, put the kiosk's cover sheet on it, scan: it is filed as the
+    document of its own entry, which names the digital original, and the list shows it."""
+    import batches
+    from kiosk import login, make_app, token
+    from PIL import ImageDraw
+
+    made = run("berita-acara", "--batch", filed_batch["batch"], "--json").json
+    app = make_app(home)
+    client = login(app.test_client(), "ppid")
+    sheet = client.post("/report/berita-acara/1/signed-copy", data={"csrf_token": token(client, "/report/")})
+    assert sheet.status_code == 200 and sheet.mimetype == "application/pdf"
+    again = client.post("/report/berita-acara/1/signed-copy", data={"csrf_token": token(client, "/report/")})
+    assert again.status_code == 200  # a second tap: the same entry, not a new one
+    cli = run("berita-acara", "--signed-copy", made["number"], "--json")
+    register_id = cli.json["register_id"]
+    entries = run("register", "list", "--json").json
+    assert len(entries) == 2 and entries[-1]["id"] == register_id  # one entry, however many asked
+    assert made["number"] in entries[-1]["title"] and made["sha256"] in entries[-1]["summary"]
+    (tmp_path / "sampul.pdf").write_bytes(sheet.data)
+    with pikepdf.open(home / made["path"]) as pdf:
+        count = len(pdf.pages)
+    signed = [batches.render(home / made["path"], i) for i in range(1, count + 1)]
+    ImageDraw.Draw(signed[-1]).line([(300, 2900), (700, 2800), (900, 2950)], fill=0, width=8)  # a signature
+    scan = batches.write_pdf([batches.render(tmp_path / "sampul.pdf", 1), *signed], tmp_path / "pindaian.pdf")
+    filed = run("ingest", scan, "--json")
+    assert filed.code == 0, filed.stderr
+    assert [(d["register_id"], d["page_count"]) for d in filed.json["documents"]] == [(register_id, len(signed))]
+    page = client.get("/report/").get_data(as_text=True)
+    assert f"salinan bertanda tangan sudah dipindai: {register_id} versi 1" in page
+    assert client.post("/report/berita-acara/99/signed-copy",
+                       data={"csrf_token": token(client, "/report/")}).status_code == 404
+    assert login(app.test_client(), "dok").post("/report/berita-acara/1/signed-copy").status_code in (400, 403)

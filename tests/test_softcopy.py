@@ -15,7 +15,7 @@ from pathlib import Path
 import batches
 import pikepdf
 import pytest
-from kiosk import login, make_app, token
+from kiosk import login, make_app, run_queued_jobs, token
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 from test_bad_input import assert_refused
@@ -185,6 +185,7 @@ def test_a_signed_pdf_stays_signed_and_is_shown_as_signed(home, tmp_path):
         "files": (signed.open("rb"), signed.name), "csrf_token": token(client, f"/register/{target}/softcopy")},
         content_type="multipart/form-data")
     assert answer.status_code == 302, answer.get_data(as_text=True)
+    assert run_queued_jobs(app) == 1
     settings, db = app.extensions["scan_station"]["settings"], app.extensions["scan_station"]["db"]
     from scan_station.db import Batch, Document
 

@@ -50,6 +50,8 @@ STATUS_NAMES = {  # of scan batches, in progress and filed
     # of filed documents in the handover
     "submitted": lazy_gettext("Submitted"), "accepted": lazy_gettext("Accepted and stored"),
     "returned": lazy_gettext("Returned"),
+    # of softcopies handed over at the kiosk (also queued, filing, failed, filed)
+    "refused": lazy_gettext("Refused"),
 }
 
 

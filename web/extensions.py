@@ -20,3 +20,13 @@ def service():
     """(settings, db) of the scan_station service behind this app."""
     ext = current_app.extensions["scan_station"]
     return ext["settings"], ext["db"]
+
+
+def jobs():
+    """The job queue, made once per app (huey keeps one connection per thread)."""
+    from scan_station.jobs import make_jobs
+
+    ext = current_app.extensions["scan_station"]
+    if "jobs" not in ext:
+        ext["jobs"] = make_jobs(ext["settings"])
+    return ext["jobs"]

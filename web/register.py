@@ -145,6 +145,11 @@ def coversheets():
         flash(_("%(count)d cover sheets picked; at most %(max)d go in one print, so print them in parts.",
                 count=len(ids), max=MAX_COVERSHEETS), "error")
         return redirect(url_for("register.index"))
+    return print_coversheets(ids, back=url_for("register.index"))
+
+
+def print_coversheets(ids: list[str], *, back: str):
+    """The cover sheets of entries `ids` as a PDF that prints when it opens; recorded as printed."""
     _settings, db = service()
     try:
         with db.session() as s:
@@ -155,7 +160,7 @@ def coversheets():
         abort(404)
     except ScanStationError as exc:  # e.g. the cover sheet font is not installed
         flash(str(exc), "error")
-        return redirect(url_for("register.index"))
+        return redirect(back)
     return Response(
         _print_on_open(pdf),
         mimetype="application/pdf",

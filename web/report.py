@@ -8,11 +8,12 @@ from flask_login import current_user
 
 from scan_station import berita_acara, report
 from scan_station.db import BeritaAcara
-from scan_station.errors import RegisterError, ScanStationError
+from scan_station.errors import NotFoundError, RegisterError, ScanStationError
 from scan_station.roles import Permission
 
 from .auth import hidden_categories, requires
 from .extensions import service
+from .register import print_coversheets
 
 bp = Blueprint("report", __name__, url_prefix="/report")
 
@@ -58,6 +59,18 @@ def berita_acara_new():
     else:
         flash(_("Berita acara %(number)s made and filed.", number=made["number"]), "ok")
     return redirect(url_for("report.index", month=month if len(month) <= 7 else None))
+
+
+@bp.post("/berita-acara/<int:record_id>/signed-copy")
+@requires(Permission.REPORT)
+def berita_acara_signed_copy(record_id: int):
+    """The cover sheet to scan the signed paper back under (its own register entry, made once)."""
+    settings, db = service()
+    try:
+        register_id = berita_acara.signed_copy_entry(settings, db, record_id)
+    except NotFoundError:
+        abort(404)
+    return print_coversheets([register_id], back=url_for("report.index"))
 
 
 @bp.get("/berita-acara/<int:record_id>.pdf")

@@ -5,32 +5,23 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from scan_station import review
 from scan_station.db import Entry
-from scan_station.jobs import make_jobs
 from scan_station.reconcile import PRINT_WINDOW, printed_but_missing
 from scan_station.roles import Permission
 
 from .auth import requires
-from .extensions import service
+from .extensions import jobs, service
 from .pages import batch_or_404, hidden_pages
 from .paging import whole_number
 from .scan import start_scanning
 
 bp = Blueprint("review", __name__, url_prefix="/review")
-
-
-def jobs():
-    """The job queue, made once per app (huey keeps one connection per thread)."""
-    ext = current_app.extensions["scan_station"]
-    if "jobs" not in ext:
-        ext["jobs"] = make_jobs(ext["settings"])
-    return ext["jobs"]
 
 
 @bp.get("/<batch>")

@@ -1,25 +1,25 @@
 """Unggah softcopy: born-digital files of a register entry handed over at the kiosk (SOP step 2),
-filed as the entry's next version exactly as a scan is (`scan_station.softcopy`)."""
+checked at once, then filed by the job queue as the entry's next version exactly as a scan is
+(`scan_station.uploads`, `scan_station.softcopy`); the officer watches it on a page of its own."""
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from pathlib import Path
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from flask_login import current_user
 from werkzeug.utils import secure_filename
 
 from scan_station import doctor, softcopy
-from scan_station.errors import ScanStationError, UnknownEntryError
+from scan_station.errors import NotFoundError, ScanStationError, UnknownEntryError
 from scan_station.register import entry_dict, get_entry
 from scan_station.roles import Permission
+from scan_station.uploads import Upload, UploadStatus, recent, requeue
 
 from .auth import requires
-from .extensions import service
+from .extensions import jobs, service
 
 bp = Blueprint("softcopy", __name__, url_prefix="/register")
 #: Files in one hand-over.
@@ -41,6 +41,7 @@ MESSAGES = {
     "changed": lazy_gettext("%(name)s: the file changed while it was being read; hand it over again."),
     "convert_timeout": lazy_gettext("%(name)s: the document took longer than %(seconds)s s to open; save it as PDF "
                                     "on the computer it came from."),
+    "no_files": lazy_gettext("Choose at least one file."),
     "convert_failed": lazy_gettext("%(name)s: the document cannot be opened; check that it opens on a computer, "
                                    "or hand over a PDF of it."),
 }
@@ -48,8 +49,15 @@ MESSAGES = {
 
 def message(exc: ScanStationError) -> str:
     """The refusal in the kiosk's language where it has a translation; else as the service says it."""
-    template = MESSAGES.get(getattr(exc, "code", ""))
-    return str(template) % exc.params if template is not None else str(exc)
+    return message_for(getattr(exc, "code", ""), getattr(exc, "params", {}), str(exc))
+
+
+def message_for(code: str, params: dict, said: str) -> str:
+    template = MESSAGES.get(code)
+    try:
+        return str(template) % params if template is not None else said
+    except (KeyError, TypeError, ValueError):
+        return said
 
 
 def upload_limit(settings) -> int:
@@ -60,12 +68,9 @@ def upload_limit(settings) -> int:
 @bp.route("/<path:entry_id>/softcopy", methods=["GET", "POST"])
 @requires(Permission.REGISTER)
 def upload(entry_id: str):
-    settings, db = service()
-    try:
-        with db.session() as s:
-            entry = entry_dict(get_entry(s, entry_id))
-    except UnknownEntryError:
-        abort(404)
+    """The files are checked at once and saved; the job queue files them (`scan_station.uploads`)."""
+    settings, _db = service()
+    entry = _entry_or_404(entry_id)
     if request.method == "GET":
         return _form(entry)
     files = [f for f in request.files.getlist("files") if f and f.filename]
@@ -73,42 +78,75 @@ def upload(entry_id: str):
         return _form(entry, _("Choose at least one file."), 400)
     if len(files) > MAX_FILES:
         return _form(entry, _("At most %(count)d files at once.", count=MAX_FILES), 400)
-    folder = Path(tempfile.mkdtemp(prefix="upload-", dir=_uploads(settings)))
     try:
-        paths = _save(files, folder)
-        office = any(softcopy.KINDS.get(p.suffix.lower()) in softcopy.OFFICE for p in paths)
-        doctor.require("submit_office" if office else "ingest", settings)
-        result = softcopy.submit(paths, entry_id=entry["id"], settings=settings, db=db, submitted_by=current_user.id)
+        handover = Upload.create(settings, entry_id=entry["id"], user=current_user.id)
+        _save(files, handover)
+        names = [p.name for p in handover.files()]
+        office = any(softcopy.KINDS.get(Path(n).suffix.lower()) in softcopy.OFFICE for n in names)
+        try:
+            doctor.require("submit_office" if office else "ingest", settings)
+        except ScanStationError:
+            handover.remove()
+            raise
+        handover.accept(settings)
     except ScanStationError as exc:
         return _form(entry, message(exc), 400)
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-    filed = result["documents"][0]
-    flash(_("Softcopy of %(id)s handed over as version %(version)d (%(pages)d page(s)); it waits for the PPID.",
-            id=filed["register_id"], version=filed["version"], pages=filed["page_count"]), "ok")
-    return redirect(url_for("register.index"))
+    jobs().file_softcopy(handover.id)
+    return redirect(url_for("softcopy.status", entry_id=entry["id"], upload_id=handover.id))
+
+
+@bp.get("/<path:entry_id>/softcopy/<upload_id>")
+@requires(Permission.REGISTER)
+def status(entry_id: str, upload_id: str):
+    """How the hand-over stands: waiting, being filed, filed as version N, or why not."""
+    entry = _entry_or_404(entry_id)
+    state = _state_or_404(entry["id"], upload_id)
+    refusal = message_for(state.code, state.params, state.error) if state.error else None
+    return render_template("register/softcopy_status.html", entry=entry, state=state, refusal=refusal,
+                           waiting=state.status in (UploadStatus.QUEUED, UploadStatus.FILING))
+
+
+@bp.post("/<path:entry_id>/softcopy/<upload_id>/retry")
+@requires(Permission.REGISTER)
+def retry(entry_id: str, upload_id: str):
+    """A hand-over that failed for want of space or a database is queued again, its files as kept."""
+    entry = _entry_or_404(entry_id)
+    _state_or_404(entry["id"], upload_id)
+    settings, _db = service()
+    if requeue(Upload.open(settings, upload_id)):
+        jobs().file_softcopy(upload_id)
+    return redirect(url_for("softcopy.status", entry_id=entry["id"], upload_id=upload_id))
+
+
+def _entry_or_404(entry_id: str) -> dict:
+    _settings, db = service()
+    try:
+        with db.session() as s:
+            return entry_dict(get_entry(s, entry_id))
+    except UnknownEntryError:
+        abort(404)
+
+
+def _state_or_404(entry_id: str, upload_id: str):
+    settings, _db = service()
+    try:
+        state = Upload.open(settings, upload_id).read()
+    except NotFoundError:
+        abort(404)
+    if state.entry_id != entry_id:
+        abort(404)
+    return state
 
 
 def _form(entry: dict, error: str | None = None, status: int = 200):
-    return render_template("register/softcopy.html", entry=entry, error=error, accept=ACCEPT,
-                           max_files=MAX_FILES), status
+    settings, _db = service()
+    return render_template("register/softcopy.html", entry=entry, error=error, accept=ACCEPT, max_files=MAX_FILES,
+                           earlier=recent(settings, entry["id"])), status
 
 
-def _uploads(settings) -> Path:
-    folder = settings.work_dir / "uploads"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-def _save(files, folder: Path) -> list[Path]:
+def _save(files, handover: Upload) -> None:
     """Each upload under a safe name of its own, its extension kept (it says what the file should be)."""
-    paths = []
     for index, upload in enumerate(files, start=1):
         suffix = Path(upload.filename).suffix.lower()[:10]
         stem = Path(secure_filename(upload.filename) or "softcopy").stem[:100] or "softcopy"  # names fit the disk
-        name = f"{stem}{suffix}"
-        path = folder / f"{index:02d}" / name
-        path.parent.mkdir()
-        upload.save(path)
-        paths.append(path)
-    return paths
+        upload.save(handover.files_dir(index) / f"{stem}{suffix}")

@@ -1,0 +1,197 @@
+"""Softcopies handed over at the kiosk, waiting for the job queue to file them.
+
+The kiosk checks every file at once (`softcopy.examine`: size, kind, protection, signatures), so
+that a bad file is refused while the officer is still at the screen; then the files wait in a
+folder of their own and a worker files them (`softcopy.submit`: conversion, OCR, PDF/A), as it
+files a confirmed scan batch. Nothing heavy runs inside a web request.
+
+    <scans_dir>/softcopies/<upload id>/
+      upload.json     the hand-over's state (`UploadState`), written atomically
+      files/01/<name> the files as handed over, in the order chosen
+      .lock           taken while the status changes hands
+
+A refusal found later (`InputFileError`: a document LibreOffice cannot open) ends the hand-over with the refusal's
+code and values, so that the kiosk says it in its language, and removes the files: nothing was
+filed. Any other failure (a full disk, a database away) keeps the files; the officer queues the
+hand-over again. A filed hand-over keeps only its state, which names the version it became.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import fcntl
+import json
+import secrets
+import shutil
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from pathlib import Path
+
+from . import storage
+from .batchfolder import process_alive, this_process
+from .config import Settings
+from .db import Database, utcnow
+from .errors import InputFileError, NotFoundError, ScanStationError
+from .softcopy import SoftcopyError, examine, submit
+
+FOLDER, STATE_FILE, FILES = "softcopies", "upload.json", "files"
+STOPPED = "filing stopped before it was done (the program ended); hand it over again"
+
+
+class UploadStatus(StrEnum):
+    QUEUED = "queued"
+    FILING = "filing"
+    FILED = "filed"
+    REFUSED = "refused"  # a file cannot be handed over: nothing filed, the files gone
+    FAILED = "failed"  # filing failed for another reason: the files kept, queue it again
+
+
+@dataclass
+class UploadState:
+    id: str
+    entry_id: str
+    user: str
+    names: list[str]
+    status: UploadStatus = UploadStatus.QUEUED
+    created_at: str = ""
+    error: str = ""
+    code: str = ""  # a refusal's code (`SoftcopyError.code`) and its values, for the kiosk's words
+    params: dict = field(default_factory=dict)
+    document: dict | None = None  # what it was filed as: register_id, version, page_count, path
+    owner: dict | None = None
+
+    @classmethod
+    def from_json(cls, data: dict) -> UploadState:
+        return cls(**{k: v for k, v in data.items() if k in {f.name for f in dataclasses.fields(cls)}}
+                   | {"status": UploadStatus(data.get("status", "queued"))})
+
+
+class Upload:
+    """One hand-over's folder."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+
+    @property
+    def id(self) -> str:
+        return self.path.name
+
+    @classmethod
+    def create(cls, settings: Settings, *, entry_id: str, user: str) -> Upload:
+        """An empty hand-over: save the files into `files_dir(n)`, then `accept` it."""
+        stamp = utcnow().strftime("%Y%m%d-%H%M%S")
+        upload = cls(settings.scans_dir / FOLDER / f"{stamp}-{secrets.token_hex(4)}")
+        (upload.path / FILES).mkdir(parents=True)
+        upload._write(UploadState(upload.id, entry_id, user, [], created_at=utcnow().isoformat()))
+        return upload
+
+    @classmethod
+    def open(cls, settings: Settings, upload_id: str) -> Upload:
+        upload = cls(settings.scans_dir / FOLDER / Path(upload_id).name)
+        if not upload_id or not (upload.path / STATE_FILE).is_file():
+            raise NotFoundError(f"no softcopy hand-over {upload_id}")
+        return upload
+
+    def files_dir(self, number: int) -> Path:
+        """Where the `number`th file goes (a folder each, so that two files may share a name)."""
+        folder = self.path / FILES / f"{number:02d}"
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder
+
+    def files(self) -> list[Path]:
+        return sorted(p for p in (self.path / FILES).glob("*/*") if p.is_file())
+
+    def accept(self, settings: Settings) -> UploadState:
+        """Every file checked; SoftcopyError (and nothing kept) for the first that cannot be handed over."""
+        try:
+            names = [examine(path, settings).name for path in self.files()]
+            if not names:
+                raise SoftcopyError("no file was handed over", code="no_files")
+        except BaseException:
+            self.remove()
+            raise
+        return self.update(names=names, status=UploadStatus.QUEUED)
+
+    def remove(self) -> None:
+        shutil.rmtree(self.path, ignore_errors=True)
+
+    # -- state ------------------------------------------------------------------------------------
+
+    def read(self) -> UploadState:
+        try:
+            state = UploadState.from_json(json.loads((self.path / STATE_FILE).read_text()))
+        except FileNotFoundError:
+            raise NotFoundError(f"{self.id}: no such softcopy hand-over") from None
+        if state.status == UploadStatus.FILING and not process_alive(state.owner):
+            state.status, state.error = UploadStatus.FAILED, STOPPED
+        return state
+
+    def _write(self, state: UploadState) -> None:
+        storage.replace_json(self.path / STATE_FILE, asdict(state))
+
+    def update(self, **changes: object) -> UploadState:
+        state = dataclasses.replace(self.read(), **changes)
+        self._write(state)
+        return state
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[UploadState]:
+        with (self.path / ".lock").open("a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            yield self.read()
+
+    def transition(self, allowed: tuple[UploadStatus, ...], **changes: object) -> UploadState | None:
+        """Change the state only if its status is one of `allowed`; None when it was not."""
+        with self._locked() as state:
+            if state.status not in allowed:
+                return None
+            state = dataclasses.replace(state, **changes)
+            self._write(state)
+            return state
+
+
+def recent(settings: Settings, entry_id: str, *, limit: int = 10) -> list[UploadState]:
+    """The entry's latest hand-overs at the kiosk, newest first."""
+    found = []
+    for state_file in sorted((settings.scans_dir / FOLDER).glob(f"*/{STATE_FILE}"), reverse=True):
+        with contextlib.suppress(NotFoundError, ValueError, TypeError, json.JSONDecodeError):
+            state = Upload(state_file.parent).read()
+            if state.entry_id == entry_id:
+                found.append(state)
+        if len(found) == limit:
+            break
+    return found
+
+
+def requeue(upload: Upload) -> bool:
+    """A failed hand-over waits for the queue again (its files were kept); False if it was not failed."""
+    return upload.transition((UploadStatus.FAILED,), status=UploadStatus.QUEUED, error="") is not None
+
+
+def file_upload(settings: Settings, db: Database, upload_id: str) -> UploadState | None:
+    """The job: file a queued hand-over as its entry's next version; None when it was not waiting."""
+    try:
+        upload = Upload.open(settings, upload_id)
+        state = upload.transition((UploadStatus.QUEUED,), status=UploadStatus.FILING, owner=this_process())
+    except NotFoundError:
+        state = None
+    if state is None:
+        return None
+    try:
+        result = submit(upload.files(), entry_id=state.entry_id, settings=settings, db=db, submitted_by=state.user)
+    except InputFileError as exc:  # the files cannot be handed over as they are
+        state = upload.update(status=UploadStatus.REFUSED, error=str(exc), code=exc.code, params=exc.params)
+        shutil.rmtree(upload.path / FILES, ignore_errors=True)
+        return state
+    except ScanStationError as exc:
+        return upload.update(status=UploadStatus.FAILED, error=str(exc), code=exc.code, params=exc.params)
+    except BaseException as exc:
+        upload.update(status=UploadStatus.FAILED, error=str(exc) or type(exc).__name__)
+        raise
+    filed = result["documents"][0]
+    state = upload.update(status=UploadStatus.FILED, document={
+        k: filed[k] for k in ("register_id", "version", "page_count", "path") if k in filed})
+    shutil.rmtree(upload.path / FILES, ignore_errors=True)
+    return state
