@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import click
-from sqlalchemy import select
 
 from .cli_common import App, command, ingest_summary
-from .db import ScanProfile
 from .errors import ScanStationError
-from .model import PAGE_SIZES_MM
-from .profiles import MODES, SOURCES, add_profile, known_scanners, profile_dict, remove_profile
+from .model import MODES, PAGE_SIZES_MM, SOURCES
 
 
 @command("scanners")
 @click.option("--refresh", is_flag=True, help="Discover again instead of using the cached list.")
 def scanners_cmd(app: App, refresh: bool):
     """List scanners with their sources, modes, resolutions and page sizes."""
+    from .profiles import known_scanners
+
     data = known_scanners(app.settings, refresh=refresh)
     lines = [f"{s['name']}  {s['vendor']} {s['model']} ({s['type']}): sources {', '.join(s['sources'])}; "
              f"modes {', '.join(s['modes']) or '-'}; pages {', '.join(s['page_sizes'])}" for s in data["scanners"]]
@@ -30,6 +29,11 @@ def profiles() -> None:
 @command(group=profiles, name="list")
 def profiles_list(app: App):
     """List the scan profiles."""
+    from sqlalchemy import select
+
+    from .db import ScanProfile
+    from .profiles import profile_dict
+
     with app.db.session() as session:
         rows = [profile_dict(r) for r in session.scalars(select(ScanProfile).order_by(ScanProfile.name))]
     return rows, "\n".join(
@@ -51,6 +55,8 @@ def profiles_list(app: App):
 )
 def profiles_add(app: App, name: str, source: str, mode: str, resolution: int, page_size: str):
     """Add a scan profile."""
+    from .profiles import add_profile
+
     data = add_profile(app.db, name=name, source=source, mode=mode, resolution=resolution, page_size=page_size)
     return data, f"profile {name!r} added"
 
@@ -59,6 +65,8 @@ def profiles_add(app: App, name: str, source: str, mode: str, resolution: int, p
 @click.argument("name")
 def profiles_remove(app: App, name: str):
     """Remove a scan profile."""
+    from .profiles import remove_profile
+
     remove_profile(app.db, name)
     return {"removed": name}, f"profile {name!r} removed"
 
@@ -102,6 +110,8 @@ def scan_cmd(app: App, device: str | None, profile: str | None, batch_id: str | 
 
 
 def _first_device(app: App) -> str:
+    from .profiles import known_scanners
+
     found = known_scanners(app.settings)["scanners"] or known_scanners(app.settings, refresh=True)["scanners"]
     if not found:
         raise ScanStationError("no scanner found; plug one in, then run: scan-station scanners --refresh")

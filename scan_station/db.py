@@ -12,9 +12,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config as AlembicConfig
-from alembic.util.exc import CommandError
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -29,6 +26,7 @@ from sqlalchemy import (
     create_engine,
     event,
     make_url,
+    text,
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
@@ -265,21 +263,46 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
+#: The newest migration in `scan_station/migrations` (a test checks that they agree). A database
+#: already at it is opened without loading Alembic, which keeps short commands short.
+HEAD_REVISION = "0013"
+
+
+class SchemaError(Exception):
+    """Alembic could not bring the schema up to date (its message says why)."""
+
+
 def migrate(engine: Engine) -> None:
     """Bring the schema to the newest migration."""
+    if _revision_of(engine) == HEAD_REVISION:
+        return
+    from alembic import command
+    from alembic.config import Config as AlembicConfig
+    from alembic.util.exc import CommandError
+
     cfg = AlembicConfig()
     cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
     with engine.begin() as connection:
         cfg.attributes["connection"] = connection
-        command.upgrade(cfg, "head")
+        try:
+            command.upgrade(cfg, "head")
+        except CommandError as exc:
+            raise SchemaError(str(exc)) from None
+
+
+def _revision_of(engine: Engine) -> str | None:
+    """The revision Alembic recorded, or None (a new database, or one that cannot be read: Alembic
+    says why)."""
+    try:
+        with engine.connect() as connection:
+            return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    except DBAPIError:
+        return None
 
 
 def schema_revision(db: Database) -> str:
     """The migration the database's schema is at."""
-    from alembic.runtime.migration import MigrationContext
-
-    with db.engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision() or "none"
+    return _revision_of(db.engine) or "none"
 
 
 class Database:
@@ -297,7 +320,7 @@ class Database:
             ) from None
         try:
             migrate(self.engine)
-        except (DBAPIError, CommandError) as exc:
+        except (DBAPIError, SchemaError) as exc:
             self.engine.dispose()
             reason = _first_line(exc.orig if isinstance(exc, DBAPIError) else exc)
             raise ConfigError(f"database_url {_shown(url)}: cannot open the database ({reason})") from None

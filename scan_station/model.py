@@ -70,4 +70,5 @@ class Fault:
 
 
 #: Paper sizes profiles may name, in millimetres.
+SOURCES, MODES = ("flatbed", "adf", "adf-duplex"), ("lineart", "gray", "color")
 PAGE_SIZES_MM = {"A4": (210, 297), "F4": (215, 330), "A5": (148, 210), "Letter": (216, 279), "Legal": (216, 356)}

@@ -11,9 +11,8 @@ from . import storage
 from .config import Settings
 from .db import Database, ScanProfile, utcnow
 from .errors import NotFoundError, ProfileError
-from .model import PAGE_SIZES_MM, Profile
+from .model import MODES, PAGE_SIZES_MM, SOURCES, Profile
 
-SOURCES, MODES = ("flatbed", "adf", "adf-duplex"), ("lineart", "gray", "color")
 SCANNERS_CACHE = "scanners.json"
 #: Modes in the order a default is chosen: text reads best in grey; colour is for photographs.
 _MODE_ORDER = {"gray": 0, "lineart": 1, "color": 2}

@@ -146,3 +146,15 @@ def test_ruff_finds_nothing():
     done = subprocess.run([ruff, "check", "--no-cache", *PACKAGES, "tests", "bench"], cwd=ROOT,
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_head_revision_is_the_newest_migration():
+    """`db.HEAD_REVISION` lets a current database open without Alembic; it must name the newest migration."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from scan_station.db import HEAD_REVISION
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(ROOT / "scan_station" / "migrations"))
+    assert ScriptDirectory.from_config(cfg).get_current_head() == HEAD_REVISION
