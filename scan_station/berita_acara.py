@@ -30,7 +30,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from . import storage
+from . import audit, storage
 from ._exec.ocrmypdf import drop_presentation_keys
 from .config import Settings
 from .coversheet import BOLD, REGULAR, register_fonts
@@ -94,10 +94,13 @@ def make(settings: Settings, db: Database, scope: Scope, *, by: str = "", replac
                 raise BadArgumentsError(f"no berita acara {replaces} to replace")
             documents = documents_in(session, scope)
             number = next_number(session, settings, now)
+            anchor = audit.record(session, by, "berita_acara.make", number, scope=scope.describe(),
+                                  documents=[d.id for d in documents], replaces=replaces)
             rows = [_row(i, d) for i, d in enumerate(documents, start=1)]
             operators = sorted({d.batch.submitted_by for d in documents if d.batch.submitted_by} | ({by} - {""}))
             draft = work / "draft.pdf"
-            _write_pdf(draft, settings, number=number, when=now, rows=rows, operators=operators, replaces=replaces)
+            _write_pdf(draft, settings, number=number, when=now, rows=rows, operators=operators, replaces=replaces,
+                       anchor=anchor)
             _drop_page_transitions(draft)
             job = OcrJob(key="berita-acara", input_pdf=draft, output_pdf=work / "ba.pdf", languages=("ind",), jobs=1,
                          max_image_mpixels=settings.max_image_megapixels, skip_text=True,
@@ -110,7 +113,7 @@ def make(settings: Settings, db: Database, scope: Scope, *, by: str = "", replac
             sha = storage.atomic_copy(result.output_pdf, settings.storage_dir / rel)
             session.add(BeritaAcara(number=number, year=now.year, created_at=now, created_by=by,
                                     scope=scope.describe(), document_ids=[d.id for d in documents], path=str(rel),
-                                    sha256=sha, replaces=replaces))
+                                    sha256=sha, replaces=replaces, audit_seq=anchor.seq, audit_hash=anchor.hash))
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return {"number": number, "path": settings.display_path(settings.storage_dir / rel), "sha256": sha,
@@ -138,7 +141,7 @@ def _date_words(when: dt.datetime) -> str:
 
 
 def _write_pdf(path: Path, settings: Settings, *, number: str, when: dt.datetime, rows: list[dict],
-               operators: list[str], replaces: str | None) -> None:
+               operators: list[str], replaces: str | None, anchor: audit.Head) -> None:
     register_fonts()
     body = ParagraphStyle("body", fontName=REGULAR, fontSize=10, leading=14)
     small = ParagraphStyle("small", fontName=REGULAR, fontSize=7, leading=9)
@@ -158,7 +161,8 @@ def _write_pdf(path: Path, settings: Settings, *, number: str, when: dt.datetime
     if replaces:
         story.append(Paragraph(f"Berita acara ini menggantikan berita acara nomor {escape(replaces)}.", body))
     story += [Spacer(1, 5 * mm), Paragraph("DAFTAR ARSIP ALIH MEDIA", title), Spacer(1, 3 * mm), _table(rows, small),
-              Spacer(1, 10 * mm), _signatures(body)]
+              Spacer(1, 10 * mm), _signatures(body), Spacer(1, 6 * mm),
+              Paragraph(f"Log audit: catatan no. {anchor.seq}, SHA-256 {anchor.hash}", small)]
     SimpleDocTemplate(str(path), pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm, title=number,
                       initialFontName=REGULAR).build(story)
 

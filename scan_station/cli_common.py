@@ -41,6 +41,16 @@ class App:
             self._db = Database(self.settings)
         return self._db
 
+    @property
+    def actor(self) -> str:
+        """Who the audit log names for work done on the command line."""
+        import getpass
+
+        try:
+            return f"cli:{getpass.getuser()}"
+        except (KeyError, OSError):
+            return "cli"
+
 
 class OutputClosed(Exception):  # noqa: N818 - not an error: what reads our output stopped reading
     """Whatever reads standard output (`| head`) has closed it: the command stops quietly."""

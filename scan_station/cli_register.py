@@ -47,7 +47,7 @@ def register_add(app: App, **fields):
     from .register import add_entry, entry_dict
 
     with app.db.session() as session:
-        entry = entry_dict(add_entry(session, app.settings, **fields))
+        entry = entry_dict(add_entry(session, app.settings, actor=app.actor, **fields))
     return entry, entry["id"]
 
 
@@ -70,7 +70,7 @@ def register_import(app: App, csv_file: Path):
 
     text = _read_csv_file(csv_file)
     with app.db.session() as session:
-        result = import_csv(session, app.settings, text)
+        result = import_csv(session, app.settings, text, actor=app.actor)
     return result, f"{len(result['created'])} created, {len(result['updated'])} updated"
 
 
@@ -110,7 +110,7 @@ def coversheet(app: App, ids: tuple[str, ...], output: Path):
     with app.db.session() as session:
         entries = [get_entry(session, i) for i in ids]
         write_coversheets(entries, output)
-        record_print(session, [e.id for e in entries], printed_by="-")
+        record_print(session, [e.id for e in entries], printed_by=app.actor)
     data = {"path": str(output), "pages": len(entries), "ids": [e.id for e in entries],
             "payloads": [payload_for(e.id) for e in entries]}
     return data, f"{output}: {len(entries)} cover sheet(s)"

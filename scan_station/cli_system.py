@@ -47,7 +47,7 @@ def worker_cmd(app: App, workers: int, as_json: bool) -> None:
         emit(json.dumps({"queue": queue}))
     else:
         click.echo(f"Scan Station worker on {queue}", err=True)
-    Consumer(make_jobs(app.settings).queue, workers=workers, worker_type="thread", periodic=False).run()
+    Consumer(make_jobs(app.settings).queue, workers=workers, worker_type="thread", periodic=True).run()
 
 
 COMMANDS = [doctor_cmd, worker_cmd]

@@ -25,7 +25,8 @@ def user_add(app: App, username: str, role: str, name: str, password: str):
     from .users import add_user
 
     with app.db.session() as session:
-        account = add_user(session, username=username, password=password, role=role, name=name)
+        account = add_user(session, username=username, password=password, role=role, name=name,
+                           actor=app.actor)
         data = {"username": account.username, "name": account.name, "role": account.role}
     return data, f"user {data['username']} ({data['role']}) added"
 

@@ -33,6 +33,7 @@ RANGES: dict[str, tuple[float, float]] = {
     "softcopy_max_mb": (1, 4096),
     "softcopy_max_pages": (1, 100_000),
     "convert_timeout_seconds": (5, 3600),
+    "fixity_interval_hours": (0, 24 * 365),
 }
 
 
@@ -94,6 +95,8 @@ class Settings:
     softcopy_max_pages: int = 2000
     #: How long LibreOffice may take to turn one office document into PDF.
     convert_timeout_seconds: int = 120
+    #: How often the worker re-hashes storage and checks the audit chain (`fixity`); 0: never.
+    fixity_interval_hours: int = 24
     #: Numbers of berita acara alih media: `{seq}` (per year), `{year}`, `{month}`, `{month_roman}`.
     berita_acara_pattern: str = "BA-AM/{seq:03d}/PPID/{month_roman}/{year}"
     #: Where alih media is done, as the berita acara says ("bertempat di ...").

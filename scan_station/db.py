@@ -218,6 +218,32 @@ class BeritaAcara(Base):
     replaces: Mapped[str | None] = mapped_column(String(120), nullable=True)
     #: The register entry its signed paper is scanned back under (`berita_acara.signed_copy_entry`).
     register_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    #: The audit log's head when it was made (an anchor `audit.verify` checks).
+    audit_seq: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    audit_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class AuditRecord(Base):
+    """One record of the audit log (`audit`): never updated, never deleted."""
+
+    __tablename__ = "audit_record"
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+    actor: Mapped[str] = mapped_column(String(64), index=True)
+    action: Mapped[str] = mapped_column(String(40), index=True)
+    subject: Mapped[str] = mapped_column(String(200), default="")
+    details: Mapped[dict] = mapped_column(JSON)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditHead(Base):
+    """The audit chain's head: one row, updated by every writer before it appends."""
+
+    __tablename__ = "audit_head"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    hash: Mapped[str] = mapped_column(String(64))
 
 
 class AccessCopy(Base):
@@ -265,7 +291,7 @@ def make_engine(url: str) -> Engine:
 
 #: The newest migration in `scan_station/migrations` (a test checks that they agree). A database
 #: already at it is opened without loading Alembic, which keeps short commands short.
-HEAD_REVISION = "0013"
+HEAD_REVISION = "0015"
 
 
 class SchemaError(Exception):

@@ -8,7 +8,8 @@ and the same `scans_dir` and `storage_dir` (shared storage), since a job names a
 
 Workers: `scan-station worker` (one per OCR machine), and `scan-station serve` runs one in its
 own process unless told `--no-worker`. A job that fails marks its batch "failed" with the error
-and keeps every page; confirming the batch again queues it again.
+and keeps every page; confirming the batch again queues it again. Workers also run the scheduled
+fixity check (`fixity`), one at a time however many there are.
 """
 
 from __future__ import annotations
@@ -17,10 +18,11 @@ import functools
 import logging
 from dataclasses import dataclass
 
-from huey import RedisHuey, SqliteHuey
+from huey import RedisHuey, SqliteHuey, crontab
 from huey.api import Huey, TaskWrapper
 from huey.consumer import Consumer
 
+from . import fixity
 from .batchfolder import Progress, Status, this_process
 from .config import Settings
 from .db import Database
@@ -30,7 +32,7 @@ from .scanning import batch_folder, ingest_scanned
 from .uploads import file_upload
 
 log = logging.getLogger(__name__)
-FILE_BATCH, FILE_SOFTCOPY = "file_batch", "file_softcopy"
+FILE_BATCH, FILE_SOFTCOPY, FIXITY = "file_batch", "file_softcopy", "fixity"
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,7 @@ class Jobs:
     queue: Huey
     file_batch: TaskWrapper
     file_softcopy: TaskWrapper
+    fixity: TaskWrapper  # periodic; called, it queues a check that runs if one is due
 
 
 def make_jobs(settings: Settings) -> Jobs:
@@ -61,7 +64,13 @@ def make_jobs(settings: Settings) -> Jobs:
     def file_softcopy_task(upload_id: str) -> None:
         file_softcopy(settings, upload_id)
 
-    return Jobs(queue, file_batch_task, file_softcopy_task)
+    @queue.periodic_task(crontab(minute="*/15"), name=FIXITY)
+    @queue.lock_task(FIXITY)  # one check at a time, however many workers share the queue
+    def fixity_task() -> None:
+        if fixity.due(settings):
+            fixity.check(settings, _database(settings))
+
+    return Jobs(queue, file_batch_task, file_softcopy_task, fixity_task)
 
 
 @functools.cache
@@ -119,9 +128,10 @@ class _ThreadConsumer(Consumer):
         pass
 
 
-def start_worker(jobs: Jobs, *, workers: int = 1) -> Consumer:
-    """Start a worker in this process (threads) and return at once; `stop_worker` ends it."""
-    consumer = _ThreadConsumer(jobs.queue, workers=workers, worker_type="thread", periodic=False)
+def start_worker(jobs: Jobs, *, workers: int = 1, periodic: bool = False) -> Consumer:
+    """Start a worker in this process (threads) and return at once; `stop_worker` ends it.
+    `periodic`: it also runs the scheduled fixity check."""
+    consumer = _ThreadConsumer(jobs.queue, workers=workers, worker_type="thread", periodic=periodic)
     consumer.start()
     return consumer
 

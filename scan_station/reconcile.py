@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from . import audit
 from .db import Batch, CoversheetPrint, Document, utcnow
 
 #: How far back a batch's print jobs go: covers printed for a batch are printed the same day.
@@ -26,6 +27,7 @@ def record_print(session: Session, register_ids: Iterable[str], *, printed_by: s
     job = CoversheetPrint(printed_at=utcnow(), printed_by=printed_by, register_ids=list(register_ids))
     session.add(job)
     session.flush()
+    audit.record(session, printed_by, "coversheet.print", ", ".join(job.register_ids)[:200], ids=job.register_ids)
     return job
 
 

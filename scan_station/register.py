@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from . import search
+from . import audit, search
 from .config import Settings
 from .db import Entry, IdSequence, utcnow
 from .errors import RegisterError, UnknownEntryError
@@ -190,7 +190,7 @@ def next_id(session: Session, settings: Settings, year: int | None = None) -> st
     return allocate_ids(session, settings, 1, year=year)[0]
 
 
-def add_entry(session: Session, settings: Settings, **raw: object) -> Entry:
+def add_entry(session: Session, settings: Settings, *, actor: str = "-", **raw: object) -> Entry:
     values = clean_fields(raw)
     entry_id = values.pop("id", None) or next_id(session, settings)
     if session.get(Entry, entry_id) is not None:
@@ -198,10 +198,12 @@ def add_entry(session: Session, settings: Settings, **raw: object) -> Entry:
     entry = Entry(id=entry_id, **values)
     session.add(entry)
     session.flush()
+    audit.record(session, actor, "register.add", entry.id, new=entry_dict(entry))
     return entry
 
 
-def update_entry(session: Session, entry_id: str, *, may_change_exempt: bool = True, **raw: object) -> Entry:
+def update_entry(session: Session, entry_id: str, *, may_change_exempt: bool = True, actor: str = "-",
+                 **raw: object) -> Entry:
     """Change an entry's fields (not its id); the search index follows. Into or out of
     "dikecualikan" only `may_change_exempt` (a role that may see such documents)."""
     entry = get_entry(session, entry_id)
@@ -209,8 +211,14 @@ def update_entry(session: Session, entry_id: str, *, may_change_exempt: bool = T
     values.pop("id", None)
     if not may_change_exempt:
         check_exempt_change(entry.category, values.get("category", entry.category))
+    before = entry_dict(entry)
     for name, value in values.items():
         setattr(entry, name, value)
+    after = entry_dict(entry)
+    changed = [k for k in after if after[k] != before[k]]
+    if changed:
+        audit.record(session, actor, "register.change", entry.id, old={k: before[k] for k in changed},
+                     new={k: after[k] for k in changed})
     entry.updated_at = utcnow()
     session.flush()
     if entry.documents:

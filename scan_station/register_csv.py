@@ -16,12 +16,12 @@ from collections.abc import Iterable
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from . import search
+from . import audit, search
 from .config import Settings
 from .csv_cells import protect_row, unprotect
 from .db import Document, Entry, utcnow
 from .errors import CsvImportError, RegisterError
-from .register import FIELDS, allocate_ids, check_exempt_change, clean_fields, entry_dict
+from .register import FIELD_NAMES, FIELDS, allocate_ids, check_exempt_change, clean_fields, entry_dict
 
 #: Rows one import may hold; a bigger register is imported in parts.
 MAX_IMPORT_ROWS = 50_000
@@ -174,8 +174,8 @@ def _write(session: Session, settings: Settings, rows: list[dict[str, object]]) 
     return {"created": [str(v["id"]) for v in new_rows], "updated": [str(v["id"]) for v in updates]}
 
 
-def import_csv(session: Session, settings: Settings, text: str, *, may_change_exempt: bool = True
-               ) -> dict[str, list[str]]:
+def import_csv(session: Session, settings: Settings, text: str, *, may_change_exempt: bool = True,
+               actor: str = "-") -> dict[str, list[str]]:
     """Create or update entries from CSV text. All rows are checked first; any bad row raises
     CsvImportError with every bad line, and nothing is written. Without `may_change_exempt` (a
     role that may not see "dikecualikan"), no row may move an entry into or out of it."""
@@ -183,7 +183,34 @@ def import_csv(session: Session, settings: Settings, text: str, *, may_change_ex
     rows = _checked_rows(read)
     if not may_change_exempt:
         _check_exempt_changes(session, [line for line, _row in read], rows)
-    return _write(session, settings, rows)
+    before = _current(session, [str(v["id"]) for v in rows if v.get("id")])
+    result = _write(session, settings, rows)
+    _audit(session, actor, rows, before)
+    return result
+
+
+def _current(session: Session, ids: list[str]) -> dict[str, dict]:
+    found = {}
+    for chunk in _chunks(ids):
+        found.update({e.id: entry_dict(e) for e in session.scalars(select(Entry).where(Entry.id.in_(chunk)))})
+    return found
+
+
+def _audit(session: Session, actor: str, rows: list[dict[str, object]], before: dict[str, dict]) -> None:
+    """One audit record per entry made or changed, with the old and new values of what changed."""
+    added, changed = [], []
+    for values in rows:
+        new = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in values.items() if k in FIELD_NAMES}
+        old = before.get(str(values["id"]))
+        if old is None:
+            added.append((str(values["id"]), {"new": new, "via": "csv"}))
+            continue
+        keys = [k for k in new if k != "id" and new[k] != old.get(k)]
+        if keys:
+            changed.append((str(values["id"]), {"old": {k: old.get(k) for k in keys}, "new": {k: new[k] for k in keys},
+                                                "via": "csv"}))
+    audit.record_many(session, actor, "register.add", added)
+    audit.record_many(session, actor, "register.change", changed)
 
 
 def _check_exempt_changes(session: Session, lines: list[int], rows: list[dict[str, object]]) -> None:

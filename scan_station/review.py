@@ -26,6 +26,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from . import audit
 from .batchfolder import UNREADABLE_COVER, BatchFolder, Status
 from .config import Settings
 from .db import Database, Entry
@@ -273,6 +274,10 @@ def confirm(settings: Settings, db: Database, folder: BatchFolder, *, user: str,
     if queued is None:
         state = folder.read_state()
         raise ReviewError(f"batch {state.batch} is {state.status}; wait until it is done")
+    with db.session() as session:
+        audit.record(session, user, "review.confirm", folder.id, documents=[
+            {"register_id": d.register_id, "batch_pages": d.batch_pages} for d in review.documents],
+            held=[g.batch_pages for g in review.held])
     return review
 
 

@@ -32,6 +32,7 @@ class Permission(StrEnum):
     REPORT = "report"  # the monthly report
     ADMINISTER = "administer"  # users, scanners, profiles, the checks of the installation
     SEE_EXEMPT = "see_exempt"  # documents of category "dikecualikan", in every form
+    AUDIT = "audit"  # the audit log
 
 
 GRANTS: dict[Permission, tuple[str, ...]] = {
@@ -42,6 +43,7 @@ GRANTS: dict[Permission, tuple[str, ...]] = {
     Permission.REPORT: ("atasan", "ppid", "admin"),
     Permission.ADMINISTER: ("admin",),
     Permission.SEE_EXEMPT: ("ppid", "atasan"),
+    Permission.AUDIT: ("ppid", "atasan"),  # the PPID's oversight; not the admin, whose own work it records
 }
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from PIL import Image
 
-from . import storage
+from . import audit, storage
 from .batchfolder import UNREADABLE_COVER, BatchFolder, BatchState, Status, owner_after, this_process
 from .classify import classify_image, shrink
 from .config import Settings, plausible_dpi
@@ -259,7 +259,10 @@ def start_batch(settings: Settings, db: Database, *, device: str, profile: str |
     """A new, empty batch for `device` with the profile called `profile` (None: the first by name)."""
     state = BatchState(batch=new_batch_id(utcnow()), device=device, profile=get_profile(db, profile),
                        started_at=utcnow().isoformat(), user=user)
-    return BatchFolder.create(settings.scans_dir, state)
+    folder = BatchFolder.create(settings.scans_dir, state)
+    with db.session() as session:
+        audit.record(session, user, "scan.start", state.batch, device=device, profile=state.profile.name)
+    return folder
 
 
 def batch_folder(settings: Settings, batch_id: str) -> BatchFolder:

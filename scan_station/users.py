@@ -20,6 +20,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
+from . import audit
 from .db import UserAccount, UserSession
 from .errors import RegisterError, UnknownEntryError
 from .roles import ROLES
@@ -63,7 +64,8 @@ def check_password(password: str, username: str) -> None:
         raise UserError(problem)
 
 
-def add_user(session: Session, *, username: str, password: str, role: str, name: str = "") -> UserAccount:
+def add_user(session: Session, *, username: str, password: str, role: str, name: str = "", actor: str = "-"
+             ) -> UserAccount:
     username = username.strip().lower()
     if not re.fullmatch(r"[a-z0-9._-]{2,64}", username):
         raise UserError("username: 2–64 characters, a-z 0-9 . _ -")
@@ -78,6 +80,7 @@ def add_user(session: Session, *, username: str, password: str, role: str, name:
     user = UserAccount(username=username, name=name or username, role=role, password_hash=_hasher.hash(password))
     session.add(user)
     session.flush()
+    audit.record(session, actor, "user.add", username, role=role, name=user.name)
     return user
 
 
@@ -88,17 +91,20 @@ def get_user(session: Session, username: str) -> UserAccount:
     return user
 
 
-def set_password(session: Session, username: str, password: str) -> None:
+def set_password(session: Session, username: str, password: str, *, actor: str = "-") -> None:
     user = get_user(session, username)
     check_password(password, user.username)
     user.password_hash = _hasher.hash(password)
     end_sessions(session, username)
+    audit.record(session, actor, "user.password", user.username)
 
 
-def set_active(session: Session, username: str, active: bool) -> None:
-    get_user(session, username).active = active
+def set_active(session: Session, username: str, active: bool, *, actor: str = "-") -> None:
+    user = get_user(session, username)
+    user.active = active
     if not active:
         end_sessions(session, username)
+    audit.record(session, actor, "user.activate" if active else "user.deactivate", user.username)
 
 
 def authenticate(session: Session, username: str, password: str) -> UserAccount | None:

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from scan_station import fixity
 from scan_station.db import ScanProfile, UserAccount
 from scan_station.errors import ScanStationError, UnknownEntryError
 from scan_station.model import PAGE_SIZES_MM
@@ -30,7 +31,8 @@ def index():
         profiles = [{"name": p.name, "source": p.source, "mode": p.mode, "resolution": p.resolution,
                      "page_size": p.page_size} for p in s.scalars(select(ScanProfile).order_by(ScanProfile.name))]
     return render_template("admin.html", users=users, profiles=profiles, roles=ROLES, scanners=known_scanners(settings),
-                           sources=SOURCES, modes=MODES, page_sizes=[*PAGE_SIZES_MM, "max"], form=request.args)
+                           sources=SOURCES, modes=MODES, page_sizes=[*PAGE_SIZES_MM, "max"], form=request.args,
+                           fixity=fixity.last_result(settings), fixity_hours=settings.fixity_interval_hours)
 
 
 def _user_row(u: UserAccount) -> dict:
@@ -63,7 +65,7 @@ def users_add():
     try:
         with db.session() as s:
             add_user(s, username=form.get("username", ""), password=form.get("password", ""),
-                     role=form.get("role", ""), name=form.get("name", ""))
+                     role=form.get("role", ""), name=form.get("name", ""), actor=current_user.id)
     except ScanStationError as exc:
         return _back(exc, username=form.get("username", ""), name=form.get("name", ""), role=form.get("role", ""))
     flash(_("User %(name)s added.", name=form.get("username", "").strip().lower()), "ok")
@@ -81,9 +83,9 @@ def users_change(username: str, action: str):
     try:
         with db.session() as s:
             if action == "password":
-                set_password(s, username, request.form.get("password", ""))
+                set_password(s, username, request.form.get("password", ""), actor=current_user.id)
             else:
-                set_active(s, username, action == "activate")
+                set_active(s, username, action == "activate", actor=current_user.id)
     except UnknownEntryError:
         abort(404)
     except ScanStationError as exc:

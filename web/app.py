@@ -91,11 +91,11 @@ def create_app(test_config: dict | None = None, *, home=None) -> Flask:
     login_manager.init_app(app)
     limiter.init_app(app)
 
-    from . import admin, auth, handover, register, report, review, scan, search, softcopy, verify
+    from . import admin, audit, auth, handover, register, report, review, scan, search, softcopy, verify
     from .auth import back_to_referrer
 
     for blueprint in (auth.bp, register.bp, softcopy.bp, scan.bp, review.bp, handover.bp, search.bp, report.bp,
-                      admin.bp, verify.bp):
+                      admin.bp, verify.bp, audit.bp):
         app.register_blueprint(blueprint)
 
     @app.context_processor

@@ -17,8 +17,9 @@ from flask import Blueprint, abort, current_app, flash, jsonify, redirect, rende
 from flask_babel import gettext as _
 from flask_login import UserMixin, current_user, login_required, login_user, logout_user
 
+from scan_station import audit
 from scan_station.db import UserAccount
-from scan_station.roles import ROLES, Permission, may
+from scan_station.roles import EXEMPT, ROLES, Permission, may
 from scan_station.roles import hidden_categories as categories_hidden_from
 from scan_station.users import authenticate, close_session, open_session, session_user
 
@@ -80,6 +81,13 @@ def session_alive() -> bool:
                             touch=False) is not None
 
 
+def audit_exempt(session, document, action: str) -> None:
+    """A view or download of a "dikecualikan" document goes into the audit log."""
+    if document.entry.category == EXEMPT:
+        audit.record(session, current_user.id, action, f"{document.register_id} v{document.version}",
+                     document_id=document.id)
+
+
 def hidden_categories() -> tuple[str, ...]:
     """Categories the current user may not see: in results, downloads and handover alike."""
     return categories_hidden_from(current_user.role)
@@ -137,6 +145,8 @@ def login():
             if user is not None:
                 session.clear()  # nothing of the session before survives a login, its CSRF secret included
                 session["sid"] = open_session(s, user.id, now=time.time(), idle_seconds=idle_seconds())
+            audit.record(s, (user.id if user else request.form.get("username", "")[:64]) or "-",
+                         "login" if user else "login.failed", request.remote_addr or "")
         if user is not None:
             login_user(user)
             return redirect(safe_next(request.args.get("next")))

@@ -65,7 +65,7 @@ def serve(app: App, host: str, port: int, threads: int, no_worker: bool, demo: b
         click.echo(f"Scan Station kiosk on {url}", err=True)
         if password:
             click.echo(f"First admin: username admin, password {password} (change it under Administrasi)", err=True)
-    worker = None if no_worker else start_worker(make_jobs(settings))
+    worker = None if no_worker else start_worker(make_jobs(settings), periodic=True)
     try:
         server.run()
     finally:

@@ -13,7 +13,7 @@ from scan_station.handover import HandoverError
 from scan_station.register import FIELDS, entry_dict
 from scan_station.roles import Permission
 
-from .auth import hidden_categories, requires
+from .auth import audit_exempt, hidden_categories, requires
 from .extensions import service
 from .paging import paginate
 
@@ -56,6 +56,7 @@ def show(document_id: int):
             abort(404)
         if d.entry.category in hidden_categories():
             abort(404)
+        audit_exempt(s, d, "document.view")
         doc = _row(d) | {"number": d.entry.number, "batch": d.batch_id, "batch_pages": d.batch_pages,
                          "texts": [p.text for p in d.pages], "sha256": d.sha256, "register": entry_dict(d.entry),
                          "origin": d.origin}

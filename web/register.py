@@ -62,7 +62,7 @@ def new():
     settings, db = service()
     try:
         with db.session() as s:
-            entry_id = add_entry(s, settings, **values).id
+            entry_id = add_entry(s, settings, actor=current_user.id, **values).id
     except RegisterError as exc:
         return _form(values, errors=str(exc), title=_("New entry"), status=400)
     flash(_("Entry %(id)s registered.", id=entry_id), "ok")
@@ -83,7 +83,8 @@ def edit(entry_id: str):
     values = {f.name: request.form.get(f.name, "") for f in FIELDS if f.name != "id"}
     try:
         with db.session() as s:
-            update_entry(s, entry_id, may_change_exempt=may(current_user.role, Permission.SEE_EXEMPT), **values)
+            update_entry(s, entry_id, may_change_exempt=may(current_user.role, Permission.SEE_EXEMPT),
+                         actor=current_user.id, **values)
     except RegisterError as exc:
         return _form({**values, "id": current["id"]}, errors=str(exc), title=_("Edit %(id)s", id=entry_id), status=400)
     flash(_("Entry %(id)s saved.", id=entry_id), "ok")
@@ -101,7 +102,8 @@ def import_():
     try:
         text = upload.read().decode("utf-8-sig")
         with db.session() as s:
-            result = import_csv(s, settings, text, may_change_exempt=may(current_user.role, Permission.SEE_EXEMPT))
+            result = import_csv(s, settings, text, may_change_exempt=may(current_user.role, Permission.SEE_EXEMPT),
+                                actor=current_user.id)
     except UnicodeDecodeError:
         flash(_("The file is not UTF-8 text; save the spreadsheet as 'CSV UTF-8'."), "error")
     except CsvImportError as exc:

@@ -14,7 +14,7 @@ from scan_station.register import CATEGORIES
 from scan_station.search import SearchTooBroadError
 from scan_station.search import search as search_pages
 
-from .auth import hidden_categories
+from .auth import audit_exempt, hidden_categories
 from .extensions import service
 from .paging import whole_number
 
@@ -58,7 +58,7 @@ def index():
 @login_required
 def document_pdf(document_id: int):
     settings, _db = service()
-    path = settings.storage_dir / _visible_document(document_id)
+    path = settings.storage_dir / _visible_document(document_id, action="document.download")
     return send_file(path, mimetype="application/pdf", download_name=path.name)
 
 
@@ -69,16 +69,18 @@ def access_copy_pdf(document_id: int):
     from scan_station import access_copy
 
     settings, db = service()
-    _visible_document(document_id)
+    _visible_document(document_id, action="document.copy")
     data, name = access_copy.make(settings, db, document_id, base_url=request.host_url, by=current_user.id)
     return Response(data, mimetype="application/pdf", headers={"Content-Disposition": f"attachment; filename={name}"})
 
 
-def _visible_document(document_id: int) -> str:
-    """The document's path in storage, if it exists and the user may see it; else 404."""
+def _visible_document(document_id: int, *, action: str) -> str:
+    """The document's path in storage, if it exists and the user may see it; else 404. Taking a
+    "dikecualikan" document is audited as `action`."""
     _settings, db = service()
     with db.session() as s:
         document = s.get(Document, document_id)
         if document is None or document.entry.category in hidden_categories():
             abort(404)
+        audit_exempt(s, document, action)
         return document.path

@@ -1,0 +1,223 @@
+"""The audit log: append-only, each record carrying the SHA-256 of the one before.
+
+What is recorded (`action`): register changes with their old and new values, cover sheets
+printed, scans started, reviews confirmed, documents filed, handover decisions, berita acara
+made, logins and failed logins, user administration, and views and downloads of "dikecualikan"
+documents. A record's `hash` is the SHA-256 of its own content and the hash before it, so that
+`verify` finds any record edited, deleted, inserted or moved, and says which.
+
+The chain's head (sequence number and hash) lives in a one-row table that every writer updates
+first, so that writers queue there and the chain never forks (PostgreSQL locks the row; SQLite
+takes its write lock). The head as it stood is also written into each batch manifest in storage
+and each berita acara (`head`); `verify` checks those anchors, so cutting off the log's tail
+(and the head row with it) is found too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from .db import AuditHead, AuditRecord, Database, utcnow
+
+GENESIS = "0" * 64
+#: A text value in a record's details is cut to this many characters (a register summary, say).
+MAX_DETAIL_CHARS = 2000
+
+
+@dataclass(frozen=True)
+class Head:
+    seq: int
+    hash: str
+
+    def as_dict(self) -> dict:
+        return {"seq": self.seq, "hash": self.hash}
+
+
+def digest(*, seq: int, at: str, actor: str, action: str, subject: str, details: dict, prev: str) -> str:
+    """The record's SHA-256: of its content, in a canonical JSON form, and the hash before it."""
+    body = json.dumps({"seq": seq, "at": at, "actor": actor, "action": action, "subject": subject,
+                       "details": details, "prev": prev}, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def _stamp(moment: dt.datetime) -> str:
+    return (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).astimezone(dt.UTC).isoformat()
+
+
+def record(session: Session, actor: str, action: str, subject: str = "", **details: object) -> Head:
+    """Append one record in the caller's transaction: it is kept if and only if the work it
+    describes is committed. The new head."""
+    return record_many(session, actor, action, [(subject, details)])
+
+
+def record_many(session: Session, actor: str, action: str, items: Iterable[tuple[str, dict]]) -> Head | None:
+    """Append one record per (subject, details), chained in order, with one wait for the head."""
+    items = list(items)
+    if not items:
+        return None
+    session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq))  # queue for the head
+    seq, prev = session.execute(select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1)).one()
+    now, actor, rows = utcnow(), (actor or "-")[:64], []
+    for subject, details in items:
+        seq += 1
+        row = {"seq": seq, "at": now, "actor": actor, "action": action, "subject": str(subject)[:200],
+               "details": _plain(details), "prev_hash": prev}
+        row["hash"] = prev = digest(seq=seq, at=_stamp(now), actor=actor, action=action, subject=row["subject"],
+                                    details=row["details"], prev=row["prev_hash"])
+        rows.append(row)
+    for start in range(0, len(rows), 5000):
+        session.execute(insert(AuditRecord), rows[start:start + 5000])
+    session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=seq, hash=prev))
+    return Head(seq, prev)
+
+
+def _plain(value: object) -> object:
+    """Details as JSON holds them (dates as text), long texts cut: what is hashed is what is stored."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [_plain(v) for v in value]
+    if value is None or isinstance(value, bool | int):
+        return value
+    return str(value)[:MAX_DETAIL_CHARS]
+
+
+def head(db: Database) -> Head:
+    """The chain's head as committed now (for the anchors in storage)."""
+    with db.session() as session:
+        row = session.get(AuditHead, 1)
+        return Head(row.seq, row.hash)
+
+
+# -- verification ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Problem:
+    seq: int
+    what: str
+
+    def __str__(self) -> str:
+        return f"record {self.seq}: {self.what}"
+
+
+def verify(session: Session, anchors: Iterable[tuple[str, dict]] = ()) -> list[Problem]:
+    """Every way the log in the database differs from an unbroken chain (`check_chain`)."""
+    stored = session.get(AuditHead, 1)
+    rows = session.scalars(select(AuditRecord).order_by(AuditRecord.seq))
+    return check_chain(rows, Head(stored.seq, stored.hash) if stored else None, anchors)
+
+
+def check_chain(rows: Iterable, head: Head | None, anchors: Iterable[tuple[str, dict]] = ()) -> list[Problem]:
+    """Every way `rows` (in the order of their sequence numbers) differ from an unbroken chain:
+    edited, missing, inserted or moved records, a `head` that does not match the last, and
+    anchors (where, head) that the chain no longer holds."""
+    problems: list[Problem] = []
+    hashes: dict[int, str] = {}
+    expected_seq, prev = 1, GENESIS
+    for row in rows:
+        if row.seq != expected_seq:
+            what = (f"records {expected_seq}–{row.seq - 1} are missing (deleted)" if row.seq > expected_seq
+                    else "appears twice (inserted)")
+            problems.append(Problem(row.seq, what))
+        if row.prev_hash != prev:
+            problems.append(Problem(row.seq, "does not follow the record before it (inserted, deleted or moved)"))
+        own = digest(seq=row.seq, at=_stamp(row.at), actor=row.actor, action=row.action, subject=row.subject,
+                     details=row.details, prev=row.prev_hash)
+        if own != row.hash:
+            problems.append(Problem(row.seq, "its content was changed after it was written (edited)"))
+        hashes[row.seq] = row.hash
+        expected_seq, prev = row.seq + 1, row.hash
+    last = expected_seq - 1
+    if head is None or (head.seq, head.hash) != (last, prev):
+        problems.append(Problem(last, f"the log ends here but its head says record {head.seq if head else '?'} "
+                                      "(records cut off at the end, or the head changed)"))
+    for where, anchor in anchors:
+        seq, value = int(anchor.get("seq", -1)), anchor.get("hash")
+        if seq > 0 and hashes.get(seq) != value:
+            problems.append(Problem(seq, f"{where} recorded this record as the head, and the log no longer holds it"
+                                         " (the log's tail was cut, or the record changed)"))
+    return problems
+
+
+def storage_anchors(storage_dir: Path) -> Iterator[tuple[str, dict]]:
+    """The heads written into batch manifests in storage."""
+    for manifest in sorted(storage_dir.glob("batches/*/*/batch*.json")):
+        try:
+            anchor = json.loads(manifest.read_text()).get("audit_head")
+        except (OSError, ValueError, AttributeError):
+            continue
+        if isinstance(anchor, dict):
+            yield str(manifest.relative_to(storage_dir)), anchor
+
+
+def berita_acara_anchors(session: Session) -> Iterator[tuple[str, dict]]:
+    from .db import BeritaAcara
+
+    for record_ in session.scalars(select(BeritaAcara).where(BeritaAcara.audit_seq.is_not(None))):
+        yield f"berita acara {record_.number}", {"seq": record_.audit_seq, "hash": record_.audit_hash}
+
+
+# -- reading ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Filter:
+    action: str = ""  # a prefix: "register" finds register.add and register.change
+    actor: str = ""
+    subject: str = ""  # a part of it
+    since: dt.date | None = None
+    until: dt.date | None = None
+
+
+def records_query(f: Filter):
+    query = select(AuditRecord).order_by(AuditRecord.seq.desc())
+    if f.action:
+        query = query.where(AuditRecord.action.startswith(f.action, autoescape=True))
+    if f.actor:
+        query = query.where(AuditRecord.actor == f.actor)
+    if f.subject:
+        query = query.where(AuditRecord.subject.contains(f.subject, autoescape=True))
+    if f.since:
+        query = query.where(AuditRecord.at >= dt.datetime.combine(f.since, dt.time(), dt.UTC))
+    if f.until:
+        query = query.where(AuditRecord.at < dt.datetime.combine(f.until + dt.timedelta(days=1), dt.time(), dt.UTC))
+    return query
+
+
+def as_dict(row: AuditRecord) -> dict:
+    return {"seq": row.seq, "at": _stamp(row.at), "actor": row.actor, "action": row.action, "subject": row.subject,
+            "details": row.details, "prev_hash": row.prev_hash, "hash": row.hash}
+
+
+def as_csv(rows: Iterable[AuditRecord]) -> str:
+    """The records as CSV (cells that a spreadsheet would run as formulas are made plain text)."""
+    import csv
+    import io
+
+    from .csv_cells import protect_row
+
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["seq", "at", "actor", "action", "subject", "details", "prev_hash", "hash"])
+    for row in rows:
+        d = as_dict(row)
+        writer.writerow(protect_row([str(d["seq"]), d["at"], d["actor"], d["action"], d["subject"],
+                                     json.dumps(d["details"], ensure_ascii=False, sort_keys=True), d["prev_hash"],
+                                     d["hash"]]))
+    return out.getvalue()
+
+
+def verify_all(settings, db: Database) -> list[Problem]:
+    """`verify` with every anchor there is: the batch manifests in storage and the berita acara."""
+    with db.session() as session:
+        anchors = [*storage_anchors(settings.storage_dir), *berita_acara_anchors(session)]
+        return verify(session, anchors)
