@@ -120,14 +120,36 @@ def _first_device(app: App) -> str:
 
 @command("resume")
 @click.argument("batch")
-def resume_cmd(app: App, batch: str):
+@click.option("--no-ingest", is_flag=True, help="Only scan; leave the batch for review (`confirm`).")
+def resume_cmd(app: App, batch: str, no_ingest: bool):
     """Continue a scan batch after a fault, then ingest it."""
     from . import doctor
-    from .scanning import resume
+    from .scanning import batch_folder, ingest_scanned, scan_pages
 
-    doctor.require("scan", app.settings)
-    result = resume(app.settings, app.db, batch, on_page=_page_line)
+    doctor.require("scan_only" if no_ingest else "scan", app.settings)
+    folder = batch_folder(app.settings, batch)
+    scan_pages(app.settings, folder, on_page=_page_line)
+    if no_ingest:
+        state = folder.read_state()
+        return state.to_json(), f"batch {state.batch}: {state.pages} page(s) scanned, not ingested yet"
+    result = ingest_scanned(app.settings, app.db, folder)
     return result, ingest_summary(result)
 
 
-COMMANDS = [scanners_cmd, profiles, scan_cmd, resume_cmd]
+@command("confirm")
+@click.argument("batch")
+def confirm_cmd(app: App, batch: str):
+    """Queue a scanned batch for filing as its review says (as Konfirmasi does); a worker files it."""
+    from .jobs import make_jobs
+    from .review import confirm
+    from .scanning import batch_folder
+
+    folder = batch_folder(app.settings, batch)
+    review = confirm(app.settings, app.db, folder, user=app.actor)
+    make_jobs(app.settings).file_batch(folder.id)
+    documents = [{"register_id": d.register_id, "batch_pages": d.batch_pages} for d in review.documents]
+    return ({"batch": folder.id, "queued": True, "documents": documents},
+            f"batch {folder.id}: {len(documents)} document(s) queued for filing")
+
+
+COMMANDS = [scanners_cmd, profiles, scan_cmd, resume_cmd, confirm_cmd]

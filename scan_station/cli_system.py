@@ -32,14 +32,16 @@ def doctor_exit_code(probes) -> int:
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 16),
               help="Batches filed at the same time (each uses every core for OCR).")
 @click.option("--json", "as_json", is_flag=True, help="Print the queue as one JSON value, then work.")
+@click.option("--until-empty", is_flag=True, help="Run what is queued now, then stop (e.g. from cron).")
 @click.pass_obj
-def worker_cmd(app: App, workers: int, as_json: bool) -> None:
-    """File confirmed batches from the job queue until stopped (Ctrl-C)."""
+def worker_cmd(app: App, workers: int, as_json: bool, until_empty: bool) -> None:
+    """File confirmed batches from the job queue until stopped (Ctrl-C). On start it queues again
+    what a dead process left half-filed."""
     from huey.consumer import Consumer
 
     from . import doctor
     from .config import shown_url
-    from .jobs import make_jobs
+    from .jobs import make_jobs, requeue_orphans, run_until_empty
 
     doctor.require("worker", app.settings)
     queue = shown_url(app.settings.queue_url) if app.settings.queue_url else str(app.settings.home / "jobs.db")
@@ -47,7 +49,12 @@ def worker_cmd(app: App, workers: int, as_json: bool) -> None:
         emit(json.dumps({"queue": queue}))
     else:
         click.echo(f"Scan Station worker on {queue}", err=True)
-    Consumer(make_jobs(app.settings).queue, workers=workers, worker_type="thread", periodic=True).run()
+    jobs = make_jobs(app.settings)
+    requeue_orphans(app.settings, jobs)
+    if until_empty:
+        run_until_empty(jobs)
+        return
+    Consumer(jobs.queue, workers=workers, worker_type="thread", periodic=True).run()
 
 
 COMMANDS = [doctor_cmd, worker_cmd]

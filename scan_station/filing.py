@@ -12,7 +12,7 @@ from pathlib import Path
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from . import audit, search, storage
+from . import audit, faults, search, storage
 from ._exec import tool_versions
 from ._exec.ocrmypdf import OcrResult
 from .batch_input import BatchInput
@@ -75,6 +75,7 @@ def keep_raw(settings: Settings, db: Database, received: Received, batch: BatchI
     size = sum(p.stat().st_size for p in batch.raw_files)
     storage.check_free_space(settings.storage_dir, size + 1_000_000)
     files = [_keep_file(path, dest) for path in batch.raw_files]
+    faults.point("raw.files_kept")
     manifest = {
         "batch": received.batch_id, "received_at": received.received_at.isoformat(), "source": str(received.source),
         "files": files,
@@ -89,6 +90,7 @@ def keep_raw(settings: Settings, db: Database, received: Received, batch: BatchI
         manifest["previous_manifest"] = {"name": earlier.manifest_name, "sha256": earlier.manifest_sha256}
         name = _next_manifest_name(dest)
     manifest_sha = storage.atomic_write_json(dest / name, manifest)
+    faults.point("raw.manifest_written")
     with db.session() as session:
         row = session.get(Batch, received.batch_id) or Batch(id=received.batch_id, received_at=received.received_at)
         row.source_name, row.raw_dir, row.manifest_name, row.manifest_sha256 = (received.source.name, str(relpath),
@@ -101,6 +103,7 @@ def keep_raw(settings: Settings, db: Database, received: Received, batch: BatchI
         for group in plan.held:
             session.add(HeldPages(batch_id=received.batch_id, batch_pages=group.batch_pages,
                                   cover_page=group.cover_page, register_id=group.register_id, reason=group.reason))
+    faults.point("raw.recorded")
     return RawBatch(relpath, manifest_sha)
 
 
@@ -158,10 +161,14 @@ def file_documents(settings: Settings, db: Database, received: Received, raw: Ra
                 filed.append(_file_one(settings, session, received, raw, planned, result, tools, written))
                 if on_filed:
                     on_filed(filed[-1])
+            batch = session.get(Batch, received.batch_id)
+            batch.status, batch.error = "filed", ""  # with its documents, in one commit
+            faults.point("filing.before_commit")
     except BaseException:
         for path in written:  # created by this run under new names: nothing existing is touched
             path.unlink(missing_ok=True)
         raise
+    faults.point("filing.committed")
     return filed
 
 
@@ -175,6 +182,7 @@ def _file_one(settings: Settings, session: Session, received: Received, raw: Raw
     pdf_path = settings.storage_dir / rel_pdf
     sha = storage.atomic_copy(result.output_pdf, pdf_path)
     written.append(pdf_path)
+    faults.point("filing.pdf")
     filed_at = utcnow()
     sidecar = {
         "register_id": entry.id, "version": version, "file": rel_pdf.name, "sha256": sha,
@@ -189,6 +197,7 @@ def _file_one(settings: Settings, session: Session, received: Received, raw: Raw
     rel_json = rel_pdf.with_suffix(".json")
     sidecar_sha = storage.atomic_write_json(settings.storage_dir / rel_json, sidecar)
     written.append(settings.storage_dir / rel_json)
+    faults.point("filing.sidecar")
     document = Document(
         register_id=entry.id,
         version=version,
@@ -212,9 +221,17 @@ def _file_one(settings: Settings, session: Session, received: Received, raw: Raw
     for n, (bp, page_text) in enumerate(zip(planned.batch_pages, result.page_texts, strict=False), start=1):
         session.add(DocumentPage(document_id=document.id, page=n, batch_page=bp, text=page_text))
     search.index_document(session, document, entry, result.page_texts)
+    faults.point("filing.indexed")
     return FiledDocument(
         entry.id, version, planned.batch_pages, len(result.page_texts), settings.display_path(pdf_path), sha
     )
+
+
+def already_filed(db: Database, batch_id: str) -> bool:
+    """Whether the batch's documents are in storage and the database (committed together)."""
+    with db.session() as session:
+        batch = session.get(Batch, batch_id)
+        return batch is not None and batch.status == "filed"
 
 
 def set_batch_status(db: Database, batch_id: str, status: str, error: str = "") -> None:

@@ -34,6 +34,7 @@ from pathlib import Path
 import pikepdf
 from sqlalchemy import select
 
+from . import faults
 from ._exec.ocrmypdf import OcrJob, OcrResult, drop_presentation_keys
 from .batch_input import BatchInput, read_batch
 from .classify import classify_pdf
@@ -90,6 +91,7 @@ class DocumentOcr:
                     metadata["source"] = "; ".join(filter(None, [metadata.get("source"), self.note]))
                 job = self._job(batch_pdf, planned, threads, metadata)
                 self.started[_signature(planned)] = self.pool.submit(job)
+                faults.point("ocr.submitted")
 
     def _job(self, batch_pdf: pikepdf.Pdf, planned: PlannedDocument, threads: int, metadata: dict) -> OcrJob:
         key = f"doc-p{planned.cover_page:04d}"  # 0: a softcopy's one document
@@ -217,15 +219,18 @@ def ingest(
         with OcrPool(settings.workers) as pool:
             batch = prepared or clock("read", read_batch, received.source, work, settings)
             report("read", {"pages": batch.page_count})
+            faults.point("ingest.read")
             ocr = DocumentOcr(settings, db, pool, batch, work, skip_text=origin is not None,
                               note=(origin or {}).get("note", ""))
             pages = clock("classify", classify_and_start_ocr, settings, batch, ocr,
                           classified=classified, start=plan is None, on_progress=report)
+            faults.point("ingest.classified")
             final = clock("split", final_plan, db, pages, ocr.known(pages), plan)
+            faults.point("ingest.split")
             removed = removed_pages(pages, final, plan is not None)
             raw = clock("keep_raw", keep_raw, settings, db, received, batch, pages, final, removed)
-            documents = clock("ocr", ocr.results, final,
-                              lambda r: report("ocr", {"document": r.key, "pages": len(r.page_texts)}))
+            documents = clock("ocr", ocr.results, final, lambda r: (
+                faults.point("ocr.document_done"), report("ocr", {"document": r.key, "pages": len(r.page_texts)})))
             filed = clock("file", file_documents, settings, db, received, raw, documents,
                           on_filed=lambda d: report("filed", {"register_id": d.register_id, "version": d.version}))
     except BaseException as exc:

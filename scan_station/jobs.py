@@ -22,7 +22,7 @@ from huey import RedisHuey, SqliteHuey, crontab
 from huey.api import Huey, TaskWrapper
 from huey.consumer import Consumer
 
-from . import fixity
+from . import faults, fixity
 from .batchfolder import Progress, Status, this_process
 from .config import Settings
 from .db import Database
@@ -86,6 +86,7 @@ def file_batch(settings: Settings, batch_id: str) -> dict:
         taken = folder.transition((Status.QUEUED,), status=Status.FILING, error=None, owner=this_process())
     except NotFoundError:
         taken = None
+    faults.point("job.taken")
     if taken is None:  # filed or being filed by another job already (a second confirm), or gone
         log.warning("batch %s is not waiting to be filed; job skipped", batch_id)
         return {"batch": batch_id, "skipped": True}
@@ -119,6 +120,44 @@ def file_softcopy(settings: Settings, upload_id: str) -> dict:
         log.warning("softcopy hand-over %s is not waiting to be filed; job skipped", upload_id)
         return {"upload": upload_id, "skipped": True}
     return {"upload": upload_id, "status": str(state.status)}
+
+
+def requeue_orphans(settings: Settings, jobs: Jobs) -> list[str]:
+    """Queue again what a dead process left: confirmed batches and hand-overs whose filing stopped
+    with the process (a kill, a power cut), and those still marked queued, whose job may have died
+    with a worker (a job for work already taken or done is skipped). The ids queued."""
+    from .batchfolder import FILING_STOPPED, BatchFolder
+    from .uploads import FOLDER, STATE_FILE, STOPPED, Upload, UploadStatus
+
+    queued = []
+    for folder in BatchFolder.all(settings.scans_dir):
+        try:
+            state = folder.read_state()
+            if state.status == Status.FAILED and state.error == FILING_STOPPED:
+                folder.transition((Status.FAILED,), status=Status.QUEUED, error=None)
+            if folder.read_state().status == Status.QUEUED:
+                jobs.file_batch(folder.id)
+                queued.append(folder.id)
+        except NotFoundError:
+            continue
+    for state_file in sorted((settings.scans_dir / FOLDER).glob(f"*/{STATE_FILE}")):
+        upload = Upload(state_file.parent)
+        state = upload.read()
+        if state.status == UploadStatus.FAILED and state.error == STOPPED:
+            upload.update(status=UploadStatus.QUEUED, error="", owner=None)
+        if upload.read().status == UploadStatus.QUEUED:
+            jobs.file_softcopy(upload.id)
+            queued.append(upload.id)
+    return queued
+
+
+def run_until_empty(jobs: Jobs) -> int:
+    """Run queued jobs in this thread until none is left (`worker --until-empty`); how many ran."""
+    done = 0
+    while (task := jobs.queue.dequeue()) is not None:
+        jobs.queue.execute(task)
+        done += 1
+    return done
 
 
 class _ThreadConsumer(Consumer):

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from . import audit
+from . import audit, faults
 from .batchfolder import UNREADABLE_COVER, BatchFolder, Status
 from .config import Settings
 from .db import Database, Entry
@@ -271,6 +271,7 @@ def confirm(settings: Settings, db: Database, folder: BatchFolder, *, user: str,
         _check_exempt_pages(db, folder, review, hidden_categories(role))
     queued = folder.transition((Status.NEW, Status.SCANNED, Status.INTERRUPTED, Status.FAILED),
                                status=Status.QUEUED, user=user or folder.read_state().user, error=None)
+    faults.point("review.confirmed")
     if queued is None:
         state = folder.read_state()
         raise ReviewError(f"batch {state.batch} is {state.status}; wait until it is done")
@@ -304,7 +305,7 @@ def _check_exempt_pages(db: Database, folder: BatchFolder, review: Review, hidde
 
 def _categories(db: Database, register_ids: set[str]) -> dict[str, str]:
     with db.session() as s:
-        return dict(s.execute(select(Entry.id, Entry.category).where(Entry.id.in_(register_ids))).tuples().all())
+        return {i: c for i, c in s.execute(select(Entry.id, Entry.category).where(Entry.id.in_(register_ids)))}
 
 
 # -- whose each page is ---------------------------------------------------------------------------

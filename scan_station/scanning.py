@@ -20,12 +20,13 @@ from dataclasses import dataclass
 
 from PIL import Image
 
-from . import audit, storage
+from . import audit, faults, storage
 from .batchfolder import UNREADABLE_COVER, BatchFolder, BatchState, Status, owner_after, this_process
 from .classify import classify_image, shrink
 from .config import Settings, plausible_dpi
 from .db import Database, utcnow
 from .errors import ProfileError, ScannerError, ScanStationError, StorageError
+from .filing import already_filed
 from .ingest import ingest, new_batch_id
 from .model import Fault, PageClass
 from .profiles import get_profile
@@ -170,8 +171,10 @@ class _Run:
         buffer = io.BytesIO()
         image.save(buffer, format="PNG", compress_level=1, dpi=(dpi, dpi))
         storage.atomic_write_bytes(self.folder.page_path(n), buffer.getvalue())
+        faults.point("scan.page_file")
         self.state.pages = n  # a page counts once its file is whole and the state says so
         self.folder.write_state(self.state)
+        faults.point("scan.page_counted")
         self.events[n] = PageEvent(self.state.batch, n, *image.size, round(seconds, 3), str(self.folder.page_path(n)))
         if self.on_page:
             self.on_page(self.events[n])
@@ -182,6 +185,7 @@ class _Run:
         self.classified[n] = self.previous = page
         self.owner = owner_after(page, self.owner)
         self.folder.write_class(page, self.owner)
+        faults.point("scan.page_classified")
         if self.on_page:
             self.on_page(dataclasses.replace(self.events[n], kind=page.kind, register_id=page.register_id))
 
@@ -200,6 +204,7 @@ class _Run:
             for scanned in session.pages():
                 number += 1
                 dpi = round(plausible_dpi(scanned.dpi) or profile.resolution)  # a device may report none, or nonsense
+                faults.point("scan.page_read")
                 self.writer.submit(number, scanned.image, dpi, scanned.seconds)
                 if self.writer.failed:
                     break  # e.g. a full disk: stop feeding paper that could not be kept
@@ -223,6 +228,7 @@ def scan_pages(settings: Settings, folder: BatchFolder, *, on_page: OnPage | Non
         failure = exc if failure is None or isinstance(failure, ScannerError) else failure
     empty = isinstance(failure, ScannerError) and failure.fault.kind == "no_docs" and state.pages > 0
     if failure is None or empty:  # an empty feeder after pages: the feeder ran through
+        faults.point("scan.feeder_empty")
         state.status = Status.SCANNED
         folder.write_state(state)
         return run.classified
@@ -275,6 +281,10 @@ def ingest_scanned(settings: Settings, db: Database, folder: BatchFolder, *, pla
     state = folder.read_state()
     if state.pages == 0:
         raise ScannerError(FAULT_NO_PAGES)
+    if already_filed(db, state.batch):  # the process that filed it died before the folder went
+        folder.remove()
+        return {"batch": state.batch, "already_filed": True, "pages": state.pages, "documents": [], "held": [],
+                "blank_pages": []}
     result = ingest(
         folder.path,
         settings=settings,
@@ -285,7 +295,9 @@ def ingest_scanned(settings: Settings, db: Database, folder: BatchFolder, *, pla
         submitted_by=state.user,
         on_progress=on_progress,
     )
+    faults.point("ingest.filed")
     folder.remove()
+    faults.point("batch.removed")
     return result
 
 

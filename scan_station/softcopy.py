@@ -221,7 +221,7 @@ def _stage(files: list[Path], originals: list[Original], folder: Path) -> list[P
 
 
 def submit(files: list[Path], *, entry_id: str, settings: Settings, db: Database, submitted_by: str = "",
-           on_progress=None) -> dict:
+           on_progress=None, batch_id: str | None = None) -> dict:
     """Hand over `files` as the next version of register entry `entry_id`; the summary is the one
     `ingest` gives. Nothing is filed, and nothing kept, when any file is refused."""
     from .ingest import ingest, new_batch_id
@@ -230,7 +230,7 @@ def submit(files: list[Path], *, entry_id: str, settings: Settings, db: Database
     files = [Path(f) for f in files]
     with db.session() as session:
         entry_id = get_entry(session, entry_id).id  # exit 4 before any work
-    batch_id = new_batch_id(utcnow())
+    batch_id = batch_id or new_batch_id(utcnow())
     work = settings.work_dir / batch_id
     try:
         batch, originals = read_softcopies(files, work / "softcopy", settings)

@@ -23,6 +23,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+from . import faults
 from .errors import DiskFullError, StorageError
 
 TMP_PREFIX = ".tmp-"
@@ -78,8 +79,10 @@ def atomic_write(dest: Path, chunks: Iterator[bytes] | bytes) -> str:
                 digest.update(chunk)
             f.flush()
             os.fsync(f.fileno())
+        faults.point("storage.tmp_written")
         os.link(tmp, dest)
         _fsync_dir(dest.parent)
+        faults.point("storage.linked")
     except OSError as exc:
         raise _storage_error(exc, dest) from exc
     finally:

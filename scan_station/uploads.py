@@ -34,6 +34,8 @@ from .batchfolder import process_alive, this_process
 from .config import Settings
 from .db import Database, utcnow
 from .errors import InputFileError, NotFoundError, ScanStationError
+from .filing import already_filed
+from .ingest import new_batch_id
 from .softcopy import SoftcopyError, examine, submit
 
 FOLDER, STATE_FILE, FILES = "softcopies", "upload.json", "files"
@@ -60,6 +62,7 @@ class UploadState:
     code: str = ""  # a refusal's code (`SoftcopyError.code`) and its values, for the kiosk's words
     params: dict = field(default_factory=dict)
     document: dict | None = None  # what it was filed as: register_id, version, page_count, path
+    batch: str = ""  # the batch id its filing uses, chosen once: a filing redone after a kill files nothing twice
     owner: dict | None = None
 
     @classmethod
@@ -179,8 +182,13 @@ def file_upload(settings: Settings, db: Database, upload_id: str) -> UploadState
         state = None
     if state is None:
         return None
+    if not state.batch:
+        state = upload.update(batch=new_batch_id(utcnow()))
+    if already_filed(db, state.batch):  # the worker that filed it died before it said so
+        return _filed(upload, _filed_document(db, state.batch))
     try:
-        result = submit(upload.files(), entry_id=state.entry_id, settings=settings, db=db, submitted_by=state.user)
+        result = submit(upload.files(), entry_id=state.entry_id, settings=settings, db=db, submitted_by=state.user,
+                        batch_id=state.batch)
     except InputFileError as exc:  # the files cannot be handed over as they are
         state = upload.update(status=UploadStatus.REFUSED, error=str(exc), code=exc.code, params=exc.params)
         shutil.rmtree(upload.path / FILES, ignore_errors=True)
@@ -190,8 +198,21 @@ def file_upload(settings: Settings, db: Database, upload_id: str) -> UploadState
     except BaseException as exc:
         upload.update(status=UploadStatus.FAILED, error=str(exc) or type(exc).__name__)
         raise
-    filed = result["documents"][0]
-    state = upload.update(status=UploadStatus.FILED, document={
-        k: filed[k] for k in ("register_id", "version", "page_count", "path") if k in filed})
+    return _filed(upload, {k: v for k, v in result["documents"][0].items()
+                           if k in ("register_id", "version", "page_count", "path")})
+
+
+def _filed(upload: Upload, document: dict) -> UploadState:
+    state = upload.update(status=UploadStatus.FILED, document=document)
     shutil.rmtree(upload.path / FILES, ignore_errors=True)
     return state
+
+
+def _filed_document(db: Database, batch_id: str) -> dict:
+    from sqlalchemy import select
+
+    from .db import Document
+
+    with db.session() as session:
+        d = session.scalars(select(Document).where(Document.batch_id == batch_id)).first()
+        return {"register_id": d.register_id, "version": d.version, "page_count": d.page_count, "path": d.path}

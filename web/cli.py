@@ -42,7 +42,7 @@ def serve(app: App, host: str, port: int, threads: int, no_worker: bool, demo: b
     import waitress
 
     from scan_station import doctor
-    from scan_station.jobs import make_jobs, start_worker, stop_worker
+    from scan_station.jobs import stop_worker
     from scan_station.profiles import known_scanners
 
     from .app import create_app
@@ -65,9 +65,18 @@ def serve(app: App, host: str, port: int, threads: int, no_worker: bool, demo: b
         click.echo(f"Scan Station kiosk on {url}", err=True)
         if password:
             click.echo(f"First admin: username admin, password {password} (change it under Administrasi)", err=True)
-    worker = None if no_worker else start_worker(make_jobs(settings), periodic=True)
+    worker = None if no_worker else _start_worker(settings)
     try:
         server.run()
     finally:
         if worker is not None:
             stop_worker(worker)
+
+
+def _start_worker(settings):
+    """The worker `serve` runs beside the kiosk: it first queues again what a dead process left."""
+    from scan_station.jobs import make_jobs, requeue_orphans, start_worker
+
+    jobs = make_jobs(settings)
+    requeue_orphans(settings, jobs)
+    return start_worker(jobs, periodic=True)
