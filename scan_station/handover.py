@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from . import search
 from .db import Document, DocumentEvent, Entry, utcnow
 from .errors import RegisterError, UnknownEntryError
 
@@ -31,6 +32,7 @@ def _decide(session: Session, document_id: int, *, action: str, status: str, act
     event = DocumentEvent(document_id=document.id, action=action, actor=actor, reason=reason, at=utcnow())
     session.add(event)
     session.flush()
+    search.entry_changed(session, document.register_id)  # a returned version leaves the results
     return event
 
 
