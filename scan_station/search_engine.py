@@ -7,7 +7,7 @@ text for snippets). Permissions are part of every query: `hidden` categories are
 engine, so they reach neither the results nor their count.
 
 Folder layout: `<index_dir>/current` is a symbolic link to `gen-<n>/`, the index itself. A
-rebuild writes a new generation and swaps the link atomically (`os.replace`); searches open
+rebuild writes a new generation and swaps the link atomically (a rename); searches open
 whichever generation the link names when they start.
 """
 
@@ -61,7 +61,7 @@ def current(index_dir: Path) -> Path:
     if not link.exists():
         index_dir.mkdir(parents=True, exist_ok=True)
         swap(index_dir, new_generation(index_dir))
-    return index_dir / os.readlink(link)
+    return index_dir / link.readlink()
 
 
 def new_generation(index_dir: Path) -> Path:
@@ -78,7 +78,7 @@ def swap(index_dir: Path, generation: Path) -> None:
     temporary = index_dir / f".current-{os.getpid()}"
     temporary.unlink(missing_ok=True)
     temporary.symlink_to(generation.name)
-    os.replace(temporary, index_dir / "current")
+    temporary.replace(index_dir / "current")
 
 
 def open_index(index_dir: Path) -> tantivy.Index:
@@ -218,3 +218,7 @@ def pages_query(parsed: Parsed, doc_id: int) -> Query:
 def first_page_query(doc_id: int) -> Query:
     return Query.boolean_query([(Occur.Must, _term("kind", "page")), (Occur.Must, _term("doc_id", doc_id)),
                                 (Occur.Must, _term("page", 1))])
+
+
+def kind_query(kind: str) -> Query:
+    return _term("kind", kind)

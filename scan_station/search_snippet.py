@@ -8,7 +8,7 @@ is one character off a query word that the dictionary does not know (a misread n
 from __future__ import annotations
 
 from .search_query import Query
-from .search_text import TOKEN, _CHUNK, is_dictionary_word, number_key, stem
+from .search_text import _CHUNK, TOKEN, is_dictionary_word, number_key, stem
 
 WIDTH = 220  # characters of a snippet
 MIN_FUZZY = 5
