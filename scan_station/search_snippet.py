@@ -48,8 +48,15 @@ def _matcher(parsed: Query):
 
 
 def _spans(text: str, parsed: Query) -> list[tuple[int, int]]:
-    matches = _matcher(parsed)
-    spans = [m.span() for m in TOKEN.finditer(text) if matches(m.group())]
+    matches, memo = _matcher(parsed), {}
+    spans = []
+    for m in TOKEN.finditer(text):
+        token = m.group()
+        hit = memo.get(token)
+        if hit is None:
+            hit = memo[token] = matches(token)
+        if hit:
+            spans.append(m.span())
     keys = {number_key(c.raw) for c in parsed.positive() if c.kind == "number"}
     if keys:
         spans += [m.span() for m in _CHUNK.finditer(text) if number_key(m.group().strip(".:-/")) in keys]

@@ -17,6 +17,7 @@ import re
 TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 #: A run of non-space characters that may be a document number (trimmed of surrounding punctuation).
 _CHUNK = re.compile(r"[^\s\"'()\[\]{}<>,;]+")
+_DIGIT_CHUNK = re.compile(r"[^\s\"'()\[\]{}<>,;]*\d[^\s\"'()\[\]{}<>,;]*")
 _NUMBER_MARKS = set("/.-")
 #: What OCR confuses in numbers: the letter O for zero, l, I and i for one.
 _MISREAD = str.maketrans({"o": "0", "i": "1", "l": "1"})
@@ -77,7 +78,7 @@ def number_key(value: str) -> str:
 def number_keys(value: str) -> str:
     """The keys of every number-like chunk of a text, space-separated (the `numbers` field)."""
     keys = []
-    for chunk in _CHUNK.findall(value):
+    for chunk in _DIGIT_CHUNK.findall(value):
         chunk = chunk.strip(".:-/")
         if looks_like_number(chunk):
             keys.append(number_key(chunk))
