@@ -31,7 +31,8 @@ UNITS = ["Subbagian Keuangan, Umum dan Logistik", "Subbagian Teknis Penyelenggar
 
 
 def number(rng: random.Random) -> str:
-    return f"{rng.randint(1, 300)}/PP.{rng.randint(1, 12):02d}-SOP/HM/{rng.choice('I II III IV V'.split())}/{rng.randint(2021, 2025)}"
+    month = rng.choice("I II III IV V".split())
+    return f"{rng.randint(1, 300)}/PP.{rng.randint(1, 12):02d}-SOP/HM/{month}/{rng.randint(2021, 2025)}"
 
 
 def page(rng: random.Random) -> str:

@@ -6,9 +6,10 @@ counted, filtered and sorted) and one `page` record per page (to find its best p
 text for snippets). Permissions are part of every query: `hidden` categories are excluded by the
 engine, so they reach neither the results nor their count.
 
-Folder layout: `<index_dir>/current` is a symbolic link to `gen-<n>/`, the index itself. A
-rebuild writes a new generation and swaps the link atomically (a rename); searches open
-whichever generation the link names when they start.
+Folder layout: `<index_dir>/current` is a small file naming `gen-<n>/`, the index itself (a file,
+not a symbolic link, so that a copied or restored home keeps it). A rebuild writes a new
+generation and replaces that file atomically (a rename); searches open whichever generation it
+names when they start.
 """
 
 from __future__ import annotations
@@ -56,12 +57,11 @@ SCHEMA = schema()
 
 
 def current(index_dir: Path) -> Path:
-    """The generation the index folder's `current` link names; a new, empty one if none."""
-    link = index_dir / "current"
-    if not link.exists():
-        index_dir.mkdir(parents=True, exist_ok=True)
+    """The generation the index folder's `current` file names; a new, empty one if none."""
+    pointer = index_dir / "current"
+    if not pointer.is_file():
         swap(index_dir, new_generation(index_dir))
-    return index_dir / link.readlink()
+    return index_dir / pointer.read_text(encoding="utf-8").strip()
 
 
 def new_generation(index_dir: Path) -> Path:
@@ -76,8 +76,7 @@ def new_generation(index_dir: Path) -> Path:
 def swap(index_dir: Path, generation: Path) -> None:
     """Point `current` at `generation`, atomically: a search sees the old index or the new one."""
     temporary = index_dir / f".current-{os.getpid()}"
-    temporary.unlink(missing_ok=True)
-    temporary.symlink_to(generation.name)
+    temporary.write_text(generation.name + "\n", encoding="utf-8")
     temporary.replace(index_dir / "current")
 
 

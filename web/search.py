@@ -83,14 +83,15 @@ def document_pdf(document_id: int):
     return send_file(path, mimetype="application/pdf", download_name=path.name)
 
 
-@bp.get("/documents/<int:document_id>/pages/<int:page>.png")
+@bp.get("/documents/<int:document_id>/thumbnail.png")
 @login_required
-def page_thumbnail(document_id: int, page: int):
-    """A small picture of one page, for search results."""
+def page_thumbnail(document_id: int):
+    """A small picture of one page (`?page=N`, default 1), for search results."""
     from scan_station.thumbnails import thumbnail
 
     settings, _db = service()
     path, sha256, page_count = _visible_document(document_id)
+    page = page_number()
     if not 1 <= page <= page_count:
         abort(404)
     picture = thumbnail(settings.storage_dir / path, sha256, page, settings.index_dir / "thumbnails")
