@@ -49,25 +49,38 @@ def submit_cmd(app: App, files: tuple[Path, ...], entry_id: str, quiet: bool):
 
 @command("search")
 @click.argument("query")
-@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 500), help="Most hits to show.")
-def search_cmd(app: App, query: str, limit: int):
-    """Full-text search over OCR text and register fields."""
-    from .search import search
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 500), help="Most documents to show.")
+@click.option("--page", default=1, show_default=True, type=click.IntRange(1, 500), help="Which page of results.")
+@click.option("--sort", type=click.Choice(["relevance", "date"]), default="relevance", show_default=True,
+              help="Best match first, or newest first.")
+def search_cmd(app: App, query: str, limit: int, page: int, sort: str):
+    """Full-text search over OCR text and register fields (see README, "Searching")."""
+    from .search import find
 
     with app.db.session() as session:
-        hits = search(session, query, limit=limit)
-    data = {"hits": [
-        {"register_id": h.register_id, "version": h.version, "page": h.page, "title": h.title,
-         "snippet": h.snippet, "path": app.settings.display_path(app.settings.storage_dir / h.path)}
-        for h in hits
-    ]}
-    human = "\n".join(f"{h['register_id']} v{h['version']} p.{h['page']}  {h['snippet']}" for h in data["hits"])
-    return data, human or "no hits"
+        results = find(session, query, per_page=limit, page=page, sort=sort)
+    hits = [{"register_id": d.register_id, "version": d.version, "page": d.pages[0].page if d.pages else 1,
+             "title": d.title, "snippet": d.pages[0].snippet if d.pages else "",
+             "pages": [{"page": p.page, "snippet": p.snippet} for p in d.pages],
+             "path": app.settings.display_path(app.settings.storage_dir / d.path)} for d in results.documents]
+    data = {"total": results.total, "page": results.page, "hits": hits}
+    human = "\n".join(f"{h['register_id']} v{h['version']} p.{h['page']}  {h['snippet']}" for h in hits)
+    return data, (f"{results.total} document(s)\n" + human) if hits else "no hits"
+
+
+@command("reindex")
+def reindex_cmd(app: App):
+    """Rebuild the search index from the sidecars in storage; search goes on meanwhile."""
+    from .search_rebuild import reindex
+
+    result = reindex(app.settings, app.db)
+    return result, (f"{result['entries']} document(s), {result['pages']} page(s) indexed in {result['seconds']} s "
+                    f"({result['pages_per_second']} pages/s); {len(result['problems'])} problem(s)")
 
 
 @command("verify")
 def verify_cmd(app: App):
-    """Re-hash every stored file; report mismatches, missing files and orphans."""
+    """Re-hash every stored file; report mismatches, missing files, orphans, and a search index out of step."""
     from .verify import verify
 
     result = verify(app.db, app.settings)
@@ -146,4 +159,4 @@ def demo_cmd(app: App, documents: int):
     return result, result["report"]
 
 
-COMMANDS = [ingest_cmd, submit_cmd, search_cmd, verify_cmd, berita_acara_cmd, report_cmd, demo_cmd]
+COMMANDS = [ingest_cmd, submit_cmd, search_cmd, reindex_cmd, verify_cmd, berita_acara_cmd, report_cmd, demo_cmd]

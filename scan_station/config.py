@@ -65,6 +65,9 @@ class Settings:
     database_url: str = ""
     #: PPID storage: filed PDF/A documents, their sidecars, and the raw batches as scanned.
     storage_dir: Path = field(default=Path())
+    #: The search index (tantivy), rebuilt from storage by `scan-station reindex`; with several
+    #: machines, a folder all kiosks and workers reach, like `storage_dir`.
+    index_dir: Path = field(default=Path())
     #: Per-batch scratch folders; emptied when a batch is done.
     work_dir: Path = field(default=Path())
     #: Batches being scanned, page by page, until they are ingested.
@@ -114,7 +117,8 @@ class Settings:
         object.__setattr__(self, "home", home)
         if not self.database_url:
             object.__setattr__(self, "database_url", f"sqlite:///{home / 'scan-station.db'}")
-        for name, default in (("storage_dir", "storage"), ("work_dir", "work"), ("scans_dir", "scans")):
+        for name, default in (("storage_dir", "storage"), ("index_dir", "search-index"), ("work_dir", "work"),
+                              ("scans_dir", "scans")):
             value = Path(getattr(self, name))
             value = home / default if value == Path() else value
             object.__setattr__(self, name, value if value.is_absolute() else home / value)

@@ -350,7 +350,7 @@ class Database:
             self.engine.dispose()
             reason = _first_line(exc.orig if isinstance(exc, DBAPIError) else exc)
             raise ConfigError(f"database_url {_shown(url)}: cannot open the database ({reason})") from None
-        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False, info={"index_dir": settings.index_dir})
 
     @contextmanager
     def session(self) -> Iterator[Session]:

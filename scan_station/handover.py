@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from . import audit
+from . import audit, search
 from .db import Document, DocumentEvent, Entry, utcnow
 from .errors import RegisterError, UnknownEntryError
 
@@ -34,6 +34,7 @@ def _decide(session: Session, document_id: int, *, action: str, status: str, act
     session.flush()
     audit.record(session, actor, f"handover.{action}", f"{document.register_id} v{document.version}",
                  document_id=document.id, sha256=document.sha256, reason=reason)
+    search.entry_changed(session, document.register_id)  # a returned version leaves the results
     return event
 
 

@@ -1,57 +1,38 @@
-"""Full-text search over the OCR text of filed pages and the register fields of their entries.
+"""Full-text search over the OCR text of filed documents and the register fields of their entries.
 
-One row per filed page holds the OCR engine's own text, the register fields (`meta`), and the
-Indonesian stems of both (Sastrawi), so that a query for "dokumentasi" also finds
-"pendokumentasian". Every word of a query must match, as written or by its stem.
+One engine on every database: a tantivy index in `index_dir` (see `search_engine` for what it
+holds, `search_query` for the query language). The database stays the truth: whatever changes
+an entry's documents or fields calls `entry_changed` in its session, and once that session
+commits, the entry's records in the index are rewritten from the database — its latest version
+that was not returned, or nothing. `scan-station reindex` (`search_rebuild`) rebuilds the
+whole index from the sidecars in storage.
 
-- SQLite (embedded default): an FTS5 table `page_fts`, ranked by bm25, snippets by `snippet()`.
-- PostgreSQL: a table `page_search` with a generated `tsvector` (GIN index), ranked by
-  `ts_rank`, snippets by `ts_headline` (migration 0006).
+Results are documents, one per register entry, each with its best pages and their snippets.
 """
 
 from __future__ import annotations
 
-import functools
-import re
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+import json
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
 
-from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from .db import Document, Entry
+from . import search_engine as engine
+from .db import Document, DocumentPage, Entry
 from .errors import BadArgumentsError, ScanStationError
+from .search_query import MAX_QUERY_CHARS, MAX_QUERY_WORDS, parse, query_words
+from .search_snippet import snippet
 
-WORD = re.compile(r"\w+", re.UNICODE)
-#: Bounds on one query, so that no search can hold the machine: characters read, words used, and
-#: the seconds the database may spend on it.
-MAX_QUERY_CHARS, MAX_QUERY_WORDS, MAX_SECONDS = 300, 12, 3.0
+__all__ = ["MAX_QUERY_CHARS", "MAX_QUERY_WORDS", "query_words", "find", "search", "entry_changed"]
+log = logging.getLogger(__name__)
+MAX_PAGE, BEST_PAGES = 500, 3
 
 
 class SearchTooBroadError(BadArgumentsError):
-    """A query that would take the database too long."""
-
-
-def query_words(query: str) -> list[str]:
-    """The words of a query, each once, in order, within the bounds above."""
-    words = WORD.findall(query[:MAX_QUERY_CHARS].lower())
-    return list(dict.fromkeys(w[:64] for w in words))[:MAX_QUERY_WORDS]
-
-
-@functools.cache
-def _stemmer():
-    from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
-
-    return StemmerFactory().create_stemmer()
-
-
-def stems(value: str) -> str:
-    words = WORD.findall(value.lower())
-    stem = _stemmer().stem
-    return " ".join(stem(w) if w.isalpha() else w for w in words)
+    """A query that would take the engine too long (kept for callers; tantivy has not needed it)."""
 
 
 def entry_meta(entry: Entry) -> str:
@@ -60,66 +41,186 @@ def entry_meta(entry: Entry) -> str:
     return " · ".join(f for f in fields if f)
 
 
-def _dialect(session: Session) -> str:
-    name = session.get_bind().dialect.name
-    if name not in ("sqlite", "postgresql"):
-        raise ScanStationError(f"full-text search is implemented for SQLite and PostgreSQL, not {name}")
-    return name
+def index_dir(session: Session) -> Path:
+    folder = session.info.get("index_dir")
+    if folder is None:
+        raise ScanStationError("this session has no search index (open it through Database)")
+    return Path(folder)
 
 
-def _table(session: Session) -> str:
-    return {"sqlite": "page_fts", "postgresql": "page_search"}[_dialect(session)]
+# -- keeping the index in step with the database ---------------------------------------------
+
+
+def entry_changed(session: Session, register_id: str) -> None:
+    """The entry's documents or fields changed in this session: rewrite its records in the index
+    once the session commits (nothing, if it rolls back)."""
+    pending = session.info.setdefault("search_pending", set())
+    pending.add(register_id)
+    if not session.info.get("search_listening"):
+        session.info["search_listening"] = True
+        event.listen(session, "before_commit", _prepare)
+        event.listen(session, "after_commit", _apply)
+        event.listen(session, "after_rollback", _forget)
 
 
 def index_document(session: Session, document: Document, entry: Entry, texts: list[str]) -> None:
-    table = _table(session)
-    meta = entry_meta(entry)
-    meta_stems = stems(meta)
-    for page, page_text in enumerate(texts, start=1):
-        session.execute(
-            text(f"INSERT INTO {table} (text, meta, stems, document_id, page) "
-                 "VALUES (:text, :meta, :stems, :doc, :page)"),
-            {"text": page_text, "meta": meta, "stems": f"{stems(page_text)} {meta_stems}",
-             "doc": document.id, "page": page},
-        )
+    """A document was filed (its pages are in the session): it becomes searchable on commit."""
+    entry_changed(session, entry.id)
 
 
 def reindex_entry(session: Session, entry: Entry) -> None:
-    """Refresh the register fields of every indexed page of an entry after it was edited."""
-    for document in entry.documents:
-        session.execute(text(f"DELETE FROM {_table(session)} WHERE document_id = :doc"), {"doc": document.id})
-        index_document(session, document, entry, [p.text for p in document.pages])
+    """An entry's register fields were edited: its results follow on commit."""
+    entry_changed(session, entry.id)
 
 
-@contextmanager
-def _time_limit(session: Session, seconds: float) -> Iterator[None]:
-    """Stop a query that runs longer than `seconds` (SQLite: a progress handler interrupts it;
-    PostgreSQL: the transaction's statement_timeout) and say so."""
-    too_broad = SearchTooBroadError("the search takes too long; use fewer or rarer words, or a filter")
-    if _dialect(session) == "postgresql":
-        session.execute(text(f"SET LOCAL statement_timeout = {int(seconds * 1000)}"))
+def _prepare(session: Session) -> None:
+    pending = session.info.pop("search_pending", set())
+    if pending:
+        session.flush()
+        session.info["search_payload"] = [entry_records(session, rid) for rid in sorted(pending)]
+
+
+def _apply(session: Session) -> None:
+    payload = session.info.pop("search_payload", [])
+    if payload:
         try:
-            yield
-        except DBAPIError as exc:
-            if "statement timeout" in str(exc.orig):
-                raise too_broad from None
-            raise
-        return
-    raw = session.connection().connection.dbapi_connection
-    deadline = time.monotonic() + seconds
-    raw.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
+            write(index_dir(session), payload)
+        except (ScanStationError, OSError, ValueError) as exc:  # the database is committed: say so, go on
+            log.error("search index not updated for %s (%s); run `scan-station reindex`",
+                      ", ".join(rid for rid, _ in payload), exc)
+
+
+def _forget(session: Session) -> None:
+    session.info.pop("search_pending", None)
+    session.info.pop("search_payload", None)
+
+
+def searchable_version(documents: list[Document]) -> Document | None:
+    """What search shows of an entry: its latest version that was not returned."""
+    kept = [d for d in documents if d.status != "returned"]
+    return max(kept, key=lambda d: d.version) if kept else None
+
+
+def entry_records(session: Session, register_id: str, texts: list[str] | None = None) -> tuple[str, list]:
+    """(register id, the index records of the entry): from the database, or with `texts` given
+    (from a sidecar) for the pages."""
+    entry = session.get(Entry, register_id)
+    if entry is None:
+        return register_id, []
+    documents = list(session.scalars(select(Document).where(Document.register_id == register_id)))
+    document = searchable_version(documents)
+    if document is None:
+        return register_id, []
+    if texts is None:
+        texts = list(session.scalars(select(DocumentPage.text).where(DocumentPage.document_id == document.id)
+                                     .order_by(DocumentPage.page)))
+    return register_id, engine.records(entry_fields(entry), document_fields(document), texts, entry_meta(entry))
+
+
+def entry_fields(entry: Entry) -> dict:
+    return {"id": entry.id, "title": entry.title, "unit": entry.unit, "number": entry.number,
+            "category": entry.category, "created": entry.created_date.isoformat() if entry.created_date else ""}
+
+
+def document_fields(document: Document) -> dict:
+    return {"id": document.id, "version": document.version, "status": document.status, "path": document.path,
+            "page_count": document.page_count, "filed": document.filed_at.isoformat()}
+
+
+def write(folder: Path, payload: list[tuple[str, list]], index=None) -> None:
+    """Replace the records of each entry in `payload` in one commit."""
+    index = index or engine.open_index(folder)
+    w = engine.writer(index)
     try:
-        yield
-    except OperationalError as exc:
-        if "interrupted" in str(exc.orig):
-            raise too_broad from None
-        raise
+        for register_id, records in payload:
+            w.delete_documents_by_term("register_id", register_id)
+            for record in records:
+                w.add_document(record)
+        w.commit()
     finally:
-        raw.set_progress_handler(None, 0)
+        w.wait_merging_threads()
+
+
+# -- asking ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PageHit:
+    page: int
+    snippet: str
+
+
+@dataclass(frozen=True)
+class DocumentHit:
+    register_id: str
+    version: int
+    document_id: int
+    title: str
+    unit: str
+    number: str
+    category: str
+    date: str
+    status: str
+    page_count: int
+    path: str  # relative to the storage folder
+    pages: list[PageHit] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Results:
+    total: int  # matching documents, all of them
+    documents: list[DocumentHit]
+    page: int = 1
+    per_page: int = 20
+
+    @property
+    def pages(self) -> int:
+        return min(MAX_PAGE, -(-self.total // self.per_page))
+
+
+def find(session: Session, query: str, *, page: int = 1, per_page: int = 20, sort: str = "relevance",
+         mark: tuple[str, str] = ("[", "]"), filters: dict[str, str] | None = None,
+         hidden_categories: tuple[str, ...] = ()) -> Results:
+    """Documents matching `query` (and the form's `filters`: unit, category, year, number,
+    status), best first or newest first (`sort="date"`); never those of `hidden_categories`."""
+    parsed = parse(query)
+    for name, value in (filters or {}).items():
+        if value:
+            parsed.filters.setdefault(name, value)
+    page = max(1, min(page, MAX_PAGE))
+    q = engine.document_query(parsed, hidden_categories)
+    if q is None:
+        return Results(0, [], page, per_page)
+    searcher = engine.open_index(index_dir(session)).searcher()
+    offset = (page - 1) * per_page
+    if sort == "date":
+        found = searcher.search(q, per_page, count=True, order_by_field="date", offset=offset)
+    else:
+        found = searcher.search(q, per_page, count=True, offset=offset)
+    documents = []
+    for _key, address in found.hits:
+        card = json.loads(searcher.doc(address).get_first("card"))
+        best = _best_pages(searcher, parsed, card["document_id"], mark)
+        documents.append(DocumentHit(**card, pages=best))
+    return Results(found.count, documents, page, per_page)
+
+
+def _best_pages(searcher, parsed, doc_id: int, mark: tuple[str, str]) -> list[PageHit]:
+    hits = searcher.search(engine.pages_query(parsed, doc_id), BEST_PAGES, count=False).hits
+    if not hits:  # matched by its register fields only: its first page
+        hits = searcher.search(engine.first_page_query(doc_id), 1, count=False).hits
+    out = []
+    for _score, address in hits:
+        record = searcher.doc(address)
+        text = record.get_first("card").decode()
+        out.append(PageHit(record.get_first("page"), snippet(text, parsed, mark)))
+    return out
 
 
 @dataclass(frozen=True)
 class Hit:
+    """A document's best page, as `scan-station search` lists it."""
+
     register_id: str
     version: int
     page: int
@@ -129,71 +230,11 @@ class Hit:
     document_id: int = 0
 
 
-def fts_query(query: str) -> str | None:
-    """An FTS5 expression: every word must match, as written or by its stem."""
-    words = query_words(query)
-    if not words:
-        return None
-    return " AND ".join(f'("{word}" OR stems : "{stems(word) or word}")' for word in words)
-
-
-def ts_query(query: str) -> str | None:
-    """The same for PostgreSQL's `to_tsquery('simple', ...)` (words are \\w+ only: nothing to escape)."""
-    words = query_words(query)
-    if not words:
-        return None
-    return " & ".join(f"({word} | {stems(word) or word})" for word in words)
-
-
-#: The dialects' own SQL for the same search: match, snippets (text, meta), rank, year.
-_SQL = {
-    "sqlite": {
-        "from": "page_fts f", "match": "page_fts MATCH :q",
-        "in_text": "snippet(page_fts, 0, :open, :close, '…', 14)",
-        "in_meta": "snippet(page_fts, 1, :open, :close, '…', 14)",
-        "order": "bm25(page_fts, 1.0, 2.0, 0.5)", "year": "strftime('%Y', e.created_date) = :year",
-    },
-    "postgresql": {
-        "from": "page_search f CROSS JOIN to_tsquery('simple', :q) AS query", "match": "f.tsv @@ query",
-        "in_text": "ts_headline('simple', f.text, query, 'StartSel=\"' || :open || '\", StopSel=\"' || :close "
-                   "|| '\", MaxWords=28, MinWords=10')",
-        "in_meta": "ts_headline('simple', f.meta, query, 'StartSel=\"' || :open || '\", StopSel=\"' || :close || '\"')",
-        "order": "ts_rank(f.tsv, query) DESC", "year": "CAST(EXTRACT(YEAR FROM e.created_date) AS TEXT) = :year",
-    },
-}
-
-
-def search(
-    session: Session, query: str, *, limit: int = 20, mark: tuple[str, str] = ("[", "]"),
-    unit: str = "", category: str = "", year: str = "", status: str = "", hidden_categories: tuple[str, ...] = (),
-) -> list[Hit]:
-    """Hits for `query`, optionally only of one unit, category, year made, or document status;
-    `hidden_categories` are left out entirely (e.g. "dikecualikan" for roles that may not see it)."""
-    sql = _SQL[_dialect(session)]
-    expression = fts_query(query) if _dialect(session) == "sqlite" else ts_query(query)
-    if expression is None:
-        return []
-    where, params = [sql["match"]], {"q": expression, "open": mark[0], "close": mark[1], "limit": limit}
-    for column, value in (("e.unit", unit), ("e.category", category), ("d.status", status)):
-        if value:
-            where.append(f"{column} = :{column[2:]}")
-            params[column[2:]] = value
-    if year:
-        where.append(sql["year"])
-        params["year"] = year
-    for n, hidden in enumerate(hidden_categories):
-        where.append(f"e.category != :hidden{n}")
-        params[f"hidden{n}"] = hidden
-    statement = text(
-        f"SELECT d.id, d.register_id, d.version, f.page, e.title, d.path, {sql['in_text']} AS in_text, "
-        f"{sql['in_meta']} AS in_meta FROM {sql['from']} JOIN document d ON d.id = f.document_id "
-        "JOIN entry e ON e.id = d.register_id "
-        f"WHERE {' AND '.join(where)} ORDER BY {sql['order']} LIMIT :limit"
-    )
-    with _time_limit(session, MAX_SECONDS):
-        rows = session.execute(statement, params).all()
-    hits = []
-    for document_id, register_id, version, page, title, path, in_text, in_meta in rows:
-        snippet = in_text if mark[0] in in_text or mark[0] not in in_meta else in_meta
-        hits.append(Hit(register_id, version, int(page), title, " ".join(snippet.split()), path, document_id))
-    return hits
+def search(session: Session, query: str, *, limit: int = 20, mark: tuple[str, str] = ("[", "]"),
+           unit: str = "", category: str = "", year: str = "", status: str = "",
+           hidden_categories: tuple[str, ...] = ()) -> list[Hit]:
+    """The best page of each of the first `limit` matching documents."""
+    filters = {"unit": unit, "category": category, "year": year, "status": status}
+    results = find(session, query, per_page=limit, mark=mark, filters=filters, hidden_categories=hidden_categories)
+    return [Hit(d.register_id, d.version, d.pages[0].page if d.pages else 1, d.title,
+                d.pages[0].snippet if d.pages else "", d.path, d.document_id) for d in results.documents]

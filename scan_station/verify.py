@@ -9,6 +9,7 @@ from sqlalchemy import select
 from . import storage
 from .config import Settings
 from .db import Batch, BeritaAcara, Database, Document
+from .search_rebuild import check
 
 
 def verify(db: Database, settings: Settings) -> dict:
@@ -42,6 +43,7 @@ def verify(db: Database, settings: Settings) -> dict:
                 else "not in the database"
             )
             problems.append({"kind": "orphan", "path": rel, "note": note})
+    problems += check(settings, db)
     return {"ok": not problems, "checked": checked, "problems": problems}
 
 

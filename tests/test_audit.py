@@ -100,9 +100,9 @@ def _actions(db) -> list[tuple[str, str, str]]:
 def test_real_work_is_recorded_and_the_chain_checks_against_storage(run, home, tmp_path):
     app = make_app(home)
     db = app.extensions["scan_station"]["db"]
-    dok, ppid = login(app.test_client(), "dok"), login(app.test_client(), "ppid")
-    stranger = app.test_client()
-    failed = stranger.post("/login", data={"username": "ppid", "password": "salah-sekali", "csrf_token": token(stranger)})
+    ppid, stranger = login(app.test_client(), "ppid"), app.test_client()
+    failed = stranger.post("/login", data={"username": "ppid", "password": "salah-sekali",
+                                           "csrf_token": token(stranger)})
     assert failed.status_code == 401
     public, secret = entry(run, "Laporan Keuangan"), entry(run, "Telaah Rahasia", "dikecualikan")
     edit = {"title": "Laporan Keuangan 2026", "unit": "Sekretariat", "category": "berkala",

@@ -1,65 +1,103 @@
-"""Search over OCR text and register fields, and the filed PDFs it leads to. Documents in the
-category "dikecualikan" (information withheld from the public) exist only for PPID roles: in
-results and downloads alike, everyone else gets nothing and a 404."""
+"""Search over OCR text and register fields, and the filed PDFs (and page pictures) it leads to.
+Documents in the category "dikecualikan" (information withheld from the public) exist only for
+PPID roles: the engine leaves them out of results and counts, and their PDFs and page pictures
+are a 404 for everyone else."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, render_template, request, send_file
-from flask_babel import gettext as _
+from flask import Blueprint, Response, abort, render_template, request, send_file
 from flask_login import current_user, login_required
 from markupsafe import Markup, escape
+from sqlalchemy import select
 
 from scan_station.db import Document
 from scan_station.register import CATEGORIES
-from scan_station.search import SearchTooBroadError
-from scan_station.search import search as search_pages
+from scan_station.search import Results, find
 
 from .auth import audit_exempt, hidden_categories
 from .extensions import service
-from .paging import whole_number
+from .paging import Page, page_number, whole_number
 
 bp = Blueprint("search", __name__)
 _OPEN, _CLOSE = "\x02", "\x03"  # match markers that cannot occur in OCR text; escaped, then <mark>
+FILTERS = ("unit", "category", "year", "number", "status")
+PER_PAGE = 20
 
 
 def _marked(snippet: str) -> Markup:
     return Markup(str(escape(snippet)).replace(_OPEN, "<mark>").replace(_CLOSE, "</mark>"))
 
 
+def _args() -> dict[str, str]:
+    args = {k: request.args.get(k, "").strip()[:300] for k in ("q", "sort", *FILTERS)}
+    if whole_number(args["year"], low=1000, high=9999) is None:
+        args["year"] = ""
+    if args["category"] in hidden_categories():
+        args["category"] = ""
+    args["sort"] = "date" if args["sort"] == "date" else "relevance"
+    return args
+
+
 @bp.get("/search")
 @login_required
 def index():
-    args = {k: request.args.get(k, "").strip() for k in ("q", "unit", "category", "year", "status")}
-    if whole_number(args["year"], low=1000, high=9999) is None:
-        args["year"] = ""
-    hits = []
-    if args["q"]:
+    args = _args()
+    results = Results(0, [])
+    older: dict[str, list] = {}
+    if args["q"] or any(args[k] for k in FILTERS):
         _settings, db = service()
-        try:
-            with db.session() as s:
-                hits = search_pages(
-                    s,
-                    args["q"],
-                    limit=50,
-                    mark=(_OPEN, _CLOSE),
-                    hidden_categories=hidden_categories(),
-                    unit=args["unit"],
-                    category=args["category"],
-                    year=args["year"],
-                    status=args["status"],
-                )
-        except SearchTooBroadError:
-            flash(_("The search takes too long; use fewer or rarer words, or a filter."), "error")
+        with db.session() as s:
+            results = find(s, args["q"], page=page_number(), per_page=PER_PAGE, sort=args["sort"],
+                           mark=(_OPEN, _CLOSE), filters={k: args[k] for k in FILTERS},
+                           hidden_categories=hidden_categories())
+            older = _older_versions(s, results)
+    page = Page(results.documents, results.total, results.page, PER_PAGE, "page")
     categories = [c for c in CATEGORIES if c not in hidden_categories()]
-    return render_template("search.html", hits=hits, args=args, categories=categories, marked=_marked)
+    return render_template("search.html", results=results, page=page, args=args, categories=categories,
+                           marked=_marked, older=older, searched=bool(args["q"] or any(args[k] for k in FILTERS)))
+
+
+def _older_versions(session, results: Results) -> dict[str, list]:
+    """Each result's other versions (older, or returned), to reach them from it."""
+    shown = {d.register_id: d.document_id for d in results.documents}
+    out: dict[str, list] = {}
+    if shown:
+        rows = session.scalars(select(Document).where(Document.register_id.in_(shown)).order_by(Document.version))
+        for document in rows:
+            if document.id != shown[document.register_id]:
+                out.setdefault(document.register_id, []).append((document.id, document.version, document.status))
+    return out
+
+
+@bp.get("/search/help")
+@login_required
+def help_page():
+    return render_template("search_help.html")
 
 
 @bp.get("/documents/<int:document_id>.pdf")
 @login_required
 def document_pdf(document_id: int):
     settings, _db = service()
-    path = settings.storage_dir / _visible_document(document_id, action="document.download")
+    path = settings.storage_dir / _visible_document(document_id, action="document.download")[0]
     return send_file(path, mimetype="application/pdf", download_name=path.name)
+
+
+@bp.get("/documents/<int:document_id>/thumbnail.png")
+@login_required
+def page_thumbnail(document_id: int):
+    """A small picture of one page (`?page=N`, default 1), for search results."""
+    from scan_station.thumbnails import thumbnail
+
+    settings, _db = service()
+    path, sha256, page_count = _visible_document(document_id)
+    page = page_number()
+    if not 1 <= page <= page_count:
+        abort(404)
+    picture = thumbnail(settings.storage_dir / path, sha256, page, settings.index_dir / "thumbnails")
+    response = send_file(picture, mimetype="image/png", max_age=86400)
+    response.headers["Cache-Control"] = "private, max-age=86400"
+    return response
 
 
 @bp.get("/documents/<int:document_id>/salinan.pdf")
@@ -74,13 +112,14 @@ def access_copy_pdf(document_id: int):
     return Response(data, mimetype="application/pdf", headers={"Content-Disposition": f"attachment; filename={name}"})
 
 
-def _visible_document(document_id: int, *, action: str) -> str:
-    """The document's path in storage, if it exists and the user may see it; else 404. Taking a
-    "dikecualikan" document is audited as `action`."""
+def _visible_document(document_id: int, *, action: str = "") -> tuple[str, str, int]:
+    """The document's path in storage, SHA-256 and page count, if it exists and the user may see
+    it; else 404. Taking a "dikecualikan" document is audited as `action`, when given."""
     _settings, db = service()
     with db.session() as s:
         document = s.get(Document, document_id)
         if document is None or document.entry.category in hidden_categories():
             abort(404)
-        audit_exempt(s, document, action)
-        return document.path
+        if action:
+            audit_exempt(s, document, action)
+        return document.path, document.sha256, document.page_count

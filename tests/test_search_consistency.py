@@ -1,0 +1,114 @@
+"""The index follows storage: searchable once filed, a rescan replaces the version shown, a
+returned version disappears, an edit shows, `reindex` rebuilds from the sidecars while search
+keeps answering, and `verify` notices an index out of step."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from reportlab.pdfgen import canvas
+
+from scan_station import handover, search, search_engine, search_rebuild
+from scan_station._exec.ocrmypdf import OcrResult
+from scan_station.db import Batch, Entry
+from scan_station.filing import RawBatch, Received, file_documents
+from scan_station.register import add_entry, entry_dict, update_entry
+from scan_station.split import PlannedDocument
+
+
+def _pdf(path, pages: int):
+    c = canvas.Canvas(str(path))
+    for n in range(pages):
+        c.drawString(72, 720, f"halaman {n + 1}")
+        c.showPage()
+    c.save()
+    return path
+
+
+def _file(settings, db, tmp_path, entry_id: str, texts: list[str], batch: str):
+    with db.session() as s:
+        s.add(Batch(id=batch, source_name="b.pdf", raw_dir=f"raw/{batch}", manifest_sha256="0" * 64,
+                    page_count=len(texts)))
+    result = OcrResult(batch, _pdf(tmp_path / f"{batch}.pdf", len(texts)), texts, True, [])
+    planned = PlannedDocument(entry_id, 1, list(range(2, 2 + len(texts))))
+    received = Received(batch, dt.datetime.now(dt.UTC), tmp_path / "b.pdf")
+    return file_documents(settings, db, received, RawBatch(tmp_path, "0" * 64), [(planned, result)])[0]
+
+
+def _find(db, query, **kwargs):
+    with db.session() as s:
+        return search.find(s, query, **kwargs).documents
+
+
+def _index_problems(settings, db):
+    return [p for p in search_rebuild.check(settings, db)]
+
+
+def test_filing_rescan_return_edit_reindex(settings, db, tmp_path):
+    with db.session() as s:
+        entry_id = add_entry(s, settings, title="Laporan Logistik", unit="Umum", category="berkala").id
+    _file(settings, db, tmp_path, entry_id, ["Distribusi kotak suara ke kecamatan.", "Lampiran"], "B1")
+    (hit,) = _find(db, "kotak suara")
+    assert (hit.register_id, hit.version, hit.pages[0].page) == (entry_id, 1, 1)
+    assert _index_problems(settings, db) == []
+
+    _file(settings, db, tmp_path, entry_id, ["Distribusi kotak suara dan bilik.", "Lampiran"], "B2")
+    (hit,) = _find(db, "kotak suara")
+    assert hit.version == 2 and _find(db, "bilik")[0].version == 2
+
+    with db.session() as s:
+        v2 = s.get(Entry, entry_id).documents[-1].id
+        handover.return_document(s, v2, actor="ppid", reason="halaman terbalik")
+    assert _find(db, "bilik") == [] and _find(db, "kotak")[0].version == 1
+
+    with db.session() as s:
+        fields = {k: v for k, v in entry_dict(s.get(Entry, entry_id)).items() if k != "id"}
+        update_entry(s, entry_id, **(fields | {"title": "Laporan Logistik Zamrud"}))
+    assert [d.register_id for d in _find(db, "zamrud")] == [entry_id]
+    assert _index_problems(settings, db) == []
+
+    before = search_engine.current(settings.index_dir)
+    result = search_rebuild.reindex(settings, db)
+    assert result["entries"] == 1 and result["pages"] == 2 and result["problems"] == []
+    assert search_engine.current(settings.index_dir) != before and not before.exists()
+    assert _find(db, "kotak")[0].version == 1 and _find(db, "zamrud")
+    assert _index_problems(settings, db) == []
+
+
+def test_verify_notices_an_index_out_of_step(settings, db, tmp_path):
+    with db.session() as s:
+        entry_id = add_entry(s, settings, title="Surat Edaran", unit="Umum", category="berkala").id
+    _file(settings, db, tmp_path, entry_id, ["Edaran tentang jam kerja."], "B1")
+    search.write(settings.index_dir, [(entry_id, [])])  # as if an update had been lost
+    assert _find(db, "edaran") == []
+    (problem,) = _index_problems(settings, db)
+    assert problem["path"] == entry_id and "reindex" in problem["note"]
+    search_rebuild.reindex(settings, db)
+    assert _find(db, "edaran") and _index_problems(settings, db) == []
+
+
+def test_search_answers_while_reindex_runs(settings, db, tmp_path, monkeypatch):
+    with db.session() as s:
+        entry_id = add_entry(s, settings, title="Notulen", unit="Umum", category="berkala").id
+    _file(settings, db, tmp_path, entry_id, ["Notulen rapat pleno."], "B1")
+    seen = []
+    real_write = search.write
+
+    def write_and_search(folder, payload, index=None):
+        real_write(folder, payload, index=index)
+        seen.append([d.register_id for d in _find(db, "pleno")])  # the old generation still answers
+
+    monkeypatch.setattr(search, "write", write_and_search)
+    search_rebuild.reindex(settings, db)
+    assert seen and seen[0] == [entry_id]
+
+
+def test_a_rolled_back_filing_leaves_the_index_alone(settings, db):
+    with db.session() as s:
+        entry = add_entry(s, settings, title="Batal", unit="Umum", category="berkala")
+    with pytest.raises(RuntimeError), db.session() as s:
+        search.entry_changed(s, entry.id)
+        s.get(Entry, entry.id).title = "Batal Zamrud"
+        raise RuntimeError
+    assert _find(db, "zamrud") == []

@@ -1,0 +1,100 @@
+"""The fixed relevance set (tests/search_corpus.py) on every database backend, and what roles see."""
+
+from __future__ import annotations
+
+import pytest
+from search_corpus import QUERIES, RANKED, build
+
+from scan_station import search
+from scan_station.config import load_settings
+from scan_station.db import Database
+from scan_station.roles import hidden_categories
+
+
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def archive(request, tmp_path_factory):
+    home = tmp_path_factory.mktemp(f"search-{request.param}")
+    overrides = {"database_url": request.getfixturevalue("postgres")()} if request.param == "postgresql" else {}
+    db = Database(load_settings(home, **overrides))
+    ids = build(db)
+    yield db, ids
+    db.close()
+
+
+def found(db, query: str, **kwargs) -> list[str]:
+    with db.session() as s:
+        results = search.find(s, query, per_page=100, **kwargs)
+    assert results.total == len(results.documents)
+    return [d.register_id.removeprefix("PPID-") for d in results.documents]
+
+
+def test_there_are_enough_documents_and_queries():
+    from search_corpus import entries
+
+    assert len(entries()) >= 40 and len(QUERIES) >= 60
+
+
+@pytest.mark.parametrize("query, expected", QUERIES, ids=[q for q, _ in QUERIES])
+def test_known_answers(archive, query, expected):
+    db, _ids = archive
+    answer = found(db, query)
+    if query in RANKED:
+        assert answer == expected
+    else:
+        assert sorted(answer) == sorted(expected)
+
+
+def test_rescanned_document_shows_its_new_version_only(archive):
+    db, _ids = archive
+    with db.session() as s:
+        (hit,) = search.find(s, "zamrud").documents
+    assert hit.version == 2 and "ulang" in hit.pages[0].snippet
+
+
+def test_returned_version_gives_way_to_the_one_before(archive):
+    db, _ids = archive
+    with db.session() as s:
+        (hit,) = search.find(s, "safir").documents
+    assert hit.version == 1 and "terbalik" not in hit.pages[0].snippet
+
+
+def test_best_page_and_marked_snippet(archive):
+    db, _ids = archive
+    with db.session() as s:
+        (hit,) = search.find(s, '"surat suara" tahun:2025', mark=("<", ">")).documents
+    assert hit.register_id == "PPID-S01" and hit.pages[0].page == 2
+    assert "<surat> <suara>" in hit.pages[0].snippet.lower()
+
+
+def test_pages_of_results_and_sort_by_date(archive):
+    db, _ids = archive
+    with db.session() as s:
+        first = search.find(s, "kegiatan", per_page=5, sort="date")
+        second = search.find(s, "kegiatan", per_page=5, page=2, sort="date")
+    assert first.total == second.total > 10 and first.pages == -(-first.total // 5)
+    assert not {d.register_id for d in first.documents} & {d.register_id for d in second.documents}
+    dates = [d.date for d in first.documents + second.documents]
+    assert dates == sorted(dates, reverse=True)
+
+
+@pytest.mark.parametrize("role", ["dokumentasi", "ppid", "atasan", "admin"])
+def test_exempt_entries_only_for_roles_that_may_see_them(archive, role):
+    db, _ids = archive
+    hidden = hidden_categories(role)
+    for query in ("zirkon", "kuarsa", "kategori:dikecualikan", '"surat suara"', "pleno", "88/HK.03-ND/II/2025"):
+        with db.session() as s:
+            results = search.find(s, query, per_page=100, hidden_categories=hidden)
+        shown = {d.category for d in results.documents}
+        assert results.total == len(results.documents)
+        if hidden:
+            assert "dikecualikan" not in shown, (role, query)
+    may_see = not hidden
+    assert bool(found(db, "zirkon", hidden_categories=hidden)) == may_see
+    assert sorted(found(db, '"surat suara"', hidden_categories=hidden)) == (["S01", "S11"] if may_see else ["S01"])
+
+
+def test_any_input_is_a_search(archive):
+    db, _ids = archive
+    for query in ['"', '"unclosed phrase', "OR", "OR OR", "-", "*", "a*", "tahun:abc", "nomor:", "kategori:",
+                  "x" * 5000, "\x00", "unit:\"", "(rapat", "rapat)", "::::", "-\"\"", "pemil**", "ü" * 70]:
+        found(db, query)
