@@ -69,7 +69,8 @@ def show(document_id: int):
 @requires(Permission.DECIDE)
 def accept(document_id: int):
     return _decide(
-        document_id, lambda s: handover.accept(s, document_id, actor=current_user.id), _("Accepted and stored.")
+        document_id, lambda s, where: handover.accept(s, document_id, actor=current_user.id, storage_dir=where),
+        _("Accepted and stored."),
     )
 
 
@@ -79,16 +80,17 @@ def return_(document_id: int):
     reason = request.form.get("reason", "")
     return _decide(
         document_id,
-        lambda s: handover.return_document(s, document_id, actor=current_user.id, reason=reason),
+        lambda s, where: handover.return_document(s, document_id, actor=current_user.id, reason=reason,
+                                                  storage_dir=where),
         _("Returned to the submitter."),
     )
 
 
 def _decide(document_id: int, action, done_message: str):
-    _settings, db = service()
+    settings, db = service()
     try:
         with db.session() as s:
-            action(s)
+            action(s, settings.storage_dir)
     except UnknownEntryError:
         abort(404)
     except HandoverError as exc:
