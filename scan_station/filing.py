@@ -188,6 +188,7 @@ def _file_one(settings: Settings, session: Session, received: Received, raw: Raw
     sidecar = {
         "register_id": entry.id, "version": version, "document_id": document.id, "file": rel_pdf.name, "sha256": sha,
         "bytes": pdf_path.stat().st_size, "page_count": len(result.page_texts), "register": entry_dict(entry),
+        "registered_at": _iso(entry.registered_at), "updated_at": _iso(entry.updated_at),
         "batch": {"id": received.batch_id, "raw_dir": str(raw.relpath), "cover_page": planned.cover_page,
                   "batch_pages": planned.batch_pages},
         "pdfa": {"flavour": "PDF/A-2b", "validation_passed": result.pdfa_passed, "findings": result.pdfa_findings},
@@ -207,6 +208,10 @@ def _file_one(settings: Settings, session: Session, received: Received, raw: Raw
     return FiledDocument(
         entry.id, version, planned.batch_pages, len(result.page_texts), settings.display_path(pdf_path), sha
     )
+
+
+def _iso(when: dt.datetime | None) -> str | None:
+    return when.isoformat() if when else None
 
 
 def set_batch_status(db: Database, batch_id: str, status: str, error: str = "") -> None:

@@ -1,0 +1,56 @@
+"""`scan-station backup`, `restore`, `rebuild`, `export` and `import-bag`: the record kept safe,
+made again from storage, and moved to another installation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .cli_common import App, command
+from .errors import ExitCode
+
+
+def _verified(result: dict) -> str:
+    """`verify`'s result in one line; a problem makes the command end with exit code 5."""
+    if not result["ok"]:
+        click.get_current_context().meta["exit_code"] = ExitCode.storage
+    line = f"verify: {result['checked']} file(s) checked, {len(result['problems'])} problem(s)"
+    return line + "".join(f"\n  {p['kind']}: {p['path']}" for p in result["problems"][:20])
+
+
+@command("backup")
+@click.argument("dest", type=click.Path(path_type=Path, file_okay=False))
+def backup_cmd(app: App, dest: Path):
+    """A consistent copy of the database and storage into the new folder DEST, while the kiosk runs."""
+    from .backup import backup
+
+    made = backup(app.settings, app.db, dest)
+    return made, f"backup in {dest}: {made['database']} database and {made['files']} file(s), {made['bytes']} bytes"
+
+
+@command("restore")
+@click.argument("src", type=click.Path(path_type=Path, file_okay=False, exists=True))
+def restore_cmd(app: App, src: Path):
+    """Check backup SRC against its manifest and put it into this (empty) installation."""
+    from .backup import restore
+
+    done = restore(app.settings, src)
+    aside = f"\n  set aside (filed while the backup ran): {len(done['set_aside'])} file(s)" if done["set_aside"] else ""
+    return done, f"restored {src} (made {done['made_at']}){aside}\n{_verified(done['verify'])}"
+
+
+@command("rebuild")
+@click.option("--force", is_flag=True, help="Rebuild over a database that records filings already (storage wins).")
+def rebuild_cmd(app: App, force: bool):
+    """Make the database's record of filed documents again from storage alone."""
+    from .rebuild import rebuild
+
+    done = rebuild(app.settings, app.db, force=force)
+    human = (f"rebuilt {done['entries']} entr(ies), {done['documents']} document(s), {done['batches']} batch(es), "
+             f"{done['events']} handover decision(s)")
+    human += "".join(f"\n  unreadable: {p}" for p in done["unreadable"])
+    return done, f"{human}\n{_verified(done['verify'])}"
+
+
+COMMANDS = [backup_cmd, restore_cmd, rebuild_cmd]
