@@ -54,3 +54,43 @@ def rebuild_cmd(app: App, force: bool):
 
 
 COMMANDS = [backup_cmd, restore_cmd, rebuild_cmd]
+
+
+def _dates(value: str | None, name: str):
+    import datetime as dt
+
+    from .errors import BadArgumentsError
+
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise BadArgumentsError(f"{name} {value!r}: not a date; give YYYY-MM-DD") from None
+
+
+@command("export")
+@click.argument("bag", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--entry", "entry_ids", multiple=True, metavar="ID[,ID...]", help="Register entries to export.")
+@click.option("--from", "start", metavar="YYYY-MM-DD", help="Or: documents filed on or after this day.")
+@click.option("--to", "end", metavar="YYYY-MM-DD", help="And/or: documents filed on or before this day.")
+def export_cmd(app: App, bag: Path, entry_ids: tuple[str, ...], start: str | None, end: str | None):
+    """Write chosen entries, or a period of filing, as a BagIt bag into the new folder BAG."""
+    from .bag import export
+
+    wanted = [i.strip() for value in entry_ids for i in value.split(",") if i.strip()]
+    done = export(app.settings, app.db, bag, entry_ids=wanted, start=_dates(start, "--from"), end=_dates(end, "--to"))
+    return done, f"bag {bag}: {done['documents']} document(s), {done['files']} file(s)"
+
+
+@command("import-bag")
+@click.argument("bag", type=click.Path(path_type=Path, file_okay=False, exists=True))
+def import_bag_cmd(app: App, bag: Path):
+    """Check the BagIt bag BAG and load its documents into this installation (twice is as once)."""
+    from .bag import import_bag
+
+    done = import_bag(app.settings, app.db, bag)
+    return done, f"imported {done['documents']} document(s) of {done['entries']} entr(ies)\n{_verified(done['verify'])}"
+
+
+COMMANDS += [export_cmd, import_bag_cmd]

@@ -77,20 +77,28 @@ def rebuild(settings: Settings, db: Database, *, force: bool = False) -> dict:
         if not force and not is_empty(session):
             raise BadArgumentsError("the database is not empty; rebuild into a new database_url, or give --force "
                                     "to replace what it says about filed documents by what storage says")
-        entries = _entries(session, found)
-        batches = _batches(session, found)
-        documents = _documents(session, found, batches)
-        session.flush()
-        session.expire_all()
-        for entry_id in entries:
-            search.reindex_entry(session, session.get(Entry, entry_id))
-        _sequences(session, settings, entries)
-        if session.get_bind().dialect.name == "postgresql":
-            session.execute(text("SELECT setval(pg_get_serial_sequence('document', 'id'), "
-                                 "COALESCE((SELECT MAX(id) FROM document), 0) + 1, false)"))
+        entries, batches, documents = record(session, settings, found, keep_ids=True)
     return {"entries": len(entries), "documents": documents, "batches": len(batches),
             "events": sum(len(v) for v in found.events.values()), "unreadable": found.unreadable,
             "verify": verify(db, settings)}
+
+
+def record(session: Session, settings: Settings, found: Found, *, keep_ids: bool) -> tuple[list[str], dict, int]:
+    """Record what `found` holds: its entries, batches and documents (with their history, pages and
+    search index). A document already recorded under its register id and version keeps its row;
+    a new one takes the id its sidecar names with `keep_ids` (rebuild), else the next free one."""
+    entries = _entries(session, found)
+    batches = _batches(session, found)
+    documents = _documents(session, found, batches, keep_ids=keep_ids)
+    session.flush()
+    session.expire_all()
+    for entry_id in entries:
+        search.reindex_entry(session, session.get(Entry, entry_id))
+    _sequences(session, settings, entries)
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT setval(pg_get_serial_sequence('document', 'id'), "
+                             "COALESCE((SELECT MAX(id) FROM document), 0) + 1, false)"))
+    return entries, batches, documents
 
 
 def _when(value: str | None) -> dt.datetime | None:
@@ -136,13 +144,13 @@ def _batch_status(manifest: dict, has_documents: bool) -> tuple[str, str]:
     return "failed", "rebuilt from storage: none of its documents is in storage; file the batch again"
 
 
-def _documents(session: Session, found: Found, batches: dict[str, Batch]) -> int:
+def _documents(session: Session, found: Found, batches: dict[str, Batch], *, keep_ids: bool) -> int:
     known = {(d.register_id, d.version): d.id for d in session.scalars(select(Document))}
-    taken = set(known.values()) | {data.get("document_id") for _p, data, _s in found.sidecars}
-    next_id = max((i for i in taken if isinstance(i, int)), default=0) + 1
+    named = {data.get("document_id") for _p, data, _s in found.sidecars} if keep_ids else set()
+    next_id = max((i for i in set(known.values()) | named if isinstance(i, int)), default=0) + 1
     for path, data, sha in sorted(found.sidecars, key=lambda s: (s[1].get("filed_at", ""), s[0])):
         key = (data["register_id"], data["version"])
-        doc_id = data.get("document_id") or known.get(key)
+        doc_id = (data.get("document_id") or known.get(key)) if keep_ids else known.get(key)
         if doc_id is None:
             doc_id, next_id = next_id, next_id + 1
         _ensure_batch(session, batches, data["batch"])
