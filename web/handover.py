@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from scan_station import handover
-from scan_station.errors import UnknownEntryError
+from scan_station.errors import StorageError, UnknownEntryError
 from scan_station.handover import HandoverError
 from scan_station.register import FIELDS, entry_dict
 from scan_station.roles import Permission
@@ -93,7 +93,7 @@ def _decide(document_id: int, action, done_message: str):
             action(s, settings.storage_dir)
     except UnknownEntryError:
         abort(404)
-    except HandoverError as exc:
+    except (HandoverError, StorageError) as exc:  # decided already; storage cannot take the decision's file
         flash(str(exc), "error")
         return redirect(url_for("handover.show", document_id=document_id))
     flash(done_message, "ok")
