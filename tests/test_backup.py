@@ -34,7 +34,6 @@ def test_a_backup_made_while_a_document_is_filed_restores_clean(tmp_path, monkey
     assert all((fresh / "restored-after-backup" / p).is_file() for p in done["set_aside"])
     assert cli(fresh, "verify")["ok"]
     assert found(fresh, WORDS["accepted"]) == {ids["accepted"]} and not found(fresh, "rusa")
-    # TODO(audit): the restore test is where `audit verify` is to run too
 
 
 @pytest.mark.slow
