@@ -16,12 +16,12 @@ from pathlib import Path
 
 import click
 
-from . import __version__, cli_audit, cli_documents, cli_register, cli_scanner, cli_system, cli_users
+from . import __version__, cli_audit, cli_documents, cli_register, cli_scanner, cli_storage, cli_system, cli_users
 from .cli_common import App, OutputClosed, flush_output
 from .errors import BadArgumentsError, ExitCode, OutputError, ScanStationError, exit_code_for
 
 #: The command modules, each with its `COMMANDS`.
-MODULES = (cli_register, cli_documents, cli_scanner, cli_users, cli_system, cli_audit)
+MODULES = (cli_register, cli_documents, cli_scanner, cli_users, cli_system, cli_storage, cli_audit)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

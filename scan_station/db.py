@@ -178,6 +178,10 @@ class DocumentEvent(Base):
     actor: Mapped[str] = mapped_column(String(64))
     reason: Mapped[str] = mapped_column(Text, default="")
     at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    #: A decision's own record in storage (`handover`), relative to the storage folder; None for
+    #: "submitted", which the sidecar records.
+    path: Mapped[str | None] = mapped_column(Text, nullable=True, default=None)
+    sha256: Mapped[str | None] = mapped_column(String(64), nullable=True, default=None)
 
 
 class UserAccount(Base):
@@ -291,7 +295,7 @@ def make_engine(url: str) -> Engine:
 
 #: The newest migration in `scan_station/migrations` (a test checks that they agree). A database
 #: already at it is opened without loading Alembic, which keeps short commands short.
-HEAD_REVISION = "0015"
+HEAD_REVISION = "0016"
 
 
 class SchemaError(Exception):

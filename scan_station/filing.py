@@ -82,6 +82,9 @@ def keep_raw(settings: Settings, db: Database, received: Received, batch: BatchI
         "pages": [_page_record(n, o, p) for n, (o, p) in enumerate(zip(batch.origins, pages, strict=False), start=1)],
         "submitted_by": received.submitted_by, "reviewed": received.reviewed, "removed_pages": removed,
         "audit_head": audit.head(db).as_dict(),  # an anchor: the log cannot lose its tail unnoticed
+        "blank_pages": plan.blank_pages,
+        "held": [{"batch_pages": g.batch_pages, "cover_page": g.cover_page, "register_id": g.register_id,
+                  "reason": g.reason} for g in plan.held],
     }
     if received.origin:
         manifest["origin"] = received.origin
@@ -184,35 +187,28 @@ def _file_one(settings: Settings, session: Session, received: Received, raw: Raw
     written.append(pdf_path)
     faults.point("filing.pdf")
     filed_at = utcnow()
+    rel_json = rel_pdf.with_suffix(".json")
+    document = Document(register_id=entry.id, version=version, batch_id=received.batch_id,
+                        batch_pages=planned.batch_pages, page_count=len(result.page_texts), path=str(rel_pdf),
+                        sha256=sha, sidecar_path=str(rel_json), sidecar_sha256="", filed_at=filed_at,
+                        origin=received.origin)
+    session.add(document)
+    session.flush()  # its id goes into the sidecar, so that `rebuild` gives it the same id again
     sidecar = {
-        "register_id": entry.id, "version": version, "file": rel_pdf.name, "sha256": sha,
+        "register_id": entry.id, "version": version, "document_id": document.id, "file": rel_pdf.name, "sha256": sha,
         "bytes": pdf_path.stat().st_size, "page_count": len(result.page_texts), "register": entry_dict(entry),
+        "registered_at": _iso(entry.registered_at), "updated_at": _iso(entry.updated_at),
         "batch": {"id": received.batch_id, "raw_dir": str(raw.relpath), "cover_page": planned.cover_page,
                   "batch_pages": planned.batch_pages},
         "pdfa": {"flavour": "PDF/A-2b", "validation_passed": result.pdfa_passed, "findings": result.pdfa_findings},
-        "tools": tools, "filed_at": filed_at.isoformat(), "origin": received.origin,
+        "tools": tools, "filed_at": filed_at.isoformat(), "submitted_by": received.submitted_by or "-",
+        "origin": received.origin,
         "pages": [{"page": n, "batch_page": bp, "text": t}
                   for n, (bp, t) in enumerate(zip(planned.batch_pages, result.page_texts, strict=False), start=1)],
     }
-    rel_json = rel_pdf.with_suffix(".json")
-    sidecar_sha = storage.atomic_write_json(settings.storage_dir / rel_json, sidecar)
+    document.sidecar_sha256 = storage.atomic_write_json(settings.storage_dir / rel_json, sidecar)
     written.append(settings.storage_dir / rel_json)
     faults.point("filing.sidecar")
-    document = Document(
-        register_id=entry.id,
-        version=version,
-        batch_id=received.batch_id,
-        batch_pages=planned.batch_pages,
-        page_count=len(result.page_texts),
-        path=str(rel_pdf),
-        sha256=sha,
-        sidecar_path=str(rel_json),
-        sidecar_sha256=sidecar_sha,
-        filed_at=filed_at,
-        origin=received.origin,
-    )
-    session.add(document)
-    session.flush()
     session.add(
         DocumentEvent(document_id=document.id, action="submitted", actor=received.submitted_by or "-", at=filed_at)
     )
@@ -232,6 +228,10 @@ def already_filed(db: Database, batch_id: str) -> bool:
     with db.session() as session:
         batch = session.get(Batch, batch_id)
         return batch is not None and batch.status == "filed"
+
+
+def _iso(when: dt.datetime | None) -> str | None:
+    return when.isoformat() if when else None
 
 
 def set_batch_status(db: Database, batch_id: str, status: str, error: str = "") -> None:

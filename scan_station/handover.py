@@ -1,12 +1,17 @@
 """Handover (serah terima): a filed document arrives at the PPID as "submitted"; a Petugas PPID
-accepts it ("diterima, disimpan") or returns it with a reason. Every step records who and when."""
+accepts it ("diterima, disimpan") or returns it with a reason. Every step records who and when,
+in the database and, for a decision, in a file of its own next to the document's sidecar
+(`storage.event_relpath`, written once, atomically), so that storage alone tells the history."""
 
 from __future__ import annotations
 
-from sqlalchemy import Select, select
+from pathlib import Path
+
+from sqlalchemy import Select, func, select
+from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
-from . import audit, search
+from . import audit, search, storage
 from .db import Document, DocumentEvent, Entry, utcnow
 from .errors import RegisterError, UnknownEntryError
 
@@ -24,28 +29,41 @@ def get_document(session: Session, document_id: int) -> Document:
     return document
 
 
-def _decide(session: Session, document_id: int, *, action: str, status: str, actor: str, reason: str) -> DocumentEvent:
+def _decide(session: Session, document_id: int, *, action: str, status: str, actor: str, reason: str,
+            storage_dir: Path) -> DocumentEvent:
     document = get_document(session, document_id)
     if document.status != SUBMITTED:
         raise HandoverError(f"{document.register_id} v{document.version} is {document.status} already")
     document.status = status
-    event = DocumentEvent(document_id=document.id, action=action, actor=actor, reason=reason, at=utcnow())
-    session.add(event)
+    number = 1 + session.scalar(select(func.count()).where(DocumentEvent.document_id == document.id))
+    record = DocumentEvent(document_id=document.id, action=action, actor=actor, reason=reason, at=utcnow(),
+                           path=str(storage.event_relpath(document.sidecar_path, number)))
+    record.sha256 = storage.atomic_write_json(storage_dir / record.path, {
+        "register_id": document.register_id, "version": document.version, "document_id": document.id,
+        "document_sha256": document.sha256, "event": number, "action": action, "status": status, "actor": actor,
+        "reason": reason, "at": record.at.isoformat(),
+    })
+    written = storage_dir / record.path
+    sa_event.listen(session, "after_rollback", lambda _s: written.unlink(missing_ok=True), once=True)
+    session.add(record)
     session.flush()
     audit.record(session, actor, f"handover.{action}", f"{document.register_id} v{document.version}",
                  document_id=document.id, sha256=document.sha256, reason=reason)
     search.entry_changed(session, document.register_id)  # a returned version leaves the results
-    return event
+    return record
 
 
-def accept(session: Session, document_id: int, *, actor: str) -> DocumentEvent:
-    return _decide(session, document_id, action=ACCEPTED, status=ACCEPTED, actor=actor, reason="")
+def accept(session: Session, document_id: int, *, actor: str, storage_dir: Path) -> DocumentEvent:
+    return _decide(session, document_id, action=ACCEPTED, status=ACCEPTED, actor=actor, reason="",
+                   storage_dir=storage_dir)
 
 
-def return_document(session: Session, document_id: int, *, actor: str, reason: str) -> DocumentEvent:
+def return_document(session: Session, document_id: int, *, actor: str, reason: str,
+                    storage_dir: Path) -> DocumentEvent:
     if not reason.strip():
         raise HandoverError("a returned document needs a reason, so that the submitter knows what to fix")
-    return _decide(session, document_id, action=RETURNED, status=RETURNED, actor=actor, reason=reason.strip())
+    return _decide(session, document_id, action=RETURNED, status=RETURNED, actor=actor, reason=reason.strip(),
+                   storage_dir=storage_dir)
 
 
 def documents(session: Session, status: str) -> list[Document]:

@@ -3,6 +3,7 @@
     storage/
       <year>/<unit>/<register-id>/<register-id>_v<N>.pdf     filed PDF/A
       <year>/<unit>/<register-id>/<register-id>_v<N>.json    its sidecar (metadata, pages, text)
+      <year>/<unit>/<register-id>/<register-id>_v<N>.event-<K>.json   handover decision K (K >= 2)
       batches/<year>/<batch-id>/page-0001.png ...            the batch exactly as scanned
       batches/<year>/<batch-id>/batch.json                   its manifest, with SHA-256 per file
 
@@ -151,6 +152,12 @@ def check_free_space(folder: Path, needed: int) -> None:
 def document_relpath(*, year: int, unit: str, register_id: str, version: int) -> Path:
     folder = Path(str(year)) / slug(unit) / id_folder(register_id)
     return folder / f"{id_folder(register_id)}_v{version}.pdf"
+
+
+def event_relpath(sidecar_path: str | Path, number: int) -> Path:
+    """Where a document's handover event `number` is recorded (number 1, "submitted", is the sidecar)."""
+    sidecar = Path(sidecar_path)
+    return sidecar.with_name(f"{sidecar.stem}.event-{number}.json")
 
 
 def batch_relpath(*, year: int, batch_id: str) -> Path:

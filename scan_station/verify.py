@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from . import storage
 from .config import Settings
-from .db import Batch, BeritaAcara, Database, Document
+from .db import Batch, BeritaAcara, Database, Document, DocumentEvent
 from .search_rebuild import check
 
 
@@ -19,6 +19,8 @@ def verify(db: Database, settings: Settings) -> dict:
         for doc in session.scalars(select(Document)):
             expected[doc.path] = doc.sha256
             expected[doc.sidecar_path] = doc.sidecar_sha256
+        for event in session.scalars(select(DocumentEvent).where(DocumentEvent.path.is_not(None))):
+            expected[event.path] = event.sha256
         batches = list(session.scalars(select(Batch)))
         for record in session.scalars(select(BeritaAcara)):
             expected[record.path] = record.sha256

@@ -101,8 +101,9 @@ def build(home: Path, work: Path) -> LivedIn:
             "returned": docs[(e["returned"], 1)],
             "exempt": docs[(e["exempt"], 1)],
         }
-        handover.accept(s, lived.documents["accepted_v1"], actor="ppid")
-        handover.return_document(s, lived.documents["returned"], actor="ppid", reason="Halaman terpotong")
+        handover.accept(s, lived.documents["accepted_v1"], actor="ppid", storage_dir=settings.storage_dir)
+        handover.return_document(s, lived.documents["returned"], actor="ppid", reason="Halaman terpotong",
+                                 storage_dir=settings.storage_dir)
 
     # the kiosk files an exempt document through the job queue
     folder = _scan(settings, db, [e["exempt_kiosk"]], extra=[batches.content("Berita acara", paragraphs=[SECRET_TEXT])])

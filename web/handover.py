@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from scan_station import handover
-from scan_station.errors import UnknownEntryError
+from scan_station.errors import StorageError, UnknownEntryError
 from scan_station.handover import HandoverError
 from scan_station.register import FIELDS, entry_dict
 from scan_station.roles import Permission
@@ -70,7 +70,8 @@ def show(document_id: int):
 @requires(Permission.DECIDE)
 def accept(document_id: int):
     return _decide(
-        document_id, lambda s: handover.accept(s, document_id, actor=current_user.id), _("Accepted and stored.")
+        document_id, lambda s, where: handover.accept(s, document_id, actor=current_user.id, storage_dir=where),
+        _("Accepted and stored."),
     )
 
 
@@ -80,19 +81,20 @@ def return_(document_id: int):
     reason = request.form.get("reason", "")
     return _decide(
         document_id,
-        lambda s: handover.return_document(s, document_id, actor=current_user.id, reason=reason),
+        lambda s, where: handover.return_document(s, document_id, actor=current_user.id, reason=reason,
+                                                  storage_dir=where),
         _("Returned to the submitter."),
     )
 
 
 def _decide(document_id: int, action, done_message: str):
-    _settings, db = service()
+    settings, db = service()
     try:
         with db.session() as s:
-            action(s)
+            action(s, settings.storage_dir)
     except UnknownEntryError:
         abort(404)
-    except HandoverError as exc:
+    except (HandoverError, StorageError) as exc:  # decided already; storage cannot take the decision's file
         flash(str(exc), "error")
         return redirect(url_for("handover.show", document_id=document_id))
     flash(done_message, "ok")

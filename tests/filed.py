@@ -1,0 +1,100 @@
+"""A home with filings in it, for the storage tests (backup, rebuild, export): softcopy batches of
+born-digital PDFs (no OCR), with handover decisions made, and a snapshot of everything the
+database records about them, to compare field by field."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import io
+import json
+from pathlib import Path
+
+from sqlalchemy import select
+from test_softcopy import text_pdf
+
+from scan_station import handover
+from scan_station.cli import main
+from scan_station.config import load_settings
+from scan_station.db import Batch, Database, Document, DocumentEvent, DocumentPage, Entry, HeldPages
+
+WORDS = {"accepted": "kambing", "returned": "kerbau", "rescanned": "banteng", "waiting": "merpati"}
+
+
+def cli(home: Path, *args: object) -> dict:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(["--home", str(home), *map(str, args), "--json"])
+    assert code == 0, (args, err.getvalue())
+    return json.loads(out.getvalue())
+
+
+def add_entry(home: Path, title: str, unit: str = "Sekretariat") -> str:
+    return cli(home, "register", "add", "--title", title, "--unit", unit, "--category", "berkala",
+               "--created", "2025-03-04")["id"]
+
+
+def submit(home: Path, entry_id: str, word: str, folder: Path, pages: int = 1) -> dict:
+    pdf = text_pdf(folder / f"{entry_id}-{word}-{pages}.pdf", [f"Laporan {word} tahunan"], pages=pages)
+    return cli(home, "submit", pdf, "--entry", entry_id, "--quiet")
+
+
+def file_some(home: Path, folder: Path, config: str = "") -> dict[str, str]:
+    """Three entries in three batches, then: one accepted, one returned and filed again as v2,
+    one left waiting. Returns the entry ids by what happened to them."""
+    home.mkdir(parents=True, exist_ok=True)
+    if config:
+        (home / "scan-station.toml").write_text(config)
+    ids = {"accepted": add_entry(home, "Laporan keuangan"), "returned": add_entry(home, "Notulen rapat", "Umum"),
+           "waiting": add_entry(home, "Daftar hadir")}
+    for what, entry_id in ids.items():
+        submit(home, entry_id, WORDS[what], folder, pages=2 if what == "accepted" else 1)
+    settings = load_settings(home)
+    db = Database(settings)
+    try:
+        with db.session() as s:
+            docs = {d.register_id: d.id for d in s.scalars(select(Document))}
+            handover.accept(s, docs[ids["accepted"]], actor="ppid", storage_dir=settings.storage_dir)
+            handover.return_document(s, docs[ids["returned"]], actor="ppid", reason="Halaman terpotong",
+                                     storage_dir=settings.storage_dir)
+    finally:
+        db.close()
+    submit(home, ids["returned"], WORDS["rescanned"], folder)
+    return ids
+
+
+def _value(value):
+    if isinstance(value, dt.datetime):  # SQLite gives times back without their zone, which is UTC
+        return (value if value.tzinfo else value.replace(tzinfo=dt.UTC)).astimezone(dt.UTC).isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def _row(obj) -> dict:
+    return {c.key: _value(getattr(obj, c.key)) for c in obj.__table__.columns}
+
+
+def snapshot(db: Database) -> dict:
+    """Everything the database records about filings, keyed so that order and ids of events and
+    held groups do not matter (document ids do: they are kept)."""
+    with db.session() as s:
+        documents = {(d.register_id, d.version): d.id for d in s.scalars(select(Document))}
+        by_id = {v: k for k, v in documents.items()}
+        events = sorted((by_id[e.document_id], e.action, e.actor, e.reason, _value(e.at), e.path, e.sha256)
+                        for e in s.scalars(select(DocumentEvent)))
+        return {
+            "entries": {e.id: _row(e) for e in s.scalars(select(Entry)) if e.documents},
+            "documents": {f"{k[0]} v{k[1]}": _row(d) for d in s.scalars(select(Document))
+                          for k in [(d.register_id, d.version)]},
+            "events": events,
+            "pages": sorted((by_id[p.document_id], p.page, p.batch_page, p.text)
+                            for p in s.scalars(select(DocumentPage))),
+            "batches": {b.id: _row(b) for b in s.scalars(select(Batch))},
+            "held": sorted((h.batch_id, h.batch_pages, h.cover_page, h.register_id, h.reason, h.status)
+                           for h in s.scalars(select(HeldPages))),
+        }
+
+
+def found(home: Path, word: str) -> set[str]:
+    return {h["register_id"] for h in cli(home, "search", word)["hits"]}
