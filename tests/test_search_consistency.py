@@ -59,7 +59,7 @@ def test_filing_rescan_return_edit_reindex(settings, db, tmp_path):
 
     with db.session() as s:
         v2 = s.get(Entry, entry_id).documents[-1].id
-        handover.return_document(s, v2, actor="ppid", reason="halaman terbalik")
+        handover.return_document(s, v2, actor="ppid", reason="halaman terbalik", storage_dir=settings.storage_dir)
     assert _find(db, "bilik") == [] and _find(db, "kotak")[0].version == 1
 
     with db.session() as s:
