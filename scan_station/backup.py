@@ -27,7 +27,7 @@ from pathlib import Path
 
 from sqlalchemy import inspect, make_url, select, text
 
-from . import __version__, storage
+from . import __version__, audit, storage
 from .config import Settings
 from .db import Database, Entry, make_engine, schema_revision
 from .errors import BadArgumentsError, InputFileError, MissingDependencyError, StorageError
@@ -147,6 +147,7 @@ def check_backup(src: Path) -> dict:
 def restore(settings: Settings, src: Path) -> dict:
     """Put a checked backup into this installation, whose database and storage must be empty.
     Returns what was restored, the files set aside as newer than the database, and `verify`'s result."""
+    from .search_rebuild import reindex
     from .verify import verify
 
     info = check_backup(src)
@@ -158,11 +159,14 @@ def restore(settings: Settings, src: Path) -> dict:
     db = Database(settings)  # upgrades an older backup's schema to this version's
     try:
         aside = _set_aside_newer(settings, verify(db, settings))
+        reindex(settings, db)  # the search index is not in a backup: it is made again from the sidecars
         result = verify(db, settings)
+        chain = [str(p) for p in audit.verify_all(settings, db)]
     finally:
         db.close()
     return {"restored": str(src), "made_at": info.get("made_at"), "database": info["database"],
-            "files": info.get("files"), "set_aside": aside, "verify": result}
+            "files": info.get("files"), "set_aside": aside, "verify": result,
+            "audit": {"ok": not chain, "problems": chain}}
 
 
 def _restore_database(settings: Settings, src: Path, info: dict) -> None:

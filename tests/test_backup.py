@@ -33,6 +33,7 @@ def test_a_backup_made_while_a_document_is_filed_restores_clean(tmp_path, monkey
     assert len(done["set_aside"]) == 4  # the late filing: its PDF, sidecar, raw file and manifest
     assert all((fresh / "restored-after-backup" / p).is_file() for p in done["set_aside"])
     assert cli(fresh, "verify")["ok"]
+    assert done["audit"]["ok"] and cli(fresh, "audit", "verify")["ok"]  # the log came back whole, anchors and all
     assert found(fresh, WORDS["accepted"]) == {ids["accepted"]} and not found(fresh, "rusa")
 
 

@@ -46,8 +46,9 @@ def test_the_database_is_rebuilt_from_storage_field_by_field(filed_home, tmp_pat
     statuses = {k: d["status"] for k, d in after["documents"].items()}
     assert statuses == {f"{ids['accepted']} v1": "accepted", f"{ids['returned']} v1": "returned",
                         f"{ids['returned']} v2": "submitted", f"{ids['waiting']} v1": "submitted"}
-    for what, word in WORDS.items():
-        assert found(home, word) == {ids["returned" if what == "rescanned" else what]}
+    for what, word in WORDS.items():  # a returned version leaves the results; its rescan is found
+        expected = set() if what == "returned" else {ids["returned" if what == "rescanned" else what]}
+        assert found(home, word) == expected, what
     assert cli(home, "verify")["ok"]
     fresh = cli(home, "register", "add", "--title", "Baru", "--unit", "Umum", "--category", "berkala")["id"]
     assert fresh not in ids.values()  # the id sequence goes on past the rebuilt ids
