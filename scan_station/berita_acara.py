@@ -83,7 +83,8 @@ def next_number(session: Session, settings: Settings, when: dt.datetime) -> str:
 
 def make(settings: Settings, db: Database, scope: Scope, *, by: str = "", replaces: str | None = None) -> dict:
     """Write, file and record a new berita acara; its number, path (relative to the home) and SHA-256."""
-    from ._exec.ocrmypdf import OcrJob, ocr_document
+    from ._exec.ocrmypdf import OcrJob
+    from .ocr import OcrPool
 
     now = utcnow()
     work = settings.work_dir / f"ba-{now:%Y%m%d%H%M%S%f}"
@@ -106,7 +107,8 @@ def make(settings: Settings, db: Database, scope: Scope, *, by: str = "", replac
                          max_image_mpixels=settings.max_image_megapixels, skip_text=True,
                          metadata={"title": f"Berita Acara Alih Media {number}", "identifier": number,
                                    "type": ["Berita Acara Alih Media"]})
-            result = ocr_document(job)
+            with OcrPool(1) as pool:  # in a child: ocrmypdf is not thread-safe, and sets Pillow's limits
+                result = pool.collect({"ba": pool.submit(job)})["ba"]
             if not result.pdfa_passed:
                 raise OcrError(f"berita acara {number}: not valid PDF/A-2b ({'; '.join(result.pdfa_findings)})")
             rel = Path("berita-acara") / str(now.year) / f"{storage.slug(number)}.pdf"

@@ -6,10 +6,11 @@ documents or none. Only this module and `storage` write into the storage folder.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from . import audit, faults, search, storage
@@ -22,6 +23,8 @@ from .errors import StorageError
 from .model import PageClass
 from .register import entry_dict
 from .split import PlannedDocument, SplitResult
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -88,9 +91,9 @@ def keep_raw(settings: Settings, db: Database, received: Received, batch: BatchI
     }
     if received.origin:
         manifest["origin"] = received.origin
-    name = "batch.json"
-    if earlier:
-        manifest["previous_manifest"] = {"name": earlier.manifest_name, "sha256": earlier.manifest_sha256}
+    name, latest = "batch.json", _latest_manifest(dest)
+    if latest is not None:  # an earlier attempt's, recorded or not (its process died first): chained
+        manifest["previous_manifest"] = {"name": latest.name, "sha256": storage.sha256_file(latest)}
         name = _next_manifest_name(dest)
     manifest_sha = storage.atomic_write_json(dest / name, manifest)
     faults.point("raw.manifest_written")
@@ -140,6 +143,13 @@ def _keep_file(path: Path, dest: Path) -> dict:
     return {"name": path.name, "bytes": path.stat().st_size, "sha256": sha}
 
 
+def _latest_manifest(dest: Path) -> Path | None:
+    """The newest manifest in a raw batch folder: batch.json, batch-2.json, ..."""
+    found = {1: dest / "batch.json"} if (dest / "batch.json").is_file() else {}
+    found |= {int(p.stem[6:]): p for p in dest.glob("batch-*.json") if p.stem[6:].isdigit()}
+    return found[max(found)] if found else None
+
+
 def _next_manifest_name(dest: Path) -> str:
     n = 2
     while (dest / f"batch-{n}.json").exists():
@@ -177,12 +187,16 @@ def file_documents(settings: Settings, db: Database, received: Received, raw: Ra
 
 def _file_one(settings: Settings, session: Session, received: Received, raw: RawBatch, planned: PlannedDocument,
               result: OcrResult, tools: dict, written: list[Path]) -> FiledDocument:
+    # Filings of one entry queue here until commit, so that a file already at the next version's
+    # path can only be a leftover of a process that died before its commit: it is cleared away.
+    session.execute(update(Entry).where(Entry.id == planned.register_id).values(updated_at=Entry.updated_at))
     entry = session.get(Entry, planned.register_id)
     last = session.scalar(select(func.max(Document.version)).where(Document.register_id == entry.id))
     version = (last or 0) + 1
     year = entry.created_date.year if entry.created_date else received.received_at.year
     rel_pdf = storage.document_relpath(year=year, unit=entry.unit, register_id=entry.id, version=version)
     pdf_path = settings.storage_dir / rel_pdf
+    _clear_unrecorded(pdf_path)
     sha = storage.atomic_copy(result.output_pdf, pdf_path)
     written.append(pdf_path)
     faults.point("filing.pdf")
@@ -221,6 +235,15 @@ def _file_one(settings: Settings, session: Session, received: Received, raw: Raw
     return FiledDocument(
         entry.id, version, planned.batch_pages, len(result.page_texts), settings.display_path(pdf_path), sha
     )
+
+
+def _clear_unrecorded(pdf_path: Path) -> None:
+    """Remove what a filing that never committed left at this version's paths (its PDF, sidecar,
+    decision files): no record names them, and the version is being filed now."""
+    for leftover in [pdf_path, pdf_path.with_suffix(".json"), *pdf_path.parent.glob(f"{pdf_path.stem}.event-*.json")]:
+        if leftover.exists():
+            log.warning("%s: left by a filing that did not finish; filed again now", leftover)
+            leftover.unlink()
 
 
 def already_filed(db: Database, batch_id: str) -> bool:

@@ -22,6 +22,7 @@ import contextlib
 import dataclasses
 import fcntl
 import json
+import re
 import secrets
 import shutil
 from collections.abc import Iterator
@@ -39,6 +40,7 @@ from .ingest import new_batch_id
 from .softcopy import SoftcopyError, examine, submit
 
 FOLDER, STATE_FILE, FILES = "softcopies", "upload.json", "files"
+ID = re.compile(r"\d{8}-\d{6}-[0-9a-f]{8}")
 STOPPED = "filing stopped before it was done (the program ended); hand it over again"
 
 
@@ -92,8 +94,10 @@ class Upload:
 
     @classmethod
     def open(cls, settings: Settings, upload_id: str) -> Upload:
-        upload = cls(settings.scans_dir / FOLDER / Path(upload_id).name)
-        if not upload_id or not (upload.path / STATE_FILE).is_file():
+        if not ID.fullmatch(upload_id or ""):  # what `create` makes, and nothing else reaches the disk
+            raise NotFoundError(f"no softcopy hand-over {upload_id[:40]!r}")
+        upload = cls(settings.scans_dir / FOLDER / upload_id)
+        if not (upload.path / STATE_FILE).is_file():
             raise NotFoundError(f"no softcopy hand-over {upload_id}")
         return upload
 

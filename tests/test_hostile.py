@@ -131,6 +131,8 @@ FIELDS = sorted(
         "ids",
         "created_date",
         "replaces",
+        "sort",  # search
+        "action", "actor", "subject", "since", "until",  # the audit log's filters
     }
 )
 #: Files of every bad kind, for the one upload (CSV import).

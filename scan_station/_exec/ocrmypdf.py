@@ -7,7 +7,11 @@ Metadata uses Dublin Core properties only, which PDF/A-2b knows without an exten
 
 from __future__ import annotations
 
+import ctypes
 import logging
+import multiprocessing
+import os
+import signal
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +24,7 @@ from ..errors import MissingDependencyError, OcrError
 from .probe import Probe, at_least
 
 MIN_VERSION = (17, 0)
+PR_SET_PDEATHSIG = 1  # prctl(2)
 
 
 def version() -> str:
@@ -71,9 +76,24 @@ def drop_presentation_keys(page: pikepdf.Page) -> None:
 
 
 def quiet_child() -> None:
-    """Pool initializer: the parent reports errors; the children keep stderr clean."""
+    """Pool initializer: the parent reports errors; the children keep stderr clean, and die
+    with the parent."""
+    _die_with_parent()
     for name in ("ocrmypdf", "pikepdf", "PIL", "pypdfium2", "fontTools"):
         logging.getLogger(name).setLevel(logging.ERROR)
+
+
+def _die_with_parent() -> None:
+    """On Linux, the kernel kills this OCR child when the process that started it dies (kill -9,
+    the OOM killer): no child goes on working for nobody, holding the parent's output open."""
+    parent = multiprocessing.parent_process()
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux: the pool's own checks end the child later
+        return
+    if parent is not None and os.getppid() != parent.pid:  # the parent died before the wish was made
+        os._exit(1)
 
 
 def _write_metadata(pdf: pikepdf.Pdf, metadata: dict) -> None:

@@ -1,0 +1,176 @@
+"""Crash consistency: the service is killed (SIGKILL) at each of its kill points
+(`scan_station.faults`) in the life of a two-document batch — while scanning, confirming, and in
+the worker through OCR, the raw batch, the PDF, the sidecar, the index, the commit and the
+cleanup — then started again, as an office would after a power cut, and left to finish.
+
+Every time: every page scanned is in a filed document or in the batch still pending; nothing
+half-written is left in storage; `verify` and `audit verify` are clean; no document is filed
+twice; and a job killed in the worker is taken up again by the next worker without anybody
+confirming the batch again."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from scan_station import audit, faults, samples
+from scan_station.config import load_settings
+from scan_station.coversheet import coversheets_pdf
+from scan_station.db import Batch, Database, Document
+from scan_station.register import add_entry
+from scan_station.storage import TMP_PREFIX
+from scan_station.verify import verify
+
+pytestmark = [pytest.mark.slow, pytest.mark.ocr, pytest.mark.scanner]
+DEVICE, PROFILE, DPI = "pnm:0", "Cepat 150 dpi", 150
+PAGES = 4  # cover, page, cover, page
+
+#: (kill point, the step it is armed in); `NAME#N` is the Nth time the point is reached.
+SCAN_CASES = [
+    ("scan.page_read", "scan"), ("scan.page_read#3", "scan"), ("scan.page_file", "scan"),
+    ("scan.page_counted#2", "scan"), ("scan.page_classified", "scan"), ("scan.page_classified#4", "scan"),
+    ("scan.feeder_empty", "scan"), ("storage.tmp_written#2", "scan"), ("storage.linked", "scan"),
+    ("review.confirmed", "confirm"),
+]
+WORKER_CASES = [
+    ("job.taken", "worker"), ("ingest.read", "worker"), ("ingest.classified", "worker"), ("ingest.split", "worker"),
+    ("ocr.submitted", "worker"), ("ocr.document_done", "worker"), ("storage.tmp_written", "worker"),
+    ("raw.files_kept", "worker"), ("raw.manifest_written", "worker"), ("raw.recorded", "worker"),
+    ("filing.pdf", "worker"), ("storage.linked#6", "worker"), ("filing.sidecar", "worker"),
+    ("filing.pdf#2", "worker"), ("filing.indexed#2", "worker"), ("filing.before_commit", "worker"),
+    ("filing.committed", "worker"), ("ingest.filed", "worker"), ("batch.removed", "worker"),
+]
+
+
+def _cli(home: Path, *args: str, kill_at: str = "") -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k != "SCAN_STATION_KILL_AT"}
+    if kill_at:
+        env["SCAN_STATION_KILL_AT"] = kill_at
+    return subprocess.run([sys.executable, "-m", "scan_station", "--home", str(home), *args], env=env,
+                          capture_output=True, text=True, timeout=180)
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory) -> Path:
+    """A home with two entries and their paper in the demo feeder."""
+    home = tmp_path_factory.mktemp("crash") / "home"
+    home.mkdir()
+    (home / "scan-station.toml").write_text("demo_feeder = true\nocr_workers = 2\n")
+    settings = load_settings(home)
+    db = Database(settings)
+    with db.session() as s:
+        entries = [add_entry(s, settings, title=t, unit="Umum", category="berkala")
+                   for t in ("Laporan Keuangan", "Surat Keputusan")]
+        covers = samples.cover_page_images(coversheets_pdf(entries), dpi=DPI)
+        titles = [e.title for e in entries]
+    db.close()
+    assert _cli(home, "profiles", "add", PROFILE, "--source", "flatbed", "--mode", "gray", "--resolution",
+                str(DPI)).returncode == 0
+    feeder = home / "demo-feeder"  # paper at 150 dpi: the kill points, not the OCR, are under test
+    feeder.mkdir()
+    pages = [p for n, title in enumerate(titles) for p in (covers[n], *samples.document_pages(title, 1, seed=n,
+                                                                                               dpi=DPI))]
+    for n, image in enumerate(pages, start=1):
+        image.convert("L").save(feeder / f"{n:04d}.pnm", format="PPM")
+    return home
+
+
+@pytest.fixture(scope="module")
+def confirmed(template, tmp_path_factory) -> Path:
+    """The same home with the batch scanned and confirmed: waiting for a worker."""
+    home = tmp_path_factory.mktemp("confirmed") / "home"
+    shutil.copytree(template, home)
+    batch = json.loads(_cli(home, "scan", "--device", DEVICE, "--profile", PROFILE, "--no-ingest", "--json").stdout)
+    assert _cli(home, "confirm", batch["batch"]).returncode == 0
+    return home
+
+
+def _batches(home: Path) -> list[dict]:
+    return [json.loads(p.read_text()) for p in sorted((home / "scans").glob("*/.scan.json"))]
+
+
+def _put_back_uncounted(template: Path, home: Path, batch: dict) -> None:
+    """Sheets the scanner read but the killed process did not keep go back into the feeder, as
+    the officer does when the kiosk shows the last page kept."""
+    original = sorted(p.name for p in (template / "demo-feeder").glob("*.pnm"))
+    left = {p.name for p in (home / "demo-feeder").glob("*.pnm")}
+    read = [n for n in original if n not in left]
+    for name in read[batch["pages"]:]:
+        shutil.copyfile(template / "demo-feeder" / name, home / "demo-feeder" / name)
+
+
+def _assert_whole(home: Path, *, filed: bool) -> None:
+    leftovers = [p for p in (home / "storage").rglob("*") if p.name.startswith(TMP_PREFIX)]
+    assert leftovers == []
+    settings = load_settings(home)
+    db = Database(settings)
+    try:
+        checked = verify(db, settings)
+        assert checked["ok"], checked["problems"]
+        assert audit.verify_all(settings, db) == []
+        with db.session() as s:
+            documents = list(s.scalars(select(Document)))
+            batches = list(s.scalars(select(Batch)))
+    finally:
+        db.close()
+    if not filed:
+        (pending,) = _batches(home)  # every page scanned waits in the batch
+        assert pending["pages"] == PAGES and pending["status"] in ("scanned", "queued")
+        assert documents == []
+        return
+    assert _batches(home) == []
+    assert sorted((d.register_id, d.version) for d in documents) == [(d.register_id, 1) for d in sorted(
+        documents, key=lambda d: d.register_id)] and len(documents) == 2  # each filed once
+    (batch,) = batches
+    manifests = sorted((home / "storage" / batch.raw_dir).glob("batch*.json"))
+    pages = json.loads(manifests[-1].read_text())["pages"]
+    assert len(pages) == PAGES  # no page lost
+    in_documents = sorted(n for d in documents for n in d.batch_pages)
+    covers = [p["page"] for p in pages if p["kind"] == "cover"]
+    assert sorted(in_documents + covers) == list(range(1, PAGES + 1))
+
+
+@pytest.mark.parametrize("kill_at, step", SCAN_CASES, ids=[c[0] for c in SCAN_CASES])
+def test_a_kill_while_scanning_or_confirming_loses_no_page(template, tmp_path, kill_at, step):
+    home = tmp_path / "home"
+    shutil.copytree(template, home)
+    scan = _cli(home, "scan", "--device", DEVICE, "--profile", PROFILE, "--no-ingest", "--json",
+                kill_at=kill_at if step == "scan" else "")
+    if step == "scan":
+        assert scan.returncode == -signal.SIGKILL, (scan.returncode, scan.stderr)
+        (batch,) = _batches(home)
+        _put_back_uncounted(template, home, batch)
+        resumed = _cli(home, "resume", batch["batch"], "--no-ingest", "--json")
+        assert resumed.returncode == 0, resumed.stderr
+    (batch,) = _batches(home)
+    confirm = _cli(home, "confirm", batch["batch"], kill_at=kill_at if step == "confirm" else "")
+    if step == "confirm":  # queued, its job perhaps never sent: the next worker takes it up
+        assert confirm.returncode == -signal.SIGKILL, confirm.stderr
+        assert _cli(home, "worker", "--until-empty").returncode == 0
+        _assert_whole(home, filed=True)
+        return
+    _assert_whole(home, filed=False)
+
+
+@pytest.mark.parametrize("kill_at, step", WORKER_CASES, ids=[c[0] for c in WORKER_CASES])
+def test_a_kill_in_the_worker_is_taken_up_by_the_next_worker(confirmed, tmp_path, kill_at, step):
+    home = tmp_path / "home"
+    shutil.copytree(confirmed, home)
+    killed = _cli(home, "worker", "--until-empty", kill_at=kill_at)
+    assert killed.returncode == -signal.SIGKILL, (killed.returncode, killed.stderr)
+    again = _cli(home, "worker", "--until-empty")  # the office starts the service again; nobody confirms
+    assert again.returncode == 0, again.stderr
+    _assert_whole(home, filed=True)
+
+
+def test_there_are_kill_points_enough_and_each_is_tried():
+    tried = {name.partition("#")[0] for name, _step in SCAN_CASES + WORKER_CASES}
+    assert tried == set(faults.POINTS) and len(SCAN_CASES + WORKER_CASES) >= 25
