@@ -22,7 +22,7 @@ from huey import RedisHuey, SqliteHuey, crontab
 from huey.api import Huey, TaskWrapper
 from huey.consumer import Consumer
 
-from . import faults, fixity
+from . import faults, fixity, storage
 from .batchfolder import Progress, Status, this_process
 from .config import Settings
 from .db import Database
@@ -129,6 +129,8 @@ def requeue_orphans(settings: Settings, jobs: Jobs) -> list[str]:
     from .batchfolder import FILING_STOPPED, BatchFolder
     from .uploads import FOLDER, STATE_FILE, STOPPED, Upload, UploadStatus
 
+    for leftover in storage.sweep_temporaries(settings.storage_dir):
+        log.warning("removed %s, left by a write that did not finish", leftover)
     queued = []
     for folder in BatchFolder.all(settings.scans_dir):
         try:

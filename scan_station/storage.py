@@ -19,6 +19,8 @@ import json
 import os
 import re
 import shutil
+import socket
+import time
 import unicodedata
 import uuid
 from collections.abc import Iterator
@@ -71,7 +73,7 @@ def atomic_write(dest: Path, chunks: Iterator[bytes] | bytes) -> str:
     """Write `dest` completely or not at all, and never over an existing file. Returns the
     SHA-256 of what was written, so nobody has to read the file back to checksum it."""
     dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.parent / f"{TMP_PREFIX}{uuid.uuid4().hex}-{dest.name}"
+    tmp = dest.parent / _temporary_name(dest.name)
     digest = hashlib.sha256()
     try:
         with tmp.open("xb") as f:
@@ -104,7 +106,7 @@ def replace_file(dest: Path, data: bytes) -> None:
     """Write `dest` completely or not at all, replacing what is there: for state and cache files
     outside storage, never for a stored document."""
     dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.parent / f"{TMP_PREFIX}{uuid.uuid4().hex}-{dest.name}"
+    tmp = dest.parent / _temporary_name(dest.name)
     try:
         with tmp.open("xb") as f:
             f.write(data)
@@ -169,3 +171,39 @@ def stored_files(storage: Path) -> Iterator[Path]:
     for root, _dirs, files in os.walk(storage):
         for name in files:
             yield (Path(root) / name).relative_to(storage)
+
+
+def _temporary_name(name: str) -> str:
+    """A temporary file's name says who writes it (machine, process), for `sweep_temporaries`."""
+    host = re.sub(r"[^A-Za-z0-9]", "", socket.gethostname())[:40] or "host"
+    return f"{TMP_PREFIX}{host}-{os.getpid()}-{uuid.uuid4().hex[:12]}-{name}"
+
+
+def sweep_temporaries(root: Path, *, older_than_hours: float = 24) -> list[Path]:
+    """Remove what interrupted writes left under `root`: temporary files of a process of this
+    machine that is gone (a kill, a power cut), and anybody's older than `older_than_hours`. A
+    temporary file is never a record: its write did not finish. The files removed."""
+    host = re.sub(r"[^A-Za-z0-9]", "", socket.gethostname())[:40] or "host"
+    removed = []
+    for path in root.rglob(f"{TMP_PREFIX}*"):
+        parts = path.name[len(TMP_PREFIX):].split("-", 2)
+        mine_and_dead = (len(parts) == 3 and parts[0] == host and parts[1].isdigit()
+                         and not _process_exists(int(parts[1])))
+        try:
+            stale = time.time() - path.stat().st_mtime > older_than_hours * 3600
+            if path.is_file() and (mine_and_dead or stale):
+                path.unlink()
+                removed.append(path)
+        except FileNotFoundError:
+            continue
+    return removed
+
+
+def _process_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass
+    return True
