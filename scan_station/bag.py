@@ -23,7 +23,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from . import __version__, storage
+from . import __version__, audit, storage
 from .config import Settings
 from .db import BeritaAcara, Database, Document, Entry
 from .errors import BadArgumentsError, InputFileError, NotFoundError, StorageError
@@ -61,7 +61,7 @@ def _document(session, d: Document) -> dict:
 
 
 def export(settings: Settings, db: Database, dest: Path, *, entry_ids: list[str] = (), start: dt.date | None = None,
-           end: dt.date | None = None) -> dict:
+           end: dt.date | None = None, actor: str = "-") -> dict:
     """Write the bag into the new folder `dest`; what it holds (`bag_contents`) and where."""
     import bagit
 
@@ -86,6 +86,7 @@ def export(settings: Settings, db: Database, dest: Path, *, entry_ids: list[str]
                               "created_by": b.created_by, "scope": b.scope, "path": b.path, "sha256": b.sha256,
                               "replaces": b.replaces, "documents": [keys[i] for i in b.document_ids if i in keys]}
                              for b in notes],
+            "audit": _audit_records(session, {d.register_id for d in documents}),
         }
     work = dest.with_name(f"{storage.TMP_PREFIX}{dest.name}")
     shutil.rmtree(work, ignore_errors=True)
@@ -96,7 +97,22 @@ def export(settings: Settings, db: Database, dest: Path, *, entry_ids: list[str]
                                "External-Description": f"Scan Station {__version__}: {len(documents)} document(s)"},
                    checksums=["sha256"])
     work.rename(dest)
+    with db.session() as session:
+        audit.record(session, actor, "export", dest.name, documents=[[d["register_id"], d["version"]]
+                                                                     for d in bag_contents(dest)])
     return {"bag": str(dest), "documents": len(documents), "files": len(files), "contents": bag_contents(dest)}
+
+
+def _audit_records(session, register_ids: set[str]) -> list[dict]:
+    """The audit records that concern these entries (subject "ID", or "ID vN" for a version of
+    theirs), oldest first."""
+    from .db import AuditRecord
+
+    versions = session.execute(select(Document.register_id, Document.version)
+                               .where(Document.register_id.in_(register_ids)))
+    subjects = set(register_ids) | {f"{rid} v{version}" for rid, version in versions}
+    rows = session.scalars(select(AuditRecord).where(AuditRecord.subject.in_(subjects)).order_by(AuditRecord.seq))
+    return [audit.as_dict(r) for r in rows]
 
 
 def _files(session, root: Path, documents: list[Document], notes: list[BeritaAcara]) -> list[str]:
@@ -139,7 +155,7 @@ def check_bag(bag: Path) -> None:
         raise TamperedBagError(f"{bag}: not a BagIt bag ({exc}); nothing was imported") from None
 
 
-def import_bag(settings: Settings, db: Database, bag: Path) -> dict:
+def import_bag(settings: Settings, db: Database, bag: Path, *, actor: str = "-") -> dict:
     """Check the bag, put its files into storage and record what they hold; twice is the same as once."""
     from .rebuild import read_storage, record
     from .verify import verify
@@ -156,6 +172,8 @@ def import_bag(settings: Settings, db: Database, bag: Path) -> dict:
         entries, batches, documents = record(session, settings, read_storage(source), keep_ids=False)
         session.flush()
         _berita_acara(session, metadata)
+        audit.record(session, actor, "import-bag", bag.name, documents=[[d["register_id"], d["version"]]
+                                                                        for d in bag_contents(bag)])
     return {"bag": str(bag), "entries": len(entries), "documents": documents, "batches": len(batches),
             "contents": bag_contents(bag), "verify": verify(db, settings)}
 

@@ -79,7 +79,8 @@ def export_cmd(app: App, bag: Path, entry_ids: tuple[str, ...], start: str | Non
     from .bag import export
 
     wanted = [i.strip() for value in entry_ids for i in value.split(",") if i.strip()]
-    done = export(app.settings, app.db, bag, entry_ids=wanted, start=_dates(start, "--from"), end=_dates(end, "--to"))
+    done = export(app.settings, app.db, bag, entry_ids=wanted, start=_dates(start, "--from"), end=_dates(end, "--to"),
+                  actor=app.actor)
     return done, f"bag {bag}: {done['documents']} document(s), {done['files']} file(s)"
 
 
@@ -89,7 +90,7 @@ def import_bag_cmd(app: App, bag: Path):
     """Check the BagIt bag BAG and load its documents into this installation (twice is as once)."""
     from .bag import import_bag
 
-    done = import_bag(app.settings, app.db, bag)
+    done = import_bag(app.settings, app.db, bag, actor=app.actor)
     return done, f"imported {done['documents']} document(s) of {done['entries']} entr(ies)\n{_verified(done['verify'])}"
 
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import shutil
 
 import bagit
@@ -44,6 +45,13 @@ def test_a_bag_of_chosen_entries_is_valid_and_holds_what_they_are(exported, tmp_
     names = {p.name for p in (bag / "data" / "storage").rglob("*")}
     assert {f"{ids['returned']}_v1.event-2.json", f"{ids['accepted']}_v1.json", "batch.json"} <= names
     assert note["path"].rsplit("/", 1)[-1] in names  # the berita acara listing the accepted document
+    records = json.loads((bag / "data" / "metadata.json").read_text())["audit"]
+    concerned = {(r["action"], r["subject"]) for r in records}
+    assert {("register.add", ids["accepted"]), ("document.filed", f"{ids['returned']} v2"),
+            ("handover.returned", f"{ids['returned']} v1")} <= concerned  # the audit records that concern them
+    assert all(r["subject"].split(" v")[0] in (ids["accepted"], ids["returned"]) for r in records)
+    exports = [r for r in cli(home, "audit", "list", "--action", "export") if r["action"] == "export"]
+    assert exports and exports[-1]["subject"] == "bag"
     today = dt.date.today().isoformat()
     period = cli(home, "export", tmp_path / "period", "--from", today, "--to", today)
     assert period["documents"] == 4
