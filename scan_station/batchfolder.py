@@ -78,6 +78,9 @@ class BatchState:
     user: str = ""  # who scanned, then who confirmed
     owner: dict | None = None  # the process working on it: {"host", "pid"}
     error: str | None = None
+    #: The filing failed for a reason that passes (a full or read-only disk, the database away):
+    #: workers try again (`jobs.requeue_orphans`) until it is filed.
+    retry: bool = False
     progress: Progress | None = None
     #: Batch page -> the owner of the pages scanned from there until their first cover (a rescan:
     #: the page it replaces; a resumed feeder: the last page before).

@@ -14,6 +14,7 @@ fixity check (`fixity`), one at a time however many there are.
 
 from __future__ import annotations
 
+import errno
 import functools
 import logging
 from dataclasses import dataclass
@@ -21,18 +22,22 @@ from dataclasses import dataclass
 from huey import RedisHuey, SqliteHuey, crontab
 from huey.api import Huey, TaskWrapper
 from huey.consumer import Consumer
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from . import faults, fixity, storage
 from .batchfolder import Progress, Status, this_process
 from .config import Settings
 from .db import Database
-from .errors import ConfigError, NotFoundError
+from .errors import ConfigError, NotFoundError, StorageError
 from .review import load
 from .scanning import batch_folder, ingest_scanned
 from .uploads import file_upload
 
 log = logging.getLogger(__name__)
 FILE_BATCH, FILE_SOFTCOPY, FIXITY = "file_batch", "file_softcopy", "fixity"
+#: Failures that pass (a full or read-only disk, the database locked or away): tried again.
+TRANSIENT = (StorageError, OperationalError, InterfaceError)
+PASSING_ERRNOS = {errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.EIO}
 
 
 @dataclass(frozen=True)
@@ -65,12 +70,17 @@ def make_jobs(settings: Settings) -> Jobs:
         file_softcopy(settings, upload_id)
 
     @queue.periodic_task(crontab(minute="*/15"), name=FIXITY)
-    @queue.lock_task(FIXITY)  # one check at a time, however many workers share the queue
+    @queue.lock_task(FIXITY)  # one at a time, however many workers share the queue
     def fixity_task() -> None:
+        """Every quarter of an hour: batches that failed for a reason that passes are tried
+        again (space is back, the database too), and the fixity check runs when it is due."""
+        requeue_orphans(settings, jobs, queued=False)
         if fixity.due(settings):
             fixity.check(settings, _database(settings))
 
-    return Jobs(queue, file_batch_task, file_softcopy_task, fixity_task)
+    jobs = Jobs(queue, file_batch_task, file_softcopy_task, fixity_task)
+
+    return jobs
 
 
 @functools.cache
@@ -83,7 +93,8 @@ def file_batch(settings: Settings, batch_id: str) -> dict:
     db = _database(settings)
     try:
         folder = batch_folder(settings, batch_id)
-        taken = folder.transition((Status.QUEUED,), status=Status.FILING, error=None, owner=this_process())
+        taken = folder.transition((Status.QUEUED,), status=Status.FILING, error=None, retry=False,
+                                  owner=this_process())
     except NotFoundError:
         taken = None
     faults.point("job.taken")
@@ -109,7 +120,8 @@ def file_batch(settings: Settings, batch_id: str) -> dict:
         return ingest_scanned(settings, db, folder, plan=plan, on_progress=on_progress)
     except BaseException as exc:
         log.exception("filing batch %s failed", batch_id)
-        folder.update(status=Status.FAILED, error=str(exc) or type(exc).__name__, progress=progress)
+        folder.update(status=Status.FAILED, error=str(exc) or type(exc).__name__, progress=progress,
+                      retry=transient(exc))
         raise
 
 
@@ -122,24 +134,28 @@ def file_softcopy(settings: Settings, upload_id: str) -> dict:
     return {"upload": upload_id, "status": str(state.status)}
 
 
-def requeue_orphans(settings: Settings, jobs: Jobs) -> list[str]:
+def requeue_orphans(settings: Settings, jobs: Jobs, *, queued: bool = True) -> list[str]:
     """Queue again what a dead process left: confirmed batches and hand-overs whose filing stopped
-    with the process (a kill, a power cut), and those still marked queued, whose job may have died
-    with a worker (a job for work already taken or done is skipped). The ids queued."""
+    with the process (a kill, a power cut), batches whose filing failed for a reason that passes
+    (a full disk, the database away), and with `queued` those still marked queued, whose job may
+    have died with a worker (a job for work already taken or done is skipped). The ids queued."""
     from .batchfolder import FILING_STOPPED, BatchFolder
     from .uploads import FOLDER, STATE_FILE, STOPPED, Upload, UploadStatus
 
     for leftover in storage.sweep_temporaries(settings.storage_dir):
         log.warning("removed %s, left by a write that did not finish", leftover)
-    queued = []
+    queued_ids = []
     for folder in BatchFolder.all(settings.scans_dir):
         try:
             state = folder.read_state()
-            if state.status == Status.FAILED and state.error == FILING_STOPPED:
-                folder.transition((Status.FAILED,), status=Status.QUEUED, error=None)
-            if folder.read_state().status == Status.QUEUED:
+            if state.status == Status.FAILED and (state.error == FILING_STOPPED or state.retry):
+                if folder.transition((Status.FAILED,), status=Status.QUEUED, error=None) is not None:
+                    jobs.file_batch(folder.id)
+                    queued_ids.append(folder.id)
+                continue
+            if queued and state.status == Status.QUEUED:
                 jobs.file_batch(folder.id)
-                queued.append(folder.id)
+                queued_ids.append(folder.id)
         except NotFoundError:
             continue
     for state_file in sorted((settings.scans_dir / FOLDER).glob(f"*/{STATE_FILE}")):
@@ -147,10 +163,12 @@ def requeue_orphans(settings: Settings, jobs: Jobs) -> list[str]:
         state = upload.read()
         if state.status == UploadStatus.FAILED and state.error == STOPPED:
             upload.update(status=UploadStatus.QUEUED, error="", owner=None)
-        if upload.read().status == UploadStatus.QUEUED:
             jobs.file_softcopy(upload.id)
-            queued.append(upload.id)
-    return queued
+            queued_ids.append(upload.id)
+        elif queued and state.status == UploadStatus.QUEUED:
+            jobs.file_softcopy(upload.id)
+            queued_ids.append(upload.id)
+    return queued_ids
 
 
 def run_until_empty(jobs: Jobs) -> int:
@@ -160,6 +178,11 @@ def run_until_empty(jobs: Jobs) -> int:
         jobs.queue.execute(task)
         done += 1
     return done
+
+
+def transient(exc: BaseException) -> bool:
+    """A failure that passes: a full or read-only disk, the database locked or away."""
+    return isinstance(exc, TRANSIENT) or (isinstance(exc, OSError) and exc.errno in PASSING_ERRNOS)
 
 
 class _ThreadConsumer(Consumer):

@@ -72,10 +72,10 @@ def _storage_error(exc: OSError, dest: Path) -> StorageError:
 def atomic_write(dest: Path, chunks: Iterator[bytes] | bytes) -> str:
     """Write `dest` completely or not at all, and never over an existing file. Returns the
     SHA-256 of what was written, so nobody has to read the file back to checksum it."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.parent / _temporary_name(dest.name)
     digest = hashlib.sha256()
     try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
         with tmp.open("xb") as f:
             for chunk in [chunks] if isinstance(chunks, bytes) else chunks:
                 f.write(chunk)
