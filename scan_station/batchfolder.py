@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import fcntl
 import json
 import os
 import shutil
@@ -112,13 +111,7 @@ def this_process() -> dict:
 def process_alive(who: dict | None) -> bool:
     if not who or who.get("host") != socket.gethostname():
         return True  # another machine's process: it says for itself
-    try:
-        os.kill(who["pid"], 0)  # signal 0: only asks whether the process exists
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        pass  # it exists, under another user
-    return True
+    return storage.pid_alive(who["pid"])
 
 
 class BatchFolder:
@@ -192,12 +185,9 @@ class BatchFolder:
         """The state as it is now, with every other `locked` of this batch (in any thread or
         process on this machine) waiting until the block ends: for a check and the change it
         allows, which two requests could otherwise both pass (two taps on Konfirmasi)."""
-        try:
-            lock = (self.path / ".lock").open("a")
-        except FileNotFoundError:
-            raise NotFoundError(f"{self.id}: not a scan batch (its folder is gone)") from None
-        with lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
+        if not self.path.is_dir():
+            raise NotFoundError(f"{self.id}: not a scan batch (its folder is gone)")
+        with storage.exclusive(self.path / ".lock"):
             yield self.read_state()
 
     def transition(self, allowed: tuple[Status, ...], **changes: object) -> BatchState | None:

@@ -161,11 +161,10 @@ def requeue_orphans(settings: Settings, jobs: Jobs, *, queued: bool = True) -> l
     for state_file in sorted((settings.scans_dir / FOLDER).glob(f"*/{STATE_FILE}")):
         upload = Upload(state_file.parent)
         state = upload.read()
-        if state.status == UploadStatus.FAILED and state.error == STOPPED:
+        stopped = state.status == UploadStatus.FAILED and state.error == STOPPED
+        if stopped:
             upload.update(status=UploadStatus.QUEUED, error="", owner=None)
-            jobs.file_softcopy(upload.id)
-            queued_ids.append(upload.id)
-        elif queued and state.status == UploadStatus.QUEUED:
+        if stopped or (queued and state.status == UploadStatus.QUEUED):
             jobs.file_softcopy(upload.id)
             queued_ids.append(upload.id)
     return queued_ids

@@ -13,7 +13,9 @@ its final name, which fails if the name exists: a file, once written, is never r
 
 from __future__ import annotations
 
+import contextlib
 import errno
+import fcntl
 import hashlib
 import json
 import os
@@ -173,22 +175,24 @@ def stored_files(storage: Path) -> Iterator[Path]:
             yield (Path(root) / name).relative_to(storage)
 
 
+def _host() -> str:
+    return re.sub(r"[^A-Za-z0-9]", "", socket.gethostname())[:40] or "host"
+
+
 def _temporary_name(name: str) -> str:
     """A temporary file's name says who writes it (machine, process), for `sweep_temporaries`."""
-    host = re.sub(r"[^A-Za-z0-9]", "", socket.gethostname())[:40] or "host"
-    return f"{TMP_PREFIX}{host}-{os.getpid()}-{uuid.uuid4().hex[:12]}-{name}"
+    return f"{TMP_PREFIX}{_host()}-{os.getpid()}-{uuid.uuid4().hex[:12]}-{name}"
 
 
 def sweep_temporaries(root: Path, *, older_than_hours: float = 24) -> list[Path]:
     """Remove what interrupted writes left under `root`: temporary files of a process of this
     machine that is gone (a kill, a power cut), and anybody's older than `older_than_hours`. A
     temporary file is never a record: its write did not finish. The files removed."""
-    host = re.sub(r"[^A-Za-z0-9]", "", socket.gethostname())[:40] or "host"
-    removed = []
+    host, removed = _host(), []
     for path in root.rglob(f"{TMP_PREFIX}*"):
         parts = path.name[len(TMP_PREFIX):].split("-", 2)
         mine_and_dead = (len(parts) == 3 and parts[0] == host and parts[1].isdigit()
-                         and not _process_exists(int(parts[1])))
+                         and not pid_alive(int(parts[1])))
         try:
             stale = time.time() - path.stat().st_mtime > older_than_hours * 3600
             if path.is_file() and (mine_and_dead or stale):
@@ -199,11 +203,21 @@ def sweep_temporaries(root: Path, *, older_than_hours: float = 24) -> list[Path]
     return removed
 
 
-def _process_exists(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether process `pid` of this machine exists (signal 0 only asks)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
-        pass
+        pass  # it exists, under another user
     return True
+
+
+@contextlib.contextmanager
+def exclusive(lock_file: Path) -> Iterator[None]:
+    """Every other `exclusive` of this file (any thread or process of this machine) waits until
+    the block ends: for a check of a state file and the change it allows."""
+    with lock_file.open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import fcntl
 import json
 import re
 import secrets
@@ -145,8 +144,7 @@ class Upload:
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[UploadState]:
-        with (self.path / ".lock").open("a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
+        with storage.exclusive(self.path / ".lock"):
             yield self.read()
 
     def transition(self, allowed: tuple[UploadStatus, ...], **changes: object) -> UploadState | None:

@@ -98,3 +98,12 @@ def snapshot(db: Database) -> dict:
 
 def found(home: Path, word: str) -> set[str]:
     return {h["register_id"] for h in cli(home, "search", word)["hits"]}
+
+
+def home_snapshot(home: Path) -> dict:
+    """`snapshot` of the database of `home`."""
+    db = Database(load_settings(home))
+    try:
+        return snapshot(db)
+    finally:
+        db.close()

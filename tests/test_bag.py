@@ -9,20 +9,10 @@ import shutil
 
 import bagit
 import pytest
-from filed import WORDS, cli, file_some, found, snapshot
+from filed import WORDS, cli, file_some, found, home_snapshot
 
 from scan_station.bag import bag_contents
 from scan_station.cli import main
-from scan_station.config import load_settings
-from scan_station.db import Database
-
-
-def _snapshot(home):
-    db = Database(load_settings(home))
-    try:
-        return snapshot(db)
-    finally:
-        db.close()
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +20,7 @@ def exported(tmp_path_factory):
     root = tmp_path_factory.mktemp("bag")
     home = root / "home"
     ids = file_some(home, root)
-    batch = _snapshot(home)["documents"][f"{ids['accepted']} v1"]["batch_id"]
+    batch = home_snapshot(home)["documents"][f"{ids['accepted']} v1"]["batch_id"]
     note = cli(home, "berita-acara", "--batch", batch)
     cli(home, "export", root / "bag", "--entry", f"{ids['accepted']},{ids['returned']}")
     return home, ids, root / "bag", note
@@ -64,7 +54,7 @@ def test_a_bag_is_imported_once_however_often(exported, tmp_path):
     first = cli(other, "import-bag", bag)
     assert first["verify"]["ok"], first["verify"]["problems"]
     assert (first["entries"], first["documents"]) == (2, 3)
-    before, after = _snapshot(home), _snapshot(other)
+    before, after = home_snapshot(home), home_snapshot(other)
     chosen = {k: v for k, v in before["documents"].items() if not k.startswith(ids["waiting"])}
     assert {k: {f: v for f, v in d.items() if f != "id"} for k, d in after["documents"].items()} == {
         k: {f: v for f, v in d.items() if f != "id"} for k, d in chosen.items()}
@@ -73,7 +63,7 @@ def test_a_bag_is_imported_once_however_often(exported, tmp_path):
     assert found(other, WORDS["rescanned"]) == {ids["returned"]}  # the rescan; the returned v1 is not shown
     assert found(other, WORDS["returned"]) == set()
     again = cli(other, "import-bag", bag)
-    assert again["verify"]["ok"] and _snapshot(other) == after
+    assert again["verify"]["ok"] and home_snapshot(other) == after
 
 
 @pytest.mark.slow

@@ -5,18 +5,7 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from filed import WORDS, cli, file_some, found, snapshot
-
-from scan_station.config import load_settings
-from scan_station.db import Database
-
-
-def _snapshot(home):
-    db = Database(load_settings(home))
-    try:
-        return snapshot(db)
-    finally:
-        db.close()
+from filed import WORDS, cli, file_some, found, home_snapshot
 
 
 def _drop_database(home):
@@ -28,7 +17,7 @@ def _drop_database(home):
 def filed_home(tmp_path_factory):
     home = tmp_path_factory.mktemp("filed") / "home"
     ids = file_some(home, tmp_path_factory.mktemp("pdfs"))
-    return home, ids, _snapshot(home)
+    return home, ids, home_snapshot(home)
 
 
 @pytest.mark.slow
@@ -40,7 +29,7 @@ def test_the_database_is_rebuilt_from_storage_field_by_field(filed_home, tmp_pat
     done = cli(home, "rebuild")
     assert (done["entries"], done["documents"], done["batches"], done["events"]) == (3, 4, 4, 2)
     assert done["verify"]["ok"], done["verify"]["problems"]
-    after = _snapshot(home)
+    after = home_snapshot(home)
     for part in before:
         assert after[part] == before[part], part
     statuses = {k: d["status"] for k, d in after["documents"].items()}
@@ -63,7 +52,7 @@ def test_rebuild_refuses_a_database_that_records_filings_unless_forced(filed_hom
 
     assert main(["--home", str(home), "rebuild"]) == 2
     assert cli(home, "rebuild", "--force")["verify"]["ok"]
-    assert _snapshot(home) == before
+    assert home_snapshot(home) == before
 
 
 @pytest.mark.slow
@@ -71,10 +60,10 @@ def test_rebuild_refuses_a_database_that_records_filings_unless_forced(filed_hom
 def test_rebuild_on_postgresql(tmp_path, postgres):
     home = tmp_path / "home"
     ids = file_some(home, tmp_path, config=f'database_url = "{postgres()}"\n')
-    before = _snapshot(home)
+    before = home_snapshot(home)
     (home / "scan-station.toml").write_text(f'database_url = "{postgres()}"\n')  # a new, empty database
     done = cli(home, "rebuild")
     assert done["verify"]["ok"], done["verify"]["problems"]
-    assert _snapshot(home) == before
+    assert home_snapshot(home) == before
     assert found(home, WORDS["waiting"]) == {ids["waiting"]}
     cli(home, "submit", next(tmp_path.glob("*.pdf")), "--entry", ids["waiting"], "--quiet")  # ids go on
