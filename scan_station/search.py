@@ -24,11 +24,12 @@ from . import search_engine as engine
 from .db import Document, DocumentPage, Entry
 from .errors import BadArgumentsError, ScanStationError
 from .search_query import MAX_QUERY_CHARS, MAX_QUERY_WORDS, parse, query_words
-from .search_snippet import snippet
+from .search_snippet import Marker
 
 __all__ = ["MAX_QUERY_CHARS", "MAX_QUERY_WORDS", "query_words", "find", "search", "entry_changed"]
 log = logging.getLogger(__name__)
 MAX_PAGE, BEST_PAGES = 500, 3
+MAX_PAGE_HITS = 5_000  # pages read to choose the best pages of one results page
 
 
 class SearchTooBroadError(BadArgumentsError):
@@ -188,7 +189,8 @@ def find(session: Session, query: str, *, page: int = 1, per_page: int = 20, sor
         if value:
             parsed.filters.setdefault(name, value)
     page = max(1, min(page, MAX_PAGE))
-    q = engine.document_query(parsed, hidden_categories)
+    compiled = engine.Compiled(parsed, hidden_categories)
+    q = compiled.documents()
     if q is None:
         return Results(0, [], page, per_page)
     searcher = engine.open_index(index_dir(session)).searcher()
@@ -197,24 +199,35 @@ def find(session: Session, query: str, *, page: int = 1, per_page: int = 20, sor
         found = searcher.search(q, per_page, count=True, order_by_field="date", offset=offset)
     else:
         found = searcher.search(q, per_page, count=True, offset=offset)
-    documents = []
-    for _key, address in found.hits:
-        card = json.loads(searcher.doc(address).get_first("card"))
-        best = _best_pages(searcher, parsed, card["document_id"], mark)
-        documents.append(DocumentHit(**card, pages=best))
+    cards = [json.loads(searcher.doc(address).get_first("card")) for _key, address in found.hits]
+    best = _best_pages(searcher, compiled, cards, mark)
+    documents = [DocumentHit(**card, pages=best.get(card["document_id"], [])) for card in cards]
     return Results(found.count, documents, page, per_page)
 
 
-def _best_pages(searcher, parsed, doc_id: int, mark: tuple[str, str]) -> list[PageHit]:
-    hits = searcher.search(engine.pages_query(parsed, doc_id), BEST_PAGES, count=False).hits
-    if not hits:  # matched by its register fields only: its first page
-        hits = searcher.search(engine.first_page_query(doc_id), 1, count=False).hits
-    out = []
-    for _score, address in hits:
-        record = searcher.doc(address)
-        text = record.get_first("card").decode()
-        out.append(PageHit(record.get_first("page"), snippet(text, parsed, mark)))
-    return out
+def _best_pages(searcher, compiled: engine.Compiled, cards: list[dict], mark) -> dict[int, list[PageHit]]:
+    """Each document's best pages (at most BEST_PAGES), by one query over all their pages; the
+    first page of a document matched by its register fields only."""
+    if not cards:
+        return {}
+    ids = [card["document_id"] for card in cards]
+    limit = min(sum(card["page_count"] for card in cards), MAX_PAGE_HITS)
+    addresses = [a for _score, a in searcher.search(compiled.pages(ids), max(limit, 1), count=False).hits]
+    chosen: dict[int, list] = {}
+    for doc_id, address in zip(searcher.fast_field_values("doc_id", addresses), addresses, strict=True):
+        kept = chosen.setdefault(doc_id, [])
+        if len(kept) < BEST_PAGES:
+            kept.append(address)
+    missing = [i for i in ids if i not in chosen]
+    if missing:
+        first = [a for _score, a in searcher.search(engine.first_pages_query(missing), len(missing), count=False).hits]
+        for doc_id, address in zip(searcher.fast_field_values("doc_id", first), first, strict=True):
+            chosen[doc_id] = [address]
+    chosen = {doc_id: [searcher.doc(a) for a in kept] for doc_id, kept in chosen.items()}
+    records = [r for kept in chosen.values() for r in kept]
+    snippets = Marker(compiled.parsed, mark).snippets([r.get_first("card").decode() for r in records])
+    pages = {id(r): PageHit(r.get_first("page"), text) for r, text in zip(records, snippets, strict=True)}
+    return {doc_id: [pages[id(r)] for r in kept] for doc_id, kept in chosen.items()}
 
 
 @dataclass(frozen=True)

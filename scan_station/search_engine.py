@@ -195,27 +195,36 @@ def filter_queries(filters: dict[str, str]) -> list[Query] | None:
     return out
 
 
-def document_query(parsed: Parsed, hidden: tuple[str, ...]) -> Query | None:
-    """The query for matching documents (`doc` records), or None when nothing can match."""
-    filters = filter_queries(parsed.filters)
-    if filters is None or parsed.empty():
-        return None
-    must = [_term("kind", "doc"), *filters, *(_any([clause_query(c) for c in g]) for g in parsed.groups)]
-    if not parsed.groups:
-        must.append(Query.all_query())
-    not_ = [clause_query(c) for c in parsed.excluded] + [_term("category", h) for h in hidden]
-    return Query.boolean_query([(Occur.Must, q) for q in must] + [(Occur.MustNot, q) for q in not_])
+class Compiled:
+    """A parsed query in the engine's form, each clause built once (a prefix or fuzzy clause is
+    an automaton: costly to build) for the documents and then for their pages."""
+
+    def __init__(self, parsed: Parsed, hidden: tuple[str, ...]):
+        self.parsed, self.hidden = parsed, hidden
+        self.groups = [[clause_query(c) for c in group] for group in parsed.groups]
+        self.positive = [q for group in self.groups for q in group]
+
+    def documents(self) -> Query | None:
+        """The query for matching documents (`doc` records), or None when nothing can match."""
+        filters = filter_queries(self.parsed.filters)
+        if filters is None or self.parsed.empty():
+            return None
+        must = [_term("kind", "doc"), *filters, *(_any(g) for g in self.groups)]
+        if not self.groups:
+            must.append(Query.all_query())
+        not_ = [clause_query(c) for c in self.parsed.excluded] + [_term("category", h) for h in self.hidden]
+        return Query.boolean_query([(Occur.Must, q) for q in must] + [(Occur.MustNot, q) for q in not_])
+
+    def pages(self, doc_ids: list[int]) -> Query:
+        """The pages of these documents that hold any of the query's words (their best pages)."""
+        return Query.boolean_query([(Occur.Must, _term("kind", "page")),
+                                    (Occur.Must, Query.term_set_query(SCHEMA, "doc_id", doc_ids)),
+                                    (Occur.Must, _any(self.positive or [Query.all_query()]))])
 
 
-def pages_query(parsed: Parsed, doc_id: int) -> Query:
-    """The pages of one document that hold any of the query's words (its best pages)."""
-    positive = [clause_query(c) for c in parsed.positive()] or [Query.all_query()]
-    return Query.boolean_query([(Occur.Must, _term("kind", "page")), (Occur.Must, _term("doc_id", doc_id)),
-                                (Occur.Must, _any(positive))])
-
-
-def first_page_query(doc_id: int) -> Query:
-    return Query.boolean_query([(Occur.Must, _term("kind", "page")), (Occur.Must, _term("doc_id", doc_id)),
+def first_pages_query(doc_ids: list[int]) -> Query:
+    return Query.boolean_query([(Occur.Must, _term("kind", "page")),
+                                (Occur.Must, Query.term_set_query(SCHEMA, "doc_id", doc_ids)),
                                 (Occur.Must, _term("page", 1))])
 
 

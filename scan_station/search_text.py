@@ -17,12 +17,25 @@ import re
 TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 #: A run of non-space characters that may be a document number (trimmed of surrounding punctuation).
 _CHUNK = re.compile(r"[^\s\"'()\[\]{}<>,;]+")
-_DIGIT_CHUNK = re.compile(r"[^\s\"'()\[\]{}<>,;]*\d[^\s\"'()\[\]{}<>,;]*")
+_SEPARATORS = frozenset(" \t\n\r\f\v\"'()[]{}<>,;")
+_DIGIT, _CHUNK_END = re.compile(r"\d"), re.compile(r"[\s\"'()\[\]{}<>,;]")
 _NUMBER_MARKS = set("/.-")
 #: What OCR confuses in numbers: the letter O for zero, l, I and i for one.
 _MISREAD = str.maketrans({"o": "0", "i": "1", "l": "1"})
-_STEMS: dict[str, str] = {}
 _MAX_CACHED = 500_000
+
+
+class _StemCache(dict):
+    """word -> stem, stemming a word the first time it is asked for (`cache[word]`)."""
+
+    def __missing__(self, word: str) -> str:
+        found = _sastrawi().stem(word) or word if word.isalpha() else word
+        if len(self) < _MAX_CACHED:
+            self[word] = found
+        return found
+
+
+_STEMS = _StemCache()
 
 
 @functools.cache
@@ -38,22 +51,12 @@ def tokens(value: str) -> list[str]:
 
 def stem(word: str) -> str:
     """The stem of one lower-case token (digits and mixed tokens are their own stem)."""
-    cached = _STEMS.get(word)
-    if cached is None:
-        cached = _sastrawi().stem(word) or word if word.isalpha() else word
-        if len(_STEMS) < _MAX_CACHED:
-            _STEMS[word] = cached
-    return cached
+    return _STEMS[word]
 
 
 def stems(value: str) -> str:
     """The stems of a text's tokens, space-separated, for the index's `stems` fields."""
-    get = _STEMS.get
-    out = []
-    for word in TOKEN.findall(value.lower()):
-        s = get(word)
-        out.append(s if s is not None else stem(word))
-    return " ".join(out)
+    return " ".join(map(_STEMS.__getitem__, TOKEN.findall(value.lower())))
 
 
 def is_dictionary_word(word: str) -> bool:
@@ -75,10 +78,24 @@ def number_key(value: str) -> str:
     return "".join(TOKEN.findall(value.lower())).translate(_MISREAD)
 
 
+def digit_chunks(value: str) -> list[str]:
+    """The chunks of a text that hold a digit: found from the digits outwards, since most words
+    have none (a regular expression for the chunks would try every word)."""
+    out, at = [], 0
+    while (digit := _DIGIT.search(value, at)) is not None:
+        start = digit.start()
+        while start > at and value[start - 1] not in _SEPARATORS:
+            start -= 1
+        end = _CHUNK_END.search(value, digit.end())
+        at = end.start() if end else len(value)
+        out.append(value[start:at])
+    return out
+
+
 def number_keys(value: str) -> str:
     """The keys of every number-like chunk of a text, space-separated (the `numbers` field)."""
     keys = []
-    for chunk in _DIGIT_CHUNK.findall(value):
+    for chunk in digit_chunks(value):
         chunk = chunk.strip(".:-/")
         if looks_like_number(chunk):
             keys.append(number_key(chunk))
