@@ -125,7 +125,7 @@ def reference_page(index: tantivy.Index, q: str) -> list:
                                  (Occur.Must, Query.term_set_query(schema, "doc", ids))])
     addresses = [a for _s, a in searcher.search(pages, 200, count=False).hits]
     kept: dict[int, list] = {}
-    for doc, address in zip(searcher.fast_field_values("doc", addresses), addresses):
+    for doc, address in zip(searcher.fast_field_values("doc", addresses), addresses, strict=True):
         if len(kept.setdefault(doc, [])) < 3:
             kept[doc].append(address)
     generator = tantivy.SnippetGenerator.create(searcher, parsed, schema, "text")
@@ -138,9 +138,8 @@ def size(folder: Path) -> int:
 
 def kiosk(home: Path):
     """A logged-in PPID officer's client of the kiosk on `home`."""
-    from web import create_app
-
     from scan_station.users import add_user
+    from web import create_app
 
     app = create_app({"SCAN_STATION_HOME": str(home), "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False,
                       "RATELIMIT_ENABLED": False})

@@ -49,6 +49,9 @@ def worker_cmd(app: App, workers: int, as_json: bool, until_empty: bool) -> None
         emit(json.dumps({"queue": queue}))
     else:
         click.echo(f"Scan Station worker on {queue}", err=True)
+    from .search_rebuild import ensure_current
+
+    ensure_current(app.settings, app.db)
     jobs = make_jobs(app.settings)
     requeue_orphans(app.settings, jobs)
     if until_empty:

@@ -173,6 +173,8 @@ class Results:
     documents: list[DocumentHit]
     page: int = 1
     per_page: int = 20
+    #: facet (category, unit, year) -> [(value, matching documents)], most first
+    facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
 
     @property
     def pages(self) -> int:
@@ -181,9 +183,10 @@ class Results:
 
 def find(session: Session, query: str, *, page: int = 1, per_page: int = 20, sort: str = "relevance",
          mark: tuple[str, str] = ("[", "]"), filters: dict[str, str] | None = None,
-         hidden_categories: tuple[str, ...] = ()) -> Results:
+         hidden_categories: tuple[str, ...] = (), with_facets: bool = False) -> Results:
     """Documents matching `query` (and the form's `filters`: unit, category, year, number,
-    status), best first or newest first (`sort="date"`); never those of `hidden_categories`."""
+    status), best first or newest first (`sort="date"`); never those of `hidden_categories`.
+    `with_facets`: also count the matches by category, unit and year."""
     parsed = parse(query)
     for name, value in (filters or {}).items():
         if value:
@@ -202,7 +205,8 @@ def find(session: Session, query: str, *, page: int = 1, per_page: int = 20, sor
     cards = [json.loads(searcher.doc(address).get_first("card")) for _key, address in found.hits]
     best = _best_pages(searcher, compiled, cards, mark)
     documents = [DocumentHit(**card, pages=best.get(card["document_id"], [])) for card in cards]
-    return Results(found.count, documents, page, per_page)
+    facets = engine.facets(searcher, q) if with_facets and found.count else {}
+    return Results(found.count, documents, page, per_page, facets)
 
 
 def _best_pages(searcher, compiled: engine.Compiled, cards: list[dict], mark) -> dict[int, list[PageHit]]:

@@ -9,7 +9,9 @@ engine, so they reach neither the results nor their count.
 Folder layout: `<index_dir>/current` is a small file naming `gen-<n>/`, the index itself (a file,
 not a symbolic link, so that a copied or restored home keeps it). A rebuild writes a new
 generation and replaces that file atomically (a rename); searches open whichever generation it
-names when they start.
+names when they start. Each generation records the SCHEMA_VERSION it was made with; one made by
+an older Scan Station is not opened (IndexOutdatedError) until `reindex` makes a new one, which
+`worker` and `serve` do by themselves when they start.
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ from .search_query import Query as Parsed
 from .search_text import is_dictionary_word, number_key, stem
 
 WRITER_HEAP, LOCK_WAIT_SECONDS = 50_000_000, 30.0
+SCHEMA_VERSION, VERSION_FILE = "2", "scan-station-schema"  # 2: fast category, unit_name (facets)
+FACETS = {"category": "category", "unit": "unit_name", "year": "year"}  # facet -> fast field
 MIN_FUZZY = 5  # letters; shorter words have too many neighbours at distance 1
 _lock = threading.Lock()
 _open: dict[Path, tuple[str, tantivy.Index]] = {}
@@ -39,10 +43,16 @@ class IndexUnavailableError(ScanStationError):
     """The index folder cannot be opened or written (locked too long, or damaged)."""
 
 
+class IndexOutdatedError(IndexUnavailableError):
+    """The index was made by an older Scan Station, with another schema."""
+
+
 def schema() -> tantivy.Schema:
     b = tantivy.SchemaBuilder()
-    for name in ("kind", "register_id", "category", "status"):
+    for name in ("kind", "register_id", "status"):
         b.add_text_field(name, stored=True, tokenizer_name="raw")
+    b.add_text_field("category", stored=True, tokenizer_name="raw", fast=True)
+    b.add_text_field("unit_name", tokenizer_name="raw", fast=True)  # the unit as written, for facets
     for name in ("doc_id", "page", "date", "year"):
         b.add_integer_field(name, stored=True, indexed=True, fast=True)
     for name in ("text", "stems", "meta", "meta_stems", "unit"):
@@ -70,7 +80,20 @@ def new_generation(index_dir: Path) -> Path:
     folder = index_dir / f"gen-{n}"
     folder.mkdir()
     tantivy.Index(SCHEMA, path=str(folder), reuse=False)
+    (folder / VERSION_FILE).write_text(SCHEMA_VERSION + "\n", encoding="utf-8")
     return folder
+
+
+def outdated(index_dir: Path) -> bool:
+    """Whether the generation in use was made with another schema (an older Scan Station)."""
+    pointer = index_dir / "current"
+    if not pointer.is_file():
+        return False
+    marker = index_dir / pointer.read_text(encoding="utf-8").strip() / VERSION_FILE
+    try:
+        return marker.read_text(encoding="utf-8").strip() != SCHEMA_VERSION
+    except OSError:
+        return True
 
 
 def swap(index_dir: Path, generation: Path) -> None:
@@ -83,6 +106,9 @@ def swap(index_dir: Path, generation: Path) -> None:
 def open_index(index_dir: Path) -> tantivy.Index:
     """The current generation, opened once per process and reloaded to see others' commits."""
     folder = current(index_dir)
+    if outdated(index_dir):
+        raise IndexOutdatedError(f"the search index {folder} was made by an older Scan Station; "
+                                 "run `scan-station reindex` (worker and serve do it when they start)")
     with _lock:
         known = _open.get(index_dir)
         if known is None or known[0] != folder.name:
@@ -123,8 +149,8 @@ def records(entry: dict, document: dict, pages: list[str], meta: str) -> list[ta
             "status": document["status"], "page_count": document["page_count"], "document_id": document["id"],
             "path": document["path"]}
     doc = tantivy.Document(kind="doc", page=0, text="\n".join(pages), stems=" ".join(page_stems), meta=meta,
-                           meta_stems=stems(meta), unit=entry["unit"], number_key=[number_key(entry["number"]),
-                                                                                   number_key(entry["id"])],
+                           meta_stems=stems(meta), unit=entry["unit"], unit_name=entry["unit"],
+                           number_key=[number_key(entry["number"]), number_key(entry["id"])],
                            numbers=" ".join(page_numbers + [number_keys(meta)]),
                            card=json.dumps(card).encode(), **common)
     out = [doc]
@@ -226,6 +252,15 @@ def first_pages_query(doc_ids: list[int]) -> Query:
     return Query.boolean_query([(Occur.Must, _term("kind", "page")),
                                 (Occur.Must, Query.term_set_query(SCHEMA, "doc_id", doc_ids)),
                                 (Occur.Must, _term("page", 1))])
+
+
+def facets(searcher, query: Query) -> dict[str, list[tuple[str, int]]]:
+    """For each facet (category, unit, year), its values among the documents `query` matches
+    and how many each, most first: what the query lets through, and nothing else."""
+    spec = {name: {"terms": {"field": field, "size": 50}} for name, field in FACETS.items()}
+    found = searcher.aggregate(query, spec)
+    return {name: [(str(b["key"]), int(b["doc_count"])) for b in found.get(name, {}).get("buckets", [])]
+            for name in FACETS}
 
 
 def kind_query(kind: str) -> Query:

@@ -9,6 +9,7 @@ is written into the new one after the swap.
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 import time
 
@@ -20,6 +21,7 @@ from .config import Settings
 from .db import Database, Document, DocumentEvent, Entry, utcnow
 
 BATCH = 500  # entries per commit of a rebuild
+log = logging.getLogger(__name__)
 
 
 def _sidecar_texts(settings: Settings, document: Document) -> list[str] | None:
@@ -63,6 +65,15 @@ def reindex(settings: Settings, db: Database) -> dict:
             "index": settings.display_path(generation), "problems": problems}
 
 
+def ensure_current(settings: Settings, db: Database) -> dict | None:
+    """Rebuild the index when the one in use was made by an older Scan Station (another schema);
+    what `reindex` says, or None when nothing was needed. `worker` and `serve` call it on start."""
+    if not search_engine.outdated(settings.index_dir):
+        return None
+    log.warning("the search index was made by an older Scan Station: rebuilding it from storage")
+    return reindex(settings, db)
+
+
 def _catch_up(db: Database, folder, since) -> None:
     """Write again what changed while the new generation was being built."""
     with db.session() as session:
@@ -78,6 +89,8 @@ def check(settings: Settings, db: Database) -> list[dict]:
     """Where the index and the database disagree: entries missing from the index or shown
     there with another version, status or category, records of entries that should not be
     there, and the number of pages."""
+    if search_engine.outdated(settings.index_dir):
+        return [_problem("-", "the search index was made by an older Scan Station")]
     index = search_engine.open_index(settings.index_dir)
     searcher = index.searcher()
     docs = searcher.search(search_engine.kind_query("doc"), max(1, searcher.num_docs), count=False).hits

@@ -112,3 +112,28 @@ def test_a_rolled_back_filing_leaves_the_index_alone(settings, db):
         s.get(Entry, entry.id).title = "Batal Zamrud"
         raise RuntimeError
     assert _find(db, "zamrud") == []
+
+
+def test_an_index_of_an_older_schema_is_rebuilt_on_start_and_never_a_500(settings, db, tmp_path):
+    """After an upgrade that changes the index's schema, search says so (no traceback, no 500),
+    `verify` reports it, and `ensure_current` (run by `worker` and `serve` on start) rebuilds it."""
+    import kiosk
+
+    with db.session() as s:
+        entry_id = add_entry(s, settings, title="Laporan Logistik", unit="Umum", category="berkala").id
+    _file(settings, db, tmp_path, entry_id, ["Distribusi kotak suara ke kecamatan."], "B1")
+    generation = search_engine.current(settings.index_dir)
+    (generation / search_engine.VERSION_FILE).write_text("1\n")
+    with pytest.raises(search_engine.IndexOutdatedError, match="scan-station reindex"), db.session() as s:
+        search.find(s, "kotak")
+    assert "older Scan Station" in _index_problems(settings, db)[0]["note"]
+    app = kiosk.make_app(settings.home)
+    client = kiosk.login(app.test_client(), "ppid")
+    response = client.get("/search?q=kotak")
+    assert response.status_code == 200 and "scan-station reindex" in response.get_data(as_text=True)
+    assert search_rebuild.ensure_current(settings, db)["entries"] == 1
+    assert search_rebuild.ensure_current(settings, db) is None
+    assert [d.register_id for d in _find(db, "kotak")] == [entry_id] and _index_problems(settings, db) == []
+    page = client.get("/search?q=kotak").get_data(as_text=True)
+    assert entry_id in page and 'href="/search?q=kotak&amp;unit=Umum"' in page  # a facet narrows the search
+    assert entry_id in client.get("/search?q=kotak&unit=Umum").get_data(as_text=True)

@@ -98,3 +98,20 @@ def test_any_input_is_a_search(archive):
     for query in ['"', '"unclosed phrase', "OR", "OR OR", "-", "*", "a*", "tahun:abc", "nomor:", "kategori:",
                   "x" * 5000, "\x00", "unit:\"", "(rapat", "rapat)", "::::", "-\"\"", "pemil**", "ü" * 70]:
         found(db, query)
+
+
+@pytest.mark.parametrize("role", ["dokumentasi", "ppid"])
+def test_facets_count_what_the_role_may_see(archive, role):
+    """Facets (category, unit, year) count the matching documents the role may see, and no more."""
+    db, _ids = archive
+    hidden = hidden_categories(role)
+    with db.session() as s:
+        results = search.find(s, "pleno", per_page=100, hidden_categories=hidden, with_facets=True)
+        narrowed = search.find(s, "pleno", per_page=100, hidden_categories=hidden, with_facets=True,
+                               filters={"year": results.facets["year"][0][0]})
+    for name in ("category", "unit", "year"):
+        assert sum(n for _value, n in results.facets[name]) == results.total, name
+    categories = dict(results.facets["category"])
+    assert ("dikecualikan" in categories) == (not hidden)
+    assert categories == {c: sum(d.category == c for d in results.documents) for c in categories}
+    assert narrowed.total == results.facets["year"][0][1]

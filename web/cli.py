@@ -65,6 +65,9 @@ def serve(app: App, host: str, port: int, threads: int, no_worker: bool, demo: b
         click.echo(f"Scan Station kiosk on {url}", err=True)
         if password:
             click.echo(f"First admin: username admin, password {password} (change it under Administrasi)", err=True)
+    from scan_station.search_rebuild import ensure_current
+
+    ensure_current(settings, wsgi.extensions["scan_station"]["db"])
     worker = None if no_worker else _start_worker(settings)
     try:
         server.run()

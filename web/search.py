@@ -5,7 +5,9 @@ are a 404 for everyone else."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, render_template, request, send_file
+import logging
+
+from flask import Blueprint, Response, abort, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 from markupsafe import Markup, escape
 from sqlalchemy import select
@@ -13,12 +15,14 @@ from sqlalchemy import select
 from scan_station.db import Document
 from scan_station.register import CATEGORIES
 from scan_station.search import Results, find
+from scan_station.search_engine import IndexUnavailableError
 
 from .auth import audit_exempt, hidden_categories
 from .extensions import service
 from .paging import Page, page_number, whole_number
 
 bp = Blueprint("search", __name__)
+log = logging.getLogger(__name__)
 _OPEN, _CLOSE = "\x02", "\x03"  # match markers that cannot occur in OCR text; escaped, then <mark>
 FILTERS = ("unit", "category", "year", "number", "status")
 PER_PAGE = 20
@@ -42,19 +46,29 @@ def _args() -> dict[str, str]:
 @login_required
 def index():
     args = _args()
-    results = Results(0, [])
-    older: dict[str, list] = {}
+    results, older, unavailable = Results(0, []), {}, False
     if args["q"] or any(args[k] for k in FILTERS):
         _settings, db = service()
         with db.session() as s:
-            results = find(s, args["q"], page=page_number(), per_page=PER_PAGE, sort=args["sort"],
-                           mark=(_OPEN, _CLOSE), filters={k: args[k] for k in FILTERS},
-                           hidden_categories=hidden_categories())
+            try:
+                results = find(s, args["q"], page=page_number(), per_page=PER_PAGE, sort=args["sort"],
+                               mark=(_OPEN, _CLOSE), filters={k: args[k] for k in FILTERS},
+                               hidden_categories=hidden_categories(), with_facets=True)
+            except IndexUnavailableError as exc:
+                log.error("search: %s", exc)
+                unavailable = True
             older = _older_versions(s, results)
     page = Page(results.documents, results.total, results.page, PER_PAGE, "page")
     categories = [c for c in CATEGORIES if c not in hidden_categories()]
     return render_template("search.html", results=results, page=page, args=args, categories=categories,
-                           marked=_marked, older=older, searched=bool(args["q"] or any(args[k] for k in FILTERS)))
+                           marked=_marked, older=older, unavailable=unavailable, facet_link=_facet_link,
+                           searched=bool(args["q"] or any(args[k] for k in FILTERS)))
+
+
+def _facet_link(name: str, value: str) -> str:
+    """This search narrowed to one facet value (the form field of the same name)."""
+    kept = {k: v for k, v in request.args.items() if k not in ("page", name) and v}
+    return url_for("search.index", **kept, **{name: value})
 
 
 def _older_versions(session, results: Results) -> dict[str, list]:
