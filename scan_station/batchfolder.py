@@ -130,7 +130,11 @@ class BatchFolder:
     def create(cls, scans_dir: Path, state: BatchState) -> BatchFolder:
         folder = cls(scans_dir / state.batch)
         folder.path.mkdir(parents=True)
-        folder.write_state(state)
+        try:
+            folder.write_state(state)
+        except (OSError, StorageError):  # a full or read-only disk: no folder without a state is left
+            folder.path.rmdir()
+            raise
         return folder
 
     @classmethod

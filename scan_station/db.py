@@ -285,7 +285,9 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 
 def make_engine(url: str) -> Engine:
-    engine = create_engine(url)
+    # A database server restarted (or a connection cut by the network) leaves dead connections in
+    # the pool; each is tested as it is taken, so the next request or job works at once.
+    engine = create_engine(url, pool_pre_ping=not url.startswith("sqlite"))
     if engine.dialect.name == "sqlite":
         # Readers never wait for a writer (WAL), and a writer waits up to the busy timeout for
         # another writer; the driver's own timeout is left to that pragma.

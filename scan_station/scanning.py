@@ -263,9 +263,16 @@ def _fault_of(exc: BaseException, kept: int) -> Fault:
 
 def start_batch(settings: Settings, db: Database, *, device: str, profile: str | None, user: str = "") -> BatchFolder:
     """A new, empty batch for `device` with the profile called `profile` (None: the first by name)."""
-    state = BatchState(batch=new_batch_id(utcnow()), device=device, profile=get_profile(db, profile),
-                       started_at=utcnow().isoformat(), user=user)
-    folder = BatchFolder.create(settings.scans_dir, state)
+    chosen = get_profile(db, profile)
+    for attempt in range(8):  # two kiosks may start a batch in the same second: a new id, not a clash
+        state = BatchState(batch=new_batch_id(utcnow()), device=device, profile=chosen,
+                           started_at=utcnow().isoformat(), user=user)
+        try:
+            folder = BatchFolder.create(settings.scans_dir, state)
+            break
+        except FileExistsError:
+            if attempt == 7:
+                raise
     with db.session() as session:
         audit.record(session, user, "scan.start", state.batch, device=device, profile=state.profile.name)
     return folder

@@ -95,55 +95,34 @@ def manifest(corpus: Path) -> dict[str, dict]:
 
 @pytest.fixture(scope="session")
 def postgres():
-    """A real PostgreSQL server of the test session's own (initdb in a temporary folder, run as the
-    `postgres` user, on a Unix socket only); returns a function that makes a new, empty database
-    and gives its SQLAlchemy URL."""
-    import pwd
-    import shutil
-    import subprocess
-    import tempfile
+    """A real PostgreSQL server of the test session's own (see tests/servers.py); returns a
+    function that makes a new, empty database and gives its SQLAlchemy URL."""
+    from servers import PostgresServer
 
-    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
-    if not found:
-        pytest.fail("PostgreSQL is missing; run: bash scripts/setup.sh --test")
-    bin_dir = found[-1].parent
-    user = pwd.getpwnam("postgres")
-    folder = Path(tempfile.mkdtemp(prefix="scan-station-pg-"))
-    os.chown(folder, user.pw_uid, user.pw_gid)
+    server = PostgresServer(port=5433)
+    server.start()
+    yield server.new_database
+    server.remove()
 
-    def as_postgres(*args):
-        subprocess.run(
-            ["setpriv", f"--reuid={user.pw_uid}", f"--regid={user.pw_gid}", "--clear-groups", *map(str, args)],
-            check=True,
-            capture_output=True,
-            cwd=folder,
-        )
 
-    as_postgres(bin_dir / "initdb", "-D", folder / "data", "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8")
-    as_postgres(
-        bin_dir / "pg_ctl",
-        "-D",
-        folder / "data",
-        "-l",
-        folder / "log",
-        "-w",
-        "start",
-        "-o",
-        f"-k {folder} -c listen_addresses='' -c fsync=off -p 5433",
-    )
-    counter = iter(range(1, 1000))
+@pytest.fixture
+def own_postgres():
+    """A PostgreSQL server for one test alone, which it may stop and start again."""
+    from servers import PostgresServer
 
-    def new_database() -> str:
-        import psycopg
+    server = PostgresServer(port=5434)
+    server.start()
+    yield server
+    server.remove()
 
-        name = f"scan_{next(counter)}"
-        with psycopg.connect(host=str(folder), port=5433, user="postgres", dbname="postgres", autocommit=True) as c:
-            c.execute(f"CREATE DATABASE {name}")
-        return f"postgresql+psycopg://postgres@/{name}?host={folder}&port=5433"
 
-    yield new_database
-    as_postgres(bin_dir / "pg_ctl", "-D", folder / "data", "-m", "immediate", "stop")
-    shutil.rmtree(folder, ignore_errors=True)
+@pytest.fixture
+def redis_url(tmp_path):
+    """A real Redis server on loopback, as a bigger office would share between machines."""
+    from servers import redis_server
+
+    with redis_server(tmp_path) as url:
+        yield url
 
 
 @pytest.fixture

@@ -160,49 +160,6 @@ def test_a_failing_job_marks_the_batch_failed_and_keeps_its_pages(demo):
     assert folder.page_path(1).is_file()
 
 
-@pytest.fixture
-def redis_url(tmp_path):
-    """A real Redis server on loopback, as a bigger office would share between machines."""
-    import shutil
-    import socket
-    import subprocess
-
-    if shutil.which("redis-server") is None:
-        pytest.fail("redis-server is missing; run: bash scripts/setup.sh --test")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = subprocess.Popen(
-        [
-            "redis-server",
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(tmp_path),
-        ],
-        stdout=subprocess.DEVNULL,
-    )
-    import redis
-
-    client = redis.Redis(port=port)
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            client.ping()
-            break
-        except redis.ConnectionError:
-            time.sleep(0.1)
-    yield f"redis://127.0.0.1:{port}/0"
-    server.terminate()
-    server.wait(timeout=10)
-
-
 @pytest.mark.ocr
 @pytest.mark.slow
 def test_a_redis_queue_is_shared_by_a_kiosk_and_a_worker_process(home, redis_url):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 import time
 
 import pytest
@@ -380,6 +381,13 @@ def test_a_full_disk_while_scanning_keeps_every_page_written_and_says_so(tmp_pat
     for n in range(1, kept + 1):
         with Image.open(folder / f"page-{n:04d}.png") as page:
             page.load()  # whole, not cut off by the full disk
+    subprocess.run(["mount", "-o", "remount,size=4m", str(disk)], check=True)  # space is back
+    csrf = token(client, f"/scan/{folder.name}")
+    assert client.post(f"/scan/{folder.name}/scan", headers={"X-CSRFToken": csrf}).get_json() == {"started": True}
+    state = _wait(folder, "scanned")
+    # Lanjutkan: the pages put back are added after those kept (the test feeder gives ten again)
+    assert state["pages"] == kept + 10
+    assert sorted(p.name for p in folder.glob("page-*.png")) == [f"page-{n:04d}.png" for n in range(1, kept + 11)]
 
 
 def test_the_administrasi_page_shows_the_system_check(app, client, monkeypatch, tmp_path):

@@ -4,6 +4,7 @@ writable and has room, the next round of the worker files it without anybody con
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import subprocess
 
@@ -64,3 +65,65 @@ def test_read_only_then_full_storage_keeps_the_batch_and_filing_resumes(tiny_dis
         (document,) = s.scalars(select(Document)).all()
         assert (document.register_id, document.version, document.batch_pages) == (entry_id, 1, [2])
     db.close()
+
+
+def _start_scan(client):
+    from kiosk import token
+
+    return client.post("/scan/start",
+                       data={"device": "test:0", "profile": "Uji ADF", "csrf_token": token(client, "/scan/")})
+
+
+def test_the_kiosk_says_when_storage_is_read_only_or_full_and_scans_once_it_is_back(tiny_disk, tmp_path):
+    from kiosk import login, make_app
+
+    from scan_station.profiles import add_profile
+
+    disk = tiny_disk(1024)
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "scan-station.toml").write_text(f'scans_dir = "{disk}"\n')
+    app = make_app(home)
+    add_profile(app.extensions["scan_station"]["db"], name="Uji ADF", source="adf", mode="gray", resolution=75,
+                page_size="max")
+    client = login(app.test_client(), "dok")
+
+    subprocess.run(["mount", "-o", "remount,ro", str(disk)], check=True)
+    refused = _start_scan(client)
+    assert refused.status_code == 503
+    assert "Penyimpanan penuh atau tidak dapat ditulisi" in refused.get_data(as_text=True)
+    subprocess.run(["mount", "-o", "remount,rw", str(disk)], check=True)
+    filler = disk / "filler"
+    with filler.open("wb", buffering=0) as f:
+        for chunk in (65536, 4096, 1):  # to the last byte
+            with contextlib.suppress(OSError):
+                while True:
+                    f.write(b"\0" * chunk)
+    refused = _start_scan(client)
+    assert refused.status_code == 503 and "Penyimpanan penuh" in refused.get_data(as_text=True)
+    assert [p.name for p in disk.iterdir()] == ["filler"]  # no batch folder half made
+    filler.unlink()
+    started = _start_scan(client)
+    assert started.status_code == 302 and "/scan/B" in started.headers["Location"]
+
+
+@pytest.mark.postgres
+def test_the_kiosk_says_when_postgresql_is_away_and_works_again_when_it_is_back(own_postgres, tmp_path):
+    from kiosk import PASSWORD, login, make_app, token
+
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "scan-station.toml").write_text(f'database_url = "{own_postgres.new_database()}"\n')
+    app = make_app(home)
+    client = login(app.test_client(), "ppid")
+    other = app.test_client()
+    csrf = token(other)
+    assert client.get("/register/").status_code == 200
+
+    own_postgres.stop()
+    for response in (client.get("/register/"), client.get("/search?q=rapat"), client.get("/handover/"),
+                     other.post("/login", data={"username": "dok", "password": PASSWORD, "csrf_token": csrf})):
+        assert response.status_code == 503, response.request.path
+        assert "Basis data tidak dapat dihubungi" in response.get_data(as_text=True)
+    own_postgres.start()
+    assert client.get("/register/").status_code == 200

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from scan_station.batchfolder import BatchFolder, Status
 from scan_station.db import Batch, ScanProfile
 from scan_station.demo import MAX_DEMO_DOCUMENTS, fill_demo_feeder
-from scan_station.errors import ScanStationError
+from scan_station.errors import NotFoundError, ScanStationError
 from scan_station.profiles import known_scanners
 from scan_station.roles import Permission
 from scan_station.scanning import scan_pages, start_batch
@@ -104,7 +104,7 @@ def start():
         return redirect(url_for("scan.index"))
     try:
         folder = start_batch(settings, db, device=device, profile=profile, user=current_user.id)
-    except ScanStationError:
+    except NotFoundError:  # no such profile (a full or read-only disk is the storage page)
         flash(_("Choose a scan profile."), "error")
         return redirect(url_for("scan.index"))
     start_scanning(folder)

@@ -1,15 +1,23 @@
 """What every request and response of the kiosk gets: size limits, ids that fit, security headers,
-and error pages in the user's language instead of bare status codes."""
+and error pages in the user's language instead of bare status codes. A fault of the world (the
+database locked or unreachable, storage full or read-only) is a 503 that says what to do, on a page
+that asks nothing of the database; the work it interrupted is kept where it was."""
 
 from __future__ import annotations
+
+import errno
+import logging
 
 from flask import abort, current_app, jsonify, render_template, request, session
 from flask_babel import lazy_gettext
 from flask_login import current_user
-from werkzeug.exceptions import HTTPException
+from sqlalchemy.exc import InterfaceError, OperationalError
+from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.routing import IntegerConverter
 
-from scan_station.errors import DatabaseBusyError
+from scan_station.errors import DatabaseBusyError, StorageError
+
+log = logging.getLogger(__name__)
 
 #: A form field longer than this is no input of ours (register fields have their own, lower limits).
 MAX_FIELD_CHARS = 10_000
@@ -29,6 +37,12 @@ ERROR_TITLES = {
     429: lazy_gettext("Too many attempts; wait a minute, then try again."),
     503: lazy_gettext("The database is busy with other work; wait a moment, then try again."),
 }
+UNREACHABLE = lazy_gettext("The database cannot be reached just now; nothing was lost. Wait a moment, then try "
+                           "again; if it lasts, tell the administrator.")
+NO_ROOM = lazy_gettext("The storage is full or cannot be written just now; nothing was lost. Tell the "
+                       "administrator, then try again.")
+#: Errors of a disk that passes (full, read-only, quota, failing): the storage page, not a 500.
+DISK_ERRNOS = {errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.EIO}
 
 
 class BoundedIntConverter(IntegerConverter):
@@ -81,14 +95,31 @@ def error_page(error: HTTPException):
     return render_template("error.html", code=code, title=title), code
 
 
-def busy_page(_error: DatabaseBusyError):
-    """Another writer held the database past the busy timeout: try again, not a server error. The
-    page asks nothing of the database: rendered without the context processors (flask-login's would
-    load the user from the database again)."""
+def unavailable_page(title, error: str):
+    """A 503 that asks nothing of the database: rendered without the context processors (flask-login's
+    would load the user from the database again)."""
     if request.accept_mimetypes.best in ("application/json", "text/event-stream"):
-        return jsonify({"error": "database busy"}), 503
+        return jsonify({"error": error}), 503
     page = current_app.jinja_env.get_template("busy.html")
-    return page.render(title=ERROR_TITLES[503], request=request, session=session), 503
+    return page.render(title=title, request=request, session=session), 503
+
+
+def busy_page(_error: DatabaseBusyError):
+    """Another writer held the database past the busy timeout: try again, not a server error."""
+    return unavailable_page(ERROR_TITLES[503], "database busy")
+
+
+def unreachable_page(error: OperationalError | InterfaceError):
+    log.warning("database unreachable: %s", error.orig or error)
+    return unavailable_page(UNREACHABLE, "database unreachable")
+
+
+def no_room_page(error: OSError | StorageError):
+    if isinstance(error, OSError) and error.errno not in DISK_ERRNOS:
+        log.exception("unexpected error")
+        return error_page(InternalServerError())
+    log.warning("storage cannot be written: %s", error)
+    return unavailable_page(NO_ROOM, "storage full or read-only")
 
 
 def init_app(app) -> None:
@@ -98,3 +129,7 @@ def init_app(app) -> None:
     app.after_request(security_headers)
     app.register_error_handler(HTTPException, error_page)
     app.register_error_handler(DatabaseBusyError, busy_page)
+    app.register_error_handler(OperationalError, unreachable_page)
+    app.register_error_handler(InterfaceError, unreachable_page)
+    app.register_error_handler(StorageError, no_room_page)
+    app.register_error_handler(OSError, no_room_page)
