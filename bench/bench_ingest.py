@@ -1,9 +1,13 @@
 """Ingest benchmark: a generated batch of N documents × 3–5 pages, 300 dpi grey, end to end.
 
 Reports pages per minute end to end, median ms per page for barcode detection, seconds per page
-for OCR, peak memory of the whole process tree, stored bytes per page; and, over the same pages in
-the same run, two references: the naive pipeline (one `ocrmypdf` call per document, in sequence)
-and the OCR-bound limit (one `ocrmypdf --jobs <cores>` call over all content pages at once).
+for OCR, peak memory and temporary disk of the whole run, stored bytes per page; and, over the same
+pages in the same run, three references: **tesseract alone** (the engine: `tesseract PAGE out -l
+ind+eng --dpi 300 pdf txt` per content page image, one per core, `OMP_THREAD_LIMIT=1`: the limit),
+the naive pipeline (one `ocrmypdf` call per document, in sequence) and one `ocrmypdf --jobs
+<cores>` call over all content pages at once. Then a 30-page batch's ingest (what a worker does
+after *Konfirmasi*), and stored KB per page by kind of page with the CER of the stored page
+(`bench/page_profiles.py`).
 
     .venv/bin/pip install -e ".[bench]"
     .venv/bin/python bench/bench_ingest.py                 # 20 documents, plus a 200-page memory run
@@ -24,11 +28,13 @@ import sys
 import tempfile
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import img2pdf
 import pikepdf
 import psutil
+from page_profiles import measure as page_profiles
 
 from scan_station import samples
 from scan_station.classify import classify_pdf
@@ -46,8 +52,9 @@ OCRMYPDF_OPTIONS = [  # the same options the pipeline passes to ocrmypdf.ocr()
 class PeakMemory:
     """Samples the resident memory of one process and all its descendants."""
 
-    def __init__(self, pid: int, interval: float = 0.1):
+    def __init__(self, pid: int, interval: float = 0.1, *, folder: Path | None = None):
         self.root, self.interval, self.peak, self._stop = psutil.Process(pid), interval, 0, threading.Event()
+        self.folder, self.peak_disk = folder, 0  # and the most bytes `folder` held (temporary files)
 
     def _sample(self) -> None:
         while not self._stop.is_set():
@@ -62,6 +69,8 @@ class PeakMemory:
                 except psutil.Error:
                     pass
             self.peak = max(self.peak, total)
+            if self.folder is not None:
+                self.peak_disk = max(self.peak_disk, _folder_bytes(self.folder))
             time.sleep(self.interval)
 
     def __enter__(self):
@@ -72,6 +81,16 @@ class PeakMemory:
     def __exit__(self, *exc):
         self._stop.set()
         self._thread.join()
+
+
+def _folder_bytes(folder: Path) -> int:
+    total = 0
+    for path in folder.rglob("*"):
+        try:
+            total += path.stat().st_size if path.is_file() else 0
+        except OSError:  # gone meanwhile
+            pass
+    return total
 
 
 def make_batch(home: Path, documents: int, *, seed: int, pages_per_doc: tuple[int, int]) -> Path:
@@ -100,7 +119,7 @@ def run_pipeline(home: Path, batch: Path) -> dict:
     command = [sys.executable, "-m", "scan_station", "--home", str(home), "ingest", str(batch), "--json", "--quiet"]
     started = time.perf_counter()
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
-    with PeakMemory(proc.pid) as memory:
+    with PeakMemory(proc.pid, folder=home / "work") as memory:
         out, _ = proc.communicate()
     elapsed = time.perf_counter() - started
     if proc.returncode:
@@ -120,6 +139,8 @@ def run_pipeline(home: Path, batch: Path) -> dict:
         "decode_ms_median": statistics.median(decode_ms),
         "decode_ms_p95": sorted(decode_ms)[int(0.95 * (len(decode_ms) - 1))],
         "peak_rss_mib": memory.peak / 2**20,
+        "peak_temp_bytes": memory.peak_disk,
+        "batch_bytes": batch.stat().st_size,
         "stored_bytes_per_page": stored / content_pages,
         "raw_bytes_per_page": batch.stat().st_size / result["pages"],
         "document_pages": [d["batch_pages"] for d in result["documents"]],
@@ -153,6 +174,30 @@ def run_naive(batch: Path, page_lists: list[list[int]], work: Path) -> float:
     return time.perf_counter() - started
 
 
+def run_tesseract_alone(batch: Path, page_lists: list[list[int]], work: Path) -> float:
+    """The engine alone over the content pages: each page's own image as PNG (not timed), then one
+    tesseract per core, each on one thread, making the text PDF and the text."""
+    folder = work / "tesseract"
+    folder.mkdir()
+    images = []
+    with pikepdf.open(batch) as pdf:
+        for n in (n for pages in page_lists for n in pages):
+            (stream,) = pdf.pages[n - 1].get_images(recursive=False).values()
+            path = folder / f"page-{n:04d}.png"
+            pikepdf.PdfImage(stream).as_pil_image().save(path, dpi=(300, 300))
+            images.append(path)
+    env = os.environ | {"OMP_THREAD_LIMIT": "1"}
+
+    def one(path: Path) -> None:
+        subprocess.run(["tesseract", str(path), str(path.with_suffix("")), "-l", "ind+eng", "--dpi", "300",
+                        "pdf", "txt"], check=True, capture_output=True, env=env)
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=os.cpu_count()) as pool:
+        list(pool.map(one, images))
+    return time.perf_counter() - started
+
+
 def run_limit(batch: Path, page_lists: list[list[int]], work: Path) -> float:
     (single,) = extract(batch, [[n for pages in page_lists for n in pages]], work / "limit")
     started = time.perf_counter()
@@ -172,6 +217,7 @@ def main() -> None:
         home = work / "home"
         batch = make_batch(home, args.documents, seed=1, pages_per_doc=(3, 5))
         ours = run_pipeline(home, batch)
+        engine = run_tesseract_alone(batch, ours["document_pages"], work)
         naive = run_naive(batch, ours["document_pages"], work)
         limit = run_limit(batch, ours["document_pages"], work)
         figures = {
@@ -189,11 +235,20 @@ def main() -> None:
             "peak_memory_mib": round(ours["peak_rss_mib"]),
             "stored_bytes_per_page": round(ours["stored_bytes_per_page"]),
             "raw_batch_bytes_per_page": round(ours["raw_bytes_per_page"]),
+            "peak_temp_disk_mib": round(ours["peak_temp_bytes"] / 2**20),
+            "batch_mib": round(ours["batch_bytes"] / 2**20),
+            "tesseract_alone_seconds": round(engine, 1),
+            "tesseract_alone_content_pages_per_minute": round(ours["content_pages"] / engine * 60, 1),
+            "throughput_vs_tesseract_alone": round(engine / ours["seconds"], 2),
             "naive_seconds": round(naive, 1),
             "limit_seconds": round(limit, 1),
             "speed_vs_naive": round(naive / ours["seconds"], 2),
             "fraction_of_ocr_limit": round(limit / ours["seconds"], 2),
         }
+        kiosk_home = work / "kiosk-home"  # 6 documents x 4 pages + 6 covers = 30 pages
+        kiosk = run_pipeline(kiosk_home, make_batch(kiosk_home, 6, seed=3, pages_per_doc=(4, 4)))
+        figures["kiosk_30_pages"] = {"pages": kiosk["pages"], "confirm_to_filed_seconds": round(kiosk["seconds"], 1)}
+        figures |= page_profiles(work)
         if args.memory_pages:
             per_doc = 4  # a cover and four pages: five batch pages a document
             mem_home = work / "memory-home"

@@ -37,6 +37,10 @@ RANGES: dict[str, tuple[float, float]] = {
 }
 
 
+#: The values of `page_images`.
+PAGE_IMAGES = ("compact", "lossless")
+
+
 #: A resolution that a page image records is believed only within this range (dpi): TIFF and PNG
 #: files without one read as 1 dpi (or nothing), which would make a page metres wide.
 PLAUSIBLE_DPI = (50, 2400)
@@ -104,6 +108,9 @@ class Settings:
     berita_acara_pattern: str = "BA-AM/{seq:03d}/PPID/{month_roman}/{year}"
     #: Where alih media is done, as the berita acara says ("bertempat di ...").
     berita_acara_place: str = "Kantor PPID"
+    #: How the filed PDF/A stores scanned page images: "compact" (a text page 1-bit CCITT G4, a page
+    #: with grey or colour as JPEG; the raw batch keeps the lossless master) or "lossless" (as scanned).
+    page_images: str = "compact"
     #: The kiosk's address as citizens reach it, for the QR code on copies handed out
     #: (`https://ppid.example.go.id`); empty: the address the kiosk was asked at.
     public_base_url: str = ""
@@ -113,6 +120,8 @@ class Settings:
         _check_id_pattern(self.id_pattern)
         _check_queue_url(self.queue_url)
         _check_berita_acara_pattern(self.berita_acara_pattern)
+        if self.page_images not in PAGE_IMAGES:
+            raise ConfigError(f"setting page_images: {self.page_images!r}; use one of {', '.join(PAGE_IMAGES)}")
         home = Path(self.home).expanduser().resolve()
         object.__setattr__(self, "home", home)
         if not self.database_url:

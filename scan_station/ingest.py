@@ -113,6 +113,7 @@ class DocumentOcr:
             max_image_mpixels=self.settings.max_image_megapixels,
             metadata=metadata,
             skip_text=self.skip_text,
+            compact_images=self.settings.page_images == "compact" and not self.skip_text,
         )
 
     def results(

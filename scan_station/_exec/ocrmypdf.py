@@ -21,6 +21,7 @@ import pikepdf
 import pikepdf.pdfa
 
 from ..errors import MissingDependencyError, OcrError
+from ..page_images import compact, straighten
 from .probe import Probe, at_least
 
 MIN_VERSION = (17, 0)
@@ -53,6 +54,9 @@ class OcrJob:
     #: A softcopy: pages that carry text keep it, only pages without text are OCR'd; a digital
     #: signature is not kept in the PDF/A (the signed original is the record).
     skip_text: bool = False
+    #: Scanned pages levelled and cleaned before OCR, and their images stored small once OCR has
+    #: read them (`scan_station.page_images`).
+    compact_images: bool = False
 
 
 @dataclass(frozen=True)
@@ -112,9 +116,7 @@ def _write_metadata(pdf: pikepdf.Pdf, metadata: dict) -> None:
             meta["dc:date"] = [metadata["date"]]
 
 
-def ocr_document(job: OcrJob) -> OcrResult:
-    ocr_out = job.output_pdf.with_suffix(".ocr.pdf")
-    sidecar = job.output_pdf.with_suffix(".txt")
+def _options(job: OcrJob, sidecar: Path) -> dict:
     options = dict(
         language=list(job.languages),
         output_type="pdfa-2",
@@ -136,11 +138,19 @@ def ocr_document(job: OcrJob) -> OcrResult:
     )
     if job.skip_text:
         options |= dict(skip_text=True, invalidate_digital_signatures=True, rotate_pages=False)
+    return options
+
+
+def ocr_document(job: OcrJob) -> OcrResult:
+    ocr_out = job.output_pdf.with_suffix(".ocr.pdf")
+    sidecar = job.output_pdf.with_suffix(".txt")
+    options = _options(job, sidecar)
+    source = _straightened(job) if job.compact_images else job.input_pdf
     try:
         try:
-            ocrmypdf.ocr(job.input_pdf, ocr_out, **options)
+            ocrmypdf.ocr(source, ocr_out, **options)
         except ocrmypdf.exceptions.PriorOcrFoundError:  # born-digital pages: OCR the image anyway
-            ocrmypdf.ocr(job.input_pdf, ocr_out, force_ocr=True, **options)
+            ocrmypdf.ocr(source, ocr_out, force_ocr=True, **options)
         except ocrmypdf.exceptions.PdfaConversionFailedError:
             if not job.skip_text:
                 raise
@@ -153,10 +163,14 @@ def ocr_document(job: OcrJob) -> OcrResult:
     except ocrmypdf.exceptions.ExitCodeException as exc:
         raise OcrError(f"OCR failed for {job.key}: {type(exc).__name__}: {exc}") from None
     with pikepdf.open(ocr_out) as pdf:
+        if job.compact_images:
+            compact(pdf)
         _write_metadata(pdf, job.metadata)
         pdf.save(job.output_pdf)
         page_count = len(pdf.pages)
     ocr_out.unlink()
+    if source != job.input_pdf:
+        source.unlink()
     report = pikepdf.pdfa.validate_written(job.output_pdf, "2b")
     if job.skip_text:  # the sidecar has only what OCR found; the text a page had is in the PDF
         texts = _pdf_texts(job.output_pdf)
@@ -170,6 +184,17 @@ def ocr_document(job: OcrJob) -> OcrResult:
         pdfa_passed=bool(report.passed),
         pdfa_findings=[str(f) for f in report.findings][:20],
     )
+
+
+def _straightened(job: OcrJob) -> Path:
+    """The document with its scanned pages levelled and their dark borders cleaned, for OCR and
+    the filed copy (the raw batch keeps them as scanned); the input itself when no page needed it."""
+    with pikepdf.open(job.input_pdf) as pdf:
+        if not straighten(pdf):
+            return job.input_pdf
+        out = job.output_pdf.with_suffix(".level.pdf")
+        pdf.save(out)
+    return out
 
 
 def _pdf_texts(path: Path) -> list[str]:

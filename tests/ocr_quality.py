@@ -1,0 +1,50 @@
+"""How well a page reads: character error rate (CER) against the text that was printed on it.
+Used by tests/test_page_images.py and bench/bench_ingest.py."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+from PIL import Image
+
+
+def levenshtein(a: str, b: str) -> int:
+    """Edit distance, bit-parallel (Myers/Hyyrö): one pass over `b` with `a` as a bit vector."""
+    if not a or not b:
+        return len(a) or len(b)
+    masks: dict[str, int] = {}
+    for i, c in enumerate(a):
+        masks[c] = masks.get(c, 0) | (1 << i)
+    full, top = (1 << len(a)) - 1, 1 << (len(a) - 1)
+    plus, minus, score = full, 0, len(a)
+    for c in b:
+        eq = masks.get(c, 0)
+        xv = eq | minus
+        xh = (((eq & plus) + plus) ^ plus) | eq
+        hp, hm = minus | (~(xh | plus) & full), plus & xh
+        score += 1 if hp & top else -1 if hm & top else 0
+        hp, hm = ((hp << 1) | 1) & full, (hm << 1) & full
+        plus, minus = hm | (~(xv | hp) & full), hp & xv
+    return score
+
+
+def normalised(text: str) -> str:
+    """Words separated by single spaces: layout (line breaks, columns of spaces) is not an error."""
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def cer(found: str, truth: str) -> float:
+    """Character error rate in percent."""
+    truth = normalised(truth)
+    return 100.0 * levenshtein(normalised(found), truth) / max(1, len(truth))
+
+
+def tesseract_text(image: Image.Image, folder: Path, *, name: str = "page", languages: str = "ind+eng") -> str:
+    """What tesseract alone reads on `image` (saved losslessly first)."""
+    path = folder / f"{name}.png"
+    image.save(path, dpi=(300, 300))
+    done = subprocess.run(["tesseract", str(path), "-", "-l", languages, "--dpi", "300"], capture_output=True,
+                          text=True, check=True, env={"OMP_THREAD_LIMIT": "1", "PATH": "/usr/bin:/bin"})
+    return done.stdout

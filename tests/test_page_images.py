@@ -1,0 +1,132 @@
+"""The filed PDF/A's page images stored small (scan_station/page_images.py): a text page 1-bit
+CCITT G4, a page with a photo grey JPEG, a page with a coloured stamp colour JPEG — each within
+its size budget at 300 dpi A4, decoded by pikepdf as it was encoded, and read by tesseract as
+well as the lossless page."""
+
+from __future__ import annotations
+
+import io
+
+import img2pdf
+import numpy as np
+import office
+import pikepdf
+import pytest
+from ocr_quality import cer, tesseract_text
+from PIL import Image, ImageDraw
+
+from scan_station import samples
+from scan_station.page_images import Kind, compact, measure, skew, straighten
+
+PAPERS = {"office": office.OFFICE, "grey-recycled": office.GREY_RECYCLED, "light-toner": office.LIGHT_TONER,
+          "thin": office.THIN_PAPER}
+BUDGET_KB = {Kind.TEXT: 60, Kind.GREY: 300, Kind.COLOUR: 500}
+
+
+def _photo(width: int, height: int) -> Image.Image:
+    rng = np.random.default_rng(1)
+    x, y = np.linspace(0, 1, width)[None, :], np.linspace(0, 1, height)[:, None]
+    shades = 128 + 90 * np.sin(6 * x + 3 * y) * np.cos(4 * y) + rng.normal(0, 12, (height, width))
+    return Image.fromarray(np.clip(shades, 0, 255).astype("uint8"))
+
+
+def _text_page(paper=office.OFFICE, seed=1) -> Image.Image:
+    front = office.text_print("Laporan Kegiatan", dpi=300, seed=seed)
+    return office.scan(front, office.text_print("Halaman lain", dpi=300, seed=seed + 1), paper, dpi=300, seed=seed)
+
+
+def _with_photo() -> Image.Image:
+    front = office.text_print("Dokumentasi Kegiatan", dpi=300, seed=3).convert("L")
+    front.paste(_photo(1200, 800), (300, 1300))
+    return office.scan(front, None, office.OFFICE, dpi=300, seed=3)
+
+
+def _with_stamp() -> Image.Image:
+    page = _text_page().convert("RGB")
+    ImageDraw.Draw(page).ellipse((1500, 2800, 1850, 3150), outline=(200, 30, 40), width=18)  # a red stamp
+    return page
+
+
+def _filed(image: Image.Image, *, jpeg: bool = False) -> tuple[pikepdf.Pdf, int]:
+    """A one-page PDF of the scan as the batch carries it (PNG, or the scanner's JPEG), compacted."""
+    data = io.BytesIO()
+    image.save(data, "JPEG", quality=90) if jpeg else image.save(data, "PNG")
+    pdf = pikepdf.open(io.BytesIO(img2pdf.convert(data.getvalue())))
+    return pdf, len(data.getvalue())
+
+
+def _only_image(pdf: pikepdf.Pdf) -> pikepdf.Stream:
+    (stream,) = pdf.pages[0].get_images(recursive=False).values()
+    return stream
+
+
+@pytest.mark.parametrize("paper", PAPERS)
+def test_a_text_page_goes_one_bit_g4_within_budget_pixel_for_pixel(paper):
+    page = _text_page(PAPERS[paper])
+    pdf, _ = _filed(page)
+    assert compact(pdf) == [Kind.TEXT]
+    stream = _only_image(pdf)
+    assert stream.Filter == "/CCITTFaxDecode" and stream.BitsPerComponent == 1
+    assert len(stream.read_raw_bytes()) <= BUDGET_KB[Kind.TEXT] * 1024
+    decoded = np.asarray(pikepdf.PdfImage(stream).as_pil_image().convert("L")) > 127
+    assert (decoded == (np.asarray(page.convert("L")) > measure(page).threshold)).all()
+
+
+@pytest.mark.parametrize(("make", "kind", "space"), [(_with_photo, Kind.GREY, "/DeviceGray"),
+                                                     (_with_stamp, Kind.COLOUR, "/DeviceRGB")])
+def test_a_page_with_a_photo_or_a_coloured_stamp_keeps_its_shades_as_jpeg_within_budget(make, kind, space):
+    page = make()
+    pdf, _ = _filed(page)
+    assert compact(pdf) == [kind]
+    stream = _only_image(pdf)
+    assert stream.Filter == "/DCTDecode" and stream.ColorSpace == space
+    assert len(stream.read_raw_bytes()) <= BUDGET_KB[kind] * 1024
+    assert pikepdf.PdfImage(stream).as_pil_image().size == page.size
+
+
+def test_a_scanners_jpeg_is_never_jpegd_again_and_a_small_image_is_left_alone():
+    pdf, size = _filed(_with_photo(), jpeg=True)
+    before = _only_image(pdf).read_raw_bytes()
+    assert compact(pdf) == [Kind.GREY] and _only_image(pdf).read_raw_bytes() == before and len(before) == size
+    logo, _ = _filed(_photo(400, 300))
+    assert compact(logo) == [None] and _only_image(logo).Filter == "/FlateDecode"
+
+
+@pytest.mark.ocr
+def test_tesseract_reads_the_one_bit_page_as_well_as_the_lossless_one(tmp_path):
+    """On the hardest paper (light toner on a light page, its back showing through)."""
+    import random
+
+    rng = random.Random(1)
+    paragraphs = rng.sample(samples.PARAGRAPHS, k=4)
+    truth = "\n".join(["Laporan Kegiatan", *paragraphs, "Halaman 1"])
+    front = samples.text_page("Laporan Kegiatan", paragraphs, page_no=1, dpi=300)
+    page = office.scan(front, office.text_print("Halaman lain", dpi=300, seed=2), office.LIGHT_TONER, dpi=300,
+                       seed=1)
+    pdf, _ = _filed(page)
+    compact(pdf)
+    one_bit = pikepdf.PdfImage(_only_image(pdf)).as_pil_image().convert("L")
+    lossless, compressed = (cer(tesseract_text(image, tmp_path, name=name), truth)
+                            for name, image in (("lossless", page), ("g4", one_bit)))
+    assert lossless < 3 and compressed <= lossless + 0.5, (lossless, compressed)
+
+
+@pytest.mark.parametrize("degrees", [-4.5, -1.2, 0.8, 3.0])
+def test_a_skewed_page_with_dark_scanner_borders_is_levelled_and_cleaned(degrees):
+    printed = samples.text_page("Laporan Kegiatan", samples.PARAGRAPHS[:5], page_no=1, dpi=300)
+    page = office.scan(printed.rotate(degrees, resample=Image.Resampling.BICUBIC, fillcolor=255), None,
+                       office.OFFICE, dpi=300, seed=1)
+    assert abs(skew(page) + degrees) <= 0.3  # the angle that levels it
+    ImageDraw.Draw(page).rectangle((0, 0, 70, page.height), fill=15)  # the feeder's black background
+    pdf, _ = _filed(page)
+    assert straighten(pdf) == 1
+    level = pikepdf.PdfImage(_only_image(pdf)).as_pil_image()
+    assert skew(level) == 0.0
+    assert np.asarray(level)[:, :70].mean() > 200  # the border is paper now
+    assert level.size == page.size
+
+
+def test_a_straight_clean_page_is_left_as_it_is():
+    pdf, _ = _filed(_text_page())
+    before = _only_image(pdf).read_raw_bytes()
+    assert straighten(pdf) == 0 and _only_image(pdf).read_raw_bytes() == before
