@@ -3,7 +3,9 @@
 Every command takes `--json` and then prints exactly one JSON value on stdout. Errors go to
 stderr as one line, with the exit code that `errors.exit_code_for` gives; an unexpected exception
 too (exit 15), with its traceback only after `--debug` (or with `SCAN_STATION_DEBUG=1` set). Commands of other
-packages join through the entry point group `scan_station.commands` (the kiosk's `serve`).
+packages join through the entry point group `scan_station.commands` (the kiosk's `serve`), loaded
+only when one of them is run or all are listed (`--help`): finding entry points reads the metadata
+of every installed package, and short commands such as `register list` do without.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ from __future__ import annotations
 import os
 import sys
 import traceback
-from importlib.metadata import entry_points
 from pathlib import Path
 
 import click
@@ -24,7 +25,35 @@ from .errors import BadArgumentsError, ExitCode, OutputError, ScanStationError, 
 MODULES = (cli_register, cli_documents, cli_scanner, cli_users, cli_system, cli_storage, cli_audit)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class MainGroup(click.Group):
+    """The main group: our commands at once, those of other packages (entry points) when first needed.
+    Another package's command cannot replace one of ours."""
+
+    plugins_loaded = False
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands:
+            self.load_plugins()
+        return super().get_command(ctx, cmd_name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self.load_plugins()
+        return super().list_commands(ctx)
+
+    def load_plugins(self) -> None:
+        if self.plugins_loaded:
+            return
+        self.plugins_loaded = True
+        from importlib.metadata import entry_points
+
+        for plugin in entry_points(group="scan_station.commands"):
+            if plugin.name not in self.commands:
+                command = plugin.load()
+                _utf8_text_everywhere(command)
+                self.add_command(command, plugin.name)
+
+
+@click.group(cls=MainGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--home", type=click.Path(path_type=Path),  # checked with the settings: a ConfigError, exit 9
     help="Folder for all state (database, storage, work). Default: $SCAN_STATION_HOME, else a per-user data folder.",
@@ -55,21 +84,19 @@ class Utf8Text(click.types.StringParamType):
         return text
 
 
-def _utf8_text_everywhere(group: click.Group) -> None:
-    """Every text option and argument of every command (plugins' too) is `Utf8Text`."""
-    for command in group.commands.values():
-        if isinstance(command, click.Group):
-            _utf8_text_everywhere(command)
-        for param in command.params:
-            if type(param.type) is click.types.StringParamType:
-                param.type = Utf8Text()
+def _utf8_text_everywhere(command: click.Command) -> None:
+    """Every text option and argument of `command` and its subcommands (plugins' too) is `Utf8Text`."""
+    for param in command.params:
+        if type(param.type) is click.types.StringParamType:
+            param.type = Utf8Text()
+    if isinstance(command, click.Group):
+        for subcommand in command.commands.values():
+            _utf8_text_everywhere(subcommand)
 
 
 for module in MODULES:
     for command in module.COMMANDS:
         cli.add_command(command)
-for plugin in entry_points(group="scan_station.commands"):
-    cli.add_command(plugin.load(), plugin.name)
 _utf8_text_everywhere(cli)
 
 

@@ -54,10 +54,14 @@ def register_add(app: App, **fields):
 @command(group=register, name="list")
 def register_list(app: App):
     """List all entries."""
-    from .register import entry_dict, list_entries
+    from .sqlite_read import register_entries
 
-    with app.db.session() as session:
-        entries = [entry_dict(e) for e in list_entries(session)]
+    entries = register_entries(app.settings)  # SQLite at the newest migration: without SQLAlchemy
+    if entries is None:
+        from .register import entry_dict, list_entries
+
+        with app.db.session() as session:
+            entries = [entry_dict(e) for e in list_entries(session)]
     human = "\n".join(f"{e['id']}  {e['category']:<13} {e['unit'][:24]:<24} {e['title']}" for e in entries)
     return entries, human or "(the register is empty)"
 

@@ -34,6 +34,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, rela
 
 from .config import Settings
 from .errors import ConfigError, DatabaseBusyError
+from .sqlite_read import HEAD_REVISION  # a database already at it is opened without loading Alembic
 
 #: How long a connection waits for another's write to end before it gives up (SQLite's busy timeout).
 #: Writes are kept short (a CSV import writes in one bulk transaction), so this is never reached
@@ -293,11 +294,6 @@ def make_engine(url: str) -> Engine:
         # another writer; the driver's own timeout is left to that pragma.
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
-
-
-#: The newest migration in `scan_station/migrations` (a test checks that they agree). A database
-#: already at it is opened without loading Alembic, which keeps short commands short.
-HEAD_REVISION = "0016"
 
 
 class SchemaError(Exception):

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 
 from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.orm import Session
@@ -19,39 +18,13 @@ from . import audit, search
 from .config import Settings
 from .db import Entry, IdSequence, utcnow
 from .errors import RegisterError, UnknownEntryError
-from .register_ids import GOOD_PATTERN, MAX_ID_LENGTH, id_problem
+from .register_fields import FIELD_NAMES, FIELDS, Field
+from .register_ids import GOOD_PATTERN, id_problem
 from .roles import EXEMPT
 
 CATEGORIES = ("berkala", "serta-merta", "setiap-saat", "dikecualikan")
 FORMATS = ("hardcopy", "softcopy", "both")
 _FORMAT_ALIASES = {"keduanya": "both", "hardcopy dan softcopy": "both", "hardcopy & softcopy": "both"}
-
-
-@dataclass(frozen=True)
-class Field:
-    name: str  # attribute of Entry and CLI/JSON key
-    header: str  # CSV column header, as in a DIP spreadsheet
-    required: bool = False
-    max_length: int = 200  # characters, after cleaning
-    multiline: bool = False  # keeps its line breaks (only the summary)
-
-
-FIELDS = (
-    Field("id", "Nomor Register", max_length=MAX_ID_LENGTH),
-    Field("title", "Judul Informasi", required=True, max_length=500),
-    Field("summary", "Ringkasan Isi Informasi", max_length=5000, multiline=True),
-    Field("unit", "Pejabat/Unit yang Menguasai Informasi", required=True),
-    Field("responsible", "Penanggung Jawab Pembuatan/Penerbitan Informasi"),
-    Field("created_date", "Waktu Pembuatan Informasi", max_length=40),
-    Field("place", "Tempat Pembuatan Informasi"),
-    Field("format", "Bentuk Informasi yang Tersedia", max_length=40),
-    Field("retention", "Jangka Waktu Penyimpanan atau Retensi Arsip"),
-    Field("category", "Kategori Informasi", required=True, max_length=40),
-    Field("classification", "Kode Klasifikasi", max_length=40),
-    Field("number", "Nomor Naskah", max_length=120),
-    Field("hardcopy_location", "Lokasi Penyimpanan Hardcopy"),
-)
-FIELD_NAMES = tuple(f.name for f in FIELDS)
 
 #: Control characters that are dropped: C0 and C1 controls other than the whitespace ones below,
 #: DEL, and the Unicode bidi embeddings, overrides and isolates (they can make text read backwards).
