@@ -4,7 +4,7 @@ Pages of each profile, made by the tests' office generator at 300 dpi A4: text o
 paper and on light toner (black and white), text with a photo (grey), text with a red stamp and
 a colour photo (colour), and text on grey recycled paper with heavy sensor noise (noisy). For each:
 the raw master as the kiosk writes it (PNG, as scanned), and the access copy as filing stores it
-(`scan_station.page_images.compact`, the function the pipeline calls). Then the character error
+(`scan_station.page_images.encode`, the function the pipeline calls). Then the character error
 rate of tesseract on the lossless page and on the stored page, against the printed text.
 """
 
@@ -16,7 +16,6 @@ import statistics
 import sys
 from pathlib import Path
 
-import img2pdf
 import numpy as np
 import pikepdf
 from PIL import Image, ImageDraw
@@ -28,7 +27,8 @@ import office  # noqa: E402  (the tests' generator)
 from ocr_quality import cer, tesseract_text  # noqa: E402
 
 from scan_station import samples  # noqa: E402
-from scan_station.page_images import compact  # noqa: E402
+from scan_station.assemble import image_stream  # noqa: E402
+from scan_station.page_images import encode  # noqa: E402
 
 
 def _photo(width: int, height: int, *, colour: bool = False) -> Image.Image:
@@ -75,12 +75,10 @@ def _stored(page: Image.Image) -> tuple[int, int, str, Image.Image]:
     """(raw master bytes, access copy bytes, kind chosen, the stored page decoded)."""
     master = io.BytesIO()
     page.save(master, "PNG", compress_level=1)  # as the kiosk's scanning thread writes a page
-    pdf = pikepdf.open(io.BytesIO(img2pdf.convert(master.getvalue())))
-    (kind,) = compact(pdf)
-    out = io.BytesIO()
-    pdf.save(out)
-    (stream,) = pdf.pages[0].get_images(recursive=False).values()
-    return master.tell(), out.tell(), str(kind), pikepdf.PdfImage(stream).as_pil_image()
+    stored = encode(page, compact=True)
+    with pikepdf.new() as pdf:
+        decoded = pikepdf.PdfImage(image_stream(pdf, stored)).as_pil_image()
+    return master.tell(), len(stored.data), str(stored.kind), decoded
 
 
 def measure(work: Path, per_profile: int = 3) -> dict:

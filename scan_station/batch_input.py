@@ -19,8 +19,6 @@ import io
 import os
 import re
 import stat
-import threading
-import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -40,6 +38,7 @@ from .errors import (
     NotAnImageError,
     NotAPageError,
 )
+from .page_source import PageSource, pillow_limit, plain
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".pnm", ".pbm", ".pgm", ".ppm"}
 MM_PER_INCH = 25.4
@@ -58,12 +57,26 @@ class PageOrigin:
 class BatchInput:
     source: Path
     raw_files: list[Path]  # as received, in page order
-    pdf: Path  # every page of the batch, in order
+    #: Every page of the batch, in order, as one PDF; None for images read without wrapping them
+    #: (a scanned batch folder, whose pages were classified as they were scanned).
+    pdf: Path | None
     origins: list[PageOrigin]
 
     @property
     def page_count(self) -> int:
         return len(self.origins)
+
+    def wrapped(self) -> Path:
+        if self.pdf is None:
+            raise ValueError("this batch's images were not wrapped into a PDF (read_batch(wrap=False))")
+        return self.pdf
+
+    def page_sources(self) -> list[PageSource]:
+        """Where each page's own pixels are: the PDF's pages, or the image files' frames."""
+        if self.raw_files == [self.pdf]:
+            return [PageSource(self.pdf, n) for n in range(1, self.page_count + 1)]
+        files = {path.name: path for path in self.raw_files}
+        return [PageSource(files[origin.file], origin.frame) for origin in self.origins]
 
 
 def _natural_key(path: Path) -> list[object]:
@@ -203,32 +216,6 @@ def _first_line(exc: BaseException) -> str:
 # -- images --------------------------------------------------------------------------------------
 
 
-_pillow_lock = threading.Lock()
-_pillow_limits: list[int] = []
-_pillow_default: int | None = Image.MAX_IMAGE_PIXELS
-
-
-@contextmanager
-def _pillow_limit(settings: Settings) -> Iterator[None]:
-    """Pillow's decompression-bomb limit set from `max_image_megapixels` while a batch is read
-    (the largest of the batches being read at once, in threads; our own check stays exact)."""
-    global _pillow_default
-    pixels = int(settings.max_image_megapixels * 1e6)
-    with _pillow_lock:
-        if not _pillow_limits:
-            _pillow_default = Image.MAX_IMAGE_PIXELS
-        _pillow_limits.append(pixels)
-        Image.MAX_IMAGE_PIXELS = max(_pillow_limits)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # our check follows
-            yield
-    finally:
-        with _pillow_lock:
-            _pillow_limits.remove(pixels)
-            Image.MAX_IMAGE_PIXELS = max(_pillow_limits) if _pillow_limits else _pillow_default
-
-
 def _open_image(path: Path, settings: Settings) -> Image.Image:
     try:
         image = Image.open(path)
@@ -252,43 +239,41 @@ def _open_image(path: Path, settings: Settings) -> Image.Image:
 
 def _frame_to_pdf_image(frame: Image.Image, dpi: float, is_jpeg: bool, raw: bytes | None) -> bytes:
     """Bytes img2pdf embeds without loss: JPEGs that record a believable resolution as they are
-    (img2pdf takes the page size from it), everything else as PNG at `dpi`."""
+    (img2pdf takes the page size from it), everything else as PNG at `dpi` (quickly: a work file)."""
     if is_jpeg and raw is not None and plausible_dpi(frame.info.get("dpi")) is not None:
         return raw
-    if frame.mode in ("RGBA", "LA", "PA") or (frame.mode == "P" and "transparency" in frame.info):
-        rgba = frame.convert("RGBA")
-        flat = Image.new("RGB", rgba.size, "white")
-        flat.paste(rgba, mask=rgba.getchannel("A"))
-        frame = flat
-    elif frame.mode not in ("1", "L", "RGB", "P"):
-        frame = frame.convert("L" if frame.mode.startswith(("I", "F")) else "RGB")
+    if frame.mode not in ("1", "P") or "transparency" in frame.info:
+        frame = plain(frame)
     out = io.BytesIO()
-    frame.save(out, format="PNG", dpi=(dpi, dpi))
+    frame.save(out, format="PNG", dpi=(dpi, dpi), compress_level=1)
     return out.getvalue()
 
 
-def _read_images(files: list[Path], source: Path, work: Path, settings: Settings) -> BatchInput:
-    with _pillow_limit(settings):  # img2pdf opens every page with Pillow too
-        return _images_to_pdf(files, source, work, settings)
+def _read_images(files: list[Path], source: Path, work: Path, settings: Settings, *, wrap: bool) -> BatchInput:
+    with pillow_limit(settings.max_image_megapixels):  # img2pdf opens every page with Pillow too
+        return _images_to_pdf(files, source, work, settings, wrap=wrap)
 
 
-def _images_to_pdf(files: list[Path], source: Path, work: Path, settings: Settings) -> BatchInput:
+def _images_to_pdf(files: list[Path], source: Path, work: Path, settings: Settings, *, wrap: bool) -> BatchInput:
     pages: list[bytes] = []
     origins: list[PageOrigin] = []
     for path in files:
-        for page, origin in _image_pages(path, settings):
+        for page, origin in _image_pages(path, settings, wrap=wrap):
             pages.append(page)
             origins.append(origin)
-    if not pages:
+    if not origins:
         raise EmptyBatchError(f"{source.name}: no pages")
+    if not wrap:
+        return BatchInput(source=source, raw_files=files, pdf=None, origins=origins)
     work.mkdir(parents=True, exist_ok=True)
     pdf_path = work / "batch.pdf"
     pdf_path.write_bytes(img2pdf.convert(pages, rotation=img2pdf.Rotation.ifvalid))
     return BatchInput(source=source, raw_files=files, pdf=pdf_path, origins=origins)
 
 
-def _image_pages(path: Path, settings: Settings) -> list[tuple[bytes, PageOrigin]]:
-    """Each frame of one image file, checked, as bytes for img2pdf."""
+def _image_pages(path: Path, settings: Settings, *, wrap: bool) -> list[tuple[bytes, PageOrigin]]:
+    """Each frame of one image file, checked, as bytes for img2pdf (`wrap`); without `wrap` the
+    frames are checked by their headers only (a scanned batch's own page files) and no bytes made."""
     image = _open_image(path, settings)
     is_jpeg = image.format == "JPEG"
     raw = path.read_bytes() if is_jpeg else None
@@ -304,6 +289,9 @@ def _image_pages(path: Path, settings: Settings) -> list[tuple[bytes, PageOrigin
                         f"{name}: {frame.size[0]} × {frame.size[1]} pixels is too small to be a scanned page"
                     )
                 _check_page_size(name, frame.size[0] / dpi * MM_PER_INCH, frame.size[1] / dpi * MM_PER_INCH)
+                if not wrap:
+                    pages.append((b"", PageOrigin(path.name, index)))
+                    continue
                 frame.load()
                 image = _frame_to_pdf_image(frame, dpi, is_jpeg and index == 1, raw)
                 pages.append((image, PageOrigin(path.name, index)))
@@ -336,13 +324,15 @@ def _list_folder(folder: Path) -> list[Path]:
     return files
 
 
-def read_batch(path: Path, work: Path, settings: Settings) -> BatchInput:
-    """Check a batch and return its pages as one PDF; `work` is this batch's scratch folder."""
+def read_batch(path: Path, work: Path, settings: Settings, *, wrap: bool = True) -> BatchInput:
+    """Check a batch and return its pages, as one PDF; `work` is this batch's scratch folder.
+    Without `wrap`, images are not wrapped into a PDF, and only their headers are checked: for a
+    scanned batch folder, whose page files Scan Station wrote itself and classified already."""
     path = Path(path)
     if not path.exists():
         raise InputFileError(f"{path}: no such file or folder")
     if path.is_dir():
-        return _read_images(_list_folder(path), path, work, settings)
+        return _read_images(_list_folder(path), path, work, settings, wrap=wrap)
     _check_regular_file(path, str(path))
     if not os.access(path, os.R_OK):
         raise InputFileError(f"{path}: permission denied; make the file readable")
@@ -357,4 +347,4 @@ def read_batch(path: Path, work: Path, settings: Settings) -> BatchInput:
         return _read_pdf(path, settings)
     if path.suffix.lower() == ".pdf":
         raise CorruptPdfError(f"{path.name}: not a PDF (no PDF header); the file may be damaged")
-    return _read_images([path], path, work, settings)
+    return _read_images([path], path, work, settings, wrap=wrap)

@@ -6,6 +6,7 @@
       .review.json               the officer's corrections (`review.Review`), once the review began
       .meta/page-0001.jpg        each page's thumbnail, written with the page
       .meta/page-0001.json       its classification and the cover it came in under, once classified
+      .ocr/page-0001/            its OCR result (`page_ocr`), read while the batch is scanned and reviewed
       .lock                      taken while a status changes hands (confirm, a worker taking it up)
 
 Scanning, review, filing and the kiosk all go through `BatchFolder`; nobody else builds these
@@ -29,7 +30,7 @@ from . import storage
 from .errors import NotFoundError, StorageError
 from .model import COVER, Fault, PageClass, Profile
 
-STATE_FILE, REVIEW_FILE, META = ".scan.json", ".review.json", ".meta"
+STATE_FILE, REVIEW_FILE, META, OCR = ".scan.json", ".review.json", ".meta", ".ocr"
 #: The physical owner of pages that came in under a cover sheet nobody could read: some entry,
 #: perhaps a "dikecualikan" one.
 UNREADABLE_COVER = "?"
@@ -208,6 +209,11 @@ class BatchFolder:
 
     def page_path(self, number: int) -> Path:
         return self.path / f"page-{number:04d}.png"
+
+    @property
+    def ocr_dir(self) -> Path:
+        """Where the pages' OCR results are kept until the batch is filed."""
+        return self.path / OCR
 
     def thumb_path(self, number: int) -> Path:
         return self.path / META / f"page-{number:04d}.jpg"

@@ -89,7 +89,7 @@ def scan_cmd(app: App, device: str | None, profile: str | None, batch_id: str | 
     """Scan until the feeder is empty (a flatbed: one page), then ingest the batch."""
     from . import doctor
     from .profiles import choose_profile
-    from .scanning import batch_folder, ingest_scanned, scan_pages, start_batch
+    from .scanning import batch_folder, start_batch
 
     doctor.require("scan_only" if no_ingest else "scan", app.settings)
     if batch_id:
@@ -101,11 +101,27 @@ def scan_cmd(app: App, device: str | None, profile: str | None, batch_id: str | 
             profile = chosen.name
             click.echo(f"profile: {profile} ({why})", err=True)
         folder = start_batch(app.settings, app.db, device=device, profile=profile)
-    scan_pages(app.settings, folder, on_page=_page_line)
-    if no_ingest:
+    return _scan_then_ingest(app, folder, ingest=not no_ingest)
+
+
+def _scan_then_ingest(app: App, folder, *, ingest: bool):
+    """Scan into `folder`, its pages read meanwhile (`page_jobs`): in this process's OCR pool when
+    it files the batch itself right after, else by the workers (page jobs on the queue)."""
+    from .jobs import make_jobs
+    from .ocr import OcrPool
+    from .page_jobs import queue_pages, read_pages
+    from .scanning import ingest_scanned, scan_pages
+
+    def both(reader):
+        return lambda event: (_page_line(event), reader(event))
+
+    if not ingest:
+        scan_pages(app.settings, folder, on_page=both(queue_pages(make_jobs(app.settings), folder.id)))
         state = folder.read_state()
         return state.to_json(), f"batch {state.batch}: {state.pages} page(s) scanned, not ingested yet"
-    result = ingest_scanned(app.settings, app.db, folder)
+    with OcrPool(app.settings.workers) as pool:
+        scan_pages(app.settings, folder, on_page=both(read_pages(app.settings, app.db, folder, pool)))
+        result = ingest_scanned(app.settings, app.db, folder, pool=pool)
     return result, ingest_summary(result)
 
 
@@ -124,16 +140,10 @@ def _first_device(app: App) -> str:
 def resume_cmd(app: App, batch: str, no_ingest: bool):
     """Continue a scan batch after a fault, then ingest it."""
     from . import doctor
-    from .scanning import batch_folder, ingest_scanned, scan_pages
+    from .scanning import batch_folder
 
     doctor.require("scan_only" if no_ingest else "scan", app.settings)
-    folder = batch_folder(app.settings, batch)
-    scan_pages(app.settings, folder, on_page=_page_line)
-    if no_ingest:
-        state = folder.read_state()
-        return state.to_json(), f"batch {state.batch}: {state.pages} page(s) scanned, not ingested yet"
-    result = ingest_scanned(app.settings, app.db, folder)
-    return result, ingest_summary(result)
+    return _scan_then_ingest(app, batch_folder(app.settings, batch), ingest=not no_ingest)
 
 
 @command("confirm")

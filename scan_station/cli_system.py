@@ -29,12 +29,13 @@ def doctor_exit_code(probes) -> int:
 
 
 @click.command("worker")
-@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 16),
-              help="Batches filed at the same time (each uses every core for OCR).")
+@click.option("--workers", type=click.IntRange(1, 64),
+              help="Jobs at the same time (default: ocr_workers, one per core). A page job reads one page on "
+                   "one core; a filing assembles and files what was read, reading any page not read yet.")
 @click.option("--json", "as_json", is_flag=True, help="Print the queue as one JSON value, then work.")
 @click.option("--until-empty", is_flag=True, help="Run what is queued now, then stop (e.g. from cron).")
 @click.pass_obj
-def worker_cmd(app: App, workers: int, as_json: bool, until_empty: bool) -> None:
+def worker_cmd(app: App, workers: int | None, as_json: bool, until_empty: bool) -> None:
     """File confirmed batches from the job queue until stopped (Ctrl-C). On start it queues again
     what a dead process left half-filed."""
     from huey.consumer import Consumer
@@ -57,7 +58,7 @@ def worker_cmd(app: App, workers: int, as_json: bool, until_empty: bool) -> None
     if until_empty:
         run_until_empty(jobs)
         return
-    Consumer(jobs.queue, workers=workers, worker_type="thread", periodic=True).run()
+    Consumer(jobs.queue, workers=workers or app.settings.workers, worker_type="thread", periodic=True).run()
 
 
 COMMANDS = [doctor_cmd, worker_cmd]

@@ -15,8 +15,8 @@ import signal
 POINTS = (
     "scan.page_read", "scan.page_file", "scan.page_counted", "scan.page_classified", "scan.feeder_empty",
     "storage.tmp_written", "storage.linked",
-    "review.confirmed", "job.taken",
-    "ingest.read", "ingest.classified", "ingest.split", "ocr.submitted", "ocr.document_done",
+    "review.saved", "review.confirmed", "ocr.page_job_done", "job.taken",
+    "ingest.read", "ingest.classified", "ingest.split", "ocr.submitted", "ocr.page_done", "ocr.document_done",
     "raw.files_kept", "raw.manifest_written", "raw.recorded",
     "filing.pdf", "filing.sidecar", "filing.indexed", "filing.before_commit", "filing.committed",
     "ingest.filed", "batch.removed",

@@ -15,12 +15,11 @@ from sqlalchemy.orm import Session
 
 from . import audit, faults, search, storage
 from ._exec import tool_versions
-from ._exec.ocrmypdf import OcrResult
 from .batch_input import BatchInput
 from .config import Settings
 from .db import Batch, Database, Document, DocumentEvent, DocumentPage, Entry, HeldPages, utcnow
 from .errors import StorageError
-from .model import PageClass
+from .model import OcrResult, PageClass
 from .register import entry_dict
 from .split import PlannedDocument, SplitResult
 

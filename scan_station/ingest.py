@@ -2,18 +2,20 @@
 
 The steps, in order, each handed what the ones before it produced:
 
-1. `read_batch`             -> the batch checked, all its pages as one PDF (`BatchInput`); nothing
-                               is written on failure.
+1. `read_batch`             -> the batch checked, its pages and where each one's pixels are
+                               (`BatchInput`); nothing is written on failure.
 2. `classify_and_start_ocr` -> cover / blank / content for every page. **OCR overlaps this step:**
-                               as soon as a cover closes the document before it, that document is
-                               built from the batch's own pages (no re-rendering) and its OCR
-                               starts in the pool (`DocumentOcr`) while classification goes on.
+                               each content page's OCR starts in the pool as soon as it is
+                               classified (`ocr.PageOcr`; a kiosk batch's pages were mostly read
+                               while it was scanned, and their results are kept with it).
 3. `final_plan`             -> the final word (`SplitResult`): documents, held pages with reasons,
                                blank pages — the cover sheets', or the one an officer reviewed.
 4. `filing.keep_raw`        -> the batch stored exactly as received, with SHA-256s, and recorded:
                                from here on, no scanned page can be lost.
-5. `DocumentOcr.results`    -> the OCR of every document to file (PDF/A-2b with XMP metadata);
-                               OCR started for a document that the plan holds is discarded.
+5. `PageOcr.results`        -> each document to file assembled from its pages' results as PDF/A-2b
+                               with XMP metadata, validated (`assemble`); a page turned at review is
+                               read again. Softcopies instead go whole through ocrmypdf
+                               (`DocumentOcr`), keeping the text their pages carry.
 6. `filing.file_documents`  -> each document a new version in storage with its sidecar, recorded,
                                indexed; all of the batch's documents or none.
 
@@ -22,6 +24,7 @@ Everything before filing happens in the batch's work folder, removed at the end 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import secrets
 import shutil
@@ -35,15 +38,15 @@ import pikepdf
 from sqlalchemy import select
 
 from . import faults
-from ._exec.ocrmypdf import OcrJob, OcrResult, drop_presentation_keys
+from ._exec.ocrmypdf import OcrJob, drop_presentation_keys
 from .batch_input import BatchInput, read_batch
 from .classify import classify_pdf
 from .config import Settings
 from .db import Database, Entry, utcnow
 from .errors import UnknownEntryError
 from .filing import Received, dublin_core, file_documents, keep_raw, set_batch_status
-from .model import COVER, PageClass
-from .ocr import OcrPool, page_threads
+from .model import COVER, OcrResult, PageClass
+from .ocr import OcrPool, PageOcr, page_threads
 from .split import PlannedDocument, SplitResult, split
 
 Progress = Callable[[str, dict], None]
@@ -59,31 +62,27 @@ def _signature(planned: PlannedDocument) -> tuple:
 
 
 class DocumentOcr:
-    """The OCR of a batch's documents in a pool of children: each document is submitted as soon as
-    it is known (`start`), and waited for once the plan is final (`results`)."""
+    """The OCR of a softcopy's documents, whole, through ocrmypdf in a pool of children (pages that
+    carry text keep it, `OcrJob.skip_text`): each document is submitted as soon as it is known
+    (`seen`, `start`), and waited for once the plan is final (`results`)."""
 
     def __init__(self, settings: Settings, db: Database, pool: OcrPool, batch: BatchInput, work: Path, *,
-                 skip_text: bool = False, note: str = ""):
+                 note: str = ""):
         self.settings, self.db, self.pool, self.batch, self.work = settings, db, pool, batch, work
-        self.skip_text = skip_text  # softcopies: pages with text keep it
         self.note = note  # the PDF's dc:source, e.g. "an access copy of a signed original"
         self.started: dict[tuple, Future] = {}  # document signature -> its OCR
-        self._known: dict[str, bool] = {}  # register id -> in the register?
 
-    def known(self, pages: list[PageClass]) -> set[str]:
-        new = {p.register_id for p in pages if p.register_id} - self._known.keys()
-        if new:
-            with self.db.session() as session:
-                found = set(session.scalars(select(Entry.id).where(Entry.id.in_(new))))
-            self._known.update({i: i in found for i in new})
-        return {i for i, known in self._known.items() if known}
+    def seen(self, pages: list[PageClass]) -> None:
+        """Pages classified so far: a cover closes the document before it, whose OCR starts."""
+        if pages and pages[-1].kind == COVER:
+            self.start(split(pages[:-1], known_ids(self.db, pages[:-1])).documents, final=False)
 
     def start(self, documents: list[PlannedDocument], *, final: bool) -> None:
         """Submit the OCR of every document not submitted yet."""
         waiting = [d for d in documents if _signature(d) not in self.started]
         if not waiting:
             return
-        with pikepdf.open(self.batch.pdf) as batch_pdf, self.db.session() as session:
+        with pikepdf.open(self.batch.wrapped()) as batch_pdf, self.db.session() as session:
             for index, planned in enumerate(waiting):
                 threads = page_threads(self.settings.workers, last=final and index == len(waiting) - 1)
                 metadata = dublin_core(session.get(Entry, planned.register_id))
@@ -112,8 +111,7 @@ class DocumentOcr:
             jobs=min(threads, len(planned.batch_pages)),
             max_image_mpixels=self.settings.max_image_megapixels,
             metadata=metadata,
-            skip_text=self.skip_text,
-            compact_images=self.settings.page_images == "compact" and not self.skip_text,
+            skip_text=True,
         )
 
     def results(
@@ -132,20 +130,21 @@ class DocumentOcr:
 
 
 def classify_and_start_ocr(
-    settings: Settings, batch: BatchInput, ocr: DocumentOcr, *, classified, start: bool, on_progress: Progress
+    settings: Settings, batch: BatchInput, ocr: PageOcr | DocumentOcr, *, classified, start: bool,
+    on_progress: Progress
 ) -> list[PageClass]:
     """Every page's class (`classified` when the scanner classified them already); with `start`,
-    each document's OCR starts as soon as the next cover closes it."""
+    OCR starts as classification goes (`seen`)."""
     pages: list[PageClass] = []
     found = (
         classified
         if classified and len(classified) == batch.page_count
-        else classify_pdf(batch.pdf, dpi=settings.classify_dpi)
+        else classify_pdf(batch.wrapped(), dpi=settings.classify_dpi)
     )
     for page in found:
-        if page.kind == COVER and start:  # the document before this cover is complete
-            ocr.start(split(pages, ocr.known(pages)).documents, final=False)
         pages.append(page)
+        if start:
+            ocr.seen(pages)
         on_progress(
             "classify",
             {
@@ -156,6 +155,28 @@ def classify_and_start_ocr(
             },
         )
     return pages
+
+
+def _ocr(settings: Settings, db: Database, pool: OcrPool, batch: BatchInput, work: Path, results_dir: Path,
+         origin: dict | None) -> PageOcr | DocumentOcr:
+    """Scanned pages are OCR'd page by page; softcopies whole, keeping the text they carry."""
+    if origin is not None:
+        return DocumentOcr(settings, db, pool, batch, work, note=origin.get("note", ""))
+
+    def metadata(register_id: str) -> dict:
+        with db.session() as session:
+            return dublin_core(session.get(Entry, register_id))
+
+    return PageOcr(settings, pool, batch.page_sources(), results_dir, work=work, metadata=metadata)
+
+
+def known_ids(db: Database, pages: list[PageClass]) -> set[str]:
+    """The register ids of these pages' covers that are in the register."""
+    wanted = {p.register_id for p in pages if p.register_id}
+    if not wanted:
+        return set()
+    with db.session() as session:
+        return set(session.scalars(select(Entry.id).where(Entry.id.in_(wanted))))
 
 
 def final_plan(db: Database, pages: list[PageClass], known: set[str], reviewed: SplitResult | None) -> SplitResult:
@@ -204,11 +225,15 @@ def ingest(
     submitted_by: str = "",
     prepared: BatchInput | None = None,
     origin: dict | None = None,
+    pool: OcrPool | None = None,
+    results_dir: Path | None = None,
 ) -> dict:
     """Run every step on one batch and return the summary that `scan-station ingest --json` prints.
-    A scanned batch passes its own id and the pages it classified while scanning; a batch reviewed
-    at the kiosk passes the `plan` the officer confirmed, and who confirmed it; softcopies
-    (`softcopy.submit`) the batch they `prepared` in its work folder, and their `origin`."""
+    A scanned batch passes its own id, the pages it classified while scanning and the folder its
+    pages' OCR results are kept in (`results_dir`); a batch reviewed at the kiosk passes the `plan`
+    the officer confirmed, and who confirmed it; softcopies (`softcopy.submit`) the batch they
+    `prepared` in its work folder, and their `origin`. A worker passes the `pool` its page jobs
+    share; else the batch has a pool of its own."""
     report = on_progress or (lambda _step, _info: None)
     received_at = utcnow()
     batch_id = batch_id or new_batch_id(received_at)
@@ -217,16 +242,16 @@ def ingest(
     work.mkdir(parents=True, exist_ok=True)
     clock, raw = _Clock(), None
     try:
-        with OcrPool(settings.workers) as pool:
-            batch = prepared or clock("read", read_batch, received.source, work, settings)
+        with contextlib.ExitStack() as stack:
+            pool = pool or stack.enter_context(OcrPool(settings.workers))
+            batch = prepared or clock("read", read_batch, received.source, work, settings, wrap=classified is None)
             report("read", {"pages": batch.page_count})
             faults.point("ingest.read")
-            ocr = DocumentOcr(settings, db, pool, batch, work, skip_text=origin is not None,
-                              note=(origin or {}).get("note", ""))
+            ocr = _ocr(settings, db, pool, batch, work, results_dir or work / "pages", origin)
             pages = clock("classify", classify_and_start_ocr, settings, batch, ocr,
                           classified=classified, start=plan is None, on_progress=report)
             faults.point("ingest.classified")
-            final = clock("split", final_plan, db, pages, ocr.known(pages), plan)
+            final = clock("split", final_plan, db, pages, known_ids(db, pages), plan)
             faults.point("ingest.split")
             removed = removed_pages(pages, final, plan is not None)
             raw = clock("keep_raw", keep_raw, settings, db, received, batch, pages, final, removed)
@@ -234,6 +259,8 @@ def ingest(
                 faults.point("ocr.document_done"), report("ocr", {"document": r.key, "pages": len(r.page_texts)})))
             filed = clock("file", file_documents, settings, db, received, raw, documents,
                           on_filed=lambda d: report("filed", {"register_id": d.register_id, "version": d.version}))
+            if isinstance(ocr, PageOcr):
+                clock.timings["pages"] = ocr.page_seconds  # in the OCR children, all pages together
     except BaseException as exc:
         if raw is not None:  # the raw batch is kept; the batch can be ingested again
             set_batch_status(db, received.batch_id, "failed", str(exc) or type(exc).__name__)

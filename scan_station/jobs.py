@@ -1,5 +1,5 @@
-"""The job queue: confirmed batches and softcopies handed over at the kiosk are filed (OCR,
-PDF/A, storage) in the background.
+"""The job queue: the pages of a batch are OCR'd while it is scanned and reviewed, and confirmed
+batches and softcopies handed over at the kiosk are filed (PDF/A, storage) in the background.
 
 The queue is huey's. Embedded default: a SQLite file `jobs.db` in the home folder, no server.
 With `queue_url = "redis://host:6379/0"` the queue lives on a Redis server that several kiosks
@@ -7,9 +7,12 @@ and OCR workers share; every machine then needs the same database (`database_url
 and the same `scans_dir` and `storage_dir` (shared storage), since a job names a batch folder.
 
 Workers: `scan-station worker` (one per OCR machine), and `scan-station serve` runs one in its
-own process unless told `--no-worker`. A job that fails marks its batch "failed" with the error
-and keeps every page; confirming the batch again queues it again. Workers also run the scheduled
-fixity check (`fixity`), one at a time however many there are.
+own process unless told `--no-worker`. A page job (`ocr_page`) reads one scanned page and keeps
+its result in the batch folder; it is only a head start — filing reads any page whose result is
+missing or out of date itself — so a page job that fails or is lost costs time, never a page. A
+filing job that fails marks its batch "failed" with the error and keeps every page; confirming the
+batch again queues it again. A worker's jobs share one pool of OCR children (`ocr.shared_pool`).
+Workers also run the scheduled fixity check (`fixity`), one at a time however many there are.
 """
 
 from __future__ import annotations
@@ -29,12 +32,14 @@ from .batchfolder import Progress, Status, this_process
 from .config import Settings
 from .db import Database
 from .errors import ConfigError, NotFoundError, StorageError
+from .ocr import shared_pool
+from .page_jobs import ocr_page
 from .review import load
 from .scanning import batch_folder, ingest_scanned
 from .uploads import file_upload
 
 log = logging.getLogger(__name__)
-FILE_BATCH, FILE_SOFTCOPY, FIXITY = "file_batch", "file_softcopy", "fixity"
+FILE_BATCH, FILE_SOFTCOPY, FIXITY, OCR_PAGE = "file_batch", "file_softcopy", "fixity", "ocr_page"
 #: Failures that pass (a full or read-only disk, the database locked or away): tried again.
 TRANSIENT = (StorageError, OperationalError, InterfaceError)
 PASSING_ERRNOS = {errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.EIO}
@@ -43,12 +48,13 @@ PASSING_ERRNOS = {errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.EIO}
 @dataclass(frozen=True)
 class Jobs:
     """The queue and our tasks on it; calling a task queues it: `jobs.file_batch(batch_id)`,
-    `jobs.file_softcopy(upload_id)`."""
+    `jobs.file_softcopy(upload_id)`, `jobs.ocr_page(batch_id, page)`."""
 
     queue: Huey
     file_batch: TaskWrapper
     file_softcopy: TaskWrapper
     fixity: TaskWrapper  # periodic; called, it queues a check that runs if one is due
+    ocr_page: TaskWrapper
 
 
 def make_jobs(settings: Settings) -> Jobs:
@@ -69,6 +75,10 @@ def make_jobs(settings: Settings) -> Jobs:
     def file_softcopy_task(upload_id: str) -> None:
         file_softcopy(settings, upload_id)
 
+    @queue.task(name=OCR_PAGE)
+    def ocr_page_task(batch_id: str, page: int) -> None:
+        ocr_page(settings, _database(settings), batch_id, page)
+
     @queue.periodic_task(crontab(minute="*/15"), name=FIXITY)
     @queue.lock_task(FIXITY)  # one at a time, however many workers share the queue
     def fixity_task() -> None:
@@ -78,7 +88,7 @@ def make_jobs(settings: Settings) -> Jobs:
         if fixity.due(settings):
             fixity.check(settings, _database(settings))
 
-    jobs = Jobs(queue, file_batch_task, file_softcopy_task, fixity_task)
+    jobs = Jobs(queue, file_batch_task, file_softcopy_task, fixity_task, ocr_page_task)
 
     return jobs
 
@@ -117,7 +127,8 @@ def file_batch(settings: Settings, batch_id: str) -> dict:
 
     folder.update(progress=progress)
     try:
-        return ingest_scanned(settings, db, folder, plan=plan, on_progress=on_progress)
+        return ingest_scanned(settings, db, folder, plan=plan, on_progress=on_progress,
+                              pool=shared_pool(settings.workers))
     except BaseException as exc:
         log.exception("filing batch %s failed", batch_id)
         folder.update(status=Status.FAILED, error=str(exc) or type(exc).__name__, progress=progress,

@@ -1,4 +1,5 @@
-"""The typed objects that flow between the steps: what a page is, a scan profile, a fault.
+"""The typed objects that flow between the steps: what a page is, a scan profile, a fault, a
+document's OCR'd PDF.
 
 Plain dataclasses with no behaviour beyond reading themselves back from JSON, importable without
 the image, OCR or scanner libraries (the kiosk and the command line use them too).
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from pathlib import Path
 
 COVER, BLANK, CONTENT = "cover", "blank", "content"
 #: A cover symbol or mark less dark than this (of the paper's brightness) is not printed on the
@@ -72,3 +74,15 @@ class Fault:
 #: Paper sizes profiles may name, in millimetres.
 SOURCES, MODES = ("flatbed", "adf", "adf-duplex"), ("lineart", "gray", "color")
 PAGE_SIZES_MM = {"A4": (210, 297), "F4": (215, 330), "A5": (148, 210), "Letter": (216, 279), "Legal": (216, 356)}
+
+
+@dataclass(frozen=True)
+class OcrResult:
+    """A document made searchable: its PDF/A in the work folder, the text of each page, and what
+    the PDF/A validator said."""
+
+    key: str
+    output_pdf: Path
+    page_texts: list[str]
+    pdfa_passed: bool
+    pdfa_findings: list[str]

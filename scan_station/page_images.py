@@ -1,9 +1,12 @@
-"""The page images of a filed PDF/A: levelled and cleaned, then stored small — the access copy
-citizens download. The raw batch keeps every page as scanned: it is the master.
+"""What a page image holds and how it is stored: levelled and cleaned, which way up it is, then
+stored small — the access copy citizens download. The raw batch keeps every page as scanned: it
+is the master.
 
-Before OCR (`straighten`), a page skewed by up to 5° is levelled (projection profile of its ink)
-and the scanner's dark background along its edges is made paper-white, so that OCR and the filed
-copy see the same, straight page and the text layer lies on the text.
+Before OCR (`straightened`), a page skewed by up to 5° is levelled (projection profile of its
+ink) and the scanner's dark background along its edges is made paper-white, so that OCR and the
+filed copy see the same, straight page and the text layer lies on the text. `looks_upright` tells
+a page that is clearly upright text at a glance, so that only the others go to the engine's
+orientation detection.
 
 A scanned page arrives as lossless grey or colour pixels (about 1 MB a page, up to 5 MB when
 noisy); the raw batch keeps them as the master. After OCR (whose text layer comes from those
@@ -16,8 +19,8 @@ full-quality pixels), each page image of the filed PDF/A is stored by what the p
 
 What a page holds is measured on every other pixel: the share of pixels between ink and paper
 (text has them only at the edges of strokes, a photo everywhere), and the share of pixels with
-colour. A JPEG from the scanner is re-encoded only to go 1-bit (never JPEG over JPEG). Both
-encodings are allowed in PDF/A-2b, and the file is validated afterwards as before.
+colour. A JPEG from the scanner is re-encoded only to go 1-bit or to be levelled (never JPEG over
+JPEG otherwise). Both encodings are allowed in PDF/A-2b (`encode`); the file is validated.
 """
 
 from __future__ import annotations
@@ -28,7 +31,6 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 import numpy as np
-import pikepdf
 from PIL import Image, ImageDraw, TiffImagePlugin
 
 #: Pixels between ink and paper (beyond 30 % of the way from either) above which a page is not
@@ -49,9 +51,6 @@ MAX_SKEW, MIN_SKEW = 5.0, 0.4
 #: A scanner's dark background along an edge: rows or columns darker than BORDER_LEVEL on average,
 #: at most BORDER_SHARE of the page from that edge.
 BORDER_LEVEL, BORDER_SHARE = 90, 0.06
-#: Images smaller than this are a logo or a mark drawn on a page, not a scanned page: left alone.
-MIN_PAGE_PIXELS = 500_000
-_ENCODABLE = {"/DeviceGray": "L", "/DeviceRGB": "RGB"}
 
 
 class Kind(StrEnum):
@@ -169,26 +168,11 @@ def straightened(image: Image.Image) -> Image.Image | None:
                 draw.rectangle((box[0], box[1], box[2] - 1, box[3] - 1), fill=white)
     angle = skew(page)
     if angle:
-        return page.rotate(angle, resample=Image.Resampling.BICUBIC, fillcolor=white)
+        return page.rotate(angle, resample=Image.Resampling.BILINEAR, fillcolor=white)
     return page if page is not image else None
 
 
-def straighten(pdf: pikepdf.Pdf) -> int:
-    """Level and clean every scanned page image of `pdf` (see `straightened`), stored losslessly;
-    how many pages changed."""
-    changed = 0
-    for page in pdf.pages:
-        for stream in page.get_images(recursive=False).values():
-            image = _page_image(stream)
-            better = straightened(image) if image is not None else None
-            if better is not None:
-                _replace(stream, zlib.compress(better.tobytes(), 1), pikepdf.Name.FlateDecode,
-                         pikepdf.Name.DeviceRGB if better.mode == "RGB" else pikepdf.Name.DeviceGray, bits=8)
-                changed += 1
-    return changed
-
-
-def jpeg(image: Image.Image, kind: Kind) -> bytes:
+def jpeg_bytes(image: Image.Image, kind: Kind) -> bytes:
     """The page as JPEG at the best quality that fits its budget (see JPEG_QUALITIES)."""
     budget = BUDGET_KB[kind] * 1024 * image.width * image.height / A4_300DPI_PIXELS
     for quality in JPEG_QUALITIES:
@@ -199,48 +183,77 @@ def jpeg(image: Image.Image, kind: Kind) -> bytes:
     return buffer.getvalue()
 
 
-def _page_image(stream: pikepdf.Stream) -> Image.Image | None:
-    """The image as Pillow reads it, when it is a plain 8-bit grey or RGB scan; else None."""
-    if (stream.get("/ImageMask") or "/SMask" in stream or "/Mask" in stream
-            or int(stream.get("/BitsPerComponent", 0)) != 8
-            or str(stream.get("/ColorSpace")) not in _ENCODABLE
-            or int(stream.Width) * int(stream.Height) < MIN_PAGE_PIXELS):
-        return None
-    try:
-        image = pikepdf.PdfImage(stream).as_pil_image()
-    except (pikepdf.PdfError, NotImplementedError, ValueError, OSError):
-        return None
-    return image if image.mode in ("L", "RGB") else None
+@dataclass(frozen=True)
+class StoredImage:
+    """A page image as the filed PDF stores it: the stream's bytes and how to read them."""
+
+    data: bytes
+    filter: str  # /CCITTFaxDecode, /DCTDecode or /FlateDecode
+    colour: str  # /DeviceGray or /DeviceRGB
+    bits: int
+    width: int
+    height: int
+    kind: Kind | None  # what the page holds; None: stored losslessly, as it came
+    black_is_1: bool = False  # CCITT: which bit is ink
 
 
-def compact(pdf: pikepdf.Pdf) -> list[Kind | None]:
-    """Store every page's scanned image as what it holds (see the module); per page, the kind
-    chosen, or None where the page had no image of that sort (left as it was)."""
-    kinds: list[Kind | None] = []
-    for page in pdf.pages:
-        chosen = None
-        for stream in page.get_images(recursive=False).values():
-            image = _page_image(stream)
-            if image is None:
-                continue
-            found = measure(image)
-            if found.kind is Kind.TEXT:
-                data, black_is_1 = g4(image, found.threshold)
-                _replace(stream, data, pikepdf.Name.CCITTFaxDecode, pikepdf.Name.DeviceGray, bits=1,
-                         parms=pikepdf.Dictionary(K=-1, Columns=image.width, Rows=image.height, BlackIs1=black_is_1))
-            elif str(stream.get("/Filter")) != "/DCTDecode":  # a scanner's JPEG is never JPEG'd again
-                kept = image if found.kind is Kind.COLOUR else image.convert("L")
-                space = pikepdf.Name.DeviceRGB if kept.mode == "RGB" else pikepdf.Name.DeviceGray
-                _replace(stream, jpeg(kept, found.kind), pikepdf.Name.DCTDecode, space, bits=8)
-            chosen = found.kind
-        kinds.append(chosen)
-    return kinds
+def encode(image: Image.Image, *, compact: bool, jpeg: bytes | None = None) -> StoredImage:
+    """The page image (grey or RGB) for the filed PDF: by what it holds when `compact` (see the
+    module), else losslessly. `jpeg`: the scanner's own JPEG of exactly these pixels, kept as it is
+    rather than compressed again."""
+    colour = "/DeviceRGB" if image.mode == "RGB" else "/DeviceGray"
+    size = (image.width, image.height)
+    if not compact:
+        if jpeg is not None:
+            return StoredImage(jpeg, "/DCTDecode", colour, 8, *size, None)
+        return StoredImage(zlib.compress(image.tobytes(), 6), "/FlateDecode", colour, 8, *size, None)
+    found = measure(image)
+    if found.kind is Kind.TEXT:
+        data, black_is_1 = g4(image, found.threshold)
+        return StoredImage(data, "/CCITTFaxDecode", "/DeviceGray", 1, *size, found.kind, black_is_1)
+    if jpeg is not None:  # a scanner's JPEG is never JPEG'd again
+        return StoredImage(jpeg, "/DCTDecode", colour, 8, *size, found.kind)
+    kept = image if found.kind is Kind.COLOUR else image.convert("L")
+    space = "/DeviceRGB" if kept.mode == "RGB" else "/DeviceGray"
+    return StoredImage(jpeg_bytes(kept, found.kind), "/DCTDecode", space, 8, *size, found.kind)
 
 
-def _replace(stream: pikepdf.Stream, data: bytes, codec: pikepdf.Name, space: pikepdf.Name, *, bits: int,
-             parms: pikepdf.Dictionary | None = None) -> None:
-    for key in ("/DecodeParms", "/Decode"):
-        if key in stream:
-            del stream[key]
-    stream.write(data, filter=codec, decode_parms=parms)
-    stream.BitsPerComponent, stream.ColorSpace = bits, space
+# -- which way up --------------------------------------------------------------------------------
+
+#: Upright when the ink above the lines' x-height bands is at least this many times the ink
+#: below them, over at least MIN_LINES lines (generated and real text pages: 2-35 upright,
+#: 0.03-0.5 upside down).
+MIN_RATIO, MIN_LINES = 1.6, 4
+#: A line of text at half the page's resolution is 8-120 rows high (about 4-60 pt at 300 dpi).
+LINE_ROWS = (8, 120)
+
+
+def _lines(ink: np.ndarray) -> list[np.ndarray]:
+    """The row profiles (ink per row) of the page's lines of text, top to bottom."""
+    rows = ink.sum(axis=1, dtype=np.int64)
+    inked = np.flatnonzero(rows > max(2, 0.02 * ink.shape[1]))
+    if inked.size == 0:
+        return []
+    breaks = np.flatnonzero(np.diff(inked) > 1)
+    starts, ends = np.r_[inked[0], inked[breaks + 1]], np.r_[inked[breaks], inked[-1]] + 1
+    return [rows[s:e] for s, e in zip(starts, ends, strict=True) if LINE_ROWS[0] <= e - s <= LINE_ROWS[1]]
+
+
+def looks_upright(image: Image.Image) -> bool:
+    """Whether the page is clearly upright Latin text: horizontal lines carrying more ink above
+    their x-height band (ascenders, capitals, digits) than below it (descenders). A page that is
+    not clearly so (upside down, sideways, too few lines, a table, a photo) is for the engine's
+    orientation detection to judge."""
+    small = np.asarray(image.convert("L").reduce(2))
+    ink = small <= otsu(np.bincount(small.ravel(), minlength=256))
+    if not 0.002 < ink.mean() < 0.4:
+        return False
+    if np.var(ink.sum(axis=1, dtype=np.float64)) <= np.var(ink.sum(axis=0, dtype=np.float64)):
+        return False  # no clear rows of text: sideways, a table, a photo
+    above = below = 0.0
+    lines = _lines(ink)
+    for profile in lines:
+        core = np.flatnonzero(profile >= 0.5 * profile.max())
+        above += float(profile[:core[0]].sum())
+        below += float(profile[core[-1] + 1:].sum())
+    return len(lines) >= MIN_LINES and above > 0 and above >= MIN_RATIO * below

@@ -136,6 +136,7 @@ def load(settings: Settings, db: Database, folder: BatchFolder) -> tuple[Review,
 
 def save(folder: BatchFolder, review: Review) -> None:
     folder.write_review(review.to_json())
+    faults.point("review.saved")
 
 
 def _last_group(review: Review) -> PlannedDocument | HeldGroup | None:
@@ -182,6 +183,28 @@ def _replace(review: Review, page: int, new: list[PageClass]) -> None:
     elif fresh:
         review.held.append(HeldGroup(fresh, f"scanned again for page {page}"))
     review.rescan_of = None
+
+
+def page_turn(db: Database, folder: BatchFolder, number: int) -> tuple[int, bool] | None:
+    """How batch page `number` would be filed now: (its clockwise turn, whether an officer turned
+    it) — by the review once there is one, else by the cover sheets classified so far; None when
+    the page would not be filed (a cover, blank, removed, or not classified yet)."""
+    data = folder.read_review()
+    review = Review.from_json(data) if data is not None else None
+    if review is None or review.group_of(number) is None:
+        pages = []
+        for n in range(1, number + 1):
+            page = folder.page_class(n)
+            if page is None:
+                return None
+            pages.append(page)
+        plan = split(pages, _known(db, pages))
+        review = Review(plan.documents, plan.held, plan.blank_pages, turns=review.turns if review else {})
+    group = review.group_of(number)
+    if group is None or number in review.removed:
+        return None
+    rotate = group.rotate if isinstance(group, PlannedDocument) else 0
+    return (rotate + review.turns.get(number, 0)) % 360, bool(review.turns.get(number))
 
 
 # -- corrections ---------------------------------------------------------------------------------

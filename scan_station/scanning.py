@@ -282,9 +282,11 @@ def batch_folder(settings: Settings, batch_id: str) -> BatchFolder:
     return BatchFolder.open(settings.scans_dir, batch_id)
 
 
-def ingest_scanned(settings: Settings, db: Database, folder: BatchFolder, *, plan=None, on_progress=None) -> dict:
+def ingest_scanned(settings: Settings, db: Database, folder: BatchFolder, *, plan=None, on_progress=None,
+                   pool=None) -> dict:
     """Ingest a scanned batch folder (as split by `plan`, a reviewed `SplitResult`, else by its
-    cover sheets); on success the folder goes (its pages are in storage now)."""
+    cover sheets), using the OCR results its pages have already; on success the folder goes (its
+    pages are in storage now). `pool`: the OCR pool to share (`ingest`)."""
     state = folder.read_state()
     if state.pages == 0:
         raise ScannerError(FAULT_NO_PAGES)
@@ -301,6 +303,8 @@ def ingest_scanned(settings: Settings, db: Database, folder: BatchFolder, *, pla
         plan=plan,
         submitted_by=state.user,
         on_progress=on_progress,
+        pool=pool,
+        results_dir=folder.ocr_dir,
     )
     faults.point("ingest.filed")
     folder.remove()

@@ -1,5 +1,6 @@
 """Bad input: a one-line error on stderr, a non-zero exit, nothing filed, nothing half-written."""
 
+import dataclasses
 import os
 import shutil
 import signal
@@ -419,10 +420,11 @@ def test_a_link_to_a_regular_file_is_fine(tmp_path):
 
 
 def test_the_ocr_step_gets_the_same_limit(run, home, tmp_path, monkeypatch):
-    """Without running tesseract: the OCR job carries the setting, and ocrmypdf is given it."""
+    """Without running tesseract: each page's OCR job carries the setting, and the page's pixels
+    are refused by it before they are decoded."""
     from scan_station import ocr
-    from scan_station._exec import ocrmypdf as ocr_exec
-    from scan_station.errors import OcrError
+    from scan_station.errors import DecompressionBombError, OcrError
+    from scan_station.page_ocr import ocr_page
 
     home.mkdir(parents=True)
     (home / "scan-station.toml").write_text("max_image_megapixels = 123\n")
@@ -431,25 +433,16 @@ def test_the_ocr_step_gets_the_same_limit(run, home, tmp_path, monkeypatch):
     ]
     jobs = []
 
-    def submit(_pool, job):
+    def page(_pool, job):
         jobs.append(job)
         raise OcrError("stopped by the test")
 
-    monkeypatch.setattr(ocr.OcrPool, "submit", submit)
-    run(
-        "ingest",
-        batches.write_pdf([batches.cover(entry_id), batches.content("Halaman")], tmp_path / "b.pdf"),
-        "--quiet",
-    )
+    monkeypatch.setattr(ocr.OcrPool, "page", page)
+    batch = batches.write_pdf([batches.cover(entry_id), batches.content("Halaman")], tmp_path / "b.pdf")
+    run("ingest", batch, "--quiet")
     assert [job.max_image_mpixels for job in jobs] == [123]
 
-    given = {}
-
-    def fake_ocr(_input, _output, **options):
-        given.update(options)
-        raise ocr_exec.ocrmypdf.exceptions.InputFileError("stopped by the test")
-
-    monkeypatch.setattr(ocr_exec.ocrmypdf, "ocr", fake_ocr)
-    with pytest.raises(OcrError):
-        ocr_exec.ocr_document(jobs[0])
-    assert given["max_image_mpixels"] == 123
+    small = dataclasses.replace(jobs[0], max_image_mpixels=1, folder=tmp_path / "results")
+    with pytest.raises(DecompressionBombError, match="max_image_megapixels = 1"):
+        ocr_page(small)
+    assert not (tmp_path / "results").exists()  # refused before anything was made

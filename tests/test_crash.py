@@ -1,7 +1,8 @@
 """Crash consistency: the service is killed (SIGKILL) at each of its kill points
-(`scan_station.faults`) in the life of a two-document batch — while scanning, confirming, and in
-the worker through OCR, the raw batch, the PDF, the sidecar, the index, the commit and the
-cleanup — then started again, as an office would after a power cut, and left to finish.
+(`scan_station.faults`) in the life of a two-document batch — while scanning, reviewing,
+confirming, and in the worker through the page jobs, OCR, the raw batch, the PDF, the sidecar,
+the index, the commit and the cleanup — then started again, as an office would after a power
+cut, and left to finish.
 
 Every time: every page scanned is in a filed document or in the batch still pending; nothing
 half-written is left in storage; `verify` and `audit verify` are clean; no document is filed
@@ -38,11 +39,13 @@ SCAN_CASES = [
     ("scan.page_read", "scan"), ("scan.page_read#3", "scan"), ("scan.page_file", "scan"),
     ("scan.page_counted#2", "scan"), ("scan.page_classified", "scan"), ("scan.page_classified#4", "scan"),
     ("scan.feeder_empty", "scan"), ("storage.tmp_written#2", "scan"), ("storage.linked", "scan"),
-    ("review.confirmed", "confirm"),
+    ("review.saved", "review"), ("review.confirmed", "confirm"),
 ]
 WORKER_CASES = [
+    ("ocr.page_job_done", "worker"), ("ocr.page_job_done#2", "worker"),
     ("job.taken", "worker"), ("ingest.read", "worker"), ("ingest.classified", "worker"), ("ingest.split", "worker"),
-    ("ocr.submitted", "worker"), ("ocr.document_done", "worker"), ("storage.tmp_written", "worker"),
+    ("ocr.submitted", "worker"), ("ocr.page_done", "worker"), ("ocr.page_done#2", "worker"),
+    ("ocr.document_done", "worker"), ("storage.tmp_written", "worker"),
     ("raw.files_kept", "worker"), ("raw.manifest_written", "worker"), ("raw.recorded", "worker"),
     ("filing.pdf", "worker"), ("storage.linked#6", "worker"), ("filing.sidecar", "worker"),
     ("filing.pdf#2", "worker"), ("filing.indexed#2", "worker"), ("filing.before_commit", "worker"),
@@ -162,9 +165,13 @@ def test_a_kill_while_scanning_or_confirming_loses_no_page(template, tmp_path, k
         resumed = _cli(home, "resume", batch["batch"], "--no-ingest", "--json")
         assert resumed.returncode == 0, resumed.stderr
     (batch,) = _batches(home)
-    confirm = _cli(home, "confirm", batch["batch"], kill_at=kill_at if step == "confirm" else "")
+    confirm = _cli(home, "confirm", batch["batch"], kill_at=kill_at if step in ("review", "confirm") else "")
+    if step == "review":  # killed before the batch was queued: the officer presses Konfirmasi again
+        assert confirm.returncode == -signal.SIGKILL, confirm.stderr
+        assert _cli(home, "confirm", batch["batch"]).returncode == 0
     if step == "confirm":  # queued, its job perhaps never sent: the next worker takes it up
         assert confirm.returncode == -signal.SIGKILL, confirm.stderr
+    if step in ("review", "confirm"):
         assert _cli(home, "worker", "--until-empty").returncode == 0
         _assert_whole(home, filed=True)
         return

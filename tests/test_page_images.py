@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 
-import img2pdf
 import numpy as np
 import office
 import pikepdf
@@ -16,7 +15,8 @@ from ocr_quality import cer, tesseract_text
 from PIL import Image, ImageDraw
 
 from scan_station import samples
-from scan_station.page_images import Kind, compact, measure, skew, straighten
+from scan_station.assemble import image_stream
+from scan_station.page_images import Kind, StoredImage, encode, measure, skew, straightened
 
 PAPERS = {"office": office.OFFICE, "grey-recycled": office.GREY_RECYCLED, "light-toner": office.LIGHT_TONER,
           "thin": office.THIN_PAPER}
@@ -47,28 +47,19 @@ def _with_stamp() -> Image.Image:
     return page
 
 
-def _filed(image: Image.Image, *, jpeg: bool = False) -> tuple[pikepdf.Pdf, int]:
-    """A one-page PDF of the scan as the batch carries it (PNG, or the scanner's JPEG), compacted."""
-    data = io.BytesIO()
-    image.save(data, "JPEG", quality=90) if jpeg else image.save(data, "PNG")
-    pdf = pikepdf.open(io.BytesIO(img2pdf.convert(data.getvalue())))
-    return pdf, len(data.getvalue())
-
-
-def _only_image(pdf: pikepdf.Pdf) -> pikepdf.Stream:
-    (stream,) = pdf.pages[0].get_images(recursive=False).values()
-    return stream
+def _decoded(stored: StoredImage) -> Image.Image:
+    """The stored image as a PDF reader decodes it (pikepdf)."""
+    with pikepdf.new() as pdf:
+        return pikepdf.PdfImage(image_stream(pdf, stored)).as_pil_image()
 
 
 @pytest.mark.parametrize("paper", PAPERS)
 def test_a_text_page_goes_one_bit_g4_within_budget_pixel_for_pixel(paper):
     page = _text_page(PAPERS[paper])
-    pdf, _ = _filed(page)
-    assert compact(pdf) == [Kind.TEXT]
-    stream = _only_image(pdf)
-    assert stream.Filter == "/CCITTFaxDecode" and stream.BitsPerComponent == 1
-    assert len(stream.read_raw_bytes()) <= BUDGET_KB[Kind.TEXT] * 1024
-    decoded = np.asarray(pikepdf.PdfImage(stream).as_pil_image().convert("L")) > 127
+    stored = encode(page, compact=True)
+    assert stored.kind == Kind.TEXT and stored.filter == "/CCITTFaxDecode" and stored.bits == 1
+    assert len(stored.data) <= BUDGET_KB[Kind.TEXT] * 1024
+    decoded = np.asarray(_decoded(stored).convert("L")) > 127
     assert (decoded == (np.asarray(page.convert("L")) > measure(page).threshold)).all()
 
 
@@ -76,20 +67,21 @@ def test_a_text_page_goes_one_bit_g4_within_budget_pixel_for_pixel(paper):
                                                      (_with_stamp, Kind.COLOUR, "/DeviceRGB")])
 def test_a_page_with_a_photo_or_a_coloured_stamp_keeps_its_shades_as_jpeg_within_budget(make, kind, space):
     page = make()
-    pdf, _ = _filed(page)
-    assert compact(pdf) == [kind]
-    stream = _only_image(pdf)
-    assert stream.Filter == "/DCTDecode" and stream.ColorSpace == space
-    assert len(stream.read_raw_bytes()) <= BUDGET_KB[kind] * 1024
-    assert pikepdf.PdfImage(stream).as_pil_image().size == page.size
+    stored = encode(page, compact=True)
+    assert stored.kind == kind and stored.filter == "/DCTDecode" and stored.colour == space
+    assert len(stored.data) <= BUDGET_KB[kind] * 1024
+    assert _decoded(stored).size == page.size
 
 
-def test_a_scanners_jpeg_is_never_jpegd_again_and_a_small_image_is_left_alone():
-    pdf, size = _filed(_with_photo(), jpeg=True)
-    before = _only_image(pdf).read_raw_bytes()
-    assert compact(pdf) == [Kind.GREY] and _only_image(pdf).read_raw_bytes() == before and len(before) == size
-    logo, _ = _filed(_photo(400, 300))
-    assert compact(logo) == [None] and _only_image(logo).Filter == "/FlateDecode"
+def test_a_scanners_jpeg_is_never_jpegd_again_and_lossless_keeps_every_pixel():
+    page = _with_photo()
+    scanner = io.BytesIO()
+    page.save(scanner, "JPEG", quality=90)
+    assert encode(page, compact=True, jpeg=scanner.getvalue()).data == scanner.getvalue()
+    text = _text_page()
+    lossless = encode(text, compact=False)
+    assert lossless.kind is None and lossless.filter == "/FlateDecode"
+    assert np.array_equal(np.asarray(_decoded(lossless)), np.asarray(text))
 
 
 @pytest.mark.ocr
@@ -103,9 +95,7 @@ def test_tesseract_reads_the_one_bit_page_as_well_as_the_lossless_one(tmp_path):
     front = samples.text_page("Laporan Kegiatan", paragraphs, page_no=1, dpi=300)
     page = office.scan(front, office.text_print("Halaman lain", dpi=300, seed=2), office.LIGHT_TONER, dpi=300,
                        seed=1)
-    pdf, _ = _filed(page)
-    compact(pdf)
-    one_bit = pikepdf.PdfImage(_only_image(pdf)).as_pil_image().convert("L")
+    one_bit = _decoded(encode(page, compact=True)).convert("L")
     lossless, compressed = (cer(tesseract_text(image, tmp_path, name=name), truth)
                             for name, image in (("lossless", page), ("g4", one_bit)))
     assert lossless < 3 and compressed <= lossless + 0.5, (lossless, compressed)
@@ -118,15 +108,11 @@ def test_a_skewed_page_with_dark_scanner_borders_is_levelled_and_cleaned(degrees
                        office.OFFICE, dpi=300, seed=1)
     assert abs(skew(page) + degrees) <= 0.3  # the angle that levels it
     ImageDraw.Draw(page).rectangle((0, 0, 70, page.height), fill=15)  # the feeder's black background
-    pdf, _ = _filed(page)
-    assert straighten(pdf) == 1
-    level = pikepdf.PdfImage(_only_image(pdf)).as_pil_image()
-    assert skew(level) == 0.0
+    level = straightened(page)
+    assert level is not None and skew(level) == 0.0
     assert np.asarray(level)[:, :70].mean() > 200  # the border is paper now
     assert level.size == page.size
 
 
 def test_a_straight_clean_page_is_left_as_it_is():
-    pdf, _ = _filed(_text_page())
-    before = _only_image(pdf).read_raw_bytes()
-    assert straighten(pdf) == 0 and _only_image(pdf).read_raw_bytes() == before
+    assert straightened(_text_page()) is None

@@ -297,7 +297,7 @@ def test_a_batch_whose_filing_failed_after_its_raw_copy_is_filed_when_confirmed_
         raise OcrError("tesseract was killed")
 
     with monkeypatch.context() as m:
-        m.setattr(ingest.DocumentOcr, "results", broken)
+        m.setattr(ingest.PageOcr, "results", broken)
         with pytest.raises(OcrError):
             jobs.file_batch(settings, folder.id)
     assert folder.read_state().status == "failed"

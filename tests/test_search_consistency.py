@@ -10,9 +10,9 @@ import pytest
 from reportlab.pdfgen import canvas
 
 from scan_station import handover, search, search_engine, search_rebuild
-from scan_station._exec.ocrmypdf import OcrResult
 from scan_station.db import Batch, Entry
 from scan_station.filing import RawBatch, Received, file_documents
+from scan_station.model import OcrResult
 from scan_station.register import add_entry, entry_dict, update_entry
 from scan_station.split import PlannedDocument
 

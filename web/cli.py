@@ -82,4 +82,4 @@ def _start_worker(settings):
 
     jobs = make_jobs(settings)
     requeue_orphans(settings, jobs)
-    return start_worker(jobs, periodic=True)
+    return start_worker(jobs, workers=settings.workers, periodic=True)

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from scan_station import review
 from scan_station.db import Entry
+from scan_station.page_jobs import queue_page
 from scan_station.reconcile import PRINT_WINDOW, printed_but_missing
 from scan_station.roles import Permission
 
@@ -99,6 +100,8 @@ def correct(batch: str, action: str):
         )
         return redirect(url_for("review.show", batch=batch, **typed))  # the form keeps what was typed
     review.save(folder, plan)
+    if action in ("rotate", "move", "restore"):  # the page may be filed turned otherwise now: read it so
+        queue_page(jobs(), folder.id, _page())
     if action == "rescan":
         flash(_("Put the page back in the scanner; it replaces page %(page)d.", page=plan.rescan_of), "ok")
         start_scanning(folder)

@@ -1,6 +1,7 @@
 """Scanning at the kiosk: pick a scanner and a profile, press Scan, watch each page arrive.
 
-A scan runs in a thread of the kiosk process (`scanning.scan_pages`); the live screen follows
+A scan runs in a thread of the kiosk process (`scanning.scan_pages`), and each content page is
+queued for a worker to read as soon as it is classified (`page_jobs`); the live screen follows
 the batch folder through server-sent events (`/scan/<batch>/events`): every page as soon as its
 thumbnail is written, again once it is classified, and the batch's status and fault. Because the
 events come from the folder, a reload, a second screen or a scan started from the command line
@@ -21,12 +22,13 @@ from scan_station.batchfolder import BatchFolder, Status
 from scan_station.db import Batch, ScanProfile
 from scan_station.demo import MAX_DEMO_DOCUMENTS, fill_demo_feeder
 from scan_station.errors import NotFoundError, ScanStationError
+from scan_station.page_jobs import queue_pages
 from scan_station.profiles import known_scanners
 from scan_station.roles import Permission
 from scan_station.scanning import scan_pages, start_batch
 
 from .auth import back_to_referrer, passive, requires
-from .extensions import service
+from .extensions import jobs, service
 from .live import event_stream
 from .pages import batch_or_404, hidden_pages, in_progress
 from .paging import paginate, paginate_list
@@ -37,9 +39,9 @@ _threads: dict[str, threading.Thread] = {}
 _lock = threading.Lock()
 
 
-def _scan(settings, folder: BatchFolder) -> None:
+def _scan(settings, folder: BatchFolder, on_page) -> None:
     try:
-        scan_pages(settings, folder)
+        scan_pages(settings, folder, on_page=on_page)
     except ScanStationError:
         pass  # the fault is in the batch's state, where the screen shows it
     except Exception:  # noqa: BLE001 - recorded in the batch too; every page read is kept
@@ -47,13 +49,15 @@ def _scan(settings, folder: BatchFolder) -> None:
 
 
 def start_scanning(folder: BatchFolder) -> bool:
-    """Scan into `folder` in a thread, unless a scan of it runs already."""
+    """Scan into `folder` in a thread, unless a scan of it runs already; each content page goes to
+    the workers to be read as soon as it is classified (`page_jobs`)."""
     settings, _db = service()
+    on_page = queue_pages(jobs(), folder.id)
     with _lock:
         running = _threads.get(folder.id)
         if running is not None and running.is_alive():
             return False
-        _threads[folder.id] = threading.Thread(target=_scan, args=(settings, folder), daemon=True)
+        _threads[folder.id] = threading.Thread(target=_scan, args=(settings, folder, on_page), daemon=True)
         _threads[folder.id].start()
         return True
 

@@ -1,4 +1,6 @@
-"""OCRmyPDF: OCR one document into PDF/A-2b and write its register metadata into the XMP.
+"""OCRmyPDF: OCR one whole PDF into PDF/A-2b and write its register metadata into the XMP — for
+softcopies handed over (pages that carry text keep it) and the berita acara. Scanned pages go
+page by page through `scan_station.page_ocr` instead, which starts before documents are known.
 
 `ocr_document` runs in a child process of `scan_station.ocr.OcrPool`: `ocrmypdf.ocr()` is not
 thread-safe, and a long-lived child saves its start-up cost on every document after the first.
@@ -20,8 +22,9 @@ import ocrmypdf.exceptions
 import pikepdf
 import pikepdf.pdfa
 
+from ..assemble import write_dublin_core
 from ..errors import MissingDependencyError, OcrError
-from ..page_images import compact, straighten
+from ..model import OcrResult
 from .probe import Probe, at_least
 
 MIN_VERSION = (17, 0)
@@ -54,18 +57,6 @@ class OcrJob:
     #: A softcopy: pages that carry text keep it, only pages without text are OCR'd; a digital
     #: signature is not kept in the PDF/A (the signed original is the record).
     skip_text: bool = False
-    #: Scanned pages levelled and cleaned before OCR, and their images stored small once OCR has
-    #: read them (`scan_station.page_images`).
-    compact_images: bool = False
-
-
-@dataclass(frozen=True)
-class OcrResult:
-    key: str
-    output_pdf: Path
-    page_texts: list[str]
-    pdfa_passed: bool
-    pdfa_findings: list[str]
 
 
 #: Page keys of presentations (transitions, durations, actions) that PDF/A has no use for, and
@@ -100,22 +91,6 @@ def _die_with_parent() -> None:
         os._exit(1)
 
 
-def _write_metadata(pdf: pikepdf.Pdf, metadata: dict) -> None:
-    with pdf.open_metadata(set_pikepdf_as_editor=False) as meta:
-        for key in ("title", "description"):
-            if metadata.get(key):
-                meta[f"dc:{key}"] = metadata[key]
-        for key in ("identifier", "source", "coverage"):
-            if metadata.get(key):
-                meta[f"dc:{key}"] = metadata[key]
-        for key in ("creator", "publisher", "subject", "type"):
-            values = metadata.get(key)
-            if values:
-                meta[f"dc:{key}"] = [values] if isinstance(values, str) else list(values)
-        if metadata.get("date"):
-            meta["dc:date"] = [metadata["date"]]
-
-
 def _options(job: OcrJob, sidecar: Path) -> dict:
     options = dict(
         language=list(job.languages),
@@ -145,12 +120,11 @@ def ocr_document(job: OcrJob) -> OcrResult:
     ocr_out = job.output_pdf.with_suffix(".ocr.pdf")
     sidecar = job.output_pdf.with_suffix(".txt")
     options = _options(job, sidecar)
-    source = _straightened(job) if job.compact_images else job.input_pdf
     try:
         try:
-            ocrmypdf.ocr(source, ocr_out, **options)
+            ocrmypdf.ocr(job.input_pdf, ocr_out, **options)
         except ocrmypdf.exceptions.PriorOcrFoundError:  # born-digital pages: OCR the image anyway
-            ocrmypdf.ocr(source, ocr_out, force_ocr=True, **options)
+            ocrmypdf.ocr(job.input_pdf, ocr_out, force_ocr=True, **options)
         except ocrmypdf.exceptions.PdfaConversionFailedError:
             if not job.skip_text:
                 raise
@@ -163,14 +137,10 @@ def ocr_document(job: OcrJob) -> OcrResult:
     except ocrmypdf.exceptions.ExitCodeException as exc:
         raise OcrError(f"OCR failed for {job.key}: {type(exc).__name__}: {exc}") from None
     with pikepdf.open(ocr_out) as pdf:
-        if job.compact_images:
-            compact(pdf)
-        _write_metadata(pdf, job.metadata)
+        write_dublin_core(pdf, job.metadata)
         pdf.save(job.output_pdf)
         page_count = len(pdf.pages)
     ocr_out.unlink()
-    if source != job.input_pdf:
-        source.unlink()
     report = pikepdf.pdfa.validate_written(job.output_pdf, "2b")
     if job.skip_text:  # the sidecar has only what OCR found; the text a page had is in the PDF
         texts = _pdf_texts(job.output_pdf)
@@ -184,17 +154,6 @@ def ocr_document(job: OcrJob) -> OcrResult:
         pdfa_passed=bool(report.passed),
         pdfa_findings=[str(f) for f in report.findings][:20],
     )
-
-
-def _straightened(job: OcrJob) -> Path:
-    """The document with its scanned pages levelled and their dark borders cleaned, for OCR and
-    the filed copy (the raw batch keeps them as scanned); the input itself when no page needed it."""
-    with pikepdf.open(job.input_pdf) as pdf:
-        if not straighten(pdf):
-            return job.input_pdf
-        out = job.output_pdf.with_suffix(".level.pdf")
-        pdf.save(out)
-    return out
 
 
 def _pdf_texts(path: Path) -> list[str]:

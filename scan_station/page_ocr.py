@@ -1,0 +1,216 @@
+"""Page-level OCR: every content page OCR'd on its own, as soon as it is known, its result kept
+with the page; a document is then only assembled from its pages' results (`assemble`).
+
+What a page needs — its own pixels, which way up it is, levelled and cleaned, its text and text
+layer from tesseract, its image stored small — does not depend on where its document starts or
+ends. So pages are OCR'd while the officer is still scanning and reviewing (the kiosk queues a
+job per page), or while the rest of the batch is still being classified (`ingest`); *Konfirmasi*
+then only assembles, stamps and files. A page the officer turns is done again; nothing else is.
+
+    PageJob --`ocr_page`, in an OCR child--> PageResult, kept in <folder>/page-0005/
+
+A result is kept under its job's key — the page file's SHA-256, the turn, the settings that shape
+it — so a page scanned again or turned has another key and is done again, and a result is used
+only for the job that made it. Orientation costs a second engine pass only where the page is not
+clearly upright text (`page_images.looks_upright`): the cover's reading turns its document's
+pages before anything else looks at them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import hashlib
+import json
+import os
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from PIL import Image
+
+from . import storage
+from ._exec import tesseract
+from .page_images import Kind, StoredImage, encode, looks_upright, straightened
+from .page_source import PageSource, SourceImage, load
+
+#: Changes whenever a result made by older code would differ: older results are made again.
+RESULT_VERSION = 1
+RESULT_FILE = "result.json"
+#: Pages scanned below this are read by tesseract upsampled to it (low-resolution scans read better).
+OCR_MIN_DPI = 300
+CLOCKWISE = {90: Image.Transpose.ROTATE_270, 180: Image.Transpose.ROTATE_180, 270: Image.Transpose.ROTATE_90}
+
+
+@dataclass(frozen=True)
+class PageJob:
+    number: int  # the batch page
+    source: PageSource
+    source_sha256: str  # of the source file: the page's identity
+    folder: Path  # results go into folder/page-NNNN/
+    #: Clockwise degrees known before OCR: the cover's reading, and the officer's turns.
+    turn: int = 0
+    #: The officer turned the page: it is shown as they saw it, without an orientation check.
+    turn_is_final: bool = False
+    languages: tuple[str, ...] = ("ind", "eng")
+    compact: bool = True  # levelled, cleaned, stored small (`page_images = "compact"`)
+    default_dpi: float = 300
+    max_image_mpixels: float = 250
+
+    @property
+    def key(self) -> str:
+        parts = [RESULT_VERSION, self.source_sha256, self.source.index, self.turn % 360, self.turn_is_final,
+                 list(self.languages), self.compact, self.default_dpi]
+        return hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:24]
+
+    @property
+    def place(self) -> Path:
+        return self.folder / f"page-{self.number:04d}"
+
+
+@dataclass(frozen=True)
+class PageResult:
+    number: int
+    key: str
+    text: str  # the engine's own text of the page
+    text_pdf: Path  # tesseract's invisible text layer, one page
+    image_file: Path  # the stored image's data (`image` says how to read it)
+    image: StoredImage = field(repr=False)
+    page_size: tuple[float, float]  # of the upright page, in points
+    #: Clockwise degrees the stored image is turned when drawn (a kept JPEG is not re-encoded to
+    #: turn it); 0 when the stored pixels are upright.
+    placement: int
+    turn: int  # clockwise degrees from the page as scanned to upright, in all
+    levelled: bool  # skew or dark borders were corrected
+    #: Where the page's time went, in seconds: read, level, orientation, tesseract, store.
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        image = {k: v for k, v in asdict(self.image).items() if k != "data"}
+        return {"number": self.number, "key": self.key, "text": self.text, "text_pdf": self.text_pdf.name,
+                "image_file": self.image_file.name, "image": image | {"kind": image["kind"] and str(image["kind"])},
+                "page_size": list(self.page_size), "placement": self.placement, "turn": self.turn,
+                "levelled": self.levelled, "seconds": self.seconds}
+
+
+def load_result(job: PageJob) -> PageResult | None:
+    """The result kept for exactly this job, if there is a whole one."""
+    try:
+        data = json.loads((job.place / RESULT_FILE).read_text())
+        if data.get("key") != job.key:
+            return None
+        text_pdf, image_file = job.place / data["text_pdf"], job.place / data["image_file"]
+        spec = data["image"]
+        image = StoredImage(image_file.read_bytes(), spec["filter"], spec["colour"], spec["bits"], spec["width"],
+                            spec["height"], Kind(spec["kind"]) if spec["kind"] else None, spec["black_is_1"])
+        if not text_pdf.is_file():
+            return None
+        return PageResult(data["number"], data["key"], data["text"], text_pdf, image_file, image,
+                          tuple(data["page_size"]), data["placement"], data["turn"], data["levelled"],
+                          data.get("seconds", {}))
+    except (OSError, ValueError, KeyError, TypeError):  # none yet, or a partial one: made again
+        return None
+
+
+def ocr_page(job: PageJob) -> PageResult:
+    """The page's result: the one kept for this job, else made now and kept (in an OCR child)."""
+    kept = load_result(job)
+    if kept is not None:
+        return kept
+    seconds: dict[str, float] = {}
+    with _timed(seconds, "read"):
+        source = load(job.source, default_dpi=job.default_dpi, max_megapixels=job.max_image_mpixels)
+    job.place.mkdir(parents=True, exist_ok=True)
+    work = job.place / f"{job.key}.{os.getpid()}.work"
+    try:
+        page = _upright(job, source, work, seconds)
+        with _timed(seconds, "tesseract"):
+            image, dpi = _ocr_image(page, work)
+            recognised = tesseract.recognise(image, work, languages=job.languages, dpi=dpi)
+        return _keep(job, page, recognised, seconds)
+    finally:
+        for leftover in job.place.glob(f"{work.name}*"):
+            leftover.unlink(missing_ok=True)
+
+
+@dataclass
+class _Page:
+    """The page on its way to upright, and what was done to it."""
+
+    image: Image.Image
+    dpi: tuple[float, float]
+    jpeg: bytes | None  # the scanner's JPEG, while the pixels are still exactly it (turns aside)
+    turn: int = 0
+    levelled: bool = False
+
+    def turned(self, degrees: int) -> None:
+        if degrees % 360:
+            self.image = self.image.transpose(CLOCKWISE[degrees % 360])
+            self.dpi = self.dpi if degrees % 180 == 0 else self.dpi[::-1]
+            self.turn = (self.turn + degrees) % 360
+
+    def level(self) -> None:
+        better = straightened(self.image)
+        if better is not None:
+            self.image, self.jpeg, self.levelled = better, None, True
+
+
+@contextlib.contextmanager
+def _timed(seconds: dict[str, float], stage: str) -> Iterator[None]:
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        seconds[stage] = round(seconds.get(stage, 0.0) + time.perf_counter() - started, 3)
+
+
+def _upright(job: PageJob, source: SourceImage, work: Path, seconds: dict[str, float]) -> _Page:
+    """Turned as known, levelled, and turned again where the engine says it is not upright."""
+    page = _Page(source.image, source.dpi, source.jpeg)
+    page.turned(job.turn)
+    if job.compact:
+        with _timed(seconds, "level"):
+            page.level()
+    with _timed(seconds, "orientation"):
+        if job.turn_is_final or looks_upright(page.image):
+            return page
+        found = tesseract.orientation(_ocr_image(page, work)[0])
+        if not found.turn or found.confidence < tesseract.ORIENTATION_THRESHOLD:
+            return page
+        page.turned(found.turn)
+    if job.compact and page.turn % 180:  # sideways text is not levelled: now it can be
+        with _timed(seconds, "level"):
+            page.level()
+    return page
+
+
+def _ocr_image(page: _Page, work: Path) -> tuple[Path, int]:
+    """The page as tesseract reads it, and its resolution: grey, uncompressed (nothing to encode
+    or decode), at least OCR_MIN_DPI and the same resolution both ways."""
+    dpi = round(max(OCR_MIN_DPI, *page.dpi))
+    width, height = (round(page.image.width * dpi / page.dpi[0]), round(page.image.height * dpi / page.dpi[1]))
+    grey = page.image.convert("L")
+    if (width, height) != grey.size:
+        grey = grey.resize((width, height), Image.Resampling.BICUBIC)
+    path = work.with_suffix(".work.pgm")
+    grey.save(path, format="PPM")
+    return path, dpi
+
+
+def _keep(job: PageJob, page: _Page, recognised: tesseract.Recognised, seconds: dict[str, float]) -> PageResult:
+    """Store the page image small, and keep the result with the page (its record last)."""
+    started = time.perf_counter()
+    stored, placement = encode(page.image, compact=job.compact, jpeg=page.jpeg), 0
+    if page.jpeg is not None and stored.data is page.jpeg and page.turn:  # kept as scanned: drawn turned
+        width, height = (stored.width, stored.height) if page.turn == 180 else (stored.height, stored.width)
+        stored, placement = dataclasses.replace(stored, width=width, height=height), page.turn
+    text_pdf, image_file = job.place / f"{job.key}.text.pdf", job.place / f"{job.key}.image"
+    storage.replace_file(text_pdf, recognised.text_pdf.read_bytes())
+    storage.replace_file(image_file, stored.data)
+    size = (page.image.width / page.dpi[0] * 72, page.image.height / page.dpi[1] * 72)
+    seconds["store"] = round(time.perf_counter() - started, 3)
+    result = PageResult(job.number, job.key, recognised.text, text_pdf, image_file, stored, size, placement,
+                        page.turn, page.levelled, seconds)
+    storage.replace_json(job.place / RESULT_FILE, result.to_json())
+    return result
