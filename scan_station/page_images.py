@@ -3,8 +3,9 @@ stored small — the access copy citizens download. The raw batch keeps every pa
 is the master.
 
 Before OCR (`straightened`), a page skewed by up to 5° is levelled (projection profile of its
-ink) and the scanner's dark background along its edges is made paper-white, so that OCR and the
-filed copy see the same, straight page and the text layer lies on the text. `looks_upright` tells
+ink), and the scanner's dark background along its edges and in punch holes is made paper-white,
+so that OCR and the filed copy see the same, straight, clean page and the text layer lies on the
+text. `looks_upright` tells
 a page that is clearly upright text at a glance, so that only the others go to the engine's
 orientation detection.
 
@@ -43,6 +44,8 @@ COLOUR_SHARE = 0.0005
 #: JPEG quality: the first of these whose page fits its budget (KB at 300 dpi A4, scaled by the
 #: page's pixels), else the last. Noise from the scanner's sensor is what makes a page big.
 JPEG_QUALITIES = (60, 50, 40, 30)
+#: Past the last quality, the resolution goes down by SCALE_STEP at a time, to SMALLEST_SCALE.
+SCALE_STEP, SMALLEST_SCALE = 0.8, 0.5
 BUDGET_KB = {"grey": 300, "colour": 500}
 A4_300DPI_PIXELS = 2480 * 3508
 #: Skew levelled before OCR: up to MAX_SKEW degrees either way, from MIN_SKEW (below it the
@@ -51,6 +54,8 @@ MAX_SKEW, MIN_SKEW = 5.0, 0.4
 #: A scanner's dark background along an edge: rows or columns darker than BORDER_LEVEL on average,
 #: at most BORDER_SHARE of the page from that edge.
 BORDER_LEVEL, BORDER_SHARE = 90, 0.06
+#: Punch holes: discs of scanner background HOLE_MM across, within HOLE_MARGIN_MM of an edge.
+HOLE_MM, HOLE_MARGIN_MM = (4.0, 9.0), 25.0
 
 
 class Kind(StrEnum):
@@ -153,34 +158,90 @@ def dark_borders(grey: np.ndarray) -> tuple[int, int, int, int]:
     return (run(rows, limit[0]), run(rows[::-1], limit[0]), run(columns, limit[1]), run(columns[::-1], limit[1]))
 
 
-def straightened(image: Image.Image) -> Image.Image | None:
-    """The page levelled and its dark scanner borders made paper-white, or None when it needs
-    neither. For the copy that is OCR'd and filed; the raw batch keeps the page as scanned."""
-    top, bottom, left, right = dark_borders(np.asarray(image.convert("L")))
+def punch_holes(grey: np.ndarray, dpi: float, borders: tuple[int, int, int, int] = (0, 0, 0, 0)
+                ) -> list[tuple[int, int, int, int]]:
+    """Boxes (left, top, right, bottom, pixels) of punch holes: discs of scanner background, 4-9 mm
+    across, within 25 mm of an edge (ISO 838 holes are 6 mm, 12 mm in), alone in the margin.
+    Found at about 75 dpi: a dark patch of that size shaped as a disc, with nothing dark around it
+    for its own width — a letter of a bold title has neighbours, a ring or a logo is no disc.
+    `borders`: the dark edges (`dark_borders`), which are no holes."""
+    from scipy import ndimage
+
+    step = max(1, round(dpi / 75))
+    small = grey[::step, ::step] < BORDER_LEVEL
+    top, bottom, left, right = (-(-b // step) for b in borders)
+    small[:top], small[small.shape[0] - bottom:], small[:, :left], small[:, small.shape[1] - right:] = (
+        False, False, False, False)
+    per_mm = dpi / 25.4 / step
+    margin = max(1, round(HOLE_MARGIN_MM * per_mm))
+    band = np.zeros_like(small)
+    band[:margin], band[-margin:], band[:, :margin], band[:, -margin:] = True, True, True, True
+    labels, _count = ndimage.label(small & band)
+    return [tuple(v * step for v in box) for index, found in enumerate(ndimage.find_objects(labels), start=1)
+            if (box := _hole(small, labels, index, found, per_mm)) is not None]
+
+
+def _hole(dark: np.ndarray, labels: np.ndarray, index: int, found: tuple[slice, slice], per_mm: float
+          ) -> tuple[int, int, int, int] | None:
+    """The box of one dark patch if it is a punch hole (see `punch_holes`), else None."""
+    rows, columns = found
+    height, width = rows.stop - rows.start, columns.stop - columns.start
+    low, high = HOLE_MM[0] * per_mm, HOLE_MM[1] * per_mm
+    if not (low <= width <= high and low <= height <= high and 0.75 <= width / height <= 1.33):
+        return None
+    y, x = np.ogrid[:height, :width]
+    disc = ((y + 0.5 - height / 2) / (height / 2)) ** 2 + ((x + 0.5 - width / 2) / (width / 2)) ** 2 <= 1
+    patch = labels[found] == index
+    if (disc & patch).sum() < 0.8 * (disc | patch).sum():
+        return None  # not shaped as a disc
+    around = (slice(max(0, rows.start - height), rows.stop + height),
+              slice(max(0, columns.start - width), columns.stop + width))
+    if (dark[around] & (labels[around] != index)).sum() > 0.01 * dark[around].size:
+        return None  # not alone: a letter among letters
+    return columns.start - 1, rows.start - 1, columns.stop + 1, rows.stop + 1
+
+
+def straightened(image: Image.Image, dpi: float = 300) -> Image.Image | None:
+    """The page levelled, its dark scanner borders and punch holes made paper-white, or None when
+    it needs none of it. For the copy that is OCR'd and filed; the raw batch keeps the page as
+    scanned."""
+    grey = np.asarray(image.convert("L"))
+    top, bottom, left, right = dark_borders(grey)
     white = 255 if image.mode == "L" else (255, 255, 255)
+    boxes = [(0, 0, image.width, top), (0, image.height - bottom, image.width, image.height),
+             (0, 0, left, image.height), (image.width - right, 0, image.width, image.height)]
+    boxes = [b for b in boxes if b[2] > b[0] and b[3] > b[1]]
+    holes = punch_holes(grey, dpi, (top, bottom, left, right))
     page = image
-    if top or bottom or left or right:  # first: a dark edge would look like a column of ink
+    if boxes or holes:  # first: a dark edge would look like a column of ink
         page = image.copy()
         draw = ImageDraw.Draw(page)
-        for box in ((0, 0, page.width, top), (0, page.height - bottom, page.width, page.height),
-                    (0, 0, left, page.height), (page.width - right, 0, page.width, page.height)):
-            if box[2] > box[0] and box[3] > box[1]:
-                draw.rectangle((box[0], box[1], box[2] - 1, box[3] - 1), fill=white)
+        for box in boxes:
+            draw.rectangle((box[0], box[1], box[2] - 1, box[3] - 1), fill=white)
+        for hole in holes:
+            draw.ellipse(hole, fill=white)
     angle = skew(page)
     if angle:
         return page.rotate(angle, resample=Image.Resampling.BILINEAR, fillcolor=white)
     return page if page is not image else None
 
 
-def jpeg_bytes(image: Image.Image, kind: Kind) -> bytes:
-    """The page as JPEG at the best quality that fits its budget (see JPEG_QUALITIES)."""
+def jpeg_bytes(image: Image.Image, kind: Kind) -> tuple[bytes, tuple[int, int]]:
+    """The page as JPEG at the best quality that fits its budget (see JPEG_QUALITIES), and its
+    size in pixels: a page that fits at none (a photo full of grain) is stored at a lower
+    resolution, down to SMALLEST_SCALE of its own, until it does."""
     budget = BUDGET_KB[kind] * 1024 * image.width * image.height / A4_300DPI_PIXELS
-    for quality in JPEG_QUALITIES:
-        buffer = io.BytesIO()
-        image.save(buffer, "JPEG", quality=quality, optimize=True)
-        if buffer.tell() <= budget:
-            break
-    return buffer.getvalue()
+    scale, smaller = 1.0, image
+    while True:
+        for quality in JPEG_QUALITIES:
+            buffer = io.BytesIO()
+            smaller.save(buffer, "JPEG", quality=quality, optimize=True)
+            if buffer.tell() <= budget:
+                return buffer.getvalue(), smaller.size
+        if scale * SCALE_STEP < SMALLEST_SCALE:
+            return buffer.getvalue(), smaller.size
+        scale *= SCALE_STEP
+        smaller = image.resize((round(image.width * scale), round(image.height * scale)), Image.Resampling.LANCZOS)
 
 
 @dataclass(frozen=True)
@@ -215,7 +276,8 @@ def encode(image: Image.Image, *, compact: bool, jpeg: bytes | None = None) -> S
         return StoredImage(jpeg, "/DCTDecode", colour, 8, *size, found.kind)
     kept = image if found.kind is Kind.COLOUR else image.convert("L")
     space = "/DeviceRGB" if kept.mode == "RGB" else "/DeviceGray"
-    return StoredImage(jpeg_bytes(kept, found.kind), "/DCTDecode", space, 8, *size, found.kind)
+    data, stored_size = jpeg_bytes(kept, found.kind)
+    return StoredImage(data, "/DCTDecode", space, 8, *stored_size, found.kind)
 
 
 # -- which way up --------------------------------------------------------------------------------

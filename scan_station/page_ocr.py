@@ -151,7 +151,7 @@ class _Page:
             self.turn = (self.turn + degrees) % 360
 
     def level(self) -> None:
-        better = straightened(self.image)
+        better = straightened(self.image, self.dpi[0])
         if better is not None:
             self.image, self.jpeg, self.levelled = better, None, True
 

@@ -116,3 +116,29 @@ def test_a_skewed_page_with_dark_scanner_borders_is_levelled_and_cleaned(degrees
 
 def test_a_straight_clean_page_is_left_as_it_is():
     assert straightened(_text_page()) is None
+
+
+def test_a_page_full_of_photographic_grain_still_fits_its_budget_at_a_lower_resolution():
+    page = _text_page().copy()
+    grain = np.clip(np.random.default_rng(2).normal(128, 45, (1800, 2000)), 0, 255).astype("uint8")
+    page.paste(Image.fromarray(grain), (240, 900))
+    stored = encode(page, compact=True)
+    assert stored.kind == Kind.GREY and len(stored.data) <= BUDGET_KB[Kind.GREY] * 1024
+    assert page.width // 2 <= stored.width < page.width and _decoded(stored).size == (stored.width, stored.height)
+
+
+def test_punch_holes_are_made_paper_and_the_text_is_left_alone():
+    page = _text_page().copy()
+    mm = 300 / 25.4
+    centres = [(12 * mm, page.height / 2 - 40 * mm), (12 * mm, page.height / 2 + 40 * mm)]  # ISO 838, 80 mm apart
+    draw = ImageDraw.Draw(page)
+    for x, y in centres:
+        draw.ellipse((x - 3 * mm, y - 3 * mm, x + 3 * mm, y + 3 * mm), fill=20)  # the feeder's dark background
+    clean = straightened(page)
+    assert clean is not None
+    grey = np.asarray(clean.convert("L"))
+    for x, y in centres:
+        assert grey[round(y) - 30:round(y) + 30, round(x) - 30:round(x) + 30].min() > 200  # paper now
+    text = (slice(300, 3200), slice(300, 2200))
+    assert np.array_equal(grey[text], np.asarray(page.convert("L"))[text])  # the page itself is untouched
+    assert straightened(_text_page()) is None  # a page without holes has none found

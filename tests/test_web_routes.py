@@ -136,7 +136,10 @@ def test_scan_live_events_thumbnails_review_and_confirm(app, client):
     assert "sedang disimpan di latar belakang" in done.get_data(as_text=True)
     state = state_of(folder)
     assert state["status"] == "queued" and state["user"] == "dok"
-    assert app.extensions["scan_station"]["jobs"].queue.pending_count() == 1
+    pending = app.extensions["scan_station"]["jobs"].queue.pending()
+    assert [t.args for t in pending if t.name == "file_batch"] == [(batch,)]  # queued once
+    # each content page was queued to be read as it was classified, the moved and the turned one again
+    assert sorted(t.args[1] for t in pending if t.name == "ocr_page") == [2, 2, 3, 3, 5, 6]
     again = client.post(f"/review/{batch}/remove", data={"page": 2, "csrf_token": csrf}, follow_redirects=True)
     assert "sibuk" in again.get_data(as_text=True)  # queued: no more corrections
     listed = client.get("/scan/batches.json").get_json()

@@ -88,18 +88,27 @@ def _environment() -> dict[str, str]:
 
 def _run(args: list[str], what: str) -> subprocess.CompletedProcess:
     try:
-        return subprocess.run(["tesseract", *args], capture_output=True, env=_environment(),
+        done = subprocess.run(["tesseract", *args], capture_output=True, env=_environment(),
                               timeout=TIMEOUT_SECONDS, check=True)
     except FileNotFoundError:
         raise MissingDependencyError("tesseract is not installed; run: apt-get install tesseract-ocr") from None
     except subprocess.TimeoutExpired:
         raise OcrError(f"{what}: tesseract took longer than {TIMEOUT_SECONDS} s") from None
     except subprocess.CalledProcessError as exc:
+        _check_languages(exc.stderr or b"")
         said = (exc.stderr or b"").decode("utf-8", "replace").strip().splitlines()
-        if any("Failed loading language" in line for line in said):
-            raise MissingDependencyError(f"tesseract: language data missing ({said[-1]}); "
-                                         "run: apt-get install tesseract-ocr-ind tesseract-ocr-eng") from None
         raise OcrError(f"{what}: tesseract failed ({said[-1] if said else f'exit {exc.returncode}'})") from None
+    _check_languages(done.stderr)  # with one language missing it reads on with the others: not with ours
+    return done
+
+
+def _check_languages(stderr: bytes) -> None:
+    said = stderr.decode("utf-8", "replace")
+    missing = re.findall(r"Failed loading language '([^']+)'", said)
+    if missing or "couldn't load any languages" in said:
+        packages = " ".join(f"tesseract-ocr-{lang}" for lang in missing) or "tesseract-ocr-ind tesseract-ocr-eng"
+        raise MissingDependencyError(f"tesseract: language data {', '.join(missing) or 'missing'} not installed; "
+                                     f"run: apt-get install {packages}")
 
 
 def recognise(image: Path, out_base: Path, *, languages: tuple[str, ...], dpi: int) -> Recognised:

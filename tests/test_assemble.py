@@ -1,0 +1,112 @@
+"""A document assembled from its pages' OCR results (`assemble`): PDF/A-2b that the validator
+passes, Dublin Core metadata, each page its stored image with tesseract's text layer lying on the
+printed words — also where a scanner's JPEG is kept as it is and drawn turned."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import office
+import pikepdf
+import pypdfium2 as pdfium
+import pytest
+from PIL import Image, ImageDraw
+
+from scan_station.assemble import assemble
+from scan_station.page_images import Kind
+from scan_station.page_ocr import PageJob, ocr_page
+from scan_station.page_source import PageSource, file_digest
+
+pytestmark = pytest.mark.ocr
+METADATA = {"title": "Laporan Kegiatan", "identifier": "PPID-2026-000001", "publisher": "Subbagian Umum",
+            "subject": ["berkala", "HM.03"], "date": "2025-01-20", "source": "19/PP.07-SOP/HM/I/2025",
+            "type": "Text"}
+
+
+def _text_page(seed: int = 4) -> Image.Image:
+    return office.scan(office.text_print("Laporan Kegiatan", dpi=300, seed=seed), None, office.OFFICE, dpi=300,
+                       seed=seed)
+
+
+def _with_photo() -> Image.Image:
+    page = _text_page().copy()
+    rng = np.random.default_rng(1)
+    photo = Image.fromarray(np.clip(rng.normal(128, 40, (700, 1000)), 0, 255).astype("uint8"))
+    page.paste(photo, (700, 2400))
+    return page
+
+
+def _result(tmp_path, image: Image.Image | bytes, name: str, *, turn: int = 0, number: int = 1):
+    """The page's OCR result; `image` as a PNG, or bytes: the scanner's JPEG file."""
+    path = tmp_path / f"{name}.{'jpg' if isinstance(image, bytes) else 'png'}"
+    path.write_bytes(image) if isinstance(image, bytes) else image.save(path, dpi=(300, 300))
+    return ocr_page(PageJob(number, PageSource(path), file_digest(path), tmp_path / "results", turn=turn))
+
+
+def _rendered(path, index: int = 0) -> Image.Image:
+    pdf = pdfium.PdfDocument(path)
+    try:
+        return pdf[index].render(scale=100 / 72, grayscale=True).to_pil().convert("L")
+    finally:
+        pdf.close()
+
+
+def _words(path, index: int = 0) -> list[tuple[str, tuple[float, float, float, float]]]:
+    """The text layer's characters with their boxes (PDF points, origin bottom left)."""
+    pdf = pdfium.PdfDocument(path)
+    try:
+        text = pdf[index].get_textpage()
+        return [(text.get_text_range(i, 1), text.get_charbox(i)) for i in range(text.count_chars())]
+    finally:
+        pdf.close()
+
+
+def test_a_document_of_text_grey_and_colour_pages_is_pdfa_with_its_metadata(tmp_path):
+    stamp = _text_page(seed=5).convert("RGB")
+    ImageDraw.Draw(stamp).ellipse((1500, 2800, 1850, 3150), outline=(200, 30, 40), width=18)
+    pages = [_result(tmp_path, _text_page(), "text", number=1), _result(tmp_path, _with_photo(), "grey", number=2),
+             _result(tmp_path, stamp, "colour", number=3)]
+    assert [p.image.kind for p in pages] == [Kind.TEXT, Kind.GREY, Kind.COLOUR]
+    out = assemble(pages, key="doc", metadata=METADATA, out=tmp_path / "doc.pdf")
+    assert out.pdfa_passed, out.pdfa_findings
+    assert all("Laporan Kegiatan" in t for t in out.page_texts)
+    with pikepdf.open(out.output_pdf) as pdf:
+        assert len(pdf.pages) == 3
+        meta = pdf.open_metadata()
+        assert meta["dc:title"] == "Laporan Kegiatan" and meta["dc:identifier"] == "PPID-2026-000001"
+        assert meta["pdfaid:part"] == "2" and str(pdf.docinfo["/Title"]) == "Laporan Kegiatan"
+        images = [next(iter(p.get_images(recursive=False).values())) for p in pdf.pages]
+        assert [str(i.Filter) for i in images] == ["/CCITTFaxDecode", "/DCTDecode", "/DCTDecode"]
+        sizes_kb = [len(i.read_raw_bytes()) / 1024 for i in images]
+    assert all(size <= budget for size, budget in zip(sizes_kb, (60, 300, 500), strict=True)), sizes_kb
+
+
+def test_the_text_layer_lies_on_the_printed_words(tmp_path):
+    page = _text_page()
+    out = assemble([_result(tmp_path, page, "text")], key="doc", metadata=METADATA, out=tmp_path / "doc.pdf")
+    chars = _words(out.output_pdf)
+    found = "".join(c for c, _box in chars)
+    at = found.index("Laporan")
+    left, bottom, right, top = chars[at][1]
+    ink = np.asarray(page.convert("L").crop((round(left * 300 / 72), round((842 - top) * 300 / 72),
+                                             round(right * 300 / 72), round((842 - bottom) * 300 / 72))))
+    assert ink.min() < 100  # the box of the "L" holds ink
+
+
+def test_a_scanners_jpeg_read_upside_down_is_kept_as_it_is_and_shown_upright(tmp_path):
+    upright = _with_photo()
+    scanned = upright.rotate(180)  # the stack went through the feeder upside down
+    jpeg = io.BytesIO()
+    scanned.save(jpeg, "JPEG", quality=90, dpi=(300, 300))
+    result = _result(tmp_path, jpeg.getvalue(), "turned", turn=180)
+    assert result.placement == 180 and result.image.filter == "/DCTDecode"
+    assert result.image_file.read_bytes() == (tmp_path / "turned.jpg").read_bytes()  # not JPEG'd again
+    out = assemble([result], key="doc", metadata=METADATA, out=tmp_path / "doc.pdf")
+    assert out.pdfa_passed, out.pdfa_findings
+    shown = np.asarray(_rendered(out.output_pdf), dtype=np.float64)
+    expected = np.asarray(upright.convert("L").resize((shown.shape[1], shown.shape[0])), dtype=np.float64)
+    assert np.corrcoef(shown.ravel(), expected.ravel())[0, 1] > 0.9  # upright, as the reader sees it
+    chars = _words(out.output_pdf)
+    first = "".join(c for c, _box in chars).index("Laporan")
+    assert chars[first][1][1] > 600  # the title's words are near the top of the page, where it is printed
