@@ -193,10 +193,10 @@ def find(session: Session, query: str, *, page: int = 1, per_page: int = 20, sor
             parsed.filters.setdefault(name, value)
     page = max(1, min(page, MAX_PAGE))
     compiled = engine.Compiled(parsed, hidden_categories)
-    q = compiled.documents()
-    if q is None:
+    if not compiled.can_match():
         return Results(0, [], page, per_page)
     searcher = engine.open_index(index_dir(session)).searcher()
+    q = compiled.documents(searcher)
     offset = (page - 1) * per_page
     if sort == "date":
         found = searcher.search(q, per_page, count=True, order_by_field="date", offset=offset)
@@ -216,7 +216,7 @@ def _best_pages(searcher, compiled: engine.Compiled, cards: list[dict], mark) ->
         return {}
     ids = [card["document_id"] for card in cards]
     limit = min(sum(card["page_count"] for card in cards), MAX_PAGE_HITS)
-    addresses = [a for _score, a in searcher.search(compiled.pages(ids), max(limit, 1), count=False).hits]
+    addresses = [a for _score, a in searcher.search(compiled.pages(searcher, ids), max(limit, 1), count=False).hits]
     chosen: dict[int, list] = {}
     for doc_id, address in zip(searcher.fast_field_values("doc_id", addresses), addresses, strict=True):
         kept = chosen.setdefault(doc_id, [])

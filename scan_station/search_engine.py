@@ -3,8 +3,10 @@
 The index holds, for each register entry with a filed document, its latest version that was not
 returned: one `doc` record (all its pages and its register fields; what is matched, ranked,
 counted, filtered and sorted) and one `page` record per page (to find its best pages, and their
-text for snippets). Permissions are part of every query: `hidden` categories are excluded by the
-engine, so they reach neither the results nor their count.
+text for snippets). A page's words are in fields of its own (`page_text`, ...), so that the
+postings a query for documents reads hold documents only, not five times as many pages.
+Permissions are part of every query: `hidden` categories are excluded by the engine, so they
+reach neither the results nor their count.
 
 Folder layout: `<index_dir>/current` is a small file naming `gen-<n>/`, the index itself (a file,
 not a symbolic link, so that a copied or restored home keeps it). A rebuild writes a new
@@ -21,6 +23,7 @@ import os
 import re
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import tantivy
@@ -32,11 +35,12 @@ from .search_query import Query as Parsed
 from .search_text import is_dictionary_word, number_key, stem
 
 WRITER_HEAP, LOCK_WAIT_SECONDS = 50_000_000, 30.0
-SCHEMA_VERSION, VERSION_FILE = "2", "scan-station-schema"  # 2: fast category, unit_name (facets)
+SCHEMA_VERSION, VERSION_FILE = "3", "scan-station-schema"  # 2: facets; 3: pages' own fields
 FACETS = {"category": "category", "unit": "unit_name", "year": "year"}  # facet -> fast field
 MIN_FUZZY = 5  # letters; shorter words have too many neighbours at distance 1
+MAX_PREFIX_TERMS = 2_000  # a prefix with more words in the index is an automaton, not a set of terms
 _lock = threading.Lock()
-_open: dict[Path, tuple[str, tantivy.Index]] = {}
+_open: dict[Path, list] = {}  # index folder -> [generation, index, its meta.json when reloaded]
 
 
 class IndexUnavailableError(ScanStationError):
@@ -50,14 +54,15 @@ class IndexOutdatedError(IndexUnavailableError):
 def schema() -> tantivy.Schema:
     b = tantivy.SchemaBuilder()
     for name in ("kind", "register_id", "status"):
-        b.add_text_field(name, stored=True, tokenizer_name="raw")
-    b.add_text_field("category", stored=True, tokenizer_name="raw", fast=True)
+        b.add_text_field(name, tokenizer_name="raw")
+    b.add_text_field("category", tokenizer_name="raw", fast=True)
     b.add_text_field("unit_name", tokenizer_name="raw", fast=True)  # the unit as written, for facets
-    for name in ("doc_id", "page", "date", "year"):
-        b.add_integer_field(name, stored=True, indexed=True, fast=True)
-    for name in ("text", "stems", "meta", "meta_stems", "unit"):
+    for name in ("doc_id", "page", "date", "year"):  # only `card` and `page` are read back: stored
+        b.add_integer_field(name, stored=name == "page", indexed=True, fast=True)
+    for name in ("text", "stems", "meta", "meta_stems", "unit", "page_text", "page_stems"):
         b.add_text_field(name)
-    b.add_text_field("numbers", tokenizer_name="whitespace")
+    for name in ("numbers", "page_numbers"):
+        b.add_text_field(name, tokenizer_name="whitespace")
     b.add_text_field("number_key", tokenizer_name="raw")
     b.add_bytes_field("card", stored=True, indexed=False)  # JSON: what a result shows
     return b.build()
@@ -69,7 +74,9 @@ SCHEMA = schema()
 def current(index_dir: Path) -> Path:
     """The generation the index folder's `current` file names; a new, empty one if none."""
     pointer = index_dir / "current"
-    if not pointer.is_file():
+    try:
+        return index_dir / pointer.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
         swap(index_dir, new_generation(index_dir))
     return index_dir / pointer.read_text(encoding="utf-8").strip()
 
@@ -89,9 +96,12 @@ def outdated(index_dir: Path) -> bool:
     pointer = index_dir / "current"
     if not pointer.is_file():
         return False
-    marker = index_dir / pointer.read_text(encoding="utf-8").strip() / VERSION_FILE
+    return _other_schema(index_dir / pointer.read_text(encoding="utf-8").strip())
+
+
+def _other_schema(generation: Path) -> bool:
     try:
-        return marker.read_text(encoding="utf-8").strip() != SCHEMA_VERSION
+        return (generation / VERSION_FILE).read_text(encoding="utf-8").strip() != SCHEMA_VERSION
     except OSError:
         return True
 
@@ -104,21 +114,28 @@ def swap(index_dir: Path, generation: Path) -> None:
 
 
 def open_index(index_dir: Path) -> tantivy.Index:
-    """The current generation, opened once per process and reloaded to see others' commits."""
+    """The current generation, opened once per process and reloaded when another commit has
+    changed it (its meta.json, which each commit replaces)."""
     folder = current(index_dir)
-    if outdated(index_dir):
+    if _other_schema(folder):
         raise IndexOutdatedError(f"the search index {folder} was made by an older Scan Station; "
                                  "run `scan-station reindex` (worker and serve do it when they start)")
     with _lock:
         known = _open.get(index_dir)
         if known is None or known[0] != folder.name:
             try:
-                _open[index_dir] = known = (folder.name, tantivy.Index.open(str(folder)))
+                _open[index_dir] = known = [folder.name, tantivy.Index.open(str(folder)), None]
             except ValueError as exc:
                 raise IndexUnavailableError(f"search index {folder}: {exc}") from None
-        index = known[1]
-    index.reload()
-    return index
+        try:
+            meta = (folder / "meta.json").stat()
+            seen = (meta.st_ino, meta.st_mtime_ns, meta.st_size)
+        except OSError:
+            seen = None
+        if seen is None or seen != known[2]:
+            known[1].reload()
+            known[2] = seen
+        return known[1]
 
 
 def writer(index: tantivy.Index):
@@ -155,8 +172,8 @@ def records(entry: dict, document: dict, pages: list[str], meta: str) -> list[ta
                            card=json.dumps(card).encode(), **common)
     out = [doc]
     for n, (page_text, page_stem, numbers) in enumerate(zip(pages, page_stems, page_numbers, strict=True), 1):
-        out.append(tantivy.Document(kind="page", page=n, text=page_text, stems=page_stem, numbers=numbers,
-                                    card=page_text.encode(), **common))
+        out.append(tantivy.Document(kind="page", page=n, page_text=page_text, page_stems=page_stem,
+                                    page_numbers=numbers, card=page_text.encode(), **common))
     return out
 
 
@@ -172,25 +189,50 @@ def _phrase(field: str, words: tuple[str, ...]) -> Query:
     return _term(field, words[0]) if len(words) == 1 else Query.phrase_query(SCHEMA, field, list(words))
 
 
-def clause_query(clause: Clause) -> Query:
-    """One clause over the text and the register fields: as typed, by stem, and (for words that
-    are not in the dictionary, such as names) one character off, at a fraction of the weight."""
+@dataclass(frozen=True)
+class Fields:
+    """Where a clause looks: a document's record (its text and its register fields) or a page's."""
+
+    text: str
+    stems: str
+    numbers: str
+    register: bool  # the register fields too: meta, meta_stems, number_key
+
+
+DOC, PAGE = Fields("text", "stems", "numbers", True), Fields("page_text", "page_stems", "page_numbers", False)
+
+
+def _prefix(searcher, field: str, word: str) -> Query:
+    """The words of `field` beginning with `word`: as the set of them the index holds (cheap to
+    build), or as an automaton when there are very many. Either scores 1 a match."""
+    found = searcher.terms_with_prefix(field, word, limit=MAX_PREFIX_TERMS + 1)
+    if len(found) > MAX_PREFIX_TERMS:
+        return Query.regex_query(SCHEMA, field, re.escape(word) + ".*")
+    return Query.term_set_query(SCHEMA, field, [term for term, _count in found]) if found else Query.empty_query()
+
+
+def clause_query(clause: Clause, searcher, on: Fields = DOC) -> Query:
+    """One clause over the text (and a document's register fields): as typed, by stem, and (for
+    words that are not in the dictionary, such as names) one character off, at a fraction of the
+    weight. `searcher`: the index whose words a prefix stands for."""
+    boost, words = Query.boost_query, clause.words
     if clause.kind == "phrase":
-        return _any([_phrase("text", clause.words), Query.boost_query(_phrase("meta", clause.words), 2.0)])
-    word = clause.words[0]
-    if clause.kind == "prefix":
-        pattern = re.escape(word) + ".*"
-        return _any([Query.regex_query(SCHEMA, f, pattern) for f in ("text", "meta", "stems")])
-    if clause.kind == "number":
+        text, register = [_phrase(on.text, words)], [boost(_phrase("meta", words), 2.0)]
+    elif clause.kind == "prefix":
+        text = [_prefix(searcher, on.text, words[0]), _prefix(searcher, on.stems, words[0])]
+        register = [_prefix(searcher, "meta", words[0])]
+    elif clause.kind == "number":
         key = number_key(clause.raw)
-        return _any([Query.boost_query(_term("numbers", key), 3.0), _term("number_key", key),
-                     _phrase("text", clause.words), _phrase("meta", clause.words)])
-    s = stem(word)
-    alternatives = [_term("text", word), Query.boost_query(_term("meta", word), 2.0),
-                    Query.boost_query(_term("stems", s), 0.5), Query.boost_query(_term("meta_stems", s), 0.5)]
-    if len(word) >= MIN_FUZZY and word.isalpha() and not is_dictionary_word(word):
-        alternatives += [Query.boost_query(Query.fuzzy_term_query(SCHEMA, f, word, 1), 0.2) for f in ("text", "meta")]
-    return _any(alternatives)
+        text = [boost(_term(on.numbers, key), 3.0), _phrase(on.text, words)]
+        register = [_term("number_key", key), _phrase("meta", words)]
+    else:
+        word, s = words[0], stem(words[0])
+        text, register = [_term(on.text, word), boost(_term(on.stems, s), 0.5)], [
+            boost(_term("meta", word), 2.0), boost(_term("meta_stems", s), 0.5)]
+        if len(word) >= MIN_FUZZY and word.isalpha() and not is_dictionary_word(word):
+            text.append(boost(Query.fuzzy_term_query(SCHEMA, on.text, word, 1), 0.2))
+            register.append(boost(Query.fuzzy_term_query(SCHEMA, "meta", word, 1), 0.2))
+    return _any(text + register if on.register else text)
 
 
 def filter_queries(filters: dict[str, str]) -> list[Query] | None:
@@ -222,35 +264,40 @@ def filter_queries(filters: dict[str, str]) -> list[Query] | None:
 
 
 class Compiled:
-    """A parsed query in the engine's form, each clause built once (a prefix or fuzzy clause is
-    an automaton: costly to build) for the documents and then for their pages."""
+    """A parsed query in the engine's form: for the documents, then for their pages."""
 
     def __init__(self, parsed: Parsed, hidden: tuple[str, ...]):
         self.parsed, self.hidden = parsed, hidden
-        self.groups = [[clause_query(c) for c in group] for group in parsed.groups]
-        self.positive = [q for group in self.groups for q in group]
+        self.filters = filter_queries(parsed.filters)
 
-    def documents(self) -> Query | None:
-        """The query for matching documents (`doc` records), or None when nothing can match."""
-        filters = filter_queries(self.parsed.filters)
-        if filters is None or self.parsed.empty():
-            return None
-        must = [_term("kind", "doc"), *filters, *(_any(g) for g in self.groups)]
-        if not self.groups:
-            must.append(Query.all_query())
-        not_ = [clause_query(c) for c in self.parsed.excluded] + [_term("category", h) for h in self.hidden]
+    def can_match(self) -> bool:
+        return self.filters is not None and not self.parsed.empty()
+
+    def documents(self, searcher) -> Query:
+        """The query for matching documents (`doc` records); only when `can_match()`."""
+        groups = [_any([clause_query(c, searcher) for c in group]) for group in self.parsed.groups]
+        must = [_term("kind", "doc"), *self.filters, *(groups or [Query.all_query()])]
+        not_ = [clause_query(c, searcher) for c in self.parsed.excluded] + [_term("category", h) for h in self.hidden]
         return Query.boolean_query([(Occur.Must, q) for q in must] + [(Occur.MustNot, q) for q in not_])
 
-    def pages(self, doc_ids: list[int]) -> Query:
+    def pages(self, searcher, doc_ids: list[int]) -> Query:
         """The pages of these documents that hold any of the query's words (their best pages)."""
-        return Query.boolean_query([(Occur.Must, _term("kind", "page")),
-                                    (Occur.Must, Query.term_set_query(SCHEMA, "doc_id", doc_ids)),
-                                    (Occur.Must, _any(self.positive or [Query.all_query()]))])
+        clauses = [clause_query(c, searcher, PAGE) for c in self.parsed.positive()]
+        if len(clauses) > 1:  # each clause among these documents' pages only: a union of few pages is cheap
+            among = Query.const_score_query(_one_of("doc_id", doc_ids), 0.0)
+            clauses = [Query.boolean_query([(Occur.Must, among), (Occur.Must, c)]) for c in clauses]
+        return Query.boolean_query([(Occur.Must, _term("kind", "page")), (Occur.Must, _one_of("doc_id", doc_ids)),
+                                    (Occur.Must, _any(clauses or [Query.all_query()]))])
+
+
+def _one_of(field: str, values: list) -> Query:
+    """Records whose `field` is one of `values`, scoring 1 as a term set would (a few terms are
+    cheaper than the automaton `term_set_query` builds over an integer field)."""
+    return Query.const_score_query(Query.boolean_query([(Occur.Should, _term(field, v)) for v in values]), 1.0)
 
 
 def first_pages_query(doc_ids: list[int]) -> Query:
-    return Query.boolean_query([(Occur.Must, _term("kind", "page")),
-                                (Occur.Must, Query.term_set_query(SCHEMA, "doc_id", doc_ids)),
+    return Query.boolean_query([(Occur.Must, _term("kind", "page")), (Occur.Must, _one_of("doc_id", doc_ids)),
                                 (Occur.Must, _term("page", 1))])
 
 

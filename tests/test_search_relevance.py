@@ -115,3 +115,46 @@ def test_facets_count_what_the_role_may_see(archive, role):
     assert ("dikecualikan" in categories) == (not hidden)
     assert categories == {c: sum(d.category == c for d in results.documents) for c in categories}
     assert narrowed.total == results.facets["year"][0][1]
+
+
+def test_quick_paths_give_what_the_slow_ones_give(archive, monkeypatch):
+    """A prefix looked up as the set of its words in the index gives what its automaton gives,
+    and snippets marked from the needles what deciding every word of the pages gives."""
+    from scan_station import search_engine, search_snippet
+
+    db, _ids = archive
+
+    def answers(queries):
+        with db.session() as s:
+            return {q: [(d.register_id, [(p.page, p.snippet) for p in d.pages])
+                        for d in search.find(s, q, per_page=100, mark=("<", ">")).documents] for q in queries}
+
+    prefixes = ["pemil*", "pemilu*", "rekap*", "suhar* rapat", "pleno OR koordinasi*"]
+    quick = answers(prefixes + [q for q, _ in QUERIES])
+    monkeypatch.setattr(search_engine, "MAX_PREFIX_TERMS", 0)
+    monkeypatch.setattr(search_snippet, "NEEDLE_BUDGET", -1)
+    assert answers(prefixes + [q for q, _ in QUERIES]) == quick
+    assert any("<" in snippet for hits in quick.values() for _rid, pages in hits for _n, snippet in pages)
+
+
+def test_snippets_from_needles_mark_every_form_case_and_misreading(monkeypatch):
+    from scan_station import search_snippet
+    from scan_station.search_query import parse
+
+    texts = ["Warga MEMILIH di tempat pemungutan; pemilihan-nya dipilihnya (rapat) rapat_pleno Rapat.",
+             "Surat 19/PP.07-SOP/HM/I/2025 dari Bapak Suharyamto, pendapatan daerah dapat naik.",
+             "Laporan pelaksanaan: dilaksanakan, melaksanakan, terlaksana; laksana.",
+             "Catatan — pemiñlihan umum, Müller memilih; ΟΔΟΣ'Α.", "Dari İstanbul: Muller, pemilihan."]
+    queries = ["pemilihan", "Rapat", "suharyanto", "pemil*", '"pemungutan suara"', "laksana dapat", "müller",
+               "pemiñlihan", "19/PP.07-SOP/HM/I/2025"]
+    for query in queries:
+        marker = search_snippet.Marker(parse(query), ("<", ">"))
+        assert (marker.needles is None) == ("/" in query), query  # a number's pieces are too short to look for
+        assert marker.needles is None or marker._by_needles(texts) is not None, query
+        quick = marker.snippets(texts)
+        monkeypatch.setattr(search_snippet, "NEEDLE_BUDGET", -1)
+        assert search_snippet.Marker(parse(query), ("<", ">")).snippets(texts) == quick, query
+        monkeypatch.undo()
+    assert "<MEMILIH>" in search_snippet.snippet(texts[0], parse("pemilihan"), ("<", ">"))
+    assert "<Suharyamto>" in search_snippet.snippet(texts[1], parse("suharyanto"), ("<", ">"))
+    assert "<Müller>" in search_snippet.snippet(texts[3], parse("muller"), ("<", ">"))
