@@ -38,7 +38,7 @@ WRITER_HEAP, LOCK_WAIT_SECONDS = 50_000_000, 30.0
 SCHEMA_VERSION, VERSION_FILE = "3", "scan-station-schema"  # 2: facets; 3: pages' own fields
 FACETS = {"category": "category", "unit": "unit_name", "year": "year"}  # facet -> fast field
 MIN_FUZZY = 5  # letters; shorter words have too many neighbours at distance 1
-MAX_PREFIX_TERMS = 2_000  # a prefix with more words in the index is an automaton, not a set of terms
+MAX_PREFIX_TERMS = 100  # a prefix with more words in the index is an automaton, not terms
 _lock = threading.Lock()
 _open: dict[Path, list] = {}  # index folder -> [generation, index, its meta.json when reloaded]
 
@@ -203,12 +203,12 @@ DOC, PAGE = Fields("text", "stems", "numbers", True), Fields("page_text", "page_
 
 
 def _prefix(searcher, field: str, word: str) -> Query:
-    """The words of `field` beginning with `word`: as the set of them the index holds (cheap to
-    build), or as an automaton when there are very many. Either scores 1 a match."""
+    """The words of `field` beginning with `word`, each scoring 1: the few the index holds as term
+    queries (they skip to the documents asked about), very many as an automaton."""
     found = searcher.terms_with_prefix(field, word, limit=MAX_PREFIX_TERMS + 1)
     if len(found) > MAX_PREFIX_TERMS:
         return Query.regex_query(SCHEMA, field, re.escape(word) + ".*")
-    return Query.term_set_query(SCHEMA, field, [term for term, _count in found]) if found else Query.empty_query()
+    return _one_of(field, [term for term, _count in found]) if found else Query.empty_query()
 
 
 def clause_query(clause: Clause, searcher, on: Fields = DOC) -> Query:
@@ -291,8 +291,8 @@ class Compiled:
 
 
 def _one_of(field: str, values: list) -> Query:
-    """Records whose `field` is one of `values`, scoring 1 as a term set would (a few terms are
-    cheaper than the automaton `term_set_query` builds over an integer field)."""
+    """Records whose `field` is one of `values`, scoring 1 as a term set or a regular expression
+    would (a few term queries are cheaper than the automaton either builds over all records)."""
     return Query.const_score_query(Query.boolean_query([(Occur.Should, _term(field, v)) for v in values]), 1.0)
 
 

@@ -77,6 +77,7 @@ def _needles(parsed: Query) -> list[str] | None:
             needles.add(stem(word)[1:])
             if _fuzzy(word):
                 needles.update((word[:len(word) // 2], word[len(word) // 2:]))
+    needles = {n for n in needles if n.isalnum() or not n}  # one with a space is inside no word
     if any(len(n) < MIN_NEEDLE for n in needles):
         return None
     return sorted(n for n in needles if not any(m != n and m in n for m in needles))  # the shortest do
@@ -109,21 +110,41 @@ class Marker:
         return [self._page_spans(text, low) for text, low in zip(texts, lowered, strict=True)]
 
     def _page_spans(self, text: str, low: str) -> list[tuple[int, int]]:
-        if len(low) != len(text):  # a letter whose lower case is longer (İ): positions would shift
+        if not text.isascii():
+            return self._other_page_spans(text, low)
+        spans, find, length, memo = set(), low.find, len(text), self.memo
+        for needle in self.needles:
+            at = find(needle)
+            while at >= 0:  # the word around it: letters and digits either side
+                start, end = at, at + len(needle)
+                while start and text[start - 1].isalnum():
+                    start -= 1
+                while end < length and text[end].isalnum():
+                    end += 1
+                token = text[start:end]
+                hit = memo.get(token)
+                if hit is None:
+                    hit = memo[token] = self.matches(token)
+                if hit:
+                    spans.add((start, end))
+                at = find(needle, end)
+        return sorted(spans)
+
+    def _other_page_spans(self, text: str, low: str) -> list[tuple[int, int]]:
+        """A page with letters beyond ASCII: Sastrawi reads the words that have them otherwise, so
+        each of those is decided, and the others from the needles."""
+        others = [m.start() for m in _OTHER_LETTER.finditer(text)]
+        if len(low) != len(text) or len(others) > MAX_OTHER_LETTERS:  # İ: its lower case is longer
             return self._spans(text, self._found([text]))
         spans: set[tuple[int, int]] = set()
         for needle in self.needles:
             at = low.find(needle)
             while at >= 0:
                 at = low.find(needle, max(self._decide(text, at, spans), at + 1))
-        if not text.isascii():  # words with other letters: Sastrawi reads those otherwise, so each is decided
-            others = [m.start() for m in _OTHER_LETTER.finditer(text)]
-            if len(others) > MAX_OTHER_LETTERS:
-                return self._spans(text, self._found([text]))
-            end = 0
-            for at in others:
-                if at >= end:
-                    end = self._decide(text, at, spans)
+        end = 0
+        for at in others:
+            if at >= end:
+                end = self._decide(text, at, spans)
         return sorted(spans)
 
     def _decide(self, text: str, at: int, spans: set[tuple[int, int]]) -> int:
@@ -204,10 +225,11 @@ def _tokens_of(chunk: str) -> tuple[str, ...]:
 
 def _densest(spans: list[tuple[int, int]]) -> int:
     """The index of the span that begins the window of WIDTH*0.7 characters with most matches."""
-    best, count, j = 0, 0, 0
+    best, count, j, n, reach = 0, 0, 0, len(spans), WIDTH * 0.7
     for i, (s, _e) in enumerate(spans):
-        j = max(j, i)
-        while j < len(spans) and spans[j][1] - s <= WIDTH * 0.7:
+        if j < i:
+            j = i
+        while j < n and spans[j][1] - s <= reach:
             j += 1
         if j - i > count:
             best, count = i, j - i
