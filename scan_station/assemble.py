@@ -13,7 +13,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pikepdf
-import pikepdf.pdfa
 
 from .model import OcrResult
 from .page_images import StoredImage
@@ -72,6 +71,8 @@ def assemble(pages: list[PageResult], *, key: str, metadata: dict, out: Path) ->
     """Write the document of these pages, in order, to `out` as PDF/A-2b, and validate it. A file
     the validator does not pass is still written, and said so in the result (the sidecar records
     it; `verify` and the tests look)."""
+    import pikepdf.pdfa  # a fifth of a second to import: not before the first document is assembled
+
     with pikepdf.new() as pdf:
         for result in pages:
             _add_page(pdf, result)

@@ -84,7 +84,7 @@ def next_number(session: Session, settings: Settings, when: dt.datetime) -> str:
 def make(settings: Settings, db: Database, scope: Scope, *, by: str = "", replaces: str | None = None) -> dict:
     """Write, file and record a new berita acara; its number, path (relative to the home) and SHA-256."""
     from ._exec.ocrmypdf import OcrJob
-    from .ocr import OcrPool
+    from .ocr_pool import OcrPool
 
     now = utcnow()
     work = settings.work_dir / f"ba-{now:%Y%m%d%H%M%S%f}"

@@ -19,19 +19,22 @@ cover. A real second sheet of the same id is as dark as the first, and is held a
 
 from __future__ import annotations
 
+import io
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import pikepdf
 import pypdfium2 as pdfium
 from PIL import Image
 
 from . import barcodes, blank, covermark
-from .coversheet import parse_payload
+from .cover_payload import parse_payload
 from .errors import CorruptPdfError
 from .model import BLANK, CONTENT, COVER, FAINT, UNREADABLE, PageClass
+from .page_source import whole_page_image
 from .split import resolve
 
 RETRY_DPI = 300
@@ -173,12 +176,35 @@ def classify_page(
     *,
     dpi: int,
     other_side: Image.Image | None = None,
+    scanned: pikepdf.Page | None = None,
 ) -> tuple[PageClass, Image.Image]:
-    """(the page's class, the image it was classified from)."""
-    image = render_page(pdf, index, dpi)
+    """(the page's class, the image it was classified from). `scanned`: the same page through
+    pikepdf, whose scanner's JPEG, when it is one, is decoded small rather than rendered."""
+    image = _scanned_jpeg(scanned, dpi) if scanned is not None else None
+    if image is None:
+        image = render_page(pdf, index, dpi)
     return classify_image(
         image, index + 1, dpi=dpi, other_side=other_side, closer=lambda: render_page(pdf, index, max(dpi, RETRY_DPI))
     ), image
+
+
+def _scanned_jpeg(page: pikepdf.Page, dpi: int) -> Image.Image | None:
+    """A page that is one grey or colour JPEG drawn over it (a scanner's), brought down to `dpi`:
+    libjpeg decodes it at a fraction of its size (DCT scaling), then it is averaged down, as
+    rendering does — a quarter of the time of rendering it. None for any other page."""
+    found = whole_page_image(page)
+    if found is None or int(page.obj.get("/Rotate", 0)) % 360:
+        return None
+    stream, (width_pt, height_pt) = found
+    if stream.get("/Filter") != "/DCTDecode" or str(stream.get("/ColorSpace")) not in ("/DeviceGray", "/DeviceRGB"):
+        return None
+    size = (max(1, round(width_pt * dpi / 72)), max(1, round(height_pt * dpi / 72)))
+    try:
+        image = Image.open(io.BytesIO(stream.read_raw_bytes()))
+        image.draft("L", size)
+        return image.convert("L").resize(size, Image.Resampling.BOX)
+    except (OSError, SyntaxError, ValueError, pikepdf.PdfError):  # not a JPEG Pillow reads: rendered
+        return None
 
 
 def shrink(image: Image.Image, *, image_dpi: int, dpi: int) -> tuple[Image.Image, int]:
@@ -197,9 +223,10 @@ def classify_pdf(path: Path, *, dpi: int) -> Iterator[PageClass]:
         raise CorruptPdfError(f"{path.name}: cannot be opened for rendering ({exc})") from None
     previous, before = None, None
     try:
-        for index in range(len(pdf)):
-            page, before = classify_page(pdf, index, dpi=dpi, other_side=before)
-            previous = resolve(page, previous)
-            yield previous
+        with pikepdf.open(path) as scanned:
+            for index in range(len(pdf)):
+                page, before = classify_page(pdf, index, dpi=dpi, other_side=before, scanned=scanned.pages[index])
+                previous = resolve(page, previous)
+                yield previous
     finally:
         pdf.close()

@@ -108,7 +108,7 @@ def _scan_then_ingest(app: App, folder, *, ingest: bool):
     """Scan into `folder`, its pages read meanwhile (`page_jobs`): in this process's OCR pool when
     it files the batch itself right after, else by the workers (page jobs on the queue)."""
     from .jobs import make_jobs
-    from .ocr import OcrPool
+    from .ocr_pool import OcrPool
     from .page_jobs import queue_pages, read_pages
     from .scanning import ingest_scanned, scan_pages
 

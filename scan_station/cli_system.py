@@ -38,11 +38,10 @@ def doctor_exit_code(probes) -> int:
 def worker_cmd(app: App, workers: int | None, as_json: bool, until_empty: bool) -> None:
     """File confirmed batches from the job queue until stopped (Ctrl-C). On start it queues again
     what a dead process left half-filed."""
-    from huey.consumer import Consumer
-
     from . import doctor
     from .config import shown_url
-    from .jobs import make_jobs, requeue_orphans, run_until_empty
+    from .jobs import consumer, make_jobs, requeue_orphans, run_until_empty
+    from .ocr_pool import shutdown_shared
 
     doctor.require("worker", app.settings)
     queue = shown_url(app.settings.queue_url) if app.settings.queue_url else str(app.settings.home / "jobs.db")
@@ -55,10 +54,13 @@ def worker_cmd(app: App, workers: int | None, as_json: bool, until_empty: bool) 
     ensure_current(app.settings, app.db)
     jobs = make_jobs(app.settings)
     requeue_orphans(app.settings, jobs)
-    if until_empty:
-        run_until_empty(jobs)
-        return
-    Consumer(jobs.queue, workers=workers or app.settings.workers, worker_type="thread", periodic=True).run()
+    try:
+        if until_empty:
+            run_until_empty(jobs)
+        else:
+            consumer(jobs, workers=workers or app.settings.workers, periodic=True).run()
+    finally:
+        shutdown_shared()
 
 
 COMMANDS = [doctor_cmd, worker_cmd]

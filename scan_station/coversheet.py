@@ -1,11 +1,8 @@
-"""Barcode cover sheets: the payload they carry and the A4 PDF that staff print.
-
-Payload: `SST1:<register id>:<check>`. The fixed prefix lets the splitter ignore foreign barcodes
-(e-signature QR codes on letters, asset and shipping labels); the check character (ISO 7064 hybrid
-system over the id's own alphabet) turns a misread into a rejected cover instead of a wrong filing.
-Each sheet carries the same payload twice, as Code128 and as QR, so one damaged symbol is enough.
-The text is set in DejaVu Sans (Debian's `fonts-dejavu-core`), embedded, so names and titles in
-any Latin script, Greek, Cyrillic and the usual symbols print as typed.
+"""Barcode cover sheets: the A4 PDF that staff print, carrying the payload of `cover_payload`
+(`SST1:<register id>:<check>`, re-exported here). Each sheet carries the same payload twice, as
+Code128 and as QR, so one damaged symbol is enough. The text is set in DejaVu Sans (Debian's
+`fonts-dejavu-core`), embedded, so names and titles in any Latin script, Greek, Cyrillic and the
+usual symbols print as typed.
 """
 
 from __future__ import annotations
@@ -14,7 +11,6 @@ import datetime as dt
 import functools
 import io
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from reportlab.graphics import renderPDF
@@ -25,61 +21,20 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
-from stdnum.iso7064 import mod_37_36
 
 from . import covermark
+from .cover_payload import ALPHABET, PREFIX, CoverCode, check_character, parse_payload, payload_for  # noqa: F401
 from .db import Entry
 from .errors import BadArgumentsError, MissingDependencyError
 from .storage import atomic_write_bytes
 
-PREFIX = "SST1:"
 #: Cover sheets one print may hold (each is a page of barcodes and text: about 50 ms of CPU).
 MAX_COVERSHEETS = 100
-#: The id characters plus "_": 40 symbols, so the hybrid system runs modulo 41, a prime, and
-#: catches every single-character misread and every swap of neighbours.
-ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ-./_"
 
 INSTRUCTION = (
     "LEMBAR SAMPUL PINDAI — letakkan lembar ini di atas dokumen, lalu masukkan ke pemindai."
 )
 INSTRUCTION_2 = "Jangan dilipat atau dicoret. Satu lembar sampul untuk satu dokumen."
-
-
-def check_character(register_id: str) -> str:
-    return mod_37_36.calc_check_digit(register_id, alphabet=ALPHABET)
-
-
-def payload_for(register_id: str) -> str:
-    return f"{PREFIX}{register_id}:{check_character(register_id)}"
-
-
-@dataclass(frozen=True)
-class CoverCode:
-    """What a barcode says about being a cover sheet."""
-
-    register_id: str | None  # None when the payload has our prefix but fails its check
-    raw: str
-
-    @property
-    def valid(self) -> bool:
-        return self.register_id is not None
-
-
-def parse_payload(text: str) -> CoverCode | None:
-    """A CoverCode for our payloads (valid or not); None for foreign barcodes."""
-    if not text.startswith(PREFIX):
-        return None
-    body = text[len(PREFIX) :]
-    register_id, sep, check = body.rpartition(":")
-    if (
-        sep
-        and len(check) == 1
-        and register_id
-        and all(c in ALPHABET for c in register_id)
-        and check_character(register_id) == check
-    ):
-        return CoverCode(register_id, text)
-    return CoverCode(None, text)
 
 
 # -- the printable PDF ---------------------------------------------------------------------------

@@ -11,7 +11,7 @@ import shutil
 import uuid
 from collections.abc import Callable
 
-from ._exec import ghostscript, libreoffice, ocrmypdf, sane, tesseract, zbar, zxing
+from ._exec import ghostscript, libreoffice, libtesseract, ocrmypdf, sane, tesseract, zbar, zxing
 from ._exec.probe import Probe
 from .config import Settings
 from .errors import ConfigError, ScanStationError, StorageError
@@ -62,6 +62,7 @@ def _user() -> str:
 
 PROBES: dict[str, Callable[[Settings], Probe]] = {
     "tesseract": tesseract.probe,
+    "libtesseract": libtesseract.probe,
     "ocrmypdf": ocrmypdf.probe,
     "ghostscript": ghostscript.probe,
     "zbar": zbar.probe,
@@ -71,7 +72,7 @@ PROBES: dict[str, Callable[[Settings], Probe]] = {
     "database": probe_database,
     "folders": probe_folders,
 }
-_FILING = ("tesseract", "ocrmypdf", "ghostscript", "zbar", "zxing-cpp", "database", "folders")
+_FILING = ("tesseract", "libtesseract", "ocrmypdf", "ghostscript", "zbar", "zxing-cpp", "database", "folders")
 #: What each piece of work needs before it starts.
 NEEDS: dict[str, tuple[str, ...]] = {
     "ingest": _FILING,

@@ -29,25 +29,22 @@ import datetime as dt
 import secrets
 import shutil
 import time
-import warnings
 from collections.abc import Callable
-from concurrent.futures import Future
 from pathlib import Path
 
-import pikepdf
 from sqlalchemy import select
 
 from . import faults
-from ._exec.ocrmypdf import OcrJob, drop_presentation_keys
 from .batch_input import BatchInput, read_batch
 from .classify import classify_pdf
 from .config import Settings
 from .db import Database, Entry, utcnow
 from .errors import UnknownEntryError
 from .filing import Received, dublin_core, file_documents, keep_raw, set_batch_status
-from .model import COVER, OcrResult, PageClass
-from .ocr import OcrPool, PageOcr, page_threads
-from .split import PlannedDocument, SplitResult, split
+from .model import COVER, PageClass
+from .ocr import PageOcr
+from .ocr_pool import OcrPool
+from .split import SplitResult, split
 
 Progress = Callable[[str, dict], None]
 
@@ -56,81 +53,11 @@ def new_batch_id(now: dt.datetime) -> str:
     return f"B{now:%Y%m%d-%H%M%S}-{secrets.token_hex(2).upper()}"
 
 
-def _signature(planned: PlannedDocument) -> tuple:
-    return (planned.register_id, planned.cover_page, tuple(planned.batch_pages), planned.rotate,
-            tuple(sorted(planned.turns.items())))
-
-
-class DocumentOcr:
-    """The OCR of a softcopy's documents, whole, through ocrmypdf in a pool of children (pages that
-    carry text keep it, `OcrJob.skip_text`): each document is submitted as soon as it is known
-    (`seen`, `start`), and waited for once the plan is final (`results`)."""
-
-    def __init__(self, settings: Settings, db: Database, pool: OcrPool, batch: BatchInput, work: Path, *,
-                 note: str = ""):
-        self.settings, self.db, self.pool, self.batch, self.work = settings, db, pool, batch, work
-        self.note = note  # the PDF's dc:source, e.g. "an access copy of a signed original"
-        self.started: dict[tuple, Future] = {}  # document signature -> its OCR
-
-    def seen(self, pages: list[PageClass]) -> None:
-        """Pages classified so far: a cover closes the document before it, whose OCR starts."""
-        if pages and pages[-1].kind == COVER:
-            self.start(split(pages[:-1], known_ids(self.db, pages[:-1])).documents, final=False)
-
-    def start(self, documents: list[PlannedDocument], *, final: bool) -> None:
-        """Submit the OCR of every document not submitted yet."""
-        waiting = [d for d in documents if _signature(d) not in self.started]
-        if not waiting:
-            return
-        with pikepdf.open(self.batch.wrapped()) as batch_pdf, self.db.session() as session:
-            for index, planned in enumerate(waiting):
-                threads = page_threads(self.settings.workers, last=final and index == len(waiting) - 1)
-                metadata = dublin_core(session.get(Entry, planned.register_id))
-                if self.note:
-                    metadata["source"] = "; ".join(filter(None, [metadata.get("source"), self.note]))
-                job = self._job(batch_pdf, planned, threads, metadata)
-                self.started[_signature(planned)] = self.pool.submit(job)
-                faults.point("ocr.submitted")
-
-    def _job(self, batch_pdf: pikepdf.Pdf, planned: PlannedDocument, threads: int, metadata: dict) -> OcrJob:
-        key = f"doc-p{planned.cover_page:04d}"  # 0: a softcopy's one document
-        source = self.work / f"{key}.in.pdf"
-        with pikepdf.new() as doc, warnings.catch_warnings():
-            warnings.simplefilter("ignore", pikepdf.PageCopyWarning)  # a softcopy's form fields are not kept
-            for number in planned.batch_pages:
-                doc.pages.append(batch_pdf.pages[number - 1])
-                if planned.turn(number):
-                    doc.pages[-1].rotate(planned.turn(number), relative=True)
-                drop_presentation_keys(doc.pages[-1])
-            doc.save(source)
-        return OcrJob(
-            key=key,
-            input_pdf=source,
-            output_pdf=self.work / f"{key}.pdf",
-            languages=tuple(self.settings.ocr_languages.split("+")),
-            jobs=min(threads, len(planned.batch_pages)),
-            max_image_mpixels=self.settings.max_image_megapixels,
-            metadata=metadata,
-            skip_text=True,
-        )
-
-    def results(
-        self, plan: SplitResult, on_done: Callable[[OcrResult], None]
-    ) -> list[tuple[PlannedDocument, OcrResult]]:
-        self.start(plan.documents, final=True)
-        wanted = {_signature(d): self.started[_signature(d)] for d in plan.documents}
-        for signature, future in self.started.items():
-            if signature not in wanted:
-                future.cancel()  # held after all: its OCR, if already done, is simply not used
-        results = self.pool.collect(wanted, on_done=on_done)
-        return [(d, results[_signature(d)]) for d in plan.documents]
-
-
 # -- the steps -----------------------------------------------------------------------------------
 
 
 def classify_and_start_ocr(
-    settings: Settings, batch: BatchInput, ocr: PageOcr | DocumentOcr, *, classified, start: bool,
+    settings: Settings, batch: BatchInput, ocr: PageOcr, *, classified, start: bool,
     on_progress: Progress
 ) -> list[PageClass]:
     """Every page's class (`classified` when the scanner classified them already); with `start`,
@@ -158,9 +85,12 @@ def classify_and_start_ocr(
 
 
 def _ocr(settings: Settings, db: Database, pool: OcrPool, batch: BatchInput, work: Path, results_dir: Path,
-         origin: dict | None) -> PageOcr | DocumentOcr:
-    """Scanned pages are OCR'd page by page; softcopies whole, keeping the text they carry."""
+         origin: dict | None) -> PageOcr:
+    """Scanned pages are OCR'd page by page; softcopies whole, keeping the text they carry
+    (`DocumentOcr`, which offers the same `seen` and `results`)."""
     if origin is not None:
+        from .document_ocr import DocumentOcr
+
         return DocumentOcr(settings, db, pool, batch, work, note=origin.get("note", ""))
 
     def metadata(register_id: str) -> dict:

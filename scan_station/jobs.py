@@ -11,7 +11,7 @@ own process unless told `--no-worker`. A page job (`ocr_page`) reads one scanned
 its result in the batch folder; it is only a head start — filing reads any page whose result is
 missing or out of date itself — so a page job that fails or is lost costs time, never a page. A
 filing job that fails marks its batch "failed" with the error and keeps every page; confirming the
-batch again queues it again. A worker's jobs share one pool of OCR children (`ocr.shared_pool`).
+batch again queues it again. A worker's jobs share one pool of OCR children (`ocr_pool.shared_pool`).
 Workers also run the scheduled fixity check (`fixity`), one at a time however many there are.
 """
 
@@ -32,7 +32,7 @@ from .batchfolder import Progress, Status, this_process
 from .config import Settings
 from .db import Database
 from .errors import ConfigError, NotFoundError, StorageError
-from .ocr import shared_pool
+from .ocr_pool import shared_pool
 from .page_jobs import ocr_page
 from .review import load
 from .scanning import batch_folder, ingest_scanned
@@ -195,6 +195,19 @@ def transient(exc: BaseException) -> bool:
     return isinstance(exc, TRANSIENT) or (isinstance(exc, OSError) and exc.errno in PASSING_ERRNOS)
 
 
+#: How often an idle worker looks at an embedded (SQLite) queue, at most: huey backs off to 10 s by
+#: default, which would keep a batch confirmed after a quiet minute waiting for as long (a Redis
+#: queue is not polled: the worker waits on it).
+POLL_SECONDS = 0.5
+
+
+def consumer(jobs: Jobs, *, workers: int, periodic: bool, in_thread: bool = False) -> Consumer:
+    """A huey consumer of `jobs` with `workers` threads; `in_thread`: one that runs beside a web
+    server (no signal handlers of its own)."""
+    kind = _ThreadConsumer if in_thread else Consumer
+    return kind(jobs.queue, workers=workers, worker_type="thread", periodic=periodic, max_delay=POLL_SECONDS)
+
+
 class _ThreadConsumer(Consumer):
     """huey's consumer without signal handlers, so that it can run beside a web server."""
 
@@ -205,9 +218,9 @@ class _ThreadConsumer(Consumer):
 def start_worker(jobs: Jobs, *, workers: int = 1, periodic: bool = False) -> Consumer:
     """Start a worker in this process (threads) and return at once; `stop_worker` ends it.
     `periodic`: it also runs the scheduled fixity check."""
-    consumer = _ThreadConsumer(jobs.queue, workers=workers, worker_type="thread", periodic=periodic)
-    consumer.start()
-    return consumer
+    started = consumer(jobs, workers=workers, periodic=periodic, in_thread=True)
+    started.start()
+    return started
 
 
 def stop_worker(consumer: Consumer) -> None:

@@ -5,9 +5,8 @@ is the master.
 Before OCR (`straightened`), a page skewed by up to 5° is levelled (projection profile of its
 ink), and the scanner's dark background along its edges and in punch holes is made paper-white,
 so that OCR and the filed copy see the same, straight, clean page and the text layer lies on the
-text. `looks_upright` tells
-a page that is clearly upright text at a glance, so that only the others go to the engine's
-orientation detection.
+text. `which_way_up` tells at a glance a page that is clearly upright text from one clearly
+turned, so that only those go to the engine's orientation detection.
 
 A scanned page arrives as lossless grey or colour pixels (about 1 MB a page, up to 5 MB when
 noisy); the raw batch keeps them as the master. After OCR (whose text layer comes from those
@@ -72,6 +71,11 @@ class Measure:
     colour: float
 
 
+def as_grey(image: Image.Image) -> Image.Image:
+    """The image in grey: itself when it is grey already (converting copies every pixel)."""
+    return image if image.mode == "L" else image.convert("L")
+
+
 def otsu(histogram: np.ndarray) -> int:
     """The grey level that best splits a 256-bin histogram in two (Otsu's method)."""
     levels = np.arange(256, dtype=np.float64)
@@ -84,18 +88,25 @@ def otsu(histogram: np.ndarray) -> int:
     return int(np.argmax(between)) if between.max() > 0 else int(np.argmax(histogram))  # one level: that
 
 
+def _median(histogram: np.ndarray) -> float:
+    """The median grey level of the pixels a 256-bin histogram counts."""
+    return float(np.searchsorted(np.cumsum(histogram), (histogram.sum() + 1) / 2))
+
+
 def measure(image: Image.Image) -> Measure:
-    rgb = image.mode == "RGB"
-    grey = np.asarray(image.convert("L"))[::2, ::2]
-    threshold = otsu(np.bincount(grey.ravel(), minlength=256))
-    ink, paper = grey[grey <= threshold], grey[grey > threshold]
-    if ink.size == 0 or paper.size == 0:  # one level only: a blank page, white (or black) all over
+    """What the page holds, from the histogram of every other pixel (and their colour)."""
+    grey = np.asarray(as_grey(image))[::2, ::2]
+    histogram = np.bincount(grey.ravel(), minlength=256)
+    threshold = otsu(histogram)
+    ink, paper = histogram[:threshold + 1], histogram[threshold + 1:]
+    if not ink.any() or not paper.any():  # one level only: a blank page, white (or black) all over
         return Measure(Kind.TEXT, -1 if grey.mean() >= 128 else 255, 0.0, 0.0)
-    low, high = float(np.median(ink)), float(np.median(paper))
+    low, high = _median(ink), threshold + 1 + _median(paper)
     span = high - low
-    midtones = float(((grey > low + 0.3 * span) & (grey < high - 0.3 * span)).mean())
+    levels = np.arange(256)
+    midtones = float(histogram[(levels > low + 0.3 * span) & (levels < high - 0.3 * span)].sum() / grey.size)
     colour = 0.0
-    if rgb:
+    if image.mode == "RGB":
         pixels = np.asarray(image)[::2, ::2].astype(np.int16)
         colour = float(((pixels.max(axis=2) - pixels.min(axis=2)) > CHROMA).mean())
     if colour > COLOUR_SHARE:
@@ -109,7 +120,7 @@ def measure(image: Image.Image) -> Measure:
 
 def g4(image: Image.Image, threshold: int) -> tuple[bytes, bool]:
     """(CCITT Group 4 data, black is 1) of the page at `threshold`, by libtiff through Pillow."""
-    bits = image.convert("L").point(lambda v: 255 if v > threshold else 0).convert("1", dither=Image.Dither.NONE)
+    bits = as_grey(image).point(lambda v: 255 if v > threshold else 0).convert("1", dither=Image.Dither.NONE)
     buffer = io.BytesIO()
     bits.save(buffer, "TIFF", compression="group4", strip_size=2**31 - 1)  # one strip: the whole page
     with Image.open(io.BytesIO(buffer.getvalue())) as tiff:
@@ -127,29 +138,36 @@ def g4(image: Image.Image, threshold: int) -> tuple[bytes, bool]:
 def skew(image: Image.Image) -> float:
     """The angle (degrees, counter-clockwise) that makes the page's lines of text level, found by
     the projection profile of its ink at a quarter of its resolution; 0 when none is clear (a page
-    without text, or whose text runs up the page)."""
-    small = np.asarray(image.convert("L").reduce(4))
+    without text, or whose text runs up the page). Turning by a few degrees is a shear of the
+    ink's coordinates here, so each angle tried costs a count, not a rotation of the image."""
+    small = np.asarray(as_grey(image).reduce(4))
     dark = small <= otsu(np.bincount(small.ravel(), minlength=256))
     if not 0.001 < dark.mean() < 0.4:  # no ink, or no paper: nothing to level by
         return 0.0
-    ink = Image.fromarray((dark * 255).astype("uint8"))
+    rows, columns = np.nonzero(dark)
+    y, x = rows - small.shape[0] / 2, columns - small.shape[1] / 2
+    reach = int(np.ceil(max(small.shape) * np.tan(np.radians(MAX_SKEW + 1)))) + 1
 
     def spread(angle: float, axis: int = 1) -> float:
-        turned = ink.rotate(angle, resample=Image.Resampling.NEAREST, fillcolor=0)
-        return float(np.var(np.asarray(turned).sum(axis=axis, dtype=np.float64)))
+        """The variance of the ink's row sums (axis 1; column sums: 0) with the page turned."""
+        shear = np.tan(np.radians(angle))
+        along = y - x * shear if axis == 1 else x + y * shear
+        length = small.shape[0 if axis == 1 else 1]
+        bins = np.round(along + length / 2).astype(np.int64) + reach
+        return float(np.var(np.bincount(bins, minlength=length + 2 * reach)))
 
     coarse = max(np.arange(-MAX_SKEW, MAX_SKEW + 0.01, 0.5), key=spread)
     fine = np.arange(coarse - 0.5, coarse + 0.51, 0.1)
     angle = float(max(fine[np.abs(fine) <= MAX_SKEW + 1e-9], key=spread))
     if spread(angle) <= max(spread(a, axis=0) for a in (-1.0, 0.0, 1.0)):  # text up the page: not ours to level
         return 0.0
-    return angle if abs(angle) >= MIN_SKEW else 0.0
+    return round(angle, 1) if abs(angle) >= MIN_SKEW else 0.0
 
 
 def dark_borders(grey: np.ndarray) -> tuple[int, int, int, int]:
     """Rows and columns of scanner background (dark) along each edge: (top, bottom, left, right)."""
     limit = [max(1, round(grey.shape[0] * BORDER_SHARE)), max(1, round(grey.shape[1] * BORDER_SHARE))]
-    rows, columns = grey.mean(axis=1), grey.mean(axis=0)
+    rows, columns = grey[:, ::4].mean(axis=1), grey[::4].mean(axis=0)  # every 4th pixel is plenty for a mean
 
     def run(means: np.ndarray, most: int) -> int:
         dark = means[:most] < BORDER_LEVEL
@@ -204,8 +222,9 @@ def _hole(dark: np.ndarray, labels: np.ndarray, index: int, found: tuple[slice, 
 def straightened(image: Image.Image, dpi: float = 300) -> Image.Image | None:
     """The page levelled, its dark scanner borders and punch holes made paper-white, or None when
     it needs none of it. For the copy that is OCR'd and filed; the raw batch keeps the page as
-    scanned."""
-    grey = np.asarray(image.convert("L"))
+    scanned. Levelling turns the pixels as they are (nearest neighbour: no new greys, a quarter of
+    the time of interpolating them, and tesseract reads it as well)."""
+    grey = np.asarray(as_grey(image))
     top, bottom, left, right = dark_borders(grey)
     white = 255 if image.mode == "L" else (255, 255, 255)
     boxes = [(0, 0, image.width, top), (0, image.height - bottom, image.width, image.height),
@@ -222,7 +241,7 @@ def straightened(image: Image.Image, dpi: float = 300) -> Image.Image | None:
             draw.ellipse(hole, fill=white)
     angle = skew(page)
     if angle:
-        return page.rotate(angle, resample=Image.Resampling.BILINEAR, fillcolor=white)
+        return page.rotate(angle, resample=Image.Resampling.NEAREST, fillcolor=white)
     return page if page is not image else None
 
 
@@ -274,7 +293,7 @@ def encode(image: Image.Image, *, compact: bool, jpeg: bytes | None = None) -> S
         return StoredImage(data, "/CCITTFaxDecode", "/DeviceGray", 1, *size, found.kind, black_is_1)
     if jpeg is not None:  # a scanner's JPEG is never JPEG'd again
         return StoredImage(jpeg, "/DCTDecode", colour, 8, *size, found.kind)
-    kept = image if found.kind is Kind.COLOUR else image.convert("L")
+    kept = image if found.kind is Kind.COLOUR else as_grey(image)
     space = "/DeviceRGB" if kept.mode == "RGB" else "/DeviceGray"
     data, stored_size = jpeg_bytes(kept, found.kind)
     return StoredImage(data, "/DCTDecode", space, 8, *stored_size, found.kind)
@@ -283,8 +302,8 @@ def encode(image: Image.Image, *, compact: bool, jpeg: bytes | None = None) -> S
 # -- which way up --------------------------------------------------------------------------------
 
 #: Upright when the ink above the lines' x-height bands is at least this many times the ink
-#: below them, over at least MIN_LINES lines (generated and real text pages: 2-35 upright,
-#: 0.03-0.5 upside down).
+#: below them (upside down: the other way round), over at least MIN_LINES lines (generated and
+#: real text pages: 2-35 upright, 0.03-0.5 upside down).
 MIN_RATIO, MIN_LINES = 1.6, 4
 #: A line of text at half the page's resolution is 8-120 rows high (about 4-60 pt at 300 dpi).
 LINE_ROWS = (8, 120)
@@ -301,21 +320,35 @@ def _lines(ink: np.ndarray) -> list[np.ndarray]:
     return [rows[s:e] for s, e in zip(starts, ends, strict=True) if LINE_ROWS[0] <= e - s <= LINE_ROWS[1]]
 
 
-def looks_upright(image: Image.Image) -> bool:
-    """Whether the page is clearly upright Latin text: horizontal lines carrying more ink above
-    their x-height band (ascenders, capitals, digits) than below it (descenders). A page that is
-    not clearly so (upside down, sideways, too few lines, a table, a photo) is for the engine's
-    orientation detection to judge."""
-    small = np.asarray(image.convert("L").reduce(2))
+class Lie(StrEnum):
+    """Which way up a page lies, as far as a glance tells."""
+
+    UPRIGHT = "upright"  # horizontal lines of text, ascenders above
+    TURNED = "turned"  # upside down (descenders above), or sideways (no rows, columns instead)
+    UNCLEAR = "unclear"  # too little to tell: a blank page, a photo, a few lines
+
+
+def which_way_up(image: Image.Image) -> Lie:
+    """How the page lies, at a glance: horizontal lines of Latin text carry more ink above their
+    x-height band (ascenders, capitals, digits) than below it (descenders); upside down, less. A
+    page whose ink runs in columns rather than rows is turned (sideways, or a table or a photo:
+    the engine's orientation detection judges those)."""
+    small = np.asarray(as_grey(image).reduce(2))
     ink = small <= otsu(np.bincount(small.ravel(), minlength=256))
     if not 0.002 < ink.mean() < 0.4:
-        return False
+        return Lie.UNCLEAR
     if np.var(ink.sum(axis=1, dtype=np.float64)) <= np.var(ink.sum(axis=0, dtype=np.float64)):
-        return False  # no clear rows of text: sideways, a table, a photo
+        return Lie.TURNED  # no clear rows of text: sideways, a table, a photo
     above = below = 0.0
     lines = _lines(ink)
     for profile in lines:
         core = np.flatnonzero(profile >= 0.5 * profile.max())
         above += float(profile[:core[0]].sum())
         below += float(profile[core[-1] + 1:].sum())
-    return len(lines) >= MIN_LINES and above > 0 and above >= MIN_RATIO * below
+    if len(lines) < MIN_LINES:
+        return Lie.UNCLEAR
+    if above > 0 and above >= MIN_RATIO * below:
+        return Lie.UPRIGHT
+    if below > 0 and below >= MIN_RATIO * above:
+        return Lie.TURNED
+    return Lie.UNCLEAR

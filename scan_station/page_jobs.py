@@ -19,7 +19,8 @@ from .config import Settings
 from .db import Database
 from .errors import NotFoundError, StorageError
 from .model import CONTENT
-from .ocr import OcrPool, PageOcr, shared_pool
+from .ocr import PageOcr
+from .ocr_pool import OcrPool, shared_pool
 from .page_source import PageSource
 from .review import page_turn
 from .scanning import OnPage, PageEvent, batch_folder

@@ -11,9 +11,11 @@ then only assembles, stamps and files. A page the officer turns is done again; n
 
 A result is kept under its job's key — the page file's SHA-256, the turn, the settings that shape
 it — so a page scanned again or turned has another key and is done again, and a result is used
-only for the job that made it. Orientation costs a second engine pass only where the page is not
-clearly upright text (`page_images.looks_upright`): the cover's reading turns its document's
-pages before anything else looks at them.
+only for the job that made it. Orientation comes from what classification knows plus a glance:
+the cover's reading turns its document's pages before anything else looks at them (the stack
+went through the feeder together), and a second engine pass (tesseract's OSD) is asked only about
+a page that then clearly lies otherwise — upside down, or its ink in columns (`which_way_up`); a
+page with too little text to tell lies as its cover does.
 """
 
 from __future__ import annotations
@@ -31,8 +33,8 @@ from pathlib import Path
 from PIL import Image
 
 from . import storage
-from ._exec import tesseract
-from .page_images import Kind, StoredImage, encode, looks_upright, straightened
+from ._exec import libtesseract
+from .page_images import Kind, Lie, StoredImage, as_grey, encode, straightened, which_way_up
 from .page_source import PageSource, SourceImage, load
 
 #: Changes whenever a result made by older code would differ: older results are made again.
@@ -127,7 +129,7 @@ def ocr_page(job: PageJob) -> PageResult:
         page = _upright(job, source, work, seconds)
         with _timed(seconds, "tesseract"):
             image, dpi = _ocr_image(page, work)
-            recognised = tesseract.recognise(image, work, languages=job.languages, dpi=dpi)
+            recognised = libtesseract.recognise(image, work, languages=job.languages, dpi=dpi)
         return _keep(job, page, recognised, seconds)
     finally:
         for leftover in job.place.glob(f"{work.name}*"):
@@ -173,10 +175,10 @@ def _upright(job: PageJob, source: SourceImage, work: Path, seconds: dict[str, f
         with _timed(seconds, "level"):
             page.level()
     with _timed(seconds, "orientation"):
-        if job.turn_is_final or looks_upright(page.image):
+        if job.turn_is_final or which_way_up(page.image) is not Lie.TURNED:
             return page
-        found = tesseract.orientation(_ocr_image(page, work)[0])
-        if not found.turn or found.confidence < tesseract.ORIENTATION_THRESHOLD:
+        found = libtesseract.orientation(_ocr_image(page, work)[0])
+        if not found.turn or found.confidence < libtesseract.ORIENTATION_THRESHOLD:
             return page
         page.turned(found.turn)
     if job.compact and page.turn % 180:  # sideways text is not levelled: now it can be
@@ -190,7 +192,7 @@ def _ocr_image(page: _Page, work: Path) -> tuple[Path, int]:
     or decode), at least OCR_MIN_DPI and the same resolution both ways."""
     dpi = round(max(OCR_MIN_DPI, *page.dpi))
     width, height = (round(page.image.width * dpi / page.dpi[0]), round(page.image.height * dpi / page.dpi[1]))
-    grey = page.image.convert("L")
+    grey = as_grey(page.image)
     if (width, height) != grey.size:
         grey = grey.resize((width, height), Image.Resampling.BICUBIC)
     path = work.with_suffix(".work.pgm")
@@ -198,7 +200,7 @@ def _ocr_image(page: _Page, work: Path) -> tuple[Path, int]:
     return path, dpi
 
 
-def _keep(job: PageJob, page: _Page, recognised: tesseract.Recognised, seconds: dict[str, float]) -> PageResult:
+def _keep(job: PageJob, page: _Page, recognised: libtesseract.Recognised, seconds: dict[str, float]) -> PageResult:
     """Store the page image small, and keep the result with the page (its record last)."""
     started = time.perf_counter()
     stored, placement = encode(page.image, compact=job.compact, jpeg=page.jpeg), 0

@@ -140,7 +140,7 @@ def _decode_frame(source: PageSource, default_dpi: float, max_megapixels: float)
 def _pdf_page(source: PageSource, max_megapixels: float) -> SourceImage:
     with pikepdf.open(source.path) as pdf:
         page = pdf.pages[source.index - 1]
-        found = _whole_page_image(page)
+        found = whole_page_image(page)
         if found is not None:
             stream, (width_pt, height_pt) = found
             _check(f"{source.path.name} page {source.index}", int(stream.Width), int(stream.Height), max_megapixels)
@@ -158,7 +158,7 @@ def _pdf_page(source: PageSource, max_megapixels: float) -> SourceImage:
     return _rendered(source, max_megapixels)
 
 
-def _whole_page_image(page: pikepdf.Page) -> tuple[pikepdf.Stream, tuple[float, float]] | None:
+def whole_page_image(page: pikepdf.Page) -> tuple[pikepdf.Stream, tuple[float, float]] | None:
     """(the image, the page's width and height in points) when the page is just one image drawn
     over its whole MediaBox, as a scanner's PDF is; else None."""
     try:

@@ -173,6 +173,6 @@ def no_indonesian(tmp_path, monkeypatch):
     for name in ("eng.traineddata", "osd.traineddata"):
         shutil.copy(system / name, tessdata / name)
     monkeypatch.setenv("TESSDATA_PREFIX", str(tessdata))
-    tesseract._languages.cache_clear()
+    tesseract._list_langs.cache_clear()
     yield tessdata
-    tesseract._languages.cache_clear()
+    tesseract._list_langs.cache_clear()

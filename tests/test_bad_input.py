@@ -422,7 +422,7 @@ def test_a_link_to_a_regular_file_is_fine(tmp_path):
 def test_the_ocr_step_gets_the_same_limit(run, home, tmp_path, monkeypatch):
     """Without running tesseract: each page's OCR job carries the setting, and the page's pixels
     are refused by it before they are decoded."""
-    from scan_station import ocr
+    from scan_station import ocr_pool
     from scan_station.errors import DecompressionBombError, OcrError
     from scan_station.page_ocr import ocr_page
 
@@ -437,7 +437,7 @@ def test_the_ocr_step_gets_the_same_limit(run, home, tmp_path, monkeypatch):
         jobs.append(job)
         raise OcrError("stopped by the test")
 
-    monkeypatch.setattr(ocr.OcrPool, "page", page)
+    monkeypatch.setattr(ocr_pool.OcrPool, "page", page)
     batch = batches.write_pdf([batches.cover(entry_id), batches.content("Halaman")], tmp_path / "b.pdf")
     run("ingest", batch, "--quiet")
     assert [job.max_image_mpixels for job in jobs] == [123]

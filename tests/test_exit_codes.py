@@ -14,7 +14,7 @@ import pytest
 
 from scan_station.config import load_settings
 from scan_station.errors import ConfigError, ExitCode, MissingDependencyError, OcrError
-from scan_station.ocr import OcrPool
+from scan_station.ocr_pool import OcrPool
 
 REPO = Path(__file__).resolve().parents[1]
 

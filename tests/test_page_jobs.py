@@ -11,7 +11,7 @@ import pikepdf
 import pytest
 from sqlalchemy import select
 
-from scan_station import jobs, ocr, review
+from scan_station import jobs, ocr_pool, review
 from scan_station.config import load_settings
 from scan_station.db import Database, Document
 from scan_station.demo import fill_demo_feeder
@@ -34,13 +34,13 @@ def demo(home):
 def submitted(monkeypatch) -> list:
     """The page jobs the filing itself sends to the OCR children (results it could not reuse)."""
     sent = []
-    original = ocr.OcrPool._submit
+    original = ocr_pool.OcrPool._submit
 
     def counting(pool, function, job):
         sent.append(getattr(job, "number", job))
         return original(pool, function, job)
 
-    monkeypatch.setattr(ocr.OcrPool, "_submit", counting)
+    monkeypatch.setattr(ocr_pool.OcrPool, "_submit", counting)
     return sent
 
 

@@ -403,11 +403,11 @@ def test_the_administrasi_page_shows_the_system_check(app, client, monkeypatch, 
     from scan_station._exec import tesseract
 
     monkeypatch.setenv("TESSDATA_PREFIX", str(tmp_path))  # no language data at all
-    tesseract._languages.cache_clear()
+    tesseract._list_langs.cache_clear()
     try:
         page = client.get("/admin/system").get_data(as_text=True)
     finally:
-        tesseract._languages.cache_clear()
+        tesseract._list_langs.cache_clear()
     assert "tidak ada" in page and "apt-get install tesseract-ocr-ind tesseract-ocr-eng tesseract-ocr-osd" in page
     for role in ("dok", "ppid", "atasan"):
         client.post("/logout", data={"csrf_token": token(client, "/search")})

@@ -43,6 +43,7 @@ def serve(app: App, host: str, port: int, threads: int, no_worker: bool, demo: b
 
     from scan_station import doctor
     from scan_station.jobs import stop_worker
+    from scan_station.ocr_pool import shutdown_shared
     from scan_station.profiles import known_scanners
 
     from .app import create_app
@@ -74,6 +75,7 @@ def serve(app: App, host: str, port: int, threads: int, no_worker: bool, demo: b
     finally:
         if worker is not None:
             stop_worker(worker)
+            shutdown_shared()
 
 
 def _start_worker(settings):

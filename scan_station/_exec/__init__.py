@@ -8,12 +8,13 @@ def tool_versions() -> dict[str, str]:
     import PIL
 
     from .. import __version__
-    from . import ocrmypdf, tesseract, zbar, zxing
+    from . import libtesseract, ocrmypdf, tesseract, zbar, zxing
 
     return {
         "scan-station": __version__,
         "ocrmypdf": ocrmypdf.version(),
         "tesseract": tesseract.version(),
+        "libtesseract": libtesseract.version(),  # what read the scanned pages
         "pikepdf": pikepdf.__version__,
         "qpdf": pikepdf.__libqpdf_version__,
         "zbar": zbar.version(),

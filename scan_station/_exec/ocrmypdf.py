@@ -2,25 +2,18 @@
 softcopies handed over (pages that carry text keep it) and the berita acara. Scanned pages go
 page by page through `scan_station.page_ocr` instead, which starts before documents are known.
 
-`ocr_document` runs in a child process of `scan_station.ocr.OcrPool`: `ocrmypdf.ocr()` is not
+`ocr_document` runs in a child process of `scan_station.ocr_pool.OcrPool`: `ocrmypdf.ocr()` is not
 thread-safe, and a long-lived child saves its start-up cost on every document after the first.
 Metadata uses Dublin Core properties only, which PDF/A-2b knows without an extension schema.
 """
 
 from __future__ import annotations
 
-import ctypes
-import logging
-import multiprocessing
-import os
-import signal
+import importlib.metadata
 from dataclasses import dataclass
 from pathlib import Path
 
-import ocrmypdf
-import ocrmypdf.exceptions
 import pikepdf
-import pikepdf.pdfa
 
 from ..assemble import write_dublin_core
 from ..errors import MissingDependencyError, OcrError
@@ -28,11 +21,10 @@ from ..model import OcrResult
 from .probe import Probe, at_least
 
 MIN_VERSION = (17, 0)
-PR_SET_PDEATHSIG = 1  # prctl(2)
 
 
 def version() -> str:
-    return ocrmypdf.__version__
+    return importlib.metadata.version("ocrmypdf")  # without importing it: softcopies alone need it
 
 
 def probe(_settings) -> Probe:
@@ -70,27 +62,6 @@ def drop_presentation_keys(page: pikepdf.Page) -> None:
             del page.obj[name]
 
 
-def quiet_child() -> None:
-    """Pool initializer: the parent reports errors; the children keep stderr clean, and die
-    with the parent."""
-    _die_with_parent()
-    for name in ("ocrmypdf", "pikepdf", "PIL", "pypdfium2", "fontTools"):
-        logging.getLogger(name).setLevel(logging.ERROR)
-
-
-def _die_with_parent() -> None:
-    """On Linux, the kernel kills this OCR child when the process that started it dies (kill -9,
-    the OOM killer): no child goes on working for nobody, holding the parent's output open."""
-    parent = multiprocessing.parent_process()
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    except (OSError, AttributeError):  # not Linux: the pool's own checks end the child later
-        return
-    if parent is not None and os.getppid() != parent.pid:  # the parent died before the wish was made
-        os._exit(1)
-
-
 def _options(job: OcrJob, sidecar: Path) -> dict:
     options = dict(
         language=list(job.languages),
@@ -117,6 +88,10 @@ def _options(job: OcrJob, sidecar: Path) -> dict:
 
 
 def ocr_document(job: OcrJob) -> OcrResult:
+    import ocrmypdf
+    import ocrmypdf.exceptions
+    import pikepdf.pdfa
+
     ocr_out = job.output_pdf.with_suffix(".ocr.pdf")
     sidecar = job.output_pdf.with_suffix(".txt")
     options = _options(job, sidecar)

@@ -1,0 +1,124 @@
+"""Tesseract as a library (libtesseract, through tesserocr), loaded once in each OCR child: a page
+costs the engine's reading only, not a program start and its language models loaded again.
+
+`recognise` makes a page's text and its invisible text layer in one pass — tesseract's own text
+and PDF renderers (`textonly_pdf`), the same output as `tesseract PAGE out pdf txt`; `orientation`
+asks tesseract's orientation detection (OSD) which way up a page is. The language data is the
+tessdata folder the `tesseract` program reads (`tesseract.tessdata`). One thread per engine:
+pages run side by side, one per core.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import MissingDependencyError, OcrError
+from . import tesseract
+from .probe import Probe
+
+os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # before libtesseract starts OpenMP, if it uses it
+
+#: Tesseract's orientation confidence below which a page is left as it is (ocrmypdf's default).
+ORIENTATION_THRESHOLD = 14.0
+#: A page that takes longer than this is not a page: its OCR fails, and the batch with it.
+TIMEOUT_SECONDS = 300
+_lock = threading.Lock()  # an engine reads one page at a time
+
+
+@dataclass(frozen=True)
+class Recognised:
+    text: str  # what tesseract read, as its text renderer gives it
+    text_pdf: Path  # one page: tesseract's own invisible text layer, at the page's size
+
+
+@dataclass(frozen=True)
+class Orientation:
+    turn: int  # clockwise degrees that make the page upright
+    confidence: float
+
+
+def version() -> str:
+    import tesserocr
+
+    return tesserocr.tesseract_version().split()[1]
+
+
+def probe(_settings) -> Probe:
+    try:
+        found = version()
+    except (ImportError, OSError) as exc:
+        return Probe("libtesseract", False, detail=f"tesserocr cannot be loaded ({exc})",
+                     fix="run: scripts/setup.sh")
+    return Probe("libtesseract", True, found, "tesserocr")
+
+
+@functools.cache
+def _engine(languages: tuple[str, ...], tessdata: Path):
+    """The engine with these languages loaded, kept for the life of this process."""
+    from tesserocr import PyTessBaseAPI
+
+    try:
+        api = PyTessBaseAPI(path=f"{tessdata}/", lang="+".join(languages))
+    except RuntimeError:
+        api = None
+    missing = [lang for lang in languages if api is None or lang not in api.GetLoadedLanguages()]
+    if missing:
+        packages = " ".join(f"tesseract-ocr-{lang}" for lang in missing)
+        raise MissingDependencyError(f"tesseract: language data {', '.join(missing)} not installed in {tessdata}; "
+                                     f"run: apt-get install {packages}")
+    for name in ("textonly_pdf", "tessedit_create_pdf", "tessedit_create_txt"):
+        api.SetVariable(name, "1")
+    return api
+
+
+def load(languages: tuple[str, ...]) -> None:
+    """Load the engine now (an OCR child warming up while the batch is still being read); a
+    language missing is said when a page is read."""
+    try:
+        _engine(tuple(languages), tesseract.tessdata())
+    except MissingDependencyError:
+        pass
+
+
+@functools.cache
+def _osd(tessdata: Path):
+    from tesserocr import PSM, PyTessBaseAPI
+
+    try:
+        return PyTessBaseAPI(path=f"{tessdata}/", lang="osd", psm=PSM.OSD_ONLY)
+    except RuntimeError:
+        raise MissingDependencyError(f"tesseract: orientation data (osd) not installed in {tessdata}; "
+                                     "run: apt-get install tesseract-ocr-osd") from None
+
+
+def recognise(image: Path, out_base: Path, *, languages: tuple[str, ...], dpi: int) -> Recognised:
+    """OCR one page image: its text, and its text layer as a one-page PDF of invisible words over
+    where they are printed — the engine's own output, nothing redrawn. The files are `out_base`
+    with .txt and .pdf added."""
+    with _lock:
+        api = _engine(tuple(languages), tesseract.tessdata())
+        api.SetVariable("user_defined_dpi", str(dpi))
+        done = api.ProcessPages(str(out_base), str(image), timeout=TIMEOUT_SECONDS * 1000)
+    text_file, text_pdf = Path(f"{out_base}.txt"), Path(f"{out_base}.pdf")
+    if not done or not text_file.is_file() or not text_pdf.is_file():
+        raise OcrError(f"{image.name}: tesseract could not read the page (took over {TIMEOUT_SECONDS} s, or "
+                       "the image is not one it reads)")
+    text = text_file.read_text(encoding="utf-8", errors="replace")
+    return Recognised(text.replace("\f", "").strip(), text_pdf)
+
+
+def orientation(image: Path) -> Orientation:
+    """Which way up the page is, by tesseract's orientation detection; a page with too little
+    text to tell is upright, with no confidence."""
+    with _lock:
+        api = _osd(tesseract.tessdata())
+        api.SetImageFile(str(image))
+        found = api.DetectOrientationScript()
+    if not found:
+        return Orientation(0, 0.0)
+    # The page is printed `orient_deg` degrees clockwise of upright: turn it back.
+    return Orientation((360 - int(found["orient_deg"])) % 360, float(found["orient_conf"]))
