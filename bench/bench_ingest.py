@@ -13,7 +13,8 @@ Pages per minute for each, the ratios, CPU seconds (the process tree's, from the
 pipeline's seconds per step and per page stage in its OCR children. Then the kiosk flow (seconds
 from *Konfirmasi* to filed for a 30-page batch whose scan ended a minute earlier,
 `bench_kiosk.confirm_to_filed`), stored KB per page by kind of page with the CER of the stored
-page (`bench/page_profiles.py`), and a 500-page batch for peak memory.
+page and the raw master's PNG level (`bench/page_profiles.py`), and a 500-page batch for peak
+memory and temporary disk.
 
     .venv/bin/pip install -e ".[bench]"
     .venv/bin/python bench/bench_ingest.py                 # 20 documents, the kiosk, a 500-page memory run
@@ -43,6 +44,7 @@ import pikepdf
 import psutil
 from bench_kiosk import confirm_to_filed
 from page_profiles import measure as page_profiles
+from page_profiles import png_levels
 
 from scan_station import samples
 from scan_station.classify import classify_pdf
@@ -99,12 +101,14 @@ def children_cpu() -> float:
 
 
 def _folder_bytes(folder: Path) -> int:
+    """The bytes of the files under `folder` now; files and folders go while it counts."""
     total = 0
-    for path in folder.rglob("*"):
-        try:
-            total += path.stat().st_size if path.is_file() else 0
-        except OSError:  # gone meanwhile
-            pass
+    for root, _folders, files in os.walk(folder):  # os.walk passes over a folder removed meanwhile
+        for name in files:
+            try:
+                total += (Path(root) / name).stat().st_size
+            except OSError:  # gone meanwhile
+                pass
     return total
 
 
@@ -275,6 +279,7 @@ def main() -> None:
         if not args.no_kiosk:
             figures["kiosk"] = confirm_to_filed(documents=10, wait=60)
         figures |= page_profiles(work)
+        figures["raw_master_png"] = png_levels()
         if args.memory_pages:
             figures["memory_run"] = memory_run(work, args.memory_pages)
         print(json.dumps(figures, indent=2))

@@ -103,3 +103,24 @@ def measure(work: Path, per_profile: int = 3) -> dict:
                       "worst_page_difference_points": round(max(s - c for s, c in zip(stored_cer, lossless_cer,
                                                                                        strict=True)), 2)}
     return figures
+
+
+def png_levels(levels: tuple[int, ...] = (1, 3, 6, 9)) -> dict:
+    """The raw master's PNG compression: seconds to write a page and KB it takes, by zlib level,
+    over the grey and noisy profile pages (the kiosk's writer thread must keep up with the feeder:
+    a sheet-fed scanner delivers one or two pages a second)."""
+    import time
+
+    pages = [page for name in ("text B/W", "noisy") for page, _truth in profile_pages(2)[name]]
+    figures = {}
+    for level in levels:
+        seconds, sizes = [], []
+        for page in pages:
+            out = io.BytesIO()
+            started = time.perf_counter()
+            page.save(out, "PNG", compress_level=level)
+            seconds.append(time.perf_counter() - started)
+            sizes.append(out.tell())
+        figures[f"level_{level}"] = {"seconds_per_page": round(statistics.mean(seconds), 3),
+                                     "kb_per_page": round(statistics.mean(sizes) / 1024)}
+    return figures
