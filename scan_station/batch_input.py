@@ -38,7 +38,7 @@ from .errors import (
     NotAnImageError,
     NotAPageError,
 )
-from .page_source import PageSource, pillow_limit, plain
+from .page_source import PageSource, pillow_limit, plain, recorded_dpi
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".pnm", ".pbm", ".pgm", ".ppm"}
 MM_PER_INCH = 25.4
@@ -205,8 +205,25 @@ def _check_pdf_images(name: str, pdf: pikepdf.Pdf, settings: Settings) -> None:
             streams = [] if is_image else _content_streams(obj)
         if is_image:
             _check_pixels(name, *_pixel_size(name, obj), settings)
+            _check_coded_size(name, obj, settings)
         for stream in streams:
             _check_inline_images(name, stream, settings)
+
+
+def _check_coded_size(name: str, image: pikepdf.Stream, settings: Settings) -> None:
+    """A JPEG or JPEG 2000 image is as large as its own header says, whatever /Width and /Height
+    claim: that size is checked too (its data is not decoded)."""
+    if image.get("/Filter") not in ("/DCTDecode", "/JPXDecode"):
+        return
+    try:
+        with pillow_limit(settings.max_image_megapixels), Image.open(io.BytesIO(image.read_raw_bytes())) as coded:
+            size = coded.size
+    except Image.DecompressionBombError:  # over twice the limit
+        raise DecompressionBombError(f"{name}: an image whose data is larger than its size says, and than "
+                                     f"max_image_megapixels = {settings.max_image_megapixels:g}") from None
+    except (OSError, SyntaxError, ValueError, pikepdf.PdfError):  # damaged data: drawn as it is by the renderer
+        return
+    _check_pixels(name, *size, settings)
 
 
 def _first_line(exc: BaseException) -> str:
@@ -237,7 +254,7 @@ def _open_image(path: Path, settings: Settings) -> Image.Image:
     return image
 
 
-def _frame_to_pdf_image(frame: Image.Image, dpi: float, is_jpeg: bool, raw: bytes | None) -> bytes:
+def _frame_to_pdf_image(frame: Image.Image, dpi: tuple[float, float], is_jpeg: bool, raw: bytes | None) -> bytes:
     """Bytes img2pdf embeds without loss: JPEGs that record a believable resolution as they are
     (img2pdf takes the page size from it), everything else as PNG at `dpi` (quickly: a work file)."""
     if is_jpeg and raw is not None and plausible_dpi(frame.info.get("dpi")) is not None:
@@ -245,7 +262,7 @@ def _frame_to_pdf_image(frame: Image.Image, dpi: float, is_jpeg: bool, raw: byte
     if frame.mode not in ("1", "P") or "transparency" in frame.info:
         frame = plain(frame)
     out = io.BytesIO()
-    frame.save(out, format="PNG", dpi=(dpi, dpi), compress_level=1)
+    frame.save(out, format="PNG", dpi=dpi, compress_level=1)
     return out.getvalue()
 
 
@@ -283,12 +300,12 @@ def _image_pages(path: Path, settings: Settings, *, wrap: bool) -> list[tuple[by
             for index, frame in enumerate(ImageSequence.Iterator(image), start=1):
                 name = path.name if index == 1 else f"{path.name} frame {index}"
                 _check_pixels(name, *frame.size, settings)
-                dpi = settings.image_dpi(frame.info.get("dpi"))
+                dpi = recorded_dpi(frame.info.get("dpi"), settings.default_image_dpi)
                 if min(frame.size) < MIN_PAGE_PIXELS:
                     raise NotAPageError(
                         f"{name}: {frame.size[0]} × {frame.size[1]} pixels is too small to be a scanned page"
                     )
-                _check_page_size(name, frame.size[0] / dpi * MM_PER_INCH, frame.size[1] / dpi * MM_PER_INCH)
+                _check_page_size(name, frame.size[0] / dpi[0] * MM_PER_INCH, frame.size[1] / dpi[1] * MM_PER_INCH)
                 if not wrap:
                     pages.append((b"", PageOrigin(path.name, index)))
                     continue

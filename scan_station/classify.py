@@ -34,7 +34,7 @@ from . import barcodes, blank, covermark
 from .cover_payload import parse_payload
 from .errors import CorruptPdfError
 from .model import BLANK, CONTENT, COVER, FAINT, UNREADABLE, PageClass
-from .page_source import whole_page_image
+from .page_source import rotation, whole_page_image
 from .split import resolve
 
 RETRY_DPI = 300
@@ -193,7 +193,7 @@ def _scanned_jpeg(page: pikepdf.Page, dpi: int) -> Image.Image | None:
     libjpeg decodes it at a fraction of its size (DCT scaling), then it is averaged down, as
     rendering does — a quarter of the time of rendering it. None for any other page."""
     found = whole_page_image(page)
-    if found is None or int(page.obj.get("/Rotate", 0)) % 360:
+    if found is None or rotation(page):
         return None
     stream, (width_pt, height_pt) = found
     if stream.get("/Filter") != "/DCTDecode" or str(stream.get("/ColorSpace")) not in ("/DeviceGray", "/DeviceRGB"):

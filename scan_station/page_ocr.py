@@ -38,7 +38,7 @@ from .page_images import Kind, Lie, StoredImage, as_grey, encode, straightened, 
 from .page_source import PageSource, SourceImage, load
 
 #: Changes whenever a result made by older code would differ: older results are made again.
-RESULT_VERSION = 1
+RESULT_VERSION = 2
 RESULT_FILE = "result.json"
 #: Pages scanned below this are read by tesseract upsampled to it (low-resolution scans read better).
 OCR_MIN_DPI = 300
@@ -146,6 +146,14 @@ class _Page:
     turn: int = 0
     levelled: bool = False
 
+    def square(self) -> None:
+        """Pixels as high as they are wide (a fax is 204 × 98 dpi): levelling, punch holes and which
+        way up are measured in them."""
+        dpi = max(self.dpi)
+        if min(self.dpi) < 0.99 * dpi:
+            size = (round(self.image.width * dpi / self.dpi[0]), round(self.image.height * dpi / self.dpi[1]))
+            self.image, self.dpi, self.jpeg = self.image.resize(size, Image.Resampling.BICUBIC), (dpi, dpi), None
+
     def turned(self, degrees: int) -> None:
         if degrees % 360:
             self.image = self.image.transpose(CLOCKWISE[degrees % 360])
@@ -170,6 +178,7 @@ def _timed(seconds: dict[str, float], stage: str) -> Iterator[None]:
 def _upright(job: PageJob, source: SourceImage, work: Path, seconds: dict[str, float]) -> _Page:
     """Turned as known, levelled, and turned again where the engine says it is not upright."""
     page = _Page(source.image, source.dpi, source.jpeg)
+    page.square()
     page.turned(job.turn)
     if job.compact:
         with _timed(seconds, "level"):

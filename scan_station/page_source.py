@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pikepdf
 from PIL import Image, ImageOps, ImageSequence
 
@@ -68,7 +69,12 @@ def plain(image: Image.Image) -> Image.Image:
         flat = Image.new("RGB", rgba.size, "white")
         flat.paste(rgba, mask=rgba.getchannel("A"))
         return flat
-    if image.mode in ("1", "L") or image.mode.startswith(("I", "F")):
+    if image.mode.startswith(("I", "F")):  # 16 bits a sample: brought down to 8, not clipped to white
+        values = np.asarray(image)
+        if image.mode.startswith("I;16") or values.max() > 255:
+            values = values / 257
+        return Image.fromarray(np.clip(values, 0, 255).astype(np.uint8))
+    if image.mode in ("1", "L"):
         return image if image.mode == "L" else image.convert("L")
     return image if image.mode == "RGB" else image.convert("RGB")
 
@@ -97,6 +103,15 @@ def pillow_limit(megapixels: float) -> Iterator[None]:
         with _pillow_lock:
             _pillow_limits.remove(pixels)
             Image.MAX_IMAGE_PIXELS = max(_pillow_limits) if _pillow_limits else _pillow_default
+
+
+def recorded_dpi(recorded: object, default: float) -> tuple[float, float]:
+    """An image's resolution across and down as it records it (Pillow's `info["dpi"]`; a fax is
+    204 × 98 dpi); `default` both ways when it records none a scan can have (`plausible_dpi`)."""
+    if plausible_dpi(recorded) is None:
+        return float(default), float(default)
+    values = list(recorded) if isinstance(recorded, tuple | list) else [recorded]
+    return float(values[0]), float(values[1] if len(values) > 1 else values[0])
 
 
 def load(source: PageSource, *, default_dpi: float, max_megapixels: float) -> SourceImage:
@@ -129,11 +144,12 @@ def _decode_frame(source: PageSource, default_dpi: float, max_megapixels: float)
             if number == source.index:
                 _check(source.path.name, *frame.size, max_megapixels)
                 frame.load()
-                dpi = plausible_dpi(frame.info.get("dpi")) or default_dpi
+                dpi = recorded_dpi(frame.info.get("dpi"), default_dpi)
                 turned = frame.getexif().get(EXIF_ORIENTATION, 1) not in (1, None)
                 upright = ImageOps.exif_transpose(frame) if turned else frame  # a camera's "this way up"
+                dpi = dpi if upright.size == frame.size else dpi[::-1]
                 kept = image.format == "JPEG" and number == 1 and not turned and frame.mode in ("L", "RGB")
-                return SourceImage(plain(upright), (dpi, dpi), source.path.read_bytes() if kept else None)
+                return SourceImage(plain(upright), dpi, source.path.read_bytes() if kept else None)
     raise InputFileError(f"{source.path.name}: has no frame {source.index}")
 
 
@@ -144,18 +160,40 @@ def _pdf_page(source: PageSource, max_megapixels: float) -> SourceImage:
         if found is not None:
             stream, (width_pt, height_pt) = found
             _check(f"{source.path.name} page {source.index}", int(stream.Width), int(stream.Height), max_megapixels)
-            try:
-                image = pikepdf.PdfImage(stream).as_pil_image()
-            except (pikepdf.PdfError, NotImplementedError, ValueError, OSError):  # a kind pikepdf cannot decode
+            image = _decoded(stream)
+            if image is None:
                 return _rendered(source, max_megapixels)
             jpeg = stream.read_raw_bytes() if stream.get("/Filter") == "/DCTDecode" else None
-            rotate = int(page.obj.get("/Rotate", 0)) % 360
+            rotate = rotation(page)
             dpi = (image.width / width_pt * 72, image.height / height_pt * 72)
             if rotate in _ROTATE:  # shown turned: the page as a reader sees it
                 image, jpeg = image.transpose(_ROTATE[rotate]), None
                 dpi = dpi if rotate == 180 else dpi[::-1]
             return SourceImage(plain(image), dpi, jpeg if image.mode in ("L", "RGB") else None)
     return _rendered(source, max_megapixels)
+
+
+def _decoded(stream: pikepdf.Stream) -> Image.Image | None:
+    """The image's pixels, decoded now; None when pikepdf cannot decode them (JBIG2 without
+    jbig2dec, a Separation or DeviceN colour space, damaged data) or they are not the size the
+    PDF says: such a page is rendered, as it was when it was classified."""
+    try:
+        image = pikepdf.PdfImage(stream).as_pil_image()
+        if image.size != (int(stream.Width), int(stream.Height)):
+            return None
+        image.load()
+    except (pikepdf.PikepdfError, NotImplementedError, ValueError, OSError, Image.DecompressionBombError):
+        return None
+    return image
+
+
+def rotation(page: pikepdf.Page) -> int:
+    """The page's /Rotate in clockwise degrees, 0, 90, 180 or 270; anything else is 0, as viewers take it."""
+    try:
+        degrees = int(page.obj.get("/Rotate", 0))
+    except (TypeError, ValueError):
+        return 0
+    return degrees % 360 if degrees % 90 == 0 else 0
 
 
 def whole_page_image(page: pikepdf.Page) -> tuple[pikepdf.Stream, tuple[float, float]] | None:

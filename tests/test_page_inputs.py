@@ -1,0 +1,222 @@
+"""Pages made the way real offices scan, and hostile ones from outside, through the page-level OCR
+path (page_source, page_ocr, page_images, assemble): every readable page is read and filed as it
+looks, bad input is one line with its exit code, and a result kept with a page is used only when
+it is whole and what it says it is."""
+
+from __future__ import annotations
+
+import io
+import json
+import struct
+import zlib
+from pathlib import Path
+
+import batches
+import numpy as np
+import pikepdf
+import pypdfium2 as pdfium
+import pytest
+from PIL import Image, ImageOps
+
+from scan_station import samples
+from scan_station.batch_input import read_batch
+from scan_station.classify import classify_pdf
+from scan_station.config import load_settings
+from scan_station.errors import ExitCode
+from scan_station.page_source import PageSource, load
+
+DPI = 150  # small pages: nothing here depends on the size
+
+
+def _text(title: str = "Laporan Kegiatan") -> Image.Image:
+    return samples.text_page(title, samples.PARAGRAPHS[:3], page_no=1, dpi=DPI).convert("L")
+
+
+# -- PDF pages of every kind a scanner or a program makes ------------------------------------------
+
+
+def _image_pdf(out: Path, data: bytes, size: tuple[int, int], *, rotate: object = None, **image: object) -> Path:
+    """A one-page PDF that is one image drawn over the whole page, as a scanner's is."""
+    pdf = pikepdf.new()
+    width_pt, height_pt = size[0] / DPI * 72, size[1] / DPI * 72
+    page = pdf.add_blank_page(page_size=(width_pt, height_pt))
+    stream = pikepdf.Stream(pdf, data)
+    stream.Type, stream.Subtype, stream.Width, stream.Height = pikepdf.Name.XObject, pikepdf.Name.Image, *size
+    for key, value in image.items():
+        stream[f"/{key}"] = value
+    page.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(Im0=stream))
+    page.Contents = pikepdf.Stream(pdf, f"q {width_pt} 0 0 {height_pt} 0 0 cm /Im0 Do Q".encode())
+    if rotate is not None:
+        page.Rotate = rotate
+    pdf.save(out)
+    return out
+
+
+def _jbig2(grey: Image.Image) -> bytes:
+    """The page as JBIG2 (an embedded stream: page information, one generic region coded MMR, end
+    of page), as office copiers' "high compression" PDFs carry it; MMR is CCITT Group 4."""
+    bits = grey.point(lambda v: 0 if v > 128 else 255).convert("1")
+    buffer = io.BytesIO()
+    bits.save(buffer, "TIFF", compression="group4", strip_size=2**31 - 1)
+    with Image.open(io.BytesIO(buffer.getvalue())) as tiff:
+        start, length = (tiff.tag_v2[tag] for tag in (273, 279))
+    start, length = (v[0] if isinstance(v, tuple) else v for v in (start, length))
+    mmr = buffer.getvalue()[start:start + length]
+
+    def segment(number: int, kind: int, data: bytes) -> bytes:
+        return struct.pack(">IBBBI", number, kind, 0, 1, len(data)) + data
+
+    width, height = grey.size
+    return (segment(0, 48, struct.pack(">IIIIBH", width, height, 0, 0, 0, 0))
+            + segment(1, 38, struct.pack(">IIIIB", width, height, 0, 0, 0) + b"\x01" + mmr) + segment(2, 49, b""))
+
+
+def _jpeg(image: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=85)
+    return buffer.getvalue()
+
+
+def _separation() -> pikepdf.Array:
+    black = pikepdf.Dictionary(FunctionType=2, Domain=[0, 1], C0=[1], C1=[0], N=1)
+    return pikepdf.Array([pikepdf.Name.Separation, pikepdf.Name("/Black"), pikepdf.Name.DeviceGray, black])
+
+
+def _kinds(grey: Image.Image, folder: Path) -> dict[str, Path]:
+    """One-page PDFs of `grey` in the encodings pikepdf cannot decode, damaged, or hostile."""
+    gray, flate = pikepdf.Name.DeviceGray, pikepdf.Name.FlateDecode
+    sixteen = (np.asarray(grey, dtype=np.uint16) * 257).astype(">u2").tobytes()
+    inverted = ImageOps.invert(grey).tobytes()
+    made = {
+        "jbig2": (_jbig2(grey), dict(ColorSpace=gray, BitsPerComponent=1, Filter=pikepdf.Name.JBIG2Decode)),
+        "separation": (zlib.compress(inverted), dict(ColorSpace=_separation(), BitsPerComponent=8, Filter=flate)),
+        "devicen": (zlib.compress(inverted), dict(ColorSpace=pikepdf.Array([pikepdf.Name.DeviceN, [
+            pikepdf.Name("/Black")], *_separation()[2:]]), BitsPerComponent=8, Filter=flate)),
+        "16-bit": (zlib.compress(sixteen), dict(ColorSpace=gray, BitsPerComponent=16, Filter=flate)),
+        "truncated-jpeg": (_jpeg(grey)[: len(_jpeg(grey)) * 2 // 3], dict(ColorSpace=gray, BitsPerComponent=8,
+                                                                          Filter=pikepdf.Name.DCTDecode)),
+        "short-flate": (zlib.compress(grey.tobytes()[: grey.width * grey.height // 2]),
+                        dict(ColorSpace=gray, BitsPerComponent=8, Filter=flate)),
+    }
+    found = {name: _image_pdf(folder / f"{name}.pdf", data, grey.size, **image) for name, (data, image) in made.items()}
+    found["rotate-name"] = _image_pdf(folder / "rotate-name.pdf", _jpeg(grey), grey.size, rotate=pikepdf.Name("/Foo"),
+                                      ColorSpace=gray, BitsPerComponent=8, Filter=pikepdf.Name.DCTDecode)
+    return found
+
+
+def _rendered(path: Path) -> np.ndarray:
+    pdf = pdfium.PdfDocument(path)
+    try:
+        return np.asarray(pdf[0].render(scale=DPI / 72, grayscale=True).to_pil().convert("L"), dtype=np.float64)
+    finally:
+        pdf.close()
+
+
+@pytest.mark.parametrize("kind", ["jbig2", "separation", "devicen", "16-bit", "truncated-jpeg", "short-flate",
+                                  "rotate-name"])
+def test_a_pdf_page_of_any_kind_is_read_as_a_viewer_shows_it(tmp_path, kind):
+    """Pages pikepdf cannot decode (JBIG2 without jbig2dec, Separation, DeviceN), damaged data, 16
+    bits a sample, a /Rotate that is no number: the pixels a viewer shows, never an error (these
+    failed the OCR: exit 7, or 15 for the /Rotate; the 16-bit page was read black and white)."""
+    path = _kinds(_text(), tmp_path)[kind]
+    read = load(PageSource(path), default_dpi=300, max_megapixels=250).image
+    shown = _rendered(path)
+    ours = np.asarray(read.convert("L").resize(shown.shape[::-1], Image.Resampling.BOX), dtype=np.float64)
+    assert abs(ours.mean() - shown.mean()) < 3
+    assert np.corrcoef(ours.ravel(), shown.ravel())[0, 1] > 0.75
+    assert next(iter(classify_pdf(path, dpi=100))).kind == "content"
+
+
+@pytest.mark.parametrize("suffix", ["png", "tif"])
+def test_a_16_bit_grey_page_keeps_its_greys(tmp_path, suffix):
+    """A 16-bit grey scan was clipped to 8 bits: everything lighter than 1/256 of black went white
+    (ink of grey toner too), so the page was filed blank."""
+    grey = samples.scanned_look(_text())
+    path = tmp_path / f"page.{suffix}"
+    Image.fromarray(np.asarray(grey, dtype=np.uint16) * 257).save(path, dpi=(DPI, DPI))
+    read = np.asarray(load(PageSource(path), default_dpi=300, max_megapixels=250).image, dtype=np.int16)
+    assert np.abs(read - np.asarray(grey, dtype=np.int16)).max() <= 1
+
+
+def test_a_fax_page_keeps_its_shape(tmp_path):
+    """A fax is 204 × 98 dpi: taken as 204 both ways, an A4 page became half as tall."""
+    fax = _text().resize((1728, 1143)).point(lambda v: 255 if v > 128 else 0).convert("1")
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    fax.save(folder / "fax.tif", compression="group4", dpi=(204, 98))
+    source = load(PageSource(folder / "fax.tif"), default_dpi=300, max_megapixels=250)
+    assert source.dpi == (204, 98) and 285 < source.size_inches[1] * 25.4 < 300
+    batch = read_batch(folder, tmp_path / "work", load_settings(tmp_path / "home"))
+    with pikepdf.open(batch.pdf) as pdf:
+        assert 285 < float(pdf.pages[0].mediabox[3]) / 72 * 25.4 < 300  # classified as the A4 page it is
+
+
+def test_a_jpeg_larger_than_its_pdf_says_is_refused_as_a_bomb(run, home, tmp_path):
+    """A JPEG whose own header says 60,000 × 60,000 behind /Width 1240: Pillow's bomb error went
+    unhandled while classifying (exit 15); now refused when the batch is read."""
+    data = _jpeg(_text())
+    at = data.index(b"\xff\xc0") + 5
+    bomb = _image_pdf(tmp_path / "bomb.pdf", data[:at] + struct.pack(">HH", 60000, 60000) + data[at + 4:],
+                      (1240, 1754), ColorSpace=pikepdf.Name.DeviceGray, BitsPerComponent=8,
+                      Filter=pikepdf.Name.DCTDecode)
+    result = run("ingest", bomb)
+    assert result.code == ExitCode.input_file and len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert "max_image_megapixels" in result.stderr
+    assert not (home / "storage").exists() or not any((home / "storage").rglob("*.pdf"))
+
+
+# -- whole batches -----------------------------------------------------------------------------------
+
+
+def _entry(run) -> str:
+    return run("register", "add", "--title", "Laporan", "--unit", "Umum", "--category", "berkala", "--json").json["id"]
+
+
+def _filed_texts(home: Path, summary: dict) -> list[str]:
+    (document,) = summary["documents"]
+    sidecar = json.loads((home / document["path"]).with_suffix(".json").read_text())
+    assert sidecar["pdfa"]["validation_passed"], sidecar["pdfa"]
+    return [page["text"] for page in sidecar["pages"]]
+
+
+@pytest.mark.ocr
+@pytest.mark.slow
+def test_a_batch_of_pdf_pages_of_every_kind_is_filed_with_their_text(run, home, tmp_path):
+    register_id = _entry(run)
+    titles = {"jbig2": "Nota Dinas", "separation": "Surat Keputusan", "16-bit": "Laporan Keuangan",
+              "rotate-name": "Daftar Hadir"}
+    batch = pikepdf.new()
+    keep = [batches.image_page_pdf(batches.cover(register_id))]
+    batch.pages.append(keep[0].pages[0])
+    for kind, title in titles.items():
+        (tmp_path / kind).mkdir()
+        keep.append(pikepdf.open(_kinds(_text(title), tmp_path / kind)[kind]))
+        batch.pages.append(keep[-1].pages[0])
+    batch.save(tmp_path / "batch.pdf")
+    result = run("ingest", tmp_path / "batch.pdf", "--json")
+    assert result.code == 0, result.stderr
+    texts = _filed_texts(home, result.json)
+    assert [title in text for title, text in zip(titles.values(), texts, strict=True)] == [True] * len(titles)
+
+
+@pytest.mark.ocr
+@pytest.mark.slow
+def test_a_folder_of_a_16_bit_scan_a_fax_and_a_phone_photo_is_filed_as_they_look(run, home, tmp_path):
+    register_id = _entry(run)
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    batches.cover(register_id).save(folder / "page-1.png", dpi=(300, 300))
+    grey = samples.scanned_look(_text("Laporan Keuangan"))
+    Image.fromarray(np.asarray(grey, dtype=np.uint16) * 257).save(folder / "page-2.png", dpi=(DPI, DPI))
+    fax = _text("Nota Dinas").resize((1728, 1143)).point(lambda v: 255 if v > 160 else 0).convert("1")
+    fax.save(folder / "page-3.tif", compression="group4", dpi=(204, 98))
+    exif = Image.Exif()
+    exif[0x0112] = 6  # the camera was held sideways: shown turned a quarter clockwise
+    _text("Daftar Hadir").rotate(90, expand=True).save(folder / "page-4.jpg", exif=exif, dpi=(DPI, DPI))
+    result = run("ingest", folder, "--json")
+    assert result.code == 0, result.stderr
+    texts = _filed_texts(home, result.json)
+    assert ["Laporan Keuangan" in texts[0], "Nota Dinas" in texts[1], "Daftar Hadir" in texts[2]] == [True] * 3
+    with pikepdf.open(home / result.json["documents"][0]["path"]) as pdf:
+        heights_mm = [float(p.mediabox[3]) / 72 * 25.4 for p in pdf.pages]
+    assert all(285 < h < 300 for h in heights_mm), heights_mm  # A4 portrait, the fax too
