@@ -135,12 +135,12 @@ def g4(image: Image.Image, threshold: int) -> tuple[bytes, bool]:
     return data[offsets[0]:offsets[0] + counts[0]], black_is_1
 
 
-def skew(image: Image.Image) -> float:
+def skew(image: Image.Image, dpi: float = 300) -> float:
     """The angle (degrees, counter-clockwise) that makes the page's lines of text level, found by
-    the projection profile of its ink at a quarter of its resolution; 0 when none is clear (a page
+    the projection profile of its ink at about 75 dpi (a quarter of 300); 0 when none is clear (a page
     without text, or whose text runs up the page). Turning by a few degrees is a shear of the
     ink's coordinates here, so each angle tried costs a count, not a rotation of the image."""
-    small = np.asarray(as_grey(image).reduce(4))
+    small = np.asarray(as_grey(image).reduce(max(1, round(dpi / 75))))
     dark = small <= otsu(np.bincount(small.ravel(), minlength=256))
     if not 0.001 < dark.mean() < 0.4:  # no ink, or no paper: nothing to level by
         return 0.0
@@ -165,13 +165,14 @@ def skew(image: Image.Image) -> float:
 
 
 def dark_borders(grey: np.ndarray) -> tuple[int, int, int, int]:
-    """Rows and columns of scanner background (dark) along each edge: (top, bottom, left, right)."""
+    """Rows and columns of scanner background (dark) along each edge: (top, bottom, left, right);
+    an edge that is dark for all of BORDER_SHARE is the page's own (black paper, white on black)."""
     limit = [max(1, round(grey.shape[0] * BORDER_SHARE)), max(1, round(grey.shape[1] * BORDER_SHARE))]
     rows, columns = grey[:, ::4].mean(axis=1), grey[::4].mean(axis=0)  # every 4th pixel is plenty for a mean
 
     def run(means: np.ndarray, most: int) -> int:
         dark = means[:most] < BORDER_LEVEL
-        return int(np.argmin(dark)) if not dark.all() else most
+        return int(np.argmin(dark)) if not dark.all() else 0  # no paper within reach: a dark page, no border
 
     return (run(rows, limit[0]), run(rows[::-1], limit[0]), run(columns, limit[1]), run(columns[::-1], limit[1]))
 
@@ -239,7 +240,7 @@ def straightened(image: Image.Image, dpi: float = 300) -> Image.Image | None:
             draw.rectangle((box[0], box[1], box[2] - 1, box[3] - 1), fill=white)
         for hole in holes:
             draw.ellipse(hole, fill=white)
-    angle = skew(page)
+    angle = skew(page, dpi)
     if angle:
         return page.rotate(angle, resample=Image.Resampling.NEAREST, fillcolor=white)
     return page if page is not image else None
