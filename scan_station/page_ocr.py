@@ -43,6 +43,8 @@ RESULT_FILE = "result.json"
 #: Pages scanned below this are read by tesseract upsampled to it (low-resolution scans read better).
 OCR_MIN_DPI = 300
 CLOCKWISE = {90: Image.Transpose.ROTATE_270, 180: Image.Transpose.ROTATE_180, 270: Image.Transpose.ROTATE_90}
+#: What a kept record may say: the filters and colour spaces `page_images.encode` stores.
+FILTERS, COLOURS = ("/CCITTFaxDecode", "/DCTDecode", "/FlateDecode"), ("/DeviceGray", "/DeviceRGB")
 
 
 @dataclass(frozen=True)
@@ -93,26 +95,43 @@ class PageResult:
         return {"number": self.number, "key": self.key, "text": self.text, "text_pdf": self.text_pdf.name,
                 "image_file": self.image_file.name, "image": image | {"kind": image["kind"] and str(image["kind"])},
                 "page_size": list(self.page_size), "placement": self.placement, "turn": self.turn,
-                "levelled": self.levelled, "seconds": self.seconds}
+                "levelled": self.levelled, "seconds": self.seconds,
+                "sha256": [_sha256(self.text_pdf.read_bytes()), _sha256(self.image.data)]}
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 def load_result(job: PageJob) -> PageResult | None:
-    """The result kept for exactly this job, if there is a whole one."""
+    """The result kept for exactly this job, if there is a whole one: a record of this job's key,
+    whose fields are what `to_json` writes and whose files are the ones it was made with (their
+    SHA-256). Anything else — none yet, a partial or damaged one — is made again."""
+    text_pdf, image_file = job.place / f"{job.key}.text.pdf", job.place / f"{job.key}.image"
     try:
         data = json.loads((job.place / RESULT_FILE).read_text())
-        if data.get("key") != job.key:
+        spec, data_bytes = data["image"], image_file.read_bytes()
+        if data["key"] != job.key or data["sha256"] != [_sha256(text_pdf.read_bytes()), _sha256(data_bytes)]:
             return None
-        text_pdf, image_file = job.place / data["text_pdf"], job.place / data["image_file"]
-        spec = data["image"]
-        image = StoredImage(image_file.read_bytes(), spec["filter"], spec["colour"], spec["bits"], spec["width"],
+        image = StoredImage(data_bytes, spec["filter"], spec["colour"], spec["bits"], spec["width"],
                             spec["height"], Kind(spec["kind"]) if spec["kind"] else None, spec["black_is_1"])
-        if not text_pdf.is_file():
-            return None
-        return PageResult(data["number"], data["key"], data["text"], text_pdf, image_file, image,
-                          tuple(data["page_size"]), data["placement"], data["turn"], data["levelled"],
-                          data.get("seconds", {}))
-    except (OSError, ValueError, KeyError, TypeError):  # none yet, or a partial one: made again
+        result = PageResult(job.number, job.key, data["text"], text_pdf, image_file, image,
+                            tuple(data["page_size"]), data["placement"], data["turn"], data["levelled"],
+                            {str(k): float(v) for k, v in data.get("seconds", {}).items()})
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
+    return result if _sound(result) else None
+
+
+def _sound(result: PageResult) -> bool:
+    """Fields a document can be assembled from (a record that lies is made again, not filed)."""
+    image, turns = result.image, (0, 90, 180, 270)
+    return (isinstance(result.text, str) and result.placement in turns and result.turn in turns
+            and image.filter in FILTERS and image.colour in COLOURS and image.bits in (1, 8)
+            and isinstance(image.black_is_1, bool)
+            and all(type(v) is int and v > 0 for v in (image.width, image.height))
+            and len(result.page_size) == 2
+            and all(isinstance(v, int | float) and 0 < v <= 14400 for v in result.page_size))
 
 
 def ocr_page(job: PageJob) -> PageResult:

@@ -5,8 +5,10 @@ it is whole and what it says it is."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
+import shutil
 import struct
 import zlib
 from pathlib import Path
@@ -19,12 +21,14 @@ import pytest
 from PIL import Image, ImageOps
 
 from scan_station import samples
+from scan_station.assemble import assemble
 from scan_station.batch_input import read_batch
 from scan_station.classify import classify_pdf
 from scan_station.config import load_settings
 from scan_station.errors import ExitCode
 from scan_station.page_images import straightened
-from scan_station.page_source import PageSource, load
+from scan_station.page_ocr import PageJob, load_result, ocr_page
+from scan_station.page_source import PageSource, file_digest, load
 
 DPI = 150  # small pages: nothing here depends on the size
 
@@ -239,3 +243,80 @@ def test_a_straight_page_at_75_dpi_is_not_turned():
     which found 0.4° on a straight page and turned it."""
     page = samples.text_page("Laporan Kegiatan", samples.PARAGRAPHS[:3], page_no=1, dpi=75)
     assert straightened(page, 75) is None
+
+
+# -- results kept with a page --------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def kept(tmp_path_factory) -> PageJob:
+    """A page read once, its result kept."""
+    base = tmp_path_factory.mktemp("kept")
+    _text().save(base / "page.png", dpi=(DPI, DPI))
+    job = PageJob(3, PageSource(base / "page.png"), file_digest(base / "page.png"), base / "results")
+    ocr_page(job)
+    return job
+
+
+def _copy(kept: PageJob, tmp_path: Path) -> tuple[PageJob, dict]:
+    job = dataclasses.replace(kept, folder=tmp_path / "results")
+    shutil.copytree(kept.folder, job.folder)
+    return job, json.loads((job.place / "result.json").read_text())
+
+
+def _say(job: PageJob, record: dict, **changes: object) -> None:
+    (job.place / "result.json").write_text(json.dumps(record | changes))
+
+
+LIES = {
+    "not an object": lambda job, record: (job.place / "result.json").write_text("[]"),
+    "not JSON": lambda job, record: (job.place / "result.json").write_text("{"),
+    "another job's key": lambda job, record: _say(job, record, key="0" * 24),
+    "image replaced": lambda job, record: (job.place / f"{job.key}.image").write_bytes(b"not the page"),
+    "text layer cut short": lambda job, record: (job.place / f"{job.key}.text.pdf").write_bytes(
+        (job.place / f"{job.key}.text.pdf").read_bytes()[:300]),
+    "text layer missing": lambda job, record: (job.place / f"{job.key}.text.pdf").unlink(),
+    "turned 45 degrees": lambda job, record: _say(job, record, placement=45),
+    "a page of no size": lambda job, record: _say(job, record, page_size=[0, -842]),
+    "text that is no text": lambda job, record: _say(job, record, text=42),
+    "a colour space of its own": lambda job, record: _say(job, record, image=record["image"] | {"colour": "/Lab"}),
+    "seconds that are no number": lambda job, record: _say(job, record, seconds={"read": "slow"}),
+}
+
+
+@pytest.mark.ocr
+@pytest.mark.parametrize("lie", LIES)
+def test_a_kept_result_that_is_damaged_or_lies_is_not_used(kept, tmp_path, lie):
+    """Before: a record that was no object raised AttributeError (filing ended "unexpected"), a
+    placement of 45 a KeyError in assemble, a replaced image was filed as it was."""
+    job, record = _copy(kept, tmp_path)
+    assert load_result(job) is not None
+    LIES[lie](job, record)
+    assert load_result(job) is None
+
+
+@pytest.mark.ocr
+def test_a_kept_result_reads_only_its_own_files(kept, tmp_path):
+    """The record named its files, and an absolute name was read wherever it pointed: any file the
+    worker can read would have been filed as the page's image."""
+    job, record = _copy(kept, tmp_path)
+    secret = tmp_path / "secret.txt"
+    secret.write_text("not for the archive")
+    _say(job, record, image_file=str(secret), text_pdf="../../secret.txt", number=99)
+    result = load_result(job)
+    assert result is not None and result.image_file == job.place / f"{job.key}.image" and result.number == 3
+    assert b"not for the archive" not in result.image.data
+
+
+@pytest.mark.ocr
+def test_a_damaged_result_is_read_again_and_filed_whole(kept, tmp_path):
+    job, _record = _copy(kept, tmp_path)
+    (job.place / f"{job.key}.image").write_bytes(b"not the page")
+    result = ocr_page(job)
+    assert load_result(job) is not None and "Laporan" in result.text
+    out = assemble([result], key="doc", metadata={"title": "Laporan"}, out=tmp_path / "doc.pdf")
+    assert out.pdfa_passed, out.pdfa_findings
+    with pikepdf.open(out.output_pdf) as pdf:
+        image = pikepdf.PdfImage(next(iter(pdf.pages[0].get_images().values()))).as_pil_image().convert("L")
+    filed, page = (np.asarray(i, dtype=np.float64).ravel() for i in (image, _text()))
+    assert image.size == (1240, 1754) and np.corrcoef(filed, page)[0, 1] > 0.9  # the page, not what was there
