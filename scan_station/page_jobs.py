@@ -17,7 +17,7 @@ from . import faults
 from .batchfolder import BatchFolder, Status
 from .config import Settings
 from .db import Database
-from .errors import NotFoundError, StorageError
+from .errors import ScanStationError
 from .model import CONTENT
 from .ocr import PageOcr
 from .ocr_pool import OcrPool, shared_pool
@@ -49,7 +49,7 @@ def ocr_page(settings: Settings, db: Database, batch_id: str, number: int) -> st
         if future is None:
             return "skipped"  # not a page to file (now)
         future.result()
-    except (NotFoundError, FileNotFoundError, StorageError):
+    except (ScanStationError, OSError):  # whatever the read said, once its batch has gone
         if (settings.scans_dir / batch_id).is_dir():
             raise
         return "gone"  # filed meanwhile, or removed: nothing to read

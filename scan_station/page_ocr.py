@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import errno
 import hashlib
 import json
 import os
@@ -34,6 +35,7 @@ from PIL import Image
 
 from . import storage
 from ._exec import libtesseract
+from .errors import DiskFullError, StorageError
 from .page_images import Kind, Lie, StoredImage, as_grey, encode, straightened, which_way_up
 from .page_source import PageSource, SourceImage, load
 
@@ -142,14 +144,20 @@ def ocr_page(job: PageJob) -> PageResult:
     seconds: dict[str, float] = {}
     with _timed(seconds, "read"):
         source = load(job.source, default_dpi=job.default_dpi, max_megapixels=job.max_image_mpixels)
-    job.place.mkdir(parents=True, exist_ok=True)
     work = job.place / f"{job.key}.{os.getpid()}.work"
     try:
+        job.folder.mkdir(exist_ok=True)  # not its parents: a batch filed or removed meanwhile stays gone
+        job.place.mkdir(exist_ok=True)
         page = _upright(job, source, work, seconds)
         with _timed(seconds, "tesseract"):
             image, dpi = _ocr_image(page, work)
             recognised = libtesseract.recognise(image, work, languages=job.languages, dpi=dpi)
         return _keep(job, page, recognised, seconds)
+    except OSError as exc:
+        if exc.errno is None:  # not the folder's: an image a library could not handle
+            raise
+        kind = DiskFullError if exc.errno in (errno.ENOSPC, errno.EDQUOT) else StorageError
+        raise kind(f"cannot keep the OCR of page {job.number} in {job.folder}: {exc.strerror}") from None
     finally:
         for leftover in job.place.glob(f"{work.name}*"):
             leftover.unlink(missing_ok=True)

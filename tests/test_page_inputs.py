@@ -11,6 +11,7 @@ import json
 import shutil
 import struct
 import zlib
+from concurrent.futures import Future
 from pathlib import Path
 
 import batches
@@ -20,15 +21,16 @@ import pypdfium2 as pdfium
 import pytest
 from PIL import Image, ImageOps
 
-from scan_station import samples
+from scan_station import page_jobs, samples
 from scan_station.assemble import assemble
 from scan_station.batch_input import read_batch
 from scan_station.classify import classify_pdf
 from scan_station.config import load_settings
-from scan_station.errors import ExitCode
+from scan_station.errors import DiskFullError, ExitCode, OcrError, StorageError, exit_code_for
 from scan_station.page_images import straightened
 from scan_station.page_ocr import PageJob, load_result, ocr_page
 from scan_station.page_source import PageSource, file_digest, load
+from scan_station.scanning import start_batch
 
 DPI = 150  # small pages: nothing here depends on the size
 
@@ -320,3 +322,52 @@ def test_a_damaged_result_is_read_again_and_filed_whole(kept, tmp_path):
         image = pikepdf.PdfImage(next(iter(pdf.pages[0].get_images().values()))).as_pil_image().convert("L")
     filed, page = (np.asarray(i, dtype=np.float64).ravel() for i in (image, _text()))
     assert image.size == (1240, 1754) and np.corrcoef(filed, page)[0, 1] > 0.9  # the page, not what was there
+
+
+# -- the results' folder -----------------------------------------------------------------------------
+
+
+def _job(tmp_path: Path, folder: Path) -> PageJob:
+    _text().save(tmp_path / "page.png", dpi=(DPI, DPI))
+    return PageJob(2, PageSource(tmp_path / "page.png"), file_digest(tmp_path / "page.png"), folder)
+
+
+def test_a_page_read_after_its_batch_was_filed_does_not_bring_the_batch_folder_back(tmp_path):
+    """The results' folder was made with its parents: a page job that ran on after its batch was
+    filed (or removed) made an empty batch folder again, and kept its result in it."""
+    batch = tmp_path / "B20260101-000000-AAAA"
+    with pytest.raises(StorageError):
+        ocr_page(_job(tmp_path, batch / ".ocr"))
+    assert not batch.exists()
+
+
+def test_a_results_folder_that_cannot_take_the_write_is_a_storage_error(tmp_path):
+    """Was OCR failed (exit 7) "NotADirectoryError"; it is the storage's (exit 5), which the queue
+    tries again."""
+    (tmp_path / ".ocr").write_text("a file where the folder should be")
+    with pytest.raises(StorageError) as raised:
+        ocr_page(_job(tmp_path, tmp_path / ".ocr"))
+    assert exit_code_for(raised.value) == ExitCode.storage and "page 2" in str(raised.value)
+
+
+@pytest.mark.needs_root
+def test_a_full_results_disk_is_a_full_disk(tmp_path, tiny_disk):
+    disk = tiny_disk(256)
+    with pytest.raises(DiskFullError):
+        ocr_page(_job(tmp_path, disk / ".ocr"))
+    assert not any(p.is_file() for p in disk.rglob("*"))  # no work file left behind
+
+
+def test_a_page_job_whose_batch_is_filed_while_it_is_read_is_gone_not_failed(settings, db, monkeypatch):
+    """Whatever the read said (tesseract finds its folder gone: an OcrError), the batch is gone:
+    nothing to do, no failed job in the worker's log."""
+    folder = start_batch(settings, db, device="test:0", profile=None)
+
+    def filed_meanwhile(*_args) -> Future:
+        shutil.rmtree(folder.path)
+        future: Future = Future()
+        future.set_exception(OcrError("tesseract could not read the page"))
+        return future
+
+    monkeypatch.setattr(page_jobs, "start_page", filed_meanwhile)
+    assert page_jobs.ocr_page(settings, db, folder.id, 1) == "gone"
