@@ -19,8 +19,10 @@ import numpy as np
 import pikepdf
 import pypdfium2 as pdfium
 import pytest
+from kiosk import ROLES, login, logout, make_app, token
 from PIL import Image, ImageOps
 
+import web.review
 from scan_station import page_jobs, samples
 from scan_station.assemble import assemble
 from scan_station.batch_input import read_batch
@@ -371,3 +373,42 @@ def test_a_page_job_whose_batch_is_filed_while_it_is_read_is_gone_not_failed(set
 
     monkeypatch.setattr(page_jobs, "start_page", filed_meanwhile)
     assert page_jobs.ocr_page(settings, db, folder.id, 1) == "gone"
+
+
+# -- the kiosk ---------------------------------------------------------------------------------------
+
+
+def test_the_kiosk_serves_nothing_of_a_batchs_ocr_folder_and_refuses_hostile_pages(home, monkeypatch):
+    """A page's kept OCR (its text: perhaps of a "dikecualikan" entry) is never a response, to any
+    role or to nobody; a correction for a page that is no page number is 400, one the batch does
+    not have is said in the review, and neither queues a page job."""
+    app = make_app(home)
+    settings, db = (app.extensions["scan_station"][key] for key in ("settings", "db"))
+    batch = start_batch(settings, db, device="test:0", profile=None)
+    (batch.ocr_dir / "page-0001").mkdir(parents=True)
+    (batch.ocr_dir / "page-0001" / "result.json").write_text('{"text": "RAHASIA-DIKECUALIKAN"}')
+    queued = []
+    monkeypatch.setattr(web.review, "queue_page", lambda _jobs, _batch, page: queued.append(page))
+    b = batch.id
+    probes = [f"/scan/{b}/.ocr/page-0001/result.json", f"/scan/{b}/pages/..%2F.ocr%2Fpage-0001%2Fresult.json",
+              f"/scan/{b}/pages/%2E%2E/.ocr/page-0001/result.json", f"/review/{b}/.ocr", f"/review/{b}%2F.ocr",
+              f"/scan/{b}%2F.ocr%2Fpage-0001/events", f"/static/..%2F..%2F{settings.scans_dir.name}%2F{b}%2F.ocr",
+              "/scan/.ocr/pages/1.png", "/search?q=dikecualikan"]
+    client = app.test_client()
+    for username in [None, *ROLES]:
+        if username:
+            login(client, username)
+        for url in probes:
+            response = client.get(url)
+            assert response.status_code < 500 and b"RAHASIA-DIKECUALIKAN" not in response.data, (username, url)
+        if username:
+            logout(client)
+    login(client, "dok")
+    csrf = token(client, f"/review/{b}")
+    for action in ("rotate", "move", "restore", "remove", "rescan"):
+        for value in ("-1", "0", "100001", "99999999999999999999", "1e309", "NaN", "", "²", "١", "1.0", "\x00"):
+            sent = client.post(f"/review/{b}/{action}", data={"page": value, "direction": "next", "csrf_token": csrf})
+            assert sent.status_code == 400, (action, value, sent.status_code)
+        sent = client.post(f"/review/{b}/{action}", data={"page": "7", "direction": "next", "csrf_token": csrf})
+        assert sent.status_code == 302, (action, sent.status_code)
+    assert queued == []
