@@ -34,7 +34,7 @@ from . import barcodes, blank, covermark
 from .cover_payload import parse_payload
 from .errors import CorruptPdfError
 from .model import BLANK, CONTENT, COVER, FAINT, UNREADABLE, PageClass
-from .page_source import rotation, whole_page_image
+from .page_source import pillow_limit, rotation, whole_page_image
 from .split import resolve
 
 RETRY_DPI = 300
@@ -199,11 +199,12 @@ def _scanned_jpeg(page: pikepdf.Page, dpi: int) -> Image.Image | None:
     if stream.get("/Filter") != "/DCTDecode" or str(stream.get("/ColorSpace")) not in ("/DeviceGray", "/DeviceRGB"):
         return None
     size = (max(1, round(width_pt * dpi / 72)), max(1, round(height_pt * dpi / 72)))
-    try:
-        image = Image.open(io.BytesIO(stream.read_raw_bytes()))
-        image.draft("L", size)
-        return image.convert("L").resize(size, Image.Resampling.BOX)
-    except (OSError, SyntaxError, ValueError, pikepdf.PdfError):  # not a JPEG Pillow reads: rendered
+    try:  # its size was checked against max_image_megapixels when the batch was read, not Pillow's default
+        with pillow_limit(int(stream.Width) * int(stream.Height) / 1e6):
+            image = Image.open(io.BytesIO(stream.read_raw_bytes()))
+            image.draft("L", size)
+            return image.convert("L").resize(size, Image.Resampling.BOX)
+    except (OSError, SyntaxError, ValueError, pikepdf.PdfError, Image.DecompressionBombError):  # rendered
         return None
 
 

@@ -10,6 +10,7 @@ import io
 import json
 import shutil
 import struct
+import warnings
 import zlib
 from concurrent.futures import Future
 from pathlib import Path
@@ -172,6 +173,19 @@ def test_a_jpeg_larger_than_its_pdf_says_is_refused_as_a_bomb(run, home, tmp_pat
     assert result.code == ExitCode.input_file and len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert "max_image_megapixels" in result.stderr
     assert not (home / "storage").exists() or not any((home / "storage").rglob("*.pdf"))
+
+
+def test_a_scanners_jpeg_is_classified_whatever_pillows_own_limit(tmp_path, monkeypatch):
+    """A genuine page larger than Pillow's default limit (89 MP; an A3 scan at 800 dpi, which
+    max_image_megapixels may allow): classifying its JPEG raised Pillow's bomb error (exit 15), or
+    printed its warning. Pillow's default is made 1 MP here, the page 2 MP."""
+    path = _image_pdf(tmp_path / "page.pdf", _jpeg(_text()), (1240, 1754), ColorSpace=pikepdf.Name.DeviceGray,
+                      BitsPerComponent=8, Filter=pikepdf.Name.DCTDecode)
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1_000_000)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert next(iter(classify_pdf(path, dpi=100))).kind == "content"
+    assert Image.MAX_IMAGE_PIXELS == 1_000_000
 
 
 # -- whole batches -----------------------------------------------------------------------------------
