@@ -4,8 +4,9 @@ a frame of an image file, or a page of a PDF.
 A page of a scanned PDF is one image drawn over the whole page: its image is taken as it is,
 decoded once, with the resolution its size on the page gives — never rendered (rendering decodes
 the same pixels and resamples them). A page with anything else on it (text, several images, a
-mask) is rendered at `RENDER_DPI` instead. The scanner's JPEG bytes come along, so that the filed
-copy can keep them rather than compress the page a second time.
+mask), or whose image pikepdf cannot decode within its size (`_decoded`), is rendered at
+`RENDER_DPI` instead. The scanner's JPEG bytes come along, so that the filed copy can keep them
+rather than compress the page a second time.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import contextlib
 import hashlib
 import threading
 import warnings
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +28,10 @@ from .config import plausible_dpi
 from .errors import DecompressionBombError, InputFileError
 
 RENDER_DPI = 300
+#: Filters pikepdf decodes to no more than the image's size (a JPEG's own size is checked when the
+#: batch is read). JBIG2 (its own page size, and jbig2dec), LZW, run-length and chains of filters
+#: are rendered instead.
+BOUNDED_FILTERS = ("/DCTDecode", "/JPXDecode", "/CCITTFaxDecode")
 EXIF_ORIENTATION = 0x0112
 _ROTATE = {90: Image.Transpose.ROTATE_270, 180: Image.Transpose.ROTATE_180, 270: Image.Transpose.ROTATE_90}
 
@@ -174,17 +180,33 @@ def _pdf_page(source: PageSource, max_megapixels: float) -> SourceImage:
 
 
 def _decoded(stream: pikepdf.Stream) -> Image.Image | None:
-    """The image's pixels, decoded now; None when pikepdf cannot decode them (JBIG2 without
-    jbig2dec, a Separation or DeviceN colour space, damaged data) or they are not the size the
-    PDF says: such a page is rendered, as it was when it was classified."""
+    """The image's pixels, decoded now; None when pikepdf cannot decode them (a Separation or
+    DeviceN colour space, damaged data), could decode more than the image holds (`_bounded`), or
+    they are not the size the PDF says: such a page is rendered, as it was when it was classified
+    (the renderer decodes what the page shows, no more)."""
     try:
+        if not _bounded(stream):
+            return None
         image = pikepdf.PdfImage(stream).as_pil_image()
         if image.size != (int(stream.Width), int(stream.Height)):
             return None
         image.load()
-    except (pikepdf.PikepdfError, NotImplementedError, ValueError, OSError, Image.DecompressionBombError):
+    except (pikepdf.PikepdfError, NotImplementedError, ValueError, OSError, zlib.error, Image.DecompressionBombError):
         return None
     return image
+
+
+def _bounded(stream: pikepdf.Stream) -> bool:
+    """Whether pikepdf decodes the image to no more data than its pixels can need. It decodes a
+    stream whole, and 1 MB of Flate can inflate to gigabytes behind an ordinary /Width and /Height
+    (a decompression bomb): Flate is inflated here first, only as far as 8 bytes a pixel."""
+    kind = stream.get("/Filter")
+    if kind is None or kind in BOUNDED_FILTERS:
+        return True
+    if kind != "/FlateDecode":
+        return False
+    most = (int(stream.Width) * 8 + 1) * int(stream.Height)
+    return len(zlib.decompressobj().decompress(stream.read_raw_bytes(), most + 1)) <= most
 
 
 def rotation(page: pikepdf.Page) -> int:

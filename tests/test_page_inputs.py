@@ -32,7 +32,7 @@ from scan_station.config import load_settings
 from scan_station.errors import DiskFullError, ExitCode, OcrError, StorageError, exit_code_for
 from scan_station.page_images import straightened
 from scan_station.page_ocr import PageJob, load_result, ocr_page
-from scan_station.page_source import PageSource, file_digest, load
+from scan_station.page_source import RENDER_DPI, PageSource, file_digest, load
 from scan_station.scanning import start_batch
 
 DPI = 150  # small pages: nothing here depends on the size
@@ -135,6 +135,21 @@ def test_a_pdf_page_of_any_kind_is_read_as_a_viewer_shows_it(tmp_path, kind):
     assert abs(ours.mean() - shown.mean()) < 3
     assert np.corrcoef(ours.ravel(), shown.ravel())[0, 1] > 0.75
     assert next(iter(classify_pdf(path, dpi=100))).kind == "content"
+
+
+def test_a_flate_image_that_inflates_beyond_its_pixels_is_rendered_not_decoded_whole(tmp_path):
+    """A 1 MB PDF whose page image inflates to 1 GB held 2 GB in the OCR child (pikepdf decodes a
+    stream whole; 10 GB would be the OOM killer). Such a page is rendered (the renderer decodes
+    what the page shows); an honest Flate page is still decoded as it is. 200 MB here."""
+    honest = _text()
+    squeezer = zlib.compressobj(9)
+    bomb = b"".join(squeezer.compress(bytes(1 << 20)) for _ in range(200)) + squeezer.flush()
+    made = {name: _image_pdf(tmp_path / f"{name}.pdf", data, honest.size, ColorSpace=pikepdf.Name.DeviceGray,
+                             BitsPerComponent=8, Filter=pikepdf.Name.FlateDecode)
+            for name, data in (("honest", zlib.compress(honest.tobytes())), ("bomb", bomb))}
+    read = {name: load(PageSource(path), default_dpi=300, max_megapixels=250) for name, path in made.items()}
+    assert read["honest"].dpi == pytest.approx((DPI, DPI)) and read["honest"].image.tobytes() == honest.tobytes()
+    assert read["bomb"].dpi == (RENDER_DPI, RENDER_DPI)
 
 
 @pytest.mark.parametrize("suffix", ["png", "tif"])
