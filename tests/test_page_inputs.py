@@ -239,7 +239,7 @@ def test_a_batch_of_pdf_pages_of_every_kind_is_filed_with_their_text(run, home, 
 
 @pytest.mark.ocr
 @pytest.mark.slow
-def test_a_folder_of_a_16_bit_scan_a_fax_and_a_phone_photo_is_filed_as_they_look(run, home, tmp_path):
+def test_a_folder_of_a_16_bit_scan_a_fax_a_phone_photo_and_a_page_twice_is_filed_as_they_look(run, home, tmp_path):
     register_id = _entry(run)
     folder = tmp_path / "batch"
     folder.mkdir()
@@ -251,10 +251,12 @@ def test_a_folder_of_a_16_bit_scan_a_fax_and_a_phone_photo_is_filed_as_they_look
     exif = Image.Exif()
     exif[0x0112] = 6  # the camera was held sideways: shown turned a quarter clockwise
     _text("Daftar Hadir").rotate(90, expand=True).save(folder / "page-4.jpg", exif=exif, dpi=(DPI, DPI))
+    (folder / "page-5.png").symlink_to(folder / "page-2.png")  # the same file twice: the same SHA-256
     result = run("ingest", folder, "--json")
     assert result.code == 0, result.stderr
     texts = _filed_texts(home, result.json)
-    assert ["Laporan Keuangan" in texts[0], "Nota Dinas" in texts[1], "Daftar Hadir" in texts[2]] == [True] * 3
+    assert [t in text for t, text in zip(("Laporan Keuangan", "Nota Dinas", "Daftar Hadir", "Laporan Keuangan"),
+                                        texts, strict=True)] == [True] * 4
     with pikepdf.open(home / result.json["documents"][0]["path"]) as pdf:
         heights_mm = [float(p.mediabox[3]) / 72 * 25.4 for p in pdf.pages]
     assert all(285 < h < 300 for h in heights_mm), heights_mm  # A4 portrait, the fax too
