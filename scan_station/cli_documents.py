@@ -17,17 +17,12 @@ from .errors import ExitCode
               help="Register ids the batch should hold; the ones missing and the ones not expected are reported.")
 def ingest_cmd(app: App, path: Path, quiet: bool, expected: tuple[str, ...]):
     """Split a scanned batch at its cover sheets, OCR and file the documents."""
-    from .ocr_pool import OcrPool
+    from . import doctor
+    from .ingest import ingest
+    from .reconcile import against
 
-    with OcrPool(app.settings.workers) as pool:
-        pool.warm(tuple(app.settings.ocr_languages.split("+")))  # they start while this process checks and reads
-        from . import doctor
-        from .ingest import ingest
-        from .reconcile import against
-
-        doctor.require("ingest", app.settings)
-        result = ingest(path, settings=app.settings, db=app.db, on_progress=None if quiet else progress_lines,
-                        pool=pool)
+    doctor.require("ingest", app.settings)
+    result = ingest(path, settings=app.settings, db=app.db, on_progress=None if quiet else progress_lines)
     if expected:
         wanted = [i.strip().upper() for value in expected for i in value.split(",") if i.strip()]
         found = [d["register_id"] for d in result["documents"]] + [h["register_id"] for h in result["held"]

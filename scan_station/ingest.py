@@ -175,6 +175,8 @@ def ingest(
         with contextlib.ExitStack() as stack:
             pool = pool or stack.enter_context(OcrPool(settings.workers))
             batch = prepared or clock("read", read_batch, received.source, work, settings, wrap=classified is None)
+            if origin is None:  # the children start and load the engine while the first pages are classified
+                pool.warm(tuple(settings.ocr_languages.split("+")))
             report("read", {"pages": batch.page_count})
             faults.point("ingest.read")
             ocr = _ocr(settings, db, pool, batch, work, results_dir or work / "pages", origin)

@@ -52,8 +52,13 @@ class OcrPool:
         self.shutdown()
 
     def shutdown(self) -> None:
+        """End the children. Children that could not start, or died, are no error here: work that
+        needed them has said so already (a batch refused before any page was read never did)."""
         if self._executor is not None:
-            self._executor.shutdown(wait=True, cancel_futures=True)
+            try:
+                self._executor.shutdown(wait=True, cancel_futures=True)
+            except (OSError, BrokenProcessPool):
+                pass
 
     def _submit(self, function: Callable, job: object) -> Future:
         with self._lock:
@@ -65,8 +70,11 @@ class OcrPool:
     def warm(self, languages: tuple[str, ...]) -> None:
         """Start the children now, each loading the engine, while the batch is still being checked
         and classified: the first pages do not wait for them."""
-        for _ in range(self.workers):
-            self._submit(libtesseract.load, tuple(languages))
+        try:
+            for _ in range(self.workers):
+                self._submit(libtesseract.load, tuple(languages))
+        except (OSError, BrokenProcessPool):  # said when a page is read, if it still happens then
+            pass
 
     def submit(self, job: OcrJob) -> Future:
         """A whole document through ocrmypdf."""
