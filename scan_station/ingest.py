@@ -173,9 +173,10 @@ def ingest(
     clock, raw = _Clock(), None
     try:
         with contextlib.ExitStack() as stack:
+            own_pool = pool is None
             pool = pool or stack.enter_context(OcrPool(settings.workers))
             batch = prepared or clock("read", read_batch, received.source, work, settings, wrap=classified is None)
-            if origin is None:  # the children start and load the engine while the first pages are classified
+            if own_pool and origin is None:  # its children start, loading the engine, while pages are classified
                 pool.warm(tuple(settings.ocr_languages.split("+")))
             report("read", {"pages": batch.page_count})
             faults.point("ingest.read")

@@ -93,6 +93,15 @@ def manifest(corpus: Path) -> dict[str, dict]:
     return {f["path"]: f for f in data["files"]}
 
 
+@pytest.fixture
+def demo(home):
+    """(settings, database) of a home whose scanner is the demo feeder (real libsane, pnm backend)."""
+    settings = load_settings(home, ocr_workers=2, demo_feeder=True)
+    database = Database(settings)
+    yield settings, database
+    database.close()
+
+
 @pytest.fixture(scope="session")
 def postgres():
     """A real PostgreSQL server of the test session's own (see tests/servers.py); returns a

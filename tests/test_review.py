@@ -25,14 +25,6 @@ DEVICE = "pnm:0"
 PROFILE = "Teks abu-abu 300 dpi, kaca"
 
 
-@pytest.fixture
-def demo(home):
-    settings = load_settings(home, ocr_workers=2, demo_feeder=True)
-    database = Database(settings)
-    yield settings, database
-    database.close()
-
-
 def _entries(db, settings, *titles):
     with db.session() as s:
         return [add_entry(s, settings, title=t, unit="Subbagian Umum", category="berkala").id for t in titles]

@@ -14,6 +14,8 @@ import pikepdf
 from ocrmypdf import hookimpl
 from PIL import Image
 
+from ..page_source import whole_page_image
+
 _DEVICES = {"pnggray": ("L", "PNG"), "png16m": ("RGB", "PNG"), "jpeggray": ("L", "JPEG"), "jpeg": ("RGB", "JPEG")}
 _CLOCKWISE = {90: Image.Transpose.ROTATE_270, 180: Image.Transpose.ROTATE_180, 270: Image.Transpose.ROTATE_90}
 # ocrmypdf's Ghostscript rasterizer applies its `rotation` argument this way; do the same.
@@ -22,32 +24,24 @@ _SIMPLE = {"/DeviceGray", "/DeviceRGB"}
 
 
 def _full_page_image(input_file, pageno: int) -> tuple[Image.Image, int, float, float] | None:
-    """(image, page /Rotate, page width pt, page height pt) when the page is just one plain image
-    drawn over the whole MediaBox; else None."""
+    """(image, page /Rotate, page width pt, page height pt) when the page is just one plain 8-bit
+    grey or RGB image (JPEG or Flate) drawn over the whole MediaBox; else None."""
     with pikepdf.open(input_file) as pdf:
         page = pdf.pages[pageno - 1]
-        commands = pikepdf.parse_content_stream(page)
-        if [str(op) for _operands, op in commands] != ["q", "cm", "Do", "Q"]:
+        found = whole_page_image(page)
+        if found is None:
             return None
-        images = page.get_images(recursive=False)
-        if len(images) != 1:
-            return None
-        stream = next(iter(images.values()))
+        stream, (width, height) = found
         filters = stream.get("/Filter")
         filters = [str(f) for f in (filters if isinstance(filters, pikepdf.Array) else [filters])]
         if (
             filters not in (["/DCTDecode"], ["/FlateDecode"])
             or str(stream.get("/ColorSpace")) not in _SIMPLE
             or int(stream.get("/BitsPerComponent", 0)) != 8
-            or any(k in stream for k in ("/SMask", "/Mask", "/Decode", "/ImageMask"))
         ):
             return None
-        x0, y0, x1, y1 = (float(v) for v in page.mediabox)
-        a, b, c, d, e, f = (float(v) for v in commands[1][0])
-        if b or c or abs(a - (x1 - x0)) > 0.5 or abs(d - (y1 - y0)) > 0.5 or abs(e - x0) > 0.5 or abs(f - y0) > 0.5:
-            return None
         rotate = int(page.obj.get("/Rotate", 0)) % 360
-        return pikepdf.PdfImage(stream).as_pil_image(), rotate, x1 - x0, y1 - y0
+        return pikepdf.PdfImage(stream).as_pil_image(), rotate, width, height
 
 
 @hookimpl
