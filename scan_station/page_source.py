@@ -4,7 +4,7 @@ a frame of an image file, or a page of a PDF.
 A page of a scanned PDF is one image drawn over the whole page: its image is taken as it is,
 decoded once, with the resolution its size on the page gives — never rendered (rendering decodes
 the same pixels and resamples them). A page with anything else on it (text, several images, a
-mask), or whose image pikepdf cannot decode within its size (`_decoded`), is rendered at
+mask), or whose image pikepdf cannot decode within its size (`decoded_image`), is rendered at
 `RENDER_DPI` instead. The scanner's JPEG bytes come along, so that the filed copy can keep them
 rather than compress the page a second time.
 """
@@ -166,7 +166,7 @@ def _pdf_page(source: PageSource, max_megapixels: float) -> SourceImage:
         if found is not None:
             stream, (width_pt, height_pt) = found
             _check(f"{source.path.name} page {source.index}", int(stream.Width), int(stream.Height), max_megapixels)
-            image = _decoded(stream)
+            image = decoded_image(stream)
             if image is None:
                 return _rendered(source, max_megapixels)
             jpeg = stream.read_raw_bytes() if stream.get("/Filter") == "/DCTDecode" else None
@@ -179,7 +179,7 @@ def _pdf_page(source: PageSource, max_megapixels: float) -> SourceImage:
     return _rendered(source, max_megapixels)
 
 
-def _decoded(stream: pikepdf.Stream) -> Image.Image | None:
+def decoded_image(stream: pikepdf.Stream) -> Image.Image | None:
     """The image's pixels, decoded now; None when pikepdf cannot decode them (a Separation or
     DeviceN colour space, damaged data), could decode more than the image holds (`_bounded`), or
     they are not the size the PDF says: such a page is rendered, as it was when it was classified

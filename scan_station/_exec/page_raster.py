@@ -14,7 +14,8 @@ import pikepdf
 from ocrmypdf import hookimpl
 from PIL import Image
 
-from ..page_source import whole_page_image
+from ..page_source import decoded_image, whole_page_image
+from ..page_source import rotation as page_rotation
 
 _DEVICES = {"pnggray": ("L", "PNG"), "png16m": ("RGB", "PNG"), "jpeggray": ("L", "JPEG"), "jpeg": ("RGB", "JPEG")}
 _CLOCKWISE = {90: Image.Transpose.ROTATE_270, 180: Image.Transpose.ROTATE_180, 270: Image.Transpose.ROTATE_90}
@@ -40,8 +41,8 @@ def _full_page_image(input_file, pageno: int) -> tuple[Image.Image, int, float, 
             or int(stream.get("/BitsPerComponent", 0)) != 8
         ):
             return None
-        rotate = int(page.obj.get("/Rotate", 0)) % 360
-        return pikepdf.PdfImage(stream).as_pil_image(), rotate, width, height
+        image = decoded_image(stream)  # None: damaged, or more than its pixels: Ghostscript renders it
+        return (image, page_rotation(page), width, height) if image is not None else None
 
 
 @hookimpl
