@@ -1,6 +1,6 @@
 """The index follows storage: searchable once filed, a rescan replaces the version shown, a
 returned version disappears, an edit shows, `reindex` rebuilds from the sidecars while search
-keeps answering, and `verify` notices an index out of step."""
+keeps answering, and `verify` notices an index out of step — on every database backend."""
 
 from __future__ import annotations
 
@@ -10,11 +10,18 @@ import pytest
 from reportlab.pdfgen import canvas
 
 from scan_station import handover, search, search_engine, search_rebuild
+from scan_station.config import load_settings
 from scan_station.db import Batch, Entry
 from scan_station.filing import RawBatch, Received, file_documents
 from scan_station.model import OcrResult
 from scan_station.register import add_entry, entry_dict, update_entry
 from scan_station.split import PlannedDocument
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def settings(request, home):
+    overrides = {"database_url": request.getfixturevalue("postgres")()} if request.param == "postgresql" else {}
+    return load_settings(home, ocr_workers=2, **overrides)
 
 
 def _pdf(path, pages: int):

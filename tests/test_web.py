@@ -185,6 +185,7 @@ def test_serve_runs_the_kiosk_behind_waitress(home):
     proc = subprocess.Popen(
         [sys.executable, "-m", "scan_station", "--home", str(home), "serve", "--port", str(port), "--json"],
         stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
     )
     try:
@@ -199,8 +200,10 @@ def test_serve_runs_the_kiosk_behind_waitress(home):
         else:
             pytest.fail("the kiosk did not answer")
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        proc.terminate()  # SIGTERM, as systemd stops the service
+        _, stderr = proc.communicate(timeout=30)
+    assert proc.returncode == 0, stderr  # a clean stop: the worker and its OCR children ended
+    assert "Traceback" not in stderr and "leaked" not in stderr
 
 
 @pytest.mark.ocr

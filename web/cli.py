@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import signal
 
 import click
 
@@ -70,12 +71,19 @@ def serve(app: App, host: str, port: int, threads: int, no_worker: bool, demo: b
 
     ensure_current(settings, wsgi.extensions["scan_station"]["db"])
     worker = None if no_worker else _start_worker(settings)
+    signal.signal(signal.SIGTERM, _stop)
     try:
         server.run()
     finally:
         if worker is not None:
             stop_worker(worker)
             shutdown_shared()
+
+
+def _stop(signum, frame) -> None:
+    """SIGTERM (systemd's stop) ends the kiosk as Ctrl-C does: the worker finishes or leaves its
+    job for the next start, the OCR children end, exit 0."""
+    raise KeyboardInterrupt
 
 
 def _start_worker(settings):
