@@ -21,6 +21,7 @@ from scan_station.roles import may
 
 from . import security
 from .extensions import babel, csrf, limiter, login_manager, service
+from .paging import link_args
 
 __all__ = ["DEFAULTS", "create_app", "service"]
 LANGUAGES = ("id", "en")
@@ -130,5 +131,4 @@ def create_app(test_config: dict | None = None, *, home=None) -> Flask:
 
 def page_url(page, number: int) -> str:
     """This screen's URL with its filters, at another page of one of its lists."""
-    args = {k: v for k, v in request.args.items() if k != page.arg} | {page.arg: number}
-    return url_for(request.endpoint, **(request.view_args or {}), **args)
+    return url_for(request.endpoint, **(request.view_args or {}), **link_args(page.arg), **{page.arg: number})

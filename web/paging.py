@@ -57,6 +57,15 @@ def page_number(arg: str = "page") -> int:
     return whole_number(raw, low=1, high=MAX_PAGE) or 1
 
 
+def link_args(*leave_out: str) -> dict[str, str]:
+    """The query string's arguments, to carry into a link to this screen (`url_for(..., **args)`):
+    not `leave_out`, not the view's own arguments, and not url_for's own keyword arguments
+    (`endpoint`, `_method`, `_external`, `_scheme`, `_anchor`), which in a typed URL would make
+    the link fail (a 500) or lead elsewhere."""
+    skip = {*leave_out, *(request.view_args or {}), "endpoint"}
+    return {k: v for k, v in request.args.items() if k not in skip and not k.startswith("_")}
+
+
 def paginate(session: Session, query: Select, *, row: Callable[[Any], Any] = lambda r: r, arg: str = "page",
              per_page: int = PER_PAGE) -> Page:
     """One page of a SELECT (ordered by the caller), its rows made into what templates show."""

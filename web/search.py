@@ -19,7 +19,7 @@ from scan_station.search_engine import IndexUnavailableError
 
 from .auth import audit_exempt, hidden_categories
 from .extensions import service
-from .paging import Page, page_number, whole_number
+from .paging import Page, link_args, page_number, whole_number
 
 bp = Blueprint("search", __name__)
 log = logging.getLogger(__name__)
@@ -67,7 +67,7 @@ def index():
 
 def _facet_link(name: str, value: str) -> str:
     """This search narrowed to one facet value (the form field of the same name)."""
-    kept = {k: v for k, v in request.args.items() if k not in ("page", name) and v}
+    kept = {k: v for k, v in link_args("page", name).items() if v}
     return url_for("search.index", **kept, **{name: value})
 
 
