@@ -173,17 +173,11 @@ class Marker:
         return found
 
     def _spans(self, text: str, found: set[str]) -> list[tuple[int, int]]:
-        spans, find, length = [], text.find, len(text)
-        for word in found:
-            at = find(word)
-            while at >= 0:
-                end = at + len(word)
-                # a whole token, not part of a longer one (as TOKEN splits: letters and digits)
-                if (at == 0 or not text[at - 1].isalnum()) and (end == length or not text[end].isalnum()):
-                    spans.append((at, end))
-                at = find(word, end)
-        spans.sort()
-        return spans
+        """Where the text's tokens that are among `found` are: one pass over the text (`found`
+        holds the matching words of all the pages, thousands for a prefix such as `ber*`)."""
+        if not found:
+            return []
+        return [m.span() for m in TOKEN.finditer(text) if m.group() in found]
 
     def _numbers(self, text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
         """`spans` and the document numbers of `text` the query names."""
