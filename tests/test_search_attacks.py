@@ -200,3 +200,27 @@ def test_exempt_pdfs_and_pictures_are_not_found(kiosk, username):
     visible = min(set(range(1, max(exempt_ids) + 1)) - exempt_ids)
     for page in ("4", "99999999999999999999"):  # its pages are 1 to 3 at most
         assert client.get(f"/documents/{visible}/thumbnail.png?page={page}").status_code == 404
+
+
+def test_an_entry_moved_into_dikecualikan_is_hidden_even_if_the_index_was_not_written(db, monkeypatch, caplog):
+    """The index write after the change failed (locked too long, disk full: logged, `reindex`
+    mends it), so the index still holds the entry as "berkala": the database is the truth."""
+    from scan_station import search_engine
+    from scan_station.register import entry_dict, update_entry
+
+    build(db)
+
+    def locked(index):
+        raise search_engine.IndexUnavailableError("the search index cannot be written (test)")
+
+    with monkeypatch.context() as m:
+        m.setattr(search_engine, "writer", locked)
+        with db.session() as s:
+            fields = {k: v for k, v in entry_dict(s.get(Entry, "PPID-S18")).items() if k != "id"}
+            update_entry(s, "PPID-S18", **(fields | {"category": "dikecualikan"}))
+    assert "search index not updated for PPID-S18" in caplog.text
+    with db.session() as s:
+        hidden = search.find(s, "giok", hidden_categories=("dikecualikan",))
+        shown = search.find(s, "giok")
+    assert (hidden.total, hidden.documents) == (0, [])
+    assert [d.register_id for d in shown.documents] == ["PPID-S18"]
