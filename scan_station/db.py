@@ -251,6 +251,15 @@ class AuditHead(Base):
     hash: Mapped[str] = mapped_column(String(64))
 
 
+class SearchPending(Base):
+    """An entry whose search-index records are to be rewritten, from the transaction that changed
+    it until the index holds them (`search`: what stays marked is hidden and written again)."""
+
+    __tablename__ = "search_pending"
+    register_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    since: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class AccessCopy(Base):
     """One copy handed out (`access_copy`): the document, the copy's own SHA-256, who, when."""
 

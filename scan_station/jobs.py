@@ -36,6 +36,7 @@ from .ocr_pool import shared_pool
 from .page_jobs import ocr_page
 from .review import load
 from .scanning import batch_folder, ingest_scanned
+from .search_rebuild import write_pending
 from .uploads import file_upload
 
 log = logging.getLogger(__name__)
@@ -83,8 +84,10 @@ def make_jobs(settings: Settings) -> Jobs:
     @queue.lock_task(FIXITY)  # one at a time, however many workers share the queue
     def fixity_task() -> None:
         """Every quarter of an hour: batches that failed for a reason that passes are tried
-        again (space is back, the database too), and the fixity check runs when it is due."""
+        again (space is back, the database too), so are index writes that failed, and the
+        fixity check runs when it is due."""
         requeue_orphans(settings, jobs, queued=False)
+        write_pending(_database(settings))
         if fixity.due(settings):
             fixity.check(settings, _database(settings))
 

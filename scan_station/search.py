@@ -4,24 +4,30 @@ One engine on every database: a tantivy index in `index_dir` (see `search_engine
 holds, `search_query` for the query language). The database stays the truth: whatever changes
 an entry's documents or fields calls `entry_changed` in its session, and once that session
 commits, the entry's records in the index are rewritten from the database — its latest version
-that was not returned, or nothing. `scan-station reindex` (`search_rebuild`) rebuilds the
-whole index from the sidecars in storage.
+that was not returned, or nothing. The same transaction marks the entry (`SearchPending`) until
+its records are written, so a write that fails or never happens is known: search hides such an
+entry by id when the database puts it in a hidden category, and workers write it again.
+`scan-station reindex` (`search_rebuild`) rebuilds the whole index from the sidecars in storage.
 
 Results are documents, one per register entry, each with its best pages and their snippets.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import event, select
+from sqlalchemy import delete, event, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from . import search_engine as engine
-from .db import Document, DocumentPage, Entry
+from .db import Document, DocumentPage, Entry, SearchPending, utcnow
 from .errors import BadArgumentsError, ScanStationError
 from .search_query import MAX_QUERY_CHARS, MAX_QUERY_WORDS, parse, query_words
 from .search_snippet import Marker
@@ -79,16 +85,47 @@ def _prepare(session: Session) -> None:
     if pending:
         session.flush()
         session.info["search_payload"] = [entry_records(session, rid) for rid in sorted(pending)]
+        session.info["search_marked"] = _mark(session, sorted(pending))
+
+
+def _mark(session: Session, register_ids: list[str]) -> dt.datetime:
+    """Record in this transaction that these entries' index records are to be rewritten (a
+    concurrent mark of the same entry moves `since` on, so the earlier writer leaves it marked)."""
+    now = utcnow()
+    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = insert(SearchPending).values([{"register_id": r, "since": now} for r in register_ids])
+    session.execute(statement.on_conflict_do_update(index_elements=["register_id"], set_={"since": now}))
+    return now
 
 
 def _apply(session: Session) -> None:
     payload = session.info.pop("search_payload", [])
-    if payload:
-        try:
-            write(index_dir(session), payload)
-        except (ScanStationError, OSError, ValueError) as exc:  # the database is committed: say so, go on
-            log.error("search index not updated for %s (%s); run `scan-station reindex`",
-                      ", ".join(rid for rid, _ in payload), exc)
+    marked = session.info.pop("search_marked", None)
+    if not payload:
+        return
+    ids = [rid for rid, _ in payload]
+    try:
+        write(index_dir(session), payload)
+    except (ScanStationError, OSError, ValueError) as exc:  # the database is committed: say so, go on
+        log.error("search index not updated for %s (%s); a worker writes it again (or run `scan-station "
+                  "reindex`)", ", ".join(ids), exc)
+        return
+    try:  # the transaction is over: a statement of its own
+        with session.get_bind().begin() as connection:
+            connection.execute(delete(SearchPending).where(SearchPending.register_id.in_(ids),
+                                                           SearchPending.since <= marked))
+    except SQLAlchemyError as exc:  # still marked: written again later, which does no harm
+        log.warning("search index written for %s, but not recorded (%s)", ", ".join(ids), exc)
+
+
+def write_pending(session: Session) -> int:
+    """Write again the index records of entries still marked (their write failed, or the process
+    died before it); how many. Workers call it when they start and every quarter of an hour."""
+    ids = list(session.scalars(select(SearchPending.register_id).order_by(SearchPending.register_id)))
+    for register_id in ids:
+        entry_changed(session, register_id)
+    session.commit()
+    return len(ids)
 
 
 def _forget(session: Session) -> None:
@@ -192,7 +229,7 @@ def find(session: Session, query: str, *, page: int = 1, per_page: int = 20, sor
         if value:
             parsed.filters.setdefault(name, value)
     page = max(1, min(page, MAX_PAGE))
-    compiled = engine.Compiled(parsed, hidden_categories)
+    compiled = engine.Compiled(parsed, hidden_categories, _hidden_pending(session, hidden_categories))
     if not compiled.can_match():
         return Results(0, [], page, per_page)
     searcher = engine.open_index(index_dir(session)).searcher()
@@ -203,21 +240,20 @@ def find(session: Session, query: str, *, page: int = 1, per_page: int = 20, sor
     else:
         found = searcher.search(q, per_page, count=True, offset=offset)
     cards = [json.loads(searcher.doc(address).get_first("card")) for _key, address in found.hits]
-    visible = _still_visible(session, cards, hidden_categories)
-    best = _best_pages(searcher, compiled, visible, mark)
-    documents = [DocumentHit(**card, pages=best.get(card["document_id"], [])) for card in visible]
+    best = _best_pages(searcher, compiled, cards, mark)
+    documents = [DocumentHit(**card, pages=best.get(card["document_id"], [])) for card in cards]
     facets = engine.facets(searcher, q) if with_facets and found.count else {}
-    return Results(found.count - (len(cards) - len(visible)), documents, page, per_page, facets)
+    return Results(found.count, documents, page, per_page, facets)
 
 
-def _still_visible(session: Session, cards: list[dict], hidden: tuple[str, ...]) -> list[dict]:
-    """The cards whose entry is not of a hidden category in the database, whatever the index says:
-    it lags behind when its write after a change of category failed (logged; `reindex` mends it)."""
-    if not hidden or not cards:
-        return cards
-    ids = {card["register_id"] for card in cards}
-    gone = set(session.scalars(select(Entry.id).where(Entry.id.in_(ids), Entry.category.in_(hidden))))
-    return [card for card in cards if card["register_id"] not in gone]
+def _hidden_pending(session: Session, hidden: tuple[str, ...]) -> tuple[str, ...]:
+    """Entries of a hidden category in the database whose index records may still say otherwise
+    (still marked: the write after a change of category failed or never happened). The query
+    excludes them by id as well: the database is the truth."""
+    if not hidden:
+        return ()
+    return tuple(session.scalars(select(SearchPending.register_id).join(Entry, Entry.id == SearchPending.register_id)
+                                 .where(Entry.category.in_(hidden))))
 
 
 def _best_pages(searcher, compiled: engine.Compiled, cards: list[dict], mark) -> dict[int, list[PageHit]]:

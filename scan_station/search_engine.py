@@ -266,8 +266,10 @@ def filter_queries(filters: dict[str, str]) -> list[Query] | None:
 class Compiled:
     """A parsed query in the engine's form: for the documents, then for their pages."""
 
-    def __init__(self, parsed: Parsed, hidden: tuple[str, ...]):
-        self.parsed, self.hidden = parsed, hidden
+    def __init__(self, parsed: Parsed, hidden: tuple[str, ...], hidden_entries: tuple[str, ...] = ()):
+        """`hidden`: categories the role may not see; `hidden_entries`: the entries of those
+        categories by the database's word (an index write after a change of category can fail)."""
+        self.parsed, self.hidden, self.hidden_entries = parsed, hidden, hidden_entries
         self.filters = filter_queries(parsed.filters)
 
     def can_match(self) -> bool:
@@ -278,6 +280,7 @@ class Compiled:
         groups = [_any([clause_query(c, searcher) for c in group]) for group in self.parsed.groups]
         must = [_term("kind", "doc"), *self.filters, *(groups or [Query.all_query()])]
         not_ = [clause_query(c, searcher) for c in self.parsed.excluded] + [_term("category", h) for h in self.hidden]
+        not_ += [_term("register_id", e) for e in self.hidden_entries]
         return Query.boolean_query([(Occur.Must, q) for q in must] + [(Occur.MustNot, q) for q in not_])
 
     def pages(self, searcher, doc_ids: list[int]) -> Query:

@@ -15,10 +15,12 @@ import time
 
 import tantivy
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from . import search, search_engine
 from .config import Settings
 from .db import Database, Document, DocumentEvent, Entry, utcnow
+from .errors import ScanStationError
 
 BATCH = 500  # entries per commit of a rebuild
 log = logging.getLogger(__name__)
@@ -66,12 +68,29 @@ def reindex(settings: Settings, db: Database) -> dict:
 
 
 def ensure_current(settings: Settings, db: Database) -> dict | None:
-    """Rebuild the index when the one in use was made by an older Scan Station (another schema);
-    what `reindex` says, or None when nothing was needed. `worker` and `serve` call it on start."""
-    if not search_engine.outdated(settings.index_dir):
-        return None
-    log.warning("the search index was made by an older Scan Station: rebuilding it from storage")
-    return reindex(settings, db)
+    """Rebuild the index when the one in use was made by an older Scan Station (another schema),
+    then write again what an index write that failed or never happened left marked; what
+    `reindex` says, or None when it was not needed. `worker` and `serve` call it on start."""
+    rebuilt = None
+    if search_engine.outdated(settings.index_dir):
+        log.warning("the search index was made by an older Scan Station: rebuilding it from storage")
+        rebuilt = reindex(settings, db)
+    write_pending(db)
+    return rebuilt
+
+
+def write_pending(db: Database) -> int:
+    """Write again the entries still marked for the index (`search.write_pending`); a failure is
+    logged and left for the next try."""
+    try:
+        with db.session() as session:
+            written = search.write_pending(session)
+    except (ScanStationError, SQLAlchemyError, OSError) as exc:
+        log.warning("search index: entries still to be written were not written (%s)", exc)
+        return 0
+    if written:
+        log.info("search index: %d entries written again", written)
+    return written
 
 
 def _catch_up(db: Database, folder, since) -> None:

@@ -220,7 +220,7 @@ def test_an_entry_moved_into_dikecualikan_is_hidden_even_if_the_index_was_not_wr
             update_entry(s, "PPID-S18", **(fields | {"category": "dikecualikan"}))
     assert "search index not updated for PPID-S18" in caplog.text
     with db.session() as s:
-        hidden = search.find(s, "giok", hidden_categories=("dikecualikan",))
+        hidden = search.find(s, "giok", hidden_categories=("dikecualikan",), with_facets=True)
         shown = search.find(s, "giok")
-    assert (hidden.total, hidden.documents) == (0, [])
+    assert (hidden.total, hidden.documents, hidden.facets) == (0, [], {})
     assert [d.register_id for d in shown.documents] == ["PPID-S18"]

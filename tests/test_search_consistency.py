@@ -8,6 +8,7 @@ import datetime as dt
 
 import pytest
 from reportlab.pdfgen import canvas
+from sqlalchemy import select
 
 from scan_station import handover, search, search_engine, search_rebuild
 from scan_station.config import load_settings
@@ -144,3 +145,51 @@ def test_an_index_of_an_older_schema_is_rebuilt_on_start_and_never_a_500(setting
     page = client.get("/search?q=kotak").get_data(as_text=True)
     assert entry_id in page and 'href="/search?q=kotak&amp;unit=Umum"' in page  # a facet narrows the search
     assert entry_id in client.get("/search?q=kotak&unit=Umum").get_data(as_text=True)
+
+
+def _marked(db) -> list[str]:
+    from scan_station.db import SearchPending
+
+    with db.session() as s:
+        return list(s.scalars(select(SearchPending.register_id)))
+
+
+def _make_exempt(db, entry_id: str) -> None:
+    with db.session() as s:
+        fields = {k: v for k, v in entry_dict(s.get(Entry, entry_id)).items() if k != "id"}
+        update_entry(s, entry_id, **(fields | {"category": "dikecualikan"}))
+
+
+@pytest.mark.parametrize("how", ["write failed", "process died before writing"])
+def test_an_index_write_left_undone_hides_a_newly_exempt_entry_until_written_again(settings, db, tmp_path,
+                                                                                 monkeypatch, how):
+    """The change of category commits; the index keeps the entry as "berkala" (its write failed:
+    lock held too long, disk full; or the process died between commit and write). The entry
+    stays marked, so it is in no result, count or facet of a role that may not see it; a
+    worker's start (`ensure_current`) writes it again and the mark goes."""
+    with db.session() as s:
+        entry_id = add_entry(s, settings, title="Laporan Intan", unit="Umum", category="berkala").id
+    _file(settings, db, tmp_path, entry_id, ["Pengadaan barang intan."], "B1")
+    assert _marked(db) == []  # written: no mark left
+
+    with monkeypatch.context() as m:
+        if how == "write failed":
+            def locked(index):
+                raise search_engine.IndexUnavailableError("the search index cannot be written (test)")
+            m.setattr(search_engine, "writer", locked)
+        else:
+            m.setattr(search, "_apply", lambda session: session.info.clear())
+        _make_exempt(db, entry_id)
+    assert _marked(db) == [entry_id]
+    with db.session() as s:
+        hidden = search.find(s, "intan", hidden_categories=("dikecualikan",), with_facets=True)
+        stale = search.find(s, "intan")
+    assert (hidden.total, hidden.documents, hidden.facets) == (0, [], {})
+    assert stale.documents[0].category == "berkala"  # the index is behind: only the database knew
+
+    search_rebuild.ensure_current(settings, db)
+    assert _marked(db) == []
+    with db.session() as s:
+        assert search.find(s, "intan").documents[0].category == "dikecualikan"
+        assert search.find(s, "intan", hidden_categories=("dikecualikan",)).total == 0
+    assert _index_problems(settings, db) == []
