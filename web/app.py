@@ -104,6 +104,7 @@ def create_app(test_config: dict | None = None, *, home=None) -> Flask:
         return {"status_names": {k: str(v) for k, v in STATUS_NAMES.items()}}
 
     app.jinja_env.globals["page_url"] = page_url
+    app.jinja_env.globals["link_args"] = link_args
     app.jinja_env.globals["may"] = lambda permission: (
         current_user.is_authenticated and may(current_user.role, permission)
     )
