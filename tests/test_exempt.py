@@ -14,10 +14,11 @@ import pytest
 from kiosk import login, make_app, real_values, state_of, token, urls_for
 from lived_in import SECRET
 from markupsafe import escape
+from sqlalchemy import select
 
 from scan_station import review
 from scan_station.batchfolder import BatchFolder
-from scan_station.db import Document
+from scan_station.db import AuditRecord, Document
 
 pytestmark = [pytest.mark.ocr, pytest.mark.scanner]
 NOT_PPID = [None, "dok", "admin"]
@@ -98,6 +99,10 @@ def test_the_ppid_roles_see_it_all(kiosk, username):
     client = login(app.test_client(), username)
     found = {exempt.leaks(client.get(url), url) for url in every_url(app, lived)}
     assert {"the secret word", "an exempt file"} <= found
+    with app.extensions["scan_station"]["db"].session() as s:  # and what they were shown is audited
+        shown = s.scalars(select(AuditRecord).where(AuditRecord.actor == username,
+                                                    AuditRecord.action == "search.exempt")).all()
+    assert shown and all(r.details["query"] is not None and r.details["documents"] for r in shown)
 
 
 def _wait_idle(folder, seconds=30):

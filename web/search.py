@@ -12,8 +12,10 @@ from flask_login import current_user, login_required
 from markupsafe import Markup, escape
 from sqlalchemy import select
 
+from scan_station import audit
 from scan_station.db import Document
 from scan_station.register import CATEGORIES
+from scan_station.roles import EXEMPT
 from scan_station.search import Results, find
 from scan_station.search_engine import IndexUnavailableError
 
@@ -58,11 +60,21 @@ def index():
                 log.error("search: %s", exc)
                 unavailable = True
             older = _older_versions(s, results)
+            _audit_exempt_shown(s, args["q"], results)
     page = Page(results.documents, results.total, results.page, PER_PAGE, "page")
     categories = [c for c in CATEGORIES if c not in hidden_categories()]
     return render_template("search.html", results=results, page=page, args=args, categories=categories,
                            marked=_marked, older=older, unavailable=unavailable, facet_link=_facet_link,
                            searched=bool(args["q"] or any(args[k] for k in FILTERS)))
+
+
+def _audit_exempt_shown(session, query: str, results: Results) -> None:
+    """Results that show "dikecualikan" documents (their snippets and page pictures) go into the
+    audit log: one record for the page, with the query and those documents."""
+    shown = [f"{d.register_id} v{d.version}" for d in results.documents if d.category == EXEMPT]
+    if shown:
+        audit.record(session, current_user.id, "search.exempt", ", ".join(shown)[:200], query=query[:300],
+                     documents=shown, page=results.page)
 
 
 def _facet_link(name: str, value: str) -> str:
