@@ -37,7 +37,7 @@ if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi
 extra=""
-[ "${1:-}" = "--test" ] && extra="[test]"
+[ "${1:-}" = "--test" ] && extra="[test,bench]"  # the tests also run the benchmark scripts
 .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
 log=$(mktemp)
 if ! .venv/bin/python -m pip install -q --disable-pip-version-check -e ".${extra}" >"$log" 2>&1; then

@@ -134,7 +134,7 @@ FIELDS = sorted(
         "sort",  # search
         "action", "actor", "subject", "since", "until",  # the audit log's filters
         "endpoint", "_method", "_external", "_scheme", "_anchor", "values",  # url_for's own keywords
-        "batch_id", "register_id", "document_id", "upload_id", "number",  # the views' own arguments
+        "batch_id", "document_id", "upload_id",  # the views' own arguments
     }
 )
 #: Files of every bad kind, for the one upload (CSV import).
