@@ -267,8 +267,8 @@ class Compiled:
     """A parsed query in the engine's form: for the documents, then for their pages."""
 
     def __init__(self, parsed: Parsed, hidden: tuple[str, ...], hidden_entries: tuple[str, ...] = ()):
-        """`hidden`: categories the role may not see; `hidden_entries`: the entries of those
-        categories by the database's word (an index write after a change of category can fail)."""
+        """`hidden`: categories the role may not see; `hidden_entries`: entries the database has in
+        them whose index records may still say otherwise (`search._hidden_pending`)."""
         self.parsed, self.hidden, self.hidden_entries = parsed, hidden, hidden_entries
         self.filters = filter_queries(parsed.filters)
 

@@ -81,8 +81,8 @@ def serve(app: App, host: str, port: int, threads: int, no_worker: bool, demo: b
 
 
 def _stop(signum, frame) -> None:
-    """SIGTERM (systemd's stop) ends the kiosk as Ctrl-C does: the worker finishes or leaves its
-    job for the next start, the OCR children end, exit 0."""
+    """SIGTERM (systemd's stop) ends the kiosk as Ctrl-C does: the worker finishes the job it
+    holds, the OCR children end, exit 0."""
     raise KeyboardInterrupt
 
 
