@@ -84,4 +84,6 @@ def assemble(pages: list[PageResult], *, key: str, metadata: dict, out: Path) ->
             pdf.save(out)
             passed, findings = False, [str(f) for f in exc.report.findings][:20]
     return OcrResult(key=key, output_pdf=out, page_texts=[p.text for p in pages], pdfa_passed=passed,
+                     page_readability=[p.readability.as_dict() for p in pages],
+                     page_checks=tuple(c for p in pages for c in p.checks),
                      pdfa_findings=findings)

@@ -10,8 +10,10 @@ dust speck or the show-through of the other side none:
 - a *mark* is a connected patch, of the size of a letter or bigger, clearly darker than the paper
   (`STRONG` of its brightness); a *faint mark* only a little darker (`FAINT`) — light toner, or
   the other side showing through;
-- faint ink where the other side of the sheet (the page scanned before, mirrored) has ink is the
-  other side showing through, and does not count;
+- ink that the other side of the sheet (the page scanned before) explains is that side showing
+  through, and does not count, however dark: the other side registered onto this one, mirrored,
+  turned and shifted (each side of a duplex sheet is skewed its own way), and this side's ink much
+  fainter than the other's print (`show_through`);
 - `BLANK` has no mark and fewer than `FAINT_MARKS` faint ones; `CONTENT` has at least `MARKS`
   marks, or ink over `SOLID` of the page (a photograph, a stamp); anything between is kept as
   content and flagged "mungkin kosong" for the officer.
@@ -27,14 +29,16 @@ import numpy as np
 from PIL import Image
 from scipy import ndimage
 
+from . import page_images, show_through
+
 BLANK, MAYBE_BLANK, CONTENT = "blank", "maybe_blank", "content"
 STRONG, FAINT = 0.20, 0.09  # of the paper's brightness
 MARKS, FAINT_MARKS = 6, 4
 #: This much of the page clearly inked is content, marks or not (a photograph, a stamp, a table).
 SOLID = 0.005
-#: Faint ink is show-through when this much of it lies where the other side, mirrored, has ink
-#: (give or take `ALIGN_MM`: the two sides of a duplex scan do not line up exactly).
-EXPLAINED, ALIGN_MM = 0.85, 2.5
+#: Ink is show-through when this much of it lies where the other side, registered onto this one,
+#: has ink (and it is much fainter than that side's print).
+EXPLAINED = 0.85
 #: A mark covers at least this many pixels and is at least this long: a letter or digit of 8 pt
 #: is 1.5–2.5 mm, a dust speck or a dot a fraction of a millimetre.
 MIN_AREA, MIN_SIDE_MM = 3, 1.0
@@ -59,15 +63,8 @@ class InkMeasure:
 
 
 def paper(grey: np.ndarray) -> tuple[float, float]:
-    """(brightness, noise) of the paper of a grey uint8 page: the level three quarters of the page
-    reaches, and the spread of the levels near it (interquartile range, as a standard deviation)."""
-    histogram = np.bincount(grey.ravel(), minlength=256).astype(np.int64)
-    cumulative = histogram.cumsum()
-    background = int(np.searchsorted(cumulative, cumulative[-1] * 0.75))
-    near = histogram * (np.arange(256) >= background - 40)
-    near_cumulative = near.cumsum()
-    q1, q3 = (int(np.searchsorted(near_cumulative, near_cumulative[-1] * q)) for q in (0.25, 0.75))
-    return float(background), (q3 - q1) / 1.349
+    """(brightness, noise) of the paper of a grey uint8 page (`page_images.paper`)."""
+    return page_images.paper(np.bincount(grey.ravel(), minlength=256))
 
 
 def _count_marks(mask: np.ndarray, min_side: int, enough: int) -> int:
@@ -93,41 +90,55 @@ def _count_marks(mask: np.ndarray, min_side: int, enough: int) -> int:
     return marks
 
 
-def _other_side_ink(other: Image.Image, shape: tuple[int, int]) -> np.ndarray:
-    """Where the other side of the sheet has ink, as it would show through onto this side: mirrored
-    left to right (a duplex scanner turns the sheet over its long edge), widened by `ALIGN_MM`."""
-    grey = np.asarray(other.convert("L").resize((shape[1], shape[0])))[:, ::-1]
-    background, noise = paper(grey)
-    ink = (grey < background - max(FAINT * background, 4 * noise)).astype(np.uint8)
-    return ndimage.maximum_filter(ink, size=_align_px(shape)) > 0
+def _margin(grey: np.ndarray) -> tuple[slice, slice]:
+    """The page without its 5 % margin (scanner borders, punch holes and staples live there)."""
+    h, w = grey.shape
+    return slice(h // 20, h - h // 20), slice(w // 20, w - w // 20)
 
 
-def _align_px(shape: tuple[int, int]) -> int:
-    return max(3, round(ALIGN_MM * shape[1] / 210) | 1)
+def _ink(grey: np.ndarray, background: float, noise: float) -> np.ndarray:
+    """Where a grey page has ink, faint ink included, its margin left out."""
+    ink = np.zeros(grey.shape, dtype=bool)
+    box = _margin(grey)
+    ink[box] = grey[box] < background - max(FAINT * background, 4 * noise)
+    return ink
+
+
+def _show_through(grey: np.ndarray, ink: np.ndarray, background: float, other: Image.Image, dpi: int
+                  ) -> np.ndarray | None:
+    """Where the other side of the sheet shows through onto this one (bool, this page's shape), when
+    this page's ink is that and not print of its own: much fainter than the other side's print,
+    and lying where the other side, registered onto this one, has ink (`show_through`)."""
+    other_grey = np.asarray(other.convert("L").resize((grey.shape[1], grey.shape[0])))
+    other_background, other_noise = paper(other_grey[_margin(other_grey)])
+    other_ink = _ink(other_grey, other_background, other_noise)
+    if show_through.darkness(grey, ink, background) >= show_through.FAINTER * show_through.darkness(
+            other_grey, other_ink, other_background):
+        return None  # as dark as the other side's print: print of its own
+    found = show_through.register(ink, other_ink, dpi=dpi)
+    return found.shown if found is not None and found.overlap >= EXPLAINED else None
 
 
 def measure(image: Image.Image, *, dpi: int, other_side: Image.Image | None = None) -> InkMeasure:
     """How much could be text on a grey page image at `dpi`. `other_side`: the page scanned just
-    before it (in duplex, the other side of the same sheet); faint ink that it explains — the same
-    shapes, mirrored — is show-through, not content of this side."""
+    before it (in duplex, the other side of the same sheet); ink that it explains — the same
+    shapes, mirrored, much fainter — is show-through, not content of this side."""
     grey = np.asarray(image if image.mode == "L" else image.convert("L"))
-    h, w = grey.shape
-    box = (slice(h // 20, h - h // 20), slice(w // 20, w - w // 20))
+    box = _margin(grey)
     inner = grey[box]
     background, noise = paper(inner)
     min_side = max(1, round(MIN_SIDE_MM / 25.4 * dpi))
     strong = inner < background - max(STRONG * background, 6 * noise)
+    faint = inner < background - max(FAINT * background, 4 * noise)
+    through = False
+    if other_side is not None and np.count_nonzero(faint):
+        shown = _show_through(grey, _ink(grey, background, noise), background, other_side, dpi)
+        if shown is not None:  # marks the other side explains are its show-through, however dark
+            strong, faint, through = strong & ~shown[box], faint & ~shown[box], True
     if np.count_nonzero(strong) > SOLID * strong.size:  # a picture, a table, a page of text
-        return InkMeasure(CONTENT, round(background, 1), round(noise, 2), MARKS, 0)
+        return InkMeasure(CONTENT, round(background, 1), round(noise, 2), MARKS, 0, through)
     marks = _count_marks(strong, min_side, MARKS)
-    faint_marks, through = 0, False
-    if marks < MARKS:
-        faint = inner < background - max(FAINT * background, 4 * noise)
-        if marks == 0 and other_side is not None and np.count_nonzero(faint):
-            shown = _other_side_ink(other_side, grey.shape)[box]
-            if np.count_nonzero(faint & shown) >= EXPLAINED * np.count_nonzero(faint):
-                faint, through = faint & ~shown, True
-        faint_marks = _count_marks(faint, min_side, 10_000)
+    faint_marks = _count_marks(faint, min_side, 10_000) if marks < MARKS else 0
     if marks >= MARKS:
         verdict = CONTENT
     elif marks == 0 and faint_marks < FAINT_MARKS:

@@ -122,6 +122,7 @@ class Document(Base):
     #: None for a scan; for softcopies handed over: {"kind": "softcopy", "files": [{"name",
     #: "sha256", "bytes", "kind", "signatures": [{"signer", "signed_at"}]}]}.
     origin: Mapped[dict | None] = mapped_column(JSON, nullable=True, default=None)
+    pages_to_check: Mapped[list | None] = mapped_column(JSON, nullable=True)  # `model.PageCheck`s; None: older
 
     entry: Mapped[Entry] = relationship(back_populates="documents")
     batch: Mapped[Batch] = relationship(back_populates="documents")

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import asdict, dataclass
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from sqlalchemy import delete, func, select, update
@@ -19,7 +20,7 @@ from .batch_input import BatchInput
 from .config import Settings
 from .db import Batch, Database, Document, DocumentEvent, DocumentPage, Entry, HeldPages, utcnow
 from .errors import StorageError
-from .model import OcrResult, PageClass
+from .model import OcrResult, PageCheck, PageClass
 from .register import entry_dict
 from .split import PlannedDocument, SplitResult
 
@@ -53,6 +54,7 @@ class FiledDocument:
     page_count: int
     path: str  # of the PDF, relative to the home folder
     sha256: str
+    pages_to_check: list[int] = field(default_factory=list)  # batch pages the officer should look at
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -157,9 +159,11 @@ def _next_manifest_name(dest: Path) -> str:
 
 
 def file_documents(settings: Settings, db: Database, received: Received, raw: RawBatch,
-                   documents: list[tuple[PlannedDocument, OcrResult]], *, on_filed=None) -> list[FiledDocument]:
+                   documents: list[tuple[PlannedDocument, OcrResult]], *, checks: Sequence[PageCheck] = (),
+                   on_filed=None) -> list[FiledDocument]:
     """File every document of the batch, or none: each as its entry's next version (nothing is
-    ever overwritten), with its sidecar, recorded as submitted, its text indexed."""
+    ever overwritten), with its sidecar, recorded as submitted, its text indexed. `checks`: the
+    pages the officer should look at (`page_checks.collect`), recorded with their documents."""
     if not documents:
         return []
     needed = sum(result.output_pdf.stat().st_size + 200_000 for _planned, result in documents)
@@ -170,7 +174,8 @@ def file_documents(settings: Settings, db: Database, received: Received, raw: Ra
     try:
         with db.session() as session:
             for planned, result in documents:
-                filed.append(_file_one(settings, session, received, raw, planned, result, tools, written))
+                mine = [c for c in checks if c.page in planned.batch_pages]
+                filed.append(_file_one(settings, session, received, raw, planned, result, tools, written, mine))
                 if on_filed:
                     on_filed(filed[-1])
             batch = session.get(Batch, received.batch_id)
@@ -185,7 +190,7 @@ def file_documents(settings: Settings, db: Database, received: Received, raw: Ra
 
 
 def _file_one(settings: Settings, session: Session, received: Received, raw: RawBatch, planned: PlannedDocument,
-              result: OcrResult, tools: dict, written: list[Path]) -> FiledDocument:
+              result: OcrResult, tools: dict, written: list[Path], checks: list[PageCheck]) -> FiledDocument:
     # Filings of one entry queue here until commit, so that a file already at the next version's
     # path can only be a leftover of a process that died before its commit: it is cleared away.
     session.execute(update(Entry).where(Entry.id == planned.register_id).values(updated_at=Entry.updated_at))
@@ -204,7 +209,7 @@ def _file_one(settings: Settings, session: Session, received: Received, raw: Raw
     document = Document(register_id=entry.id, version=version, batch_id=received.batch_id,
                         batch_pages=planned.batch_pages, page_count=len(result.page_texts), path=str(rel_pdf),
                         sha256=sha, sidecar_path=str(rel_json), sidecar_sha256="", filed_at=filed_at,
-                        origin=received.origin)
+                        origin=received.origin, pages_to_check=[c.as_dict() for c in checks])
     session.add(document)
     session.flush()  # its id goes into the sidecar, so that `rebuild` gives it the same id again
     sidecar = {
@@ -216,8 +221,8 @@ def _file_one(settings: Settings, session: Session, received: Received, raw: Raw
         "pdfa": {"flavour": "PDF/A-2b", "validation_passed": result.pdfa_passed, "findings": result.pdfa_findings},
         "tools": tools, "filed_at": filed_at.isoformat(), "submitted_by": received.submitted_by or "-",
         "origin": received.origin,
-        "pages": [{"page": n, "batch_page": bp, "text": t}
-                  for n, (bp, t) in enumerate(zip(planned.batch_pages, result.page_texts, strict=False), start=1)],
+        "pages": _sidecar_pages(planned, result, checks),
+        "pages_to_check": [c.as_dict() for c in checks],
     }
     document.sidecar_sha256 = storage.atomic_write_json(settings.storage_dir / rel_json, sidecar)
     written.append(settings.storage_dir / rel_json)
@@ -231,9 +236,17 @@ def _file_one(settings: Settings, session: Session, received: Received, raw: Raw
         session.add(DocumentPage(document_id=document.id, page=n, batch_page=bp, text=page_text))
     search.index_document(session, document, entry, result.page_texts)
     faults.point("filing.indexed")
-    return FiledDocument(
-        entry.id, version, planned.batch_pages, len(result.page_texts), settings.display_path(pdf_path), sha
-    )
+    return FiledDocument(entry.id, version, planned.batch_pages, len(result.page_texts),
+                         settings.display_path(pdf_path), sha, sorted({c.page for c in checks}))
+
+
+def _sidecar_pages(planned: PlannedDocument, result: OcrResult, checks: list[PageCheck]) -> list[dict]:
+    """Each page's text, readability verdict (pages read one by one) and the checks it fails."""
+    verdicts = result.page_readability or [None] * len(result.page_texts)
+    return [{"page": n, "batch_page": bp, "text": text, "readability": verdict,
+             "checks": [c.code for c in checks if c.page == bp]}
+            for n, (bp, text, verdict) in enumerate(zip(planned.batch_pages, result.page_texts, verdicts,
+                                                        strict=False), start=1)]
 
 
 def _clear_unrecorded(pdf_path: Path) -> None:

@@ -34,7 +34,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from . import faults
+from . import faults, page_checks
 from .batch_input import BatchInput, read_batch
 from .classify import classify_pdf
 from .config import Settings
@@ -190,7 +190,8 @@ def ingest(
             raw = clock("keep_raw", keep_raw, settings, db, received, batch, pages, final, removed)
             documents = clock("ocr", ocr.results, final, lambda r: (
                 faults.point("ocr.document_done"), report("ocr", {"document": r.key, "pages": len(r.page_texts)})))
-            filed = clock("file", file_documents, settings, db, received, raw, documents,
+            checks = clock("checks", page_checks.collect, pages, documents)
+            filed = clock("file", file_documents, settings, db, received, raw, documents, checks=checks,
                           on_filed=lambda d: report("filed", {"register_id": d.register_id, "version": d.version}))
             if isinstance(ocr, PageOcr):
                 clock.timings["pages"] = ocr.page_seconds  # in the OCR children, all pages together
@@ -201,10 +202,14 @@ def ingest(
     finally:
         shutil.rmtree(work, ignore_errors=True)
     set_batch_status(db, received.batch_id, "filed")
-    return _summary(settings, received, batch.page_count, final, removed, raw, filed, clock.timings)
+    return _summary(settings, received, batch.page_count, final, removed, raw, filed, checks, clock.timings)
 
 
-def _summary(settings, received, page_count, final, removed, raw, filed, timings) -> dict:
+def _owner(plan: SplitResult, page: int) -> str | None:
+    return next((d.register_id for d in plan.documents if page in d.batch_pages), None)
+
+
+def _summary(settings, received, page_count, final, removed, raw, filed, checks, timings) -> dict:
     """What `scan-station ingest --json` prints."""
     held = [{"batch_pages": g.batch_pages, "reason": g.reason, "cover_page": g.cover_page,
              "register_id": g.register_id} for g in final.held]
@@ -215,6 +220,7 @@ def _summary(settings, received, page_count, final, removed, raw, filed, timings
         "held": held,
         "blank_pages": final.blank_pages,
         "removed_pages": removed,
+        "pages_to_check": [c.as_dict() | {"register_id": _owner(final, c.page)} for c in checks],
         "raw_batch": settings.display_path(settings.storage_dir / raw.relpath),
         "timings": timings,
     }

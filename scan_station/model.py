@@ -76,13 +76,57 @@ SOURCES, MODES = ("flatbed", "adf", "adf-duplex"), ("lineart", "gray", "color")
 PAGE_SIZES_MM = {"A4": (210, 297), "F4": (215, 330), "A5": (148, 210), "Letter": (216, 279), "Legal": (216, 356)}
 
 
+#: What a page check's code means, in Bahasa Indonesia and in English: the kiosk translates the
+#: code itself; these are for the record (`ingest --json`, sidecars).
+CHECK_LABELS = {
+    "unreadable": ("teks sulit dibaca", "text hard to read"),
+    "no_text": ("tidak ada teks terbaca", "no text read"),
+    "maybe_blank": ("mungkin kosong", "maybe blank"),
+    "skewed": ("terlalu miring", "skewed beyond levelling"),
+    "cut_off": ("isi terpotong di tepi", "content cut off at the edge"),
+    "darker": ("jauh lebih gelap dari halaman lain", "much darker than the other pages"),
+    "lighter": ("jauh lebih terang dari halaman lain", "much lighter than the other pages"),
+    "page_missing": ("halaman hilang", "page missing"),
+    "page_repeated": ("halaman berulang", "page repeated"),
+}
+
+
+@dataclass(frozen=True)
+class PageCheck:
+    """Something on a page the officer should look at (`page_checks`): a code the kiosk
+    translates, its figures, and what was found, in English, for the record."""
+
+    page: int  # the batch page
+    code: str  # a key of CHECK_LABELS
+    detail: str = ""
+    params: dict = field(default_factory=dict)
+
+    @property
+    def reason(self) -> str:
+        indonesian, english = CHECK_LABELS.get(self.code, (self.code, self.code))
+        return f"{indonesian} ({english})" + (f": {self.detail}" if self.detail else "")
+
+    def as_dict(self) -> dict:
+        return {"page": self.page, "code": self.code, "reason": self.reason, "detail": self.detail,
+                "params": dict(self.params)}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> PageCheck:
+        if data["code"] not in CHECK_LABELS or not isinstance(data.get("params", {}), dict):
+            raise ValueError(f"not a page check: {data!r}")
+        return cls(int(data["page"]), data["code"], str(data.get("detail", "")), dict(data.get("params", {})))
+
+
 @dataclass(frozen=True)
 class OcrResult:
     """A document made searchable: its PDF/A in the work folder, the text of each page, and what
-    the PDF/A validator said."""
+    the PDF/A validator said; for pages read one by one, each page's readability verdict
+    (`readability.Readability.as_dict`) and the checks it failed."""
 
     key: str
     output_pdf: Path
     page_texts: list[str]
     pdfa_passed: bool
     pdfa_findings: list[str]
+    page_readability: list[dict | None] = field(default_factory=list)
+    page_checks: tuple[PageCheck, ...] = ()

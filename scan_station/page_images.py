@@ -2,10 +2,10 @@
 stored small — the access copy citizens download. The raw batch keeps every page as scanned: it
 is the master.
 
-Before OCR (`straightened`), a page skewed by up to 5° is levelled (projection profile of its
-ink), and the scanner's dark background along its edges and in punch holes is made paper-white,
-so that OCR and the filed copy see the same, straight, clean page and the text layer lies on the
-text. `which_way_up` tells at a glance a page that is clearly upright text from one clearly
+Before OCR (`straightened`), a page skewed by up to 10° is levelled (projection profile of its
+ink), and the scanner's dark background along its edges and in punch holes is made paper (of the
+page's own colour), so that OCR and the filed copy see the same, straight, clean page and the text
+layer lies on the text. `which_way_up` tells at a glance a page that is clearly upright text from one clearly
 turned, so that only those go to the engine's orientation detection.
 
 A scanned page arrives as lossless grey or colour pixels (about 1 MB a page, up to 5 MB when
@@ -48,8 +48,9 @@ SCALE_STEP, SMALLEST_SCALE = 0.8, 0.5
 BUDGET_KB = {"grey": 300, "colour": 500}
 A4_300DPI_PIXELS = 2480 * 3508
 #: Skew levelled before OCR: up to MAX_SKEW degrees either way, from MIN_SKEW (below it the
-#: estimate, in steps of 0.1, is as likely noise as skew).
-MAX_SKEW, MIN_SKEW = 5.0, 0.4
+#: estimate, in steps of 0.1, is as likely noise as skew). Skew is measured up to MEASURED_SKEW:
+#: a page skewed beyond MAX_SKEW is left as it is, and flagged for the officer.
+MAX_SKEW, MIN_SKEW, MEASURED_SKEW = 10.0, 0.4, 20.0
 #: A scanner's dark background along an edge: rows or columns darker than BORDER_LEVEL on average,
 #: at most BORDER_SHARE of the page from that edge.
 BORDER_LEVEL, BORDER_SHARE = 90, 0.06
@@ -88,6 +89,30 @@ def otsu(histogram: np.ndarray) -> int:
     return int(np.argmax(between)) if between.max() > 0 else int(np.argmax(histogram))  # one level: that
 
 
+def paper(histogram: np.ndarray) -> tuple[float, float]:
+    """(brightness, noise) of a page's paper from its 256-bin grey histogram: the level three
+    quarters of the page reaches, and the spread of the levels near it (interquartile range, as a
+    standard deviation)."""
+    histogram = histogram.astype(np.int64)
+    cumulative = histogram.cumsum()
+    background = int(np.searchsorted(cumulative, cumulative[-1] * 0.75))
+    near = histogram * (np.arange(256) >= background - 40)
+    near_cumulative = near.cumsum()
+    q1, q3 = (int(np.searchsorted(near_cumulative, near_cumulative[-1] * q)) for q in (0.25, 0.75))
+    return float(background), (q3 - q1) / 1.349
+
+
+def ink_threshold(histogram: np.ndarray) -> int:
+    """The grey level at and below which a page's pixels are ink: Otsu's split of ink from paper,
+    but never inside the paper's own noise — on a page of a line or two, ink is too little a
+    share for Otsu, which then splits the paper's grain in two and calls half the page ink."""
+    background, noise = paper(histogram)
+    split = otsu(histogram)
+    if background <= split:  # the paper is the dark part (white on black): Otsu's as it is
+        return split
+    return min(split, int(background - max(3 * noise, 8)))
+
+
 def _median(histogram: np.ndarray) -> float:
     """The median grey level of the pixels a 256-bin histogram counts."""
     return float(np.searchsorted(np.cumsum(histogram), (histogram.sum() + 1) / 2))
@@ -97,7 +122,7 @@ def measure(image: Image.Image) -> Measure:
     """What the page holds, from the histogram of every other pixel (and their colour)."""
     grey = np.asarray(as_grey(image))[::2, ::2]
     histogram = np.bincount(grey.ravel(), minlength=256)
-    threshold = otsu(histogram)
+    threshold = ink_threshold(histogram)
     ink, paper = histogram[:threshold + 1], histogram[threshold + 1:]
     if not ink.any() or not paper.any():  # one level only: a blank page, white (or black) all over
         return Measure(Kind.TEXT, -1 if grey.mean() >= 128 else 255, 0.0, 0.0)
@@ -141,12 +166,12 @@ def skew(image: Image.Image, dpi: float = 300) -> float:
     without text, or whose text runs up the page). Turning by a few degrees is a shear of the
     ink's coordinates here, so each angle tried costs a count, not a rotation of the image."""
     small = np.asarray(as_grey(image).reduce(max(1, round(dpi / 75))))
-    dark = small <= otsu(np.bincount(small.ravel(), minlength=256))
+    dark = small <= ink_threshold(np.bincount(small.ravel(), minlength=256))
     if not 0.001 < dark.mean() < 0.4:  # no ink, or no paper: nothing to level by
         return 0.0
     rows, columns = np.nonzero(dark)
     y, x = rows - small.shape[0] / 2, columns - small.shape[1] / 2
-    reach = int(np.ceil(max(small.shape) * np.tan(np.radians(MAX_SKEW + 1)))) + 1
+    reach = int(np.ceil(max(small.shape) * np.tan(np.radians(MEASURED_SKEW + 1)))) + 1
 
     def spread(angle: float, axis: int = 1) -> float:
         """The variance of the ink's row sums (axis 1; column sums: 0) with the page turned."""
@@ -156,9 +181,9 @@ def skew(image: Image.Image, dpi: float = 300) -> float:
         bins = np.round(along + length / 2).astype(np.int64) + reach
         return float(np.var(np.bincount(bins, minlength=length + 2 * reach)))
 
-    coarse = max(np.arange(-MAX_SKEW, MAX_SKEW + 0.01, 0.5), key=spread)
+    coarse = max(np.arange(-MEASURED_SKEW, MEASURED_SKEW + 0.01, 0.5), key=spread)
     fine = np.arange(coarse - 0.5, coarse + 0.51, 0.1)
-    angle = float(max(fine[np.abs(fine) <= MAX_SKEW + 1e-9], key=spread))
+    angle = float(max(fine[np.abs(fine) <= MEASURED_SKEW + 1e-9], key=spread))
     if spread(angle) <= max(spread(a, axis=0) for a in (-1.0, 0.0, 1.0)):  # text up the page: not ours to level
         return 0.0
     return round(angle, 1) if abs(angle) >= MIN_SKEW else 0.0
@@ -220,14 +245,20 @@ def _hole(dark: np.ndarray, labels: np.ndarray, index: int, found: tuple[slice, 
     return columns.start - 1, rows.start - 1, columns.stop + 1, rows.stop + 1
 
 
-def straightened(image: Image.Image, dpi: float = 300) -> Image.Image | None:
-    """The page levelled, its dark scanner borders and punch holes made paper-white, or None when
-    it needs none of it. For the copy that is OCR'd and filed; the raw batch keeps the page as
-    scanned. Levelling turns the pixels as they are (nearest neighbour: no new greys, a quarter of
-    the time of interpolating them, and tesseract reads it as well)."""
+@dataclass(frozen=True)
+class Levelled:
+    image: Image.Image | None  # None: the page needed nothing done
+    skew: float  # degrees measured (counter-clockwise to level), levelled only up to MAX_SKEW
+
+
+def straightened(image: Image.Image, dpi: float = 300) -> Levelled:
+    """The page levelled, its dark scanner borders and punch holes made paper-white (None when
+    it needs none of it), and the skew measured. For the copy that is OCR'd and filed; the raw
+    batch keeps the page as scanned. Levelling turns the pixels as they are (nearest neighbour:
+    no new greys, a quarter of the time of interpolating them, and tesseract reads it as well)."""
     grey = np.asarray(as_grey(image))
     top, bottom, left, right = dark_borders(grey)
-    white = 255 if image.mode == "L" else (255, 255, 255)
+    white = paper_colour(image, grey)  # the page's own paper: pure white beside grey paper would be "ink"
     boxes = [(0, 0, image.width, top), (0, image.height - bottom, image.width, image.height),
              (0, 0, left, image.height), (image.width - right, 0, image.width, image.height)]
     boxes = [b for b in boxes if b[2] > b[0] and b[3] > b[1]]
@@ -241,9 +272,19 @@ def straightened(image: Image.Image, dpi: float = 300) -> Image.Image | None:
         for hole in holes:
             draw.ellipse(hole, fill=white)
     angle = skew(page, dpi)
-    if angle:
-        return page.rotate(angle, resample=Image.Resampling.NEAREST, fillcolor=white)
-    return page if page is not image else None
+    if angle and abs(angle) <= MAX_SKEW:
+        return Levelled(page.rotate(angle, resample=Image.Resampling.NEAREST, fillcolor=white), angle)
+    return Levelled(page if page is not image else None, angle)
+
+
+def paper_colour(image: Image.Image, grey: np.ndarray) -> int | tuple[int, ...]:
+    """The colour of the page's paper: the level three quarters of its pixels reach (in each
+    channel of a colour page). Corners turned in by levelling, and borders and holes made paper,
+    take it: pure white beside grey recycled paper would be a frame of "ink" to a threshold."""
+    if image.mode == "L":
+        return int(np.percentile(grey[::4, ::4], 75))
+    pixels = np.asarray(image)[::4, ::4].reshape(-1, len(image.getbands()))
+    return tuple(int(v) for v in np.percentile(pixels, 75, axis=0))
 
 
 def jpeg_bytes(image: Image.Image, kind: Kind) -> tuple[bytes, tuple[int, int]]:
@@ -306,8 +347,9 @@ def encode(image: Image.Image, *, compact: bool, jpeg: bytes | None = None) -> S
 #: below them (upside down: the other way round), over at least MIN_LINES lines (generated and
 #: real text pages: 2-35 upright, 0.03-0.5 upside down).
 MIN_RATIO, MIN_LINES = 1.6, 4
-#: A line of text at half the page's resolution is 8-120 rows high (about 4-60 pt at 300 dpi).
-LINE_ROWS = (8, 120)
+#: The glance looks at the page at about this resolution, where a line of text of 6-60 pt is
+#: LINE_ROWS rows high.
+GLANCE_DPI, LINE_ROWS = 150, (8, 120)
 
 
 def _lines(ink: np.ndarray) -> list[np.ndarray]:
@@ -325,21 +367,22 @@ class Lie(StrEnum):
     """Which way up a page lies, as far as a glance tells."""
 
     UPRIGHT = "upright"  # horizontal lines of text, ascenders above
-    TURNED = "turned"  # upside down (descenders above), or sideways (no rows, columns instead)
-    UNCLEAR = "unclear"  # too little to tell: a blank page, a photo, a few lines
+    UPSIDE_DOWN = "upside-down"  # horizontal lines of text, descenders above
+    SIDEWAYS = "sideways"  # no rows, columns instead: sideways text, or a table or a photo
+    UNCLEAR = "unclear"  # too little to tell (a blank page, a few lines), or lines that do not say
 
 
-def which_way_up(image: Image.Image) -> Lie:
+def which_way_up(image: Image.Image, dpi: float = 300) -> Lie:
     """How the page lies, at a glance: horizontal lines of Latin text carry more ink above their
     x-height band (ascenders, capitals, digits) than below it (descenders); upside down, less. A
-    page whose ink runs in columns rather than rows is turned (sideways, or a table or a photo:
-    the engine's orientation detection judges those)."""
-    small = np.asarray(as_grey(image).reduce(2))
-    ink = small <= otsu(np.bincount(small.ravel(), minlength=256))
+    page whose ink runs in columns rather than rows is sideways (or a table, or a photo: the
+    engine's orientation detection judges those)."""
+    small = np.asarray(as_grey(image).reduce(max(1, round(dpi / GLANCE_DPI))))
+    ink = small <= ink_threshold(np.bincount(small.ravel(), minlength=256))
     if not 0.002 < ink.mean() < 0.4:
         return Lie.UNCLEAR
     if np.var(ink.sum(axis=1, dtype=np.float64)) <= np.var(ink.sum(axis=0, dtype=np.float64)):
-        return Lie.TURNED  # no clear rows of text: sideways, a table, a photo
+        return Lie.SIDEWAYS
     above = below = 0.0
     lines = _lines(ink)
     for profile in lines:
@@ -351,5 +394,5 @@ def which_way_up(image: Image.Image) -> Lie:
     if above > 0 and above >= MIN_RATIO * below:
         return Lie.UPRIGHT
     if below > 0 and below >= MIN_RATIO * above:
-        return Lie.TURNED
+        return Lie.UPSIDE_DOWN
     return Lie.UNCLEAR

@@ -33,18 +33,22 @@ from pathlib import Path
 
 from PIL import Image
 
-from . import storage
+from . import page_checks, storage
 from ._exec import libtesseract
 from .errors import DiskFullError, StorageError
+from .model import PageCheck
 from .page_images import Kind, Lie, StoredImage, as_grey, encode, straightened, which_way_up
 from .page_source import PageSource, SourceImage, load
+from .readability import Readability, Verdict, judge, text_marks
 
 #: Changes whenever a result made by older code would differ: older results are made again.
-RESULT_VERSION = 2
+RESULT_VERSION = 3
 RESULT_FILE = "result.json"
 #: Pages scanned below this are read by tesseract upsampled to it (low-resolution scans read better).
 OCR_MIN_DPI = 300
 CLOCKWISE = {90: Image.Transpose.ROTATE_270, 180: Image.Transpose.ROTATE_180, 270: Image.Transpose.ROTATE_90}
+#: A page with at least this many text-like marks has text enough for orientation detection.
+OSD_MARKS = 40
 #: What a kept record may say: the filters and colour spaces `page_images.encode` stores.
 FILTERS, COLOURS = ("/CCITTFaxDecode", "/DCTDecode", "/FlateDecode"), ("/DeviceGray", "/DeviceRGB")
 
@@ -89,7 +93,9 @@ class PageResult:
     placement: int
     turn: int  # clockwise degrees from the page as scanned to upright, in all
     levelled: bool  # skew or dark borders were corrected
-    #: Where the page's time went, in seconds: read, level, orientation, tesseract, store.
+    readability: Readability  # of the reading kept
+    checks: tuple[PageCheck, ...]  # what the officer should look at on this page (`page_checks`)
+    #: Where the page's time went, in seconds: read, level, orientation, tesseract, readability, store.
     seconds: dict[str, float] = field(default_factory=dict)
 
     def to_json(self) -> dict:
@@ -97,7 +103,8 @@ class PageResult:
         return {"number": self.number, "key": self.key, "text": self.text, "text_pdf": self.text_pdf.name,
                 "image_file": self.image_file.name, "image": image | {"kind": image["kind"] and str(image["kind"])},
                 "page_size": list(self.page_size), "placement": self.placement, "turn": self.turn,
-                "levelled": self.levelled, "seconds": self.seconds,
+                "levelled": self.levelled, "readability": self.readability.as_dict(),
+                "checks": [c.as_dict() for c in self.checks], "seconds": self.seconds,
                 "sha256": [_sha256(self.text_pdf.read_bytes()), _sha256(self.image.data)]}
 
 
@@ -119,6 +126,8 @@ def load_result(job: PageJob) -> PageResult | None:
                             spec["height"], Kind(spec["kind"]) if spec["kind"] else None, spec["black_is_1"])
         result = PageResult(job.number, job.key, data["text"], text_pdf, image_file, image,
                             tuple(data["page_size"]), data["placement"], data["turn"], data["levelled"],
+                            Readability.from_dict(data["readability"]),
+                            tuple(PageCheck.from_dict(c) for c in data["checks"]),
                             {str(k): float(v) for k, v in data.get("seconds", {}).items()})
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
@@ -149,10 +158,10 @@ def ocr_page(job: PageJob) -> PageResult:
         job.folder.mkdir(exist_ok=True)  # not its parents: a batch filed or removed meanwhile stays gone
         job.place.mkdir(exist_ok=True)
         page = _upright(job, source, work, seconds)
-        with _timed(seconds, "tesseract"):
-            image, dpi = _ocr_image(page, work)
-            recognised = libtesseract.recognise(image, work, languages=job.languages, dpi=dpi)
-        return _keep(job, page, recognised, seconds)
+        reading = _read(page, work, job.languages, seconds)
+        if reading.verdict.verdict is Verdict.CHECK:
+            page, reading = _read_again(job, source, page, reading, work, seconds)
+        return _keep(job, page, reading, seconds)
     except OSError as exc:
         if exc.errno is None:  # not the folder's: an image a library could not handle
             raise
@@ -172,6 +181,8 @@ class _Page:
     jpeg: bytes | None  # the scanner's JPEG, while the pixels are still exactly it (turns aside)
     turn: int = 0
     levelled: bool = False
+    skew: float = 0.0  # measured; levelled only up to page_images.MAX_SKEW
+    asked_osd: bool = False
 
     def square(self) -> None:
         """Pixels as high as they are wide (a fax is 204 × 98 dpi): levelling, punch holes and which
@@ -181,16 +192,29 @@ class _Page:
             size = (round(self.image.width * dpi / self.dpi[0]), round(self.image.height * dpi / self.dpi[1]))
             self.image, self.dpi, self.jpeg = self.image.resize(size, Image.Resampling.BICUBIC), (dpi, dpi), None
 
-    def turned(self, degrees: int) -> None:
+    def turned(self, degrees: int) -> _Page:
         if degrees % 360:
             self.image = self.image.transpose(CLOCKWISE[degrees % 360])
             self.dpi = self.dpi if degrees % 180 == 0 else self.dpi[::-1]
             self.turn = (self.turn + degrees) % 360
+        return self
 
     def level(self) -> None:
-        better = straightened(self.image, self.dpi[0])
-        if better is not None:
-            self.image, self.jpeg, self.levelled = better, None, True
+        done = straightened(self.image, self.dpi[0])
+        self.skew = done.skew
+        if done.image is not None:
+            self.image, self.jpeg, self.levelled = done.image, None, True
+
+    def copy(self) -> _Page:
+        return dataclasses.replace(self)
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """One reading of the page by the engine, and the verdict on it."""
+
+    recognised: libtesseract.Recognised
+    verdict: Readability
 
 
 @contextlib.contextmanager
@@ -203,24 +227,82 @@ def _timed(seconds: dict[str, float], stage: str) -> Iterator[None]:
 
 
 def _upright(job: PageJob, source: SourceImage, work: Path, seconds: dict[str, float]) -> _Page:
-    """Turned as known, levelled, and turned again where the engine says it is not upright."""
+    """Turned as known (the officer's turn is final; the cover's only a first guess), levelled,
+    and turned by the page's own evidence: its lines' ascenders at a glance, else the engine's
+    orientation detection. A page with too little text to tell stays as its cover lies."""
     page = _Page(source.image, source.dpi, source.jpeg)
     page.square()
     page.turned(job.turn)
     if job.compact:
         with _timed(seconds, "level"):
             page.level()
+    if job.turn_is_final:
+        return page
     with _timed(seconds, "orientation"):
-        if job.turn_is_final or which_way_up(page.image) is not Lie.TURNED:
-            return page
-        found = libtesseract.orientation(_ocr_image(page, work)[0])
-        if not found.turn or found.confidence < libtesseract.ORIENTATION_THRESHOLD:
-            return page
-        page.turned(found.turn)
-    if job.compact and page.turn % 180:  # sideways text is not levelled: now it can be
+        lie = which_way_up(page.image, page.dpi[0])
+        if lie is Lie.UPSIDE_DOWN:
+            page.turned(180)
+        elif lie is Lie.SIDEWAYS or (lie is Lie.UNCLEAR and _has_text(page)):
+            _ask_osd(page, work)
+    if job.compact and page.turn % 180 != job.turn % 180:  # sideways text is not levelled: now it can be
         with _timed(seconds, "level"):
             page.level()
     return page
+
+
+def _has_text(page: _Page) -> bool:
+    """Enough text-like marks for the engine's orientation detection to tell which way up."""
+    return text_marks(page.image, page.dpi[0]).count >= OSD_MARKS
+
+
+def _ask_osd(page: _Page, work: Path) -> None:
+    """Turn the page as tesseract's orientation detection says, when it is confident."""
+    page.asked_osd = True
+    found = libtesseract.orientation(_ocr_image(page, work)[0])
+    if found.turn and found.confidence >= libtesseract.ORIENTATION_THRESHOLD:
+        page.turned(found.turn)
+
+
+def _read(page: _Page, work: Path, languages: tuple[str, ...], seconds: dict[str, float]) -> _Reading:
+    """The engine's reading of the page as it lies now, judged (`readability`)."""
+    with _timed(seconds, "tesseract"):
+        image, dpi = _ocr_image(page, work)
+        out = work.with_name(f"{work.name}-{page.turn}-{int(page.levelled)}")
+        recognised = libtesseract.recognise(image, out, languages=languages, dpi=dpi)
+    with _timed(seconds, "readability"):
+        verdict = judge(recognised.words, text_marks(page.image, page.dpi[0]))
+    return _Reading(recognised, verdict)
+
+
+def _read_again(job: PageJob, source: SourceImage, page: _Page, reading: _Reading, work: Path,
+                seconds: dict[str, float]) -> tuple[_Page, _Reading]:
+    """A page below the readability bar read again the other ways it could be right: turned
+    180° (unless the officer turned it), as scanned rather than levelled (levelling may have
+    been the harm), turned as the orientation detection says if it was not asked yet; the
+    best reading is kept (`Readability.score`: letters in words that are words)."""
+    best = (page, reading)
+
+    def better(candidate: _Page) -> bool:
+        nonlocal best
+        found = _read(candidate, work, job.languages, seconds)
+        if (found.verdict.readable, found.verdict.score) > (best[1].verdict.readable, best[1].verdict.score):
+            best = (candidate, found)
+        return found.verdict.readable
+
+    if not job.turn_is_final and better(page.copy().turned(180)):
+        return best
+    if page.levelled:
+        unlevelled = _Page(source.image, source.dpi, source.jpeg)
+        unlevelled.square()
+        if better(unlevelled.turned(best[0].turn)):
+            return best
+    if not job.turn_is_final and not page.asked_osd:
+        asked = best[0].copy()
+        with _timed(seconds, "orientation"):
+            _ask_osd(asked, work)
+        if asked.turn != best[0].turn:
+            better(asked)
+    return best
 
 
 def _ocr_image(page: _Page, work: Path) -> tuple[Path, int]:
@@ -236,7 +318,7 @@ def _ocr_image(page: _Page, work: Path) -> tuple[Path, int]:
     return path, dpi
 
 
-def _keep(job: PageJob, page: _Page, recognised: libtesseract.Recognised, seconds: dict[str, float]) -> PageResult:
+def _keep(job: PageJob, page: _Page, reading: _Reading, seconds: dict[str, float]) -> PageResult:
     """Store the page image small, and keep the result with the page (its record last)."""
     started = time.perf_counter()
     stored, placement = encode(page.image, compact=job.compact, jpeg=page.jpeg), 0
@@ -244,11 +326,13 @@ def _keep(job: PageJob, page: _Page, recognised: libtesseract.Recognised, second
         width, height = (stored.width, stored.height) if page.turn == 180 else (stored.height, stored.width)
         stored, placement = dataclasses.replace(stored, width=width, height=height), page.turn
     text_pdf, image_file = job.place / f"{job.key}.text.pdf", job.place / f"{job.key}.image"
-    storage.replace_file(text_pdf, recognised.text_pdf.read_bytes())
+    storage.replace_file(text_pdf, reading.recognised.text_pdf.read_bytes())
     storage.replace_file(image_file, stored.data)
     size = (page.image.width / page.dpi[0] * 72, page.image.height / page.dpi[1] * 72)
+    checks = page_checks.of_page(page.image, page.dpi[0], number=job.number, skew=page.skew,
+                                 readability=reading.verdict)
     seconds["store"] = round(time.perf_counter() - started, 3)
-    result = PageResult(job.number, job.key, recognised.text, text_pdf, image_file, stored, size, placement,
-                        page.turn, page.levelled, seconds)
+    result = PageResult(job.number, job.key, reading.recognised.text, text_pdf, image_file, stored, size, placement,
+                        page.turn, page.levelled, reading.verdict, checks, seconds)
     storage.replace_json(job.place / RESULT_FILE, result.to_json())
     return result

@@ -25,6 +25,7 @@ from . import search, storage
 from .config import Settings
 from .db import Batch, Database, Document, DocumentEvent, DocumentPage, Entry, HeldPages, IdSequence
 from .errors import BadArgumentsError
+from .model import PageCheck
 from .register import FIELD_NAMES
 
 EVENT = re.compile(r"\.event-(\d+)\.json$")
@@ -160,7 +161,8 @@ def _documents(session: Session, found: Found, batches: dict[str, Batch], *, kee
             id=doc_id, register_id=key[0], version=key[1], batch_id=data["batch"]["id"],
             batch_pages=data["batch"]["batch_pages"], page_count=data["page_count"],
             path=str(Path(path).with_name(data["file"])), sha256=data["sha256"], sidecar_path=path,
-            sidecar_sha256=sha, status=status, filed_at=_when(data["filed_at"]), origin=data.get("origin")))
+            sidecar_sha256=sha, status=status, filed_at=_when(data["filed_at"]), origin=data.get("origin"),
+            pages_to_check=_pages_to_check(data)))
         session.flush()
         session.execute(delete(DocumentEvent).where(DocumentEvent.document_id == doc_id))
         session.execute(delete(DocumentPage).where(DocumentPage.document_id == doc_id))
@@ -175,6 +177,15 @@ def _documents(session: Session, found: Found, batches: dict[str, Batch], *, kee
             session.add(DocumentPage(document_id=doc_id, page=page["page"], batch_page=page["batch_page"],
                                      text=page["text"]))
     return len(found.sidecars)
+
+
+def _pages_to_check(sidecar: dict) -> list | None:
+    """The sidecar's pages to check, as filing recorded them; None when it has none (filed before
+    pages were checked) or they are not what filing writes."""
+    try:
+        return [PageCheck.from_dict(c).as_dict() for c in sidecar["pages_to_check"]]
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
 
 
 def _ensure_batch(session: Session, batches: dict[str, Batch], named: dict) -> None:

@@ -48,3 +48,19 @@ def tesseract_text(image: Image.Image, folder: Path, *, name: str = "page", lang
     done = subprocess.run(["tesseract", str(path), "-", "-l", languages, "--dpi", "300"], capture_output=True,
                           text=True, check=True, env={"OMP_THREAD_LIMIT": "1", "PATH": "/usr/bin:/bin"})
     return done.stdout
+
+
+def words(text: str) -> list[str]:
+    """The words of a text as search sees them: lower case, without the punctuation around them;
+    a word is at least two letters or digits."""
+    found = (re.sub(r"^\W+|\W+$", "", w).lower() for w in text.split())
+    return [w for w in found if sum(c.isalnum() for c in w) >= 2]
+
+
+def word_recall(found: str, reference: str) -> float:
+    """The share of the reference's words (each as often as it occurs) that `found` holds, 0-1."""
+    from collections import Counter
+
+    wanted, have = Counter(words(reference)), Counter(words(found))
+    total = sum(wanted.values())
+    return sum(min(n, have[w]) for w, n in wanted.items()) / total if total else 1.0

@@ -42,9 +42,11 @@ def a4(dpi: int) -> Image.Image:
     return Image.new("L", (round(210 / 25.4 * dpi), round(297 / 25.4 * dpi)), 255)
 
 
-def scan(front: Image.Image, back: Image.Image | None, paper: Paper, *, dpi: int, seed: int) -> Image.Image:
+def scan(front: Image.Image, back: Image.Image | None, paper: Paper, *, dpi: int, seed: int, skew: float = 0.0,
+         turn: int = 0) -> Image.Image:
     """One side of a sheet as a scanner delivers it: `front` printed, `back` (the other side's
-    print, or None for nothing) showing through."""
+    print, or None for nothing) showing through; the sheet fed `turn` degrees round (180: upside
+    down) and this side skewed by `skew` degrees (counter-clockwise) as the feeder took it."""
     rng = np.random.default_rng(seed)
     ink = np.asarray(front.convert("L"), dtype=np.float32)
     ink *= -1 / 255
@@ -58,6 +60,11 @@ def scan(front: Image.Image, back: Image.Image | None, paper: Paper, *, dpi: int
         through_ink *= -paper.show_through * paper.tone / 255
         through_ink += paper.show_through * paper.tone  # how much darker the paper gets
         page -= through_ink * (1 - ink)
+    if turn % 360:
+        page = np.ascontiguousarray(np.rot90(page, k=-(turn % 360) // 90))  # clockwise
+    if skew:
+        page = np.asarray(Image.fromarray(page, "F").rotate(skew, resample=Image.Resampling.BILINEAR,
+                                                           fillcolor=paper.tone), dtype=np.float32).copy()
     page += rng.standard_normal(page.shape, dtype=np.float32) * paper.noise
     for _ in range(paper.specks):
         y, x = rng.integers(0, page.shape[0] - 3), rng.integers(0, page.shape[1] - 3)

@@ -108,14 +108,14 @@ def test_a_skewed_page_with_dark_scanner_borders_is_levelled_and_cleaned(degrees
                        office.OFFICE, dpi=300, seed=1)
     assert abs(skew(page) + degrees) <= 0.3  # the angle that levels it
     ImageDraw.Draw(page).rectangle((0, 0, 70, page.height), fill=15)  # the feeder's black background
-    level = straightened(page)
+    level = straightened(page).image
     assert level is not None and skew(level) == 0.0
     assert np.asarray(level)[:, :70].mean() > 200  # the border is paper now
     assert level.size == page.size
 
 
 def test_a_straight_clean_page_is_left_as_it_is():
-    assert straightened(_text_page()) is None
+    assert straightened(_text_page()).image is None
 
 
 def test_a_page_full_of_photographic_grain_still_fits_its_budget_at_a_lower_resolution():
@@ -134,11 +134,11 @@ def test_punch_holes_are_made_paper_and_the_text_is_left_alone():
     draw = ImageDraw.Draw(page)
     for x, y in centres:
         draw.ellipse((x - 3 * mm, y - 3 * mm, x + 3 * mm, y + 3 * mm), fill=20)  # the feeder's dark background
-    clean = straightened(page)
+    clean = straightened(page).image
     assert clean is not None
     grey = np.asarray(clean.convert("L"))
     for x, y in centres:
         assert grey[round(y) - 30:round(y) + 30, round(x) - 30:round(x) + 30].min() > 200  # paper now
     text = (slice(300, 3200), slice(300, 2200))
     assert np.array_equal(grey[text], np.asarray(page.convert("L"))[text])  # the page itself is untouched
-    assert straightened(_text_page()) is None  # a page without holes has none found
+    assert straightened(_text_page()).image is None  # a page without holes has none found

@@ -267,9 +267,9 @@ def test_a_folder_of_a_16_bit_scan_a_fax_a_phone_photo_and_a_page_twice_is_filed
 
 def test_a_dark_page_is_not_taken_for_a_scanners_border():
     """A black page, or white text on black, had a white frame painted into its filed copy."""
-    assert straightened(Image.new("L", (1240, 1754), 0), DPI) is None
+    assert straightened(Image.new("L", (1240, 1754), 0), DPI).image is None
     negative = ImageOps.invert(_text())
-    cleaned = straightened(negative, DPI)
+    cleaned = straightened(negative, DPI).image
     assert cleaned is None or np.asarray(cleaned)[:, :40].mean() < 20
 
 
@@ -277,7 +277,7 @@ def test_a_straight_page_at_75_dpi_is_not_turned():
     """Skew was measured at a quarter of the page's resolution: about 19 dpi for a 75 dpi page,
     which found 0.4° on a straight page and turned it."""
     page = samples.text_page("Laporan Kegiatan", samples.PARAGRAPHS[:3], page_no=1, dpi=75)
-    assert straightened(page, 75) is None
+    assert straightened(page, 75).image is None
 
 
 # -- results kept with a page --------------------------------------------------------------------

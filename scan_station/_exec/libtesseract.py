@@ -30,9 +30,19 @@ _lock = threading.Lock()  # an engine reads one page at a time
 
 
 @dataclass(frozen=True)
+class Word:
+    """One word as the engine read it."""
+
+    text: str
+    confidence: float  # 0-100, the engine's own
+    dictionary: bool  # a word of the languages' dictionaries (the engine's word lists)
+
+
+@dataclass(frozen=True)
 class Recognised:
     text: str  # what tesseract read, as its text renderer gives it
     text_pdf: Path  # one page: tesseract's own invisible text layer, at the page's size
+    words: tuple[Word, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -103,12 +113,31 @@ def recognise(image: Path, out_base: Path, *, languages: tuple[str, ...], dpi: i
         api = _engine(tuple(languages), tesseract.tessdata())
         api.SetVariable("user_defined_dpi", str(dpi))
         done = api.ProcessPages(str(out_base), str(image), timeout=TIMEOUT_SECONDS * 1000)
+        words = _words(api) if done else ()
     text_file, text_pdf = Path(f"{out_base}.txt"), Path(f"{out_base}.pdf")
     if not done or not text_file.is_file() or not text_pdf.is_file():
         raise OcrError(f"{image.name}: tesseract could not read the page (took over {TIMEOUT_SECONDS} s, or "
                        "the image is not one it reads)")
     text = text_file.read_text(encoding="utf-8", errors="replace")
-    return Recognised(text.replace("\f", "").strip(), text_pdf)
+    return Recognised(text.replace("\f", "").strip(), text_pdf, words)
+
+
+def _words(api) -> tuple[Word, ...]:
+    """The words of the page just read, with the engine's confidence and whether each is a word
+    of its dictionaries (the results stay with the engine until the next page)."""
+    from tesserocr import RIL, iterate_level
+
+    found = []
+    iterator = api.GetIterator()
+    if iterator is None:
+        return ()
+    for word in iterate_level(iterator, RIL.WORD):
+        try:
+            text = word.GetUTF8Text(RIL.WORD)
+        except RuntimeError:  # an empty word
+            continue
+        found.append(Word(text, round(float(word.Confidence(RIL.WORD)), 1), bool(word.WordIsFromDictionary())))
+    return tuple(found)
 
 
 def orientation(image: Path) -> Orientation:
