@@ -112,11 +112,12 @@ def _show_through(grey: np.ndarray, ink: np.ndarray, background: float, other: I
     other_grey = np.asarray(other.convert("L").resize((grey.shape[1], grey.shape[0])))
     other_background, other_noise = paper(other_grey[_margin(other_grey)])
     other_ink = _ink(other_grey, other_background, other_noise)
-    if show_through.darkness(grey, ink, background) >= show_through.FAINTER * show_through.darkness(
-            other_grey, other_ink, other_background):
-        return None  # as dark as the other side's print: print of its own
+    this_dark = show_through.darkness(grey, ink, background)
+    other_dark = show_through.darkness(other_grey, other_ink, other_background)
+    if this_dark >= show_through.FAINTER * other_dark:
+        return None  # about as dark as the other side's print: print of its own
     found = show_through.register(ink, other_ink, dpi=dpi)
-    return found.shown if found is not None and found.overlap >= EXPLAINED else None
+    return found.shown if show_through.is_show_through(found, this_dark, other_dark, explained=EXPLAINED) else None
 
 
 def measure(image: Image.Image, *, dpi: int, other_side: Image.Image | None = None) -> InkMeasure:

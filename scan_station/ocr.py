@@ -21,6 +21,12 @@ from .split import TURN_UPRIGHT, PlannedDocument, SplitResult
 # -- the pages of one batch ------------------------------------------------------------------------
 
 
+def job_options(settings: Settings) -> dict:
+    """The settings that shape a page's reading (`PageJob`'s options)."""
+    return dict(languages=tuple(settings.ocr_languages.split("+")), compact=settings.page_images == "compact",
+                default_dpi=settings.default_image_dpi, max_image_mpixels=settings.max_image_megapixels)
+
+
 class PageOcr:
     """The OCR of a scanned batch's pages (`page_ocr`): each content page submitted as soon as it
     is classified (`seen`); the documents assembled once the plan is final (`results`)."""
@@ -28,9 +34,7 @@ class PageOcr:
     def __init__(self, settings: Settings, pool: OcrPool, sources: list[PageSource], results_dir: Path, *,
                  work: Path | None = None, metadata: Callable[[str], dict] | None = None):
         self.pool, self.sources, self.results_dir, self.work = pool, sources, results_dir, work
-        self.options = dict(languages=tuple(settings.ocr_languages.split("+")),
-                            compact=settings.page_images == "compact", default_dpi=settings.default_image_dpi,
-                            max_image_mpixels=settings.max_image_megapixels)
+        self.options = job_options(settings)
         self.metadata = metadata  # register id -> the document's Dublin Core
         self._digests: dict[Path, str] = {}
         self._futures: dict[str, Future] = {}
@@ -67,7 +71,7 @@ class PageOcr:
     def results(self, plan: SplitResult, on_done: Callable[[OcrResult], None]) -> list[tuple[PlannedDocument,
                                                                                             OcrResult]]:
         """Each document of the plan assembled from its pages' results, in order."""
-        wanted = [[self._future(self.job(n, d.turn(n), bool(d.turns.get(n)))) for n in d.batch_pages]
+        wanted = [[self._future(self.job(n, d.turn(n), n in d.turns)) for n in d.batch_pages]
                   for d in plan.documents]
         done = []
         try:

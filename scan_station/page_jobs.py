@@ -10,19 +10,23 @@ is a head start only: filing reads whatever page has no result, or one out of da
 
 from __future__ import annotations
 
+import functools
 import logging
 from concurrent.futures import Future
+from dataclasses import dataclass
+from pathlib import Path
 
-from . import faults
+from . import faults, page_checks
 from .batchfolder import BatchFolder, Status
 from .config import Settings
 from .db import Database
 from .errors import ScanStationError
-from .model import CONTENT
-from .ocr import PageOcr
+from .model import CONTENT, PageCheck, PageClass
+from .ocr import PageOcr, job_options
 from .ocr_pool import OcrPool, shared_pool
-from .page_source import PageSource
-from .review import page_turn
+from .page_ocr import PageJob, load_result
+from .page_source import PageSource, file_digest
+from .review import Review, page_turn
 from .scanning import OnPage, PageEvent, batch_folder
 
 log = logging.getLogger(__name__)
@@ -84,3 +88,50 @@ def read_pages(settings: Settings, db: Database, folder: BatchFolder, pool: OcrP
             start_page(settings, db, folder, event.page, pool)
 
     return on_page
+
+
+# -- what the readings found, for the review -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Findings:
+    """What reading a batch's pages has found so far, as they would be filed now."""
+
+    turns: dict[int, int]  # batch page -> the clockwise turn it is filed at (pages read)
+    checks: dict[int, list[PageCheck]]  # batch page -> what the officer should look at
+
+
+def findings(settings: Settings, folder: BatchFolder, review: Review, pages: list[PageClass]) -> Findings:
+    """The kept readings of the batch's pages to be filed (`page_ocr.load_result`: only a result of
+    the job that would run now counts), and the checks they and the batch fail."""
+    turns: dict[int, int] = {}
+    texts: dict[int, str] = {}
+    checks: dict[int, list[PageCheck]] = {}
+    options = job_options(settings)
+    for group in [*review.documents, *review.held]:
+        cover = getattr(group, "rotate", 0)
+        for n in group.batch_pages:
+            path = folder.page_path(n)
+            if n in review.removed or not path.is_file():
+                continue
+            job = PageJob(n, PageSource(path), _digest(path), folder.ocr_dir, (cover + review.turns.get(n, 0)) % 360,
+                          n in review.turns, **options)
+            result = load_result(job)
+            if result is not None:
+                turns[n], texts[n] = result.turn, result.text
+                checks.setdefault(n, []).extend(result.checks)
+    for check in page_checks.of_batch(pages, [d.batch_pages for d in review.documents], texts):
+        checks.setdefault(check.page, []).append(check)
+    return Findings(turns, checks)
+
+
+def _digest(path: Path) -> str:
+    stat = path.stat()
+    return _cached_digest(path, stat.st_size, stat.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=4096)
+def _cached_digest(path: Path, _size: int, _mtime_ns: int) -> str:
+    """A page file's SHA-256, worked out once while it stays the same file (a review screen asks
+    for every page at each load)."""
+    return file_digest(path)

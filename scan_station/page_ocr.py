@@ -37,7 +37,7 @@ from . import page_checks, storage
 from ._exec import libtesseract
 from .errors import DiskFullError, StorageError
 from .model import PageCheck
-from .page_images import Kind, Lie, StoredImage, as_grey, encode, straightened, which_way_up
+from .page_images import Kind, Lie, StoredImage, as_grey, encode, straightened, stretched, which_way_up
 from .page_source import PageSource, SourceImage, load
 from .readability import Readability, Verdict, judge, text_marks
 
@@ -306,11 +306,12 @@ def _read_again(job: PageJob, source: SourceImage, page: _Page, reading: _Readin
 
 
 def _ocr_image(page: _Page, work: Path) -> tuple[Path, int]:
-    """The page as tesseract reads it, and its resolution: grey, uncompressed (nothing to encode
-    or decode), at least OCR_MIN_DPI and the same resolution both ways."""
+    """The page as tesseract reads it, and its resolution: grey, its contrast stretched from ink to
+    paper (`page_images.stretched`), uncompressed (nothing to encode or decode), at least
+    OCR_MIN_DPI and the same resolution both ways."""
     dpi = round(max(OCR_MIN_DPI, *page.dpi))
     width, height = (round(page.image.width * dpi / page.dpi[0]), round(page.image.height * dpi / page.dpi[1]))
-    grey = as_grey(page.image)
+    grey = stretched(as_grey(page.image))
     if (width, height) != grey.size:
         grey = grey.resize((width, height), Image.Resampling.BICUBIC)
     path = work.with_suffix(".work.pgm")

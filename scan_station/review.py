@@ -10,7 +10,7 @@ function here, on page numbers of the batch:
               the start of the one after: a boundary moves;
 - `remove` / `restore` — a page leaves every document (it stays in the raw batch) / comes back
               as held, to be assigned;
-- `rotate`  — a page turns a quarter clockwise;
+- `rotate`  — a page turns a quarter clockwise from the way it is shown, and is filed so;
 - `rescan`  — the next pages scanned into the batch replace this page.
 
 Pages scanned into the batch after the review began (a resumed feeder) are placed when the review
@@ -49,7 +49,9 @@ class Review:
     held: list[HeldGroup]
     blank_pages: list[int]
     removed: list[int] = field(default_factory=list)
-    turns: dict[int, int] = field(default_factory=dict)  # batch page -> extra clockwise degrees
+    #: Pages the officer turned: batch page -> clockwise degrees from the way its cover lies. A page
+    #: here is filed as the officer turned it (0 included); any other as its reading finds it upright.
+    turns: dict[int, int] = field(default_factory=dict)
     pages_seen: int = 0  # batch pages this review has placed
     rescan_of: int | None = None  # the page that the next pages scanned replace
 
@@ -74,7 +76,7 @@ class Review:
     def as_split(self) -> SplitResult:
         documents = [
             PlannedDocument(d.register_id, d.cover_page, list(d.batch_pages), d.rotate,
-                            {p: self.turns[p] for p in d.batch_pages if self.turns.get(p)})
+                            {p: self.turns[p] for p in d.batch_pages if p in self.turns})
             for d in self.documents
         ]
         return SplitResult(
@@ -204,7 +206,7 @@ def page_turn(db: Database, folder: BatchFolder, number: int) -> tuple[int, bool
     if group is None or number in review.removed:
         return None
     rotate = group.rotate if isinstance(group, PlannedDocument) else 0
-    return (rotate + review.turns.get(number, 0)) % 360, bool(review.turns.get(number))
+    return (rotate + review.turns.get(number, 0)) % 360, number in review.turns
 
 
 # -- corrections ---------------------------------------------------------------------------------
@@ -267,10 +269,16 @@ def restore(review: Review, page: int) -> None:
     raise ReviewError(f"page {page} was neither removed nor taken for blank")
 
 
-def rotate(review: Review, page: int) -> None:
-    if review.group_of(page) is None:
+def rotate(review: Review, page: int, *, shown: int | None = None) -> None:
+    """Turn a page a quarter clockwise from the way it is `shown` (as its reading found it upright;
+    else as its cover lies, with the officer's turns): from then on it is filed as the officer
+    turned it, without an orientation check."""
+    group = review.group_of(page)
+    if group is None:
         raise ReviewError(f"page {page} is in no document and no held group")
-    review.turns[page] = (review.turns.get(page, 0) + 90) % 360
+    cover = group.rotate if isinstance(group, PlannedDocument) else 0
+    current = shown if shown in (0, 90, 180, 270) else (cover + review.turns.get(page, 0)) % 360
+    review.turns[page] = (current + 90 - cover) % 360
 
 
 def rescan(review: Review, page: int | None) -> None:

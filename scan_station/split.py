@@ -36,7 +36,8 @@ class PlannedDocument:
     batch_pages: list[int] = field(default_factory=list)
     #: Clockwise turn that makes the cover upright; its pages went through the feeder with it.
     rotate: int = 0
-    #: Further clockwise turns of single pages (batch page -> degrees), set at review.
+    #: Pages an officer turned at review: batch page -> clockwise degrees beyond `rotate` (0
+    #: included); such a page is filed as turned, any other as its reading finds it upright.
     turns: dict[int, int] = field(default_factory=dict)
 
     def turn(self, page: int) -> int:

@@ -76,7 +76,7 @@ class Batch:
             if page.jpeg:
                 page.image.save(buffer, "JPEG", quality=page.jpeg, dpi=(self.dpi, self.dpi))
             else:
-                page.image.save(buffer, "PNG", dpi=(self.dpi, self.dpi))
+                page.image.save(buffer, "PNG", compress_level=1, dpi=(self.dpi, self.dpi))
             blobs.append(buffer.getvalue())
         out.write_bytes(img2pdf.convert(blobs))
         return out
@@ -98,16 +98,19 @@ def documents(register_ids: Sequence[str], rng: random.Random, *, dpi: int, page
 
 
 def feed(docs: Sequence[tuple[str, list[Printed]]], profile: Profile, *, seed: int, duplex: bool = True,
-         dpi: int | None = None) -> Batch:
+         dpi: int | None = None, turns: Sequence[int] | None = None) -> Batch:
     """The stack scanned: each document behind its cover sheet, one side printed per sheet, every
-    sheet fed upside down with the profile's odds and each side skewed its own way."""
+    sheet fed upside down with the profile's odds (or as `turns` says, sheet by sheet: 0 or 180)
+    and each side skewed its own way."""
     rng = random.Random(seed)
     dpi = dpi or rng.choice(profile.dpi)
     pages: list[Scanned] = []
+    told = iter(turns) if turns is not None else None
 
     def sheet(front: Image.Image, kind: str, register_id: str, printed: Printed | None) -> None:
         paper = rng.choice(profile.papers)
-        turn = 180 if rng.random() < profile.upside_down else 0
+        upside_down = rng.random() < profile.upside_down
+        turn = next(told) if told is not None else 180 if upside_down else 0
         sides = [(front, None, kind, printed), (office.a4(dpi), front, BLANK, None)] if duplex else \
                 [(front, None, kind, printed)]
         for ink, through, side_kind, side_printed in sides:

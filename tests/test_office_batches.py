@@ -8,6 +8,8 @@ from __future__ import annotations
 import dataclasses
 
 import office
+import office_batch
+import office_pages
 import pytest
 
 from scan_station.classify import classify_image, shrink
@@ -207,3 +209,44 @@ def test_a_duplex_office_batch_is_filed_page_for_page(run, home, tmp_path):
     reasons = {p["page"]: p["reason"] for p in manifest["pages"]}
     assert "back of the cover sheet on page 1" in reasons[2] and reasons[6].startswith("back of the cover sheet")
     assert reasons[8].startswith("blank: 0 mark(s)") and manifest["pages"][7]["measure"]["marks"] == 0
+
+
+# -- show-through, registered --------------------------------------------------------------------
+
+STRONG = {"thin": office.THIN_PAPER, "harsh-thin": office_batch.HARSH_THIN, "harsh-grey": office_batch.HARSH_GREY}
+
+
+@pytest.mark.parametrize("paper", STRONG)
+@pytest.mark.parametrize("front", ["cover", "letter", "table", "stamp", "photo", "sparse"])
+def test_a_back_showing_its_front_is_blank_however_each_side_is_skewed_or_turned(front, paper):
+    """Duplex on thin or grey paper: the back shows the front through the paper, dark enough to
+    count as marks; each side skewed its own way (up to 5° each), the sheet fed upside down, or
+    the back turned over the short edge. Registered, the front explains the back: blank."""
+    printed = office.cover_print(A, dpi=200, skew=0) if front == "cover" else office_pages.page(front, dpi=200, seed=2).image
+    for n, (skews, turns) in enumerate([((4.5, -4.0), (0, 0)), ((-3.0, 2.5), (180, 180)), ((1.0, -5.0), (0, 180))]):
+        sides = [office.scan(printed, None, STRONG[paper], dpi=200, seed=n, skew=skews[0], turn=turns[0]),
+                 office.scan(office.a4(200), printed, STRONG[paper], dpi=200, seed=n + 1, skew=skews[1], turn=turns[1])]
+        pages = classify(sides, 200)
+        assert pages[1].kind == BLANK, (skews, turns, pages[1].reason)
+
+
+@pytest.mark.parametrize("before", ["cover", "full", "photo", "letter"])
+@pytest.mark.parametrize("layout", ["sparse", "letter", "table"])
+def test_print_of_its_own_behind_another_sheet_is_never_taken_for_show_through(layout, before):
+    """Simplex: the page before is another sheet, its ink lying wherever it lies; a page of this
+    sheet's own is content, however much of it falls where that page is inked."""
+    other = office.cover_print(B, dpi=200) if before == "cover" else office_pages.page(before, dpi=200, seed=4).image
+    for paper in (office.OFFICE, office.GREY_RECYCLED, office.LIGHT_TONER):
+        sheets = [office.scan(other, None, paper, dpi=200, seed=1),
+                  office.scan(office_pages.page(layout, dpi=200, seed=5).image, None, paper, dpi=200, seed=2)]
+        assert classify(sheets, 200)[1].kind == CONTENT, (paper, before, layout)
+
+
+def test_a_back_with_marks_of_its_own_under_show_through_is_kept():
+    """The back shows its front through, and carries a line of its own: never dropped."""
+    own = office.sparse_print("Tembusan: Arsip", page_no=2, dpi=200)
+    front = office_pages.page("letter", dpi=200, seed=6).image
+    sides = [office.scan(front, own, office_batch.HARSH_THIN, dpi=200, seed=1, skew=2.0),
+             office.scan(own, front, office_batch.HARSH_THIN, dpi=200, seed=2, skew=-3.0)]
+    page = classify(sides, 200)[1]
+    assert page.kind == CONTENT, page.reason

@@ -56,6 +56,32 @@ STATUS_NAMES = {  # of scan batches, in progress and filed
 }
 
 
+#: What a page check (`scan_station.model.PageCheck`) means, by its code; its params fill the blanks.
+CHECK_NAMES = {
+    "unreadable": lazy_gettext("Text hard to read"),
+    "no_text": lazy_gettext("No text read"),
+    "maybe_blank": lazy_gettext("Maybe blank"),
+    "skewed": lazy_gettext("Skewed %(degrees)s° — scan it again"),
+    "cut_off": lazy_gettext("Content cut off at the edge"),
+    "darker": lazy_gettext("Much darker than the other pages"),
+    "lighter": lazy_gettext("Much lighter than the other pages"),
+    "page_missing": lazy_gettext("Page %(expected)s is missing before this page"),
+    "page_repeated": lazy_gettext("Page number %(number)s appears again"),
+}
+
+
+def check_text(check) -> str:
+    """A page check in the kiosk's language: a `PageCheck` or its dict (`as_dict`)."""
+    code, params = (check["code"], check.get("params") or {}) if isinstance(check, dict) else (check.code, check.params)
+    name = CHECK_NAMES.get(code)
+    if name is None:
+        return str(code)
+    try:
+        return str(name) % {k: v for k, v in params.items() if isinstance(v, int | float | str)}
+    except (KeyError, TypeError, ValueError):  # figures missing: the name without them
+        return str(name).split("%(")[0].rstrip(" —")
+
+
 def _locale() -> str:
     return session.get("lang") if session.get("lang") in LANGUAGES else "id"
 
@@ -104,6 +130,7 @@ def create_app(test_config: dict | None = None, *, home=None) -> Flask:
         return {"status_names": {k: str(v) for k, v in STATUS_NAMES.items()}}
 
     app.jinja_env.globals["page_url"] = page_url
+    app.jinja_env.globals["check_text"] = check_text
     app.jinja_env.globals["link_args"] = link_args
     app.jinja_env.globals["may"] = lambda permission: (
         current_user.is_authenticated and may(current_user.role, permission)

@@ -23,7 +23,16 @@ bp = Blueprint("handover", __name__, url_prefix="/handover")
 def _row(d) -> dict:
     return {"id": d.id, "register_id": d.register_id, "version": d.version, "title": d.entry.title,
             "unit": d.entry.unit, "pages": d.page_count, "filed_at": d.filed_at, "status": d.status,
-            "category": d.entry.category}
+            "category": d.entry.category, "to_check": _to_check(d)}
+
+
+def _to_check(d) -> dict[int, list[dict]]:
+    """The document's pages (1-based, as the PDF counts them) to look at, with their checks."""
+    found: dict[int, list[dict]] = {}
+    for check in d.pages_to_check or []:
+        if isinstance(check, dict) and check.get("page") in (d.batch_pages or []):
+            found.setdefault(d.batch_pages.index(check["page"]) + 1, []).append(check)
+    return dict(sorted(found.items()))
 
 
 @bp.get("/")

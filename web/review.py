@@ -10,11 +10,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from scan_station import review
+from scan_station import page_jobs, review
 from scan_station.db import Entry
 from scan_station.page_jobs import queue_page
 from scan_station.reconcile import PRINT_WINDOW, printed_but_missing
 from scan_station.roles import Permission
+from scan_station.scanning import page_classes
 
 from .auth import requires
 from .extensions import jobs, service
@@ -43,8 +44,9 @@ def show(batch: str):
         entries = {e.id: {"id": e.id, "title": e.title, "category": e.category}
                    for e in s.scalars(select(Entry).where(Entry.id.in_(wanted)))}
     kinds = {p.number: p for p in pages}
+    found = page_jobs.findings(settings, folder, plan, pages)
     return render_template("review/show.html", state=state, plan=plan, kinds=kinds, hidden=hidden, entries=entries,
-                           missing=missing, busy=state.status.busy)
+                           missing=missing, busy=state.status.busy, found=found)
 
 
 def _started(state) -> dt.datetime:
@@ -53,6 +55,13 @@ def _started(state) -> dt.datetime:
     except ValueError:
         return dt.datetime.now(dt.UTC)
     return started if started.tzinfo else started.replace(tzinfo=dt.UTC)
+
+
+def _shown_turn(plan: review.Review, page: int) -> int | None:
+    """The turn the page is shown at: as its reading found it upright, once it was read."""
+    settings, db = service()
+    folder = batch_or_404(request.view_args["batch"])
+    return page_jobs.findings(settings, folder, plan, page_classes(settings, folder)).turns.get(page)
 
 
 def _page() -> int:
@@ -66,7 +75,7 @@ CORRECTIONS = {
     "move": lambda plan, db: review.move(plan, _page(), request.form.get("direction", "")),
     "remove": lambda plan, db: review.remove(plan, _page()),
     "restore": lambda plan, db: review.restore(plan, _page()),
-    "rotate": lambda plan, db: review.rotate(plan, _page()),
+    "rotate": lambda plan, db: review.rotate(plan, _page(), shown=_shown_turn(plan, _page())),
     "assign": lambda plan, db: review.assign(plan, db, request.form.get("held", type=int, default=-1),
                                              request.form.get("register_id", "")),
     "cancel-rescan": lambda plan, db: review.rescan(plan, None),
