@@ -119,7 +119,8 @@ def findings(settings: Settings, folder: BatchFolder, review: Review, pages: lis
             result = load_result(job)
             if result is not None:
                 turns[n], texts[n] = result.turn, result.text
-                checks.setdefault(n, []).extend(result.checks)
+                if result.checks:
+                    checks[n] = list(result.checks)
     for check in page_checks.of_batch(pages, [d.batch_pages for d in review.documents], texts):
         checks.setdefault(check.page, []).append(check)
     return Findings(turns, checks)

@@ -49,6 +49,8 @@ OCR_MIN_DPI = 300
 CLOCKWISE = {90: Image.Transpose.ROTATE_270, 180: Image.Transpose.ROTATE_180, 270: Image.Transpose.ROTATE_90}
 #: A page with at least this many text-like marks has text enough for orientation detection.
 OSD_MARKS = 40
+#: Another reading of an unreadable page is kept only with this many times the words that are words.
+CLEARLY = 1.5
 #: What a kept record may say: the filters and colour spaces `page_images.encode` stores.
 FILTERS, COLOURS = ("/CCITTFaxDecode", "/DCTDecode", "/FlateDecode"), ("/DeviceGray", "/DeviceRGB")
 
@@ -285,7 +287,7 @@ def _read_again(job: PageJob, source: SourceImage, page: _Page, reading: _Readin
     def better(candidate: _Page) -> bool:
         nonlocal best
         found = _read(candidate, work, job.languages, seconds)
-        if (found.verdict.readable, found.verdict.score) > (best[1].verdict.readable, best[1].verdict.score):
+        if _better(found.verdict, best[1].verdict):
             best = (candidate, found)
         return found.verdict.readable
 
@@ -303,6 +305,15 @@ def _read_again(job: PageJob, source: SourceImage, page: _Page, reading: _Readin
         if asked.turn != best[0].turn:
             better(asked)
     return best
+
+
+def _better(found: Readability, kept: Readability) -> bool:
+    """Whether another reading of a page is better than the one kept: readable where the kept one
+    is not, or clearly more words that are words — not a few letters of garbage more, which would
+    turn a page nobody can read any which way."""
+    if found.readable != kept.readable:
+        return found.readable
+    return found.score > max(CLEARLY * kept.score, kept.score + 20)
 
 
 def _ocr_image(page: _Page, work: Path) -> tuple[Path, int]:

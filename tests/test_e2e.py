@@ -16,6 +16,7 @@ from pathlib import Path
 
 import office
 import pytest
+from PIL import ImageFilter
 
 from scan_station.config import load_settings
 from scan_station.db import Database
@@ -147,7 +148,9 @@ def test_register_print_scan_review_file_accept_and_search(page, kiosk):
     db = Database(settings)
     faint = dataclasses.replace(office.GREY_RECYCLED, toner=office.GREY_RECYCLED.tone - 38)
     maybe_blank = office.scan(office.sparse_print("2. Arsip.", page_no=3, dpi=300), None, faint, dpi=300, seed=4)
-    fill_demo_feeder(settings, db, [entry_id], pages=2, extra=[maybe_blank])  # the stack goes in the feeder
+    out_of_focus = office.scan(office.text_print("Notulen", dpi=300, seed=9), None, office.OFFICE, dpi=300,
+                               seed=9).filter(ImageFilter.GaussianBlur(4.8))  # lifted off the glass: nobody can read it
+    fill_demo_feeder(settings, db, [entry_id], pages=2, extra=[maybe_blank, out_of_focus])  # the stack in the feeder
     db.close()
     page.evaluate("""() => { window.seen = {};
         new MutationObserver(() => document.querySelectorAll('#pages li')
@@ -166,10 +169,18 @@ def test_register_print_scan_review_file_accept_and_search(page, kiosk):
     shot(page, "06-scan-live")
 
     # Review, then confirm: filed in the background
-    page.wait_for_selector("#page-4[data-kind=content]")
+    page.wait_for_selector("#page-5[data-kind=content]")
     page.click("#to-review")
     page.wait_for_selector(f"section.document[data-register-id='{entry_id}']")
-    assert page.locator("section.document li.thumb").count() == 3
+    assert page.locator("section.document li.thumb").count() == 4
+    for _ in range(60):  # the pages are read in the background as they are scanned: their verdicts come in
+        if page.locator("li.thumb.to-check .badge.check").count():
+            break
+        page.wait_for_timeout(1000)
+        page.reload()
+    unreadable = page.locator("li.thumb.to-check", has=page.locator("[data-check=unreadable]"))
+    assert unreadable.count() == 1 and "perlu diperiksa: Teks sulit dibaca" in unreadable.inner_text()
+    assert "Halaman yang perlu diperiksa" in page.inner_text("#pages-to-check")
     assert forgotten in page.inner_text("#missing-covers") and "Surat Edaran Ketua" in page.inner_text(
         "#missing-covers"
     )
@@ -178,7 +189,7 @@ def test_register_print_scan_review_file_accept_and_search(page, kiosk):
     shot(page, "07-review")
     doubtful.locator("button[data-action=remove]").click()  # one tap
     page.wait_for_selector("li.thumb.maybe-blank", state="detached")
-    assert page.locator("section.document li.thumb").count() == 2
+    assert page.locator("section.document li.thumb").count() == 3
     page.click("#confirm")
     page.wait_for_selector("text=sedang disimpan di latar belakang")
     page.wait_for_selector("#batches tr.done", timeout=180_000)  # OCR and filing, watched by batches.js
@@ -188,8 +199,11 @@ def test_register_print_scan_review_file_accept_and_search(page, kiosk):
     # Petugas PPID: open the submitted document and accept it
     log_in(page, kiosk, "ppid")
     page.goto(url + "/handover/")
-    page.locator("tr", has_text=entry_id).locator("a.button").click()
+    row = page.locator("tr", has_text=entry_id)
+    assert "halaman perlu diperiksa: 1" in row.inner_text()
+    row.locator("a.button").click()
     assert "pemutakhiran" in page.inner_text("main").lower()
+    assert "Halaman yang perlu diperiksa" in page.inner_text("#pages-to-check")
     shot(page, "09-handover")
     page.click("text=Diterima, disimpan")
     page.wait_for_selector(".flash")
