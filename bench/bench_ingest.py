@@ -14,7 +14,9 @@ pipeline's seconds per step and per page stage in its OCR children. Then the kio
 from *Konfirmasi* to filed for a 30-page batch whose scan ended a minute earlier,
 `bench_kiosk.confirm_to_filed`), stored KB per page by kind of page with the CER of the stored
 page and the raw master's PNG level (`bench/page_profiles.py`), and a 500-page batch for peak
-memory and temporary disk.
+memory and temporary disk. Beside speed, **word recall** of the filed text layer against the printed
+words, by profile (clean, office, harsh office batches), next to tesseract alone on the same page
+images given upright (`ingest_quality.py`).
 
     .venv/bin/pip install -e ".[bench]"
     .venv/bin/python bench/bench_ingest.py                 # 20 documents, the kiosk, a 500-page memory run
@@ -43,6 +45,7 @@ import img2pdf
 import pikepdf
 import psutil
 from bench_kiosk import confirm_to_filed
+from ingest_quality import measure as recall_by_profile
 from page_profiles import measure as page_profiles
 from page_profiles import png_levels
 
@@ -271,11 +274,15 @@ def main() -> None:
     parser.add_argument("--documents", type=int, default=20)
     parser.add_argument("--memory-pages", type=int, default=500, help="pages of the memory run; 0 skips it")
     parser.add_argument("--no-kiosk", action="store_true", help="skip the kiosk's confirm-to-filed run")
+    parser.add_argument("--quality-documents", type=int, default=6,
+                        help="documents per profile of the word-recall run (clean, office, harsh); 0 skips it")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="scan-station-bench-"))
     try:
         figures = {"cores": os.cpu_count()} | compare(work, args.documents)
+        if args.quality_documents:
+            figures["recall_by_profile"] = recall_by_profile(work, documents=args.quality_documents)
         if not args.no_kiosk:
             figures["kiosk"] = confirm_to_filed(documents=10, wait=60)
         figures |= page_profiles(work)

@@ -107,31 +107,40 @@ def paper(histogram: np.ndarray) -> tuple[float, float]:
 
 def ink_threshold(histogram: np.ndarray) -> int:
     """The grey level at and below which a page's pixels are ink: Otsu's split of ink from paper,
-    but never inside the paper's own noise — on a page of a line or two, ink is too little a
-    share for Otsu, which then splits the paper's grain in two and calls half the page ink."""
+    but never inside the paper's own grain (5 of its standard deviations, and 20 levels: a
+    scanner's JPEG makes the grain's tail longer than its spread says) — on a page of a line or
+    two, ink is too little a share for Otsu, which then splits the grain in two and calls half the
+    page ink."""
     background, noise = paper(histogram)
     split = otsu(histogram)
     if background <= split:  # the paper is the dark part (white on black): Otsu's as it is
         return split
-    return min(split, int(background - max(3 * noise, 8)))
+    return min(split, _grain(background, noise))
+
+
+def _grain(background: float, noise: float) -> int:
+    """The darkest level the paper's grain reaches (see `ink_threshold`)."""
+    return int(background - max(5 * noise, 20))
 
 
 def stretched(grey: Image.Image) -> Image.Image:
     """A grey page with its contrast stretched: the dark end of its ink (STRETCH_INK of it is
-    darker) black, its paper white. Tesseract reads the grey image, not only its threshold:
-    light toner on grey paper, through the scanner's JPEG, loses the points of numbers ("2.512"
-    read "2512") that the same page stretched keeps (tables on harsh scans: 0.91-0.95 of the
-    words, stretched 0.99)."""
+    darker) black, its paper and the paper's grain white. Tesseract reads the grey image, not
+    only its threshold: light toner on grey paper, through the scanner's JPEG, loses the points of
+    numbers ("2.512" read "2512") that the same page stretched keeps (tables on harsh scans:
+    0.91-0.95 of the words, stretched 0.99); and on a page of two lines in light toner, the ink
+    is too small a share for tesseract's threshold, which splits the paper's grain instead and
+    reads nothing, unless the grain is made paper."""
     histogram = np.bincount(np.asarray(grey)[::2, ::2].ravel(), minlength=256)
-    background, _noise = paper(histogram)
+    background, noise = paper(histogram)
     split = ink_threshold(histogram)
     ink = np.cumsum(histogram[:split + 1])
     if background <= split or ink[-1] == 0:
         return grey  # white on black, or no ink
-    low = int(np.searchsorted(ink, STRETCH_INK * ink[-1]))
-    if background - low < 16 or (low == 0 and background >= 250):
-        return grey  # no contrast to stretch, or stretched already
-    scale = 255.0 / (background - low)
+    low, high = int(np.searchsorted(ink, STRETCH_INK * ink[-1])), _grain(background, noise)
+    if high - low < 16:
+        return grey  # no contrast to stretch
+    scale = 255.0 / (high - low)
     return grey.point([min(255, max(0, round((v - low) * scale))) for v in range(256)])
 
 
@@ -146,6 +155,8 @@ def measure(image: Image.Image) -> Measure:
     histogram = np.bincount(grey.ravel(), minlength=256)
     threshold = ink_threshold(histogram)
     ink, paper = histogram[:threshold + 1], histogram[threshold + 1:]
+    if not ink.any() and otsu(histogram) > threshold and paper.any():  # marks fainter than ink: kept in grey
+        return Measure(Kind.GREY, threshold, 0.0, 0.0)
     if not ink.any() or not paper.any():  # one level only: a blank page, white (or black) all over
         return Measure(Kind.TEXT, -1 if grey.mean() >= 128 else 255, 0.0, 0.0)
     low, high = _median(ink), threshold + 1 + _median(paper)

@@ -28,7 +28,16 @@ def test_bench_search_runs():
 @pytest.mark.slow
 @pytest.mark.ocr
 def test_bench_ingest_runs(tmp_path):
-    _run("bench_ingest.py", "--documents", "1", "--memory-pages", "0", "--no-kiosk", "--json",
-         str(tmp_path / "figures.json"), timeout=600)
+    _run("bench_ingest.py", "--documents", "1", "--memory-pages", "0", "--no-kiosk", "--quality-documents", "1",
+         "--json", str(tmp_path / "figures.json"), timeout=900)
     figures = json.loads((tmp_path / "figures.json").read_text())
     assert figures["throughput_vs_tesseract_alone"] > 0 and figures["sizes"]["text B/W"]["access_kb_per_page"] > 0
+    assert set(figures["recall_by_profile"]) == {"clean", "office", "harsh"}
+    assert all(0 < p["recall_filed"] <= 1 for p in figures["recall_by_profile"].values())
+
+
+@pytest.mark.slow
+@pytest.mark.ocr
+def test_bench_readability_runs(tmp_path):
+    out = _run("bench_readability.py", "--pages", "8", "--mode", "pipeline", timeout=600)
+    assert '"under_80_percent_recall"' in out and '"read_well_95_percent"' in out
