@@ -43,6 +43,7 @@ from .errors import UnknownEntryError
 from .filing import Received, dublin_core, file_documents, keep_raw, set_batch_status
 from .model import COVER, PageClass
 from .ocr import PageOcr
+from .page_source import PageSource, carries_text
 from .ocr_pool import OcrPool
 from .split import SplitResult, split
 
@@ -86,18 +87,26 @@ def classify_and_start_ocr(
 
 def _ocr(settings: Settings, db: Database, pool: OcrPool, batch: BatchInput, work: Path, results_dir: Path,
          origin: dict | None) -> PageOcr:
-    """Scanned pages are OCR'd page by page; softcopies whole, keeping the text they carry
-    (`DocumentOcr`, which offers the same `seen` and `results`)."""
-    if origin is not None:
+    """Scanned pages are OCR'd page by page, and so are softcopies whose pages are all images (a
+    scanned PDF, photos of pages: each page turned upright and judged as a scan is); softcopies
+    with text of their own go whole through ocrmypdf, keeping the text they carry (`DocumentOcr`,
+    which offers the same `seen` and `results`)."""
+    note = (origin or {}).get("note", "")
+    if origin is not None and carries_text(batch.wrapped()):
         from .document_ocr import DocumentOcr
 
-        return DocumentOcr(settings, db, pool, batch, work, note=origin.get("note", ""))
+        return DocumentOcr(settings, db, pool, batch, work, note=note)
 
     def metadata(register_id: str) -> dict:
         with db.session() as session:
-            return dublin_core(session.get(Entry, register_id))
+            found = dublin_core(session.get(Entry, register_id))
+        if note:  # a softcopy's access copy says what it is
+            found["source"] = "; ".join(filter(None, [found.get("source"), note]))
+        return found
 
-    return PageOcr(settings, pool, batch.page_sources(), results_dir, work=work, metadata=metadata)
+    sources = batch.page_sources() if origin is None else [
+        PageSource(batch.wrapped(), n) for n in range(1, batch.page_count + 1)]
+    return PageOcr(settings, pool, sources, results_dir, work=work, metadata=metadata)
 
 
 def known_ids(db: Database, pages: list[PageClass]) -> set[str]:

@@ -254,3 +254,22 @@ def _rendered(source: PageSource, max_megapixels: float) -> SourceImage:
         pdf.close()
     dpi = scale * 72
     return SourceImage(plain(image), (dpi, dpi))
+
+
+def carries_text(pdf: Path) -> bool:
+    """Whether any page of the PDF carries text of its own (born digital), rather than being only
+    pictures of pages."""
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument(pdf)
+    try:
+        for index in range(len(document)):
+            textpage = document[index].get_textpage()
+            try:
+                if textpage.count_chars() > 0:
+                    return True
+            finally:
+                textpage.close()
+        return False
+    finally:
+        document.close()

@@ -5,6 +5,7 @@ PDF stays signed byte for byte; every kind of bad file refused with nothing file
 from __future__ import annotations
 
 import datetime as dt
+import json
 import io
 import os
 import shutil
@@ -113,13 +114,16 @@ def test_a_text_pdf_keeps_its_text_and_runs_no_ocr(run, home, tmp_path, counting
         assert len(out.pages) == 3
 
 
-def test_pages_without_text_in_a_pdf_are_ocrd(run, tmp_path, counting_tesseract):
+def test_pages_without_text_in_a_pdf_are_ocrd(run, home, tmp_path):
+    """A scanned PDF handed over is read page by page as a scan is: each page judged readable."""
     target = entry(run)
     scanned = batches.write_pdf([batches.content("Notulen", paragraphs=["Notulen rapat koordinasi Jatiuwung."])],
                                 tmp_path / "scan.pdf")
-    assert run("submit", scanned, "--entry", target, "--json").code == 0
-    assert counting_tesseract.read_text().strip()  # OCR ran for the page without text
-    assert _texts(run, "Jatiuwung") == [target]
+    result = run("submit", scanned, "--entry", target, "--json")
+    assert result.code == 0, result.stderr
+    assert _texts(run, "Jatiuwung") == [target]  # the page had no text: OCR found it
+    sidecar = json.loads((home / result.json["documents"][0]["path"]).with_suffix(".json").read_text())
+    assert sidecar["pages"][0]["readability"]["verdict"] == "terbaca" and sidecar["pages_to_check"] == []
 
 
 def _self_signed(folder: Path) -> tuple[Path, Path]:
@@ -319,3 +323,50 @@ def test_the_kiosk_shows_a_bad_file_as_a_form_error(home, tmp_path):
     assert "but the content is PDF" in answer.get_data(as_text=True)  # and in English on request
     assert client.get("/register/NOPE/softcopy").status_code == 404
     assert login(app.test_client(), "atasan").get(f"/register/{target}/softcopy").status_code == 403
+
+
+@pytest.mark.ocr
+def test_image_softcopies_are_turned_upright_and_judged_as_scans_are(run, home, tmp_path):
+    """Photos and scans handed over go through the page pipeline: a page upside down or sideways
+    is filed upright, a page nobody can read is in pages_to_check."""
+    import office
+    import office_pages
+    from ocr_quality import word_recall
+    from PIL import ImageFilter
+
+    target = entry(run)
+    printed = [office_pages.page(layout, dpi=200, seed=n) for n, layout in enumerate(["letter", "full", "letter"])]
+    upside_down = tmp_path / "halaman-1.jpg"
+    office.scan(printed[0].image, None, office.OFFICE, dpi=200, seed=1, turn=180).save(upside_down, quality=70,
+                                                                                         dpi=(200, 200))
+    sideways = tmp_path / "halaman-2.png"
+    office.scan(printed[1].image, None, office.GREY_RECYCLED, dpi=200, seed=2, turn=90).save(sideways, dpi=(200, 200))
+    blurred = tmp_path / "halaman-3.png"
+    office.scan(printed[2].image, None, office.OFFICE, dpi=200, seed=3).filter(ImageFilter.GaussianBlur(3.5)).save(
+        blurred, dpi=(200, 200))
+    result = run("submit", upside_down, sideways, blurred, "--entry", target, "--json")
+    assert result.code == 0, result.stderr
+    assert [(c["page"], c["code"]) for c in result.json["pages_to_check"]] == [(3, "unreadable")]
+    sidecar = json.loads((home / result.json["documents"][0]["path"]).with_suffix(".json").read_text())
+    for page, text in zip(sidecar["pages"][:2], printed[:2], strict=True):
+        assert word_recall(page["text"], text.text) >= 0.95 and page["readability"]["verdict"] == "terbaca"
+    assert sidecar["pages"][2]["checks"] == ["unreadable"]
+
+
+@pytest.mark.ocr
+def test_a_scanned_page_handed_over_with_a_born_digital_one_is_turned_upright(run, home, tmp_path):
+    """Text of its own keeps a softcopy on ocrmypdf (no OCR of good text); its scanned pages are
+    still turned upright before they are read."""
+    import office
+    import office_pages
+    from ocr_quality import word_recall
+
+    target = entry(run)
+    letter = text_pdf(tmp_path / "surat.pdf", ["Surat pengantar lampiran Karawaci."])
+    printed = office_pages.page("letter", dpi=200, seed=4)
+    scan = tmp_path / "lampiran.jpg"
+    office.scan(printed.image, None, office.OFFICE, dpi=200, seed=4, turn=180).save(scan, quality=75, dpi=(200, 200))
+    result = run("submit", letter, scan, "--entry", target, "--json")
+    assert result.code == 0, result.stderr
+    sidecar = json.loads((home / result.json["documents"][0]["path"]).with_suffix(".json").read_text())
+    assert "Karawaci" in sidecar["pages"][0]["text"] and word_recall(sidecar["pages"][1]["text"], printed.text) >= 0.95

@@ -83,7 +83,7 @@ def _options(job: OcrJob, sidecar: Path) -> dict:
         keywords=", ".join(job.metadata.get("subject") or []),
     )
     if job.skip_text:
-        options |= dict(skip_text=True, invalidate_digital_signatures=True, rotate_pages=False)
+        options |= dict(skip_text=True, invalidate_digital_signatures=True)  # pages it reads it turns upright
     return options
 
 
