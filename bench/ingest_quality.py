@@ -121,7 +121,8 @@ def profile_run(work: Path, profile: str, *, documents: int, seed: int) -> dict:
         "pages_under_50_percent": sum(r < 0.5 for r in ours.values()),
         "pages_under_80_percent": {"pages": len(low), "flagged": sum(n in flagged for n in low)},
         "good_pages_flagged": {"pages": len(good), "flagged": sum(n in flagged for n in good)},
-        "seconds": {"pipeline_whole_batch": round(seconds, 1), "tesseract_alone_content_pages": round(alone_seconds, 1)},
+        "seconds": {"pipeline_whole_batch": round(seconds, 1),
+                    "tesseract_alone_content_pages": round(alone_seconds, 1)},
         "throughput_vs_tesseract_alone": round(alone_seconds / seconds, 2),
     }
 

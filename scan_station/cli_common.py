@@ -120,7 +120,8 @@ def ingest_summary(result: dict) -> str:
     lines += [f"  HELD   pages {d['batch_pages']}: {d['reason']}" for d in result["held"]]
     if result["blank_pages"]:
         lines.append(f"  blank pages dropped: {result['blank_pages']}")
-    lines += [f"  CHECK  page {c['page']} ({c['register_id']}): {c['reason']}" for c in result.get("pages_to_check", [])]
+    lines += [f"  CHECK  page {c['page']} ({c['register_id']}): {c['reason']}"
+              for c in result.get("pages_to_check", [])]
     if result.get("expected_missing"):
         lines.append(f"  EXPECTED, NOT IN THE BATCH: {', '.join(result['expected_missing'])}")
     if result.get("unexpected"):

@@ -43,8 +43,8 @@ from .errors import UnknownEntryError
 from .filing import Received, dublin_core, file_documents, keep_raw, set_batch_status
 from .model import COVER, PageClass
 from .ocr import PageOcr
-from .page_source import PageSource, carries_text
 from .ocr_pool import OcrPool
+from .page_source import PageSource, carries_text
 from .split import SplitResult, split
 
 Progress = Callable[[str, dict], None]

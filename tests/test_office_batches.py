@@ -222,7 +222,8 @@ def test_a_back_showing_its_front_is_blank_however_each_side_is_skewed_or_turned
     """Duplex on thin or grey paper: the back shows the front through the paper, dark enough to
     count as marks; each side skewed its own way (up to 5° each), the sheet fed upside down, or
     the back turned over the short edge. Registered, the front explains the back: blank."""
-    printed = office.cover_print(A, dpi=200, skew=0) if front == "cover" else office_pages.page(front, dpi=200, seed=2).image
+    printed = (office.cover_print(A, dpi=200, skew=0) if front == "cover"
+               else office_pages.page(front, dpi=200, seed=2).image)
     for n, (skews, turns) in enumerate([((4.5, -4.0), (0, 0)), ((-3.0, 2.5), (180, 180)), ((1.0, -5.0), (0, 180))]):
         sides = [office.scan(printed, None, STRONG[paper], dpi=200, seed=n, skew=skews[0], turn=turns[0]),
                  office.scan(office.a4(200), printed, STRONG[paper], dpi=200, seed=n + 1, skew=skews[1], turn=turns[1])]

@@ -5,8 +5,8 @@ PDF stays signed byte for byte; every kind of bad file refused with nothing file
 from __future__ import annotations
 
 import datetime as dt
-import json
 import io
+import json
 import os
 import shutil
 import stat
