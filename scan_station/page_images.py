@@ -131,7 +131,7 @@ def stretched(grey: Image.Image) -> Image.Image:
     0.91-0.95 of the words, stretched 0.99); and on a page of two lines in light toner, the ink
     is too small a share for tesseract's threshold, which splits the paper's grain instead and
     reads nothing, unless the grain is made paper."""
-    histogram = np.bincount(np.asarray(grey)[::2, ::2].ravel(), minlength=256)
+    histogram = np.array(grey.histogram(), dtype=np.int64)
     background, noise = paper(histogram)
     split = ink_threshold(histogram)
     ink = np.cumsum(histogram[:split + 1])

@@ -37,9 +37,10 @@ MIN_WORDS_SHARE, MIN_CONFIDENCE, MIN_COVERAGE = 0.85, 82.0, 0.45
 #: A page with fewer text-like marks than this, on which nothing was read, has no text to judge.
 MIN_MARKS = 20
 #: Marks are counted at about this resolution; a mark of text is MARK_MM high (6-36 pt).
-MARK_DPI, MARK_MM = 150, (0.9, 9.0)
-#: A mark is in a picture when more than PICTURE_SHARE of the PICTURE_MM square around it is midtones.
-PICTURE_MM, PICTURE_SHARE = 4.0, 0.35
+MARK_DPI, MARK_MM = 100, (0.9, 9.0)
+#: A mark is in a picture when more than PICTURE_SHARE of the PICTURE_MM square around it is midtones
+#: (looked for only on a page with more than PICTURE_PAGE midtones: a page of text has far fewer).
+PICTURE_MM, PICTURE_SHARE, PICTURE_PAGE = 4.0, 0.35, 0.01
 
 
 class Verdict(StrEnum):
@@ -97,7 +98,8 @@ def text_marks(image: Image.Image, dpi: float) -> Marks:
 
     factor = max(1, round(dpi / MARK_DPI))
     small = np.asarray(as_grey(image).reduce(factor) if factor > 1 else as_grey(image))
-    threshold = ink_threshold(np.bincount(small.ravel(), minlength=256))
+    histogram = np.bincount(small.ravel(), minlength=256)
+    threshold = ink_threshold(histogram)
     ink = small <= threshold
     if ink.mean() > 0.5:  # more ink than paper: white on black; its marks are the paper's
         ink = ~ink
@@ -111,18 +113,20 @@ def text_marks(image: Image.Image, dpi: float) -> Marks:
     low, high = MARK_MM[0] * per_mm, MARK_MM[1] * per_mm
     sized = (heights >= low) & (heights <= high) & (widths <= 8 * heights)
     centres = np.array([((b[0].start + b[0].stop) // 2, (b[1].start + b[1].stop) // 2) for b in boxes])
-    pictured = _pictures(small, threshold, per_mm)[centres[:, 0], centres[:, 1]]
+    pictured = _pictures(small, histogram, threshold, per_mm)[centres[:, 0], centres[:, 1]]
     text = sized & ~pictured
     return Marks(int(np.count_nonzero(text)), int(np.maximum(1, widths[text] // heights[text]).sum()))
 
 
-def _pictures(grey: np.ndarray, threshold: int, per_mm: float) -> np.ndarray:
+def _pictures(grey: np.ndarray, histogram: np.ndarray, threshold: int, per_mm: float) -> np.ndarray:
     """Where the page is a picture: most pixels around (`PICTURE_MM` square) are midtones,
     neither ink nor paper, as in a photograph (around text, only the edges of strokes are)."""
-    histogram = np.bincount(grey.ravel(), minlength=256)
     ink_level, paper_level = _median(histogram[:threshold + 1]), threshold + 1 + _median(histogram[threshold + 1:])
     span = paper_level - ink_level
-    midtones = ((grey > ink_level + 0.25 * span) & (grey < paper_level - 0.25 * span)).astype(np.float32)
+    low, high = int(ink_level + 0.25 * span) + 1, int(np.ceil(paper_level - 0.25 * span))
+    if histogram[low:high].sum() <= PICTURE_PAGE * grey.size:
+        return np.zeros(grey.shape, dtype=bool)  # a page of text: no picture anywhere
+    midtones = ((grey >= low) & (grey < high)).astype(np.float32)
     return ndimage.uniform_filter(midtones, size=max(3, round(PICTURE_MM * per_mm))) > PICTURE_SHARE
 
 
