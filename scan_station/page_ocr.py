@@ -11,11 +11,14 @@ then only assembles, stamps and files. A page the officer turns is done again; n
 
 A result is kept under its job's key — the page file's SHA-256, the turn, the settings that shape
 it — so a page scanned again or turned has another key and is done again, and a result is used
-only for the job that made it. Orientation comes from what classification knows plus a glance:
-the cover's reading turns its document's pages before anything else looks at them (the stack
-went through the feeder together), and a second engine pass (tesseract's OSD) is asked only about
-a page that then clearly lies otherwise — upside down, or its ink in columns (`which_way_up`); a
-page with too little text to tell lies as its cover does.
+only for the job that made it.
+
+Which way up is the page's own evidence: the cover's reading is only a first guess; a glance at
+the page's lines (`orientation.which_way_up`) turns a page clearly upside down, tesseract's
+orientation detection (OSD) is asked about the pages the glance cannot tell, and only a page with
+too little text for either lies as its cover does. Every reading is then judged (`readability`):
+a page below the bar is read again — turned 180°, unlevelled, as OSD says — and the better
+reading kept; what the officer should still look at is kept with the result (`page_checks`).
 """
 
 from __future__ import annotations
@@ -37,7 +40,8 @@ from . import page_checks, storage
 from ._exec import libtesseract
 from .errors import DiskFullError, StorageError
 from .model import PageCheck
-from .page_images import Kind, Lie, StoredImage, as_grey, encode, straightened, stretched, which_way_up
+from .orientation import Lie, which_way_up
+from .page_images import Kind, StoredImage, as_grey, encode, straightened, stretched
 from .page_source import PageSource, SourceImage, load
 from .readability import Readability, Verdict, judge, text_marks
 

@@ -1,5 +1,5 @@
 """Which way up a page is, from the page's own evidence: a glance at its lines' ascenders decides
-the clear cases (`page_images.which_way_up`) and must never be wrong about them; a page that is
+the clear cases (`orientation.which_way_up`) and must never be wrong about them; a page that is
 not clear goes to tesseract's orientation detection; a reading that is not words is read again
 turned (`page_ocr`). The cover's turn is only a first guess; the officer's turn is final."""
 
@@ -16,7 +16,8 @@ from PIL import Image
 
 from scan_station import page_ocr
 from scan_station._exec import libtesseract
-from scan_station.page_images import Lie, straightened, which_way_up
+from scan_station.orientation import Lie, which_way_up
+from scan_station.page_images import straightened
 from scan_station.page_ocr import PageJob, ocr_page
 from scan_station.page_source import PageSource, file_digest
 
