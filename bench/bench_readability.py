@@ -12,9 +12,11 @@ and its word recall against the printed words set beside the verdict.
     python bench/bench_readability.py --pages 150 --mode reading
     python bench/bench_readability.py --pages 150 --mode pipeline
 
-Reports: pages under 80 % recall and how many of them the bar flags (goal: all); pages read well
-(95 % or more) and how many it flags (goal: under 2 %); the pages between; each page's figures
-with `--verbose`.
+Reports, over the pages with text: pages under 80 % recall and how many of them the bar flags
+(goal: all); pages read well (95 % or more) and how many it flags (goal: under 2 %); the pages
+between; over the pages of photos with nothing printed to read, the verdicts; each page's figures
+with `--verbose`. A page is flagged when its verdict is not *terbaca* (`pages_to_check` lists
+*perlu diperiksa* as `unreadable` and *tanpa teks* as `no_text`).
 """
 
 from __future__ import annotations
@@ -104,17 +106,27 @@ def _rejudge(row: dict) -> dict:
 
 
 def summary(rows: list[dict]) -> dict:
-    bad = [r for r in rows if r["recall"] < 0.8]
-    good = [r for r in rows if r["recall"] >= 0.95]
-    flagged = lambda group: sum(r["verdict"] == "perlu diperiksa" for r in group)  # noqa: E731
+    """Pages with text: those under 80 % recall and how many the bar flags (a verdict other than
+    terbaca: perlu diperiksa, or tanpa teks — both go to pages_to_check), those at 95 % or more and
+    how many it flags anyway; pages with nothing printed to read (photos) and their verdicts."""
+    text = [r for r in rows if r["layout"] not in office_pages.PICTURES]
+    bad = [r for r in text if r["recall"] < 0.8]
+    good = [r for r in text if r["recall"] >= 0.95]
+    flagged = lambda group: sum(r["verdict"] != "terbaca" for r in group)  # noqa: E731
+    pictures = [r for r in rows if r["layout"] in office_pages.PICTURES]
     return {"pages": len(rows),
             "under_80_percent_recall": {"pages": len(bad), "flagged": flagged(bad),
                                         "not_flagged": [f"{r['layout']}/{r['how']}" for r in bad
-                                                        if r["verdict"] != "perlu diperiksa"]},
+                                                        if r["verdict"] == "terbaca"]},
             "read_well_95_percent": {"pages": len(good), "flagged": flagged(good),
-                                     "flagged_share": round(flagged(good) / max(1, len(good)), 3)},
-            "between": {"pages": len(rows) - len(bad) - len(good),
-                        "flagged": flagged([r for r in rows if 0.8 <= r["recall"] < 0.95])},
+                                     "flagged_share": round(flagged(good) / max(1, len(good)), 3),
+                                     "flagged_pages": [f"{r['layout']}/{r['how']}" for r in good
+                                                       if r["verdict"] != "terbaca"]},
+            "between": {"pages": len(text) - len(bad) - len(good),
+                        "flagged": flagged([r for r in text if 0.8 <= r["recall"] < 0.95])},
+            "nothing_printed_to_read": {"pages": len(pictures),
+                                        "verdicts": {v: sum(r["verdict"] == v for r in pictures)
+                                                     for v in sorted({r["verdict"] for r in pictures})}},
             "seconds_per_page": round(sum(r["seconds"] for r in rows) / max(1, len(rows)), 2)}
 
 

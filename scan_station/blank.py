@@ -109,10 +109,12 @@ def _show_through(grey: np.ndarray, ink: np.ndarray, background: float, other: I
     """Where the other side of the sheet shows through onto this one (bool, this page's shape), when
     this page's ink is that and not print of its own: much fainter than the other side's print,
     and lying where the other side, registered onto this one, has ink (`show_through`)."""
+    this_dark = show_through.darkness(grey, ink, background)
+    if this_dark >= show_through.DARKEST:
+        return None  # darker than show-through ever is: print of its own
     other_grey = np.asarray(other.convert("L").resize((grey.shape[1], grey.shape[0])))
     other_background, other_noise = paper(other_grey[_margin(other_grey)])
     other_ink = _ink(other_grey, other_background, other_noise)
-    this_dark = show_through.darkness(grey, ink, background)
     other_dark = show_through.darkness(other_grey, other_ink, other_background)
     if this_dark >= show_through.FAINTER * other_dark:
         return None  # about as dark as the other side's print: print of its own

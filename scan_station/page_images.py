@@ -47,6 +47,8 @@ SCALE_STEP, SMALLEST_SCALE = 0.8, 0.5
 BUDGET_KB = {"grey": 300, "colour": 500}
 #: Stretching a page's contrast for OCR: this share of its ink is darker than the level made black.
 STRETCH_INK = 0.1
+#: A page whose ink reaches this dark and whose paper this light is not stretched: it is already.
+FULL_CONTRAST = (40, 235)
 A4_300DPI_PIXELS = 2480 * 3508
 #: Skew levelled before OCR: up to MAX_SKEW degrees either way, from MIN_SKEW (below it the
 #: estimate, in steps of 0.1, is as likely noise as skew). Skew is measured up to MEASURED_SKEW:
@@ -140,8 +142,8 @@ def stretched(grey: Image.Image) -> Image.Image:
     # Otsu's split in the paper's grain (ink too small a share: a line or two) is what tesseract's
     # threshold would do too: there the grain is made paper; elsewhere it is left, strokes' edges and all.
     low, high = int(np.searchsorted(ink, STRETCH_INK * ink[-1])), grain if otsu(histogram) > grain else background
-    if high - low < 16:
-        return grey  # no contrast to stretch
+    if high - low < 16 or (low <= FULL_CONTRAST[0] and high >= FULL_CONTRAST[1]):
+        return grey  # no contrast to stretch, or black on white already
     scale = 255.0 / (high - low)
     return grey.point([min(255, max(0, round((v - low) * scale))) for v in range(256)])
 
@@ -153,21 +155,22 @@ def _median(histogram: np.ndarray) -> float:
 
 def measure(image: Image.Image) -> Measure:
     """What the page holds, from the histogram of every other pixel (and their colour)."""
-    grey = np.asarray(as_grey(image))[::2, ::2]
-    histogram = np.bincount(grey.ravel(), minlength=256)
+    sampled = as_grey(image).resize((max(1, image.width // 2), max(1, image.height // 2)), Image.Resampling.NEAREST)
+    histogram = np.array(sampled.histogram(), dtype=np.int64)  # of every other pixel, as they are
+    pixels = int(histogram.sum())
     threshold = ink_threshold(histogram)
     ink, paper = histogram[:threshold + 1], histogram[threshold + 1:]
     if not ink.any() and otsu(histogram) > threshold and paper.any():  # marks fainter than ink: kept in grey
         return Measure(Kind.GREY, threshold, 0.0, 0.0)
     if not ink.any() or not paper.any():  # one level only: a blank page, white (or black) all over
-        return Measure(Kind.TEXT, -1 if grey.mean() >= 128 else 255, 0.0, 0.0)
+        return Measure(Kind.TEXT, -1 if histogram[128:].sum() * 2 >= pixels else 255, 0.0, 0.0)
     low, high = _median(ink), threshold + 1 + _median(paper)
     span = high - low
     levels = np.arange(256)
-    midtones = float(histogram[(levels > low + 0.3 * span) & (levels < high - 0.3 * span)].sum() / grey.size)
+    midtones = float(histogram[(levels > low + 0.3 * span) & (levels < high - 0.3 * span)].sum() / pixels)
     colour = 0.0
     if image.mode == "RGB":
-        pixels = np.asarray(image)[::2, ::2].astype(np.int16)
+        pixels = np.asarray(image.resize(sampled.size, Image.Resampling.NEAREST)).astype(np.int16)
         colour = float(((pixels.max(axis=2) - pixels.min(axis=2)) > CHROMA).mean())
     if colour > COLOUR_SHARE:
         kind = Kind.COLOUR
@@ -216,8 +219,8 @@ def skew(image: Image.Image, dpi: float = 300) -> float:
         bins = np.round(along + length / 2).astype(np.int64) + reach
         return float(np.var(np.bincount(bins, minlength=length + 2 * reach)))
 
-    coarse = max(np.arange(-MEASURED_SKEW, MEASURED_SKEW + 0.01, 0.5), key=spread)
-    fine = np.arange(coarse - 0.5, coarse + 0.51, 0.1)
+    coarse = max(np.arange(-MEASURED_SKEW, MEASURED_SKEW + 0.01, 1.0), key=spread)
+    fine = np.arange(coarse - 1.0, coarse + 1.01, 0.1)
     angle = float(max(fine[np.abs(fine) <= MEASURED_SKEW + 1e-9], key=spread))
     if spread(angle) <= max(spread(a, axis=0) for a in (-1.0, 0.0, 1.0)):  # text up the page: not ours to level
         return 0.0
@@ -295,7 +298,7 @@ def straightened(image: Image.Image, dpi: float = 300) -> Levelled:
     200 dpi JPEG lost 3 of 56), so the pixels are interpolated (bilinear)."""
     grey = np.asarray(as_grey(image))
     top, bottom, left, right = dark_borders(grey)
-    white = paper_colour(image, grey)  # the page's own paper: pure white beside grey paper would be "ink"
+    white = paper_colour(image)  # the page's own paper: pure white beside grey paper would be "ink"
     boxes = [(0, 0, image.width, top), (0, image.height - bottom, image.width, image.height),
              (0, 0, left, image.height), (image.width - right, 0, image.width, image.height)]
     boxes = [b for b in boxes if b[2] > b[0] and b[3] > b[1]]
@@ -310,19 +313,18 @@ def straightened(image: Image.Image, dpi: float = 300) -> Levelled:
             draw.ellipse(hole, fill=white)
     angle = skew(page, dpi)
     if angle and abs(angle) <= MAX_SKEW:
-        resample = Image.Resampling.NEAREST if dpi >= NEAREST_DPI else Image.Resampling.BILINEAR
+        resample = Image.Resampling.NEAREST if round(dpi) >= NEAREST_DPI else Image.Resampling.BILINEAR
         return Levelled(page.rotate(angle, resample=resample, fillcolor=white), angle)
     return Levelled(page if page is not image else None, angle)
 
 
-def paper_colour(image: Image.Image, grey: np.ndarray) -> int | tuple[int, ...]:
+def paper_colour(image: Image.Image) -> int | tuple[int, ...]:
     """The colour of the page's paper: the level three quarters of its pixels reach (in each
     channel of a colour page). Corners turned in by levelling, and borders and holes made paper,
     take it: pure white beside grey recycled paper would be a frame of "ink" to a threshold."""
-    if image.mode == "L":
-        return int(np.percentile(grey[::4, ::4], 75))
-    pixels = np.asarray(image)[::4, ::4].reshape(-1, len(image.getbands()))
-    return tuple(int(v) for v in np.percentile(pixels, 75, axis=0))
+    counts = np.array(image.histogram(), dtype=np.int64).reshape(len(image.getbands()), 256)
+    levels = [int(np.searchsorted(np.cumsum(channel), 0.75 * channel.sum())) for channel in counts]
+    return levels[0] if image.mode == "L" else tuple(levels)
 
 
 def jpeg_bytes(image: Image.Image, kind: Kind) -> tuple[bytes, tuple[int, int]]:

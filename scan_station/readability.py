@@ -37,7 +37,7 @@ MIN_WORDS_SHARE, MIN_CONFIDENCE, MIN_COVERAGE = 0.85, 82.0, 0.45
 #: A page with fewer text-like marks than this, on which nothing was read, has no text to judge.
 MIN_MARKS = 20
 #: Marks are counted at about this resolution; a mark of text is MARK_MM high (6-36 pt).
-MARK_DPI, MARK_MM = 100, (0.9, 9.0)
+MARK_DPI, MARK_MM = 75, (0.9, 9.0)
 #: A mark is in a picture when more than PICTURE_SHARE of the PICTURE_MM square around it is midtones
 #: (looked for only on a page with more than PICTURE_PAGE midtones: a page of text has far fewer).
 PICTURE_MM, PICTURE_SHARE, PICTURE_PAGE = 4.0, 0.35, 0.01

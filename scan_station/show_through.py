@@ -33,6 +33,9 @@ REFINE = (-1.0, -0.5, 0.5, 1.0)
 #: strong enough to count as marks); print of this side's own 0.89-1.01 (0.89: a few lines of
 #: text behind a cover sheet's solid barcodes).
 FAINTER = 0.5
+#: Ink darker than this (of the paper's brightness) is never show-through, whatever the other side:
+#: thin paper lets through at most a third of the other side's print (measured: up to 0.27).
+DARKEST = 0.45
 #: Registered ink is widened by this much: the registration's error, and the blur of the paper.
 SLACK_MM = 1.5
 
