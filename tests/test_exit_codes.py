@@ -46,6 +46,18 @@ def test_the_ocr_pool_wraps_only_what_is_not_ours():
         OcrPool.collect({"doc-1": _failed(RuntimeError("boom"))})
 
 
+def test_what_c_libraries_write_in_an_ocr_child_does_not_reach_the_users_terminal():
+    """Leptonica writes "Error in boxClipToRectangle: box outside rectangle" straight to fd 2 on
+    some noisy pages; the page is read all the same and its verdict says what a person needs."""
+    script = ("import functools, os\n"
+              "from scan_station.ocr_pool import OcrPool\n"
+              "with OcrPool(1) as pool:\n"
+              "    print(pool._submit(functools.partial(os.write, 2), b'Error in boxClipToRectangle\\n').result())\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=REPO, timeout=60)
+    assert done.returncode == 0 and done.stdout.strip() == "28", done.stderr
+    assert "Error in" not in done.stderr
+
+
 @pytest.mark.ocr
 @pytest.mark.slow
 def test_demo_without_a_language_pack_at_ocr_time_exits_6_not_7(run, no_indonesian, monkeypatch):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import batches
 import pytest
 import sane
+from PIL import ImageFilter
 
 from scan_station.errors import ScanStationError, exit_code_for
 from scan_station.model import Profile
@@ -168,7 +169,7 @@ def test_real_pages_through_pnm_are_split_and_filed(settings, db, run, tmp_path)
         batches.render(covers, 1),
         batches.content("Laporan kegiatan sosialisasi pemilih"),
         batches.render(covers, 2),
-        batches.content("Surat keputusan penetapan", page_no=1),
+        batches.content("Surat keputusan penetapan", page_no=1).filter(ImageFilter.GaussianBlur(7)),  # unreadable
     ]
     files = [_pgm(img, tmp_path / f"p{n}.pgm") for n, img in enumerate(pages, start=1)]
     assert (
@@ -203,6 +204,8 @@ def test_real_pages_through_pnm_are_split_and_filed(settings, db, run, tmp_path)
     filed = result.json
     assert filed["pages"] == 4
     assert [(d["register_id"], d["batch_pages"]) for d in filed["documents"]] == [(ids[0], [2]), (ids[1], [4])]
+    assert [(c["page"], c["register_id"]) for c in filed["pages_to_check"]] == [(4, ids[1])]  # filed, and said
+    assert filed["pages_to_check"][0]["code"] in ("unreadable", "no_text")
     hits = run("search", "sosialisasi", "--json").json["hits"]
     assert hits and hits[0]["register_id"] == ids[0]
 
