@@ -331,7 +331,7 @@ def _ocr_image(page: _Page, work: Path) -> tuple[Path, int]:
     if (width, height) != grey.size:
         grey = grey.resize((width, height), Image.Resampling.BICUBIC)
     path = work.with_suffix(".work.tif")
-    grey.save(path, format="TIFF")
+    grey.save(path, format="TIFF", compression="raw")  # not the source's own (a fax's group4 cannot take grey)
     return path, dpi
 
 
