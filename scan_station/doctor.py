@@ -11,7 +11,7 @@ import shutil
 import uuid
 from collections.abc import Callable
 
-from ._exec import ghostscript, libreoffice, libtesseract, ocrmypdf, sane, tesseract, zbar, zxing
+from ._exec import ghostscript, libreoffice, libtesseract, ocrmypdf, sandbox, sane, tesseract, zbar, zxing
 from ._exec.probe import Probe
 from .config import Settings
 from .errors import ConfigError, ScanStationError, StorageError
@@ -69,10 +69,12 @@ PROBES: dict[str, Callable[[Settings], Probe]] = {
     "zxing-cpp": zxing.probe,
     "sane": sane.probe,
     "libreoffice": libreoffice.probe,
+    "bubblewrap": sandbox.probe,
     "database": probe_database,
     "folders": probe_folders,
 }
-_FILING = ("tesseract", "libtesseract", "ocrmypdf", "ghostscript", "zbar", "zxing-cpp", "database", "folders")
+_FILING = ("tesseract", "libtesseract", "ocrmypdf", "ghostscript", "bubblewrap", "zbar", "zxing-cpp", "database",
+           "folders")
 #: What each piece of work needs before it starts.
 NEEDS: dict[str, tuple[str, ...]] = {
     "ingest": _FILING,

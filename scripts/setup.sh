@@ -14,6 +14,7 @@ APT_PACKAGES=(
   libsane1 libsane-dev sane-utils                 # scanners (python-sane)
   fonts-liberation fonts-dejavu-core              # sample pages and cover sheets
   libreoffice-writer libreoffice-calc libreoffice-impress  # office softcopies into PDF
+  bubblewrap                                      # the box LibreOffice and Ghostscript open outside files in
   util-linux                                      # mount, setpriv (tests)
 )
 

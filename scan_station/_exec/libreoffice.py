@@ -3,6 +3,11 @@
 Each conversion starts its own `soffice` with a private profile folder (a shared one would make
 a second conversion wait for, or talk to, the first) and a time limit; on the limit the whole
 process group is killed, so no converter is left behind.
+
+The document comes from outside: `soffice` runs boxed (`sandbox`), seeing its input and its
+scratch folder and no network, so a picture *linked* rather than embedded — to a stored PDF, a
+page of a batch in review, the secret key, an address on the network — is not there to load;
+its profile also says to block links from untrusted documents (`BlockUntrustedRefererLinks`).
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from pathlib import Path
 
 from ..errors import InputFileError, MissingDependencyError
 from .probe import Probe, at_least, run_program
+from .sandbox import boxed
 
 MIN_VERSION = (7, 0)
 FIX = "run: apt-get install --no-install-recommends libreoffice-writer libreoffice-calc libreoffice-impress"
@@ -42,6 +48,15 @@ def probe(_settings) -> Probe:
     return Probe("libreoffice", True, found)
 
 
+#: The profile's settings: links of a document from outside are not followed.
+SETTINGS = """<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema">
+<item oor:path="/org.openoffice.Office.Common/Security/Scripting"><prop oor:name="BlockUntrustedRefererLinks"
+ oor:op="fuse"><value>true</value></prop></item>
+</oor:items>
+"""
+
+
 class ConversionError(InputFileError):
     """LibreOffice could not make a PDF of the document."""
 
@@ -52,12 +67,16 @@ def convert_to_pdf(source: Path, out_dir: Path, *, timeout: float) -> Path:
     exe = shutil.which("soffice")
     if exe is None:
         raise MissingDependencyError(f"LibreOffice is needed for {source.suffix} softcopies; {FIX}")
+    out_dir, source = out_dir.resolve(), source.resolve()
     profile = out_dir / "lo-profile"
-    out_dir.mkdir(parents=True, exist_ok=True)
-    command = [exe, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore", "--nologo",
-               "--nodefault", "--nolockcheck", "--convert-to", "pdf", "--outdir", str(out_dir), str(source)]
+    (profile / "user").mkdir(parents=True, exist_ok=True)
+    (profile / "user" / "registrymodifications.xcu").write_text(SETTINGS, encoding="utf-8")
+    command = boxed([exe, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore", "--nologo",
+                     "--nodefault", "--nolockcheck", "--convert-to", "pdf", "--outdir", str(out_dir), str(source)],
+                    reads=[source], writes=[out_dir],
+                    env={"HOME": str(profile), "PATH": "/usr/bin:/bin", "LANG": os.environ.get("LANG", "C.UTF-8")})
     child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                             start_new_session=True, env=os.environ | {"HOME": str(profile)})
+                             start_new_session=True)
     try:
         output, _ = child.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:

@@ -5,6 +5,8 @@ page by page through `scan_station.page_ocr` instead, which starts before docume
 `ocr_document` runs in a child process of `scan_station.ocr_pool.OcrPool`: `ocrmypdf.ocr()` is not
 thread-safe, and a long-lived child saves its start-up cost on every document after the first.
 Metadata uses Dublin Core properties only, which PDF/A-2b knows without an extension schema.
+Ghostscript renders a softcopy's pages in a box (`sandbox.ghostscript_boxed`): the PDF comes from
+outside.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from ..assemble import write_dublin_core
 from ..errors import MissingDependencyError, OcrError
 from ..model import OcrResult
 from .probe import Probe, at_least
+from .sandbox import ghostscript_boxed
 
 MIN_VERSION = (17, 0)
 
@@ -96,17 +99,8 @@ def ocr_document(job: OcrJob) -> OcrResult:
     sidecar = job.output_pdf.with_suffix(".txt")
     options = _options(job, sidecar)
     try:
-        try:
-            ocrmypdf.ocr(job.input_pdf, ocr_out, **options)
-        except ocrmypdf.exceptions.PriorOcrFoundError:  # born-digital pages: OCR the image anyway
-            ocrmypdf.ocr(job.input_pdf, ocr_out, force_ocr=True, **options)
-        except ocrmypdf.exceptions.PdfaConversionFailedError:
-            if not job.skip_text:
-                raise
-            # A born-digital PDF with constructs PDF/A cannot carry: its pages become images, and
-            # their text comes from OCR (the original is kept as handed over).
-            options.pop("skip_text")
-            ocrmypdf.ocr(job.input_pdf, ocr_out, force_ocr=True, **options)
+        with ghostscript_boxed(job.output_pdf.with_suffix(".scratch")):  # the PDF may come from outside
+            _ocr(job, ocr_out, options)
     except ocrmypdf.exceptions.MissingDependencyError as exc:  # ocrmypdf's own: ours, with its advice
         raise MissingDependencyError(f"OCR needs a program that is missing: {exc}".strip()) from None
     except ocrmypdf.exceptions.ExitCodeException as exc:
@@ -129,6 +123,23 @@ def ocr_document(job: OcrJob) -> OcrResult:
         pdfa_passed=bool(report.passed),
         pdfa_findings=[str(f) for f in report.findings][:20],
     )
+
+
+def _ocr(job: OcrJob, ocr_out: Path, options: dict) -> None:
+    import ocrmypdf
+    import ocrmypdf.exceptions
+
+    try:
+        ocrmypdf.ocr(job.input_pdf, ocr_out, **options)
+    except ocrmypdf.exceptions.PriorOcrFoundError:  # born-digital pages: OCR the image anyway
+        ocrmypdf.ocr(job.input_pdf, ocr_out, force_ocr=True, **options)
+    except ocrmypdf.exceptions.PdfaConversionFailedError:
+        if not job.skip_text:
+            raise
+        # A born-digital PDF with constructs PDF/A cannot carry: its pages become images, and
+        # their text comes from OCR (the original is kept as handed over).
+        options.pop("skip_text")
+        ocrmypdf.ocr(job.input_pdf, ocr_out, force_ocr=True, **options)
 
 
 def _pdf_texts(path: Path) -> list[str]:
