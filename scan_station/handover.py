@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, select, update
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
@@ -31,10 +31,17 @@ def get_document(session: Session, document_id: int) -> Document:
 
 def _decide(session: Session, document_id: int, *, action: str, status: str, actor: str, reason: str,
             storage_dir: Path) -> DocumentEvent:
+    # One decision per version: the status changes only where it is still "submitted", in one
+    # statement (a second officer's decision waits for the first's lock, then finds it decided).
+    decided = session.execute(update(Document).where(Document.id == document_id, Document.status == SUBMITTED)
+                              .values(status=status).execution_options(synchronize_session=False))
     document = get_document(session, document_id)
-    if document.status != SUBMITTED:
-        raise HandoverError(f"{document.register_id} v{document.version} is {document.status} already")
-    document.status = status
+    if decided.rowcount != 1:
+        session.refresh(document)
+        raise HandoverError(f"{document.register_id} v{document.version} is {document.status} already",
+                            code="already_decided", register_id=document.register_id, version=document.version,
+                            status=document.status)
+    session.refresh(document)
     number = 1 + session.scalar(select(func.count()).where(DocumentEvent.document_id == document.id))
     record = DocumentEvent(document_id=document.id, action=action, actor=actor, reason=reason, at=utcnow(),
                            path=str(storage.event_relpath(document.sidecar_path, number)))

@@ -281,7 +281,7 @@ def test_handover_accept_or_return_with_who_and_when(app, client, tmp_path):
     client.post(f"/handover/{first}/return", data={"reason": "Halaman 2 terpotong", "csrf_token": csrf})
     client.post(f"/handover/{second}/accept", data={"csrf_token": csrf})
     again = client.post(f"/handover/{second}/accept", data={"csrf_token": csrf}, follow_redirects=True)
-    assert "accepted already" in again.get_data(as_text=True)
+    assert "Sudah diputuskan" in again.get_data(as_text=True)  # in the kiosk's language, not the service's words
     with app.extensions["scan_station"]["db"].session() as s:
         assert s.get(Document, first).status == "returned" and s.get(Document, second).status == "accepted"
         events = {(e.document_id, e.action, e.actor) for e in s.query(DocumentEvent)}

@@ -103,8 +103,18 @@ def _decide(document_id: int, action, done_message: str):
             action(s, settings.storage_dir)
     except UnknownEntryError:
         abort(404)
-    except (HandoverError, StorageError) as exc:  # decided already; storage cannot take the decision's file
+    except HandoverError as exc:
+        flash(_decision_refused(exc), "error")
+        return redirect(url_for("handover.show", document_id=document_id))
+    except StorageError as exc:  # storage cannot take the decision's file
         flash(str(exc), "error")
         return redirect(url_for("handover.show", document_id=document_id))
     flash(done_message, "ok")
     return redirect(url_for("handover.index"))
+
+
+def _decision_refused(exc: HandoverError) -> str:
+    """Why a decision was not made, in the kiosk's language."""
+    if exc.code == "already_decided":
+        return _("Already decided: another officer has decided this version.")
+    return str(exc)
