@@ -71,6 +71,9 @@ def _column_names(header: list[str] | None) -> list[str | None]:
         if name is None and column.strip():
             known = "; ".join(f.header for f in FIELDS)
             raise CsvImportError([(1, f"unknown column {column.strip()[:80]!r}; known columns: {known}")])
+        if name is not None and name in names:
+            header_of = next(f.header for f in FIELDS if f.name == name)
+            raise CsvImportError([(1, f"column {header_of!r} appears twice; keep one of them")])
         names.append(name)
     missing = [f.header for f in FIELDS if f.required and f.name not in names]
     if missing:
@@ -90,8 +93,9 @@ def _too_many_rows(line: int) -> CsvImportError:
                                   f"of at most {MAX_IMPORT_ROWS:,} rows and import them one after another")])
 
 
-def _read_rows(text: str) -> list[tuple[int, dict[str, str]]]:
-    """(line number, cells by field name) of each row that is not empty."""
+def _read_rows(text: str) -> tuple[list[tuple[int, dict[str, str]]], set[str]]:
+    """(line number, cells by field name) of each row that is not empty; the fields the file has
+    columns for."""
     reader = _reader(text)
     rows = []
     try:
@@ -106,7 +110,7 @@ def _read_rows(text: str) -> list[tuple[int, dict[str, str]]]:
             rows.append((reader.line_num, {n: unprotect(v) for n, v in zip(names, record, strict=False) if n}))
     except csv.Error as exc:
         raise CsvImportError([(max(reader.line_num, 1), _csv_problem(exc))]) from None
-    return rows
+    return rows, {n for n in names if n}
 
 
 def _checked_rows(rows: list[tuple[int, dict[str, str]]]) -> list[dict[str, object]]:
@@ -179,14 +183,22 @@ def import_csv(session: Session, settings: Settings, text: str, *, may_change_ex
     """Create or update entries from CSV text. All rows are checked first; any bad row raises
     CsvImportError with every bad line, and nothing is written. Without `may_change_exempt` (a
     role that may not see "dikecualikan"), no row may move an entry into or out of it."""
-    read = _read_rows(text.lstrip("\ufeff"))
-    rows = _checked_rows(read)
+    read, columns = _read_rows(text.lstrip("\ufeff"))
+    rows = _only_given(session, _checked_rows(read), columns)
     if not may_change_exempt:
         _check_exempt_changes(session, [line for line, _row in read], rows)
     before = _current(session, [str(v["id"]) for v in rows if v.get("id")])
     result = _write(session, settings, rows)
     _audit(session, actor, rows, before)
     return result
+
+
+def _only_given(session: Session, rows: list[dict[str, object]], columns: set[str]) -> list[dict[str, object]]:
+    """A row that updates an entry changes only the fields the file has columns for: a sheet
+    without, say, the summary column leaves every summary as it is."""
+    existing = _existing_ids(session, [str(v["id"]) for v in rows if v.get("id")])
+    return [{k: x for k, x in v.items() if k in columns or k == "id"} if v.get("id") in existing else v
+            for v in rows]
 
 
 def _current(session: Session, ids: list[str]) -> dict[str, dict]:

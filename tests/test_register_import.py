@@ -164,3 +164,45 @@ def test_a_login_while_the_database_is_locked_is_a_page_saying_so_not_a_server_e
     assert response.status_code == 503
     assert "Basis data sedang sibuk" in response.get_data(as_text=True)
     assert client.get("/login").status_code == 200  # reading is never blocked (WAL)
+
+
+# -- careless files lose nothing ----------------------------------------------------------------------
+
+from scan_station.register_fields import FIELDS  # noqa: E402
+
+FULL = {"title": "Laporan Keuangan", "summary": "Ringkasan\nlaporan", "unit": "Subbagian Umum",
+        "responsible": "Sekretaris", "created_date": "2025-03-04", "place": "Tangerang", "format": "Softcopy",
+        "retention": "5 tahun", "category": "berkala", "classification": "KU.01", "number": "12/KU.01/2025",
+        "hardcopy_location": "Lemari 3"}
+OPTIONAL = [f for f in FIELDS if not f.required and f.name != "id"]
+
+
+def _full_entry(db, settings) -> tuple[str, dict]:
+    with db.session() as s:
+        entry = add_entry(s, settings, **FULL)
+        return entry.id, {f.name: getattr(entry, f.name) for f in FIELDS}
+
+
+@pytest.mark.parametrize("left_out", [[f] for f in OPTIONAL] + [OPTIONAL], ids=[f.name for f in OPTIONAL] + ["all"])
+def test_a_file_without_some_columns_leaves_those_fields_as_they_are(db, settings, left_out):
+    entry_id, before = _full_entry(db, settings)
+    columns = [f for f in FIELDS if f not in left_out]
+    cells = {"id": entry_id, **FULL, "title": "Laporan Keuangan (diubah)"}
+    text = ";".join(f.header for f in columns) + "\n" + ";".join(f'"{cells[f.name]}"' for f in columns) + "\n"
+    with db.session() as s:
+        assert import_csv(s, settings, text) == {"created": [], "updated": [entry_id]}
+    with db.session() as s:
+        after = {f.name: getattr(s.get(Entry, entry_id), f.name) for f in FIELDS}
+    assert after == before | {"title": "Laporan Keuangan (diubah)"}
+
+
+@pytest.mark.parametrize("second", ["Judul Informasi", "judul informasi", "title", "JUDUL-INFORMASI"])
+def test_a_column_twice_is_refused_and_nothing_is_written(db, settings, second):
+    entry_id, before = _full_entry(db, settings)
+    text = (f"Nomor Register,Judul Informasi,Pejabat/Unit yang Menguasai Informasi,Kategori Informasi,{second}\n"
+            f"{entry_id},Judul pertama,Umum,berkala,Judul kedua\n,Baru,Umum,berkala,Baru juga\n")
+    with db.session() as s, pytest.raises(CsvImportError) as info:
+        import_csv(s, settings, text)
+    assert "appears twice" in str(info.value)
+    with db.session() as s:
+        assert s.query(Entry).count() == 1 and s.get(Entry, entry_id).title == before["title"]
