@@ -76,6 +76,36 @@ def test_nul_anywhere_in_a_request_is_refused(client):
     assert client.post("/register/new", data=form).status_code == 400
 
 
+HOSTILE_HOSTS = ["a" * 300, "..", ".", "a..b", "-", "x" * 64 + ".example", "exa mple", "[::1", "x:99999",
+                 "\u00e9.example", "", "localhost:abc", "a_b.c", "%00", "127.0.0.1:0", "[", "]:80"]
+
+
+@pytest.mark.parametrize("host", HOSTILE_HOSTS)
+@pytest.mark.parametrize("who", [None, "ppid"])
+def test_an_unusual_host_header_is_a_4xx_or_served_never_a_server_error(app, host, who):
+    client = app.test_client()
+    if who:
+        login(client, who)
+    for path in ("/", "/login", "/search?q=a", "/verify/", "/static/kiosk.css"):
+        response = client.get(path, headers={"Host": host})
+        assert response.status_code < 500, (host, path, response.status_code)
+
+
+@pytest.mark.parametrize("name", ["laporan.p\x00df", "laporan.pdf\x00.exe", "\x00", ".pdf\x00", "a\x00.pdf",
+                                  "laporan.p\x01df", "laporan.\x7fpdf", "laporan.pd\nf", "laporan.\u202epdf"])
+def test_control_characters_in_an_uploaded_files_name_are_a_clear_answer(app, client, name):
+    import io
+
+    from kiosk import add
+
+    entry = add(app, title="Laporan")
+    login(client, "dok")
+    csrf = token(client, f"/register/{entry}/softcopy")
+    response = client.post(f"/register/{entry}/softcopy", content_type="multipart/form-data",
+                           data={"csrf_token": csrf, "files": (io.BytesIO(b"%PDF-1.4\n%%EOF\n"), name)})
+    assert response.status_code < 500, (name, response.status_code)
+
+
 def test_every_value_of_a_repeated_field_is_limited(client):
     login(client, "dok")
     csrf = token(client, "/register/new")

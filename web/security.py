@@ -8,7 +8,8 @@ from __future__ import annotations
 import errno
 import logging
 
-from flask import abort, current_app, jsonify, render_template, request, session
+from flask import Response, abort, current_app, jsonify, render_template, request, session
+from flask.globals import request_ctx
 from flask_babel import lazy_gettext
 from flask_login import current_user
 from sqlalchemy.exc import InterfaceError, OperationalError
@@ -122,9 +123,18 @@ def no_room_page(error: OSError | StorageError):
     return unavailable_page(NO_ROOM, "storage full or read-only")
 
 
+def valid_host() -> Response | None:
+    """A Host header the router cannot take (over-long, a bare ".."): 400, in plain text — the
+    page layout's links would each need that host, and a login redirect too."""
+    if request_ctx.url_adapter is None:
+        return Response("400 Bad Request: the Host header is not valid.\n", status=400, mimetype="text/plain")
+    return None
+
+
 def init_app(app) -> None:
     """Before the blueprints (ids) and the CSRF check (sizes, which it would read first)."""
     app.url_map.converters["int"] = BoundedIntConverter
+    app.before_request(valid_host)
     app.before_request(limit_request)
     app.after_request(security_headers)
     app.register_error_handler(HTTPException, error_page)

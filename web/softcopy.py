@@ -147,6 +147,6 @@ def _form(entry: dict, error: str | None = None, status: int = 200):
 def _save(files, handover: Upload) -> None:
     """Each upload under a safe name of its own, its extension kept (it says what the file should be)."""
     for index, upload in enumerate(files, start=1):
-        suffix = Path(upload.filename).suffix.lower()[:10]
+        suffix = "".join(c for c in Path(upload.filename).suffix.lower() if c.isprintable())[:10]  # no NUL
         stem = Path(secure_filename(upload.filename) or "softcopy").stem[:100] or "softcopy"  # names fit the disk
         upload.save(handover.files_dir(index) / f"{stem}{suffix}")
