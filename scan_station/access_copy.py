@@ -2,9 +2,11 @@
 
 The added page states that the document is the result of alih media, names the berita acara that
 records it, gives the SHA-256 of the archival master in short, and carries a QR code to the
-kiosk's verification page (`/verifikasi/<sha256>`, base address from `public_base_url`). The
-master's own pages are never touched. Every copy made is recorded with its own SHA-256, so that
-uploading the copy a citizen received to the verification page finds it too.
+kiosk's verification page (`/verifikasi/<sha256>`, base address from `public_base_url` — never
+from the address a request came in by, which its sender writes; without the setting no copy is
+made). The master's own pages are never touched. A returned version is no copy to hand out.
+Every copy made is recorded with its own SHA-256, so that uploading the copy a citizen received
+to the verification page finds it too.
 """
 
 from __future__ import annotations
@@ -23,24 +25,33 @@ from ._exec.ocrmypdf import drop_presentation_keys
 from .config import Settings
 from .coversheet import BOLD, REGULAR, register_fonts
 from .db import AccessCopy, BeritaAcara, Database, Document, utcnow
-from .errors import NotFoundError
+from .errors import ConfigError, NotFoundError, RegisterError
 
 
 def verification_url(base_url: str, sha256: str) -> str:
     return f"{base_url.rstrip('/')}/verifikasi/{sha256}"
 
 
-def make(settings: Settings, db: Database, document_id: int, *, base_url: str, by: str = "") -> tuple[bytes, str]:
-    """(the copy's bytes, its file name); recorded with its SHA-256 and who asked for it."""
+def make(settings: Settings, db: Database, document_id: int, *, base_url: str | None = None,
+         by: str = "") -> tuple[bytes, str]:
+    """(the copy's bytes, its file name); recorded with its SHA-256 and who asked for it. The QR
+    code's address starts with `base_url`, by default `public_base_url`."""
+    base_url = base_url or settings.public_base_url
+    if not base_url:
+        raise ConfigError("copies need public_base_url, the address citizens reach the verification page at "
+                          "(e.g. https://ppid.example.go.id); set it in scan-station.toml", code="no_public_base_url")
     with db.session() as session:
         document = session.get(Document, document_id)
         if document is None:
             raise NotFoundError(f"no document {document_id}")
+        if document.status == "returned":
+            raise RegisterError(f"{document.register_id} v{document.version} was returned to its unit; it is no "
+                                "document to hand out", code="returned_no_copy")
         ba = _berita_acara(session, document.id)
         master = settings.storage_dir / document.path
         stamp = _stamp_page(register_id=document.register_id, version=document.version, title=document.entry.title,
                             sha256=document.sha256, ba_number=ba,
-                            url=verification_url(base_url or settings.public_base_url, document.sha256))
+                            url=verification_url(base_url, document.sha256))
         with pikepdf.open(master) as pdf, pikepdf.open(io.BytesIO(stamp)) as extra:
             pdf.pages.append(extra.pages[0])
             drop_presentation_keys(pdf.pages[-1])

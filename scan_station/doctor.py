@@ -54,6 +54,15 @@ def probe_folders(settings: Settings) -> Probe:
     return Probe("folders", True, detail=f"writable; {free // 2**30} GiB free in storage")
 
 
+def probe_public_base_url(settings: Settings) -> Probe:
+    """Copies for applicants carry a QR code to this address; without it none is made (a warning:
+    everything else works)."""
+    if settings.public_base_url:
+        return Probe("public_base_url", True, detail=settings.public_base_url)
+    return Probe("public_base_url", True, warn=True, detail="not set: no copy for an applicant can be made",
+                 fix='set public_base_url = "https://…" (the address citizens reach the kiosk at) in scan-station.toml')
+
+
 def _user() -> str:
     import pwd
 
@@ -70,6 +79,7 @@ PROBES: dict[str, Callable[[Settings], Probe]] = {
     "sane": sane.probe,
     "libreoffice": libreoffice.probe,
     "bubblewrap": sandbox.probe,
+    "public_base_url": probe_public_base_url,
     "database": probe_database,
     "folders": probe_folders,
 }
@@ -101,7 +111,7 @@ def table(probes: list[Probe]) -> str:
     width = max(len(p.name) for p in probes)
     lines = []
     for p in probes:
-        state = "ok" if p.ok else "MISSING"
-        text = p.detail if p.ok else f"{p.detail}; {p.fix}"
+        state = ("WARNING" if p.warn else "ok") if p.ok else "MISSING"
+        text = p.detail if p.ok and not p.warn else f"{p.detail}; {p.fix}"
         lines.append(f"{p.name:<{width}}  {state:<7}  {p.version or '-':<10}  {text}")
     return "\n".join(lines)

@@ -209,7 +209,7 @@ def test_doctor_on_this_machine_finds_everything(run):
     assert result.code == 0, result.stdout
     probes = {p["name"]: p for p in result.json["probes"]}
     assert set(probes) == {"tesseract", "libtesseract", "ocrmypdf", "ghostscript", "zbar", "zxing-cpp", "sane",
-                           "libreoffice", "bubblewrap", "database", "folders"}
+                           "libreoffice", "bubblewrap", "public_base_url", "database", "folders"}
     assert all(p["ok"] for p in probes.values())
     assert "ind" in probes["tesseract"]["detail"] and "osd" in probes["tesseract"]["detail"]
 

@@ -76,12 +76,13 @@ def test_a_copy_for_an_applicant_carries_a_qr_code_to_its_verification(home, fil
 
     from scan_station.storage import sha256_file
 
+    _public_base_url(home, "https://ppid.example.go.id")
     app = make_app(home)
     db = app.extensions["scan_station"]["db"]
     with db.session() as s:
         ids = {d.entry.category: d.id for d in s.query(Document)}
     client = login(app.test_client(), "dok")
-    copy = client.get(f"/documents/{ids['berkala']}/salinan.pdf")
+    copy = client.get(f"/documents/{ids['berkala']}/salinan.pdf")  # asked for at http://localhost/
     assert copy.status_code == 200
     assert client.get(f"/documents/{ids['dikecualikan']}/salinan.pdf").status_code == 404
     master = filed["public"]
@@ -97,8 +98,70 @@ def test_a_copy_for_an_applicant_carries_a_qr_code_to_its_verification(home, fil
     assert "PERNYATAAN ALIH MEDIA" in last.get_textpage().get_text_range()
     image = last.render(scale=200 / 72).to_pil().convert("L")
     (code,) = pyzbar.decode(image)
-    assert code.data.decode() == f"http://localhost/verifikasi/{sha256_file(master)}"
+    assert code.data.decode() == f"https://ppid.example.go.id/verifikasi/{sha256_file(master)}"  # not the Host
     rendered.close()
     anonymous = app.test_client()
     page = _ask(anonymous, copy.data)
     assert "salinan yang diberikan PPID" in page and "tidak berubah" in page
+
+
+def _public_base_url(home, url: str) -> None:
+    config = home / "scan-station.toml"
+    config.write_text((config.read_text() if config.exists() else "") + f'public_base_url = "{url}"\n')
+
+
+def _document_ids(app) -> dict[str, int]:
+    with app.extensions["scan_station"]["db"].session() as s:
+        return {d.entry.category: d.id for d in s.query(Document)}
+
+
+def test_without_public_base_url_no_copy_is_made(home, filed):
+    from kiosk import login
+
+    from scan_station.db import AccessCopy
+
+    app = make_app(home)
+    client = login(app.test_client(), "ppid")
+    response = client.get(f"/documents/{_document_ids(app)['berkala']}/salinan.pdf", follow_redirects=True)
+    assert response.status_code == 200 and response.mimetype == "text/html"
+    assert "Salinan belum dapat dibuat" in response.get_data(as_text=True) and "public_base_url" in response.text
+    with app.extensions["scan_station"]["db"].session() as s:
+        assert s.query(AccessCopy).count() == 0
+
+
+def test_doctor_and_the_system_check_warn_while_public_base_url_is_unset(run, home):
+    from kiosk import login
+
+    probe = {p["name"]: p for p in run("doctor", "--json").json["probes"]}["public_base_url"]
+    assert probe["ok"] and probe["warn"] and "public_base_url" in probe["fix"]
+    assert "WARNING" in run("doctor").stdout
+    page = login(make_app(home).test_client(), "admin").get("/admin/system").get_data(as_text=True)
+    assert "peringatan" in page and "public_base_url" in page
+    _public_base_url(home, "https://ppid.example.go.id")
+    probe = {p["name"]: p for p in run("doctor", "--json").json["probes"]}["public_base_url"]
+    assert probe["ok"] and not probe["warn"]
+
+
+def test_a_returned_version_is_no_copy_and_verifies_as_returned_a_master_as_a_master(home, filed):
+    from kiosk import login
+
+    from scan_station import handover
+    from scan_station.storage import sha256_file
+
+    _public_base_url(home, "https://ppid.example.go.id")
+    app = make_app(home)
+    public = _document_ids(app)["berkala"]
+    anonymous = app.test_client()
+    page = anonymous.get(f"/verifikasi/{sha256_file(filed['public'])}").get_data(as_text=True)
+    assert "arsip induk itu sendiri" in page and "salinan yang diberikan PPID" not in page
+    assert 'id="returned"' not in page
+    settings = app.extensions["scan_station"]["settings"]
+    with app.extensions["scan_station"]["db"].session() as s:
+        handover.return_document(s, public, actor="ppid", reason="Halaman terpotong",
+                                 storage_dir=settings.storage_dir)
+    client = login(app.test_client(), "ppid")
+    assert "salinan.pdf" not in client.get(f"/handover/{public}").get_data(as_text=True)  # not offered
+    refused = client.get(f"/documents/{public}/salinan.pdf", follow_redirects=True)
+    assert refused.mimetype == "text/html" and "dikembalikan ke unitnya" in refused.get_data(as_text=True)
+    page = anonymous.get(f"/verifikasi/{sha256_file(filed['public'])}").get_data(as_text=True)
+    assert 'id="returned"' in page and "dikembalikan" in page

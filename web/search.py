@@ -7,23 +7,33 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, Response, abort, render_template, request, send_file, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from flask_login import current_user, login_required
 from markupsafe import Markup, escape
 from sqlalchemy import select
 
 from scan_station import audit
 from scan_station.db import Document
+from scan_station.errors import ScanStationError
 from scan_station.register import CATEGORIES
 from scan_station.roles import EXEMPT
 from scan_station.search import Results, find
 from scan_station.search_engine import IndexUnavailableError
 
-from .auth import audit_exempt, hidden_categories
+from .auth import audit_exempt, back_to_referrer, hidden_categories
 from .extensions import service
 from .paging import Page, link_args, page_number, whole_number
 
 bp = Blueprint("search", __name__)
+#: Why a copy for an applicant was not made (`access_copy.make`'s codes), in the kiosk's language.
+COPY_REFUSED = {
+    "no_public_base_url": lazy_gettext("Copies cannot be made yet: the administrator must first set "
+                                       "public_base_url, the address where citizens check a copy (see Administrasi ▸ "
+                                       "Pemeriksaan sistem)."),
+    "returned_no_copy": lazy_gettext("This version was returned to its unit: it is no document to hand out."),
+}
 log = logging.getLogger(__name__)
 _OPEN, _CLOSE = "\x02", "\x03"  # match markers that cannot occur in OCR text; escaped, then <mark>
 FILTERS = ("unit", "category", "year", "number", "status")
@@ -134,7 +144,11 @@ def access_copy_pdf(document_id: int):
 
     settings, db = service()
     _visible_document(document_id, action="document.copy")
-    data, name = access_copy.make(settings, db, document_id, base_url=request.host_url, by=current_user.id)
+    try:
+        data, name = access_copy.make(settings, db, document_id, by=current_user.id)
+    except ScanStationError as exc:
+        flash(COPY_REFUSED.get(exc.code, _("No copy can be made of this document.")), "error")
+        return redirect(back_to_referrer(url_for("search.index")))
     return Response(data, mimetype="application/pdf", headers={"Content-Disposition": f"attachment; filename={name}"})
 
 

@@ -63,7 +63,8 @@ def _check(sha256: str) -> dict:
         if document is None or document.entry.category == EXEMPT:
             return {"found": False, "sha256": sha256}
         sha256 = document.sha256
-        found = {"found": True, "sha256": sha256, "copy": copy is not None, "title": document.entry.title,
+        found = {"found": True, "sha256": sha256, "is_copy": copy is not None,
+                 "returned": document.status == "returned", "title": document.entry.title,
                  "register_id": document.register_id,
                  "version": document.version, "category": document.entry.category, "filed_at": document.filed_at}
         path = settings.storage_dir / document.path

@@ -19,9 +19,11 @@ class Probe:
     detail: str = ""  # what was found, or what is wrong
     fix: str = ""  # one line: what to do
     error: type[ScanStationError] = MissingDependencyError  # raised when work needs it and it fails
+    warn: bool = False  # usable, but a part of the work cannot be done until `fix` is done
 
     def as_dict(self) -> dict:
-        return {"name": self.name, "ok": self.ok, "version": self.version, "detail": self.detail, "fix": self.fix}
+        return {"name": self.name, "ok": self.ok, "warn": self.warn, "version": self.version, "detail": self.detail,
+                "fix": self.fix}
 
     def raise_if_failed(self) -> None:
         if not self.ok:
