@@ -165,3 +165,15 @@ def test_a_returned_version_is_no_copy_and_verifies_as_returned_a_master_as_a_ma
     assert refused.mimetype == "text/html" and "dikembalikan ke unitnya" in refused.get_data(as_text=True)
     page = anonymous.get(f"/verifikasi/{sha256_file(filed['public'])}").get_data(as_text=True)
     assert 'id="returned"' in page and "dikembalikan" in page
+
+
+def test_a_client_past_its_limit_is_refused_before_its_upload_is_read(home):
+    """Looking up by address and uploading share one limit; once it is spent, an upload is
+    refused before its body is read (no CSRF check, no parsing: the body is garbage here)."""
+    client = make_app(home, VERIFY_RATE_LIMIT="3 per minute").test_client()
+    assert [client.get(f"/verifikasi/{'a' * 64}").status_code for _ in range(2)] == [200, 200]
+    assert client.post("/verifikasi/", data=b"--x\r\nnot multipart", content_type="multipart/form-data; boundary=y"
+                       ).status_code == 400  # the third, still within the limit: read, and refused
+    refused = client.post("/verifikasi/", data=b"--x\r\nnot multipart", content_type="multipart/form-data; boundary=y")
+    assert refused.status_code == 429
+    assert client.get(f"/verifikasi/{'a' * 64}").status_code == 429

@@ -112,11 +112,11 @@ def create_app(test_config: dict | None = None, *, home=None) -> Flask:
         app.config["SECRET_KEY"] = _secret_key(settings.home)
     app.permanent_session_lifetime = timedelta(minutes=int(app.config["SESSION_IDLE_MINUTES"]))
 
+    limiter.init_app(app)  # first: a client past its limit is refused before its body is read (checks, CSRF)
     security.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=_locale)
     login_manager.init_app(app)
-    limiter.init_app(app)
 
     from . import admin, audit, auth, handover, register, report, review, scan, search, softcopy, verify
     from .auth import back_to_referrer

@@ -33,8 +33,12 @@ def index():
     return render_template("verify.html", result=None)
 
 
+#: One limit for a client's requests here — the form, checks by address and by upload together —
+#: checked before anything of the request is read (a blueprint's limit is, a view's is not).
+limiter.shared_limit(lambda: current_app.config["VERIFY_RATE_LIMIT"], scope="verify")(bp)
+
+
 @bp.get("/<sha256>")
-@limiter.limit(lambda: current_app.config["VERIFY_RATE_LIMIT"])
 def by_hash(sha256: str):
     if not SHA256.fullmatch(sha256.lower()):
         abort(404)
@@ -42,7 +46,6 @@ def by_hash(sha256: str):
 
 
 @bp.post("/")
-@limiter.limit(lambda: current_app.config["VERIFY_RATE_LIMIT"])
 def upload():
     upload = request.files.get("file")
     if upload is None or not upload.filename:
