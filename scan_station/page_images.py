@@ -170,8 +170,8 @@ def measure(image: Image.Image) -> Measure:
     midtones = float(histogram[(levels > low + 0.3 * span) & (levels < high - 0.3 * span)].sum() / pixels)
     colour = 0.0
     if image.mode == "RGB":
-        pixels = np.asarray(image.resize(sampled.size, Image.Resampling.NEAREST)).astype(np.int16)
-        colour = float(((pixels.max(axis=2) - pixels.min(axis=2)) > CHROMA).mean())
+        rgb = np.asarray(image.resize(sampled.size, Image.Resampling.NEAREST)).astype(np.int16)
+        colour = float(((rgb.max(axis=2) - rgb.min(axis=2)) > CHROMA).mean())
     if colour > COLOUR_SHARE:
         kind = Kind.COLOUR
     elif midtones > MIDTONE_SHARE:

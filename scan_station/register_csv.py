@@ -160,10 +160,10 @@ def _reindex(session: Session, updated: list[str]) -> None:
         search.reindex_entry(session, session.get(Entry, entry_id, populate_existing=True))
 
 
-def _write(session: Session, settings: Settings, rows: list[dict[str, object]]) -> dict[str, list[str]]:
-    """Create or update every row in bulk; a row whose id exists updates that entry."""
+def _write(session: Session, settings: Settings, rows: list[dict[str, object]], existing: set[str]
+           ) -> dict[str, list[str]]:
+    """Create or update every row in bulk; a row whose id is in `existing` updates that entry."""
     given = [str(v["id"]) for v in rows if v.get("id")]
-    existing = _existing_ids(session, given)
     new_rows = [v for v in rows if v.get("id") not in existing]
     unnamed = [v for v in new_rows if not v.get("id")]
     for values, entry_id in zip(unnamed, allocate_ids(session, settings, len(unnamed), taken=given), strict=True):
@@ -184,19 +184,20 @@ def import_csv(session: Session, settings: Settings, text: str, *, may_change_ex
     CsvImportError with every bad line, and nothing is written. Without `may_change_exempt` (a
     role that may not see "dikecualikan"), no row may move an entry into or out of it."""
     read, columns = _read_rows(text.lstrip("\ufeff"))
-    rows = _only_given(session, _checked_rows(read), columns)
+    rows = _checked_rows(read)
+    existing = _existing_ids(session, [str(v["id"]) for v in rows if v.get("id")])
+    rows = _only_given(rows, columns, existing)
     if not may_change_exempt:
         _check_exempt_changes(session, [line for line, _row in read], rows)
     before = _current(session, [str(v["id"]) for v in rows if v.get("id")])
-    result = _write(session, settings, rows)
+    result = _write(session, settings, rows, existing)
     _audit(session, actor, rows, before)
     return result
 
 
-def _only_given(session: Session, rows: list[dict[str, object]], columns: set[str]) -> list[dict[str, object]]:
+def _only_given(rows: list[dict[str, object]], columns: set[str], existing: set[str]) -> list[dict[str, object]]:
     """A row that updates an entry changes only the fields the file has columns for: a sheet
     without, say, the summary column leaves every summary as it is."""
-    existing = _existing_ids(session, [str(v["id"]) for v in rows if v.get("id")])
     return [{k: x for k, x in v.items() if k in columns or k == "id"} if v.get("id") in existing else v
             for v in rows]
 

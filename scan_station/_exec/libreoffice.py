@@ -21,8 +21,8 @@ import subprocess
 from pathlib import Path
 
 from ..errors import InputFileError, MissingDependencyError
+from . import sandbox
 from .probe import Probe, at_least, run_program
-from .sandbox import boxed
 
 MIN_VERSION = (7, 0)
 FIX = "run: apt-get install --no-install-recommends libreoffice-writer libreoffice-calc libreoffice-impress"
@@ -71,10 +71,11 @@ def convert_to_pdf(source: Path, out_dir: Path, *, timeout: float) -> Path:
     profile = out_dir / "lo-profile"
     (profile / "user").mkdir(parents=True, exist_ok=True)
     (profile / "user" / "registrymodifications.xcu").write_text(SETTINGS, encoding="utf-8")
-    command = boxed([exe, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore", "--nologo",
-                     "--nodefault", "--nolockcheck", "--convert-to", "pdf", "--outdir", str(out_dir), str(source)],
-                    reads=[source], writes=[out_dir],
-                    env={"HOME": str(profile), "PATH": "/usr/bin:/bin", "LANG": os.environ.get("LANG", "C.UTF-8")})
+    command = sandbox.boxed([exe, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
+                             "--nologo", "--nodefault", "--nolockcheck", "--convert-to", "pdf",
+                             "--outdir", str(out_dir), str(source)],
+                            reads=[source], writes=[out_dir],
+                            env=sandbox.ENV | {"HOME": str(profile), "LANG": os.environ.get("LANG", "C.UTF-8")})
     child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                              start_new_session=True)
     try:

@@ -27,7 +27,8 @@ FIX = "run: apt-get install bubblewrap"
 SYSTEM = ("/usr", "/etc/fonts", "/etc/libreoffice", "/etc/alternatives", "/etc/ld.so.cache", "/etc/localtime",
           "/var/cache/fontconfig", "/etc/ghostscript")
 LINKS = {"/bin": "usr/bin", "/sbin": "usr/sbin", "/lib": "usr/lib", "/lib64": "usr/lib64"}
-_ENV = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
+#: The whole environment of a boxed program (a caller may add to it).
+ENV = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
 
 
 def version() -> str:
@@ -83,7 +84,7 @@ def ghostscript_boxed(scratch: Path) -> Iterator[None]:
     bin_dir = scratch / "bin"
     bin_dir.mkdir(parents=True, exist_ok=True)
     shim = bin_dir / "gs"
-    shim.write_text("#!/bin/sh\nexec " + shlex.join(boxed([gs], writes=[scratch], env=_ENV)) + ' "$@"\n')
+    shim.write_text("#!/bin/sh\nexec " + shlex.join(boxed([gs], writes=[scratch], env=ENV)) + ' "$@"\n')
     shim.chmod(0o755)
     saved = os.environ.get("PATH", ""), os.environ.get("TMPDIR"), tempfile.tempdir
     os.environ["PATH"] = f"{bin_dir}{os.pathsep}{saved[0]}"
