@@ -4,7 +4,10 @@ The added page states that the document is the result of alih media, names the b
 records it, gives the SHA-256 of the archival master in short, and carries a QR code to the
 kiosk's verification page (`/verifikasi/<sha256>`, base address from `public_base_url` — never
 from the address a request came in by, which its sender writes; without the setting no copy is
-made). The master's own pages are never touched. A returned version is no copy to hand out.
+made). A softcopy whose original carries digital signatures says on that page, and in the copy's
+metadata (`dc:source`), what the check of each signature found when it was handed over (a record
+from before signatures were checked: "belum diperiksa"), and that no signature holds on the copy.
+The master's own pages are never touched. A returned version is no copy to hand out.
 Every copy made is recorded with its own SHA-256, so that uploading the copy a citizen received
 to the verification page finds it too.
 """
@@ -49,12 +52,16 @@ def make(settings: Settings, db: Database, document_id: int, *, base_url: str | 
                                 "document to hand out", code="returned_no_copy")
         ba = _berita_acara(session, document.id)
         master = settings.storage_dir / document.path
+        note, signature_lines = _signatures(document.origin)
         stamp = _stamp_page(register_id=document.register_id, version=document.version, title=document.entry.title,
                             sha256=document.sha256, ba_number=ba,
-                            url=verification_url(base_url, document.sha256))
+                            url=verification_url(base_url, document.sha256), signatures=signature_lines)
         with pikepdf.open(master) as pdf, pikepdf.open(io.BytesIO(stamp)) as extra:
             pdf.pages.append(extra.pages[0])
             drop_presentation_keys(pdf.pages[-1])
+            if note:  # the verdicts as recorded, whatever an older master's metadata says
+                with pdf.open_metadata(set_pikepdf_as_editor=False) as meta:
+                    meta["dc:source"] = "; ".join(filter(None, [document.entry.number, note]))
             out = io.BytesIO()
             pdf.save(out)
         data = out.getvalue()
@@ -72,7 +79,24 @@ def _berita_acara(session, document_id: int) -> str | None:
     return None
 
 
-def _stamp_page(*, register_id: str, version: int, title: str, sha256: str, ba_number: str | None, url: str) -> bytes:
+def _signatures(origin) -> tuple[str, list[str]]:
+    """A softcopy's signatures as the copy states them: its metadata note, and one line per
+    signature for the statement page (Bahasa Indonesia)."""
+    from .signatures import SignatureCheck, statement
+    from .softcopy import access_copy_note
+
+    files = origin.get("files") if isinstance(origin, dict) else None
+    files = [f for f in files if isinstance(f, dict)] if isinstance(files, list) else []
+    lines = []
+    for f in files:
+        found = f.get("signatures")
+        for check in [SignatureCheck.from_dict(s) for s in found] if isinstance(found, list) else []:
+            lines.append(f"{str(f.get('name', ''))[:60]}: {statement(check)}")
+    return access_copy_note(files), lines
+
+
+def _stamp_page(*, register_id: str, version: int, title: str, sha256: str, ba_number: str | None, url: str,
+                signatures: list[str] = ()) -> bytes:
     register_fonts()
     buffer = io.BytesIO()
     c = canvas.Canvas(buffer, pagesize=A4, initialFontName=REGULAR, initialFontSize=11)
@@ -95,9 +119,29 @@ def _stamp_page(*, register_id: str, version: int, title: str, sha256: str, ba_n
     for i, line in enumerate(lines):
         c.drawString(25 * mm, height - 50 * mm - i * 6.5 * mm, line)
     _draw_qr(c, url, x=25 * mm, y=height - 170 * mm, size=45 * mm)
+    if signatures:
+        _draw_signatures(c, signatures, top=height - 182 * mm, width=width - 50 * mm)
     c.showPage()
     c.save()
     return buffer.getvalue()
+
+
+def _draw_signatures(c: canvas.Canvas, lines: list[str], *, top: float, width: float) -> None:
+    """What the check of the original's signatures found, wrapped, down to the page's margin."""
+    from reportlab.lib.utils import simpleSplit
+
+    c.setFont(BOLD, 11)
+    c.drawString(25 * mm, top, "Tanda tangan elektronik pada dokumen asli (diperiksa saat diserahkan)")
+    c.setFont(REGULAR, 9.5)
+    rows = [row for line in lines for row in simpleSplit(f"– {line}", REGULAR, 9.5, width)]
+    last = simpleSplit("Tanda tangan elektronik tidak berlaku pada salinan ini; dokumen asli disimpan utuh oleh "
+                       "PPID dan dapat diperiksa di sana.", REGULAR, 9.5, width)
+    room = int((top - 6 * mm - 15 * mm) / (4.6 * mm)) + 1 - len(last)
+    if len(rows) > room:
+        rows = rows[:room - 1] + ["… (selengkapnya pada metadata salinan ini)"]
+    for index, row in enumerate(rows + last):
+        gap = 2 * mm if index >= len(rows) else 0  # the closing sentence set off from the list
+        c.drawString(25 * mm, top - 6 * mm - index * 4.6 * mm - gap, row)
 
 
 def _draw_qr(c: canvas.Canvas, text: str, *, x: float, y: float, size: float) -> None:

@@ -114,6 +114,9 @@ class Settings:
     #: The kiosk's address as citizens reach it, for the QR code on copies handed out
     #: (`https://ppid.example.go.id`); empty: the address the kiosk was asked at.
     public_base_url: str = ""
+    #: Certificates (PEM or DER files, a PEM file may hold several) that a digital signature's
+    #: signer must chain to before the signature is called valid ("sah"); empty: no signer is.
+    signature_trust_roots: tuple[Path, ...] = ()
 
     def __post_init__(self) -> None:
         _check_ranges(self)
@@ -131,6 +134,9 @@ class Settings:
             value = Path(getattr(self, name))
             value = home / default if value == Path() else value
             object.__setattr__(self, name, value if value.is_absolute() else home / value)
+        roots = tuple(Path(p).expanduser() for p in self.signature_trust_roots)
+        object.__setattr__(self, "signature_trust_roots", tuple(p if p.is_absolute() else home / p for p in roots))
+        _check_trust_roots(self.signature_trust_roots)
 
     def display_path(self, path: Path) -> str:
         """`path` relative to the home folder when it lies inside it, else absolute."""
@@ -221,6 +227,26 @@ def _check_berita_acara_pattern(pattern: str) -> None:
                           "{year}, {month}, {month_roman}, e.g. 'BA-AM/{seq:03d}/PPID/{month_roman}/{year}'")
 
 
+def _check_trust_roots(paths: tuple[Path, ...]) -> None:
+    """Each file of `signature_trust_roots` holds certificates (PEM, or one in DER)."""
+    from cryptography import x509
+
+    for path in paths:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise ConfigError(f"setting signature_trust_roots: cannot read {path} ({exc.strerror or exc}); "
+                              "name PEM or DER certificate files") from None
+        try:
+            if b"-----BEGIN CERTIFICATE-----" in data:
+                x509.load_pem_x509_certificates(data)
+            else:
+                x509.load_der_x509_certificate(data)
+        except ValueError:
+            raise ConfigError(f"setting signature_trust_roots: {path} is not a certificate; name PEM or DER "
+                              "certificate files (the trusted CA's root certificate)") from None
+
+
 def default_home() -> Path:
     return Path(os.environ.get("SCAN_STATION_HOME") or platformdirs.user_data_dir("scan-station"))
 
@@ -238,6 +264,11 @@ def _boolean(raw: object) -> bool:
 
 def _coerce(name: str, raw: object) -> object:
     target = next(f for f in fields(Settings) if f.name == name)
+    if isinstance(target.default, tuple):  # a list of paths: a TOML list, or joined by os.pathsep
+        items = raw.split(os.pathsep) if isinstance(raw, str) else raw
+        if not isinstance(items, list | tuple) or not all(isinstance(i, str | os.PathLike) for i in items):
+            raise ConfigError(f"setting {name}: {raw!r} is not a list of file names")
+        return tuple(str(i) for i in items if str(i).strip())
     kind = {int: int, float: float, bool: _boolean}.get(
         type(target.default) if target.default is not dataclasses.MISSING else str, str
     )

@@ -120,7 +120,9 @@ class Document(Base):
     status: Mapped[str] = mapped_column(String(20), default="submitted")
     filed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     #: None for a scan; for softcopies handed over: {"kind": "softcopy", "files": [{"name",
-    #: "sha256", "bytes", "kind", "signatures": [{"signer", "signed_at"}]}]}.
+    #: "sha256", "bytes", "kind", "signatures": [...]}], "note"}, each signature with its checked
+    #: verdict (`signatures.SignatureCheck.as_dict`); one with only "signer" and "signed_at" was
+    #: recorded before signatures were checked and reads "belum diperiksa", never valid.
     origin: Mapped[dict | None] = mapped_column(JSON, nullable=True, default=None)
     pages_to_check: Mapped[list | None] = mapped_column(JSON, nullable=True)  # `model.PageCheck`s; None: older
 

@@ -1,7 +1,8 @@
-"""Fixity on a schedule: the worker re-hashes everything in storage (`verify`) and checks the
-audit chain every `fixity_interval_hours`, records the outcome in the audit log, and keeps the
-last result for the kiosk's Administrasi page. A mismatch is reported and audited, never
-"repaired": nothing in storage is rewritten.
+"""Fixity on a schedule: the worker re-hashes everything in storage (`verify`), checks the
+audit chain and checks again the signatures of the softcopy originals kept (`signatures.recheck`)
+every `fixity_interval_hours`, records the outcome in the audit log, and keeps the last result for
+the kiosk's Administrasi page. A mismatch, or a signature verdict worse than the one recorded at
+hand-over, is reported and audited, never "repaired": nothing in storage is rewritten.
 """
 
 from __future__ import annotations
@@ -38,13 +39,19 @@ def due(settings: Settings, now: dt.datetime | None = None) -> bool:
 
 
 def check(settings: Settings, db: Database) -> dict:
-    """Verify storage and the audit chain now; the outcome is audited and kept."""
+    """Verify storage, the audit chain and the kept originals' signatures now; the outcome is
+    audited and kept."""
+    from .signatures import recheck
     from .verify import verify
 
     files = verify(db, settings)
     chain = audit.verify_all(settings, db)
-    result = {"at": utcnow().isoformat(), "ok": files["ok"] and not chain, "checked": files["checked"],
-              "problems": [f"{p['kind']}: {p['path']}" for p in files["problems"]] + [str(p) for p in chain]}
+    signed = recheck(settings, db)
+    result = {"at": utcnow().isoformat(), "ok": files["ok"] and not chain and not signed["problems"],
+              "checked": files["checked"],
+              "problems": [f"{p['kind']}: {p['path']}" for p in files["problems"]] + [str(p) for p in chain]
+              + signed["problems"],
+              "signatures": {"checked": signed["checked"], "changed": signed["changed"][:100]}}
     with db.session() as session:
         audit.record(session, "scheduler", "fixity.check" if result["ok"] else "fixity.mismatch", "storage",
                      checked=result["checked"], problems=result["problems"][:100])

@@ -7,8 +7,10 @@ become PDF through LibreOffice; then everything goes through `ingest` as one doc
 kept byte for byte in the raw batch, with SHA-256s, the PDF/A beside them. Pages that carry text
 keep it (ocrmypdf's skip-text: no OCR of good text); pages without text are OCR'd like scans.
 
-A digitally signed PDF stays the record, unchanged; the PDF/A made from it is an access copy
-(the signature cannot survive the conversion) that says so in its metadata.
+A digitally signed PDF stays the record, unchanged; each signature is checked before it is named
+(`signatures`: intact, unchanged since signing, certificate valid then, signer chained to a
+configured trust root), and the PDF/A made from it is an access copy (the signature cannot survive
+the conversion) whose metadata says so, with each signature's verdict.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from pathlib import Path
 
 import pikepdf
 
+from . import signatures as signature_checks
 from . import storage
 from ._exec.libreoffice import convert_to_pdf
 from .batch_input import BatchInput, PageOrigin, read_batch
@@ -28,6 +31,7 @@ from .config import Settings
 from .db import Database, utcnow
 from .errors import InputFileError
 from .model import CONTENT, PageClass
+from .signatures import SignatureCheck
 from .split import PlannedDocument, SplitResult
 
 #: What may be handed over: file name ending -> kind.
@@ -46,10 +50,8 @@ class SoftcopyError(InputFileError):
     """A file that cannot be handed over as it is."""
 
 
-@dataclass(frozen=True)
-class Signature:
-    signer: str  # the signing certificate's subject
-    signed_at: str  # ISO time the signer's software wrote (not checked against a trust list)
+#: A signature a PDF carries and its verdict (`signatures.SignatureCheck`; the name records had).
+Signature = SignatureCheck
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,7 @@ class Original:
     signatures: tuple[Signature, ...] = ()
 
     def as_dict(self) -> dict:
-        return asdict(self) | {"signatures": [asdict(s) for s in self.signatures]}
+        return asdict(self) | {"signatures": [s.as_dict() for s in self.signatures]}
 
 
 def examine(path: Path, settings: Settings) -> Original:
@@ -90,7 +92,7 @@ def examine(path: Path, settings: Settings) -> Original:
                             found=found.upper() if found else "?")
     if kind == "pdf":
         _check_page_count(path, name, 0, settings)  # a 10,000-page PDF is refused before any work
-    signatures = pdf_signatures(path) if kind == "pdf" else ()
+    signatures = pdf_signatures(path, settings) if kind == "pdf" else ()
     return Original(name, kind, storage.sha256_file(path), size, signatures)
 
 
@@ -138,21 +140,10 @@ def _zip_kind(path: Path) -> str | None:
     return None
 
 
-def pdf_signatures(path: Path) -> tuple[Signature, ...]:
-    """The digital signatures (PAdES/CMS) a PDF carries: who signed, and when they say they did."""
-    from pyhanko.pdf_utils.reader import PdfFileReader
-
-    try:
-        with path.open("rb") as f:
-            reader = PdfFileReader(f, strict=False)
-            found = []
-            for embedded in reader.embedded_signatures:
-                signer = embedded.signer_cert.subject.human_friendly if embedded.signer_cert else "unknown signer"
-                when = embedded.self_reported_timestamp
-                found.append(Signature(signer, when.isoformat() if when else ""))
-            return tuple(found)
-    except Exception:  # noqa: BLE001 - an unsigned or odd PDF: pikepdf's checks say what is wrong with it
-        return ()
+def pdf_signatures(path: Path, settings: Settings) -> tuple[SignatureCheck, ...]:
+    """The digital signatures (PAdES/CMS) a PDF carries, each checked before it is named: who the
+    certificate says signed, when, and the verdict (`signatures.check_pdf`)."""
+    return signature_checks.check_pdf(path, settings)
 
 
 def read_softcopies(files: list[Path], work: Path, settings: Settings) -> tuple[BatchInput, list[Original]]:
@@ -245,12 +236,24 @@ def submit(files: list[Path], *, entry_id: str, settings: Settings, db: Database
                   origin=origin, on_progress=on_progress)
 
 
-def access_copy_note(originals: list[Original]) -> str:
-    """What the PDF/A says of itself when an original carries a digital signature."""
-    signed = [o for o in originals if o.signatures]
+def access_copy_note(originals) -> str:
+    """What the PDF/A (and a copy handed out) says of itself when an original carries a digital
+    signature: each signature's verdict, in Bahasa Indonesia. `originals` are `Original`s or the
+    files of a document's stored origin (a record without verdicts reads "belum diperiksa")."""
+    signed = [(name, sha, checks) for name, sha, checks in map(_signed_file, originals) if checks]
     if not signed:
         return ""
-    parts = [f"{o.name} (SHA-256 {o.sha256[:16]}…), ditandatangani {', '.join(s.signer for s in o.signatures)}"
-             for o in signed]
-    return ("Salinan akses PDF/A dari dokumen asli bertanda tangan elektronik; tanda tangan tidak berlaku pada "
-            "salinan ini, dokumen asli disimpan utuh oleh PPID: " + "; ".join(parts))
+    parts = [f"{name} (SHA-256 {sha[:16]}…): {'; '.join(signature_checks.statement(c) for c in checks)}"
+             for name, sha, checks in signed]
+    return ("Salinan akses PDF/A dari dokumen asli yang memuat tanda tangan elektronik; tanda tangan tidak "
+            "berlaku pada salinan ini, dokumen asli disimpan utuh oleh PPID: " + " | ".join(parts))
+
+
+def _signed_file(original) -> tuple[str, str, list[SignatureCheck]]:
+    if isinstance(original, Original):
+        return original.name, original.sha256, list(original.signatures)
+    if not isinstance(original, dict):
+        return "", "", []
+    found = original.get("signatures")
+    checks = [SignatureCheck.from_dict(s) for s in found] if isinstance(found, list) else []
+    return str(original.get("name", "")), str(original.get("sha256", "")), checks

@@ -177,7 +177,7 @@ def _signature_intact(path: Path, cert: Path) -> bool:
         return status.intact and status.valid and status.coverage.name == "ENTIRE_FILE"
 
 
-def test_a_signed_pdf_stays_signed_and_is_shown_as_signed(home, tmp_path):
+def test_a_signed_pdf_stays_signed_and_is_shown_with_its_checked_verdict(home, tmp_path):
     signed, cert = signed_pdf(tmp_path)
     assert _signature_intact(signed, cert)
     app = make_app(home)
@@ -197,14 +197,17 @@ def test_a_signed_pdf_stays_signed_and_is_shown_as_signed(home, tmp_path):
         (document,) = s.query(Document).all()
         raw = settings.storage_dir / s.get(Batch, document.batch_id).raw_dir
         pdf_path, doc_id = settings.storage_dir / document.path, document.id
-        assert "Common Name: Ketua KPU Kota Tangerang" in document.origin["files"][0]["signatures"][0]["signer"]
+        (signature,) = document.origin["files"][0]["signatures"]
+        assert "Common Name: Ketua KPU Kota Tangerang" in signature["signer"]
+        assert signature["verdict"] == "untrusted"  # self-signed, and no signature_trust_roots configured
     kept = raw / signed.name
     assert kept.read_bytes() == signed.read_bytes() and _signature_intact(kept, cert)  # the record, unchanged
     with pikepdf.open(pdf_path) as access:
         assert "Salinan akses" in str(access.open_metadata().get("dc:source"))
     client = login(app.test_client(), "ppid")
     page = client.get(f"/handover/{doc_id}").get_data(as_text=True)
-    assert "Ditandatangani secara elektronik oleh" in page and "Ketua KPU Kota Tangerang" in page
+    assert "Tanda tangan utuh, tetapi penanda tangan belum diperiksa terhadap daftar tepercaya" in page
+    assert "Ketua KPU Kota Tangerang" in page and "Tanda tangan elektronik sah" not in page  # never "sah" unchecked
     assert "salinan akses" in page
 
 

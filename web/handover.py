@@ -12,6 +12,7 @@ from scan_station.errors import StorageError, UnknownEntryError
 from scan_station.handover import HandoverError
 from scan_station.register import FIELDS, entry_dict
 from scan_station.roles import Permission
+from scan_station.signatures import SignatureCheck, Verdict, shown_time
 
 from .auth import audit_exempt, hidden_categories, requires
 from .extensions import service
@@ -68,11 +69,59 @@ def show(document_id: int):
         audit_exempt(s, d, "document.view")
         doc = _row(d) | {"number": d.entry.number, "batch": d.batch_id, "batch_pages": d.batch_pages,
                          "texts": [p.text for p in d.pages], "sha256": d.sha256, "register": entry_dict(d.entry),
-                         "origin": d.origin}
+                         "origin": d.origin, "softcopies": _softcopies(d.origin)}
         events = [
             {"action": e.action, "actor": e.actor, "reason": e.reason, "at": e.at} for e in handover.history(s, d.id)
         ]
     return render_template("handover/show.html", doc=doc, events=events, fields=FIELDS)
+
+
+def _softcopies(origin) -> list[dict]:
+    """The files a softcopy hand-over kept, each signature with its verdict in the kiosk's language."""
+    files = origin.get("files") if isinstance(origin, dict) else None
+    shown = []
+    for f in files if isinstance(files, list) else []:
+        if not isinstance(f, dict):
+            continue
+        found = f.get("signatures")
+        checks = [SignatureCheck.from_dict(s) for s in found] if isinstance(found, list) else []
+        shown.append({"name": str(f.get("name", "")), "kind": str(f.get("kind", "")),
+                      "sha256": str(f.get("sha256", "")), "signatures": [_signature(c) for c in checks]})
+    return shown
+
+
+def _signature(check: SignatureCheck) -> dict:
+    """What one signature's check found, said honestly: only a valid one is called "sah"."""
+    signer = check.signer or _("unknown signer")
+    verdict = check.verdict
+    if verdict == Verdict.VALID:
+        text = _("Valid electronic signature: signed by %(signer)s", signer=signer)
+    elif verdict == Verdict.UNTRUSTED:
+        text = _("Signature intact, but the signer has not been checked against a trusted list (stated: "
+                 "%(signer)s)", signer=signer)
+    elif verdict == Verdict.ALTERED:
+        text = _("The document was changed after it was signed (signature stated: %(signer)s)", signer=signer)
+    elif verdict == Verdict.EXPIRED and check.reason == "not_yet_valid":
+        text = _("The signer's certificate was not yet valid at the time of signing (stated: %(signer)s)",
+                 signer=signer)
+    elif verdict == Verdict.EXPIRED and check.reason == "revoked":
+        text = _("The signer's certificate was revoked at the time of signing (stated: %(signer)s)", signer=signer)
+    elif verdict == Verdict.EXPIRED:
+        text = _("The signer's certificate had expired at the time of signing (stated: %(signer)s)", signer=signer)
+    elif verdict == Verdict.BROKEN:
+        text = _("Signature broken / cannot be checked (stated: %(signer)s)", signer=signer)
+    else:
+        text = _("Signature not checked (recorded before signatures were checked; stated: %(signer)s)",
+                 signer=signer)
+    when, time, notes = shown_time(check.time), "", []
+    if when and verdict in (Verdict.VALID, Verdict.UNTRUSTED, Verdict.EXPIRED, Verdict.UNCHECKED):
+        time = (_("at %(time)s (by its timestamp)", time=when) if check.time_source == "timestamp"
+                else _("at %(time)s (as the signer states)", time=when))
+    if verdict in (Verdict.VALID, Verdict.UNTRUSTED) and check.changes == "signing":
+        notes.append(_("After signing, only further signatures or form entries were added."))
+    if verdict in (Verdict.VALID, Verdict.UNTRUSTED) and check.timestamp == "untrusted":
+        notes.append(_("Its timestamp's issuer has not been checked against a trusted list."))
+    return {"verdict": str(verdict), "text": text, "time": time, "notes": notes}
 
 
 @bp.post("/<int:document_id>/accept")
