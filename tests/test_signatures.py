@@ -34,7 +34,7 @@ class Pki:
     ca_key: object
 
     def issue(self, name: str, *, not_before: dt.datetime | None = None, not_after: dt.datetime | None = None,
-              tsa: bool = False, issuer_key=None, issuer_cert=None) -> tuple[Path, Path]:
+              tsa: bool = False, issuer_key=None, issuer_cert=None, revocation_url: str = "") -> tuple[Path, Path]:
         """A key and certificate for `name`, issued by the CA (or by `issuer_*`)."""
         from cryptography import x509
         from cryptography.hazmat.primitives import hashes, serialization
@@ -55,6 +55,13 @@ class Pki:
                                   critical=True))
         if tsa:
             builder = builder.add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
+        if revocation_url:  # where a validator that fetches would ask about revocation
+            from cryptography.x509.oid import AuthorityInformationAccessOID
+
+            url = x509.UniformResourceIdentifier(revocation_url)
+            points = x509.CRLDistributionPoints([x509.DistributionPoint([url], None, None, None)])
+            access = x509.AuthorityInformationAccess([x509.AccessDescription(AuthorityInformationAccessOID.OCSP, url)])
+            builder = builder.add_extension(points, critical=False).add_extension(access, critical=False)
         cert = builder.sign(issuer_key or self.ca_key, hashes.SHA256())
         slug = name.lower().replace(" ", "-")
         key_path, cert_path = self.folder / f"{slug}.key.pem", self.folder / f"{slug}.pem"
@@ -253,6 +260,32 @@ def test_a_check_that_takes_too_long_is_broken_not_a_hang(signed, tmp_path, monk
     monkeypatch.setattr(signatures, "CHECK_TIMEOUT_SECONDS", 0.05)
     check = one(signed, settings_with(tmp_path / "home"))
     assert check.verdict == Verdict.BROKEN and check.reason == "timeout"
+
+
+def test_a_check_whose_child_dies_is_broken(signed, tmp_path, monkeypatch):
+    monkeypatch.setattr(signatures.sys, "executable", "/bin/false")  # as if the parser crashed outright
+    check = one(signed, settings_with(tmp_path / "home"))
+    assert check.verdict == Verdict.BROKEN and check.reason == "unreadable"
+
+
+def test_the_check_fetches_nothing_from_the_network(pki, tmp_path):
+    """The signer's certificate names a CRL and an OCSP responder on a port the test listens on:
+    the check is offline, so nothing connects there."""
+    import socket
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    server.settimeout(0.5)
+    url = f"http://127.0.0.1:{server.getsockname()[1]}/ocsp-crl"
+    key, cert = pki.issue("Penandatangan Beralamat", revocation_url=url)
+    pdf = sign(unsigned_pdf(tmp_path / "a.pdf"), tmp_path / "beralamat.pdf", key, cert, pki)
+    try:
+        assert one(pdf, settings_with(tmp_path / "home", [pki.ca])).verdict == Verdict.VALID
+        with pytest.raises(TimeoutError):
+            server.accept()
+    finally:
+        server.close()
 
 
 def test_an_unsigned_pdf_starts_no_check(tmp_path, monkeypatch):
