@@ -15,6 +15,7 @@ the handover are the ordinary ones, and `listing` shows the signed copy beside i
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +37,7 @@ from .config import Settings
 from .coversheet import BOLD, REGULAR, register_fonts
 from .db import Batch, BeritaAcara, Database, Document, Entry, utcnow
 from .errors import BadArgumentsError, NotFoundError, OcrError
+from .roles import EXEMPT
 
 ROMAN = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII"]
 MONTHS = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
@@ -143,18 +145,20 @@ def _date_words(when: dt.datetime) -> str:
 
 
 def _write_pdf(path: Path, settings: Settings, *, number: str, when: dt.datetime, rows: list[dict],
-               operators: list[str], replaces: str | None, anchor: audit.Head) -> None:
+               operators: list[str], replaces: str | None, anchor: audit.Head, withheld: list[dict] = ()) -> None:
+    """The berita acara; `withheld` rows are counted in its words and its table without being named."""
     register_fonts()
     body = ParagraphStyle("body", fontName=REGULAR, fontSize=10, leading=14)
     small = ParagraphStyle("small", fontName=REGULAR, fontSize=7, leading=9)
     title = ParagraphStyle("title", fontName=BOLD, fontSize=13, leading=17, alignment=1)
-    pages = sum(r["pages"] for r in rows)
-    paper = sum(1 for r in rows if r["origin"] == "kertas")
+    counted = [*rows, *withheld]
+    pages = sum(r["pages"] for r in counted)
+    paper = sum(1 for r in counted if r["origin"] == "kertas")
     story = [Paragraph("BERITA ACARA ALIH MEDIA ARSIP", title), Paragraph(f"Nomor: {escape(number)}", title),
              Spacer(1, 6 * mm),
              Paragraph(f"Pada hari ini, {_date_words(when)}, bertempat di {escape(settings.berita_acara_place)}, "
-                       f"telah dilaksanakan alih media arsip sebanyak {len(rows)} berkas ({pages} halaman): "
-                       f"{paper} dari media kertas dan {len(rows) - paper} dari softcopy, ke media elektronik "
+                       f"telah dilaksanakan alih media arsip sebanyak {len(counted)} berkas ({pages} halaman): "
+                       f"{paper} dari media kertas dan {len(counted) - paper} dari softcopy, ke media elektronik "
                        "PDF/A-2b dengan teks hasil pengenalan karakter (OCR).", body),
              Paragraph(f"Proses dan peralatan: pemindaian dengan pemindai dokumen melalui SANE, OCR tesseract "
                        f"(bahasa {escape(settings.ocr_languages)}), penyimpanan di penyimpanan internal PPID dengan "
@@ -162,20 +166,29 @@ def _write_pdf(path: Path, settings: Settings, *, number: str, when: dt.datetime
              Paragraph(f"Pelaksana: {escape(', '.join(operators) or '-')}.", body)]
     if replaces:
         story.append(Paragraph(f"Berita acara ini menggantikan berita acara nomor {escape(replaces)}.", body))
-    story += [Spacer(1, 5 * mm), Paragraph("DAFTAR ARSIP ALIH MEDIA", title), Spacer(1, 3 * mm), _table(rows, small),
+    if withheld:
+        story.append(Paragraph(f"Salinan tampilan tanpa nama informasi yang dikecualikan: {len(withheld)} berkas "
+                               "dikecualikan dihitung tanpa disebutkan. Berita acara lengkap disimpan oleh PPID.",
+                               body))
+    story += [Spacer(1, 5 * mm), Paragraph("DAFTAR ARSIP ALIH MEDIA", title), Spacer(1, 3 * mm),
+              _table(rows, small, withheld),
               Spacer(1, 10 * mm), _signatures(body), Spacer(1, 6 * mm),
               Paragraph(f"Log audit: catatan no. {anchor.seq}, SHA-256 {anchor.hash}", small)]
     SimpleDocTemplate(str(path), pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm, title=number,
                       initialFontName=REGULAR).build(story)
 
 
-def _table(rows: list[dict], style: ParagraphStyle) -> Table:
+def _table(rows: list[dict], style: ParagraphStyle, withheld: list[dict] = ()) -> Table:
     head = ["No.", "Unit Pengolah", "Jenis/Judul Arsip", "Kurun Waktu", "Jumlah", "Kode Klasifikasi",
             "Keterangan (SHA-256)"]
     data = [[Paragraph(h, style) for h in head]]
     data += [[Paragraph(escape(str(v)), style) for v in
               (r["no"], r["unit"], r["title"], r["period"], f"{r['pages']} hlm", r["classification"],
                f"{r['origin']}; {r['sha256']}")] for r in rows]
+    if withheld:
+        data.append([Paragraph(escape(v), style) for v in
+                     ("-", "-", f"{len(withheld)} berkas dikecualikan (tidak disebutkan)", "-",
+                      f"{sum(r['pages'] for r in withheld)} hlm", "-", "-")])
     table = Table(data, colWidths=[9 * mm, 25 * mm, 45 * mm, 18 * mm, 14 * mm, 18 * mm, 45 * mm], repeatRows=1)
     table.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), REGULAR),  # a table's default is Helvetica, not embedded
                                ("GRID", (0, 0), (-1, -1), 0.4, colors.black), ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -192,6 +205,34 @@ def _signatures(style: ParagraphStyle) -> Table:
 
 
 SIGNED_UNIT = "PPID"
+
+
+def shown_to(settings: Settings, db: Database, record_id: int, hidden: tuple[str, ...]) -> bytes | None:
+    """Berita acara `record_id` for someone who may not see the categories `hidden`: the same
+    text and counts, its rows of those categories counted without being named (not the stored
+    PDF/A, which stays the record); None when it names nothing hidden."""
+    with db.session() as session:
+        record = session.get(BeritaAcara, record_id)
+        if record is None:
+            raise NotFoundError(f"no berita acara {record_id}")
+        documents = [session.get(Document, i) for i in record.document_ids]
+        documents = [d for d in documents if d is not None]
+        if not any(d.entry.category in hidden for d in documents):
+            return None
+        shown = [d for d in documents if d.entry.category not in hidden]
+        withheld = [_row(0, d) for d in documents if d.entry.category in hidden]
+        rows = [_row(i, d) for i, d in enumerate(shown, start=1)]
+        operators = sorted({d.batch.submitted_by for d in documents if d.batch.submitted_by}
+                           | ({record.created_by} - {""}))
+        anchor = audit.Head(record.audit_seq or 0, record.audit_hash or "")
+        work = settings.work_dir / f"ba-view-{secrets.token_hex(8)}"
+        work.mkdir(parents=True)
+        try:
+            _write_pdf(work / "ba.pdf", settings, number=record.number, when=record.created_at, rows=rows,
+                       operators=operators, replaces=record.replaces, anchor=anchor, withheld=withheld)
+            return (work / "ba.pdf").read_bytes()
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
 
 
 def record_id(db: Database, number: str) -> int:
@@ -221,8 +262,11 @@ def _link_signed_copy(settings: Settings, db: Database, record_id: int) -> str:
             raise NotFoundError(f"no berita acara {record_id}")
         if record.register_id:
             return record.register_id
+        names_exempt = any(d is not None and d.entry.category == EXEMPT
+                           for d in (session.get(Document, i) for i in record.document_ids))
         entry = add_entry(session, settings, title=f"Berita Acara Alih Media {record.number} (bertanda tangan)",
-                          unit=SIGNED_UNIT, category="setiap-saat", created_date=record.created_at.date().isoformat(),
+                          unit=SIGNED_UNIT, category=EXEMPT if names_exempt else "setiap-saat",
+                          created_date=record.created_at.date().isoformat(),
                           summary=f"Pindaian berita acara alih media nomor {record.number} yang telah ditandatangani; "
                                   f"dokumen elektronik aslinya: SHA-256 {record.sha256}.")
         taken = session.execute(update(BeritaAcara).where(BeritaAcara.id == record_id,

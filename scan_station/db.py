@@ -200,6 +200,24 @@ class UserAccount(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class AccessRequest(Base):
+    """A change that would let someone see "dikecualikan" (`grants`): asked by the admin, decided
+    by the Atasan PPID. `action` is "add", "activate" or "password"; `status` "pending",
+    "confirmed" or "refused"."""
+
+    __tablename__ = "access_request"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    action: Mapped[str] = mapped_column(String(20))
+    username: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(200), default="")
+    requested_by: Mapped[str] = mapped_column(String(64))
+    requested_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    decided_by: Mapped[str | None] = mapped_column(String(64), nullable=True, default=None)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True, default=None)
+
+
 class CoversheetPrint(Base):
     """One print of cover sheets: the ids, in order, who printed them and when."""
 

@@ -5,8 +5,8 @@ here (`may`), as do the service's own checks.
 |---|---|
 | Petugas Dokumentasi | register entries, print cover sheets, scan, review and confirm batches |
 | Petugas PPID | all of that, manage the register, accept or return documents, see "dikecualikan" |
-| Atasan PPID | read everything, "dikecualikan" included; the monthly report |
-| admin | users, scanners, profiles; the register and scanning |
+| Atasan PPID | read everything, "dikecualikan" included; the monthly report; confirm or refuse the admin's requests to give a user access to "dikecualikan" (`grants`) |
+| admin | users (those who would see "dikecualikan" only with the Atasan PPID's confirmation), scanners, profiles; the register and scanning |
 """
 
 from __future__ import annotations
@@ -32,7 +32,8 @@ class Permission(StrEnum):
     REPORT = "report"  # the monthly report
     ADMINISTER = "administer"  # users, scanners, profiles, the checks of the installation
     SEE_EXEMPT = "see_exempt"  # documents of category "dikecualikan", in every form
-    AUDIT = "audit"  # the audit log
+    AUDIT = "audit"  # the audit log, and the requests for access to "dikecualikan"
+    CONFIRM_ACCESS = "confirm_access"  # confirm or refuse such a request (`grants`)
 
 
 GRANTS: dict[Permission, tuple[str, ...]] = {
@@ -44,6 +45,7 @@ GRANTS: dict[Permission, tuple[str, ...]] = {
     Permission.ADMINISTER: ("admin",),
     Permission.SEE_EXEMPT: ("ppid", "atasan"),
     Permission.AUDIT: ("ppid", "atasan"),  # the PPID's oversight; not the admin, whose own work it records
+    Permission.CONFIRM_ACCESS: ("atasan",),  # the second person for every grant of SEE_EXEMPT
 }
 
 

@@ -42,41 +42,61 @@ def common_passwords() -> frozenset[str]:
                      if line.strip() and not line.startswith("#"))
 
 
-def password_problem(password: str, username: str) -> str | None:
-    """What is wrong with `password` for `username` under the minimum policy, or None."""
+def password_fault(password: str, username: str) -> tuple[str, str] | None:
+    """What is wrong with `password` for `username` under the minimum policy, as (code, message),
+    or None. Codes: blank, short, username, repeated, common."""
     folded = password.strip().casefold()
     if not folded:
-        return f"password: not only spaces; {_CHOOSE}"
+        return "blank", f"password: not only spaces; {_CHOOSE}"
     if len(password) < MIN_PASSWORD:
-        return f"password: at least {MIN_PASSWORD} characters; {_CHOOSE}"
+        return "short", f"password: at least {MIN_PASSWORD} characters; {_CHOOSE}"
     if folded == username.strip().casefold():
-        return f"password: not the username; {_CHOOSE}"
+        return "username", f"password: not the username; {_CHOOSE}"
     if len(set(folded)) == 1:
-        return f"password: not one character repeated; {_CHOOSE}"
+        return "repeated", f"password: not one character repeated; {_CHOOSE}"
     if folded in common_passwords():
-        return f"password: one of the most common passwords, which are tried first; {_CHOOSE}"
+        return "common", f"password: one of the most common passwords, which are tried first; {_CHOOSE}"
     return None
 
 
+def password_problem(password: str, username: str) -> str | None:
+    """What is wrong with `password` for `username` under the minimum policy, or None."""
+    fault = password_fault(password, username)
+    return fault[1] if fault else None
+
+
 def check_password(password: str, username: str) -> None:
-    problem = password_problem(password, username)
-    if problem:
-        raise UserError(problem)
+    fault = password_fault(password, username)
+    if fault:
+        raise UserError(fault[1], code=f"password_{fault[0]}", minimum=MIN_PASSWORD)
+
+
+def check_username(username: str) -> str:
+    """The username as stored (lower case), or UserError."""
+    username = username.strip().lower()
+    if not re.fullmatch(r"[a-z0-9._-]{2,64}", username):
+        raise UserError("username: 2–64 characters, a-z 0-9 . _ -", code="username")
+    return username
+
+
+def check_name(name: str) -> str:
+    """The full name as stored (spaces collapsed), or UserError."""
+    name = " ".join(name.split())
+    if len(name) > 200 or not name.isprintable():
+        raise UserError("name: at most 200 characters, no control characters", code="name")
+    return name
 
 
 def add_user(session: Session, *, username: str, password: str, role: str, name: str = "", actor: str = "-"
              ) -> UserAccount:
-    username = username.strip().lower()
-    if not re.fullmatch(r"[a-z0-9._-]{2,64}", username):
-        raise UserError("username: 2–64 characters, a-z 0-9 . _ -")
+    """Add a user at once; the kiosk goes through `grants` (a role that sees "dikecualikan" waits
+    for the Atasan PPID)."""
+    username, name = check_username(username), check_name(name)
     if role not in ROLES:
-        raise UserError(f"role {role!r} is not one of {', '.join(ROLES)}")
-    name = " ".join(name.split())
-    if len(name) > 200 or not name.isprintable():
-        raise UserError("name: at most 200 characters, no control characters")
+        raise UserError(f"role {role!r} is not one of {', '.join(ROLES)}", code="role")
     check_password(password, username)
     if session.get(UserAccount, username) is not None:
-        raise UserError(f"user {username} exists already")
+        raise UserError(f"user {username} exists already", code="user_exists", username=username)
     user = UserAccount(username=username, name=name or username, role=role, password_hash=_hasher.hash(password))
     session.add(user)
     session.flush()
@@ -87,7 +107,7 @@ def add_user(session: Session, *, username: str, password: str, role: str, name:
 def get_user(session: Session, username: str) -> UserAccount:
     user = session.get(UserAccount, username)
     if user is None:
-        raise UnknownEntryError(f"no user {username}")
+        raise UnknownEntryError(f"no user {username}", code="no_user", username=username)
     return user
 
 

@@ -8,7 +8,7 @@ import re
 from flask import url_for
 from sqlalchemy import select
 
-from scan_station.db import BeritaAcara, Document, Entry, UserAccount
+from scan_station.db import AccessRequest, BeritaAcara, Document, Entry, UserAccount
 from scan_station.register import add_entry
 from scan_station.users import add_user
 from web import create_app, service
@@ -66,11 +66,12 @@ def real_values(app, lived) -> dict[str, list]:
         users = list(s.scalars(select(UserAccount.username)))
         records = list(s.scalars(select(BeritaAcara.id)))
         hashes = list(s.scalars(select(Document.sha256).order_by(Document.id)))
+        requests = list(s.scalars(select(AccessRequest.id)))
     batches = sorted(p.parent.name for p in settings.scans_dir.glob("*/.scan.json"))
     uploads = sorted(p.parent.name for p in settings.scans_dir.glob("softcopies/*/upload.json"))
     return {"batch": batches, "upload_id": uploads, "document_id": sorted(lived.documents.values()),
             "entry_id": entries, "username": users, "code": ["id", "en"], "name": ["Teks abu-abu 300 dpi, kaca"],
-            "record_id": records, "sha256": hashes}
+            "record_id": records, "sha256": hashes, "request_id": requests, "decision": ["confirm", "refuse"]}
 
 
 def urls_for(app, rule, values: dict[str, list]) -> list[str]:

@@ -15,7 +15,7 @@ from pathlib import Path
 import batches
 from kiosk import PASSWORD, ROLES
 
-from scan_station import handover, jobs, review
+from scan_station import grants, handover, jobs, review
 from scan_station.batchfolder import Status
 from scan_station.config import load_settings
 from scan_station.db import Database, Document
@@ -66,6 +66,10 @@ def build(home: Path, work: Path) -> LivedIn:
     with db.session() as s:
         for username, role in ROLES.items():
             add_user(s, username=username, password=PASSWORD, role=role, name=username.title())
+        # access to "dikecualikan": one user confirmed by the Atasan PPID, one new password waiting
+        asked = grants.ask(s, "add", "ppid2", role="ppid", name="Petugas PPID Kedua", actor="admin")
+        grants.confirm(s, asked.id, password=PASSWORD, actor="atasan", actor_role="atasan")
+        grants.ask(s, "password", "ppid", actor="admin")
     e = lived.entries
     e["accepted"] = _entry(db, settings, "Laporan Kegiatan Tahunan")
     e["returned"] = _entry(db, settings, "Surat Edaran Sekretaris", "serta-merta", unit="Subbagian Hukum")

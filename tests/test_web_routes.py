@@ -188,11 +188,13 @@ def test_admin_manages_users_and_profiles(app, client):
     csrf = token(client, "/admin/")
     bad = client.post(
         "/admin/users",
-        data={"username": "baru", "name": "Petugas Baru", "role": "ppid", "password": "pendek", "csrf_token": csrf},
+        data={"username": "baru", "name": "Petugas Baru", "role": "dokumentasi", "password": "pendek",
+              "csrf_token": csrf},
         follow_redirects=True,
     ).get_data(as_text=True)
-    assert "at least 8 characters" in bad and 'value="baru"' in bad and 'value="Petugas Baru"' in bad
-    client.post("/admin/users", data={"username": "baru", "role": "ppid", "password": PASSWORD, "csrf_token": csrf})
+    assert "paling sedikit 8 karakter" in bad and 'value="baru"' in bad and 'value="Petugas Baru"' in bad
+    client.post("/admin/users", data={"username": "baru", "role": "dokumentasi", "password": PASSWORD,
+                                      "csrf_token": csrf})
     client.post("/admin/users/baru/deactivate", data={"csrf_token": csrf})
     assert client.post("/admin/users/nobody/deactivate", data={"csrf_token": csrf}).status_code == 404
     assert client.post("/admin/users/baru/explode", data={"csrf_token": csrf}).status_code == 404

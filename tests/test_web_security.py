@@ -120,7 +120,7 @@ def test_a_user_name_that_does_not_fit_is_a_form_error(client):
     csrf = token(client, "/admin/")
     answer = client.post("/admin/users", data={"username": "panjang", "name": "N" * 201, "role": "ppid",
                                                "password": PASSWORD + "-x", "csrf_token": csrf}, follow_redirects=True)
-    assert answer.status_code == 200 and "at most 200 characters" in answer.get_data(as_text=True)
+    assert answer.status_code == 200 and "paling banyak 200 karakter" in answer.get_data(as_text=True)
 
 
 def _cookie(client) -> str:

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from scan_station import fixity
+from scan_station import fixity, grants
 from scan_station.db import ScanProfile, UserAccount
 from scan_station.errors import ScanStationError, UnknownEntryError
 from scan_station.model import PAGE_SIZES_MM
@@ -17,6 +17,7 @@ from scan_station.users import add_user, set_active, set_password
 
 from .auth import requires
 from .extensions import service
+from .messages import user_message
 from .paging import paginate
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -28,21 +29,25 @@ def index():
     settings, db = service()
     with db.session() as s:
         users = paginate(s, select(UserAccount).order_by(UserAccount.username), row=_user_row)
+        waiting = [{"action": r.action, "username": r.username, "role": ROLES.get(r.role, r.role)}
+                   for r in grants.requests(s) if r.status == grants.PENDING]
         profiles = [{"name": p.name, "source": p.source, "mode": p.mode, "resolution": p.resolution,
                      "page_size": p.page_size} for p in s.scalars(select(ScanProfile).order_by(ScanProfile.name))]
     return render_template("admin.html", users=users, profiles=profiles, roles=ROLES, scanners=known_scanners(settings),
-                           sources=SOURCES, modes=MODES, page_sizes=[*PAGE_SIZES_MM, "max"], form=request.args,
+                           sources=SOURCES, modes=MODES, waiting=waiting, page_sizes=[*PAGE_SIZES_MM, "max"],
+                           form=request.args,
                            fixity=fixity.last_result(settings), fixity_hours=settings.fixity_interval_hours)
 
 
 def _user_row(u: UserAccount) -> dict:
-    return {"username": u.username, "name": u.name, "role": u.role, "active": u.active}
+    return {"username": u.username, "name": u.name, "role": u.role, "active": u.active,
+            "sees_exempt": grants.sees_exempt(u.role)}
 
 
 def _back(error: ScanStationError | None = None, **typed):
     """Back to the admin page; after an error, with the message and what was typed (no passwords)."""
     if error is not None:
-        flash(str(error), "error")
+        flash(user_message(error), "error")
         return redirect(url_for("admin.index", **typed))
     return redirect(url_for("admin.index"))
 
@@ -62,13 +67,27 @@ def system():
 def users_add():
     _settings, db = service()
     form = request.form
+    role = form.get("role", "")
     try:
         with db.session() as s:
-            add_user(s, username=form.get("username", ""), password=form.get("password", ""),
-                     role=form.get("role", ""), name=form.get("name", ""), actor=current_user.id)
+            if grants.needs_confirmation(s, "add", "", role):
+                asked = grants.ask(s, "add", form.get("username", ""), role=role, name=form.get("name", ""),
+                                   actor=current_user.id)
+            else:
+                asked = None
+                add_user(s, username=form.get("username", ""), password=form.get("password", ""), role=role,
+                         name=form.get("name", ""), actor=current_user.id)
     except ScanStationError as exc:
-        return _back(exc, username=form.get("username", ""), name=form.get("name", ""), role=form.get("role", ""))
+        return _back(exc, username=form.get("username", ""), name=form.get("name", ""), role=role)
+    if asked is not None:
+        return _asked(asked.username)
     flash(_("User %(name)s added.", name=form.get("username", "").strip().lower()), "ok")
+    return _back()
+
+
+def _asked(username: str):
+    flash(_("Asked: %(user)s sees \"dikecualikan\" documents, so the Atasan PPID confirms it and sets the "
+            "password (under Access requests). Nothing has changed yet.", user=username), "ok")
     return _back()
 
 
@@ -82,7 +101,10 @@ def users_change(username: str, action: str):
         return _back(ScanStationError(_("You cannot deactivate yourself.")))
     try:
         with db.session() as s:
-            if action == "password":
+            asked = action != "deactivate" and grants.needs_confirmation(s, action, username)
+            if asked:
+                grants.ask(s, action, username, actor=current_user.id)
+            elif action == "password":
                 set_password(s, username, request.form.get("password", ""), actor=current_user.id)
             else:
                 set_active(s, username, action == "activate", actor=current_user.id)
@@ -90,6 +112,8 @@ def users_change(username: str, action: str):
         abort(404)
     except ScanStationError as exc:
         return _back(exc)
+    if asked:
+        return _asked(username)
     flash(_("Saved."), "ok")
     return _back()
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -82,6 +84,10 @@ def berita_acara_pdf(record_id: int):
         if record is None:
             abort(404)
         path, number = settings.storage_dir / record.path, record.number
+    name = f"{number.replace('/', '-')}.pdf"
+    shown = berita_acara.shown_to(settings, db, record_id, hidden_categories())  # exempt rows counted, not named
+    if shown is not None:
+        return send_file(io.BytesIO(shown), mimetype="application/pdf", download_name=name)
     if not path.is_file():
         abort(404)
-    return send_file(path, mimetype="application/pdf", download_name=f"{number.replace('/', '-')}.pdf")
+    return send_file(path, mimetype="application/pdf", download_name=name)

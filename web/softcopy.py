@@ -15,7 +15,7 @@ from werkzeug.utils import secure_filename
 from scan_station import doctor, softcopy
 from scan_station.errors import NotFoundError, ScanStationError, UnknownEntryError
 from scan_station.register import entry_dict, get_entry
-from scan_station.roles import Permission
+from scan_station.roles import EXEMPT, Permission, may
 from scan_station.uploads import Upload, UploadStatus, recent, requeue
 
 from .auth import requires
@@ -101,9 +101,19 @@ def status(entry_id: str, upload_id: str):
     """How the hand-over stands: waiting, being filed, filed as version N, or why not."""
     entry = _entry_or_404(entry_id)
     state = _state_or_404(entry["id"], upload_id)
-    refusal = message_for(state.code, state.params, state.error) if state.error else None
-    return render_template("register/softcopy_status.html", entry=entry, state=state, refusal=refusal,
+    if _names_hidden(entry):  # which files went to an exempt entry is the PPID's to know
+        refusal = message_for(state.code, {**state.params, "name": _("a file")}, _("The files were refused."))
+        names = _("%(count)d file(s); their names are seen by the PPID only", count=len(state.names))
+    else:
+        refusal, names = message_for(state.code, state.params, state.error), ", ".join(state.names)
+    return render_template("register/softcopy_status.html", entry=entry, state=state, names=names,
+                           refusal=refusal if state.error else None,
                            waiting=state.status in (UploadStatus.QUEUED, UploadStatus.FILING))
+
+
+def _names_hidden(entry: dict) -> bool:
+    """Whether the current user may not see the names of the files handed over for `entry`."""
+    return entry["category"] == EXEMPT and not may(current_user.role, Permission.SEE_EXEMPT)
 
 
 @bp.post("/<path:entry_id>/softcopy/<upload_id>/retry")
@@ -140,8 +150,12 @@ def _state_or_404(entry_id: str, upload_id: str):
 
 def _form(entry: dict, error: str | None = None, status: int = 200):
     settings, _db = service()
+    hidden = _names_hidden(entry)
+    earlier = [{"id": up.id, "created_at": up.created_at, "status": up.status,
+                "names": _("%(count)d file(s)", count=len(up.names)) if hidden else ", ".join(up.names)}
+               for up in recent(settings, entry["id"])]
     return render_template("register/softcopy.html", entry=entry, error=error, accept=ACCEPT, max_files=MAX_FILES,
-                           earlier=recent(settings, entry["id"])), status
+                           earlier=earlier), status
 
 
 def _save(files, handover: Upload) -> None:
