@@ -13,10 +13,12 @@ from .errors import ExitCode
 
 def _verified(result: dict) -> str:
     """`verify`'s result in one line; a problem makes the command end with exit code 5."""
+    from .safe_files import shown
+
     if not result["ok"]:
         click.get_current_context().meta["exit_code"] = ExitCode.storage
     line = f"verify: {result['checked']} file(s) checked, {len(result['problems'])} problem(s)"
-    return line + "".join(f"\n  {p['kind']}: {p['path']}" for p in result["problems"][:20])
+    return line + "".join(f"\n  {p['kind']}: {shown(p['path'])}" for p in result["problems"][:20])
 
 
 @command("backup")
@@ -49,7 +51,9 @@ def rebuild_cmd(app: App, force: bool):
     done = rebuild(app.settings, app.db, force=force)
     human = (f"rebuilt {done['entries']} entr(ies), {done['documents']} document(s), {done['batches']} batch(es), "
              f"{done['events']} handover decision(s)")
-    human += "".join(f"\n  unreadable: {p}" for p in done["unreadable"])
+    human += "".join(f"\n  unreadable: {p}" for p in done["unreadable"][:20])
+    if done["unreadable"]:  # left out: storage holds files that are not what Scan Station writes
+        click.get_current_context().meta["exit_code"] = ExitCode.storage
     return done, f"{human}\n{_verified(done['verify'])}"
 
 

@@ -13,6 +13,7 @@ prints, copies handed out and berita acara records (their PDFs stay in storage).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import re
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from pathlib import Path
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
-from . import search, storage
+from . import safe_files, search, storage, stored_shapes
 from .config import Settings
 from .db import Batch, Database, Document, DocumentEvent, DocumentPage, Entry, HeldPages, IdSequence
 from .errors import BadArgumentsError
@@ -29,6 +30,8 @@ from .model import PageCheck
 from .register import FIELD_NAMES
 
 EVENT = re.compile(r"\.event-(\d+)\.json$")
+#: A JSON file in storage bigger than this is not one Scan Station wrote (a sidecar holds page texts).
+MAX_JSON_BYTES = 256 << 20
 
 
 @dataclass
@@ -42,26 +45,57 @@ class Found:
 
 
 def read_storage(root: Path) -> Found:
+    """Every sidecar, decision file and batch manifest under `root`, each checked against its shape
+    (`stored_shapes`). Nothing is followed or opened that is not a regular file: a link, a named
+    pipe, a device, a file that is not JSON or not of its shape is listed under `unreadable`, with
+    the reason, and left out."""
     found = Found()
-    for rel in sorted(storage.stored_files(root)):
-        if rel.suffix != ".json" or rel.name.startswith(storage.TMP_PREFIX) or rel.parts[0] == "berita-acara":
+    items = {str(item.rel): item for item in safe_files.walk(root)}
+    for path, item in sorted(items.items()):
+        rel = item.rel
+        if rel.name.startswith(storage.TMP_PREFIX):
             continue
-        try:
-            data = json.loads((root / rel).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            found.unreadable.append(str(rel))
-            continue
-        sha = storage.sha256_file(root / rel)
-        if rel.parts[0] == "batches" and isinstance(data, dict) and "batch" in data:
-            found.manifests.setdefault(str(rel.parent), {})[rel.name] = (data, sha)
-        elif (match := EVENT.search(rel.name)) and isinstance(data, dict):
-            sidecar = str(rel.with_name(rel.name[:match.start()] + ".json"))
-            found.events.setdefault(sidecar, []).append((int(match.group(1)), str(rel), data, sha))
-        elif isinstance(data, dict) and {"register_id", "version", "sha256", "pages", "batch"} <= set(data):
-            found.sidecars.append((str(rel), data, sha))
-        else:
-            found.unreadable.append(str(rel))
+        if not item.usable:
+            found.unreadable.append(f"{safe_files.shown(path)}: {item.problem}")
+        elif rel.suffix == ".json" and rel.parts[0] != "berita-acara":
+            problem = _read_one(root, rel, found, items)
+            if problem:
+                found.unreadable.append(f"{safe_files.shown(path)}: {problem}")
     return found
+
+
+def _read_one(root: Path, rel: Path, found: Found, items: dict[str, safe_files.Item]) -> str:
+    """Read one JSON file of storage into `found`; why it cannot be read, or ''."""
+    try:
+        raw = safe_files.read_bytes(root / rel, limit=MAX_JSON_BYTES)
+        data = json.loads(raw)
+    except OSError as exc:
+        return f"not readable ({safe_files.reason(exc)})"
+    except (ValueError, RecursionError) as exc:
+        return f"not JSON ({str(exc)[:120]})"
+    sha = hashlib.sha256(raw).hexdigest()
+    match = EVENT.search(rel.name)
+    if rel.parts[0] == "batches" and isinstance(data, dict) and "batch" in data:
+        what, problem = "batch manifest", stored_shapes.problem(data, stored_shapes.MANIFEST)
+    elif match:
+        what, problem = "handover decision", stored_shapes.problem(data, stored_shapes.DECISION)
+    elif isinstance(data, dict) and {"register_id", "version", "sha256", "pages", "batch"} <= set(data):
+        what, problem = "sidecar", stored_shapes.problem(data, stored_shapes.SIDECAR)
+        pdf = None if problem else items.get(str(rel.with_name(data["file"])))
+        if pdf is not None and not pdf.usable:
+            problem = f"its PDF is {pdf.problem}"
+    else:
+        return "not a sidecar, a handover decision or a batch manifest"
+    if problem:
+        return f"a {what} whose {problem}"
+    if what == "batch manifest":
+        found.manifests.setdefault(str(rel.parent), {})[rel.name] = (data, sha)
+    elif what == "handover decision":
+        sidecar = str(rel.with_name(rel.name[:match.start()] + ".json"))
+        found.events.setdefault(sidecar, []).append((int(match.group(1)), str(rel), data, sha))
+    else:
+        found.sidecars.append((str(rel), data, sha))
+    return ""
 
 
 def is_empty(session: Session) -> bool:
@@ -84,22 +118,32 @@ def rebuild(settings: Settings, db: Database, *, force: bool = False) -> dict:
             "verify": verify(db, settings)}
 
 
-def record(session: Session, settings: Settings, found: Found, *, keep_ids: bool) -> tuple[list[str], dict, int]:
+def record(session: Session, settings: Settings, found: Found, *, keep_ids: bool,
+           entries: dict[str, dict] | None = None) -> tuple[list[str], dict, int]:
     """Record what `found` holds: its entries, batches and documents (with their history, pages and
     search index). A document already recorded under its register id and version keeps its row;
-    a new one takes the id its sidecar names with `keep_ids` (rebuild), else the next free one."""
-    entries = _entries(session, found)
+    a new one takes the id its sidecar names with `keep_ids` (rebuild), else the next free one.
+    `entries` (id -> fields, as `register.clean_fields` gives them), when given, are the entries
+    written instead of each as its newest sidecar recorded it; any other is left as it is."""
+    written = _entries(session, found) if entries is None else _new_entries(session, entries)
     batches = _batches(session, found)
     documents = _documents(session, found, batches, keep_ids=keep_ids)
     session.flush()
     session.expire_all()
-    for entry_id in entries:
+    for entry_id in sorted(set(written) | {data["register_id"] for _path, data, _sha in found.sidecars}):
         search.reindex_entry(session, session.get(Entry, entry_id))
-    _sequences(session, settings, entries)
+    _sequences(session, settings, written)
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT setval(pg_get_serial_sequence('document', 'id'), "
                              "COALESCE((SELECT MAX(id) FROM document), 0) + 1, false)"))
-    return entries, batches, documents
+    return written, batches, documents
+
+
+def _new_entries(session: Session, entries: dict[str, dict]) -> list[str]:
+    for entry_id, values in entries.items():
+        session.add(Entry(**(values | {"id": entry_id})))
+    session.flush()
+    return sorted(entries)
 
 
 def _when(value: str | None) -> dt.datetime | None:
@@ -189,8 +233,11 @@ def _pages_to_check(sidecar: dict) -> list | None:
 
 
 def _ensure_batch(session: Session, batches: dict[str, Batch], named: dict) -> None:
-    """A document whose batch manifest is missing still gets its batch, which `verify` then reports."""
-    if named["id"] not in batches:
+    """A document whose batch manifest is missing still gets its batch (the one recorded already,
+    else one that `verify` then reports)."""
+    if named["id"] not in batches and (here := session.get(Batch, named["id"])) is not None:
+        batches[named["id"]] = here
+    elif named["id"] not in batches:
         batches[named["id"]] = session.merge(Batch(
             id=named["id"], source_name="", raw_dir=named.get("raw_dir", ""), manifest_sha256="",
             page_count=0, status="filed", error="rebuilt from storage: its manifest is missing"))
@@ -205,7 +252,7 @@ def _entries(session: Session, found: Found) -> list[str]:
         if current is None or data["version"] > current["version"]:
             newest[data["register_id"]] = data
     for entry_id, data in newest.items():
-        fields = {name: data["register"].get(name) for name in FIELD_NAMES if name in data["register"]}
+        fields = {name: value for name in FIELD_NAMES if (value := data["register"].get(name)) is not None}
         if fields.get("created_date"):
             fields["created_date"] = dt.date.fromisoformat(fields["created_date"])
         times = {name: _when(data[name]) for name in ("registered_at", "updated_at") if data.get(name)}

@@ -6,7 +6,7 @@ import json
 
 from sqlalchemy import select
 
-from . import storage
+from . import safe_files, storage, stored_shapes
 from .config import Settings
 from .db import Batch, BeritaAcara, Database, Document, DocumentEvent
 from .search_rebuild import check
@@ -29,12 +29,13 @@ def verify(db: Database, settings: Settings) -> dict:
         expected.update(_raw_batch_files(root, batch.raw_dir, batch.manifest_name, batch.manifest_sha256))
     checked = 0
     for rel, sha in sorted(expected.items()):
-        path = root / rel
-        if not path.is_file():
-            problems.append({"kind": "missing", "path": rel})
+        try:  # a link is not followed, a named pipe not waited on: neither is the file recorded
+            actual = safe_files.sha256(root / rel)
+        except OSError as exc:
+            note = {} if isinstance(exc, FileNotFoundError) else {"note": safe_files.reason(exc)}
+            problems.append({"kind": "missing", "path": rel} | note)
             continue
         checked += 1
-        actual = storage.sha256_file(path)
         if actual != sha:
             problems.append({"kind": "mismatch", "path": rel, "expected": sha, "actual": actual})
     for rel in sorted(map(str, storage.stored_files(root))):
@@ -56,11 +57,11 @@ def _raw_batch_files(root, raw_dir: str, name: str, sha256: str) -> dict[str, st
     while name and f"{raw_dir}/{name}" not in expected:
         expected[f"{raw_dir}/{name}"] = sha256
         try:
-            manifest = json.loads((root / raw_dir / name).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            manifest = json.loads(safe_files.read_bytes(root / raw_dir / name, limit=256 << 20))
+        except (OSError, ValueError, RecursionError):
             break  # reported as missing or mismatched
-        if not isinstance(manifest, dict):
-            break
+        if stored_shapes.problem(manifest, stored_shapes.MANIFEST):
+            break  # not a manifest (`rebuild` names it unreadable); what it would list shows as orphans
         for item in manifest.get("files", []):
             expected.setdefault(f"{raw_dir}/{item['name']}", item["sha256"])
         previous = manifest.get("previous_manifest") or {}

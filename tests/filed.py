@@ -29,6 +29,37 @@ def cli(home: Path, *args: object) -> dict:
     return json.loads(out.getvalue())
 
 
+class Hung(BaseException):
+    """A command that did not end in time (a BaseException: the CLI's last-resort handler lets it through)."""
+
+
+def run_within(home: Path, *args: object, seconds: int = 60, stdout: bool = False) -> tuple[int, str]:
+    """`scan-station --home HOME ARGS...` in-process, stopped by SIGALRM after `seconds` (a named
+    pipe opened for reading waits for ever); the exit code and stderr (stdout with `stdout`)."""
+    import signal
+
+    def stop(_signum, _frame):
+        raise Hung(f"{args[0]} did not end within {seconds} s")
+
+    out, err = io.StringIO(), io.StringIO()
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.alarm(seconds)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main(["--home", str(home), *map(str, args)])
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    return code, (out if stdout else err).getvalue()
+
+
+def error_line(stderr: str) -> str:
+    """The one line a refused command writes (`scan-station: error: ...`); fails on none or more."""
+    lines = [line for line in stderr.splitlines() if line.startswith("scan-station:")]
+    assert len(lines) == 1, stderr
+    return lines[0]
+
+
 def add_entry(home: Path, title: str, unit: str = "Sekretariat") -> str:
     return cli(home, "register", "add", "--title", title, "--unit", unit, "--category", "berkala",
                "--created", "2025-03-04")["id"]

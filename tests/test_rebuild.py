@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
 
 import pytest
-from filed import WORDS, cli, file_some, found, home_snapshot
+from filed import WORDS, cli, file_some, found, home_snapshot, run_within
 
 
 def _drop_database(home):
@@ -67,3 +69,72 @@ def test_rebuild_on_postgresql(tmp_path, postgres):
     assert home_snapshot(home) == before
     assert found(home, WORDS["waiting"]) == {ids["waiting"]}
     cli(home, "submit", next(tmp_path.glob("*.pdf")), "--entry", ids["waiting"], "--quiet")  # ids go on
+
+
+def _sidecar(home):
+    return next(p for p in (home / "storage").rglob("*_v1.json") if "batches" not in p.parts)
+
+
+def _edit(path, change):
+    data = json.loads(path.read_text())
+    change(data)
+    path.write_text(json.dumps(data))
+
+
+def _deep(folder):
+    """Folders nested deeper than a path may be long (PATH_MAX), made one at a time."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        for _ in range(20):
+            os.mkdir("d" * 250, dir_fd=fd)
+            inner = os.open("d" * 250, os.O_RDONLY, dir_fd=fd)
+            os.close(fd)
+            fd = inner
+    finally:
+        os.close(fd)
+
+
+def _fifo(path):
+    path.unlink()
+    os.mkfifo(path)
+
+
+# (what is wrong in storage, how it is made, a word `unreadable` says about it)
+HOSTILE = [
+    ("named pipe", lambda h: os.mkfifo(_sidecar(h).with_name("pipa.pdf")), "named pipe"),
+    ("named pipe as a sidecar", lambda h: _fifo(_sidecar(h)), "named pipe"),
+    ("named pipe as a batch manifest", lambda h: _fifo(next((h / "storage").rglob("batch.json"))), "named pipe"),
+    ("link to /etc/passwd as a PDF", lambda h: _fifo(_sidecar(h).with_suffix(".pdf")) or
+     _sidecar(h).with_suffix(".pdf").unlink() or _sidecar(h).with_suffix(".pdf").symlink_to("/etc/passwd"),
+     "its PDF is a symbolic link"),
+    ("link loop", lambda h: (h / "storage" / "loop.json").symlink_to("loop.json"), "symbolic link"),
+    ("link to a folder outside", lambda h: (h / "storage" / "etc").symlink_to("/etc"), "symbolic link"),
+    ("path longer than PATH_MAX", lambda h: _deep(h / "storage"), "too long"),
+    ("sidecar not JSON", lambda h: _sidecar(h).write_text("{"), "not JSON"),
+    ("sidecar a list", lambda h: _sidecar(h).write_text("[1, 2]"), "not a sidecar"),
+    ("sidecar version as text", lambda h: _edit(_sidecar(h), lambda d: d.update(version="1")), "version"),
+    ("sidecar without filed_at", lambda h: _edit(_sidecar(h), lambda d: d.pop("filed_at")), "filed_at"),
+    ("sidecar register not an object", lambda h: _edit(_sidecar(h), lambda d: d.update(register=[])), "register"),
+    ("sidecar batch without id", lambda h: _edit(_sidecar(h), lambda d: d["batch"].pop("id")), "batch.id"),
+    ("sidecar PDF name leaving its folder", lambda h: _edit(_sidecar(h), lambda d: d.update(file="../../x.pdf")),
+     "file"),
+    ("manifest pages not a list", lambda h: _edit(next((h / "storage").rglob("batch.json")),
+                                                  lambda d: d.update(pages=7)), "pages"),
+    ("decision without actor", lambda h: _edit(next((h / "storage").rglob("*.event-2.json")),
+                                               lambda d: d.pop("actor")), "actor"),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("make", "word"), [h[1:] for h in HOSTILE], ids=[h[0] for h in HOSTILE])
+def test_rebuild_leaves_out_what_storage_should_not_hold_and_says_so(filed_home, tmp_path, make, word):
+    original, _ids, _before = filed_home
+    home = tmp_path / "home"
+    shutil.copytree(original, home, symlinks=True)
+    _drop_database(home)
+    make(home)
+    code, out = run_within(home, "rebuild", "--json", seconds=30, stdout=True)
+    assert code == 5, out  # documented: storage holds what it should not (and verify finds problems)
+    done = json.loads(out)
+    assert any(word in line for line in done["unreadable"]), done["unreadable"]
+    assert done["documents"] >= 3  # the rest is rebuilt
