@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -27,7 +28,7 @@ from pathlib import Path
 
 from sqlalchemy import inspect, make_url, select, text
 
-from . import __version__, audit, storage
+from . import __version__, audit, safe_files, storage, stored_shapes
 from .config import Settings
 from .db import Database, Entry, make_engine, schema_revision
 from .errors import BadArgumentsError, InputFileError, MissingDependencyError, StorageError
@@ -39,6 +40,10 @@ ASIDE = "restored-after-backup"
 
 class DamagedBackupError(InputFileError):
     """A backup whose files do not match its manifest, or that is not a Scan Station backup."""
+
+
+class ForeignDatabaseError(DamagedBackupError):
+    """A backup whose database is not a Scan Station database, or of a schema this version does not know."""
 
 
 # -- backup ---------------------------------------------------------------------------------------
@@ -58,10 +63,11 @@ def backup(settings: Settings, db: Database, dest: Path) -> dict:
         raise BadArgumentsError(f"backup knows SQLite and PostgreSQL, not {kind}")
     sums = {SQLITE_FILE if kind == "sqlite" else PG_FILE: storage.sha256_file(dest / (SQLITE_FILE if kind == "sqlite"
                                                                                      else PG_FILE))}
-    sums |= _copy_storage(settings.storage_dir, dest / "storage")
+    copied, skipped = _copy_storage(settings.storage_dir, dest / "storage")
+    sums |= copied
     info = {"made_at": dt.datetime.now(dt.UTC).isoformat(), "scan_station": __version__, "database": kind,
             "schema_revision": schema_revision(db), "files": len(sums) - 1,
-            "bytes": sum((dest / rel).stat().st_size for rel in sums)}
+            "bytes": sum((dest / rel).stat().st_size for rel in sums), "skipped": skipped}
     sums[INFO] = storage.atomic_write_json(dest / INFO, info)
     lines = "".join(f"{sha}  {rel}\n" for rel, sha in sorted(sums.items()))
     storage.atomic_write_bytes(dest / MANIFEST, lines.encode())
@@ -108,40 +114,144 @@ def _pg_dump(url: str, target: Path) -> None:
     _pg_tool("pg_dump", ["--format=custom", "--no-owner", f"--file={target}"], url)
 
 
-def _copy_storage(source: Path, dest: Path) -> dict[str, str]:
-    """Every stored file (not temporaries of writes under way), each fsync'd, with its SHA-256. A
-    file that vanishes meanwhile was a failed filing's own, never recorded: it is skipped."""
+def _copy_storage(source: Path, dest: Path) -> tuple[dict[str, str], list[dict]]:
+    """Every stored file (not temporaries of writes under way), each fsync'd, with its SHA-256; and
+    what is skipped, with why: anything that is not a regular file (a link is not followed, a
+    named pipe or a device not opened), a name with control characters, a folder that cannot be
+    read. A file that vanishes meanwhile was a failed filing's own, never recorded: it is left out."""
     sums: dict[str, str] = {}
-    for rel in sorted(storage.stored_files(source)):
-        if rel.name.startswith(storage.TMP_PREFIX):
+    skipped: list[dict] = []
+    for item in sorted(safe_files.walk(source), key=lambda i: i.rel):
+        if item.rel.name.startswith(storage.TMP_PREFIX):
+            continue
+        if not item.usable:
+            skipped.append({"path": str(item.rel), "why": item.problem})
             continue
         try:
-            sums[f"storage/{rel}"] = storage.atomic_copy(source / rel, dest / rel)
+            sums[f"storage/{item.rel}"] = safe_files.copy(source / item.rel, dest / item.rel)
         except FileNotFoundError:
             continue
-    return sums
+        except OSError as exc:
+            skipped.append({"path": str(item.rel), "why": safe_files.reason(exc)})
+    return sums, skipped
 
 
 # -- restore --------------------------------------------------------------------------------------
 
 
+_INFO = {"database": stored_shapes.one_of("sqlite", "postgresql"), "made_at": stored_shapes.Optional(
+    stored_shapes.maybe(stored_shapes.when)), "files": stored_shapes.Optional(stored_shapes.COUNT)}
+_LINE = re.compile(r"^([0-9a-f]{64})  (.+)$")
+
+
+def _refuse(src: Path, problems: list[str], kind: type[DamagedBackupError] = DamagedBackupError) -> None:
+    if problems:
+        more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
+        raise kind(f"{src}: the backup is damaged, nothing was restored: {'; '.join(problems[:5])}{more}")
+
+
 def check_backup(src: Path) -> dict:
-    """The backup's `backup.json`, once every file matches the manifest and none is extra."""
+    """The backup's `backup.json`, once every file matches the manifest and none is extra. Anything
+    in it that is not a regular file (a link, a named pipe, a device) is refused before any is opened."""
+    items = list(safe_files.walk(src))
+    _refuse(src, [f"{safe_files.shown(item.rel)}: {item.problem}" for item in items if not item.usable])
     try:
-        lines = (src / MANIFEST).read_text(encoding="utf-8").splitlines()
-        listed = dict(reversed(line.split("  ", 1)) for line in lines if line.strip())
-        info = json.loads((src / INFO).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise DamagedBackupError(f"{src}: not a Scan Station backup ({exc})") from None
-    present = {str(p) for p in storage.stored_files(src)} - {MANIFEST}
+        lines = safe_files.read_bytes(src / MANIFEST, limit=1 << 30).decode("utf-8").splitlines()
+        info = json.loads(safe_files.read_bytes(src / INFO, limit=1 << 20))
+    except (OSError, ValueError, RecursionError) as exc:
+        reason = safe_files.reason(exc) if isinstance(exc, OSError) else str(exc)[:200]
+        raise DamagedBackupError(f"{src}: not a Scan Station backup ({reason}); nothing was restored") from None
+    _refuse(src, [f"{INFO}: {p}" for p in [stored_shapes.problem(info, _INFO)] if p])
+    listed = _listed(src, lines)
+    present = {str(item.rel) for item in items} - {MANIFEST}
+    database = SQLITE_FILE if info["database"] == "sqlite" else PG_FILE
     problems = [f"missing {rel}" for rel in sorted(set(listed) - present)]
     problems += [f"not in the manifest: {rel}" for rel in sorted(present - set(listed))]
-    problems += [f"altered {rel}" for rel in sorted(set(listed) & present) if storage.sha256_file(src / rel)
-                 != listed[rel]]
-    if problems:
-        raise DamagedBackupError(f"{src}: the backup is damaged, nothing was restored: {'; '.join(problems[:5])}"
-                                 + (f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""))
+    if database not in listed:
+        problems.append(f"no {database}")
+    problems += [f"altered {rel}" for rel in sorted(set(listed) & present)
+                 if safe_files.sha256(src / rel) != listed[rel]]
+    _refuse(src, problems)
     return info
+
+
+def _listed(src: Path, lines: list[str]) -> dict[str, str]:
+    """The manifest's lines, `<SHA-256>  <path>` each, paths inside the backup and each once."""
+    listed: dict[str, str] = {}
+    problems = []
+    for number, line in enumerate(lines, 1):
+        match = _LINE.match(line)
+        if not line.strip():
+            continue
+        if not match or safe_files.relative_problem(match[2]) or match[2] in listed:
+            problems.append(f"{MANIFEST} line {number} is not '<SHA-256>  <path inside the backup>', once")
+            continue
+        listed[match[2]] = match[1]
+    _refuse(src, problems)
+    return listed
+
+
+#: Tables every Scan Station schema has had since the first migration.
+_TABLES = {"alembic_version", "entry", "batch", "document"}
+
+
+def check_database(src: Path, info: dict) -> None:
+    """Refuse, before anything is restored, a database that is not Scan Station's (no register
+    tables, not a database at all) or that is at a schema revision this version does not know
+    (made by a newer version, or another program's)."""
+    if info["database"] == "sqlite":
+        revision, tables = _sqlite_schema(src / SQLITE_FILE)
+    else:
+        revision, tables = _pg_schema(src / PG_FILE)
+    if not _TABLES <= tables or not revision:
+        raise ForeignDatabaseError(f"{src}: its database is not a Scan Station database (it has no register "
+                                   "tables, or no schema revision); nothing was restored")
+    if revision not in _known_revisions():
+        raise ForeignDatabaseError(f"{src}: its database is at schema revision {revision!r}, which Scan Station "
+                                   f"{__version__} does not know (a newer version's, or another program's); "
+                                   "restore it with the version that made it; nothing was restored")
+
+
+def _known_revisions() -> set[str]:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    return {script.revision for script in ScriptDirectory.from_config(cfg).walk_revisions()}
+
+
+def _sqlite_schema(path: Path) -> tuple[str | None, set[str]]:
+    """The schema revision and the tables of an SQLite file, opened read-only and as immutable
+    (nothing is written beside it, no journal is replayed)."""
+    try:
+        connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
+        try:
+            tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            row = (connection.execute("SELECT version_num FROM alembic_version").fetchone()
+                   if "alembic_version" in tables else None)
+        finally:
+            connection.close()
+    except sqlite3.Error as exc:
+        raise ForeignDatabaseError(f"{path}: not an SQLite database ({exc}); nothing was restored") from None
+    return (str(row[0]) if row else None), tables
+
+
+def _pg_schema(path: Path) -> tuple[str | None, set[str]]:
+    """The schema revision and the tables of a `pg_dump --format=custom` file, read by `pg_restore`
+    into text (no database is touched)."""
+    program = shutil.which("pg_restore")
+    if program is None:
+        raise MissingDependencyError("pg_restore is not installed; apt-get install postgresql-client")
+    listing = subprocess.run([program, "--list", str(path)], capture_output=True, text=True, check=False)
+    if listing.returncode != 0:
+        reason = (listing.stderr.strip().splitlines() or ["?"])[-1]
+        raise ForeignDatabaseError(f"{path}: not a PostgreSQL dump ({reason}); nothing was restored")
+    tables = set(re.findall(r"^\d+; \d+ \d+ TABLE \S+ (\S+) ", listing.stdout, re.M))
+    data = subprocess.run([program, "--data-only", "--table=alembic_version", "--file=-", str(path)],
+                          capture_output=True, text=True, check=False).stdout
+    rows = re.search(r"^COPY \S*alembic_version .*?FROM stdin;\n([^\n\\]+)\n", data, re.M)
+    return (rows[1].strip() if rows else None), tables
 
 
 def restore(settings: Settings, src: Path) -> dict:
@@ -151,11 +261,12 @@ def restore(settings: Settings, src: Path) -> dict:
     from .verify import verify
 
     info = check_backup(src)
+    check_database(src, info)
     if any(storage.stored_files(settings.storage_dir)) if settings.storage_dir.exists() else False:
         raise BadArgumentsError(f"{settings.storage_dir} holds files already; restore into a new home")
     _restore_database(settings, src, info)
     for rel in storage.stored_files(src / "storage"):
-        storage.atomic_copy(src / "storage" / rel, settings.storage_dir / rel)
+        safe_files.copy(src / "storage" / rel, settings.storage_dir / rel)
     db = Database(settings)  # upgrades an older backup's schema to this version's
     try:
         aside = _set_aside_newer(settings, verify(db, settings))
@@ -189,7 +300,7 @@ def _restore_database(settings: Settings, src: Path, info: dict) -> None:
         else:
             raw = engine.raw_connection()
             try:
-                source = sqlite3.connect(src / SQLITE_FILE)
+                source = sqlite3.connect(f"{(src / SQLITE_FILE).resolve().as_uri()}?mode=ro&immutable=1", uri=True)
                 try:
                     source.backup(raw.driver_connection)
                 finally:

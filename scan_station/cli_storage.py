@@ -28,7 +28,11 @@ def backup_cmd(app: App, dest: Path):
     from .backup import backup
 
     made = backup(app.settings, app.db, dest)
-    return made, f"backup in {dest}: {made['database']} database and {made['files']} file(s), {made['bytes']} bytes"
+    human = f"backup in {dest}: {made['database']} database and {made['files']} file(s), {made['bytes']} bytes"
+    if made["skipped"]:  # not regular files: storage holds something Scan Station did not put there
+        click.get_current_context().meta["exit_code"] = ExitCode.storage
+        human += "".join(f"\n  skipped: {p['path']!r}: {p['why']}" for p in made["skipped"][:20])
+    return made, human
 
 
 @command("restore")
