@@ -20,6 +20,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from fnmatch import fnmatch
 from pathlib import Path
 
 from sqlalchemy import insert, select, update
@@ -149,14 +150,42 @@ def check_chain(rows: Iterable, head: Head | None, anchors: Iterable[tuple[str, 
 
 
 def storage_anchors(storage_dir: Path) -> Iterator[tuple[str, dict]]:
-    """The heads written into batch manifests in storage."""
-    for manifest in sorted(storage_dir.glob("batches/*/*/batch*.json")):
+    """The heads written into batch manifests in storage (regular files only: a link or a named
+    pipe is neither followed nor opened)."""
+    from .safe_files import read_bytes, walk
+
+    batches = storage_dir / "batches"
+    for item in sorted(walk(batches) if batches.is_dir() else [], key=lambda i: i.rel):
+        if not item.usable or len(item.rel.parts) != 3 or not fnmatch(item.rel.name, "batch*.json"):
+            continue
         try:
-            anchor = json.loads(manifest.read_text()).get("audit_head")
-        except (OSError, ValueError, AttributeError):
+            anchor = json.loads(read_bytes(batches / item.rel, limit=64 << 20)).get("audit_head")
+        except (OSError, ValueError, AttributeError, RecursionError):
             continue
         if isinstance(anchor, dict):
-            yield str(manifest.relative_to(storage_dir)), anchor
+            yield str(Path("batches") / item.rel), anchor
+
+
+def foreign_anchors(session: Session) -> set[tuple[str, object, object]]:
+    """(manifest, seq, hash) of the heads in batch manifests that came with a bag: another
+    installation's log wrote them. Each `import-bag` record names those its bag brought; being in
+    this log's chain, these records cannot be changed unnoticed."""
+    found = set()
+    for details in session.scalars(select(AuditRecord.details).where(AuditRecord.action == "import-bag")):
+        for anchor in (details.get("anchors") or []) if isinstance(details, dict) else []:
+            if isinstance(anchor, dict):
+                found.add((anchor.get("path"), anchor.get("seq"), anchor.get("hash")))
+    return found
+
+
+def foreign_records(session: Session) -> list[dict]:
+    """The audit records of other installations that imported bags carried, each as that
+    installation wrote it (its own `seq`, `hash`, `prev_hash`), with `source` (where the bag said it
+    came from) and `imported` (the `import-bag` record of this log that keeps it)."""
+    rows = session.scalars(select(AuditRecord).where(AuditRecord.action == "import-bag").order_by(AuditRecord.seq))
+    return [record | {"source": row.details.get("source"), "imported": row.seq}
+            for row in rows if isinstance(row.details, dict)
+            for record in row.details.get("foreign_records") or [] if isinstance(record, dict)]
 
 
 def berita_acara_anchors(session: Session) -> Iterator[tuple[str, dict]]:
@@ -217,7 +246,11 @@ def as_csv(rows: Iterable[AuditRecord]) -> str:
 
 
 def verify_all(settings, db: Database) -> list[Problem]:
-    """`verify` with every anchor there is: the batch manifests in storage and the berita acara."""
+    """`verify` with every anchor there is: the batch manifests in storage (but those an imported bag
+    brought: `foreign_anchors`) and the berita acara."""
     with db.session() as session:
-        anchors = [*storage_anchors(settings.storage_dir), *berita_acara_anchors(session)]
+        foreign = foreign_anchors(session)
+        anchors = [(where, anchor) for where, anchor in storage_anchors(settings.storage_dir)
+                   if (where, anchor.get("seq"), anchor.get("hash")) not in foreign]
+        anchors += berita_acara_anchors(session)
         return verify(session, anchors)

@@ -9,9 +9,15 @@ installation or an archive.
                                      handover decision files, the raw batches they came from (every
                                      file and manifest), the berita acara PDFs that list them
 
-An import checks the bag first (a bag that fails `bagit`'s validation is refused, nothing is
-written), copies the files into storage (a file there already must have the same SHA-256), and
-records them as `rebuild` does from storage: importing the same bag twice changes nothing.
+A bag is foreign input: anyone can edit one and make its checksums again. An import checks the
+folder (no link, pipe or device; `bag_checks.check_folder`) before `bagit` validates it, then
+everything the bag says (`bag_checks.check_content`) and whether it fits this installation
+(`bag_fit.plan`: nothing here is ever changed), and refuses with exit 3, writing nothing, at the
+first problem. Then it copies the new files into storage and records them as `rebuild` does from
+storage, in one transaction; a failure on the way removes the files copied. Importing the same
+bag twice changes nothing. The audit records of the other installation that the bag carries,
+and the audit heads its batch manifests hold (anchors of that installation's log, not this
+one's), are kept in the `import-bag` audit record (`audit.foreign_records`, `audit.verify_all`).
 """
 
 from __future__ import annotations
@@ -24,17 +30,12 @@ from pathlib import Path
 from sqlalchemy import select
 
 from . import __version__, audit, storage
+from .bag_checks import METADATA, TamperedBagError
 from .config import Settings
 from .db import BeritaAcara, Database, Document, Entry
-from .errors import BadArgumentsError, InputFileError, NotFoundError, StorageError
+from .errors import BadArgumentsError, NotFoundError
 from .handover import history
 from .register import entry_dict
-
-METADATA = "metadata.json"
-
-
-class TamperedBagError(InputFileError):
-    """A bag that is not a valid BagIt bag: a file altered, missing or added, or no bag at all."""
 
 
 def _chosen(session, entry_ids: list[str], start: dt.date | None, end: dt.date | None) -> list[Document]:
@@ -129,7 +130,10 @@ def _files(session, root: Path, documents: list[Document], notes: list[BeritaAca
 def bag_contents(bag: Path) -> list[dict]:
     """The documents a bag holds (register id, version, SHA-256, title), from its metadata: for
     whatever records that they were exported or imported."""
-    metadata = _metadata(bag)
+    return _contents(_metadata(bag))
+
+
+def _contents(metadata: dict) -> list[dict]:
     titles = {e["id"]: e["title"] for e in metadata["entries"]}
     return [{"register_id": d["register_id"], "version": d["version"], "sha256": d["sha256"],
              "title": titles.get(d["register_id"], "")} for d in metadata["documents"]]
@@ -142,62 +146,100 @@ def _metadata(bag: Path) -> dict:
         raise TamperedBagError(f"{bag}: not a Scan Station bag ({exc})") from None
 
 
-def check_bag(bag: Path) -> None:
-    """Refuse a bag that `bagit` does not find complete and unaltered, saying what is wrong."""
+def check_bag(bag: Path) -> dict[str, str]:
+    """Refuse a bag that `bagit` does not find complete and unaltered, saying what is wrong; the
+    SHA-256 of each file of its storage folder, from its manifest. Only for a folder that
+    `bag_checks.check_folder` passed: bagit opens and follows whatever the bag holds."""
     import bagit
 
     try:
-        bagit.Bag(str(bag)).validate(processes=1)
+        checked = bagit.Bag(str(bag))
+        checked.validate(processes=1)
     except bagit.BagValidationError as exc:
         details = "; ".join(str(d) for d in exc.details[:5]) or str(exc)
         raise TamperedBagError(f"{bag}: the bag is not as it was made, nothing was imported: {details}") from None
-    except bagit.BagError as exc:
+    except (bagit.BagError, OSError, ValueError) as exc:
         raise TamperedBagError(f"{bag}: not a BagIt bag ({exc}); nothing was imported") from None
+    prefix = "data/storage/"
+    return {path[len(prefix):]: sums["sha256"] for path, sums in checked.entries.items()
+            if path.startswith(prefix) and "sha256" in sums}
 
 
 def import_bag(settings: Settings, db: Database, bag: Path, *, actor: str = "-") -> dict:
-    """Check the bag, put its files into storage and record what they hold; twice is the same as once."""
-    from .rebuild import read_storage, record
+    """Check the bag, on its own and against this installation (`bag_checks`, `bag_fit`), put its new
+    files into storage and record what they hold; twice is the same as once. All or nothing: on
+    any failure, the files copied are removed again and the database is left as it was."""
+    from .bag_checks import check_content, check_folder, read_bag
+    from .bag_fit import plan
+    from .rebuild import record
     from .verify import verify
 
-    check_bag(bag)
-    metadata = _metadata(bag)
-    source = bag / "data" / "storage"
-    files = [str(rel) for rel in storage.stored_files(source)]
-    _check_conflicts(settings, db, metadata, source, files)
-    for rel in files:
-        if not (settings.storage_dir / rel).exists():
-            storage.atomic_copy(source / rel, settings.storage_dir / rel)
-    with db.session() as session:
-        entries, batches, documents = record(session, settings, read_storage(source), keep_ids=False)
-        session.flush()
-        _berita_acara(session, metadata)
-        audit.record(session, actor, "import-bag", bag.name, documents=[[d["register_id"], d["version"]]
-                                                                        for d in bag_contents(bag)])
+    files = check_folder(bag)
+    checked = read_bag(bag, files, check_bag(bag))
+    check_content(checked)
+    todo = plan(settings, db, checked)
+    contents = _contents(checked.metadata)
+    copied = _copy(settings, checked.storage, todo.copy)
+    try:
+        with db.session() as session:
+            entries, batches, documents = record(session, settings, todo.found, keep_ids=False, entries=todo.entries)
+            session.flush()
+            _berita_acara(session, todo.notes)
+            audit.record(session, actor, "import-bag", bag.name, documents=[[d["register_id"], d["version"]]
+                                                                            for d in contents],
+                         source=_source(bag, checked.metadata), anchors=todo.anchors,
+                         foreign_records=checked.metadata["audit"])
+    except BaseException:
+        _remove(settings.storage_dir, copied)
+        raise
     return {"bag": str(bag), "entries": len(entries), "documents": documents, "batches": len(batches),
-            "contents": bag_contents(bag), "verify": verify(db, settings)}
+            "unchanged": todo.unchanged, "files": len(copied), "contents": contents, "verify": verify(db, settings)}
 
 
-def _check_conflicts(settings: Settings, db: Database, metadata: dict, source: Path, files: list[str]) -> None:
-    """Nothing is written when the bag and this installation disagree: a stored file with other
-    bytes, or a register id that names another entry here."""
-    clashes = [rel for rel in files if (settings.storage_dir / rel).exists()
-               and storage.sha256_file(settings.storage_dir / rel) != storage.sha256_file(source / rel)]
-    with db.session() as session:
-        for entry in metadata["entries"]:
-            here = session.get(Entry, entry["id"])
-            if here is not None and here.title != entry["title"]:
-                clashes.append(f"register id {entry['id']} is {here.title!r} here, {entry['title']!r} in the bag")
-    if clashes:
-        raise StorageError(f"the bag does not fit this installation, nothing was imported: {'; '.join(clashes[:5])}")
+def _source(bag: Path, metadata: dict) -> dict:
+    """Where the bag says it comes from: its bag-info's organisation, the version, when it was made."""
+    import bagit
+
+    info = bagit.Bag(str(bag)).info
+    organisation = info.get("Source-Organization", "")
+    return {"organization": organisation if isinstance(organisation, str) else "; ".join(map(str, organisation)),
+            "scan_station": metadata.get("scan_station", ""), "exported_at": metadata.get("exported_at")}
 
 
-def _berita_acara(session, metadata: dict) -> None:
-    """Each berita acara of the bag, once, pointing at this installation's documents."""
+def _copy(settings: Settings, source: Path, files: list[str]) -> list[str]:
+    """Copy each file (regular files only) into storage; on any failure, remove what was copied."""
+    from .bag_checks import TamperedBagError
+    from .safe_files import copy, reason
+
+    copied: list[str] = []
+    try:
+        for rel in files:
+            copy(source / rel, settings.storage_dir / rel)
+            copied.append(rel)
+    except OSError as exc:
+        _remove(settings.storage_dir, copied)
+        raise TamperedBagError(f"{source / rel}: {reason(exc)}; nothing was imported") from None
+    except BaseException:
+        _remove(settings.storage_dir, copied)
+        raise
+    return copied
+
+
+def _remove(root: Path, copied: list[str]) -> None:
+    """Remove the files an import copied, and the folders that are left empty by it."""
+    for rel in copied:
+        (root / rel).unlink(missing_ok=True)
+    for folder in sorted({p for rel in copied for p in Path(rel).parents if p != Path()}, key=lambda p: -len(p.parts)):
+        try:
+            (root / folder).rmdir()
+        except OSError:
+            continue  # not empty: it holds more than the import put there
+
+
+def _berita_acara(session, notes: list[dict]) -> None:
+    """Each new berita acara of the bag, pointing at this installation's documents."""
     ids = {(d.register_id, d.version): d.id for d in session.scalars(select(Document))}
-    for b in metadata["berita_acara"]:
-        if session.scalar(select(BeritaAcara).where(BeritaAcara.number == b["number"])) is not None:
-            continue
+    for b in notes:
         session.add(BeritaAcara(number=b["number"], year=b["year"], created_at=dt.datetime.fromisoformat(
             b["created_at"]), created_by=b["created_by"], scope=b["scope"], path=b["path"], sha256=b["sha256"],
             replaces=b["replaces"], document_ids=[ids[tuple(k)] for k in b["documents"] if tuple(k) in ids]))

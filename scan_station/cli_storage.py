@@ -99,7 +99,9 @@ def import_bag_cmd(app: App, bag: Path):
     from .bag import import_bag
 
     done = import_bag(app.settings, app.db, bag, actor=app.actor)
-    return done, f"imported {done['documents']} document(s) of {done['entries']} entr(ies)\n{_verified(done['verify'])}"
+    human = (f"imported {done['documents']} document(s), {done['entries']} new entr(ies), {done['files']} file(s); "
+             f"{done['unchanged']} document(s) here already")
+    return done, f"{human}\n{_verified(done['verify'])}"
 
 
 COMMANDS += [export_cmd, import_bag_cmd]
