@@ -170,8 +170,8 @@ def relative_problem(rel: object) -> str:
     shown = repr(rel[:80])
     if len(rel) > MAX_PATH:
         return f"{shown}...: the path is too long"
-    if _CONTROLS.search(rel) or "\\" in rel:
-        return f"{shown}: the path holds control characters or a backslash"
+    if _CONTROLS.search(rel):
+        return f"{shown}: the path holds control characters"
     if rel.startswith("/"):
         return f"{shown}: an absolute path, not one inside storage"
     parts = rel.split("/")
