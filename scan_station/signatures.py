@@ -19,10 +19,11 @@ by pyHanko offline — no OCSP or CRL is fetched, nothing leaves the machine:
 A record made before signatures were checked has no verdict: it is `unchecked` ("belum
 diperiksa"), never valid.
 
-The check runs in a child process (`python -m scan_station.signatures`) with a time limit and
+The check runs in a child process (`python -m scan_station.signature_check`, which owns the check
+itself: its resource limits and how pyHanko's findings become a verdict) with a time limit and
 memory limit: a PDF made to hang or exhaust the parser makes its signatures `broken`, never hangs
 or crashes the caller. A parent looks for signature fields with pikepdf first, so an unsigned PDF
-starts no child.
+starts no child. This module owns the verdicts, starting that child, the re-check and the wording.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
@@ -122,7 +123,7 @@ def check_pdf(path: Path, settings) -> tuple[SignatureCheck, ...]:
     package_root = str(Path(__file__).resolve().parents[1])
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH")]))
-    command = [sys.executable, "-m", "scan_station.signatures", str(Path(path).resolve()), *roots]
+    command = [sys.executable, "-m", "scan_station.signature_check", str(Path(path).resolve()), *roots]
     child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
                              env=env, start_new_session=True)
     try:
@@ -282,163 +283,3 @@ def statement(check: SignatureCheck) -> str:
     if verdict in (Verdict.VALID, Verdict.UNTRUSTED) and check.timestamp == "untrusted":
         text += "; penerbit stempel waktunya belum diperiksa terhadap daftar tepercaya"
     return text
-
-
-# --- The check itself, in the child process ---
-
-def _check_file(path: str, root_files: Sequence[str]) -> dict:
-    """Every filled signature field of `path` checked; {"signatures": [...]} (as_dict each)."""
-    import logging
-    import warnings
-
-    warnings.simplefilter("ignore")
-    logging.disable(logging.CRITICAL)
-    from pyhanko.keys import load_certs_from_pemder
-    from pyhanko.pdf_utils.reader import PdfFileReader
-    from pyhanko.sign.fields import enumerate_sig_fields
-
-    roots = list(load_certs_from_pemder(root_files)) if root_files else []
-    now = _now()
-    found: list[dict] = []
-    with Path(path).open("rb") as f:
-        reader = PdfFileReader(f, strict=False)
-        try:
-            for fq_name, _sig_obj, sig_field in enumerate_sig_fields(reader, filled_status=True):
-                if len(found) >= MAX_SIGNATURES:
-                    found.append(SignatureCheck("", "", Verdict.BROKEN, "too_many", checked_at=now).as_dict())
-                    break
-                try:
-                    check = _check_one(reader, sig_field, fq_name, roots)
-                except Exception:  # noqa: BLE001 - anything a hostile signature makes pyHanko raise
-                    check = SignatureCheck(_signer_of(reader, sig_field, fq_name), "", Verdict.BROKEN, "unreadable")
-                if check is not None:
-                    found.append(replace(check, checked_at=now).as_dict())
-        except Exception:  # noqa: BLE001 - the form itself cannot be walked
-            found.append(SignatureCheck("", "", Verdict.BROKEN, "unreadable", checked_at=now).as_dict())
-    return {"signatures": found}
-
-
-def _signer_of(reader, sig_field, fq_name) -> str:
-    """The subject a signature's certificate states, when that much can be read."""
-    try:
-        from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
-
-        return EmbeddedPdfSignature(reader, sig_field, fq_name).signer_cert.subject.human_friendly
-    except Exception:  # noqa: BLE001
-        return ""
-
-
-def _check_one(reader, sig_field, fq_name, roots: list) -> SignatureCheck | None:
-    """One signature's verdict; None for a document timestamp (no one's signature)."""
-    import asyncio
-
-    from pyhanko.sign.diff_analysis import ModificationLevel
-    from pyhanko.sign.validation.generic_cms import extract_tst_data_iter
-    from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature, async_validate_pdf_signature
-    from pyhanko.sign.validation.settings import KeyUsageConstraints
-    from pyhanko.sign.validation.status import SignatureCoverageLevel
-    from pyhanko_certvalidator import ValidationContext
-
-    embedded = EmbeddedPdfSignature(reader, sig_field, fq_name)
-    if embedded.sig_object_type != "/Sig":
-        return None
-    cert = embedded.signer_cert
-    signer = cert.subject.human_friendly
-    claimed = embedded.self_reported_timestamp
-    token_time = None
-    for token in extract_tst_data_iter(embedded.signer_info, signed=False):
-        token_time = token["encap_content_info"]["content"].parsed["gen_time"].native
-        break
-
-    def context(moment):
-        return ValidationContext(trust_roots=list(roots), allow_fetching=False, moment=moment,
-                                 revocation_mode="soft-fail")
-
-    # The token is checked as of the time it states; the signer as of the time it claims, then again
-    # as of the token's time when the token is valid (an independent witness of when it signed).
-    status = asyncio.run(async_validate_pdf_signature(
-        embedded, context(_aware(claimed) or _utcnow()), context(_aware(token_time) or _utcnow()),
-        key_usage_settings=KeyUsageConstraints(key_usage={"digital_signature", "non_repudiation"})))
-    stamp = status.timestamp_validity
-    timestamp = ""
-    if stamp is not None:
-        timestamp = ("broken" if not (stamp.intact and stamp.valid) else "valid" if stamp.trusted else "untrusted")
-    moment = _aware(stamp.timestamp) if timestamp == "valid" else _aware(claimed)
-    if timestamp == "valid" and moment != _aware(claimed):  # the signer checked at the token's time
-        embedded = EmbeddedPdfSignature(reader, sig_field, fq_name)
-        status = asyncio.run(async_validate_pdf_signature(
-            embedded, context(moment), context(moment),
-            key_usage_settings=KeyUsageConstraints(key_usage={"digital_signature", "non_repudiation"})))
-    base = SignatureCheck(signer, claimed.isoformat() if claimed else "", timestamp=timestamp,
-                          timestamp_at=stamp.timestamp.isoformat() if stamp is not None else "")
-
-    if not status.intact:
-        return replace(base, verdict=Verdict.BROKEN, reason="hash_mismatch")
-    if not status.valid:
-        return replace(base, verdict=Verdict.BROKEN, reason="bad_signature")
-    if timestamp == "broken":
-        return replace(base, verdict=Verdict.BROKEN, reason="timestamp_broken")
-    coverage, level = status.coverage, status.modification_level
-    if coverage == SignatureCoverageLevel.ENTIRE_FILE:
-        changes = ""
-    elif (coverage == SignatureCoverageLevel.ENTIRE_REVISION and status.docmdp_ok
-          and level in (ModificationLevel.NONE, ModificationLevel.LTA_UPDATES, ModificationLevel.FORM_FILLING)):
-        changes = "signing"
-    else:
-        reason = "modified" if coverage == SignatureCoverageLevel.ENTIRE_REVISION else "coverage"
-        return replace(base, verdict=Verdict.ALTERED, reason=reason)
-    base = replace(base, changes=changes)
-
-    at = moment or _utcnow()
-    if at < cert.not_valid_before or at > cert.not_valid_after:
-        return replace(base, verdict=Verdict.EXPIRED,
-                       reason="not_yet_valid" if at < cert.not_valid_before else "expired")
-    problem = getattr(status.trust_problem_indic, "name", "")
-    if problem in ("EXPIRED", "OUT_OF_BOUNDS_NO_POE", "OUT_OF_BOUNDS_NOT_REVOKED"):
-        return replace(base, verdict=Verdict.EXPIRED, reason="expired")
-    if problem == "NOT_YET_VALID":
-        return replace(base, verdict=Verdict.EXPIRED, reason="not_yet_valid")
-    if status.revoked or problem.startswith("REVOKED"):
-        return replace(base, verdict=Verdict.EXPIRED, reason="revoked")
-    if status.trusted:  # the timestamp's own trust is said beside the verdict
-        return replace(base, verdict=Verdict.VALID)
-    return replace(base, verdict=Verdict.UNTRUSTED, reason="not_chained" if roots else "no_roots")
-
-
-def _aware(when):
-    if when is None:
-        return None
-    return when if when.tzinfo is not None else when.replace(tzinfo=dt.UTC)
-
-
-def _utcnow():
-    return dt.datetime.now(dt.UTC)
-
-
-def _limit_child() -> None:
-    import resource
-
-    for limit, value in ((resource.RLIMIT_AS, CHECK_MEMORY_BYTES),
-                         (resource.RLIMIT_CPU, CHECK_TIMEOUT_SECONDS + 5)):
-        try:
-            soft, hard = resource.getrlimit(limit)
-            wanted = value if hard == resource.RLIM_INFINITY else min(value, hard)
-            resource.setrlimit(limit, (wanted, hard))
-        except (ValueError, OSError):
-            pass
-
-
-def main(argv: Sequence[str]) -> int:
-    _limit_child()
-    sys.setrecursionlimit(5000)
-    path, *roots = argv
-    try:
-        result = _check_file(path, roots)
-    except Exception:  # noqa: BLE001 - the file cannot be read as a PDF at all
-        result = {"signatures": [SignatureCheck("", "", Verdict.BROKEN, "unreadable", checked_at=_now()).as_dict()]}
-    sys.stdout.write(json.dumps(result))
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main(sys.argv[1:]))
