@@ -26,6 +26,7 @@ from pathlib import Path
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from . import audit_anchor
 from .db import AuditHead, AuditRecord, Database, utcnow
 
 GENESIS = "0" * 64
@@ -77,6 +78,7 @@ def record_many(session: Session, actor: str, action: str, items: Iterable[tuple
     for start in range(0, len(rows), 5000):
         session.execute(insert(AuditRecord), rows[start:start + 5000])
     session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=seq, hash=prev))
+    audit_anchor.noted(session, seq, prev)  # anchored outside the database once committed, when due
     return Head(seq, prev)
 
 
@@ -253,4 +255,5 @@ def verify_all(settings, db: Database) -> list[Problem]:
         anchors = [(where, anchor) for where, anchor in storage_anchors(settings.storage_dir)
                    if (where, anchor.get("seq"), anchor.get("hash")) not in foreign]
         anchors += berita_acara_anchors(session)
-        return verify(session, anchors)
+        anchors += audit_anchor.anchors(settings)
+        return [*verify(session, anchors), *(Problem(0, fault) for fault in audit_anchor.faults(settings))]

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from sqlalchemy import inspect, make_url, select, text
 
-from . import __version__, audit, safe_files, storage, stored_shapes
+from . import __version__, audit, audit_anchor, safe_files, storage, stored_shapes
 from .config import Settings
 from .db import Database, Entry, make_engine, schema_revision
 from .errors import BadArgumentsError, InputFileError, MissingDependencyError, StorageError
@@ -65,6 +65,9 @@ def backup(settings: Settings, db: Database, dest: Path) -> dict:
                                                                                      else PG_FILE))}
     copied, skipped = _copy_storage(settings.storage_dir, dest / "storage")
     sums |= copied
+    for name in (audit_anchor.KEY_FILE, str(audit_anchor.FILE)):  # the audit log's anchors, and their key
+        if (settings.home / name).is_file() and not (settings.home / name).is_symlink():
+            sums[name] = safe_files.copy(settings.home / name, dest / name)
     info = {"made_at": dt.datetime.now(dt.UTC).isoformat(), "scan_station": __version__, "database": kind,
             "schema_revision": schema_revision(db), "files": len(sums) - 1,
             "bytes": sum((dest / rel).stat().st_size for rel in sums), "skipped": skipped}
@@ -267,9 +270,10 @@ def restore(settings: Settings, src: Path) -> dict:
     _restore_database(settings, src, info)
     for rel in storage.stored_files(src / "storage"):
         safe_files.copy(src / "storage" / rel, settings.storage_dir / rel)
+    _restore_anchors(settings, src)
     db = Database(settings)  # upgrades an older backup's schema to this version's
     try:
-        aside = _set_aside_newer(settings, verify(db, settings))
+        aside = _set_aside_newer(settings, verify(db, settings)) + _set_aside_newer_anchors(settings, db)
         reindex(settings, db)  # the search index is not in a backup: it is made again from the sidecars
         result = verify(db, settings)
         chain = [str(p) for p in audit.verify_all(settings, db)]
@@ -311,6 +315,29 @@ def _restore_database(settings: Settings, src: Path, info: dict) -> None:
         engine.dispose()
     if kind == "postgresql":
         _pg_tool("pg_restore", ["--no-owner", "--exit-on-error", str(src / PG_FILE)], settings.database_url)
+
+
+def _restore_anchors(settings: Settings, src: Path) -> None:
+    """The backup's audit anchors and the key they were signed with, into the home: they go with
+    the database copy, which replaces this home's (whose own, if any, go to `restored-after-backup/`)."""
+    for name, limit in ((audit_anchor.KEY_FILE, 4096), (str(audit_anchor.FILE), 1 << 30)):
+        source, target = src / name, settings.home / name
+        if target.exists() or target.is_symlink():
+            aside = settings.home / ASIDE / f"{name}.before-restore"
+            aside.parent.mkdir(parents=True, exist_ok=True)
+            target.replace(aside)
+        if source.is_file():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+            with os.fdopen(fd, "wb") as f:
+                f.write(safe_files.read_bytes(source, limit=limit))
+
+
+def _set_aside_newer_anchors(settings: Settings, db: Database) -> list[str]:
+    """Audit anchors written while the backup ran name records newer than the database copy: they
+    are moved to `restored-after-backup/`, as the files filed meanwhile are."""
+    newer = audit_anchor.set_aside_after(settings, audit.head(db).seq, settings.home / ASIDE / audit_anchor.FILE)
+    return [str(audit_anchor.FILE)] if newer else []
 
 
 def _set_aside_newer(settings: Settings, checked: dict) -> list[str]:

@@ -31,9 +31,11 @@ RANGES: dict[str, tuple[float, float]] = {
     "default_image_dpi": (50, 1200),
     "max_image_megapixels": (1, 1000),
     "softcopy_max_mb": (1, 4096),
+    "verify_upload_max_mb": (1, 4096),
     "softcopy_max_pages": (1, 100_000),
     "convert_timeout_seconds": (5, 3600),
     "fixity_interval_hours": (0, 24 * 365),
+    "audit_anchor_minutes": (1, 60),
 }
 
 
@@ -98,12 +100,18 @@ class Settings:
     demo_feeder: bool = False
     #: The largest softcopy file accepted for hand-over, in MB.
     softcopy_max_mb: int = 200
+    #: The largest file the public verification page takes: a copy handed out (the filed PDF/A and
+    #: its page of authentication), not a softcopy.
+    verify_upload_max_mb: int = 50
     #: The most pages one hand-over of softcopies may have.
     softcopy_max_pages: int = 2000
     #: How long LibreOffice may take to turn one office document into PDF.
     convert_timeout_seconds: int = 120
     #: How often the worker re-hashes storage and checks the audit chain (`fixity`); 0: never.
     fixity_interval_hours: int = 24
+    #: While audit records are written, their head is anchored outside the database at least this
+    #: often (`audit_anchor`); views, downloads and copies of "dikecualikan" documents at once.
+    audit_anchor_minutes: int = 5
     #: Numbers of berita acara alih media: `{seq}` (per year), `{year}`, `{month}`, `{month_roman}`.
     berita_acara_pattern: str = "BA-AM/{seq:03d}/PPID/{month_roman}/{year}"
     #: Where alih media is done, as the berita acara says ("bertempat di ...").

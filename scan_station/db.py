@@ -12,34 +12,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import (
-    JSON,
-    Boolean,
-    Date,
-    DateTime,
-    Float,
-    ForeignKey,
-    Integer,
-    String,
-    Text,
-    UniqueConstraint,
-    create_engine,
-    event,
-    make_url,
-    text,
-)
+from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, sessionmaker
 
 from .config import Settings
+from .db_engine import BUSY_TIMEOUT_SECONDS, _first_line, _is_busy, _shown, make_engine
 from .errors import ConfigError, DatabaseBusyError
 from .sqlite_read import HEAD_REVISION  # a database already at it is opened without loading Alembic
 
-#: How long a connection waits for another's write to end before it gives up (SQLite's busy timeout).
-#: Writes are kept short (a CSV import writes in one bulk transaction), so this is never reached
-#: in normal work.
-BUSY_TIMEOUT_SECONDS = 30.0
+__all__ = ["BUSY_TIMEOUT_SECONDS", "Database", "make_engine", "schema_revision", "utcnow"]
 
 
 def utcnow() -> dt.datetime:
@@ -307,25 +290,6 @@ class UserSession(Base):
 # -- engine, sessions, migrations -----------------------------------------------------------------
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_SECONDS * 1000)}")
-    cursor.close()
-
-
-def make_engine(url: str) -> Engine:
-    # A database server restarted (or a connection cut by the network) leaves dead connections in
-    # the pool; each is tested as it is taken, so the next request or job works at once.
-    engine = create_engine(url, pool_pre_ping=not url.startswith("sqlite"))
-    if engine.dialect.name == "sqlite":
-        # Readers never wait for a writer (WAL), and a writer waits up to the busy timeout for
-        # another writer; the driver's own timeout is left to that pragma.
-        event.listen(engine, "connect", _sqlite_pragmas)
-    return engine
-
-
 class SchemaError(Exception):
     """Alembic could not bring the schema up to date (its message says why)."""
 
@@ -382,7 +346,8 @@ class Database:
             self.engine.dispose()
             reason = _first_line(exc.orig if isinstance(exc, DBAPIError) else exc)
             raise ConfigError(f"database_url {_shown(url)}: cannot open the database ({reason})") from None
-        self._sessions = sessionmaker(self.engine, expire_on_commit=False, info={"index_dir": settings.index_dir})
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False,
+                                      info={"index_dir": settings.index_dir, "settings": settings})
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -401,20 +366,3 @@ class Database:
 
     def close(self) -> None:
         self.engine.dispose()
-
-
-def _is_busy(exc: OperationalError) -> bool:
-    """SQLite's SQLITE_BUSY, "database is locked" (PostgreSQL waits for locks instead)."""
-    return "database is locked" in str(exc.orig)
-
-
-def _shown(url: str) -> str:
-    """The URL as it may be printed: without its password."""
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return "(not a URL)"
-
-
-def _first_line(exc: BaseException) -> str:
-    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]

@@ -12,7 +12,8 @@ its result in the batch folder; it is only a head start — filing reads any pag
 missing or out of date itself — so a page job that fails or is lost costs time, never a page. A
 filing job that fails marks its batch "failed" with the error and keeps every page; confirming the
 batch again queues it again. A worker's jobs share one pool of OCR children (`ocr_pool.shared_pool`).
-Workers also run the scheduled fixity check (`fixity`), one at a time however many there are.
+Workers also run the scheduled fixity check (`fixity`), one at a time however many there are,
+and anchor the audit log's head outside the database every few minutes (`audit_anchor`).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from huey.api import Huey, TaskWrapper
 from huey.consumer import Consumer
 from sqlalchemy.exc import InterfaceError, OperationalError
 
-from . import faults, fixity, storage
+from . import audit_anchor, faults, fixity, storage
 from .batchfolder import Progress, Status, this_process
 from .config import Settings
 from .db import Database
@@ -41,6 +42,7 @@ from .uploads import file_upload
 
 log = logging.getLogger(__name__)
 FILE_BATCH, FILE_SOFTCOPY, FIXITY, OCR_PAGE = "file_batch", "file_softcopy", "fixity", "ocr_page"
+ANCHOR = "audit_anchor"
 #: Failures that pass (a full or read-only disk, the database locked or away): tried again.
 TRANSIENT = (StorageError, OperationalError, InterfaceError)
 PASSING_ERRNOS = {errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.EIO}
@@ -90,6 +92,12 @@ def make_jobs(settings: Settings) -> Jobs:
         write_pending(_database(settings))
         if fixity.due(settings):
             fixity.check(settings, _database(settings))
+
+    @queue.periodic_task(crontab(minute="*"), name=ANCHOR)
+    def anchor_task() -> None:
+        """Every minute: the audit log's head anchored outside the database when records were
+        written since the newest anchor and it is `audit_anchor_minutes` old (`audit_anchor`)."""
+        audit_anchor.catch_up(settings, _database(settings), when_due=True)
 
     jobs = Jobs(queue, file_batch_task, file_softcopy_task, fixity_task, ocr_page_task)
 

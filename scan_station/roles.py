@@ -5,8 +5,11 @@ here (`may`), as do the service's own checks.
 |---|---|
 | Petugas Dokumentasi | register entries, print cover sheets, scan, review and confirm batches |
 | Petugas PPID | all of that, manage the register, accept or return documents, see "dikecualikan" |
-| Atasan PPID | read everything, "dikecualikan" included; the monthly report; confirm or refuse the admin's requests to give a user access to "dikecualikan" (`grants`) |
-| admin | users (those who would see "dikecualikan" only with the Atasan PPID's confirmation), scanners, profiles; the register and scanning |
+| Atasan PPID | read everything, "dikecualikan" included; the monthly report; decide access requests |
+| admin | users (one who sees "dikecualikan": with the Atasan's confirmation), scanners, profiles |
+
+An access request (`grants`): the admin asks for a user who would see "dikecualikan"; the Atasan
+PPID confirms or refuses it. The admin also registers entries and scans.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ import pytest
 from kiosk import PASSWORD, make_app, token
 
 from scan_station import db as db_module
-from scan_station import search
+from scan_station import db_engine, search
 from scan_station.db import Batch, Document, DocumentPage, Entry
 from scan_station.errors import CsvImportError
 from scan_station.register import add_entry, list_entries, next_id
@@ -133,7 +133,8 @@ def test_a_concurrent_session_reads_and_writes_while_an_import_runs(db, settings
 @pytest.fixture
 def locked(monkeypatch):
     """Lock a SQLite database as a long write elsewhere would; the busy timeout made short."""
-    monkeypatch.setattr(db_module, "BUSY_TIMEOUT_SECONDS", 0.2)
+    monkeypatch.setattr(db_module, "BUSY_TIMEOUT_SECONDS", 0.2)  # what the message says
+    monkeypatch.setattr(db_engine, "BUSY_TIMEOUT_SECONDS", 0.2)  # what SQLite is told
     holders = []
 
     def lock(path):

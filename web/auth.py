@@ -17,7 +17,7 @@ from flask import Blueprint, abort, current_app, flash, jsonify, redirect, rende
 from flask_babel import gettext as _
 from flask_login import UserMixin, current_user, login_required, login_user, logout_user
 
-from scan_station import audit
+from scan_station import audit, audit_anchor
 from scan_station.db import UserAccount
 from scan_station.roles import EXEMPT, ROLES, Permission, may
 from scan_station.roles import hidden_categories as categories_hidden_from
@@ -86,6 +86,7 @@ def audit_exempt(session, document, action: str) -> None:
     if document.entry.category == EXEMPT:
         audit.record(session, current_user.id, action, f"{document.register_id} v{document.version}",
                      document_id=document.id)
+        audit_anchor.now(session)  # anchored outside the database as soon as it is committed
 
 
 def hidden_categories() -> tuple[str, ...]:

@@ -14,7 +14,7 @@ from flask_login import current_user, login_required
 from markupsafe import Markup, escape
 from sqlalchemy import select
 
-from scan_station import audit
+from scan_station import audit, audit_anchor
 from scan_station.db import Document
 from scan_station.errors import ScanStationError
 from scan_station.register import CATEGORIES
@@ -85,6 +85,7 @@ def _audit_exempt_shown(session, query: str, results: Results) -> None:
     if shown:
         audit.record(session, current_user.id, "search.exempt", ", ".join(shown)[:200], query=query[:300],
                      documents=shown, page=results.page)
+        audit_anchor.now(session)
 
 
 def _facet_link(name: str, value: str) -> str:
