@@ -34,16 +34,22 @@ from . import barcodes, blank, covermark
 from .cover_payload import parse_payload
 from .errors import CorruptPdfError
 from .model import BLANK, CONTENT, COVER, FAINT, UNREADABLE, PageClass
-from .page_source import pillow_limit, rotation, whole_page_image
+from .page_source import bounded_scale, pillow_limit, rotation, whole_page_image
 from .split import resolve
 
 RETRY_DPI = 300
 
 
+#: A page is looked at with no more pixels than this, however large it is (a page of a born-
+#: digital PDF may be metres wide; A0 at the retry's 300 dpi is 140 MP).
+MAX_RENDER_MEGAPIXELS = 60
+
+
 def render_page(pdf: pdfium.PdfDocument, index: int, dpi: int) -> Image.Image:
     try:
         page = pdf[index]
-        return page.render(scale=dpi / 72, grayscale=True, may_draw_forms=False).to_pil().convert("L")
+        scale = bounded_scale(*page.get_size(), dpi, MAX_RENDER_MEGAPIXELS)
+        return page.render(scale=scale, grayscale=True, may_draw_forms=False).to_pil().convert("L")
     except pdfium.PdfiumError as exc:
         raise CorruptPdfError(f"page {index + 1} cannot be rendered ({exc})") from None
 

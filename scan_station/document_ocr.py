@@ -21,6 +21,7 @@ from .filing import dublin_core
 from .model import OcrResult
 from .ocr_pool import OcrPool, page_threads
 from .split import PlannedDocument, SplitResult
+from .vector_pages import drawn_within_limit
 
 
 def _signature(planned: PlannedDocument) -> tuple:
@@ -63,6 +64,7 @@ class DocumentOcr:
                     doc.pages[-1].rotate(planned.turn(number), relative=True)
                 drop_presentation_keys(doc.pages[-1])
             doc.save(source)
+        drawn_within_limit(source, self.settings.max_image_megapixels)  # vector pages ocrmypdf would draw
         return OcrJob(
             key=key,
             input_pdf=source,
@@ -84,3 +86,4 @@ class DocumentOcr:
                 future.cancel()  # held after all: its OCR, if already done, is simply not used
         results = self.pool.collect(wanted, on_done=on_done)
         return [(d, results[_signature(d)]) for d in plan.documents]
+

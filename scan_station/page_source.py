@@ -240,6 +240,12 @@ def whole_page_image(page: pikepdf.Page) -> tuple[pikepdf.Stream, tuple[float, f
     return stream, (x1 - x0, y1 - y0)
 
 
+def bounded_scale(width_pt: float, height_pt: float, dpi: float, max_megapixels: float) -> float:
+    """The scale to render a page of this size at `dpi`, or less where that would make more than
+    `max_megapixels` (a vector page may be metres wide: it is drawn coarser, never bigger)."""
+    return min(dpi / 72, (max_megapixels * 1e6 / max(1.0, width_pt * height_pt)) ** 0.5)
+
+
 def _rendered(source: PageSource, max_megapixels: float) -> SourceImage:
     """A page that is not one scanned image, rendered as it is shown (its /Rotate applied)."""
     import pypdfium2 as pdfium
@@ -248,7 +254,7 @@ def _rendered(source: PageSource, max_megapixels: float) -> SourceImage:
     try:
         page = pdf[source.index - 1]
         width_pt, height_pt = page.get_size()
-        scale = min(RENDER_DPI / 72, (max_megapixels * 1e6 / max(1.0, width_pt * height_pt)) ** 0.5)
+        scale = bounded_scale(width_pt, height_pt, RENDER_DPI, max_megapixels)
         image = page.render(scale=scale).to_pil()
     finally:
         pdf.close()

@@ -15,6 +15,7 @@ the conversion) whose metadata says so, with each signature's verdict.
 
 from __future__ import annotations
 
+import re
 import shutil
 import warnings
 import zipfile
@@ -38,6 +39,8 @@ from .split import PlannedDocument, SplitResult
 KINDS = {".pdf": "pdf", ".jpg": "jpeg", ".jpeg": "jpeg", ".png": "png", ".tif": "tiff", ".tiff": "tiff",
          ".docx": "docx", ".xlsx": "xlsx", ".pptx": "pptx", ".odt": "odt", ".ods": "ods"}
 OFFICE = {"docx", "xlsx", "pptx", "odt", "ods"}
+#: Where pictures live inside an office document (any other member is left to LibreOffice).
+_OFFICE_PICTURE = re.compile(r"\.(png|jpe?g|gif|bmp|tiff?|webp|jp2|pcx|tga|ico|ppm|pgm|pbm)$")
 #: An office file (a zip) that unpacks to more than this is a decompression bomb, not a document.
 MAX_UNPACKED_BYTES = 2 * 1024**3
 _OOXML_PART = {"word/document.xml": "docx", "xl/workbook.xml": "xlsx", "ppt/presentation.xml": "pptx"}
@@ -92,6 +95,8 @@ def examine(path: Path, settings: Settings) -> Original:
                             found=found.upper() if found else "?")
     if kind == "pdf":
         _check_page_count(path, name, 0, settings)  # a 10,000-page PDF is refused before any work
+    if kind in OFFICE:
+        _check_office_images(path, name, settings)  # before LibreOffice decodes any of them
     signatures = pdf_signatures(path, settings) if kind == "pdf" else ()
     return Original(name, kind, storage.sha256_file(path), size, signatures)
 
@@ -115,6 +120,37 @@ def content_kind(path: Path) -> str | None:
     if head.startswith(b"PK\x03\x04"):
         return _zip_kind(path)
     return None
+
+
+def _check_office_images(path: Path, name: str, settings: Settings) -> None:
+    """Every picture embedded in an office document within `max_image_megapixels`, read from its
+    header alone (nothing is decoded); a picture Pillow does not know (EMF, SVG) is left to the
+    conversion's time limit and to the check of the pages it makes."""
+    from PIL import Image
+
+    from .page_source import pillow_limit
+
+    limit = settings.max_image_megapixels * 1e6
+    with zipfile.ZipFile(path) as archive, pillow_limit(settings.max_image_megapixels):
+        for info in archive.infolist():
+            if info.is_dir() or not info.file_size or not _OFFICE_PICTURE.search(info.filename.lower()):
+                continue
+            try:
+                with archive.open(info) as member, Image.open(member) as picture:
+                    width, height = picture.size
+            except Image.DecompressionBombError:  # larger than the limit by far: Pillow refused to look
+                _too_big(name, info.filename, 0, 0, settings)
+            except (OSError, SyntaxError, ValueError, zipfile.BadZipFile, EOFError, NotImplementedError):
+                continue
+            if width * height > limit:
+                _too_big(name, info.filename, width, height, settings)
+
+
+def _too_big(name: str, member: str, width: int, height: int, settings: Settings) -> None:
+    size = f" of {width} × {height} pixels" if width else ""
+    raise SoftcopyError(f"{name}: the picture {Path(member).name}{size} is larger than max_image_megapixels = "
+                        f"{settings.max_image_megapixels:g}; make it smaller in the document, or hand over a PDF",
+                        code="office_image", name=name, limit=f"{settings.max_image_megapixels:g}")
 
 
 def _zip_kind(path: Path) -> str | None:

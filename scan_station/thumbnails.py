@@ -25,7 +25,8 @@ def thumbnail(pdf: Path, sha256: str, page: int, cache: Path) -> Path:
     document = pdfium.PdfDocument(str(pdf))
     try:
         sheet = document[page - 1]
-        scale = WIDTH / max(1.0, sheet.get_width())
+        width, height = sheet.get_size()
+        scale = min(WIDTH / max(1.0, width), WIDTH * 4 / max(1.0, height))  # a ribbon of a page stays small
         image = sheet.render(scale=scale, grayscale=True).to_pil()
     finally:
         document.close()

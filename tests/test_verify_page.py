@@ -177,3 +177,17 @@ def test_a_client_past_its_limit_is_refused_before_its_upload_is_read(home):
     refused = client.post("/verifikasi/", data=b"--x\r\nnot multipart", content_type="multipart/form-data; boundary=y")
     assert refused.status_code == 429
     assert client.get(f"/verifikasi/{'a' * 64}").status_code == 429
+
+
+@pytest.mark.parametrize("over", [1, 64 * 1024 + 1, 4 * 1024 * 1024])
+def test_the_public_upload_takes_what_a_copy_needs_and_no_more(home, over):
+    """A body over `verify_upload_max_mb` is refused with 413 before it is read or parsed."""
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "scan-station.toml").write_text("verify_upload_max_mb = 1\n")
+    client = make_app(home).test_client()
+    body = b"x" * (1024 * 1024 + 64 * 1024 + over)
+    refused = client.post("/verifikasi/", data=body, content_type="multipart/form-data; boundary=y")
+    assert refused.status_code == 413
+    small = client.post("/verifikasi/", data={"file": (io.BytesIO(b"%PDF-1.4 bukan salinan"), "salinan.pdf")},
+                        content_type="multipart/form-data")
+    assert small.status_code in (200, 400) and small.status_code != 413

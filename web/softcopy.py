@@ -37,6 +37,8 @@ MESSAGES = {
     "protected": lazy_gettext("%(name)s: the document is password-protected; save an unprotected copy and hand that "
                               "over."),
     "bomb": lazy_gettext("%(name)s: this is no document (it unpacks to far too much)."),
+    "office_image": lazy_gettext("%(name)s: a picture in the document is larger than %(limit)s megapixels; make it "
+                                 "smaller in the document, or hand over a PDF."),
     "pages": lazy_gettext("%(name)s: a hand-over may have at most %(limit)s pages; hand it over in parts."),
     "changed": lazy_gettext("%(name)s: the file changed while it was being read; hand it over again."),
     "convert_timeout": lazy_gettext("%(name)s: the document took longer than %(seconds)s s to open; save it as PDF "

@@ -25,7 +25,8 @@ SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 def upload_limit(settings) -> int:
-    return settings.softcopy_max_mb * 1024 * 1024 + 1024 * 1024
+    """The body one check by upload may have: the file, and the form around it."""
+    return settings.verify_upload_max_mb * 1024 * 1024 + 64 * 1024
 
 
 @bp.get("/")

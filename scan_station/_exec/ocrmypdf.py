@@ -139,6 +139,9 @@ def _ocr(job: OcrJob, ocr_out: Path, options: dict) -> None:
         # A born-digital PDF with constructs PDF/A cannot carry: its pages become images, and
         # their text comes from OCR (the original is kept as handed over).
         options.pop("skip_text")
+        from ..vector_pages import drawn_within_limit
+
+        drawn_within_limit(job.input_pdf, job.max_image_mpixels, with_text=True)  # every page is drawn now
         ocrmypdf.ocr(job.input_pdf, ocr_out, force_ocr=True, **options)
 
 
