@@ -220,7 +220,7 @@ def records_query(f: Filter):
     if f.since:
         query = query.where(AuditRecord.at >= dt.datetime.combine(f.since, dt.time(), dt.UTC))
     if f.until:
-        query = query.where(AuditRecord.at < dt.datetime.combine(f.until + dt.timedelta(days=1), dt.time(), dt.UTC))
+        query = query.where(AuditRecord.at <= dt.datetime.combine(f.until, dt.time.max, dt.UTC))  # 9999-12-31 too
     return query
 
 

@@ -48,7 +48,7 @@ def _chosen(session, entry_ids: list[str], start: dt.date | None, end: dt.date |
     if start:
         query = query.where(Document.filed_at >= dt.datetime.combine(start, dt.time(), dt.UTC))
     if end:
-        query = query.where(Document.filed_at < dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), dt.UTC))
+        query = query.where(Document.filed_at <= dt.datetime.combine(end, dt.time.max, dt.UTC))  # 9999-12-31 too
     return list(session.scalars(query))
 
 

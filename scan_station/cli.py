@@ -19,7 +19,7 @@ import click
 
 from . import __version__, cli_audit, cli_documents, cli_register, cli_scanner, cli_storage, cli_system, cli_users
 from .cli_common import App, OutputClosed, flush_output
-from .errors import BadArgumentsError, ExitCode, OutputError, ScanStationError, exit_code_for
+from .errors import BadArgumentsError, ExitCode, OutputError, ScanStationError, exit_code_for, path_error
 
 #: The command modules, each with its `COMMANDS`.
 MODULES = (cli_register, cli_documents, cli_scanner, cli_users, cli_system, cli_storage, cli_audit)
@@ -126,7 +126,13 @@ def main(argv: list[str] | None = None) -> int:
         click.echo(f"scan-station: error: {exc}", err=True)
         return exit_code_for(exc)
     except Exception as exc:  # noqa: BLE001 - the last resort: still one line, unless debugging
-        return _unexpected(exc, debug=debug)
+        known = path_error(exc)  # a path given that the system cannot use: exit 3, not "unexpected"
+        if known is None:
+            return _unexpected(exc, debug=debug)
+        if debug:
+            traceback.print_exc()
+        click.echo(f"scan-station: error: {known}", err=True)
+        return exit_code_for(known)
 
 
 def _unexpected(exc: Exception, *, debug: bool) -> int:

@@ -358,5 +358,7 @@ def load_settings(home: Path | str | None = None, *, home_label: str = "", **ove
         settings = Settings(home=home_path, **values)
     except OSError as exc:  # resolving a path the system will not look into
         raise ConfigError(f"{home_label} {home_path}: not usable ({exc.strerror or exc})") from None
+    except RuntimeError:  # pathlib's "Symlink loop from ..."
+        raise ConfigError(f"{home_label} {home_path}: its links go round in a loop; choose a folder") from None
     _make_folders(settings, home_label)
     return settings

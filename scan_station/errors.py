@@ -9,6 +9,7 @@ tested against it.
 
 from __future__ import annotations
 
+import errno
 from enum import IntEnum
 
 from .model import Fault
@@ -142,6 +143,28 @@ EXIT_CODES: dict[type[ScanStationError], ExitCode] = {
     ScannerError: ExitCode.scanner,
     ConfigError: ExitCode.config,
 }
+
+
+class PathError(InputFileError):
+    """A path given that the system cannot use as a name (too long, links in a loop, a file where
+    a folder should be, or the other way round)."""
+
+
+#: errno -> what it means for a path a person gave.
+_PATH_FAULTS = {errno.ENAMETOOLONG: "a name in it is too long (at most 255 bytes a name, 4096 a path)",
+                errno.ELOOP: "its links go round in a loop", errno.ENOTDIR: "a part of it is not a folder",
+                errno.EISDIR: "it is a folder, not a file", errno.EEXIST: "something of that name is there already"}
+
+
+def path_error(exc: BaseException) -> PathError | None:
+    """The OSError (or pathlib's RuntimeError for a link loop) of a path that cannot be used as
+    named, as one of ours; None for any other error."""
+    if isinstance(exc, RuntimeError) and str(exc).startswith("Symlink loop"):
+        return PathError(f"{str(exc).removeprefix('Symlink loop from ')}: its links go round in a loop")
+    if isinstance(exc, OSError) and exc.errno in _PATH_FAULTS:
+        name = str(exc.filename)[:200] + ("…" if len(str(exc.filename)) > 200 else "")
+        return PathError(f"{name}: {_PATH_FAULTS[exc.errno]}")
+    return None
 
 
 def exit_code_for(exc: BaseException) -> int:

@@ -224,7 +224,11 @@ def test_the_service_refuses_a_decision_by_any_other_role(home):
     db.close()
 
 
-def test_two_confirmations_at_once_make_one(home):
+@pytest.mark.parametrize("database", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def test_two_confirmations_at_once_make_one(request, home, database):
+    if database == "postgresql":
+        home.mkdir(parents=True, exist_ok=True)
+        (home / "scan-station.toml").write_text(f'database_url = "{request.getfixturevalue("postgres")()}"\n')
     settings = load_settings(home)
     db = Database(settings)
     with db.session() as s:

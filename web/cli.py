@@ -40,7 +40,6 @@ def first_admin(app: App) -> str | None:
 @click.pass_obj
 def serve(app: App, host: str, port: int, threads: int, no_worker: bool, demo: bool, as_json: bool) -> None:
     """Run the kiosk (web/) until stopped."""
-    import waitress
 
     from scan_station import doctor
     from scan_station.jobs import stop_worker
@@ -57,7 +56,7 @@ def serve(app: App, host: str, port: int, threads: int, no_worker: bool, demo: b
     wsgi.config["SCAN_EVENTS_MAX_STREAMS"] = max(1, threads // 2)  # the other half always serves pages
     settings = wsgi.extensions["scan_station"]["settings"]
     known_scanners(settings, refresh=demo or not (settings.home / "scanners.json").is_file())
-    server = waitress.create_server(wsgi, host=host, port=port, threads=threads)  # listening from here on
+    server = _listen(wsgi, host, port, threads)  # listening from here on
     url = f"http://{host}:{server.effective_port}/"
     password = first_admin(app)
     if as_json:
@@ -84,6 +83,26 @@ def _stop(signum, frame) -> None:
     """SIGTERM (systemd's stop) ends the kiosk as Ctrl-C does: the worker finishes the job it
     holds, the OCR children end, exit 0."""
     raise KeyboardInterrupt
+
+
+def _listen(wsgi, host: str, port: int, threads: int):
+    """The server, listening; a clear refusal for an address that cannot be listened on."""
+    import errno
+
+    import waitress
+
+    from scan_station.errors import BadArgumentsError
+
+    try:
+        return waitress.create_server(wsgi, host=host, port=port, threads=threads)
+    except OSError as exc:
+        why = {errno.EADDRINUSE: "is in use by another program (another kiosk?); stop it or choose another --port",
+               errno.EADDRNOTAVAIL: "is not an address of this machine; choose --host 127.0.0.1 or 0.0.0.0",
+               errno.EACCES: "needs root (ports below 1024); choose --port 8080 or above"}.get(
+                   exc.errno, f"cannot be listened on ({exc.strerror or exc})")
+        raise BadArgumentsError(f"{host}:{port} {why}") from None
+    except ValueError:  # waitress: "Invalid host/port specified."
+        raise BadArgumentsError(f"--host {host!r}: not an address or a name of this machine") from None
 
 
 def _start_worker(settings):
