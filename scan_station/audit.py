@@ -18,16 +18,20 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from fnmatch import fnmatch
 from pathlib import Path
 
 from sqlalchemy import insert, select, update
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 
 from . import audit_anchor
 from .db import AuditHead, AuditRecord, Database, utcnow
+from .errors import StorageError
 
 GENESIS = "0" * 64
 #: A text value in a record's details is cut to this many characters (a register summary, say).
@@ -113,10 +117,33 @@ class Problem:
 
 
 def verify(session: Session, anchors: Iterable[tuple[str, dict]] = ()) -> list[Problem]:
-    """Every way the log in the database differs from an unbroken chain (`check_chain`)."""
+    """Every way the log in the database differs from an unbroken chain (`check_chain`), and
+    records not stored as they were written (`stored_forms`)."""
     stored = session.get(AuditHead, 1)
     rows = session.scalars(select(AuditRecord).order_by(AuditRecord.seq))
-    return check_chain(rows, Head(stored.seq, stored.hash) if stored else None, anchors)
+    try:
+        chain = check_chain(rows, Head(stored.seq, stored.hash) if stored else None, anchors)
+    except (TypeError, ValueError):  # a value the database cannot even give back as its type
+        chain = [Problem(0, "a record cannot be read back (a value of another type put in its place: edited)")]
+    return [*chain, *stored_forms(session)]
+
+
+#: How SQLite holds a record's time as it was written (SQLAlchemy's form).
+_STORED_AT = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?")
+
+
+def stored_forms(session: Session) -> list[Problem]:
+    """On SQLite, a value can be stored in another form that reads back the same — a time as
+    `20261207T033957`, a name as bytes — so that the hash still holds while the filters (which
+    compare what is stored) no longer find the record. Every record must be stored as written."""
+    if session.get_bind().dialect.name != "sqlite":
+        return []  # PostgreSQL holds times and texts in one form each
+    rows = session.execute(sql_text(
+        "SELECT seq, typeof(at), at, typeof(actor), typeof(action), typeof(subject), typeof(details), "
+        "typeof(prev_hash), typeof(hash) FROM audit_record ORDER BY seq"))
+    return [Problem(seq, "is not stored as it was written (a time or a text put in another form: edited)")
+            for seq, at_type, at, *types in rows
+            if at_type != "text" or not _STORED_AT.fullmatch(at) or any(t != "text" for t in types)]
 
 
 def check_chain(rows: Iterable, head: Head | None, anchors: Iterable[tuple[str, dict]] = ()) -> list[Problem]:
@@ -133,8 +160,11 @@ def check_chain(rows: Iterable, head: Head | None, anchors: Iterable[tuple[str, 
             problems.append(Problem(row.seq, what))
         if row.prev_hash != prev:
             problems.append(Problem(row.seq, "does not follow the record before it (inserted, deleted or moved)"))
-        own = digest(seq=row.seq, at=_stamp(row.at), actor=row.actor, action=row.action, subject=row.subject,
-                     details=row.details, prev=row.prev_hash)
+        try:
+            own = digest(seq=row.seq, at=_stamp(row.at), actor=row.actor, action=row.action, subject=row.subject,
+                         details=row.details, prev=row.prev_hash)
+        except (TypeError, ValueError, AttributeError):  # a value of another type put in its place
+            own = None
         if own != row.hash:
             problems.append(Problem(row.seq, "its content was changed after it was written (edited)"))
         hashes[row.seq] = row.hash
@@ -207,6 +237,21 @@ class Filter:
     subject: str = ""  # a part of it
     since: dt.date | None = None
     until: dt.date | None = None
+
+
+class UnreadableLogError(StorageError):
+    """A record the database cannot give back as its type: the log was edited by hand."""
+
+
+@contextmanager
+def readable() -> Iterator[None]:
+    """Reading records: one that cannot be read back is UnreadableLogError, which says what to do."""
+    try:
+        yield
+    except (TypeError, ValueError):
+        raise UnreadableLogError("the audit log holds a record that cannot be read back (a value of another type "
+                                 "put in its place: edited); run `scan-station audit verify`",
+                                 code="audit_unreadable") from None
 
 
 def records_query(f: Filter):

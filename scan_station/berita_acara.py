@@ -83,8 +83,10 @@ def next_number(session: Session, settings: Settings, when: dt.datetime) -> str:
                                                 month_roman=ROMAN[when.month - 1])
 
 
-def make(settings: Settings, db: Database, scope: Scope, *, by: str = "", replaces: str | None = None) -> dict:
-    """Write, file and record a new berita acara; its number, path (relative to the home) and SHA-256."""
+def make(settings: Settings, db: Database, scope: Scope, *, by: str = "", replaces: str | None = None,
+         actor: str = "") -> dict:
+    """Write, file and record a new berita acara; its number, path (relative to the home) and SHA-256.
+    `by`: who is named as pelaksana; `actor`: who the audit log records (default: `by`)."""
     from ._exec.ocrmypdf import OcrJob
     from .ocr_pool import OcrPool
 
@@ -97,7 +99,7 @@ def make(settings: Settings, db: Database, scope: Scope, *, by: str = "", replac
                 raise BadArgumentsError(f"no berita acara {replaces} to replace")
             documents = documents_in(session, scope)
             number = next_number(session, settings, now)
-            anchor = audit.record(session, by, "berita_acara.make", number, scope=scope.describe(),
+            anchor = audit.record(session, actor or by, "berita_acara.make", number, scope=scope.describe(),
                                   documents=[d.id for d in documents], replaces=replaces)
             rows = [_row(i, d) for i, d in enumerate(documents, start=1)]
             operators = sorted({d.batch.submitted_by for d in documents if d.batch.submitted_by} | ({by} - {""}))
@@ -243,17 +245,17 @@ def record_id(db: Database, number: str) -> int:
     return found
 
 
-def signed_copy_entry(settings: Settings, db: Database, record_id: int) -> str:
+def signed_copy_entry(settings: Settings, db: Database, record_id: int, *, actor: str = "-") -> str:
     """The register id under which berita acara `record_id`'s signed paper is scanned back; the
     entry is made the first time, and only once, however many ask at the same moment."""
     try:
-        return _link_signed_copy(settings, db, record_id)
+        return _link_signed_copy(settings, db, record_id, actor)
     except IntegrityError:  # two taps at once both made an entry of the same id: the first one won
         with db.session() as session:
-            return session.get(BeritaAcara, record_id).register_id or _link_signed_copy(settings, db, record_id)
+            return session.get(BeritaAcara, record_id).register_id or _link_signed_copy(settings, db, record_id, actor)
 
 
-def _link_signed_copy(settings: Settings, db: Database, record_id: int) -> str:
+def _link_signed_copy(settings: Settings, db: Database, record_id: int, actor: str) -> str:
     from .register import add_entry
 
     with db.session() as session:
@@ -264,7 +266,8 @@ def _link_signed_copy(settings: Settings, db: Database, record_id: int) -> str:
             return record.register_id
         names_exempt = any(d is not None and d.entry.category == EXEMPT
                            for d in (session.get(Document, i) for i in record.document_ids))
-        entry = add_entry(session, settings, title=f"Berita Acara Alih Media {record.number} (bertanda tangan)",
+        entry = add_entry(session, settings, actor=actor,
+                          title=f"Berita Acara Alih Media {record.number} (bertanda tangan)",
                           unit=SIGNED_UNIT, category=EXEMPT if names_exempt else "setiap-saat",
                           created_date=record.created_at.date().isoformat(),
                           summary=f"Pindaian berita acara alih media nomor {record.number} yang telah ditandatangani; "

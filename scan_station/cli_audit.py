@@ -39,7 +39,7 @@ def audit_list(app: App, action: str, actor: str, since, until, limit: int, as_c
 
     f = log.Filter(action=action, actor=actor, since=since.date() if since else None,
                    until=until.date() if until else None)
-    with app.db.session() as session:
+    with app.db.session() as session, log.readable():
         rows = list(session.scalars(log.records_query(f).limit(limit)))
         data = [log.as_dict(r) for r in rows]
         if as_csv:

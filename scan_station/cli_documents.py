@@ -22,7 +22,8 @@ def ingest_cmd(app: App, path: Path, quiet: bool, expected: tuple[str, ...]):
     from .reconcile import against
 
     doctor.require("ingest", app.settings)
-    result = ingest(path, settings=app.settings, db=app.db, on_progress=None if quiet else progress_lines)
+    result = ingest(path, settings=app.settings, db=app.db, submitted_by=app.actor,
+                    on_progress=None if quiet else progress_lines)
     if expected:
         wanted = [i.strip().upper() for value in expected for i in value.split(",") if i.strip()]
         found = [d["register_id"] for d in result["documents"]] + [h["register_id"] for h in result["held"]
@@ -42,7 +43,7 @@ def submit_cmd(app: App, files: tuple[Path, ...], entry_id: str, quiet: bool):
 
     needs_office = any(KINDS.get(Path(f).suffix.lower()) in OFFICE for f in files)
     doctor.require("submit_office" if needs_office else "ingest", app.settings)
-    result = submit(list(files), entry_id=entry_id, settings=app.settings, db=app.db,
+    result = submit(list(files), entry_id=entry_id, settings=app.settings, db=app.db, submitted_by=app.actor,
                     on_progress=None if quiet else progress_lines)
     return result, ingest_summary(result)
 
@@ -106,7 +107,8 @@ def berita_acara_cmd(app: App, batch_id: str | None, month: str | None, unit: st
     from .errors import BadArgumentsError
 
     if signed_copy:
-        register_id = berita_acara.signed_copy_entry(app.settings, app.db, berita_acara.record_id(app.db, signed_copy))
+        register_id = berita_acara.signed_copy_entry(app.settings, app.db, berita_acara.record_id(app.db, signed_copy),
+                                                     actor=app.actor)
         return ({"number": signed_copy, "register_id": register_id},
                 f"berita acara {signed_copy}: scan its signed paper as {register_id} "
                 f"(scan-station coversheet {register_id} -o sampul.pdf)")
@@ -116,7 +118,7 @@ def berita_acara_cmd(app: App, batch_id: str | None, month: str | None, unit: st
     scope = berita_acara.Scope(batch_id=batch_id) if batch_id else berita_acara.Scope(
         month=report.parse_month(month), unit=unit)
     doctor.require("ingest", app.settings)
-    made = berita_acara.make(app.settings, app.db, scope, by=by, replaces=replaces)
+    made = berita_acara.make(app.settings, app.db, scope, by=by, replaces=replaces, actor=app.actor)
     counts = f"{made['documents']} document(s), {made['pages']} page(s)"
     return made, f"berita acara {made['number']}: {counts}, {made['path']}"
 

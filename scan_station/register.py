@@ -50,6 +50,8 @@ def clean_text(value: object, *, multiline: bool = False) -> str:
 def parse_date(value: str) -> dt.date:
     """ISO `2025-01-31`, or the Indonesian way `31/01/2025` or `31-01-2025`."""
     value = value.strip()
+    if not value.isascii():  # strptime would read other scripts' digits (２０２５) as numbers
+        raise RegisterError(f"date {value!r} is not a date; write it as YYYY-MM-DD, e.g. 2025-01-31")
     for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y"):
         try:
             return dt.datetime.strptime(value, fmt).date()
@@ -196,7 +198,29 @@ def update_entry(session: Session, entry_id: str, *, may_change_exempt: bool = T
     session.flush()
     if entry.documents:
         search.reindex_entry(session, entry)
+    if before["category"] != EXEMPT and entry.category == EXEMPT:
+        signed_papers_follow(session, [entry.id], actor=actor)
     return entry
+
+
+def signed_papers_follow(session: Session, register_ids: list[str], *, actor: str = "-") -> list[str]:
+    """Entries made exempt take with them the entries of the signed papers of every berita acara
+    that lists one of their documents (that paper names them); the ids of those made exempt."""
+    from .db import BeritaAcara, Document
+
+    documents = set(session.scalars(select(Document.id).where(Document.register_id.in_(register_ids))))
+    papers = [b.register_id for b in session.scalars(select(BeritaAcara).where(BeritaAcara.register_id.is_not(None)))
+              if documents & set(b.document_ids or [])]
+    followed = []
+    for paper in session.scalars(select(Entry).where(Entry.id.in_(papers), Entry.category != EXEMPT)):
+        old, paper.category, paper.updated_at = paper.category, EXEMPT, utcnow()
+        audit.record(session, actor, "register.change", paper.id, old={"category": old}, new={"category": EXEMPT},
+                     reason=f"a berita acara its paper holds lists {', '.join(register_ids[:5])}")
+        followed.append(paper.id)
+    session.flush()
+    for paper_id in followed:
+        search.reindex_entry(session, session.get(Entry, paper_id))
+    return followed
 
 
 def check_exempt_change(old: str, new: str) -> None:

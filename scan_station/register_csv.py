@@ -21,7 +21,16 @@ from .config import Settings
 from .csv_cells import protect_row, unprotect
 from .db import Document, Entry, utcnow
 from .errors import CsvImportError, RegisterError
-from .register import FIELD_NAMES, FIELDS, allocate_ids, check_exempt_change, clean_fields, entry_dict
+from .register import (
+    FIELD_NAMES,
+    FIELDS,
+    allocate_ids,
+    check_exempt_change,
+    clean_fields,
+    entry_dict,
+    signed_papers_follow,
+)
+from .roles import EXEMPT
 
 #: Rows one import may hold; a bigger register is imported in parts.
 MAX_IMPORT_ROWS = 50_000
@@ -192,6 +201,10 @@ def import_csv(session: Session, settings: Settings, text: str, *, may_change_ex
     before = _current(session, [str(v["id"]) for v in rows if v.get("id")])
     result = _write(session, settings, rows, existing)
     _audit(session, actor, rows, before)
+    now_exempt = [str(v["id"]) for v in rows if v.get("category") == EXEMPT
+                  and before.get(str(v["id"]), {}).get("category", EXEMPT) != EXEMPT]
+    if now_exempt:  # the signed papers of berita acara that list them follow (`register.signed_papers_follow`)
+        signed_papers_follow(session, now_exempt, actor=actor)
     return result
 
 

@@ -15,6 +15,7 @@ the conversion) whose metadata says so, with each signature's verdict.
 
 from __future__ import annotations
 
+import io
 import re
 import shutil
 import warnings
@@ -39,8 +40,8 @@ from .split import PlannedDocument, SplitResult
 KINDS = {".pdf": "pdf", ".jpg": "jpeg", ".jpeg": "jpeg", ".png": "png", ".tif": "tiff", ".tiff": "tiff",
          ".docx": "docx", ".xlsx": "xlsx", ".pptx": "pptx", ".odt": "odt", ".ods": "ods"}
 OFFICE = {"docx", "xlsx", "pptx", "odt", "ods"}
-#: Where pictures live inside an office document (any other member is left to LibreOffice).
-_OFFICE_PICTURE = re.compile(r"\.(png|jpe?g|gif|bmp|tiff?|webp|jp2|pcx|tga|ico|ppm|pgm|pbm)$")
+#: The parts of an office document that are its text and settings, never a picture.
+_OFFICE_TEXT = re.compile(r"(\.xml|\.rels|^mimetype)$")
 #: An office file (a zip) that unpacks to more than this is a decompression bomb, not a document.
 MAX_UNPACKED_BYTES = 2 * 1024**3
 _OOXML_PART = {"word/document.xml": "docx", "xl/workbook.xml": "xlsx", "ppt/presentation.xml": "pptx"}
@@ -123,27 +124,41 @@ def content_kind(path: Path) -> str | None:
 
 
 def _check_office_images(path: Path, name: str, settings: Settings) -> None:
-    """Every picture embedded in an office document within `max_image_megapixels`, read from its
-    header alone (nothing is decoded); a picture Pillow does not know (EMF, SVG) is left to the
-    conversion's time limit and to the check of the pages it makes."""
-    from PIL import Image
-
+    """Every picture in an office document within `max_image_megapixels`, however its part is
+    named (LibreOffice knows a picture by its bytes, not its name), in documents embedded in it
+    too; read from the picture's header alone, nothing decoded. A picture Pillow does not know
+    (EMF, SVG) is left to the conversion's time limit and to the check of the pages it makes."""
     from .page_source import pillow_limit
 
-    limit = settings.max_image_megapixels * 1e6
     with zipfile.ZipFile(path) as archive, pillow_limit(settings.max_image_megapixels):
-        for info in archive.infolist():
-            if info.is_dir() or not info.file_size or not _OFFICE_PICTURE.search(info.filename.lower()):
-                continue
+        _check_pictures(archive, name, settings, depth=0)
+
+
+def _check_pictures(archive: zipfile.ZipFile, name: str, settings: Settings, *, depth: int) -> None:
+    from PIL import Image
+
+    for info in archive.infolist():
+        if info.is_dir() or not info.file_size or _OFFICE_TEXT.search(info.filename.lower()):
+            continue
+        with archive.open(info) as member:
+            head = member.read(4)
+        if head == b"PK\x03\x04" and depth < 3 and info.file_size <= settings.softcopy_max_mb * 1024 * 1024:
+            # an office document embedded in this one
             try:
-                with archive.open(info) as member, Image.open(member) as picture:
-                    width, height = picture.size
-            except Image.DecompressionBombError:  # larger than the limit by far: Pillow refused to look
-                _too_big(name, info.filename, 0, 0, settings)
-            except (OSError, SyntaxError, ValueError, zipfile.BadZipFile, EOFError, NotImplementedError):
-                continue
-            if width * height > limit:
-                _too_big(name, info.filename, width, height, settings)
+                with zipfile.ZipFile(io.BytesIO(archive.read(info))) as inner:
+                    _check_pictures(inner, name, settings, depth=depth + 1)
+            except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
+                pass
+            continue
+        try:
+            with archive.open(info) as member, Image.open(member) as picture:
+                width, height = picture.size
+        except Image.DecompressionBombError:  # larger than the limit by far: Pillow refused to look
+            _too_big(name, info.filename, 0, 0, settings)
+        except (OSError, SyntaxError, ValueError, zipfile.BadZipFile, EOFError, NotImplementedError):
+            continue
+        if width * height > settings.max_image_megapixels * 1e6:
+            _too_big(name, info.filename, width, height, settings)
 
 
 def _too_big(name: str, member: str, width: int, height: int, settings: Settings) -> None:

@@ -204,3 +204,37 @@ def test_the_kiosk_check_names_a_cut_tail(app):
     ppid = login(app.test_client(), "ppid")
     page = ppid.post("/audit/verify", data={"csrf_token": token(ppid, "/audit/")}).get_data(as_text=True)
     assert "anchors.jsonl" in page
+
+
+TAMPERING = {
+    "time in another form": "UPDATE audit_record SET at = replace(replace(replace(at, '-', ''), ':', ''), ' ', 'T') "
+                            "WHERE seq = {seq}",
+    "time with an offset": "UPDATE audit_record SET at = at || '+00:00' WHERE seq = {seq}",
+    "time with a zero before the year": "UPDATE audit_record SET at = '0' || at WHERE seq = {seq}",
+    "name as bytes": "UPDATE audit_record SET actor = CAST(actor AS BLOB) WHERE seq = {seq}",
+    "action as bytes": "UPDATE audit_record SET action = CAST(action AS BLOB) WHERE seq = {seq}",
+    "subject as bytes": "UPDATE audit_record SET subject = CAST(subject AS BLOB) WHERE seq = {seq}",
+    "time as a number": "UPDATE audit_record SET at = 20261207 WHERE seq = {seq}",
+}
+
+
+@pytest.mark.parametrize("how", sorted(TAMPERING))
+def test_a_record_stored_in_another_form_is_named_not_hidden(app, how):
+    """Values that read back the same but are stored otherwise slip past the filters (which compare
+    what is stored) while the hash holds: `audit verify` names them, and never crashes on them."""
+    import sqlite3
+
+    settings, db = _parts(app)
+    with db.session() as s:
+        seq = audit.record(s, "ppid", "document.view", "PPID-2026-000001 v1").seq
+    audit_anchor.catch_up(settings, db)
+    connection = sqlite3.connect(settings.home / "scan-station.db")
+    with connection:
+        connection.execute(TAMPERING[how].format(seq=seq))
+    connection.close()
+    problems = _problems(settings, db)
+    assert any(p.startswith(f"record {seq}:") or "cannot be read back" in p for p in problems), problems
+    ppid = login(app.test_client(), "ppid")
+    checked = ppid.post("/audit/verify", data={"csrf_token": token(ppid, "/audit/")})
+    assert checked.status_code == 200 and "tidak utuh" in checked.get_data(as_text=True).lower() or \
+        "not whole" in checked.get_data(as_text=True)

@@ -118,3 +118,30 @@ def test_the_signed_paper_is_scanned_back_under_a_cover_sheet_of_its_own(run, ho
     assert client.post("/report/berita-acara/99/signed-copy",
                        data={"csrf_token": token(client, "/report/")}).status_code == 404
     assert login(app.test_client(), "dok").post("/report/berita-acara/1/signed-copy").status_code in (400, 403)
+
+
+@pytest.mark.parametrize("how", ["kiosk form", "csv import"])
+def test_the_signed_paper_follows_an_entry_made_exempt_later(run, home, tmp_path, filed_batch, how):
+    """A berita acara names every entry it lists, so the scan of its signed paper is as secret as
+    the most secret of them — also when one becomes "dikecualikan" after the paper was made."""
+    from kiosk import login, make_app, token
+
+    made = run("berita-acara", "--batch", filed_batch["batch"], "--json").json
+    paper = run("berita-acara", "--signed-copy", made["number"], "--json").json["register_id"]
+    entries = {e["id"]: e for e in run("register", "list", "--json").json}
+    listed = next(i for i in entries if i != paper)
+    assert entries[paper]["category"] == "setiap-saat"
+    if how == "kiosk form":
+        client = login(make_app(home).test_client(), "ppid")
+        form = {"title": entries[listed]["title"], "unit": entries[listed]["unit"], "category": "dikecualikan",
+                "csrf_token": token(client, f"/register/{listed}/edit")}
+        assert client.post(f"/register/{listed}/edit", data=form).status_code == 302
+    else:
+        csv = tmp_path / "dip.csv"
+        csv.write_text("Nomor Register,Judul Informasi,Pejabat/Unit yang Menguasai Informasi,Kategori Informasi\n"
+                       f"{listed},{entries[listed]['title']},{entries[listed]['unit']},dikecualikan\n")
+        assert run("register", "import", csv).code == 0
+    entries = {e["id"]: e for e in run("register", "list", "--json").json}
+    assert entries[listed]["category"] == entries[paper]["category"] == "dikecualikan"
+    actions = run("audit", "list", "--action", "register.change", "--json").json
+    assert any(r["subject"] == paper and r["details"]["new"] == {"category": "dikecualikan"} for r in actions)

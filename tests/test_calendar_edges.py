@@ -80,3 +80,21 @@ def test_dates_in_the_kiosk_as_every_role(home, caplog):
             made = client.post("/report/berita-acara", data={"month": month, "csrf_token": csrf})
             assert made.status_code < 500, (username, month)
     assert not [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+@pytest.mark.parametrize("day", ["２０２５-01-31", "2025-٠١-31", "31/01/２０２５"])
+def test_digits_of_other_scripts_are_no_date(run, day):
+    """Dates are written in ASCII digits: others are refused, not read as numbers."""
+    refused = run("register", "add", "--title", "T", "--unit", "U", "--category", "berkala", "--created", day)
+    assert refused.code == ExitCode.bad_args and "is not a date" in refused.stderr
+
+
+def test_the_command_line_is_named_in_the_audit_log(run, tmp_path):
+    from test_softcopy import text_pdf
+
+    entry = run("register", "add", "--title", "Laporan", "--unit", "Umum", "--category", "berkala",
+                "--json").json["id"]
+    assert run("submit", text_pdf(tmp_path / "a.pdf", ["Isi laporan"]), "--entry", entry).code == 0
+    records = run("audit", "list", "--json").json
+    assert {r["action"] for r in records} >= {"register.add", "document.filed"}
+    assert all(r["actor"].startswith("cli:") for r in records), records

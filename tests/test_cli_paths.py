@@ -77,3 +77,33 @@ def test_serve_on_a_port_in_use_or_an_address_not_ours_says_so(tmp_path):
         refused = _serve(tmp_path, "--host", host, "--port", "8123")
         assert refused.returncode == ExitCode.bad_args and said in refused.stderr, refused.stderr
         assert "unexpected" not in refused.stderr
+
+
+def test_the_server_refuses_a_body_larger_than_any_page_takes_before_reading_it(tmp_path):
+    """Waitress reads a request's body whole before the kiosk sees it: it is told the largest any
+    page takes (a softcopy hand-over), and refuses a larger one from its Content-Length alone,
+    with nothing sent after the headers — no logged-in user, no disk filled."""
+    import json
+    import time
+
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "scan-station.toml").write_text("softcopy_max_mb = 1\nverify_upload_max_mb = 1\n")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "scan_station", "--home", str(home), "serve", "--no-worker",
+                               "--port", str(port), "--json"], stdout=subprocess.PIPE, text=True)
+    try:
+        json.loads(server.stdout.readline())
+        for path in ("/verifikasi/", "/login", "/register/new"):
+            with socket.create_connection(("127.0.0.1", port), timeout=10) as client:
+                started = time.monotonic()
+                client.sendall(f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: multipart/form-data; "
+                               f"boundary=x\r\nContent-Length: {300 * 1024 * 1024}\r\n\r\n".encode())
+                answer = client.recv(200).decode("latin-1")
+            assert answer.startswith("HTTP/1.1 413"), (path, answer)
+            assert time.monotonic() - started < 5
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

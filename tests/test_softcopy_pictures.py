@@ -154,3 +154,28 @@ def test_drawn_pages_keep_their_size_and_stay_within_the_limit(tmp_path):
             assert [float(v) for v in page.mediabox] == [0, 0, 1000, 1000]
             (image,) = page.images.values()
             assert image.Width * image.Height <= 20e6
+
+
+@pytest.mark.parametrize("member", ["word/media/image1.dat", "word/media/image1", "word/media/image1.PNG ",
+                                    "word/media/IMAGE1.Png", "customXml/item1.bin", "word/media/gambar.emf"])
+def test_a_picture_is_known_by_its_bytes_not_its_name(settings, tmp_path, member):
+    """LibreOffice reads a picture by what it is; so does the check."""
+    path = tmp_path / "laporan.docx"
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, text in CONTAINERS["docx"][1].items():
+            archive.writestr(name, text)
+        archive.writestr(member, png(40000, 40000))
+    with pytest.raises(SoftcopyError) as refused:
+        examine(path, settings)
+    assert refused.value.code == "office_image"
+
+
+@pytest.mark.parametrize("outer", ["docx", "xlsx", "odt"])
+def test_a_picture_in_a_document_embedded_in_the_document_is_checked_too(settings, tmp_path, outer):
+    inner = office(tmp_path / "lampiran.docx", "docx", png(20000, 20000), "png").read_bytes()
+    path = office(tmp_path / f"laporan.{outer}", outer, png(100, 100), "png")
+    with zipfile.ZipFile(path, "a") as archive:
+        archive.writestr("word/embeddings/Microsoft_Word_Document.docx", inner)
+    with pytest.raises(SoftcopyError) as refused:
+        examine(path, settings)
+    assert refused.value.code == "office_image"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, redirect, render_template, request, url_for
 
 from scan_station import audit
 from scan_station.roles import Permission
@@ -38,9 +38,16 @@ def _day(text: str | None) -> dt.date | None:
 def index():
     _settings, db = service()
     f = _filter()
-    with db.session() as s:
-        page = paginate(s, audit.records_query(f), row=audit.as_dict)
-    return render_template("audit.html", page=page, f=f, checked=None)
+    return render_template("audit.html", page=_page(db, f), f=f, checked=None)
+
+
+def _page(db, f: audit.Filter):
+    """A page of records; None when one cannot be read back (the page says to check the chain)."""
+    try:
+        with db.session() as s, audit.readable():
+            return paginate(s, audit.records_query(f), row=audit.as_dict)
+    except audit.UnreadableLogError:
+        return None
 
 
 @bp.post("/verify")
@@ -48,15 +55,17 @@ def index():
 def verify():
     settings, db = service()
     problems = audit.verify_all(settings, db)
-    with db.session() as s:
-        page = paginate(s, audit.records_query(audit.Filter()), row=audit.as_dict)
-    return render_template("audit.html", page=page, f=audit.Filter(), checked=[str(p) for p in problems])
+    return render_template("audit.html", page=_page(db, audit.Filter()), f=audit.Filter(),
+                           checked=[str(p) for p in problems])
 
 
 @bp.get("/audit.csv")
 @requires(Permission.AUDIT)
 def csv():
     _settings, db = service()
-    with db.session() as s:
-        text = audit.as_csv(s.scalars(audit.records_query(_filter()).limit(MAX_EXPORT)))
+    try:
+        with db.session() as s, audit.readable():
+            text = audit.as_csv(s.scalars(audit.records_query(_filter()).limit(MAX_EXPORT)))
+    except audit.UnreadableLogError:
+        return redirect(url_for("audit.index"))
     return Response(text, mimetype="text/csv", headers={"Content-Disposition": "attachment; filename=log-audit.csv"})

@@ -85,6 +85,15 @@ def _stop(signum, frame) -> None:
     raise KeyboardInterrupt
 
 
+def largest_body(wsgi) -> int:
+    """The largest request body the kiosk accepts on any page."""
+    from .softcopy import upload_limit as softcopy_limit
+    from .verify import upload_limit as verify_limit
+
+    settings = wsgi.extensions["scan_station"]["settings"]
+    return max(softcopy_limit(settings), verify_limit(settings))
+
+
 def _listen(wsgi, host: str, port: int, threads: int):
     """The server, listening; a clear refusal for an address that cannot be listened on."""
     import errno
@@ -94,7 +103,11 @@ def _listen(wsgi, host: str, port: int, threads: int):
     from scan_station.errors import BadArgumentsError
 
     try:
-        return waitress.create_server(wsgi, host=host, port=port, threads=threads)
+        # waitress reads a body whole before the kiosk sees the request: it takes none larger
+        # than the largest the kiosk accepts anywhere (a softcopy hand-over), refusing it (413)
+        # from its Content-Length alone; each page's own, smaller limit follows before parsing.
+        return waitress.create_server(wsgi, host=host, port=port, threads=threads,
+                                      max_request_body_size=largest_body(wsgi))
     except OSError as exc:
         why = {errno.EADDRINUSE: "is in use by another program (another kiosk?); stop it or choose another --port",
                errno.EADDRNOTAVAIL: "is not an address of this machine; choose --host 127.0.0.1 or 0.0.0.0",

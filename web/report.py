@@ -69,7 +69,7 @@ def berita_acara_signed_copy(record_id: int):
     """The cover sheet to scan the signed paper back under (its own register entry, made once)."""
     settings, db = service()
     try:
-        register_id = berita_acara.signed_copy_entry(settings, db, record_id)
+        register_id = berita_acara.signed_copy_entry(settings, db, record_id, actor=current_user.id)
     except NotFoundError:
         abort(404)
     return print_coversheets([register_id], back=url_for("report.index"))
