@@ -231,5 +231,7 @@ def test_register_print_scan_review_file_accept_and_search(page, kiosk):
     page.click("form button.big")
     hit = page.locator("ol.hits li", has_text=entry_id).first
     assert "pemutakhiran" in hit.locator("mark").first.inner_text().lower()
-    assert re.search(r"/documents/\d+\.pdf#page=\d+$", hit.locator("a").first.get_attribute("href"))
+    links = [a.get_attribute("href") for a in hit.locator("a").all()]
+    assert links[0] == f"/register/{entry_id}" and re.fullmatch(r"/handover/\d+", links[1])  # the entry, the document
+    assert any(re.search(r"/documents/\d+\.pdf#page=\d+$", link) for link in links)  # and the page that matched
     shot(page, "11-search")

@@ -48,6 +48,35 @@ def index():
     return render_template("register/list.html", entries=entries, units=unit_names, categories=CATEGORIES, args=args)
 
 
+@bp.get("/<path:entry_id>")
+@login_required
+def show(entry_id: str):
+    """An entry's page: its DIP fields, what became of it (every version, with its state and the
+    reason it was returned), and what the role may do next."""
+    from scan_station import handover
+
+    from .auth import hidden_categories
+
+    _settings, db = service()
+    with db.session() as s:
+        try:
+            entry = get_entry(s, entry_id)
+        except UnknownEntryError:
+            abort(404)
+        hidden = entry.category in hidden_categories()  # its documents are the PPID's to see
+        versions = [] if hidden else [_version(d, handover.history(s, d.id)) for d in entry.documents]
+        return render_template("register/show.html", entry=entry_dict(entry), fields=FIELDS, hidden=hidden,
+                               versions=sorted(versions, key=lambda v: -v["version"]))
+
+
+def _version(document, events) -> dict:
+    last = events[-1] if events else None
+    return {"id": document.id, "version": document.version, "status": document.status,
+            "pages": document.page_count, "filed_at": document.filed_at, "softcopy": bool(document.origin),
+            "reason": last.reason if last and document.status == "returned" else "",
+            "decided_by": last.actor if last else "", "decided_at": last.at if last else None}
+
+
 def _form(entry: dict, *, errors: str | None, title: str, status: int = 200):
     return render_template("register/form.html", entry=entry, fields=FIELDS, categories=CATEGORIES,
                            formats=FORMATS, error=errors, title=title), status
