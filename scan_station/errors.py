@@ -87,9 +87,10 @@ class DecompressionBombError(InputFileError):
 
 
 class CsvImportError(InputFileError):
-    """One or more rows of a register CSV are wrong; `problems` holds `(line, message)` pairs."""
+    """One or more rows of a register CSV are wrong; `problems` holds `(line, problem)` pairs, each
+    problem an error of ours with its code (or, from older callers, a message)."""
 
-    def __init__(self, problems: list[tuple[int, str]]):
+    def __init__(self, problems: list[tuple[int, object]]):
         self.problems = problems
         first = "; ".join(f"line {line}: {msg}" for line, msg in problems[:5])
         more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""

@@ -68,7 +68,8 @@ def accept(session: Session, document_id: int, *, actor: str, storage_dir: Path)
 def return_document(session: Session, document_id: int, *, actor: str, reason: str,
                     storage_dir: Path) -> DocumentEvent:
     if not reason.strip():
-        raise HandoverError("a returned document needs a reason, so that the submitter knows what to fix")
+        raise HandoverError("a returned document needs a reason, so that the submitter knows what to fix",
+                            code="reason_required")
     return _decide(session, document_id, action=RETURNED, status=RETURNED, actor=actor, reason=reason.strip(),
                    storage_dir=storage_dir)
 

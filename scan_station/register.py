@@ -51,39 +51,44 @@ def parse_date(value: str) -> dt.date:
     """ISO `2025-01-31`, or the Indonesian way `31/01/2025` or `31-01-2025`."""
     value = value.strip()
     if not value.isascii():  # strptime would read other scripts' digits (２０２５) as numbers
-        raise RegisterError(f"date {value!r} is not a date; write it as YYYY-MM-DD, e.g. 2025-01-31")
+        raise RegisterError(f"date {value!r} is not a date; write it as YYYY-MM-DD, e.g. 2025-01-31", code="date",
+                            value=value[:40])
     for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y"):
         try:
             return dt.datetime.strptime(value, fmt).date()
         except ValueError:
             pass
-    raise RegisterError(f"date {value!r} is not a date; write it as YYYY-MM-DD, e.g. 2025-01-31")
+    raise RegisterError(f"date {value!r} is not a date; write it as YYYY-MM-DD, e.g. 2025-01-31", code="date",
+                        value=value[:40])
 
 
 def _clean_field(f: Field, value: object) -> object:
     text = clean_text(value, multiline=f.multiline)
     if _SURROGATES.search(text):
-        raise RegisterError(f"{f.name} ({f.header}) holds bytes that are not UTF-8 text; type it again in UTF-8")
+        raise RegisterError(f"{f.name} ({f.header}) holds bytes that are not UTF-8 text; type it again in UTF-8",
+                            code="field_not_utf8", field=f.header)
     if f.required and not text:
-        raise RegisterError(f"{f.name} ({f.header}) is required")
+        raise RegisterError(f"{f.name} ({f.header}) is required", code="field_required", field=f.header)
     if len(text) > f.max_length:
         raise RegisterError(
-            f"{f.name} ({f.header}) has {len(text):,} characters; at most {f.max_length:,} are allowed"
-        )
+            f"{f.name} ({f.header}) has {len(text):,} characters; at most {f.max_length:,} are allowed",
+            code="field_too_long", field=f.header, length=len(text), limit=f.max_length)
     shown = text  # as typed, but cleaned and short enough to repeat in a message
     if f.name == "category" and text:
         text = text.lower().replace(" ", "-")
         if text not in CATEGORIES:
-            raise RegisterError(f"category {shown!r} is not one of {', '.join(CATEGORIES)}")
+            raise RegisterError(f"category {shown!r} is not one of {', '.join(CATEGORIES)}", code="category",
+                                value=shown[:60], allowed=", ".join(CATEGORIES))
     elif f.name == "format":
         text = _FORMAT_ALIASES.get(text.lower(), text.lower()) or "hardcopy"
         if text not in FORMATS:
-            raise RegisterError(f"format {shown!r} is not one of {', '.join(FORMATS)}")
+            raise RegisterError(f"format {shown!r} is not one of {', '.join(FORMATS)}", code="format",
+                                value=shown[:60], allowed=", ".join(FORMATS))
     elif f.name == "id" and text:
         text = text.upper()
         problem = id_problem(text)
         if problem:
-            raise RegisterError(f"id {shown!r} {problem}")
+            raise RegisterError(f"id {shown!r} {problem}", code="register_id", value=shown[:60])
     elif f.name == "created_date":
         return parse_date(text) if text else None
     return text
@@ -169,7 +174,7 @@ def add_entry(session: Session, settings: Settings, *, actor: str = "-", **raw: 
     values = clean_fields(raw)
     entry_id = values.pop("id", None) or next_id(session, settings)
     if session.get(Entry, entry_id) is not None:
-        raise RegisterError(f"register id {entry_id} exists already")
+        raise RegisterError(f"register id {entry_id} exists already", code="entry_exists", entry=entry_id)
     entry = Entry(id=entry_id, **values)
     session.add(entry)
     session.flush()
@@ -227,13 +232,14 @@ def check_exempt_change(old: str, new: str) -> None:
     """For a role that may not see "dikecualikan": it may not move an entry into or out of it."""
     if old != new and EXEMPT in (old, new):
         raise RegisterError(f"only a Petugas PPID or the Atasan PPID may change the category from {old!r} to "
-                            f"{new!r} (category 'dikecualikan' decides who may see the documents)")
+                            f"{new!r} (category 'dikecualikan' decides who may see the documents)",
+                            code="exempt_change", old=old, new=new)
 
 
 def get_entry(session: Session, entry_id: str) -> Entry:
     entry = session.get(Entry, entry_id.strip().upper())
     if entry is None:
-        raise UnknownEntryError(f"register id {entry_id} is not in the register")
+        raise UnknownEntryError(f"register id {entry_id} is not in the register", code="no_entry", entry=entry_id)
     return entry
 
 

@@ -71,35 +71,44 @@ def _reader(text: str) -> csv.reader:
     return csv.reader(io.StringIO(text, newline=""), csv.excel, delimiter=delimiter)
 
 
+def _row(text: str, code: str, **params: object) -> RegisterError:
+    """A row's problem: its message, and a code and parameters the kiosk translates."""
+    return RegisterError(text, code=code, **params)
+
+
 def _column_names(header: list[str] | None) -> list[str | None]:
     if not header:
-        raise CsvImportError([(1, "the file is empty; the first line must hold column headers")])
+        raise CsvImportError([(1, _row("the file is empty; the first line must hold column headers", "csv_empty"))])
     names = []
     for column in header:
         name = _HEADER_TO_FIELD.get(_norm(column))
         if name is None and column.strip():
             known = "; ".join(f.header for f in FIELDS)
-            raise CsvImportError([(1, f"unknown column {column.strip()[:80]!r}; known columns: {known}")])
+            raise CsvImportError([(1, _row(f"unknown column {column.strip()[:80]!r}; known columns: {known}",
+                                           "csv_unknown_column", column=column.strip()[:80], known=known))])
         if name is not None and name in names:
             header_of = next(f.header for f in FIELDS if f.name == name)
-            raise CsvImportError([(1, f"column {header_of!r} appears twice; keep one of them")])
+            raise CsvImportError([(1, _row(f"column {header_of!r} appears twice; keep one of them",
+                                           "csv_column_twice", column=header_of))])
         names.append(name)
     missing = [f.header for f in FIELDS if f.required and f.name not in names]
     if missing:
-        raise CsvImportError([(1, f"missing column(s): {', '.join(missing)}")])
+        raise CsvImportError([(1, _row(f"missing column(s): {', '.join(missing)}", "csv_missing_columns",
+                                       columns=", ".join(missing)))])
     return names
 
 
 def _csv_problem(exc: csv.Error) -> str:
     if "field limit" in str(exc):
-        return (f"a cell is longer than {csv.field_size_limit():,} characters, far more than any "
-                "register field may hold")
-    return f"not readable as CSV ({exc}); save the spreadsheet as 'CSV UTF-8'"
+        return _row(f"a cell is longer than {csv.field_size_limit():,} characters, far more than any "
+                    "register field may hold", "csv_cell_too_long", limit=csv.field_size_limit())
+    return _row(f"not readable as CSV ({exc}); save the spreadsheet as 'CSV UTF-8'", "csv_unreadable")
 
 
 def _too_many_rows(line: int) -> CsvImportError:
-    return CsvImportError([(line, f"the file has more than {MAX_IMPORT_ROWS:,} rows; split it into files "
-                                  f"of at most {MAX_IMPORT_ROWS:,} rows and import them one after another")])
+    return CsvImportError([(line, _row(f"the file has more than {MAX_IMPORT_ROWS:,} rows; split it into files "
+                                       f"of at most {MAX_IMPORT_ROWS:,} rows and import them one after another",
+                                       "csv_too_many_rows", limit=MAX_IMPORT_ROWS))])
 
 
 def _read_rows(text: str) -> tuple[list[tuple[int, dict[str, str]]], set[str]]:
@@ -113,7 +122,8 @@ def _read_rows(text: str) -> tuple[list[tuple[int, dict[str, str]]], set[str]]:
             if not any(cell.strip() for cell in record):
                 continue
             if len(record) > len(names):
-                raise CsvImportError([(reader.line_num, f"{len(record)} cells but {len(names)} columns")])
+                raise CsvImportError([(reader.line_num, _row(f"{len(record)} cells but {len(names)} columns",
+                                                             "csv_cells", cells=len(record), columns=len(names)))])
             if len(rows) == MAX_IMPORT_ROWS:
                 raise _too_many_rows(reader.line_num)
             rows.append((reader.line_num, {n: unprotect(v) for n, v in zip(names, record, strict=False) if n}))
@@ -124,18 +134,19 @@ def _read_rows(text: str) -> tuple[list[tuple[int, dict[str, str]]], set[str]]:
 
 def _checked_rows(rows: list[tuple[int, dict[str, str]]]) -> list[dict[str, object]]:
     """Every row's cleaned fields; CsvImportError with every bad line if any row is wrong."""
-    problems: list[tuple[int, str]] = []
+    problems: list[tuple[int, RegisterError]] = []
     cleaned: list[dict[str, object]] = []
     seen: dict[str, int] = {}
     for line, row in rows:
         try:
             values = clean_fields(row)
         except RegisterError as exc:
-            problems.append((line, str(exc)))
+            problems.append((line, exc))
             continue
         entry_id = values.get("id")
         if entry_id in seen:
-            problems.append((line, f"id {entry_id} already on line {seen[entry_id]}"))
+            problems.append((line, _row(f"id {entry_id} already on line {seen[entry_id]}", "csv_id_twice",
+                                        entry=entry_id, first=seen[entry_id])))
             continue
         if entry_id:
             seen[str(entry_id)] = line
@@ -251,6 +262,6 @@ def _check_exempt_changes(session: Session, lines: list[int], rows: list[dict[st
             try:
                 check_exempt_change(old, str(values.get("category", old)))
             except RegisterError as exc:
-                problems.append((line, str(exc)))
+                problems.append((line, exc))
     if problems:
         raise CsvImportError(problems)

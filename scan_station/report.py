@@ -32,10 +32,11 @@ def parse_month(text: str | None, *, today: dt.date | None = None) -> tuple[int,
         return today.year, today.month
     match = re.fullmatch(r"(\d{4})-(\d{1,2})", text.strip())
     if not match or not 1 <= int(match.group(2)) <= 12:
-        raise RegisterError(f"month {text!r}: write it as YYYY-MM, e.g. 2026-11")
+        raise RegisterError(f"month {text!r}: write it as YYYY-MM, e.g. 2026-11", code="month", value=text[:20])
     year = int(match.group(1))
     if not FIRST_YEAR <= year <= LAST_YEAR:
-        raise RegisterError(f"month {text!r}: the year must be between {FIRST_YEAR} and {LAST_YEAR}")
+        raise RegisterError(f"month {text!r}: the year must be between {FIRST_YEAR} and {LAST_YEAR}", code="month_year",
+                            value=text[:20], first=FIRST_YEAR, last=LAST_YEAR)
     return year, int(match.group(2))
 
 

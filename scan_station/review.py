@@ -68,9 +68,11 @@ class Review:
 
     def problems(self) -> list[str]:
         """What stops the batch from being confirmed."""
-        found = [f"{d.register_id}: no pages left in the document" for d in self.documents if not d.batch_pages]
+        found = [ReviewError(f"{d.register_id}: no pages left in the document", code="empty_document",
+                             register_id=d.register_id) for d in self.documents if not d.batch_pages]
         if self.rescan_of is not None:
-            found.append(f"page {self.rescan_of} waits to be scanned again (or cancel the rescan)")
+            found.append(ReviewError(f"page {self.rescan_of} waits to be scanned again (or cancel the rescan)",
+                                     code="rescan_waiting", page=self.rescan_of))
         return found
 
     def as_split(self) -> SplitResult:
@@ -220,9 +222,10 @@ def _entry_exists(db: Database, register_id: str) -> bool:
 def assign(review: Review, db: Database, held_index: int, register_id: str) -> None:
     register_id = register_id.strip()
     if not 0 <= held_index < len(review.held):
-        raise ReviewError("those held pages are not in this batch any more; reload the page")
+        raise ReviewError("those held pages are not in this batch any more; reload the page", code="held_gone")
     if not _entry_exists(db, register_id):
-        raise ReviewError(f"{register_id or '(empty)'} is not in the register; pick an entry from the list")
+        raise ReviewError(f"{register_id or '(empty)'} is not in the register; pick an entry from the list",
+                          code="pick_entry", register_id=register_id or "")
     group = review.held.pop(held_index)
     existing = review.document_for(register_id)
     if existing is not None:
@@ -238,7 +241,7 @@ def move(review: Review, page: int, direction: str) -> None:
     to the one after ("next")."""
     document = review.group_of(page)
     if not isinstance(document, PlannedDocument):
-        raise ReviewError(f"page {page} is not in a document")
+        raise ReviewError(f"page {page} is not in a document", code="page_not_in_document", page=page)
     index = review.documents.index(document)
     if direction == "prev" and index > 0 and document.batch_pages[0] == page:
         document.batch_pages.pop(0)
@@ -247,13 +250,13 @@ def move(review: Review, page: int, direction: str) -> None:
         document.batch_pages.pop()
         review.documents[index + 1].batch_pages.insert(0, page)
     else:
-        raise ReviewError(f"page {page} is not at a boundary in that direction")
+        raise ReviewError(f"page {page} is not at a boundary in that direction", code="not_at_boundary", page=page)
 
 
 def remove(review: Review, page: int) -> None:
     group = review.group_of(page)
     if group is None:
-        raise ReviewError(f"page {page} is in no document and no held group")
+        raise ReviewError(f"page {page} is in no document and no held group", code="page_nowhere", page=page)
     group.batch_pages.remove(page)
     review.held = [g for g in review.held if g.batch_pages or g.cover_page]
     review.removed.append(page)
@@ -266,7 +269,7 @@ def restore(review: Review, page: int) -> None:
             pages.remove(page)
             review.held.append(HeldGroup([page], RESTORED))
             return
-    raise ReviewError(f"page {page} was neither removed nor taken for blank")
+    raise ReviewError(f"page {page} was neither removed nor taken for blank", code="page_not_removed", page=page)
 
 
 def rotate(review: Review, page: int, *, shown: int | None = None) -> None:
@@ -275,7 +278,7 @@ def rotate(review: Review, page: int, *, shown: int | None = None) -> None:
     turned it, without an orientation check."""
     group = review.group_of(page)
     if group is None:
-        raise ReviewError(f"page {page} is in no document and no held group")
+        raise ReviewError(f"page {page} is in no document and no held group", code="page_nowhere", page=page)
     cover = group.rotate if isinstance(group, PlannedDocument) else 0
     current = shown if shown in (0, 90, 180, 270) else (cover + review.turns.get(page, 0)) % 360
     review.turns[page] = (current + 90 - cover) % 360
@@ -284,7 +287,7 @@ def rotate(review: Review, page: int, *, shown: int | None = None) -> None:
 def rescan(review: Review, page: int | None) -> None:
     """The next pages scanned into the batch replace `page` (None: cancel a rescan)."""
     if page is not None and review.group_of(page) is None:
-        raise ReviewError(f"page {page} is in no document and no held group")
+        raise ReviewError(f"page {page} is in no document and no held group", code="page_nowhere", page=page)
     review.rescan_of = page
 
 
@@ -295,9 +298,9 @@ def confirm(settings: Settings, db: Database, folder: BatchFolder, *, user: str,
     review, _pages = load(settings, db, folder)
     problems = review.problems()
     if problems:
-        raise ReviewError("; ".join(problems))
+        raise problems[0]
     if not review.documents:
-        raise ReviewError("no document to file: assign the held pages to an entry first")
+        raise ReviewError("no document to file: assign the held pages to an entry first", code="nothing_to_file")
     if role is not None:
         _check_exempt_pages(db, folder, review, hidden_categories(role))
     queued = folder.transition((Status.NEW, Status.SCANNED, Status.INTERRUPTED, Status.FAILED),
@@ -305,7 +308,8 @@ def confirm(settings: Settings, db: Database, folder: BatchFolder, *, user: str,
     faults.point("review.confirmed")
     if queued is None:
         state = folder.read_state()
-        raise ReviewError(f"batch {state.batch} is {state.status}; wait until it is done")
+        raise ReviewError(f"batch {state.batch} is {state.status}; wait until it is done", code="batch_busy",
+                          batch=state.batch)
     with db.session() as session:
         audit.record(session, user, "review.confirm", folder.id, documents=[
             {"register_id": d.register_id, "batch_pages": d.batch_pages} for d in review.documents],
@@ -331,7 +335,8 @@ def _check_exempt_pages(db: Database, folder: BatchFolder, review: Review, hidde
                 raise ReviewError(
                     f"page {n} came in under a 'dikecualikan' entry or a cover that could not be read, and "
                     f"would be filed in {document.register_id}: perlu dikonfirmasi Petugas PPID "
-                    "(a Petugas PPID must confirm this batch)")
+                    "(a Petugas PPID must confirm this batch)", code="needs_ppid", page=n,
+                    register_id=document.register_id)
 
 
 def _categories(db: Database, register_ids: set[str]) -> dict[str, str]:

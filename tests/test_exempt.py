@@ -215,7 +215,8 @@ def test_only_the_ppid_roles_move_an_entry_into_or_out_of_dikecualikan(kiosk, en
         form = {"title": before.title, "unit": before.unit, "category": new_category}
     client = login(app.test_client(), "admin")
     answer = client.post(f"/register/{entry_id}/edit", data=form | {"csrf_token": token(client, "/register/")})
-    assert answer.status_code == 400 and "only a Petugas PPID" in answer.get_data(as_text=True)
+    refused = "Hanya Petugas PPID atau Atasan PPID yang boleh mengubah kategori"
+    assert answer.status_code == 400 and refused in answer.get_data(as_text=True)
     with db.session() as s:
         assert s.get(Entry, entry_id).category != new_category
     client = login(app.test_client(), "ppid")
@@ -244,4 +245,4 @@ def test_a_csv_import_by_admin_does_not_move_entries_out_of_dikecualikan(kiosk):
         with db.session() as s:
             assert (s.get(Entry, entry_id).category == "berkala") == allowed, username
         if not allowed:
-            assert "only a Petugas PPID" in answer.get_data(as_text=True)
+            assert "Hanya Petugas PPID atau Atasan PPID yang boleh mengubah kategori" in answer.get_data(as_text=True)

@@ -80,7 +80,7 @@ def test_an_import_that_updates_entries_refreshes_their_search_index(db, setting
 def test_more_rows_than_the_cap_are_refused_before_anything_is_written(db, settings):
     with pytest.raises(CsvImportError) as info, db.session() as s:
         import_csv(s, settings, HEADER + _rows(MAX_IMPORT_ROWS + 1))
-    assert info.value.problems == [(MAX_IMPORT_ROWS + 2, (
+    assert [(line, str(problem)) for line, problem in info.value.problems] == [(MAX_IMPORT_ROWS + 2, (
         f"the file has more than {MAX_IMPORT_ROWS:,} rows; split it into files of at most "
         f"{MAX_IMPORT_ROWS:,} rows and import them one after another"))]
     with db.session() as s:

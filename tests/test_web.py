@@ -92,7 +92,8 @@ def test_create_entry_and_bad_input_keeps_what_was_typed(app, client):
     response = client.post("/register/new", data=bad)
     assert response.status_code == 400
     page = response.get_data(as_text=True)
-    assert "category &#39;rahasia&#39; is not one of" in page and 'value="Laporan Tahunan 2025"' in page
+    assert "Kategori rahasia bukan salah satu dari berkala" in page and 'value="Laporan Tahunan 2025"' in page
+    assert "is not one of" not in page  # the kiosk's language, not the service's
     good = bad | {"category": "berkala", "created_date": "2025-03-01"}
     assert client.post("/register/new", data=good).status_code == 302
     assert "Laporan Tahunan 2025" in client.get("/register/").get_data(as_text=True)
@@ -138,7 +139,7 @@ def test_csv_import_reports_rows_and_writes_nothing(app, client):
         follow_redirects=True,
     )
     page = response.get_data(as_text=True)
-    assert "Baris 3: unit" in page and "Tidak ada yang diimpor." in page
+    assert "Baris 3: Pejabat/Unit yang Menguasai Informasi wajib diisi." in page and "Tidak ada yang diimpor." in page
     with app.extensions["scan_station"]["db"].session() as s:
         assert s.query(Entry).count() == 0
     export = client.get("/register/export.csv")
@@ -277,7 +278,7 @@ def test_handover_accept_or_return_with_who_and_when(app, client, tmp_path):
     no_reason = client.post(
         f"/handover/{first}/return", data={"reason": " ", "csrf_token": csrf}, follow_redirects=True
     )
-    assert "needs a reason" in no_reason.get_data(as_text=True)
+    assert "Dokumen yang dikembalikan perlu alasan" in no_reason.get_data(as_text=True)
     client.post(f"/handover/{first}/return", data={"reason": "Halaman 2 terpotong", "csrf_token": csrf})
     client.post(f"/handover/{second}/accept", data={"csrf_token": csrf})
     again = client.post(f"/handover/{second}/accept", data={"csrf_token": csrf}, follow_redirects=True)
@@ -304,7 +305,7 @@ def test_handover_accept_or_return_with_who_and_when(app, client, tmp_path):
     page = client.get(f"/report/?month={month}").get_data(as_text=True)
     assert "Halaman 2 terpotong" in page and "<td>Umum</td><td>2</td><td>2</td><td>1</td><td>1</td><td>0</td>" in page
     assert client.get("/report/?month=2026-13").status_code == 200  # a clear message, this month shown
-    assert "YYYY-MM" in client.get("/report/?month=2026-13").get_data(as_text=True)
+    assert "2026-13 bukan bulan" in client.get("/report/?month=2026-13").get_data(as_text=True)
     csv_text = client.get(f"/report/report.csv?month={month}").get_data(as_text=True)
     assert csv_text.splitlines()[1:] == ["Umum,2,2,1,1,0", "Jumlah,2,2,1,1,0"]
 

@@ -125,7 +125,7 @@ def test_scan_live_events_thumbnails_review_and_confirm(app, client):
     bad = client.post(
         f"/review/{batch}/move", data={"page": 2, "direction": "prev", "csrf_token": csrf}, follow_redirects=True
     )
-    assert "not at a boundary" in bad.get_data(as_text=True)
+    assert "tidak berada di tepi dokumen ke arah itu" in bad.get_data(as_text=True)
     assert client.post(f"/review/{batch}/rotate", data={"page": "x", "csrf_token": csrf}).status_code == 400
     assert client.post(f"/review/{batch}/explode", data={"page": 2, "csrf_token": csrf}).status_code == 404
     client.post(f"/review/{batch}/move", data={"page": 3, "direction": "next", "csrf_token": csrf})
@@ -349,7 +349,7 @@ def test_held_pages_are_assigned_and_a_wrong_id_keeps_what_was_typed(app, client
         data={"held": 0, "register_id": "PPID-2026-99", "csrf_token": csrf},
         follow_redirects=True,
     ).get_data(as_text=True)
-    assert "PPID-2026-99 is not in the register" in wrong and 'value="PPID-2026-99"' in wrong
+    assert "PPID-2026-99 tidak ada di register" in wrong and 'value="PPID-2026-99"' in wrong
     client.post(f"/review/{batch}/assign", data={"held": 0, "register_id": entry, "csrf_token": csrf})
     from scan_station import review
 

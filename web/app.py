@@ -21,6 +21,7 @@ from scan_station.roles import may
 
 from . import security
 from .extensions import babel, csrf, limiter, login_manager, service
+from .messages import user_message
 from .paging import link_args
 
 __all__ = ["DEFAULTS", "create_app", "service"]
@@ -131,6 +132,7 @@ def create_app(test_config: dict | None = None, *, home=None) -> Flask:
 
     app.jinja_env.globals["page_url"] = page_url
     app.jinja_env.globals["check_text"] = check_text
+    app.jinja_env.globals["say"] = user_message  # an error of ours, in the kiosk's language
     app.jinja_env.globals["link_args"] = link_args
     app.jinja_env.globals["may"] = lambda permission: (
         current_user.is_authenticated and may(current_user.role, permission)

@@ -16,6 +16,7 @@ from scan_station.signatures import SignatureCheck, Verdict, shown_time
 
 from .auth import audit_exempt, hidden_categories, requires
 from .extensions import service
+from .messages import user_message
 from .paging import paginate
 
 bp = Blueprint("handover", __name__, url_prefix="/handover")
@@ -156,7 +157,7 @@ def _decide(document_id: int, action, done_message: str):
         flash(_decision_refused(exc), "error")
         return redirect(url_for("handover.show", document_id=document_id))
     except StorageError as exc:  # storage cannot take the decision's file
-        flash(str(exc), "error")
+        flash(user_message(exc), "error")
         return redirect(url_for("handover.show", document_id=document_id))
     flash(done_message, "ok")
     return redirect(url_for("handover.index"))
@@ -166,4 +167,4 @@ def _decision_refused(exc: HandoverError) -> str:
     """Why a decision was not made, in the kiosk's language."""
     if exc.code == "already_decided":
         return _("Already decided: another officer has decided this version.")
-    return str(exc)
+    return user_message(exc)

@@ -30,11 +30,51 @@ MESSAGES = {
     "own_request": _l("A request is decided by someone other than who asked for it."),
     "already_decided": _l("This request has been decided already."),
     "changed": _l("User %(username)s has another role now; ask again."),
+    # the register (scan_station.register, register_csv, report)
+    "date": _l("%(value)s is not a date; write it as YYYY-MM-DD, e.g. 2025-01-31."),
+    "field_not_utf8": _l("%(field)s holds bytes that are not text; type it again."),
+    "field_required": _l("%(field)s must be filled in."),
+    "field_too_long": _l("%(field)s has %(length)d characters; at most %(limit)d are allowed."),
+    "category": _l("Category %(value)s is not one of %(allowed)s."),
+    "format": _l("Form %(value)s is not one of %(allowed)s."),
+    "register_id": _l("%(value)s cannot be a register number."),
+    "entry_exists": _l("Register number %(entry)s exists already."),
+    "exempt_change": _l("Only a Petugas PPID or the Atasan PPID may change the category from %(old)s to %(new)s "
+                        "(\"dikecualikan\" decides who may see the documents)."),
+    "no_entry": _l("Register number %(entry)s is not in the register."),
+    "month": _l("%(value)s is not a month; write it as YYYY-MM, e.g. 2026-11."),
+    "month_year": _l("%(value)s: the year must be between %(first)d and %(last)d."),
+    "csv_empty": _l("The file is empty; the first line must hold the column headers."),
+    "csv_unknown_column": _l("Unknown column %(column)s; the columns are: %(known)s."),
+    "csv_column_twice": _l("Column %(column)s appears twice; keep one of them."),
+    "csv_missing_columns": _l("Missing column(s): %(columns)s."),
+    "csv_cell_too_long": _l("A cell is longer than %(limit)d characters, far more than any field may hold."),
+    "csv_unreadable": _l("The file cannot be read as CSV; save the spreadsheet as 'CSV UTF-8'."),
+    "csv_too_many_rows": _l("The file has more than %(limit)d rows; import it in parts."),
+    "csv_cells": _l("%(cells)d cells but %(columns)d columns."),
+    "csv_id_twice": _l("Register number %(entry)s is already on line %(first)d."),
+    # the review of a batch (scan_station.review)
+    "empty_document": _l("%(register_id)s has no pages left: assign pages to it, or remove its cover sheet."),
+    "rescan_waiting": _l("Page %(page)d waits to be scanned again (or cancel the rescan)."),
+    "held_gone": _l("Those held pages are not in this batch any more; reload the page."),
+    "pick_entry": _l("%(register_id)s is not in the register; pick an entry from the list."),
+    "page_not_in_document": _l("Page %(page)d is not in a document."),
+    "not_at_boundary": _l("Page %(page)d is not at the edge of a document in that direction."),
+    "page_nowhere": _l("Page %(page)d is in no document and no held group."),
+    "page_not_removed": _l("Page %(page)d was neither removed nor taken for blank."),
+    "nothing_to_file": _l("No document to file: assign the held pages to an entry first."),
+    "batch_busy": _l("Batch %(batch)s is being worked on; wait until it is done."),
+    "needs_ppid": _l("Page %(page)d came in under a \"dikecualikan\" entry or a cover that could not be read, and "
+                     "would be filed in %(register_id)s: a Petugas PPID must confirm this batch."),
+    # the handover (scan_station.handover)
+    "reason_required": _l("A returned document needs a reason, so that the unit knows what to fix."),
 }
 
 
-def user_message(exc: ScanStationError) -> str:
-    """`exc` in the kiosk's language."""
+def user_message(exc: object) -> str:
+    """`exc` (an error of ours, or an older caller's message) in the kiosk's language."""
+    if not isinstance(exc, ScanStationError):
+        return str(exc)
     template = MESSAGES.get(exc.code)
     if template is None:
         return str(exc)

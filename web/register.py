@@ -30,6 +30,7 @@ from scan_station.roles import Permission, may
 
 from .auth import requires
 from .extensions import service
+from .messages import user_message
 from .paging import paginate, whole_number
 
 bp = Blueprint("register", __name__, url_prefix="/register")
@@ -93,7 +94,7 @@ def new():
         with db.session() as s:
             entry_id = add_entry(s, settings, actor=current_user.id, **values).id
     except RegisterError as exc:
-        return _form(values, errors=str(exc), title=_("New entry"), status=400)
+        return _form(values, errors=user_message(exc), title=_("New entry"), status=400)
     flash(_("Entry %(id)s registered.", id=entry_id), "ok")
     return redirect(url_for("register.index"))
 
@@ -115,7 +116,8 @@ def edit(entry_id: str):
             update_entry(s, entry_id, may_change_exempt=may(current_user.role, Permission.SEE_EXEMPT),
                          actor=current_user.id, **values)
     except RegisterError as exc:
-        return _form({**values, "id": current["id"]}, errors=str(exc), title=_("Edit %(id)s", id=entry_id), status=400)
+        return _form({**values, "id": current["id"]}, errors=user_message(exc), title=_("Edit %(id)s", id=entry_id),
+                     status=400)
     flash(_("Entry %(id)s saved.", id=entry_id), "ok")
     return redirect(url_for("register.index"))
 
@@ -136,11 +138,11 @@ def import_():
     except UnicodeDecodeError:
         flash(_("The file is not UTF-8 text; save the spreadsheet as 'CSV UTF-8'."), "error")
     except CsvImportError as exc:
-        for line, message in exc.problems[:50]:
-            flash(_("Line %(line)s: %(message)s", line=line, message=message), "error")
+        for line, problem in exc.problems[:50]:
+            flash(_("Line %(line)s: %(message)s", line=line, message=user_message(problem)), "error")
         flash(_("Nothing was imported."), "error")
     except RegisterError as exc:  # e.g. the id_pattern setting makes no valid id
-        flash(str(exc), "error")
+        flash(user_message(exc), "error")
         flash(_("Nothing was imported."), "error")
     else:
         flash(
@@ -190,7 +192,7 @@ def print_coversheets(ids: list[str], *, back: str):
     except UnknownEntryError:
         abort(404)
     except ScanStationError as exc:  # e.g. the cover sheet font is not installed
-        flash(str(exc), "error")
+        flash(user_message(exc), "error")
         return redirect(back)
     return Response(
         _print_on_open(pdf),

@@ -15,6 +15,7 @@ from scan_station.roles import Permission
 
 from .auth import hidden_categories, requires
 from .extensions import service
+from .messages import user_message
 from .register import print_coversheets
 
 bp = Blueprint("report", __name__, url_prefix="/report")
@@ -25,7 +26,7 @@ def _report() -> dict:
     try:
         year, month = report.parse_month(request.args.get("month"))
     except RegisterError as exc:
-        flash(str(exc), "error")
+        flash(user_message(exc), "error")
         year, month = report.parse_month(None)
     with db.session() as s:
         return report.monthly(s, year, month, hidden_categories=hidden_categories())
@@ -57,7 +58,7 @@ def berita_acara_new():
         made = berita_acara.make(settings, db, scope, by=current_user.id,
                                  replaces=request.form.get("replaces", "").strip()[:120] or None)
     except ScanStationError as exc:
-        flash(str(exc), "error")
+        flash(user_message(exc), "error")
     else:
         flash(_("Berita acara %(number)s made and filed.", number=made["number"]), "ok")
     return redirect(url_for("report.index", month=month if len(month) <= 7 else None))

@@ -19,6 +19,7 @@ from scan_station.scanning import page_classes
 
 from .auth import requires
 from .extensions import jobs, service
+from .messages import user_message
 from .pages import batch_or_404, hidden_pages
 from .paging import whole_number
 from .scan import start_scanning
@@ -101,7 +102,7 @@ def correct(batch: str, action: str):
         else:
             CORRECTIONS[action](plan, db)
     except review.ReviewError as exc:
-        flash(str(exc), "error")
+        flash(user_message(exc), "error")
         typed = (
             {"held": request.form.get("held", ""), "typed": request.form.get("register_id", "")}
             if action == "assign"
@@ -123,7 +124,7 @@ def _confirm(folder):
     try:
         review.confirm(settings, db, folder, user=current_user.id, role=current_user.role)
     except review.ReviewError as exc:
-        flash(str(exc), "error")
+        flash(user_message(exc), "error")
         return redirect(url_for("review.show", batch=folder.id))
     jobs().file_batch(folder.id)
     flash(

@@ -30,6 +30,7 @@ from scan_station.scanning import scan_pages, start_batch
 from .auth import back_to_referrer, passive, requires
 from .extensions import jobs, service
 from .live import event_stream
+from .messages import user_message
 from .pages import batch_or_404, hidden_pages, in_progress
 from .paging import paginate, paginate_list
 
@@ -142,7 +143,7 @@ def demo_feeder():
     try:
         waiting = fill_demo_feeder(settings, db, ids, pages=2)
     except ScanStationError as exc:
-        flash(str(exc), "error")
+        flash(user_message(exc), "error")
         return redirect(url_for("scan.index"))
     flash(_("%(count)d page(s) wait in the demo feeder.", count=waiting), "ok")
     return redirect(url_for("scan.index"))
