@@ -270,8 +270,14 @@ def records_query(f: Filter):
 
 
 def as_dict(row: AuditRecord) -> dict:
-    return {"seq": row.seq, "at": _stamp(row.at), "actor": row.actor, "action": row.action, "subject": row.subject,
-            "details": row.details, "prev_hash": row.prev_hash, "hash": row.hash}
+    """The record as text (a value put in as bytes by hand is shown, not believed: `verify` names it)."""
+    return {"seq": row.seq, "at": _stamp(row.at), "actor": _shown(row.actor), "action": _shown(row.action),
+            "subject": _shown(row.subject), "details": row.details, "prev_hash": _shown(row.prev_hash),
+            "hash": _shown(row.hash)}
+
+
+def _shown(value: object) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
 
 
 def as_csv(rows: Iterable[AuditRecord]) -> str:
