@@ -112,8 +112,8 @@ class Problem:
     seq: int
     what: str
 
-    def __str__(self) -> str:
-        return f"record {self.seq}: {self.what}"
+    def __str__(self) -> str:  # seq 0: a finding about the log as a whole (an anchor line, say)
+        return f"record {self.seq}: {self.what}" if self.seq else self.what
 
 
 def verify(session: Session, anchors: Iterable[tuple[str, dict]] = ()) -> list[Problem]:
