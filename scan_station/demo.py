@@ -85,7 +85,8 @@ def fill_demo_feeder(settings: Settings, db: Database, register_ids: list[str], 
         entries = {e.id: e for e in session.scalars(select(Entry).where(Entry.id.in_(register_ids)))}
     missing = [i for i in register_ids if i not in entries]
     if missing:
-        raise UnknownEntryError(f"not in the register: {', '.join(missing)}")
+        raise UnknownEntryError(f"not in the register: {', '.join(missing)}", code="not_registered",
+                                entries=", ".join(missing)[:200])
     images = []
     covers = samples.cover_page_images(coversheets_pdf([entries[i] for i in register_ids])) if register_ids else []
     for n, (register_id, cover) in enumerate(zip(register_ids, covers, strict=False)):

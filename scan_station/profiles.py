@@ -53,19 +53,22 @@ def get_profile(db: Database, name: str | None) -> Profile:
 def add_profile(db: Database, *, name: str, source: str, mode: str, resolution: int, page_size: str) -> dict:
     """A new named profile; refused with the reason when a value is not one we know."""
     name = name.strip()
-    problems = [
-        "name: required" if not name else "",
-        "name: at most 100 characters" if len(name) > 100 else "",
-        f"source: one of {', '.join(SOURCES)}" if source not in SOURCES else "",
-        f"mode: one of {', '.join(MODES)}" if mode not in MODES else "",
-        "resolution: 50 to 1200 dpi" if not 50 <= resolution <= 1200 else "",
-        f"page size: one of {', '.join([*PAGE_SIZES_MM, 'max'])}" if page_size not in [*PAGE_SIZES_MM, "max"] else "",
-    ]
-    if any(problems):
-        raise ProfileError("; ".join(p for p in problems if p))
+    problems = {  # code -> what it says
+        "profile_name_required": "name: required" if not name else "",
+        "profile_name_long": "name: at most 100 characters" if len(name) > 100 else "",
+        "profile_source": f"source: one of {', '.join(SOURCES)}" if source not in SOURCES else "",
+        "profile_mode": f"mode: one of {', '.join(MODES)}" if mode not in MODES else "",
+        "profile_resolution": "resolution: 50 to 1200 dpi" if not 50 <= resolution <= 1200 else "",
+        "profile_page_size": f"page size: one of {', '.join([*PAGE_SIZES_MM, 'max'])}"
+        if page_size not in [*PAGE_SIZES_MM, "max"] else "",
+    }
+    found = {code: text for code, text in problems.items() if text}
+    if found:  # the first is what the kiosk says; the command line says them all
+        raise ProfileError("; ".join(found.values()), code=next(iter(found)), sources=", ".join(SOURCES),
+                           modes=", ".join(MODES), sizes=", ".join([*PAGE_SIZES_MM, "max"]))
     with db.session() as session:
         if session.get(ScanProfile, name) is not None:
-            raise ProfileError(f"profile {name!r} exists already")
+            raise ProfileError(f"profile {name!r} exists already", code="profile_exists", name=name)
         row = ScanProfile(name=name, source=source, mode=mode, resolution=resolution, page_size=page_size)
         session.add(row)
         return profile_dict(row)

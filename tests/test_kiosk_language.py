@@ -15,7 +15,8 @@ from web.messages import MESSAGES
 
 ROOT = Path(__file__).resolve().parents[1]
 #: Service modules whose errors the kiosk shows; each of their codes must be in MESSAGES.
-SHOWN = ["register.py", "register_csv.py", "report.py", "handover.py", "users.py", "grants.py", "review.py"]
+SHOWN = ["register.py", "register_csv.py", "report.py", "handover.py", "users.py", "grants.py", "review.py",
+         "demo.py", "profiles.py"]
 
 
 def test_no_view_shows_an_errors_own_text():
@@ -29,6 +30,7 @@ def test_no_view_shows_an_errors_own_text():
 def test_every_code_the_kiosk_may_show_is_translated(module):
     text = (ROOT / "scan_station" / module).read_text()
     codes = set(re.findall(r'code="([a-z_]+)"', text)) | set(re.findall(r'_row\([^)]*?"(csv_[a-z_]+)"', text, re.S))
+    codes |= set(re.findall(r'"(profile_[a-z_]+)":', text))
     codes -= {"not_needed", "bad_action", "no_request", "audit_unreadable"}  # never shown: 404 or not reachable
     missing = sorted(c for c in codes if c not in MESSAGES and not c.startswith("password_"))
     assert not missing, f"{module}: codes without a translation in web/messages.py: {missing}"

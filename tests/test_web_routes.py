@@ -180,7 +180,7 @@ def test_scan_start_with_bad_choices_says_what_to_do(client):
     page = client.post(
         "/scan/demo-feeder", data={"register_ids": "PPID-0-0", "csrf_token": csrf}, follow_redirects=True
     )
-    assert "not in the register: PPID-0-0" in page.get_data(as_text=True)
+    assert "Tidak ada di register: PPID-0-0." in page.get_data(as_text=True)
 
 
 def test_admin_manages_users_and_profiles(app, client):
@@ -212,7 +212,7 @@ def test_admin_manages_users_and_profiles(app, client):
         },
         follow_redirects=True,
     ).get_data(as_text=True)
-    assert "resolution: 50 to 1200 dpi" in bad and 'value="Halus"' in bad
+    assert "Resolusi: 50 sampai 1200 dpi." in bad and 'value="Halus"' in bad
     client.post(
         "/admin/profiles",
         data={

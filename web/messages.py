@@ -42,6 +42,7 @@ MESSAGES = {
     "exempt_change": _l("Only a Petugas PPID or the Atasan PPID may change the category from %(old)s to %(new)s "
                         "(\"dikecualikan\" decides who may see the documents)."),
     "no_entry": _l("Register number %(entry)s is not in the register."),
+    "not_registered": _l("Not in the register: %(entries)s."),
     "month": _l("%(value)s is not a month; write it as YYYY-MM, e.g. 2026-11."),
     "month_year": _l("%(value)s: the year must be between %(first)d and %(last)d."),
     "csv_empty": _l("The file is empty; the first line must hold the column headers."),
@@ -53,6 +54,14 @@ MESSAGES = {
     "csv_too_many_rows": _l("The file has more than %(limit)d rows; import it in parts."),
     "csv_cells": _l("%(cells)d cells but %(columns)d columns."),
     "csv_id_twice": _l("Register number %(entry)s is already on line %(first)d."),
+    # scan profiles (scan_station.profiles)
+    "profile_name_required": _l("A profile needs a name."),
+    "profile_name_long": _l("A profile's name has at most 100 characters."),
+    "profile_source": _l("Source: one of %(sources)s."),
+    "profile_mode": _l("Mode: one of %(modes)s."),
+    "profile_resolution": _l("Resolution: 50 to 1200 dpi."),
+    "profile_page_size": _l("Paper: one of %(sizes)s."),
+    "profile_exists": _l("Profile %(name)s exists already."),
     # the review of a batch (scan_station.review)
     "empty_document": _l("%(register_id)s has no pages left: assign pages to it, or remove its cover sheet."),
     "rescan_waiting": _l("Page %(page)d waits to be scanned again (or cancel the rescan)."),
