@@ -8,6 +8,7 @@ import contextlib
 import datetime as dt
 import io
 import json
+import os
 from pathlib import Path
 
 from sqlalchemy import select
@@ -138,3 +139,19 @@ def home_snapshot(home: Path) -> dict:
         return snapshot(db)
     finally:
         db.close()
+
+
+def deep_folders(folder: Path, *, file: str | None = "x.pdf") -> None:
+    """Folders nested deeper than a path may be long (PATH_MAX), made one at a time, with `file`
+    at the bottom."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        for _ in range(20):
+            os.mkdir("d" * 250, dir_fd=fd)
+            inner = os.open("d" * 250, os.O_RDONLY, dir_fd=fd)
+            os.close(fd)
+            fd = inner
+        if file:
+            os.close(os.open(file, os.O_WRONLY | os.O_CREAT, dir_fd=fd))
+    finally:
+        os.close(fd)

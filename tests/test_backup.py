@@ -12,7 +12,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from filed import WORDS, add_entry, cli, error_line, file_some, found, run_within, submit
+from filed import WORDS, add_entry, cli, deep_folders, error_line, file_some, found, run_within, submit
 
 from scan_station import backup as backup_module
 from scan_station.cli import main
@@ -84,20 +84,6 @@ def made(tmp_path_factory):
     return home, root / "backup"
 
 
-def _deep(folder: Path) -> None:
-    """Folders nested deeper than a path may be long (PATH_MAX), made one at a time."""
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        for _ in range(20):
-            os.mkdir("d" * 250, dir_fd=fd)
-            inner = os.open("d" * 250, os.O_RDONLY, dir_fd=fd)
-            os.close(fd)
-            fd = inner
-        os.close(os.open("x.pdf", os.O_WRONLY | os.O_CREAT, dir_fd=fd))
-    finally:
-        os.close(fd)
-
-
 def _storage_folder(root: Path) -> Path:
     return next(p.parent for p in root.rglob("*.pdf") if "batches" not in p.parts)
 
@@ -108,7 +94,7 @@ ODD = {  # things that are not regular files, as they could turn up in a storage
     "link loop": lambda folder: (folder / "loop.pdf").symlink_to("loop.pdf"),
     "link to a folder": lambda folder: (folder / "etc").symlink_to("/etc"),
     "control character in a name": lambda folder: (folder / "a\x1bb.pdf").write_bytes(b"x"),
-    "path longer than PATH_MAX": _deep,
+    "path longer than PATH_MAX": deep_folders,
 }
 
 
@@ -180,7 +166,7 @@ DAMAGED = [
     ("link as the database", lambda b: (b / "database" / "scan-station.db").unlink()
      or (b / "database" / "scan-station.db").symlink_to("/etc/passwd"), True, "symbolic link"),
     ("link loop", lambda b: (_storage_folder(b) / "loop.pdf").symlink_to("loop.pdf"), False, "symbolic link"),
-    ("path longer than PATH_MAX", lambda b: _deep(b / "storage"), False, "too long"),
+    ("path longer than PATH_MAX", lambda b: deep_folders(b / "storage"), False, "too long"),
     ("manifest line malformed", lambda b: (b / "manifest-sha256.txt").open("a").write("garbage\n"), False,
      "manifest-sha256.txt line"),
     ("manifest path leaving the backup", lambda b: (b / "manifest-sha256.txt").open("a").write(

@@ -15,7 +15,7 @@ from types import SimpleNamespace
 
 import bagit
 import pytest
-from filed import cli, error_line, file_some, home_snapshot, run_within, snapshot, submit
+from filed import cli, deep_folders, error_line, file_some, home_snapshot, run_within, snapshot, submit
 from sqlalchemy import func, select
 
 from scan_station.config import load_settings
@@ -216,21 +216,6 @@ def _loop(path: Path) -> Path:
     return path
 
 
-def _deep(bag: Path) -> Path:
-    """Folders nested deeper than a path may be long (PATH_MAX), made one at a time."""
-    fd = os.open(_store(bag), os.O_RDONLY)
-    try:
-        for _ in range(20):
-            os.mkdir("d" * 250, dir_fd=fd)
-            inner = os.open("d" * 250, os.O_RDONLY, dir_fd=fd)
-            os.close(fd)
-            fd = inner
-        os.close(os.open("x.pdf", os.O_WRONLY | os.O_CREAT, dir_fd=fd))
-    finally:
-        os.close(fd)
-    return None
-
-
 def _stored_exempt(w, home) -> str:
     db = Database(load_settings(home))
     try:
@@ -358,7 +343,7 @@ FORGED = [
     ("named pipe as bagit.txt", extra(lambda bag: _fifo(bag / "bagit.txt")), "fresh", "named pipe"),
     ("control character in a name", lambda bag, _w, _h: (_store(bag) / "2025" / "a\x1bb.pdf").write_bytes(b"x"),
      "fresh", "control characters"),
-    ("path longer than PATH_MAX", extra(_deep), "fresh", "too long"),
+    ("path longer than PATH_MAX", extra(lambda bag: deep_folders(_store(bag))), "fresh", "too long"),
     ("exempt entry made berkala", register_field("category", "berkala"), "imported", "category"),
     ("exempt entry made berkala in metadata only", register_field("category", "berkala", sidecars=False),
      "imported", "category"),

@@ -7,7 +7,7 @@ import os
 import shutil
 
 import pytest
-from filed import WORDS, cli, file_some, found, home_snapshot, run_within
+from filed import WORDS, cli, deep_folders, file_some, found, home_snapshot, run_within
 
 
 def _drop_database(home):
@@ -81,19 +81,6 @@ def _edit(path, change):
     path.write_text(json.dumps(data))
 
 
-def _deep(folder):
-    """Folders nested deeper than a path may be long (PATH_MAX), made one at a time."""
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        for _ in range(20):
-            os.mkdir("d" * 250, dir_fd=fd)
-            inner = os.open("d" * 250, os.O_RDONLY, dir_fd=fd)
-            os.close(fd)
-            fd = inner
-    finally:
-        os.close(fd)
-
-
 def _fifo(path):
     path.unlink()
     os.mkfifo(path)
@@ -109,7 +96,7 @@ HOSTILE = [
      "its PDF is a symbolic link"),
     ("link loop", lambda h: (h / "storage" / "loop.json").symlink_to("loop.json"), "symbolic link"),
     ("link to a folder outside", lambda h: (h / "storage" / "etc").symlink_to("/etc"), "symbolic link"),
-    ("path longer than PATH_MAX", lambda h: _deep(h / "storage"), "too long"),
+    ("path longer than PATH_MAX", lambda h: deep_folders(h / "storage", file=None), "too long"),
     ("sidecar not JSON", lambda h: _sidecar(h).write_text("{"), "not JSON"),
     ("sidecar a list", lambda h: _sidecar(h).write_text("[1, 2]"), "not a sidecar"),
     ("sidecar version as text", lambda h: _edit(_sidecar(h), lambda d: d.update(version="1")), "version"),
