@@ -90,7 +90,7 @@ def confirm(session: Session, request_id: int, *, password: str, actor: str, act
     else:
         user = get_user(session, request.username)
         if user.role != request.role:
-            raise GrantError(f"{user.username} has another role now", code="changed", username=user.username)
+            raise GrantError(f"{user.username} has another role now", code="role_changed", username=user.username)
         set_password(session, request.username, password, actor=actor)
         set_active(session, request.username, True, actor=actor)
     audit.record(session, actor, "access.confirm", request.username, request=request.id, change=request.action,

@@ -29,7 +29,27 @@ MESSAGES = {
     "not_atasan": _l("Only the Atasan PPID confirms or refuses a request for access."),
     "own_request": _l("A request is decided by someone other than who asked for it."),
     "already_decided": _l("This request has been decided already."),
-    "changed": _l("User %(username)s has another role now; ask again."),
+    "role_changed": _l("User %(username)s has another role now; ask again."),
+    # softcopies handed over (scan_station.softcopy; kept with a hand-over's state, so never renamed)
+    "not_file": _l("%(name)s: not a file."),
+    "extension": _l("%(name)s: this kind of file cannot be handed over; use PDF, JPEG, PNG, TIFF, DOCX, "
+                              "XLSX, PPTX, ODT or ODS."),
+    "empty": _l("%(name)s: the file is empty."),
+    "too_big": _l("%(name)s: the file is larger than %(limit)s MB; split it, or hand over a smaller copy."),
+    "mismatch": _l("%(name)s: the name says %(kind)s, but the content is %(found)s; hand over the file as "
+                             "it was saved."),
+    "protected": _l("%(name)s: the document is password-protected; save an unprotected copy and hand that "
+                              "over."),
+    "bomb": _l("%(name)s: this is no document (it unpacks to far too much)."),
+    "office_image": _l("%(name)s: a picture in the document is larger than %(limit)s megapixels; make it "
+                                 "smaller in the document, or hand over a PDF."),
+    "pages": _l("%(name)s: a hand-over may have at most %(limit)s pages; hand it over in parts."),
+    "changed": _l("%(name)s: the file changed while it was being read; hand it over again."),
+    "convert_timeout": _l("%(name)s: the document took longer than %(seconds)s s to open; save it as PDF "
+                                    "on the computer it came from."),
+    "no_files": _l("Choose at least one file."),
+    "convert_failed": _l("%(name)s: the document cannot be opened; check that it opens on a computer, "
+                                   "or hand over a PDF of it."),
     # the register (scan_station.register, register_csv, report)
     "date": _l("%(value)s is not a date; write it as YYYY-MM-DD, e.g. 2025-01-31."),
     "field_not_utf8": _l("%(field)s holds bytes that are not text; type it again."),
@@ -84,11 +104,16 @@ def user_message(exc: object) -> str:
     """`exc` (an error of ours, or an older caller's message) in the kiosk's language."""
     if not isinstance(exc, ScanStationError):
         return str(exc)
-    template = MESSAGES.get(exc.code)
-    if template is None:
-        return str(exc)
+    said = str(exc)
+    text = message_for(exc.code, exc.params, said)
+    return f"{text} {_CHOOSE}" if exc.code.startswith("password_") and text != said else text
+
+
+def message_for(code: str, params: dict, said: str) -> str:
+    """What `code` with `params` says in the kiosk's language; `said` (the service's own words) for
+    a code without a translation, or parameters that do not fit it."""
+    template = MESSAGES.get(code)
     try:
-        text = str(template) % exc.params
+        return str(template) % params if template is not None else said
     except (KeyError, TypeError, ValueError):
-        return str(exc)
-    return f"{text} {_CHOOSE}" if exc.code.startswith("password_") else text
+        return said

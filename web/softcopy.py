@@ -8,7 +8,6 @@ from pathlib import Path
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext
 from flask_login import current_user
 from werkzeug.utils import secure_filename
 
@@ -20,46 +19,12 @@ from scan_station.uploads import Upload, UploadStatus, recent, requeue
 
 from .auth import requires
 from .extensions import jobs, service
+from .messages import message_for, user_message
 
 bp = Blueprint("softcopy", __name__, url_prefix="/register")
 #: Files in one hand-over.
 MAX_FILES = 20
 ACCEPT = ",".join(softcopy.KINDS)
-#: What the service's refusals (`code`) say in the kiosk's language.
-MESSAGES = {
-    "not_file": lazy_gettext("%(name)s: not a file."),
-    "extension": lazy_gettext("%(name)s: this kind of file cannot be handed over; use PDF, JPEG, PNG, TIFF, DOCX, "
-                              "XLSX, PPTX, ODT or ODS."),
-    "empty": lazy_gettext("%(name)s: the file is empty."),
-    "too_big": lazy_gettext("%(name)s: the file is larger than %(limit)s MB; split it, or hand over a smaller copy."),
-    "mismatch": lazy_gettext("%(name)s: the name says %(kind)s, but the content is %(found)s; hand over the file as "
-                             "it was saved."),
-    "protected": lazy_gettext("%(name)s: the document is password-protected; save an unprotected copy and hand that "
-                              "over."),
-    "bomb": lazy_gettext("%(name)s: this is no document (it unpacks to far too much)."),
-    "office_image": lazy_gettext("%(name)s: a picture in the document is larger than %(limit)s megapixels; make it "
-                                 "smaller in the document, or hand over a PDF."),
-    "pages": lazy_gettext("%(name)s: a hand-over may have at most %(limit)s pages; hand it over in parts."),
-    "changed": lazy_gettext("%(name)s: the file changed while it was being read; hand it over again."),
-    "convert_timeout": lazy_gettext("%(name)s: the document took longer than %(seconds)s s to open; save it as PDF "
-                                    "on the computer it came from."),
-    "no_files": lazy_gettext("Choose at least one file."),
-    "convert_failed": lazy_gettext("%(name)s: the document cannot be opened; check that it opens on a computer, "
-                                   "or hand over a PDF of it."),
-}
-
-
-def message(exc: ScanStationError) -> str:
-    """The refusal in the kiosk's language where it has a translation; else as the service says it."""
-    return message_for(getattr(exc, "code", ""), getattr(exc, "params", {}), str(exc))
-
-
-def message_for(code: str, params: dict, said: str) -> str:
-    template = MESSAGES.get(code)
-    try:
-        return str(template) % params if template is not None else said
-    except (KeyError, TypeError, ValueError):
-        return said
 
 
 def upload_limit(settings) -> int:
@@ -92,7 +57,7 @@ def upload(entry_id: str):
             raise
         handover.accept(settings)
     except ScanStationError as exc:
-        return _form(entry, message(exc), 400)
+        return _form(entry, user_message(exc), 400)
     jobs().file_softcopy(handover.id)
     return redirect(url_for("softcopy.status", entry_id=entry["id"], upload_id=handover.id))
 
