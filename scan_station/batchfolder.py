@@ -78,6 +78,9 @@ class BatchState:
     user: str = ""  # who scanned, then who confirmed
     owner: dict | None = None  # the process working on it: {"host", "pid"}
     error: str | None = None
+    #: The error's code and parameters (`ScanStationError`), for a screen to say it in its language.
+    code: str = ""
+    params: dict = field(default_factory=dict)
     #: The filing failed for a reason that passes (a full or read-only disk, the database away):
     #: workers try again (`jobs.requeue_orphans`) until it is filed.
     retry: bool = False

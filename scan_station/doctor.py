@@ -26,12 +26,14 @@ def probe_database(settings: Settings) -> Probe:
     try:
         db = Database(settings)
     except ScanStationError as exc:
-        return Probe("database", False, detail=str(exc), fix="check the database_url setting", error=ConfigError)
+        return Probe("database", False, detail=str(exc), fix="check the database_url setting", error=ConfigError,
+                     code="database_unusable")
     try:
         revision = schema_revision(db)
     finally:
         db.close()
-    return Probe("database", True, db.engine.dialect.name, f"schema {revision}")
+    return Probe("database", True, db.engine.dialect.name, f"schema {revision}", code="schema",
+                 params={"revision": revision})
 
 
 def probe_folders(settings: Settings) -> Probe:
@@ -44,14 +46,17 @@ def probe_folders(settings: Settings) -> Probe:
             trial.unlink()
         except OSError as exc:
             return Probe("folders", False, detail=f"{name} {folder} cannot be written ({exc.strerror or exc})",
-                         fix=f"make it writable for user {_user()}, or set {name}", error=StorageError)
+                         fix=f"make it writable for user {_user()}, or set {name}", error=StorageError,
+                         code="folder_unwritable", params={"folder": str(folder), "user": _user(), "name": name})
         free = shutil.disk_usage(folder).free
         if free < MIN_FREE_BYTES:
             return Probe("folders", False, error=StorageError,
                          detail=f"not enough free space in {folder} ({name}): {free // 1024} KiB free",
-                         fix="free some space, then run the command again (nothing was filed)")
+                         fix="free some space, then run the command again (nothing was filed)",
+                         code="folder_full", params={"folder": str(folder), "free": free // 1024})
     free = shutil.disk_usage(settings.storage_dir).free
-    return Probe("folders", True, detail=f"writable; {free // 2**30} GiB free in storage")
+    return Probe("folders", True, detail=f"writable; {free // 2**30} GiB free in storage", code="folders",
+                 params={"free": free // 2**30})
 
 
 def probe_public_base_url(settings: Settings) -> Probe:
@@ -60,7 +65,8 @@ def probe_public_base_url(settings: Settings) -> Probe:
     if settings.public_base_url:
         return Probe("public_base_url", True, detail=settings.public_base_url)
     return Probe("public_base_url", True, warn=True, detail="not set: no copy for an applicant can be made",
-                 fix='set public_base_url = "https://…" (the address citizens reach the kiosk at) in scan-station.toml')
+                 fix='set public_base_url = "https://…" (the address citizens reach the kiosk at) in scan-station.toml',
+                 code="public_base_url_unset")
 
 
 def _user() -> str:

@@ -125,7 +125,7 @@ def file_batch(settings: Settings, batch_id: str) -> dict:
     try:
         review, _pages = load(settings, db, folder)
     except BaseException as exc:
-        folder.update(status=Status.FAILED, error=str(exc) or type(exc).__name__)
+        folder.update(status=Status.FAILED, **failure(exc))
         raise
     plan = review.as_split()
     progress = Progress(documents=len(plan.documents))
@@ -142,9 +142,15 @@ def file_batch(settings: Settings, batch_id: str) -> dict:
                               pool=shared_pool(settings.workers))
     except BaseException as exc:
         log.exception("filing batch %s failed", batch_id)
-        folder.update(status=Status.FAILED, error=str(exc) or type(exc).__name__, progress=progress,
-                      retry=transient(exc))
+        folder.update(status=Status.FAILED, **failure(exc), progress=progress, retry=transient(exc))
         raise
+
+
+def failure(exc: BaseException) -> dict:
+    """What a batch's state keeps of the error its filing ended with."""
+    code, params = getattr(exc, "code", ""), getattr(exc, "params", {})
+    plain = {k: v for k, v in params.items() if isinstance(v, str | int | float)} if isinstance(params, dict) else {}
+    return {"error": str(exc) or type(exc).__name__, "code": code if isinstance(code, str) else "", "params": plain}
 
 
 def file_softcopy(settings: Settings, upload_id: str) -> dict:

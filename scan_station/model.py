@@ -69,6 +69,10 @@ class Fault:
     kind: str
     id: str  # Bahasa Indonesia, shown first
     en: str
+    #: Where the fault's detail is the service's (a profile the device cannot do): the code and
+    #: parameters a screen translates, as every `ScanStationError` carries.
+    code: str = ""
+    params: dict = field(default_factory=dict, hash=False, compare=False)
 
 
 #: Paper sizes profiles may name, in millimetres.

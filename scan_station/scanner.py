@@ -174,19 +174,21 @@ def fit(caps: Capabilities, profile: Profile) -> dict:
     chosen: dict[str, object] = {}
     source = _pick(profile.source, caps.sources, SOURCE_WORDS)
     if source is None and profile.feeder and not has_feeder(caps):
-        raise ProfileError(f"profile {profile.name!r}: {caps.name} has no document feeder; it offers: flatbed only")
+        raise ProfileError(f"profile {profile.name!r}: {caps.name} has no document feeder; it offers: flatbed only",
+                           code="profile_no_feeder", profile=profile.name, device=caps.name)
     if source is None:
         offered = ", ".join(caps.sources)
         raise ProfileError(
-            f"profile {profile.name!r}: {caps.name} has no {profile.source} source; it offers: {offered}"
-        )
+            f"profile {profile.name!r}: {caps.name} has no {profile.source} source; it offers: {offered}",
+            code="profile_no_source", profile=profile.name, device=caps.name, source=profile.source, offered=offered)
     chosen["source"] = source
     if caps.modes:
         mode = _pick(profile.mode, caps.modes, MODE_WORDS)
         if mode is None:
             raise ProfileError(
-                f"profile {profile.name!r}: {caps.name} cannot scan {profile.mode}; it offers: {', '.join(caps.modes)}"
-            )
+                f"profile {profile.name!r}: {caps.name} cannot scan {profile.mode}; it offers: {', '.join(caps.modes)}",
+                code="profile_no_mode", profile=profile.name, device=caps.name, mode=profile.mode,
+                offered=", ".join(caps.modes))
         chosen["mode"] = mode
     res = caps.resolutions
     if res:
@@ -194,8 +196,10 @@ def fit(caps: Capabilities, profile: Profile) -> dict:
         if not ok:
             shown = ", ".join(map(str, res)) if isinstance(res, list) else f"{res['min']}–{res['max']}"
             raise ProfileError(
-                f"profile {profile.name!r}: {caps.name} cannot scan at {profile.resolution} dpi; it offers: {shown} dpi"
-            )
+                f"profile {profile.name!r}: {caps.name} cannot scan at {profile.resolution} dpi; "
+                f"it offers: {shown} dpi",
+                code="profile_no_resolution", profile=profile.name, device=caps.name, resolution=profile.resolution,
+                offered=shown)
         chosen["resolution"] = profile.resolution
     if caps.max_area_mm:
         width, height = caps.max_area_mm if profile.page_size == "max" else PAGE_SIZES_MM[profile.page_size]
@@ -203,8 +207,9 @@ def fit(caps: Capabilities, profile: Profile) -> dict:
             w, h = caps.max_area_mm
             raise ProfileError(
                 f"profile {profile.name!r}: {profile.page_size} ({width:g} × {height:g} mm) does not fit; "
-                f"{caps.name} scans at most {w:g} × {h:g} mm ({', '.join(caps.page_sizes)})"
-            )
+                f"{caps.name} scans at most {w:g} × {h:g} mm ({', '.join(caps.page_sizes)})",
+                code="profile_too_big", profile=profile.name, device=caps.name, page_size=profile.page_size,
+                size=f"{width:g} × {height:g}", largest=f"{w:g} × {h:g}")
         chosen.update({"tl-x": 0.0, "tl-y": 0.0, "br-x": float(width), "br-y": float(height)})
     return chosen
 

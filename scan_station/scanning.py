@@ -245,17 +245,21 @@ def _fault_of(exc: BaseException, kept: int) -> Fault:
     if isinstance(exc, ScannerError):
         return exc.fault
     if isinstance(exc, ProfileError):  # nothing to resume: choose another profile
-        return Fault("profile", f"Pemindai ini tidak dapat memakai profil ini — pilih profil lain ({exc})",
-                     f"This scanner cannot use this profile — choose another one ({exc})")
+        return Fault("profile", "Pemindai ini tidak dapat memakai profil ini — pilih profil lain",
+                     f"This scanner cannot use this profile — choose another one ({exc})",
+                     code=exc.code, params=exc.params)
     if isinstance(exc, StorageError):
         return Fault("storage",
                      f"Penyimpanan penuh atau tidak dapat ditulis — {kept} halaman aman; kosongkan ruang, masukkan "
-                     f"lagi kertas mulai halaman {kept + 1}, lalu tekan Lanjutkan ({exc})",
+                     f"lagi kertas mulai halaman {kept + 1}, lalu tekan Lanjutkan",
                      f"Storage is full or cannot be written — {kept} page(s) are safe; free some space, feed the "
                      f"paper again from page {kept + 1}, then press Resume ({exc})")
     if not isinstance(exc, ScanStationError):
         log.exception("scanning failed", exc_info=exc)
-    return Fault("error", f"Kesalahan: {exc}", f"Error: {exc}")
+    return Fault("error", f"Pemindaian terhenti karena kesalahan — {kept} halaman aman; tekan Lanjutkan, atau "
+                          "hubungi admin bila terulang",
+                 f"Scanning stopped on an error — {kept} page(s) are safe; press Resume, or ask the admin if it "
+                 f"happens again ({exc})")
 
 
 # -- batches ---------------------------------------------------------------------------------------

@@ -73,3 +73,31 @@ def test_csv_import_errors_in_indonesian(client, csv, said):
 
 def test_a_month_that_is_no_month_in_indonesian(client):
     assert "bukan bulan" in client.get("/report/?month=2026-13", follow_redirects=True).get_data(as_text=True)
+
+
+@pytest.mark.parametrize("changes, said", [
+    ({"error": "OcrError: tesseract said something in English", "code": ""}, "Pengarsipan gagal"),
+    ({"error": "filing stopped before it was done (the program ended); confirm again"}, "Pengarsipan terhenti"),
+    ({"error": "database is locked", "retry": True}, "dicoba lagi dengan sendirinya"),
+    ({"error": "Register number X is not in the register", "code": "no_entry", "params": {"entry": "X-1"}},
+     "X-1 tidak ada di register"),
+])
+def test_a_failed_batch_says_why_in_the_kiosks_language(home, changes, said):
+    from scan_station.batchfolder import Status
+    from scan_station.scanning import start_batch
+
+    app = make_app(home)
+    settings, db = app.extensions["scan_station"]["settings"], app.extensions["scan_station"]["db"]
+    folder = start_batch(settings, db, device="pnm:0", profile=None, user="dok")
+    folder.update(status=Status.FAILED, **changes)
+    client = login(app.test_client(), "dok")
+    page = client.get("/scan/").get_data(as_text=True)
+    assert said in page and changes["error"] not in page
+    listed = client.get("/scan/batches.json").get_json()
+    assert said in listed[0]["error"]
+
+
+def test_profile_options_are_named_not_coded(home):
+    page = login(make_app(home).test_client(), "dok").get("/scan/").get_data(as_text=True)
+    assert "abu-abu" in page and "kaca datar" in page
+    assert not re.search(r"· (gray|color|lineart|flatbed|adf) ·", page)

@@ -320,6 +320,14 @@ def test_the_kiosk_on_postgresql(tmp_path, postgres):
     assert app.extensions["scan_station"]["db"].engine.dialect.name == "postgresql"
 
 
+def _live_state(client, batch: str) -> dict:
+    """The last state event the live screen gets for `batch`."""
+    stream = client.get(f"/scan/{batch}/events").get_data(as_text=True)
+    states = [line for block in stream.split("\n\n") if block.startswith("event: state")
+              for line in block.splitlines() if line.startswith("data: ")]
+    return json.loads(states[-1].removeprefix("data: "))
+
+
 @pytest.mark.scanner
 def test_a_profile_the_scanner_cannot_do_says_so_on_the_screen(app, client):
     login(client, "dok")
@@ -328,7 +336,9 @@ def test_a_profile_the_scanner_cannot_do_says_so_on_the_screen(app, client):
     folder = app.extensions["scan_station"]["settings"].scans_dir / response.headers["Location"].rsplit("/", 1)[1]
     state = _wait(folder, "interrupted")
     assert state["fault"]["kind"] == "profile"
-    assert "pilih profil lain" in state["fault"]["id"] and "200 × 200 mm" in state["fault"]["id"]
+    assert state["fault"]["code"] == "profile_too_big" and "pilih profil lain" in state["fault"]["id"]
+    said = _live_state(client, folder.name)["fault"]["text"]
+    assert "pilih profil lain" in said and "tidak muat" in said and "200 × 200 mm" in said, said
 
 
 @pytest.mark.scanner
@@ -399,9 +409,10 @@ def test_the_administrasi_page_shows_the_system_check(app, client, monkeypatch, 
     login(client, "admin")
     page = client.get("/admin/system").get_data(as_text=True)
     assert "Pemeriksaan sistem" in page
-    for part in ("tesseract", "ocrmypdf", "ghostscript", "zbar", "zxing-cpp", "sane", "database", "folders"):
+    for part in ("tesseract", "ocrmypdf", "ghostscript", "zbar", "zxing-cpp", "sane", "basis data", "folder"):
         assert f"<td>{part}</td>" in page
-    assert "tidak ada" not in page
+    assert "tidak ada" not in page and "bahasa ind, eng, osd" in page and "skema 00" in page
+    assert not re.search(r"\b(languages|writable|backends|schema)\b", page)
     from scan_station._exec import tesseract
 
     monkeypatch.setenv("TESSDATA_PREFIX", str(tmp_path))  # no language data at all
@@ -411,6 +422,7 @@ def test_the_administrasi_page_shows_the_system_check(app, client, monkeypatch, 
     finally:
         tesseract._list_langs.cache_clear()
     assert "tidak ada" in page and "apt-get install tesseract-ocr-ind tesseract-ocr-eng tesseract-ocr-osd" in page
+    assert "data bahasa ind, eng, osd belum dipasang" in page and "Pasang di server" in page
     for role in ("dok", "ppid", "atasan"):
         client.post("/logout", data={"csrf_token": token(client, "/search")})
         login(client, role)

@@ -18,6 +18,7 @@ from scan_station.users import add_user, set_active, set_password
 from .auth import requires
 from .extensions import service
 from .messages import user_message
+from .names import probe_text
 from .paging import paginate
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -59,7 +60,8 @@ def system():
     from scan_station import doctor
 
     settings, _db = service()
-    return render_template("admin_system.html", probes=doctor.run(settings))
+    probes = doctor.run(settings)
+    return render_template("admin_system.html", probes=[(p, probe_text(p)) for p in probes])
 
 
 @bp.post("/users")

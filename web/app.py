@@ -12,7 +12,6 @@ import secrets
 from datetime import timedelta
 
 from flask import Flask, redirect, request, session, url_for
-from flask_babel import lazy_gettext
 from flask_login import current_user, login_required
 
 from scan_station.config import load_settings
@@ -22,6 +21,7 @@ from scan_station.roles import may
 from . import security
 from .extensions import babel, csrf, limiter, login_manager, service
 from .messages import user_message
+from .names import STATUS_NAMES, batch_error, check_text, option_name
 from .paging import link_args
 
 __all__ = ["DEFAULTS", "create_app", "service"]
@@ -44,45 +44,6 @@ DEFAULTS = {
 FIXED = {"SESSION_COOKIE_HTTPONLY": True, "SESSION_COOKIE_SAMESITE": "Lax", "BABEL_DEFAULT_LOCALE": "id"}
 
 HOME_PAGES = {"dokumentasi": "scan.index", "ppid": "handover.index", "atasan": "search.index", "admin": "admin.index"}
-STATUS_NAMES = {  # of scan batches, in progress and filed
-    "new": lazy_gettext("New"), "scanning": lazy_gettext("Scanning…"), "interrupted": lazy_gettext("Interrupted"),
-    "scanned": lazy_gettext("Scanned, waiting for review"), "queued": lazy_gettext("Waiting to be filed"),
-    "filing": lazy_gettext("OCR and filing…"), "failed": lazy_gettext("Filing failed"), "filed": lazy_gettext("Filed"),
-    "received": lazy_gettext("Received"),
-    # of filed documents in the handover
-    "submitted": lazy_gettext("Submitted"), "accepted": lazy_gettext("Accepted and stored"),
-    "returned": lazy_gettext("Returned"),
-    # of softcopies handed over at the kiosk (also queued, filing, failed, filed)
-    "refused": lazy_gettext("Refused"),
-}
-
-
-#: What a page check (`scan_station.model.PageCheck`) means, by its code; its params fill the blanks.
-CHECK_NAMES = {
-    "unreadable": lazy_gettext("Text hard to read"),
-    "no_text": lazy_gettext("No text read"),
-    "maybe_blank": lazy_gettext("Maybe blank"),
-    "skewed": lazy_gettext("Skewed %(degrees)s° — scan it again"),
-    "cut_off": lazy_gettext("Content cut off at the edge"),
-    "darker": lazy_gettext("Much darker than the other pages"),
-    "lighter": lazy_gettext("Much lighter than the other pages"),
-    "page_missing": lazy_gettext("Page %(expected)s is missing before this page"),
-    "page_repeated": lazy_gettext("Page number %(number)s appears again"),
-}
-
-
-def check_text(check) -> str:
-    """A page check in the kiosk's language: a `PageCheck` or its dict (`as_dict`)."""
-    code, params = (check["code"], check.get("params") or {}) if isinstance(check, dict) else (check.code, check.params)
-    name = CHECK_NAMES.get(code)
-    if name is None:
-        return str(code)
-    try:
-        return str(name) % {k: v for k, v in params.items() if isinstance(v, int | float | str)}
-    except (KeyError, TypeError, ValueError):  # figures missing: the name without them
-        return str(name).split("%(")[0].rstrip(" —")
-
-
 def _locale() -> str:
     return session.get("lang") if session.get("lang") in LANGUAGES else "id"
 
@@ -130,13 +91,7 @@ def create_app(test_config: dict | None = None, *, home=None) -> Flask:
     def names() -> dict:
         return {"status_names": {k: str(v) for k, v in STATUS_NAMES.items()}}
 
-    app.jinja_env.globals["page_url"] = page_url
-    app.jinja_env.globals["check_text"] = check_text
-    app.jinja_env.globals["say"] = user_message  # an error of ours, in the kiosk's language
-    app.jinja_env.globals["link_args"] = link_args
-    app.jinja_env.globals["may"] = lambda permission: (
-        current_user.is_authenticated and may(current_user.role, permission)
-    )
+    app.jinja_env.globals.update(TEMPLATE_GLOBALS)
 
     @app.before_request
     def cookie_lifetime() -> None:
@@ -159,6 +114,16 @@ def create_app(test_config: dict | None = None, *, home=None) -> Flask:
     return app
 
 
+def _may(permission) -> bool:
+    return current_user.is_authenticated and may(current_user.role, permission)
+
+
 def page_url(page, number: int) -> str:
     """This screen's URL with its filters, at another page of one of its lists."""
     return url_for(request.endpoint, **(request.view_args or {}), **link_args(page.arg), **{page.arg: number})
+
+
+#: What every template may call.
+TEMPLATE_GLOBALS = {"page_url": page_url, "check_text": check_text, "option_name": option_name,
+                    "batch_error": batch_error, "say": user_message,  # an error of ours, in the kiosk's language
+                    "link_args": link_args, "may": _may}

@@ -21,6 +21,7 @@ from scan_station.errors import ScanStationError
 
 from .auth import session_alive
 from .extensions import service
+from .names import batch_error, fault_text
 from .pages import hidden_pages
 
 KEEPALIVE_SECONDS, SESSION_CHECK_SECONDS, POLL_SECONDS = 15, 2, 0.2
@@ -68,6 +69,9 @@ class _Batch:
                 yield _sse("page", data)
         data = state.to_json()
         summary = {k: data[k] for k in ("status", "pages", "fault", "error", "progress")}
+        if summary["fault"]:
+            summary["fault"]["text"] = fault_text(summary["fault"])
+        summary["error"] = batch_error(state)
         if summary != self.state:
             self.state = summary
             yield _sse("state", summary)

@@ -82,6 +82,12 @@ MESSAGES = {
     "profile_resolution": _l("Resolution: 50 to 1200 dpi."),
     "profile_page_size": _l("Paper: one of %(sizes)s."),
     "profile_exists": _l("Profile %(name)s exists already."),
+    # a profile the scanner cannot do (scan_station.scanner.fit; the kiosk names the options)
+    "profile_no_feeder": _l("%(device)s has no document feeder; choose a flatbed profile."),
+    "profile_no_source": _l("%(device)s has no %(source)s; it offers: %(offered)s."),
+    "profile_no_mode": _l("%(device)s cannot scan in %(mode)s; it offers: %(offered)s."),
+    "profile_no_resolution": _l("%(device)s cannot scan at %(resolution)s dpi; it offers: %(offered)s dpi."),
+    "profile_too_big": _l("Paper %(page_size)s (%(size)s mm) does not fit: %(device)s scans at most %(largest)s mm."),
     # the review of a batch (scan_station.review)
     "empty_document": _l("%(register_id)s has no pages left: assign pages to it, or remove its cover sheet."),
     "rescan_waiting": _l("Page %(page)d waits to be scanned again (or cancel the rescan)."),

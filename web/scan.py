@@ -31,6 +31,7 @@ from .auth import back_to_referrer, passive, requires
 from .extensions import jobs, service
 from .live import event_stream
 from .messages import user_message
+from .names import batch_error
 from .pages import batch_or_404, hidden_pages, in_progress
 from .paging import paginate, paginate_list
 
@@ -96,7 +97,8 @@ def batches_json():
 def _summary(state) -> dict:
     """What the screen's status polling needs of a batch."""
     data = state.to_json()
-    return {k: data[k] for k in ("batch", "status", "pages", "user", "started_at", "fault", "error", "progress")}
+    summary = {k: data[k] for k in ("batch", "status", "pages", "user", "started_at", "fault", "progress")}
+    return summary | {"error": batch_error(state)}
 
 
 @bp.post("/start")

@@ -42,9 +42,12 @@ def version() -> str:
 def probe(_settings) -> Probe:
     found = _version()
     if not found:
-        return Probe("libreoffice", False, detail="not installed (office softcopies cannot be taken)", fix=FIX)
+        return Probe("libreoffice", False, detail="not installed (office softcopies cannot be taken)", fix=FIX,
+                     code="not_installed_office", params={"command": FIX.removeprefix("run: ")})
     if not at_least(found, MIN_VERSION):
-        return Probe("libreoffice", False, found, f"{found} is too old", FIX)
+        return Probe("libreoffice", False, found, f"{found} is too old", FIX,
+                     code="too_old", params={"found": found, "needed": ".".join(map(str, MIN_VERSION)),
+                                             "command": FIX.removeprefix("run: ")})
     return Probe("libreoffice", True, found)
 
 

@@ -62,7 +62,7 @@ def probe(_settings) -> Probe:
         found = version()
     except (ImportError, OSError) as exc:
         return Probe("libtesseract", False, detail=f"tesserocr cannot be loaded ({exc})",
-                     fix="run: scripts/setup.sh")
+                     fix="run: scripts/setup.sh", code="cannot_load", params={"command": "scripts/setup.sh"})
     return Probe("libtesseract", True, found, "tesserocr")
 
 

@@ -33,7 +33,8 @@ def version() -> str:
 def probe(_settings) -> Probe:
     found = version()
     if not at_least(found, MIN_VERSION):
-        return Probe("ocrmypdf", False, found, f"{found} is too old", "17.0 or newer is needed: run scripts/setup.sh")
+        return Probe("ocrmypdf", False, found, f"{found} is too old", "17.0 or newer is needed: run scripts/setup.sh",
+                     code="too_old", params={"found": found, "needed": "17.0", "command": "scripts/setup.sh"})
     return Probe("ocrmypdf", True, found)
 
 

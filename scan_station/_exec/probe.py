@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..errors import MissingDependencyError, ScanStationError
 
@@ -20,6 +20,10 @@ class Probe:
     fix: str = ""  # one line: what to do
     error: type[ScanStationError] = MissingDependencyError  # raised when work needs it and it fails
     warn: bool = False  # usable, but a part of the work cannot be done until `fix` is done
+    #: What `detail` says, as a code and parameters a screen translates (`fix`'s command, if any,
+    #: is the parameter "command"): not_installed, too_old, cannot_load, languages_missing, …
+    code: str = ""
+    params: dict = field(default_factory=dict, hash=False, compare=False)
 
     def as_dict(self) -> dict:
         return {"name": self.name, "ok": self.ok, "warn": self.warn, "version": self.version, "detail": self.detail,

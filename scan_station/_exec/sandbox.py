@@ -39,7 +39,7 @@ def probe(_settings) -> Probe:
     found = version()
     if not found:
         return Probe("bubblewrap", False, detail="not installed (untrusted softcopies cannot be converted safely)",
-                     fix=FIX)
+                     fix=FIX, code="not_installed_sandbox", params={"command": FIX.removeprefix("run: ")})
     return Probe("bubblewrap", True, found)
 
 

@@ -28,9 +28,12 @@ def probe(_settings) -> Probe:
 
         version = ".".join(map(str, init()))
     except (ImportError, OSError, RuntimeError) as exc:
-        return Probe("sane", False, detail=f"libsane cannot be loaded ({exc})", fix="run: apt-get install libsane1")
+        return Probe("sane", False, detail=f"libsane cannot be loaded ({exc})", fix="run: apt-get install libsane1",
+                     code="cannot_load", params={"command": "apt-get install libsane1"})
     enabled = backends()
     if not enabled:
         return Probe("sane", False, version, "no backend enabled in dll.conf",
-                     "install your scanner's backend (e.g. apt-get install sane-utils) or set SANE_CONFIG_DIR")
-    return Probe("sane", True, version, f"backends: {', '.join(enabled[:8])}{' …' if len(enabled) > 8 else ''}")
+                     "install your scanner's backend (e.g. apt-get install sane-utils) or set SANE_CONFIG_DIR",
+                     code="no_backend", params={"command": "apt-get install sane-utils"})
+    return Probe("sane", True, version, f"backends: {', '.join(enabled[:8])}{' …' if len(enabled) > 8 else ''}",
+                 code="backends", params={"backends": ", ".join(enabled[:8]) + (" …" if len(enabled) > 8 else "")})

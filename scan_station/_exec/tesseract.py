@@ -54,14 +54,19 @@ def tessdata() -> Path:
 def probe(settings) -> Probe:
     found = _version()
     if not found:
-        return Probe("tesseract", False, detail="not installed", fix="run: apt-get install tesseract-ocr")
+        return Probe("tesseract", False, detail="not installed", fix="run: apt-get install tesseract-ocr",
+                     code="not_installed", params={"command": "apt-get install tesseract-ocr"})
     if not at_least(found, MIN_VERSION):
         wanted_version = ".".join(map(str, MIN_VERSION))
-        return Probe("tesseract", False, found, f"{found} is too old", f"{wanted_version} or newer is needed")
+        return Probe("tesseract", False, found, f"{found} is too old", f"{wanted_version} or newer is needed",
+                     code="too_old", params={"found": found, "needed": wanted_version,
+                                             "command": "apt-get install tesseract-ocr"})
     wanted = [*dict.fromkeys([*settings.ocr_languages.split("+"), "osd"])]
     missing = [lang for lang in wanted if lang not in languages()]
     if missing:
         packages = " ".join(f"tesseract-ocr-{lang}" for lang in missing)
         return Probe("tesseract", False, found, f"language data {', '.join(missing)} not installed",
-                     f"run: apt-get install {packages}")
-    return Probe("tesseract", True, found, f"languages {', '.join(wanted)}")
+                     f"run: apt-get install {packages}", code="languages_missing",
+                     params={"languages": ", ".join(missing), "command": f"apt-get install {packages}"})
+    return Probe("tesseract", True, found, f"languages {', '.join(wanted)}", code="languages",
+                 params={"languages": ", ".join(wanted)})

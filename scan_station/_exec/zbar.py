@@ -33,5 +33,6 @@ def version() -> str:
 def probe(_settings) -> Probe:
     found = version()
     if not found:
-        return Probe("zbar", False, detail="libzbar cannot be loaded", fix="run: apt-get install libzbar0")
+        return Probe("zbar", False, detail="libzbar cannot be loaded", fix="run: apt-get install libzbar0",
+                     code="cannot_load", params={"command": "apt-get install libzbar0"})
     return Probe("zbar", True, found)

@@ -21,6 +21,7 @@ def probe(_settings) -> Probe:
         import zxingcpp  # noqa: F401 - the compiled module must load, not only the metadata exist
     except ImportError as exc:
         return Probe(
-            "zxing-cpp", False, found, f"cannot be imported ({exc})", "run: scripts/setup.sh (pip install zxing-cpp)"
+            "zxing-cpp", False, found, f"cannot be imported ({exc})", "run: scripts/setup.sh (pip install zxing-cpp)",
+            code="cannot_load", params={"command": "scripts/setup.sh"},
         )
     return Probe("zxing-cpp", True, found)

@@ -49,7 +49,7 @@
     status.textContent = text;
     root.dataset.status_now = state.status;
     if (state.fault && state.status === "interrupted") {
-      document.getElementById("fault-text").textContent = english ? state.fault.en : state.fault.id;
+      document.getElementById("fault-text").textContent = state.fault.text || (english ? state.fault.en : state.fault.id);
       document.getElementById("resume").hidden = state.fault.kind === "profile";  // choose another profile instead
       fault.hidden = false;
     } else {
