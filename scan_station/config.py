@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import tomllib
+import unicodedata
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -112,6 +113,11 @@ class Settings:
     #: While audit records are written, their head is anchored outside the database at least this
     #: often (`audit_anchor`); views, downloads and copies of "dikecualikan" documents at once.
     audit_anchor_minutes: int = 5
+    #: The public body whose PPID this is, as its papers and the citizen's page name it.
+    agency_name: str = "KPU Kota Tangerang"
+    #: How a citizen reaches the PPID (address, telephone, e-mail), on the verification page and
+    #: the statement page of copies; empty: not shown.
+    ppid_contact: str = ""
     #: Numbers of berita acara alih media: `{seq}` (per year), `{year}`, `{month}`, `{month_roman}`.
     berita_acara_pattern: str = "BA-AM/{seq:03d}/PPID/{month_roman}/{year}"
     #: Where alih media is done, as the berita acara says ("bertempat di ...").
@@ -131,6 +137,7 @@ class Settings:
         _check_id_pattern(self.id_pattern)
         _check_queue_url(self.queue_url)
         _check_berita_acara_pattern(self.berita_acara_pattern)
+        _check_texts(self)
         if self.page_images not in PAGE_IMAGES:
             raise ConfigError(f"setting page_images: {self.page_images!r}; use one of {', '.join(PAGE_IMAGES)}")
         home = Path(self.home).expanduser().resolve()
@@ -165,6 +172,18 @@ class Settings:
 
 
 SETTING_NAMES = [f.name for f in fields(Settings) if f.name != "home"]
+
+
+#: Settings printed on papers and pages: name -> (shortest, longest) in characters.
+TEXTS = {"agency_name": (1, 200), "ppid_contact": (0, 300), "berita_acara_place": (1, 200)}
+
+
+def _check_texts(settings: Settings) -> None:
+    for name, (low, high) in TEXTS.items():
+        value = getattr(settings, name)
+        if not low <= len(value.strip()) <= high or any(unicodedata.category(c)[0] == "C" for c in value):
+            raise ConfigError(f"setting {name}: {low} to {high} characters of text on one line, "
+                              "no control characters")
 
 
 def _check_ranges(settings: Settings) -> None:
