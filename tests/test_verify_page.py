@@ -103,6 +103,24 @@ def test_a_copy_for_an_applicant_carries_a_qr_code_to_its_verification(home, fil
     anonymous = app.test_client()
     page = _ask(anonymous, copy.data)
     assert "salinan yang diberikan PPID" in page and "tidak berubah" in page
+    assert "PPID KPU Kota Tangerang" in page
+
+
+@pytest.mark.parametrize("agency, contact", [
+    ("Komisi Pemilihan Umum Kota Tangerang", "Jl. Taman Makam Pahlawan Taruna No. 2, Tangerang · (021) 5523026"),
+    ("KPU <Kota> & \"Tangerang\"", ""),
+])
+def test_the_citizens_page_names_the_agency_and_how_to_reach_its_ppid(home, agency, contact):
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "scan-station.toml"
+    escaped = agency.replace("\\", "\\\\").replace('"', '\\"')
+    config.write_text((config.read_text() if config.exists() else "") + f'agency_name = "{escaped}"\n'
+                      + f'ppid_contact = "{contact}"\n')
+    page = make_app(home).test_client().get("/verifikasi/" + "a" * 64).get_data(as_text=True)
+    from markupsafe import escape
+
+    assert page.count(f"PPID {escape(agency)}") >= 2 and agency not in page.replace(str(escape(agency)), "")
+    assert 'id="contact"' in page and (not contact or contact in page)
 
 
 def _public_base_url(home, url: str) -> None:
@@ -153,8 +171,8 @@ def test_a_returned_version_is_no_copy_and_verifies_as_returned_a_master_as_a_ma
     public = _document_ids(app)["berkala"]
     anonymous = app.test_client()
     page = anonymous.get(f"/verifikasi/{sha256_file(filed['public'])}").get_data(as_text=True)
-    assert "arsip induk itu sendiri" in page and "salinan yang diberikan PPID" not in page
-    assert 'id="returned"' not in page
+    assert "arsip yang disimpan itu sendiri" in page and "salinan yang diberikan PPID" not in page
+    assert 'id="returned"' not in page and "belum diterima" in page  # filed, not accepted yet
     settings = app.extensions["scan_station"]["settings"]
     with app.extensions["scan_station"]["db"].session() as s:
         handover.return_document(s, public, actor="ppid", reason="Halaman terpotong",

@@ -89,7 +89,9 @@ def create_app(test_config: dict | None = None, *, home=None) -> Flask:
 
     @app.context_processor
     def names() -> dict:
-        return {"status_names": {k: str(v) for k, v in STATUS_NAMES.items()}}
+        settings = app.extensions["scan_station"]["settings"]
+        return {"status_names": {k: str(v) for k, v in STATUS_NAMES.items()}, "agency_name": settings.agency_name,
+                "ppid_contact": settings.ppid_contact}
 
     app.jinja_env.globals.update(TEMPLATE_GLOBALS)
 

@@ -2,7 +2,9 @@
 
 `/verifikasi/<sha256>` (the address a copy's QR code will carry) and an upload of the file itself
 say whether the PPID filed exactly this file, and show only what the register publishes of it:
-title, category, date filed — and whether the stored file is still unchanged. A document of
+title, category, date filed, whether it is the stored record or a copy handed out, whether the PPID
+has accepted it — and whether the stored file is still unchanged. The page names the agency and
+how to reach its PPID (`agency_name`, `ppid_contact`), and is made for a phone first. A document of
 category "dikecualikan", like a file the PPID never filed, is "not found": nothing about it shows.
 """
 
@@ -68,6 +70,7 @@ def _check(sha256: str) -> dict:
             return {"found": False, "sha256": sha256}
         sha256 = document.sha256
         found = {"found": True, "sha256": sha256, "is_copy": copy is not None,
+                 "copy_made_at": copy.created_at if copy is not None else None, "status": document.status,
                  "returned": document.status == "returned", "title": document.entry.title,
                  "register_id": document.register_id,
                  "version": document.version, "category": document.entry.category, "filed_at": document.filed_at}
