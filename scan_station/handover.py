@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, exists, func, select, update
 from sqlalchemy import event as sa_event
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from . import audit, search, storage
 from .db import Document, DocumentEvent, Entry, utcnow
@@ -78,9 +78,15 @@ def documents(session: Session, status: str) -> list[Document]:
     return list(session.scalars(documents_query(status)))
 
 
-def documents_query(status: str, *, hidden_categories: tuple[str, ...] = ()) -> Select:
-    """Documents in one handover state, oldest first, without entries of `hidden_categories`."""
+def documents_query(status: str, *, hidden_categories: tuple[str, ...] = (), newest: bool = False) -> Select:
+    """Documents in one handover state, oldest first, without entries of `hidden_categories`;
+    `newest`: only those no later version of their entry has replaced (a returned document whose
+    unit has not handed over a new version yet: the documentation officer's next step)."""
     query = select(Document).join(Entry).where(Document.status == status)
+    if newest:
+        later = aliased(Document)
+        query = query.where(~exists().where(later.register_id == Document.register_id,
+                                             later.version > Document.version))
     if hidden_categories:
         query = query.where(Entry.category.not_in(hidden_categories))
     return query.order_by(Document.filed_at, Document.id)

@@ -11,12 +11,12 @@ import datetime as dt
 import re
 from collections.abc import Iterable, Mapping
 
-from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy import Select, and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from . import audit, search
 from .config import Settings
-from .db import Entry, IdSequence, utcnow
+from .db import Document, Entry, IdSequence, utcnow
 from .errors import RegisterError, UnknownEntryError
 from .register_fields import FIELD_NAMES, FIELDS, Field
 from .register_ids import GOOD_PATTERN, id_problem
@@ -252,8 +252,25 @@ _SEARCHED = (Entry.id, Entry.title, Entry.summary, Entry.unit, Entry.responsible
              Entry.classification, Entry.place, Entry.category)
 
 
-def entries_query(*, q: str = "", unit: str = "", category: str = "", year: int | None = None) -> Select:
-    """Entries filtered in the database (a register grows to 100,000 rows), in id order."""
+#: What became of an entry, from its newest version: not scanned (no version yet), submitted
+#: (waiting for the PPID), accepted, returned.
+ENTRY_STATES = ("not_scanned", "submitted", "accepted", "returned")
+
+
+def _newest_versions():
+    """Each entry's newest version and its status, as a subquery (register_id, status)."""
+    newest = (select(Document.register_id, func.max(Document.version).label("version"))
+              .group_by(Document.register_id).subquery())
+    return (select(Document.register_id, Document.status)
+            .join(newest, and_(Document.register_id == newest.c.register_id, Document.version == newest.c.version))
+            .subquery())
+
+
+def entries_query(*, q: str = "", unit: str = "", category: str = "", year: int | None = None, state: str = "",
+                  hidden_categories: Iterable[str] = ()) -> Select:
+    """Entries filtered in the database (a register grows to 100,000 rows), in id order. `state`
+    (one of ENTRY_STATES) leaves out entries of `hidden_categories`, whose documents the reader
+    may not see: a filter by state would tell what became of them."""
     query = select(Entry).order_by(Entry.id)
     if q:
         needle = q.lower()
@@ -264,7 +281,21 @@ def entries_query(*, q: str = "", unit: str = "", category: str = "", year: int 
         query = query.where(Entry.category == category)
     if year:
         query = query.where(Entry.created_date >= dt.date(year, 1, 1), Entry.created_date <= dt.date(year, 12, 31))
+    if state in ENTRY_STATES:
+        newest = _newest_versions()
+        query = query.outerjoin(newest, newest.c.register_id == Entry.id)
+        query = query.where(newest.c.register_id.is_(None) if state == "not_scanned" else newest.c.status == state)
+        if hidden := list(hidden_categories):
+            query = query.where(Entry.category.not_in(hidden))
     return query
+
+
+def entry_states(session: Session, ids: list[str]) -> dict[str, str]:
+    """The state (ENTRY_STATES) of each of the entries `ids`."""
+    newest = _newest_versions()
+    rows = session.execute(select(newest.c.register_id, newest.c.status).where(newest.c.register_id.in_(ids)))
+    found = {register_id: status for register_id, status in rows}
+    return {i: found.get(i, "not_scanned") for i in ids}
 
 
 def units(session: Session) -> list[str]:

@@ -21,7 +21,7 @@ from scan_station.roles import may
 from . import security
 from .extensions import babel, csrf, limiter, login_manager, service
 from .messages import user_message
-from .names import STATUS_NAMES, batch_error, check_text, option_name
+from .names import ENTRY_STATE_NAMES, STATUS_NAMES, batch_error, check_text, option_name
 from .paging import link_args
 
 __all__ = ["DEFAULTS", "create_app", "service"]
@@ -43,7 +43,7 @@ DEFAULTS = {
 #: Fixed, not settings.
 FIXED = {"SESSION_COOKIE_HTTPONLY": True, "SESSION_COOKIE_SAMESITE": "Lax", "BABEL_DEFAULT_LOCALE": "id"}
 
-HOME_PAGES = {"dokumentasi": "scan.index", "ppid": "handover.index", "atasan": "search.index", "admin": "admin.index"}
+HOME_PAGES = {"dokumentasi": "scan.index", "ppid": "handover.index", "atasan": "report.index", "admin": "admin.index"}
 def _locale() -> str:
     return session.get("lang") if session.get("lang") in LANGUAGES else "id"
 
@@ -91,6 +91,7 @@ def create_app(test_config: dict | None = None, *, home=None) -> Flask:
     def names() -> dict:
         settings = app.extensions["scan_station"]["settings"]
         return {"status_names": {k: str(v) for k, v in STATUS_NAMES.items()}, "agency_name": settings.agency_name,
+                "entry_state_names": {k: str(v) for k, v in ENTRY_STATE_NAMES.items()},
                 "ppid_contact": settings.ppid_contact}
 
     app.jinja_env.globals.update(TEMPLATE_GLOBALS)

@@ -6,8 +6,10 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy import select
 
 from scan_station import handover
+from scan_station.db import Document
 from scan_station.errors import StorageError, UnknownEntryError
 from scan_station.handover import HandoverError
 from scan_station.register import FIELDS, entry_dict
@@ -17,7 +19,7 @@ from scan_station.signatures import SignatureCheck, Verdict, shown_time
 from .auth import audit_exempt, hidden_categories, requires
 from .extensions import service
 from .messages import user_message
-from .paging import paginate
+from .paging import paginate, whole_number
 
 bp = Blueprint("handover", __name__, url_prefix="/handover")
 
@@ -44,11 +46,23 @@ def index():
     _settings, db = service()
     hidden = hidden_categories()
     with db.session() as s:
-        waiting = paginate(s, handover.documents_query(handover.SUBMITTED, hidden_categories=hidden), row=_row,
-                           arg="waiting_page")
-        returned = paginate(s, handover.documents_query(handover.RETURNED, hidden_categories=hidden),
-                            row=lambda d: _row(d) | _last_decision(s, d), arg="returned_page")
+        waiting = paginate(s, handover.documents_query(handover.SUBMITTED, hidden_categories=hidden),
+                           row=lambda d: _row(d) | {"replaces": _replaces(s, d)}, arg="waiting_page")
+        returned = returned_page(s, hidden)
     return render_template("handover/list.html", waiting=waiting, returned=returned)
+
+
+def returned_page(s, hidden: tuple[str, ...]):
+    """Returned documents no new version has replaced yet, with why: what the units must do next."""
+    query = handover.documents_query(handover.RETURNED, hidden_categories=hidden, newest=True)
+    return paginate(s, query, row=lambda d: _row(d) | _last_decision(s, d), arg="returned_page")
+
+
+def _replaces(s, document) -> int | None:
+    """The version a new version replaces after it was returned (to point it out), else None."""
+    earlier = s.scalars(select(Document).where(Document.register_id == document.register_id,
+                                               Document.version == document.version - 1)).first()
+    return earlier.version if earlier is not None and earlier.status == handover.RETURNED else None
 
 
 def _last_decision(s, document) -> dict:
@@ -74,7 +88,8 @@ def show(document_id: int):
         events = [
             {"action": e.action, "actor": e.actor, "reason": e.reason, "at": e.at} for e in handover.history(s, d.id)
         ]
-    return render_template("handover/show.html", doc=doc, events=events, fields=FIELDS)
+    at_page = whole_number(request.args.get("page", ""), low=1, high=doc["pages"] or 1)
+    return render_template("handover/show.html", doc=doc, events=events, fields=FIELDS, at_page=at_page)
 
 
 def _softcopies(origin) -> list[dict]:

@@ -48,6 +48,13 @@ def check_text(check) -> str:
         return str(name).split("%(")[0].rstrip(" —")
 
 
+#: What became of a register entry (`scan_station.register.ENTRY_STATES`).
+ENTRY_STATE_NAMES = {
+    "not_scanned": lazy_gettext("not scanned yet"), "submitted": lazy_gettext("waiting for the PPID"),
+    "accepted": lazy_gettext("accepted"), "returned": lazy_gettext("returned to the unit"),
+}
+
+
 #: A scan profile's options (`scan_station.model.SOURCES`, `MODES`).
 OPTION_NAMES = {
     "flatbed": lazy_gettext("flatbed"), "adf": lazy_gettext("feeder"), "adf-duplex": lazy_gettext("feeder, both sides"),

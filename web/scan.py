@@ -27,8 +27,9 @@ from scan_station.profiles import known_scanners
 from scan_station.roles import Permission
 from scan_station.scanning import scan_pages, start_batch
 
-from .auth import back_to_referrer, passive, requires
+from .auth import back_to_referrer, hidden_categories, passive, requires
 from .extensions import jobs, service
+from .handover import returned_page
 from .live import event_stream
 from .messages import user_message
 from .names import batch_error
@@ -73,11 +74,12 @@ def index():
                      "page_size": p.page_size} for p in s.scalars(select(ScanProfile).order_by(ScanProfile.name))]
         filed = paginate(s, select(Batch).order_by(Batch.received_at.desc(), Batch.id.desc()), row=_filed_row,
                          arg="filed_page", per_page=10)
+        returned = returned_page(s, hidden_categories())  # the documentation officer's next steps
     scanners = known_scanners(settings)["scanners"]
     demo_waiting = len(list(settings.demo_feeder_dir.glob("*.pnm"))) if settings.demo_feeder else None
     return render_template("scan/index.html", scanners=scanners, profiles=profiles, filed=filed,
                            batches=paginate_list(in_progress(settings), per_page=20), demo_waiting=demo_waiting,
-                           default_profile=settings.default_profile)
+                           default_profile=settings.default_profile, returned=returned)
 
 
 def _filed_row(batch: Batch) -> dict:

@@ -26,7 +26,7 @@ MAX_FIELD_CHARS = 10_000
 ANONYMOUS_MAX_BYTES = 64 * 1024
 #: No inline script or style anywhere; the kiosk loads nothing from elsewhere and may not be framed.
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
-       "frame-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+       "frame-src 'self' blob:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
 #: PDFs are shown inside the kiosk's own pages (handover), and by the browser's own viewer.
 CSP_PDF = "frame-ancestors 'self'"
 ERROR_TITLES = {
