@@ -44,11 +44,12 @@ class Status(StrEnum):
     QUEUED = "queued"  # confirmed, waiting for a worker
     FILING = "filing"
     FAILED = "failed"  # filing failed; every page kept, confirm again
+    CANCELLED = "cancelled"  # being put away unfiled (`cancel`); cancelling again finishes it
 
     @property
     def busy(self) -> bool:
         """Nobody may change the batch now (its pages or its review)."""
-        return self in (Status.SCANNING, Status.QUEUED, Status.FILING)
+        return self in (Status.SCANNING, Status.QUEUED, Status.FILING, Status.CANCELLED)
 
 
 FAULT_STOPPED = Fault("stopped", "Pemindaian terhenti (program dimulai ulang) — tekan Lanjutkan",

@@ -162,4 +162,16 @@ def confirm_cmd(app: App, batch: str):
             f"batch {folder.id}: {len(documents)} document(s) queued for filing")
 
 
-COMMANDS = [scanners_cmd, profiles, scan_cmd, resume_cmd, confirm_cmd]
+@command("cancel")
+@click.argument("batch")
+def cancel_cmd(app: App, batch: str):
+    """Cancel a scan batch that will not be filed (as Batalkan does); its pages are kept in storage."""
+    from .cancel import cancel_batch
+    from .scanning import batch_folder
+
+    done = cancel_batch(app.settings, app.db, batch_folder(app.settings, batch), user=app.actor)
+    kept = f"{done['pages']} page(s) kept in storage at {done['kept']}" if done["kept"] else "it had no pages"
+    return done, f"batch {done['batch']} cancelled: {kept}"
+
+
+COMMANDS = [scanners_cmd, profiles, scan_cmd, resume_cmd, confirm_cmd, cancel_cmd]

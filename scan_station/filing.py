@@ -78,7 +78,7 @@ def keep_raw(settings: Settings, db: Database, received: Received, batch: BatchI
     dest = settings.storage_dir / relpath
     size = sum(p.stat().st_size for p in batch.raw_files)
     storage.check_free_space(settings.storage_dir, size + 1_000_000)
-    files = [_keep_file(path, dest) for path in batch.raw_files]
+    files = [keep_file(path, dest) for path in batch.raw_files]
     faults.point("raw.files_kept")
     manifest = {
         "batch": received.batch_id, "received_at": received.received_at.isoformat(), "source": str(received.source),
@@ -92,10 +92,9 @@ def keep_raw(settings: Settings, db: Database, received: Received, batch: BatchI
     }
     if received.origin:
         manifest["origin"] = received.origin
-    name, latest = "batch.json", _latest_manifest(dest)
-    if latest is not None:  # an earlier attempt's, recorded or not (its process died first): chained
-        manifest["previous_manifest"] = {"name": latest.name, "sha256": storage.sha256_file(latest)}
-        name = _next_manifest_name(dest)
+    name, previous = manifest_name(dest)
+    if previous:  # an earlier attempt's, recorded or not (its process died first): chained
+        manifest["previous_manifest"] = previous
     manifest_sha = storage.atomic_write_json(dest / name, manifest)
     faults.point("raw.manifest_written")
     with db.session() as session:
@@ -132,7 +131,7 @@ def _earlier_attempt(db: Database, batch_id: str) -> _Attempt | None:
         return _Attempt(row.raw_dir, row.manifest_name, row.manifest_sha256)
 
 
-def _keep_file(path: Path, dest: Path) -> dict:
+def keep_file(path: Path, dest: Path) -> dict:
     target = dest / path.name
     if target.exists():  # kept by an earlier attempt: the same bytes, or something is badly wrong
         sha = storage.sha256_file(target)
@@ -142,6 +141,14 @@ def _keep_file(path: Path, dest: Path) -> dict:
     else:
         sha = storage.atomic_copy(path, target)
     return {"name": path.name, "bytes": path.stat().st_size, "sha256": sha}
+
+
+def manifest_name(dest: Path) -> tuple[str, dict | None]:
+    """The name of a raw batch's next manifest, and the one before it ({name, sha256}) if any."""
+    latest = _latest_manifest(dest)
+    if latest is None:
+        return "batch.json", None
+    return _next_manifest_name(dest), {"name": latest.name, "sha256": storage.sha256_file(latest)}
 
 
 def _latest_manifest(dest: Path) -> Path | None:

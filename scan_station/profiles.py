@@ -118,3 +118,40 @@ def choose_profile(settings: Settings, db: Database, *, device: str) -> tuple[Pr
         f"no scan profile fits {device} ({'; '.join(refusals) or 'there are no profiles'}); "
         "add one: scan-station profiles add NAME --source ... --page-size max"
     )
+
+
+def remembered(settings: Settings, db: Database, scanners: list[dict]) -> dict[str, str]:
+    """The profile to offer first on each scanner (`known_scanners`' dicts), of those it can do:
+    the one last used on it (its latest `scan.start` record), else `default_profile`, else a grey
+    profile nearest 300 dpi — most of what an office scans is printed text, which grey at 300 dpi
+    reads best — feeder profiles first on a feeder scanner; else any it can do; else ""."""
+    from .db import AuditRecord
+    from .scanner import Capabilities, has_feeder
+
+    with db.session() as session:
+        profiles = [Profile(r.name, r.source, r.mode, r.resolution, r.page_size)
+                    for r in session.scalars(select(ScanProfile).order_by(ScanProfile.name))]
+        recent = list(session.scalars(select(AuditRecord).where(AuditRecord.action == "scan.start")
+                                      .order_by(AuditRecord.seq.desc()).limit(500)))
+    last: dict[str, str] = {}
+    for record in recent:
+        details = record.details if isinstance(record.details, dict) else {}
+        last.setdefault(str(details.get("device")), str(details.get("profile")))
+    chosen = {}
+    for scanner in scanners:
+        caps = Capabilities(**scanner)
+        feeder = has_feeder(caps)
+        ranked = sorted(profiles, key=lambda p: (p.name != last.get(caps.name), p.name != settings.default_profile,
+                                                  p.mode != "gray", p.feeder != feeder, abs(p.resolution - 300)))
+        chosen[caps.name] = next((p.name for p in ranked if _fits(caps, p)), "")
+    return chosen
+
+
+def _fits(caps, profile: Profile) -> bool:
+    from .scanner import fit
+
+    try:
+        fit(caps, profile)
+    except ProfileError:
+        return False
+    return True

@@ -178,7 +178,10 @@ def _batches(session: Session, found: Found) -> dict[str, Batch]:
 
 
 def _batch_status(manifest: dict, has_documents: bool) -> tuple[str, str]:
-    """Filed, when any of its documents is in storage or every page is held, blank or removed."""
+    """Filed, when any of its documents is in storage or every page is held, blank or removed;
+    cancelled, as its manifest says (`cancel`)."""
+    if manifest.get("cancelled") is True:
+        return "cancelled", ""
     if has_documents:
         return "filed", ""
     accounted = set(manifest.get("blank_pages", [])) | set(manifest.get("removed_pages", []))

@@ -72,6 +72,10 @@ def text(most: int = 1_000_000, *, least: int = 0) -> Check:
     return check
 
 
+def flag(value: object) -> str:
+    return "" if isinstance(value, bool) else "is not true or false"
+
+
 def one_of(*allowed: str) -> Check:
     def check(value: object) -> str:
         return "" if value in allowed else f"is not one of {', '.join(allowed)}"
@@ -152,4 +156,5 @@ MANIFEST = {
     "submitted_by": Optional(text(64)), "files": Optional([{"name": file_name, "sha256": sha256}]),
     "previous_manifest": Optional(maybe({"name": file_name, "sha256": sha256})),
     "audit_head": Optional(maybe({"seq": COUNT, "hash": text(64)})),
+    "cancelled": Optional(flag),
 }

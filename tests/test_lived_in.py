@@ -48,7 +48,7 @@ def test_every_screen_opens_for_every_role_after_real_work(kiosk, username, capl
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
 
 
-@pytest.mark.parametrize("username, home", [("dok", "/scan/"), ("ppid", "/handover/"), ("atasan", "/search"),
+@pytest.mark.parametrize("username, home", [("dok", "/scan/"), ("ppid", "/handover/"), ("atasan", "/report/"),
                                             ("admin", "/admin/")])
 def test_each_role_lands_on_a_working_home_page(kiosk, username, home):
     app, _lived = kiosk

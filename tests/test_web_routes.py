@@ -328,12 +328,47 @@ def _live_state(client, batch: str) -> dict:
     return json.loads(states[-1].removeprefix("data: "))
 
 
+#: Profiles a scanner cannot do, and what the kiosk says (pnm:0: flatbed only, 75–300 dpi, no
+#: modes; test:0: flatbed and a simplex feeder, grey and colour, 200 × 200 mm).
+UNFIT = [
+    ("pnm:0", ("adf", "gray", 300, "A4"), "tidak punya pengumpan dokumen"),
+    ("pnm:0", ("adf-duplex", "gray", 300, "A4"), "tidak punya pengumpan dokumen"),
+    ("pnm:0", ("flatbed", "gray", 600, "A4"), "tidak dapat memindai pada 600 dpi"),
+    ("test:0", ("adf-duplex", "gray", 300, "max"), "tidak punya sumber pengumpan, bolak-balik"),
+    ("test:0", ("flatbed", "lineart", 300, "max"), "tidak dapat memindai hitam-putih"),
+    ("test:0", ("flatbed", "gray", 300, "A4"), "tidak muat"),
+    ("test:0", ("adf", "color", 300, "F4"), "tidak muat"),
+]
+
+
+@pytest.mark.scanner
+@pytest.mark.parametrize("device, options, said", UNFIT)
+def test_a_profile_the_scanner_cannot_do_is_refused_before_scanning(app, client, device, options, said):
+    source, mode, resolution, paper = options
+    with app.extensions["scan_station"]["db"].session() as s:
+        s.add(ScanProfile(name="Tidak cocok", source=source, mode=mode, resolution=resolution, page_size=paper))
+    login(client, "dok")
+    scans = app.extensions["scan_station"]["settings"].scans_dir
+    before = set(scans.iterdir()) if scans.exists() else set()
+    page = client.post("/scan/start", data={"device": device, "profile": "Tidak cocok",
+                                            "csrf_token": token(client, "/scan/")}, follow_redirects=True)
+    text = page.get_data(as_text=True)
+    assert "pilih profil lain" in text and said in text, text[:3000]
+    assert (set(scans.iterdir()) if scans.exists() else set()) == before  # no batch was made
+    if device == "pnm:0":  # the first scanner on the screen: its unfit profile is greyed out, saying why
+        assert re.search(r'value="Tidak cocok"[^>]*disabled', text) and said in text
+
+
 @pytest.mark.scanner
 def test_a_profile_the_scanner_cannot_do_says_so_on_the_screen(app, client):
+    """Scanning on from the live screen (Lanjutkan) with a profile the device cannot do: the fault."""
+    from scan_station.scanning import start_batch
+
     login(client, "dok")
-    csrf = token(client, "/scan/")
-    response = client.post("/scan/start", data={"device": "test:0", "profile": PROFILE, "csrf_token": csrf})
-    folder = app.extensions["scan_station"]["settings"].scans_dir / response.headers["Location"].rsplit("/", 1)[1]
+    settings, db = app.extensions["scan_station"]["settings"], app.extensions["scan_station"]["db"]
+    folder = start_batch(settings, db, device="test:0", profile=PROFILE, user="dok").path
+    csrf = token(client, f"/scan/{folder.name}")
+    assert client.post(f"/scan/{folder.name}/scan", headers={"X-CSRFToken": csrf}).get_json() == {"started": True}
     state = _wait(folder, "interrupted")
     assert state["fault"]["kind"] == "profile"
     assert state["fault"]["code"] == "profile_too_big" and "pilih profil lain" in state["fault"]["id"]

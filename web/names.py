@@ -19,6 +19,7 @@ STATUS_NAMES = {  # of scan batches, in progress and filed
     "returned": lazy_gettext("Returned"),
     # of softcopies handed over at the kiosk (also queued, filing, failed, filed)
     "refused": lazy_gettext("Refused"),
+    "cancelled": lazy_gettext("Cancelled (kept, not filed)"),
 }
 
 

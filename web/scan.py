@@ -19,12 +19,15 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from scan_station.batchfolder import BatchFolder, Status
+from scan_station.cancel import cancel_batch
 from scan_station.db import Batch, ScanProfile
 from scan_station.demo import MAX_DEMO_DOCUMENTS, fill_demo_feeder
-from scan_station.errors import NotFoundError, ScanStationError
+from scan_station.errors import NotFoundError, ProfileError, ScanStationError
+from scan_station.model import Profile
 from scan_station.page_jobs import queue_pages
-from scan_station.profiles import known_scanners
+from scan_station.profiles import get_profile, known_scanners, remembered
 from scan_station.roles import Permission
+from scan_station.scanner import Capabilities, fit
 from scan_station.scanning import scan_pages, start_batch
 
 from .auth import back_to_referrer, hidden_categories, passive, requires
@@ -32,7 +35,7 @@ from .extensions import jobs, service
 from .handover import returned_page
 from .live import event_stream
 from .messages import user_message
-from .names import batch_error
+from .names import batch_error, fault_text
 from .pages import batch_or_404, hidden_pages, in_progress
 from .paging import paginate, paginate_list
 
@@ -75,11 +78,24 @@ def index():
         filed = paginate(s, select(Batch).order_by(Batch.received_at.desc(), Batch.id.desc()), row=_filed_row,
                          arg="filed_page", per_page=10)
         returned = returned_page(s, hidden_categories())  # the documentation officer's next steps
-    scanners = known_scanners(settings)["scanners"]
+    found = known_scanners(settings)["scanners"]
+    first = remembered(settings, db, found)  # the profile last used on each
+    scanners = [s | {"remembered": first[s["name"]], "unfit": _unfit(s, profiles)} for s in found]
     demo_waiting = len(list(settings.demo_feeder_dir.glob("*.pnm"))) if settings.demo_feeder else None
     return render_template("scan/index.html", scanners=scanners, profiles=profiles, filed=filed,
                            batches=paginate_list(in_progress(settings), per_page=20), demo_waiting=demo_waiting,
-                           default_profile=settings.default_profile, returned=returned)
+                           returned=returned)
+
+
+def _unfit(scanner: dict, profiles: list[dict]) -> dict[str, str]:
+    """The profiles `scanner` cannot do, each with why (in the kiosk's language)."""
+    caps, unfit = Capabilities(**scanner), {}
+    for p in profiles:
+        try:
+            fit(caps, Profile(p["name"], p["source"], p["mode"], p["resolution"], p["page_size"]))
+        except ProfileError as exc:
+            unfit[p["name"]] = fault_text({"code": exc.code, "params": exc.params, "id": str(exc), "en": str(exc)})
+    return unfit
 
 
 def _filed_row(batch: Batch) -> dict:
@@ -112,12 +128,23 @@ def start():
         flash(_("Choose a scanner."), "error")
         return redirect(url_for("scan.index"))
     try:
+        _check_fit(settings, db, device, profile)
         folder = start_batch(settings, db, device=device, profile=profile, user=current_user.id)
     except NotFoundError:  # no such profile (a full or read-only disk is the storage page)
         flash(_("Choose a scan profile."), "error")
         return redirect(url_for("scan.index"))
+    except ProfileError as exc:  # refused before scanning: nothing to resume, nothing to clean up
+        flash(fault_text({"code": exc.code, "params": exc.params, "id": str(exc), "en": str(exc)}), "error")
+        return redirect(url_for("scan.index"))
     start_scanning(folder)
     return redirect(url_for("scan.live", batch=folder.id))
+
+
+def _check_fit(settings, db, device: str, profile: str) -> None:
+    """ProfileError if the scanner cannot do the profile (a source, mode, resolution or paper size
+    it lacks), before a batch is made."""
+    found = next(s for s in known_scanners(settings)["scanners"] if s["name"] == device)
+    fit(Capabilities(**found), get_profile(db, profile))
 
 
 @bp.post("/scanners/refresh")
@@ -168,6 +195,30 @@ def resume(batch: str):
     if folder.read_state().status in (Status.QUEUED, Status.FILING):
         return jsonify({"started": False, "error": _("This batch is being filed.")}), 409
     return jsonify({"started": start_scanning(folder)})
+
+
+@bp.get("/<batch>/cancel")
+@requires(Permission.SCAN)
+def cancel_form(batch: str):
+    """Batalkan: what cancelling this batch does, and the button that does it."""
+    return render_template("scan/cancel.html", state=batch_or_404(batch).read_state())
+
+
+@bp.post("/<batch>/cancel")
+@requires(Permission.SCAN)
+def cancel(batch: str):
+    settings, db = service()
+    try:
+        done = cancel_batch(settings, db, batch_or_404(batch), user=current_user.id)
+    except ScanStationError as exc:
+        flash(user_message(exc), "error")
+        return redirect(url_for("scan.index"))
+    if done["kept"]:
+        flash(_("Batch %(batch)s cancelled: its %(pages)d page(s) are kept in PPID storage as cancelled, not filed.",
+                batch=done["batch"], pages=done["pages"]), "ok")
+    else:
+        flash(_("Batch %(batch)s cancelled; it had no pages.", batch=done["batch"]), "ok")
+    return redirect(url_for("scan.index"))
 
 
 @bp.get("/<batch>/events")
