@@ -1,10 +1,12 @@
 """Berita acara alih media and its daftar arsip alih media (PP 28/2012; Peraturan ANRI 9/2018).
 
-For one filed batch, or for the documents a unit filed in a month: a numbered berita acara (when,
-where, from which medium to which, how many, the process and the equipment, who did it, signature
-blocks) with the list of what was digitised (no. urut, unit pengolah, jenis/judul, kurun waktu,
-jumlah halaman, kode klasifikasi, SHA-256). One PDF/A-2b document, filed in storage and recorded;
-never altered: a correction is a new berita acara that names the one it replaces.
+For one filed batch, or for the documents a unit filed in a month: a numbered berita acara under
+the agency's letterhead (when, where, from which medium to which, how many, the process and the
+equipment, who did it by full name and NIP, signature blocks with name lines) with the list of
+what was digitised (no. urut, unit pengolah, jenis/judul, kurun waktu, jumlah halaman, kode
+klasifikasi, SHA-256); the paper itself is set by `berita_acara_paper`. One PDF/A-2b document,
+filed in storage and recorded; never altered: a correction is a new berita acara that names the
+one it replaces.
 
 Once printed and signed, the paper berita acara is scanned back like any document: it gets a
 register entry of its own (`signed_copy_entry`, made when its cover sheet is first asked for),
@@ -19,30 +21,21 @@ import secrets
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from xml.sax.saxutils import escape
 
 import pikepdf
-from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle
-from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from . import audit, storage
+from . import berita_acara_paper as paper
 from ._exec.ocrmypdf import drop_presentation_keys
 from .config import Settings
-from .coversheet import BOLD, REGULAR, register_fonts
 from .db import Batch, BeritaAcara, Database, Document, Entry, utcnow
 from .errors import BadArgumentsError, NotFoundError, OcrError
 from .roles import EXEMPT
 
 ROMAN = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII"]
-MONTHS = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
-          "November", "Desember"]
-DAYS = ["Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"]
 
 
 @dataclass(frozen=True)
@@ -102,10 +95,9 @@ def make(settings: Settings, db: Database, scope: Scope, *, by: str = "", replac
             anchor = audit.record(session, actor or by, "berita_acara.make", number, scope=scope.describe(),
                                   documents=[d.id for d in documents], replaces=replaces)
             rows = [_row(i, d) for i, d in enumerate(documents, start=1)]
-            operators = sorted({d.batch.submitted_by for d in documents if d.batch.submitted_by} | ({by} - {""}))
             draft = work / "draft.pdf"
-            _write_pdf(draft, settings, number=number, when=now, rows=rows, operators=operators, replaces=replaces,
-                       anchor=anchor)
+            paper.write_pdf(draft, settings, number=number, when=now, rows=rows, replaces=replaces, anchor=anchor,
+                            **_named(session, documents, by))
             _drop_page_transitions(draft)
             job = OcrJob(key="berita-acara", input_pdf=draft, output_pdf=work / "ba.pdf", languages=("ind",), jobs=1,
                          max_image_mpixels=settings.max_image_megapixels, skip_text=True,
@@ -126,6 +118,14 @@ def make(settings: Settings, db: Database, scope: Scope, *, by: str = "", replac
             "documents": len(rows), "pages": sum(r["pages"] for r in rows), "replaces": replaces}
 
 
+def _named(session: Session, documents: list[Document], by: str) -> dict:
+    """The pelaksana (who confirmed the batches, and `by`) by full name and NIP, in order of name,
+    and who is named under each signature."""
+    usernames = sorted({d.batch.submitted_by for d in documents if d.batch.submitted_by} | ({by} - {""}))
+    pelaksana = sorted(paper.people(session, usernames), key=lambda p: p.name.casefold())
+    return {"pelaksana": pelaksana, "signed_by": paper.signers(session, pelaksana)}
+
+
 def _drop_page_transitions(path: Path) -> None:
     """Reportlab writes /Trans on every page, which PDF/A has no use for (and ocrmypdf refuses)."""
     with pikepdf.open(path, allow_overwriting_input=True) as pdf:
@@ -137,73 +137,9 @@ def _drop_page_transitions(path: Path) -> None:
 def _row(n: int, d: Document) -> dict:
     e = d.entry
     return {"no": n, "unit": e.unit, "title": f"{e.title} ({e.id} v{d.version})", "period":
-            e.created_date.isoformat() if e.created_date else "", "pages": d.page_count,
+            e.created_date.strftime("%d-%m-%Y") if e.created_date else "", "pages": d.page_count,
             "classification": e.classification or "", "sha256": d.sha256,
             "origin": "softcopy" if d.origin else "kertas"}
-
-
-def _date_words(when: dt.datetime) -> str:
-    return f"{DAYS[when.weekday()]}, {when.day} {MONTHS[when.month - 1]} {when.year}"
-
-
-def _write_pdf(path: Path, settings: Settings, *, number: str, when: dt.datetime, rows: list[dict],
-               operators: list[str], replaces: str | None, anchor: audit.Head, withheld: list[dict] = ()) -> None:
-    """The berita acara; `withheld` rows are counted in its words and its table without being named."""
-    register_fonts()
-    body = ParagraphStyle("body", fontName=REGULAR, fontSize=10, leading=14)
-    small = ParagraphStyle("small", fontName=REGULAR, fontSize=7, leading=9)
-    title = ParagraphStyle("title", fontName=BOLD, fontSize=13, leading=17, alignment=1)
-    counted = [*rows, *withheld]
-    pages = sum(r["pages"] for r in counted)
-    paper = sum(1 for r in counted if r["origin"] == "kertas")
-    story = [Paragraph("BERITA ACARA ALIH MEDIA ARSIP", title), Paragraph(f"Nomor: {escape(number)}", title),
-             Spacer(1, 6 * mm),
-             Paragraph(f"Pada hari ini, {_date_words(when)}, bertempat di {escape(settings.berita_acara_place)}, "
-                       f"telah dilaksanakan alih media arsip sebanyak {len(counted)} berkas ({pages} halaman): "
-                       f"{paper} dari media kertas dan {len(counted) - paper} dari softcopy, ke media elektronik "
-                       "PDF/A-2b dengan teks hasil pengenalan karakter (OCR).", body),
-             Paragraph(f"Proses dan peralatan: pemindaian dengan pemindai dokumen melalui SANE, OCR tesseract "
-                       f"(bahasa {escape(settings.ocr_languages)}), penyimpanan di penyimpanan internal PPID dengan "
-                       "nilai hash SHA-256 untuk setiap berkas.", body),
-             Paragraph(f"Pelaksana: {escape(', '.join(operators) or '-')}.", body)]
-    if replaces:
-        story.append(Paragraph(f"Berita acara ini menggantikan berita acara nomor {escape(replaces)}.", body))
-    if withheld:
-        story.append(Paragraph(f"Salinan tampilan tanpa nama informasi yang dikecualikan: {len(withheld)} berkas "
-                               "dikecualikan dihitung tanpa disebutkan. Berita acara lengkap disimpan oleh PPID.",
-                               body))
-    story += [Spacer(1, 5 * mm), Paragraph("DAFTAR ARSIP ALIH MEDIA", title), Spacer(1, 3 * mm),
-              _table(rows, small, withheld),
-              Spacer(1, 10 * mm), _signatures(body), Spacer(1, 6 * mm),
-              Paragraph(f"Log audit: catatan no. {anchor.seq}, SHA-256 {anchor.hash}", small)]
-    SimpleDocTemplate(str(path), pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm, title=number,
-                      initialFontName=REGULAR).build(story)
-
-
-def _table(rows: list[dict], style: ParagraphStyle, withheld: list[dict] = ()) -> Table:
-    head = ["No.", "Unit Pengolah", "Jenis/Judul Arsip", "Kurun Waktu", "Jumlah", "Kode Klasifikasi",
-            "Keterangan (SHA-256)"]
-    data = [[Paragraph(h, style) for h in head]]
-    data += [[Paragraph(escape(str(v)), style) for v in
-              (r["no"], r["unit"], r["title"], r["period"], f"{r['pages']} hlm", r["classification"],
-               f"{r['origin']}; {r['sha256']}")] for r in rows]
-    if withheld:
-        data.append([Paragraph(escape(v), style) for v in
-                     ("-", "-", f"{len(withheld)} berkas dikecualikan (tidak disebutkan)", "-",
-                      f"{sum(r['pages'] for r in withheld)} hlm", "-", "-")])
-    table = Table(data, colWidths=[9 * mm, 25 * mm, 45 * mm, 18 * mm, 14 * mm, 18 * mm, 45 * mm], repeatRows=1)
-    table.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), REGULAR),  # a table's default is Helvetica, not embedded
-                               ("GRID", (0, 0), (-1, -1), 0.4, colors.black), ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                               ("BACKGROUND", (0, 0), (-1, 0), colors.lightgrey)]))
-    return table
-
-
-def _signatures(style: ParagraphStyle) -> Table:
-    roles = ["Petugas Dokumentasi", "Petugas PPID", "Mengetahui,<br/>Atasan PPID"]
-    cells = [[Paragraph(r, style) for r in roles],
-             [Spacer(1, 22 * mm)] * 3,
-             [Paragraph("(.................................)", style)] * 3]
-    return Table(cells, colWidths=[58 * mm] * 3, style=[("FONTNAME", (0, 0), (-1, -1), REGULAR)])
 
 
 SIGNED_UNIT = "PPID"
@@ -224,14 +160,13 @@ def shown_to(settings: Settings, db: Database, record_id: int, hidden: tuple[str
         shown = [d for d in documents if d.entry.category not in hidden]
         withheld = [_row(0, d) for d in documents if d.entry.category in hidden]
         rows = [_row(i, d) for i, d in enumerate(shown, start=1)]
-        operators = sorted({d.batch.submitted_by for d in documents if d.batch.submitted_by}
-                           | ({record.created_by} - {""}))
         anchor = audit.Head(record.audit_seq or 0, record.audit_hash or "")
         work = settings.work_dir / f"ba-view-{secrets.token_hex(8)}"
         work.mkdir(parents=True)
         try:
-            _write_pdf(work / "ba.pdf", settings, number=record.number, when=record.created_at, rows=rows,
-                       operators=operators, replaces=record.replaces, anchor=anchor, withheld=withheld)
+            paper.write_pdf(work / "ba.pdf", settings, number=record.number, when=record.created_at, rows=rows,
+                            replaces=record.replaces, anchor=anchor, withheld=withheld,
+                            **_named(session, documents, record.created_by))
             return (work / "ba.pdf").read_bytes()
         finally:
             shutil.rmtree(work, ignore_errors=True)

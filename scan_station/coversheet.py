@@ -22,7 +22,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
-from . import covermark
+from . import covermark, paper_text
 from .cover_payload import ALPHABET, PREFIX, CoverCode, check_character, parse_payload, payload_for  # noqa: F401
 from .db import Entry
 from .errors import BadArgumentsError, MissingDependencyError
@@ -65,18 +65,14 @@ _CATEGORY_LABELS = {
 }
 
 
-def _wrap(c: canvas.Canvas, text: str, font: str, size: float, width: float) -> list[str]:
-    lines, line = [], ""
-    for word in text.split():
-        trial = f"{line} {word}".strip()
-        if c.stringWidth(trial, font, size) <= width or not line:
-            line = trial
-        else:
-            lines.append(line)
-            line = word
-    if line:
-        lines.append(line)
-    return lines
+#: Lines a title may take on the sheet, in smaller print down to 11 pt; a longer one ends in an
+#: ellipsis (the register has it whole).
+TITLE_LINES = 4
+#: Lines of each printed field (a real KPU unit name takes two), in smaller print down to 9 pt; a
+#: longer value (no unit name within the register's limit) ends in an ellipsis.
+FIELD_LINES = {"Unit": 5, "Nomor naskah": 3}
+#: Code128's narrowest bar: 0.42 mm, narrowed for a long register id down to what fits the page.
+BAR_MM = 0.42
 
 
 def _draw_sheet(c: canvas.Canvas, entry: Entry) -> None:
@@ -91,11 +87,9 @@ def _draw_sheet(c: canvas.Canvas, entry: Entry) -> None:
     c.drawString(margin, height - 32 * mm, INSTRUCTION)
     c.drawString(margin, height - 37 * mm, INSTRUCTION_2)
 
-    bar = code128.Code128(payload, barHeight=28 * mm, barWidth=0.42 * mm, humanReadable=False)
+    bar = _code128(payload, room=width - 20 * mm)
     bar.drawOn(c, (width - bar.width) / 2, height - 72 * mm)
-
-    c.setFont(BOLD, 30)
-    c.drawCentredString(width / 2, height - 88 * mm, entry.id)
+    _draw_id(c, entry.id, room=width - 2 * margin)
 
     qr_size = 62 * mm
     widget = qr.QrCodeWidget(payload, barLevel="M")
@@ -106,25 +100,59 @@ def _draw_sheet(c: canvas.Canvas, entry: Entry) -> None:
     renderPDF.draw(drawing, c, (width - qr_size) / 2, height - 160 * mm)
 
     y = height - 172 * mm
-    c.setFont(BOLD, 15)
-    for line in _wrap(c, entry.title, BOLD, 15, width - 2 * margin)[:3]:
+    size, lines = paper_text.fit_lines(entry.title, BOLD, 15, width - 2 * margin, max_lines=TITLE_LINES,
+                                       smallest=11)
+    c.setFont(BOLD, size)
+    for line in lines:
         c.drawString(margin, y, line)
         y -= 7 * mm
-    created = entry.created_date.strftime("%d-%m-%Y") if entry.created_date else "—"
-    rows = [
-        ("Unit", entry.unit),
-        ("Kategori", _CATEGORY_LABELS.get(entry.category, entry.category)),
-        ("Tanggal", created),
-        ("Nomor naskah", entry.number or "—"),
-    ]
-    c.setFont(REGULAR, 12)
-    for label, value in rows:
-        y -= 2 * mm
-        c.drawString(margin, y, f"{label}:")
-        c.drawString(margin + 35 * mm, y, value[:80])
-        y -= 5 * mm
+    _draw_fields(c, _fields(entry), x=margin, y=y, room=width - 2 * margin - 35 * mm)
     c.setFont(REGULAR, 8)
     c.drawString(margin, 20 * mm, f"{payload}  ·  dicetak {dt.date.today():%d-%m-%Y}")
+
+
+def _fields(entry: Entry) -> list[tuple[str, str]]:
+    created = entry.created_date.strftime("%d-%m-%Y") if entry.created_date else "—"
+    return [("Unit", entry.unit), ("Kategori", _CATEGORY_LABELS.get(entry.category, entry.category)),
+            ("Tanggal", created), ("Nomor naskah", entry.number or "—")]
+
+
+def _draw_fields(c: canvas.Canvas, rows: list[tuple[str, str]], *, x: float, y: float, room: float) -> None:
+    """Label and value side by side, the value wrapped in its column (`FIELD_LINES`), in smaller
+    print where it would not fit."""
+    for label, value in rows:
+        y -= 2 * mm
+        c.setFont(REGULAR, 12)
+        c.drawString(x, y, f"{label}:")
+        size, lines = paper_text.fit_lines(value, REGULAR, 12, room, max_lines=FIELD_LINES.get(label, 2), smallest=9)
+        c.setFont(REGULAR, size)
+        for line in lines:
+            c.drawString(x + 35 * mm, y, line)
+            y -= 5 * mm
+
+
+def _code128(payload: str, *, room: float) -> code128.Code128:
+    """The Code128 symbol of `payload`, its bars narrowed where a long id would not fit in `room`
+    (quiet zones included); the QR code beside it carries the same at any length."""
+    full = code128.Code128(payload, barHeight=28 * mm, barWidth=BAR_MM * mm, humanReadable=False)
+    if full.width <= room:
+        return full
+    return code128.Code128(payload, barHeight=28 * mm, barWidth=BAR_MM * mm * room / full.width,
+                           humanReadable=False)
+
+
+def _draw_id(c: canvas.Canvas, entry_id: str, *, room: float) -> None:
+    """The register id in large print between the barcodes: smaller for a long id, and on two
+    lines, broken after a `-` or `/`, for the longest."""
+    size = paper_text.fit_size(entry_id, BOLD, 30, room, smallest=18)
+    lines = paper_text.break_word(entry_id, BOLD, size, room)
+    while len(lines) > 2:
+        size -= 1
+        lines = paper_text.break_word(entry_id, BOLD, size, room)
+    c.setFont(BOLD, size)
+    top = A4[1] - (88 if len(lines) == 1 else 84) * mm
+    for index, line in enumerate(lines):
+        c.drawCentredString(A4[0] / 2, top - index * size * 1.1, line)
 
 
 def _draw_mark(c: canvas.Canvas) -> None:

@@ -177,6 +177,7 @@ class UserAccount(Base):
     __tablename__ = "user_account"
     username: Mapped[str] = mapped_column(String(64), primary_key=True)
     name: Mapped[str] = mapped_column(String(200), default="")
+    nip: Mapped[str] = mapped_column(String(18), default="")  # a civil servant's number, on papers they sign
     role: Mapped[str] = mapped_column(String(20))
     password_hash: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -194,6 +195,7 @@ class AccessRequest(Base):
     username: Mapped[str] = mapped_column(String(64))
     role: Mapped[str] = mapped_column(String(20))
     name: Mapped[str] = mapped_column(String(200), default="")
+    nip: Mapped[str] = mapped_column(String(18), default="")
     requested_by: Mapped[str] = mapped_column(String(64))
     requested_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     status: Mapped[str] = mapped_column(String(20), default="pending")

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from . import audit
 from .db import AccessRequest, UserAccount
 from .roles import Permission, may
-from .users import UserError, add_user, check_name, check_username, get_user, set_active, set_password
+from .users import UserError, add_user, check_name, check_nip, check_username, get_user, set_active, set_password
 
 PENDING, CONFIRMED, REFUSED = "pending", "confirmed", "refused"
 ACTIONS = ("add", "activate", "password")
@@ -44,12 +44,13 @@ def needs_confirmation(session: Session, action: str, username: str, role: str =
     return False
 
 
-def ask(session: Session, action: str, username: str, *, actor: str, role: str = "", name: str = "") -> AccessRequest:
+def ask(session: Session, action: str, username: str, *, actor: str, role: str = "", name: str = "", nip: str = ""
+        ) -> AccessRequest:
     """The admin's request; nothing changes until an Atasan PPID confirms it."""
     if action not in ACTIONS:
         raise GrantError(f"no such request: {action}", code="bad_action")
     if action == "add":
-        username, name = check_username(username), check_name(name)
+        username, name, nip = check_username(username), check_name(name), check_nip(nip)
         if session.get(UserAccount, username) is not None:
             raise UserError(f"user {username} exists already", code="user_exists", username=username)
     else:
@@ -66,7 +67,7 @@ def ask(session: Session, action: str, username: str, *, actor: str, role: str =
                           .where(UserAccount.role == "atasan", UserAccount.active)):
         raise GrantError("there is no active Atasan PPID to confirm it; make the first one on the server with "
                          "`scan-station user add NAME --role atasan`", code="no_atasan")
-    request = AccessRequest(action=action, username=username, role=role, name=name, requested_by=actor,
+    request = AccessRequest(action=action, username=username, role=role, name=name, nip=nip, requested_by=actor,
                             requested_at=dt.datetime.now(dt.UTC), status=PENDING)
     session.add(request)
     session.flush()
@@ -84,7 +85,7 @@ def confirm(session: Session, request_id: int, *, password: str, actor: str, act
     request = _decide(session, request_id, CONFIRMED, actor=actor, actor_role=actor_role)
     if request.action == "add":
         add_user(session, username=request.username, password=password, role=request.role, name=request.name,
-                 actor=actor)
+                 nip=request.nip, actor=actor)
     elif request.action == "password":
         set_password(session, request.username, password, actor=actor)
     else:

@@ -17,7 +17,7 @@ from .register_fields import FIELD_NAMES
 
 #: The newest migration in `scan_station/migrations` (a test checks that they agree). A database
 #: already at it is opened without loading Alembic (`db.migrate`), and read here without SQLAlchemy.
-HEAD_REVISION = "0019"
+HEAD_REVISION = "0020"
 
 _PLAIN_SQLITE = "sqlite:///"  # then the file's path, relative or (a fourth /) absolute
 #: How long a read waits for a writer's lock, as `db.BUSY_TIMEOUT_SECONDS` (with WAL, readers rarely do).

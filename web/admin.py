@@ -41,7 +41,7 @@ def index():
 
 
 def _user_row(u: UserAccount) -> dict:
-    return {"username": u.username, "name": u.name, "role": u.role, "active": u.active,
+    return {"username": u.username, "name": u.name, "nip": u.nip, "role": u.role, "active": u.active,
             "sees_exempt": grants.sees_exempt(u.role)}
 
 
@@ -74,13 +74,14 @@ def users_add():
         with db.session() as s:
             if grants.needs_confirmation(s, "add", "", role):
                 asked = grants.ask(s, "add", form.get("username", ""), role=role, name=form.get("name", ""),
-                                   actor=current_user.id)
+                                   nip=form.get("nip", ""), actor=current_user.id)
             else:
                 asked = None
                 add_user(s, username=form.get("username", ""), password=form.get("password", ""), role=role,
-                         name=form.get("name", ""), actor=current_user.id)
+                         name=form.get("name", ""), nip=form.get("nip", ""), actor=current_user.id)
     except ScanStationError as exc:
-        return _back(exc, username=form.get("username", ""), name=form.get("name", ""), role=role)
+        return _back(exc, username=form.get("username", ""), name=form.get("name", ""), nip=form.get("nip", ""),
+                     role=role)
     if asked is not None:
         return _asked(asked.username)
     flash(_("User %(name)s added.", name=form.get("username", "").strip().lower()), "ok")

@@ -13,6 +13,7 @@ MESSAGES = {
     # users (scan_station.users)
     "username": _l("Username: 2–64 characters, a-z 0-9 . _ -."),
     "name": _l("Name: at most 200 characters, no control characters."),
+    "nip": _l("NIP: %(digits)d digits (spaces between them are fine), or leave it empty."),
     "role": _l("Choose one of the roles."),
     "user_exists": _l("User %(username)s exists already."),
     "no_user": _l("There is no user %(username)s."),
