@@ -7,7 +7,8 @@ from pathlib import Path
 import click
 
 from .cli_common import App, command, ingest_summary, progress_lines
-from .errors import ExitCode
+from .cli_sheets import chosen_format, deliver, sheet_options
+from .errors import BadArgumentsError, ExitCode
 
 
 @command("ingest")
@@ -125,16 +126,21 @@ def berita_acara_cmd(app: App, batch_id: str | None, month: str | None, unit: st
 
 @command("report")
 @click.option("--month", help="YYYY-MM; default: this month.")
-@click.option("--csv", "as_csv", is_flag=True, help="Print the per-unit table as CSV instead.")
-def report_cmd(app: App, month: str | None, as_csv: bool):
+@click.option("--csv", "as_csv", is_flag=True, help="Print the per-unit table as CSV instead (--format csv).")
+@sheet_options
+def report_cmd(app: App, month: str | None, as_csv: bool, kind: str | None, output: Path | None):
     """The monthly report for the Atasan PPID: filed, accepted, returned per unit."""
     from . import report
 
+    if as_csv and kind not in (None, "csv"):
+        raise BadArgumentsError(f"--csv and --format {kind}: give one of them")
     year, number = report.parse_month(month)
     with app.db.session() as session:
         data = report.monthly(session, year, number)
-    if as_csv:
-        return data, report.as_csv(data).rstrip("\n")
+    if as_csv or kind or output:
+        kind = chosen_format(kind, output)
+        written, human = deliver(report.export_report(data, kind), output, kind, len(data["units"]) + 1)
+        return written or data, human
     lines = [
         f"{data['month']}: {data['total']['filed']} document(s) filed, {data['total']['pages']} page(s); "
         f"accepted {data['total']['accepted']}, returned {data['total']['returned']}, "

@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from .cli_common import App, command
+from .cli_sheets import chosen_format, deliver, sheet_options
 from .errors import InputFileError
 
 
@@ -90,14 +91,18 @@ def _read_csv_file(path: Path) -> str:
 
 
 @command(group=register, name="export")
-def register_export(app: App):
-    """Print the register as CSV (or, with --json, as an array)."""
+@sheet_options
+def register_export(app: App, kind: str | None, output: Path | None):
+    """Print the register as CSV (or, with --json, as an array), or write it to --output, also as
+    CSV for Excel in Indonesian or as a workbook."""
     from .register import entry_dict, list_entries
-    from .register_csv import export_csv
+    from .register_csv import export_register
 
+    kind = chosen_format(kind, output)
     with app.db.session() as session:
         entries = list_entries(session)
-        return [entry_dict(e) for e in entries], export_csv(entries).rstrip("\n")
+        written, human = deliver(export_register(entries, kind), output, kind, len(entries))
+        return written or [entry_dict(e) for e in entries], human
 
 
 @command("coversheet")

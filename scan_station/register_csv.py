@@ -1,4 +1,5 @@
-"""The register as CSV: the column headers of an office's DIP spreadsheet, export, and import.
+"""The register as CSV: the column headers of an office's DIP spreadsheet, export (also as Excel
+opens it, and as a workbook: `spreadsheet`), and import of either separator.
 
 An import is all or nothing, and quick: every row is read and checked first, with nothing
 written; then the entries are written in one short transaction (bulk inserts and updates, new ids
@@ -18,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from . import audit, search
 from .config import Settings
-from .csv_cells import protect_row, unprotect
+from .csv_cells import unprotect
 from .db import Document, Entry, utcnow
 from .errors import CsvImportError, RegisterError
 from .register import (
@@ -31,6 +32,7 @@ from .register import (
     signed_papers_follow,
 )
 from .roles import EXEMPT
+from .spreadsheet import Column, Sheet, export
 
 #: Rows one import may hold; a bigger register is imported in parts.
 MAX_IMPORT_ROWS = 50_000
@@ -45,30 +47,65 @@ def _norm(text: str) -> str:
 _HEADER_TO_FIELD = {_norm(f.header): f.name for f in FIELDS} | {_norm(f.name): f.name for f in FIELDS}
 
 
-def export_csv(entries: Iterable[Entry]) -> str:
-    """The register as CSV; text that a spreadsheet would run as a formula is quoted (`csv_cells`)."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([f.header for f in FIELDS])
-    for entry in entries:
-        row = entry_dict(entry)
-        writer.writerow(protect_row("" if row[f.name] is None else row[f.name] for f in FIELDS))
-    return out.getvalue()
+#: Column widths in the workbook, in characters (others: 20).
+_WIDTHS = {"id": 20, "title": 50, "summary": 60, "unit": 30, "responsible": 30, "created_date": 14, "format": 14,
+           "category": 16, "classification": 14, "number": 28}
+#: The register's sheet in a workbook.
+SHEET_TITLE = "Daftar Informasi Publik"
+
+
+def register_sheet(entries: Iterable[Entry]) -> Sheet:
+    """The register as a table: a DIP spreadsheet's columns, one row per entry."""
+    columns = tuple(Column(f.header, _WIDTHS.get(f.name, 20), "date" if f.name == "created_date" else "text")
+                    for f in FIELDS)
+    rows = (["" if row[f.name] is None else row[f.name] for f in FIELDS] for row in map(entry_dict, entries))
+    return Sheet(SHEET_TITLE, columns, rows)
+
+
+def export_register(entries: Iterable[Entry], kind: str) -> str | bytes:
+    """The register as `kind`, one of `spreadsheet.FORMATS` (csv, excel-csv, xlsx)."""
+    return export([register_sheet(entries)], kind)
+
+
+def export_csv(entries: Iterable[Entry], *, excel: bool = False) -> str:
+    """The register as CSV (`,`; with `excel`, `;` after a BOM); text that a spreadsheet would run
+    as a formula is quoted (`csv_cells`)."""
+    return export_register(entries, "excel-csv" if excel else "csv")
 
 
 # -- reading -------------------------------------------------------------------------------------
 
 
+#: The separators a register's CSV may use: `,`, `;` (Excel in the Indonesian locale) and tab.
+_SEPARATORS = (",", ";", "\t")
+
+
+def _known_columns(line: str, separator: str) -> int:
+    try:
+        cells = next(csv.reader([line], delimiter=separator), [])
+    except csv.Error:
+        return 0
+    return sum(_norm(cell) in _HEADER_TO_FIELD for cell in cells)
+
+
+def _separator(first_line: str) -> str:
+    """The separator that splits the header line into the most known column names; for a line
+    without any, the sniffer's guess."""
+    best = max(_SEPARATORS, key=lambda separator: _known_columns(first_line, separator))
+    if _known_columns(first_line, best):
+        return best
+    try:
+        return csv.Sniffer().sniff(first_line, delimiters="".join(_SEPARATORS)).delimiter
+    except csv.Error:
+        return ","
+
+
 def _reader(text: str) -> csv.reader:
     """A reader for any line ends (CR LF, LF, or the CR of old Mac Excel) and separator."""
     first_line = re.split(r"\r\n|\r|\n", text, maxsplit=1)[0]
-    try:
-        delimiter = csv.Sniffer().sniff(first_line, delimiters=",;\t").delimiter
-    except csv.Error:
-        delimiter = ","
-    # Only the separator is taken from the sniffer: quoting is always Excel's (a doubled `""`
+    # Only the separator is taken from the header: quoting is always Excel's (a doubled `""`
     # inside quotes), which the sniffer cannot see in a header line without quotes.
-    return csv.reader(io.StringIO(text, newline=""), csv.excel, delimiter=delimiter)
+    return csv.reader(io.StringIO(text, newline=""), csv.excel, delimiter=_separator(first_line))
 
 
 def _row(text: str, code: str, **params: object) -> RegisterError:

@@ -7,18 +7,16 @@ decisions taken in it, and the pages held back in the batches received in it.
 from __future__ import annotations
 
 import calendar
-import csv
 import datetime as dt
-import io
 import re
 from collections import defaultdict
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .csv_cells import protect_row
 from .db import Batch, Document, DocumentEvent, Entry, HeldPages
 from .errors import RegisterError
+from .spreadsheet import Column, Sheet, export
 
 COLUMNS = ("unit", "filed", "pages", "accepted", "returned", "waiting")
 #: Years a report may ask for; the month after the last must still be a date.
@@ -90,11 +88,30 @@ def monthly(session: Session, year: int, month: int, *, hidden_categories: tuple
     }
 
 
-def as_csv(report: dict) -> str:
-    """The per-unit table as CSV; a unit name a spreadsheet would run as a formula is quoted."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["Unit", "Disimpan", "Halaman", "Diterima", "Dikembalikan", "Menunggu"])
-    for row in [*report["units"], {"unit": "Jumlah", **report["total"]}]:
-        writer.writerow(protect_row(row[c] for c in COLUMNS))
-    return out.getvalue()
+#: The per-unit table's column headers, as the kiosk's report shows them (in Indonesian).
+HEADERS = ("Unit", "Disimpan", "Halaman", "Diterima", "Dikembalikan", "Menunggu")
+#: The returned documents' table in a workbook: (key in the report, header, width, kind).
+_RETURNED = (("register_id", "Nomor Register", 20, "text"), ("version", "Versi", 8, "number"),
+             ("title", "Judul Informasi", 50, "text"), ("reason", "Alasan", 50, "text"),
+             ("by", "Oleh", 16, "text"), ("at", "Waktu (UTC)", 20, "datetime"))
+
+
+def sheets(report: dict) -> list[Sheet]:
+    """The report as tables: "Laporan", per unit with its total ("Jumlah"), then "Dikembalikan",
+    the documents returned in the month with the reason."""
+    units = Sheet("Laporan", (Column(HEADERS[0], 40), *(Column(h, 14, "number") for h in HEADERS[1:])),
+                  [[row[c] for c in COLUMNS] for row in [*report["units"], {"unit": "Jumlah", **report["total"]}]])
+    returned = Sheet("Dikembalikan", tuple(Column(header, width, kind) for _k, header, width, kind in _RETURNED),
+                     [[r[key] for key, *_rest in _RETURNED] for r in report.get("returned", ())])
+    return [units, returned]
+
+
+def export_report(report: dict, kind: str) -> str | bytes:
+    """The report as `kind` (`spreadsheet.FORMATS`); the CSVs hold the per-unit table."""
+    return export(sheets(report), kind)
+
+
+def as_csv(report: dict, *, excel: bool = False) -> str:
+    """The per-unit table as CSV (with `excel`, as Excel in Indonesian opens it); a unit name a
+    spreadsheet would run as a formula is quoted."""
+    return export_report(report, "excel-csv" if excel else "csv")

@@ -5,17 +5,19 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 
 from scan_station import audit
+from scan_station.audit_sheet import export_audit
 from scan_station.roles import Permission
 
 from .auth import requires
+from .downloads import download
 from .extensions import service
 from .paging import paginate
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
-#: Records one CSV export holds (the newest that match).
+#: Records one export holds (the newest that match).
 MAX_EXPORT = 100_000
 
 
@@ -62,10 +64,29 @@ def verify():
 @bp.get("/audit.csv")
 @requires(Permission.AUDIT)
 def csv():
+    """The records that match, newest first, as CSV for programs (`,`, UTF-8)."""
+    return _export("csv")
+
+
+@bp.get("/audit-excel.csv")
+@requires(Permission.AUDIT)
+def csv_excel():
+    """The same as CSV as Excel in Indonesian opens it (`;`, UTF-8 with a BOM)."""
+    return _export("excel-csv")
+
+
+@bp.get("/audit.xlsx")
+@requires(Permission.AUDIT)
+def xlsx():
+    return _export("xlsx")
+
+
+def _export(kind: str):
     _settings, db = service()
     try:
         with db.session() as s, audit.readable():
-            text = audit.as_csv(s.scalars(audit.records_query(_filter()).limit(MAX_EXPORT)))
+            records = s.scalars(audit.records_query(_filter()).limit(MAX_EXPORT))
+            body = audit.as_csv(records) if kind == "csv" else export_audit(records, kind)
     except audit.UnreadableLogError:
         return redirect(url_for("audit.index"))
-    return Response(text, mimetype="text/csv", headers={"Content-Disposition": "attachment; filename=log-audit.csv"})
+    return download(body, "log-audit", kind)

@@ -1,4 +1,4 @@
-"""The register (Daftar Informasi Publik): list and filter, create, edit, CSV in and out,
+"""The register (Daftar Informasi Publik): list and filter, create, edit, CSV in, CSV and XLSX out,
 cover sheets for printing."""
 
 from __future__ import annotations
@@ -25,10 +25,11 @@ from scan_station.register import (
     units,
     update_entry,
 )
-from scan_station.register_csv import export_csv, import_csv
+from scan_station.register_csv import export_register, import_csv
 from scan_station.roles import Permission, may
 
 from .auth import requires
+from .downloads import download
 from .extensions import service
 from .messages import user_message
 from .paging import paginate, whole_number
@@ -159,12 +160,28 @@ def import_():
 @bp.get("/export.csv")
 @login_required
 def export():
+    """The register as CSV for programs (`,`, UTF-8)."""
+    return _export("csv")
+
+
+@bp.get("/export-excel.csv")
+@login_required
+def export_excel():
+    """The register as CSV as Excel in Indonesian opens it (`;`, UTF-8 with a BOM)."""
+    return _export("excel-csv")
+
+
+@bp.get("/export.xlsx")
+@login_required
+def export_xlsx():
+    return _export("xlsx")
+
+
+def _export(kind: str):
     _settings, db = service()
     with db.session() as s:
-        data = export_csv(list_entries(s))
-    return Response(
-        data, mimetype="text/csv", headers={"Content-Disposition": "attachment; filename=daftar-informasi-publik.csv"}
-    )
+        data = export_register(list_entries(s), kind)
+    return download(data, "daftar-informasi-publik", kind)
 
 
 @bp.post("/coversheets")

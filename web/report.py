@@ -1,10 +1,10 @@
-"""The monthly report for the Atasan PPID (and the PPID and admin): on screen and as CSV."""
+"""The monthly report for the Atasan PPID (and the PPID and admin): on screen, as CSV and as XLSX."""
 
 from __future__ import annotations
 
 import io
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -14,6 +14,7 @@ from scan_station.errors import NotFoundError, RegisterError, ScanStationError
 from scan_station.roles import Permission
 
 from .auth import hidden_categories, requires
+from .downloads import download
 from .extensions import service
 from .messages import user_message
 from .register import print_coversheets
@@ -42,9 +43,27 @@ def index():
 @bp.get("/report.csv")
 @requires(Permission.REPORT)
 def csv():
+    """The per-unit table as CSV for programs (`,`, UTF-8)."""
+    return _export("csv")
+
+
+@bp.get("/report-excel.csv")
+@requires(Permission.REPORT)
+def csv_excel():
+    """The per-unit table as CSV as Excel in Indonesian opens it (`;`, UTF-8 with a BOM)."""
+    return _export("excel-csv")
+
+
+@bp.get("/report.xlsx")
+@requires(Permission.REPORT)
+def xlsx():
+    """The per-unit table and the documents returned in the month, as a workbook."""
+    return _export("xlsx")
+
+
+def _export(kind: str):
     data = _report()
-    return Response(report.as_csv(data), mimetype="text/csv",
-                    headers={"Content-Disposition": f"attachment; filename=laporan-ppid-{data['month']}.csv"})
+    return download(report.export_report(data, kind), f"laporan-ppid-{data['month']}", kind)
 
 
 @bp.post("/berita-acara")
