@@ -168,6 +168,9 @@ def _extend(review: Review, new: list[PageClass], known: set[str]) -> None:
                     f"register id {document.register_id} has another cover sheet in this batch",
                     document.cover_page,
                     document.register_id,
+                    code="cover_twice",
+                    params={"page": document.cover_page, "register_id": document.register_id, "count": 2,
+                            "pages": ""},
                 )
             )
         else:
@@ -185,7 +188,7 @@ def _replace(review: Review, page: int, new: list[PageClass]) -> None:
         group.batch_pages[at : at + 1] = fresh
         review.removed.append(page)
     elif fresh:
-        review.held.append(HeldGroup(fresh, f"scanned again for page {page}"))
+        review.held.append(HeldGroup(fresh, f"scanned again for page {page}", code="rescanned", params={"page": page}))
     review.rescan_of = None
 
 
@@ -267,7 +270,7 @@ def restore(review: Review, page: int) -> None:
     for pages in (review.removed, review.blank_pages):
         if page in pages:
             pages.remove(page)
-            review.held.append(HeldGroup([page], RESTORED))
+            review.held.append(HeldGroup([page], RESTORED, code="restored"))
             return
     raise ReviewError(f"page {page} was neither removed nor taken for blank", code="page_not_removed", page=page)
 

@@ -47,9 +47,13 @@ class PlannedDocument:
 @dataclass
 class HeldGroup:
     batch_pages: list[int]
-    reason: str
+    reason: str  # for the record (manifests, `ingest --json`)
     cover_page: int | None = None
     register_id: str | None = None
+    #: The reason as a code and parameters a screen translates: before_first_cover,
+    #: cover_unreadable, not_registered, cover_twice, cover_empty (split), restored, rescanned (review).
+    code: str = ""
+    params: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -110,23 +114,22 @@ def split(pages: Sequence[PageClass], known_ids: Container[str]) -> SplitResult:
     for cover, content in groups:
         if cover is None:
             if content:
-                held.append(HeldGroup(content, "pages before the first cover sheet"))
+                held.append(HeldGroup(content, "pages before the first cover sheet", code="before_first_cover"))
             continue
-        reason = None
+        reason, code, params = None, "", {"page": cover.number, "register_id": cover.register_id or ""}
         if cover.problem:
-            reason = cover.problem
+            reason, code = cover.problem, "cover_unreadable"
         elif cover.register_id not in known_ids:
-            reason = f"register id {cover.register_id} is not in the register"
+            reason, code = f"register id {cover.register_id} is not in the register", "not_registered"
         elif counts[cover.register_id] > 1:
-            others = [p.number for p in pages if p.register_id == cover.register_id]
-            reason = (
-                f"register id {cover.register_id} has {counts[cover.register_id]} cover sheets in "
-                f"this batch (pages {', '.join(map(str, others))})"
-            )
+            others = ", ".join(str(p.number) for p in pages if p.register_id == cover.register_id)
+            reason, code = (f"register id {cover.register_id} has {counts[cover.register_id]} cover sheets in "
+                            f"this batch (pages {others})"), "cover_twice"
+            params |= {"count": counts[cover.register_id], "pages": others}
         elif not content:
-            reason = f"cover sheet for {cover.register_id} has no pages after it"
+            reason, code = f"cover sheet for {cover.register_id} has no pages after it", "cover_empty"
         if reason:
-            held.append(HeldGroup(content, reason, cover.number, cover.register_id))
+            held.append(HeldGroup(content, reason, cover.number, cover.register_id, code=code, params=params))
         else:
             documents.append(
                 PlannedDocument(cover.register_id, cover.number, content, TURN_UPRIGHT.get(cover.orientation, 0))

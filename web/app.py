@@ -21,7 +21,7 @@ from scan_station.roles import may
 from . import security
 from .extensions import babel, csrf, limiter, login_manager, service
 from .messages import user_message
-from .names import ENTRY_STATE_NAMES, STATUS_NAMES, batch_error, check_text, option_name
+from .names import ENTRY_STATE_NAMES, STATUS_NAMES, batch_error, check_text, held_reason, option_name
 from .paging import link_args
 
 __all__ = ["DEFAULTS", "create_app", "service"]
@@ -128,5 +128,6 @@ def page_url(page, number: int) -> str:
 
 #: What every template may call.
 TEMPLATE_GLOBALS = {"page_url": page_url, "check_text": check_text, "option_name": option_name,
-                    "batch_error": batch_error, "say": user_message,  # an error of ours, in the kiosk's language
+                    "batch_error": batch_error, "held_reason": held_reason,
+                    "say": user_message,  # an error of ours, in the kiosk's language
                     "link_args": link_args, "may": _may}

@@ -49,6 +49,33 @@ def check_text(check) -> str:
         return str(name).split("%(")[0].rstrip(" —")
 
 
+#: Why pages are held in a review (`scan_station.split.HeldGroup`), by its code.
+HELD_REASONS = {
+    "before_first_cover": lazy_gettext("Pages before the first cover sheet: pick the entry they belong to."),
+    "cover_unreadable": lazy_gettext("The cover sheet on page %(page)s could not be read with certainty: pick the "
+                                     "entry, or scan the cover sheet again."),
+    "not_registered": lazy_gettext("The cover sheet on page %(page)s names %(register_id)s, which is not in the "
+                                   "register: pick an entry."),
+    "cover_twice": lazy_gettext("%(register_id)s has more than one cover sheet in this batch: pick the entry for "
+                                "these pages."),
+    "cover_empty": lazy_gettext("The cover sheet for %(register_id)s has no pages after it."),
+    "restored": lazy_gettext("Restored in the review: pick the entry it belongs to."),
+    "rescanned": lazy_gettext("Scanned again for page %(page)s."),
+}
+
+
+def held_reason(group) -> str:
+    """Why a group of pages is held, in the kiosk's language (never the service's English)."""
+    template = HELD_REASONS.get(getattr(group, "code", ""))
+    try:
+        return str(template) % (group.params or {}) if template is not None else _HELD
+    except (KeyError, TypeError, ValueError):
+        return _HELD
+
+
+_HELD = lazy_gettext("Held: pick the entry these pages belong to.")
+
+
 #: What became of a register entry (`scan_station.register.ENTRY_STATES`).
 ENTRY_STATE_NAMES = {
     "not_scanned": lazy_gettext("not scanned yet"), "submitted": lazy_gettext("waiting for the PPID"),

@@ -15,11 +15,13 @@ from scan_station.errors import CsvImportError, RegisterError, ScanStationError,
 from scan_station.reconcile import record_print
 from scan_station.register import (
     CATEGORIES,
+    ENTRY_STATES,
     FIELDS,
     FORMATS,
     add_entry,
     entries_query,
     entry_dict,
+    entry_states,
     get_entry,
     list_entries,
     units,
@@ -40,14 +42,21 @@ bp = Blueprint("register", __name__, url_prefix="/register")
 @bp.get("/")
 @login_required
 def index():
+    from .auth import hidden_categories
+
     _settings, db = service()
-    args = {k: request.args.get(k, "").strip()[:200] for k in ("q", "unit", "category", "year")}
+    args = {k: request.args.get(k, "").strip()[:200] for k in ("q", "unit", "category", "year", "state")}
     year = whole_number(args["year"], low=1900, high=9998)
+    hidden = hidden_categories()
     with db.session() as s:
-        entries = paginate(s, entries_query(q=args["q"], unit=args["unit"], category=args["category"], year=year),
-                           row=entry_dict)
+        entries = paginate(s, entries_query(q=args["q"], unit=args["unit"], category=args["category"], year=year,
+                                            state=args["state"], hidden_categories=hidden), row=entry_dict)
+        states = entry_states(s, [e["id"] for e in entries.items])
+        for e in entries.items:  # what became of an entry the reader may not see is the PPID's to know
+            e["state"] = None if e["category"] in hidden else states[e["id"]]
         unit_names = units(s)
-    return render_template("register/list.html", entries=entries, units=unit_names, categories=CATEGORIES, args=args)
+    return render_template("register/list.html", entries=entries, units=unit_names, categories=CATEGORIES, args=args,
+                           states=ENTRY_STATES)
 
 
 @bp.get("/<path:entry_id>")
@@ -212,7 +221,7 @@ def print_coversheets(ids: list[str], *, back: str):
         flash(user_message(exc), "error")
         return redirect(back)
     return Response(
-        _print_on_open(pdf),
+        pdf if request.form.get("in_frame") else _print_on_open(pdf),  # in a panel, the page prints it
         mimetype="application/pdf",
         headers={"Content-Disposition": "inline; filename=lembar-sampul.pdf"},
     )
