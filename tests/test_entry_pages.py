@@ -76,3 +76,10 @@ def test_every_document_is_two_taps_from_the_register_and_from_search(app, lived
 def test_the_audit_log_links_its_subjects(app, lived_in):
     log = login(app.test_client(), "atasan").get("/audit/?action=register").get_data(as_text=True)
     assert f'href="/register/{lived_in.entries["accepted"]}"' in log
+
+
+def test_the_report_links_the_returned_documents_to_their_entries(app, lived_in):
+    page = login(app.test_client(), "atasan").get("/report/").get_data(as_text=True)
+    returned = page[page.index("<h2>Dikembalikan bulan ini"):]
+    assert f'href="/register/{lived_in.entries["returned"]}"' in returned
+    assert re.search(r"\(ppid, \d\d-\d\d-\d{4}\)", returned)
