@@ -235,5 +235,7 @@ def test_register_print_scan_review_file_accept_and_search(page, kiosk):
     assert "pemutakhiran" in hit.locator("mark").first.inner_text().lower()
     links = [a.get_attribute("href") for a in hit.locator("a").all()]
     assert links[0] == f"/register/{entry_id}" and re.fullmatch(r"/handover/\d+", links[1])  # the entry, the document
-    assert any(re.search(r"/documents/\d+\.pdf#page=\d+$", link) for link in links)  # and the page that matched
+    at_page = next(link for link in links if re.search(r"/handover/\d+\?page=\d+$", link))  # the page matched
+    page.goto(url + at_page)  # the document's page, its PDF open at that page, in this tab
+    assert re.search(r"/documents/\d+\.pdf#page=\d+$", page.locator("iframe[title=PDF]").get_attribute("src"))
     shot(page, "11-search")
