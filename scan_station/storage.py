@@ -64,11 +64,11 @@ def _storage_error(exc: OSError, dest: Path) -> StorageError:
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
         return DiskFullError(
             f"the disk holding {dest.parent} is full; free some space, then run the command again "
-            "(nothing was filed)"
+            "(nothing was filed)", code="disk_full"
         )
     if exc.errno == errno.EEXIST:
         return StorageError(f"{dest} exists already; Scan Station never overwrites a stored file")
-    return StorageError(f"cannot write {dest}: {exc.strerror or exc}")
+    return StorageError(f"cannot write {dest}: {exc.strerror or exc}", code="storage_unwritable")
 
 
 def atomic_write(dest: Path, chunks: Iterator[bytes] | bytes) -> str:
@@ -149,7 +149,7 @@ def check_free_space(folder: Path, needed: int) -> None:
     if free < needed:
         raise DiskFullError(
             f"not enough free space in {folder}: {needed // 1024} KiB needed, {free // 1024} KiB "
-            "free; free some space, then run the command again (nothing was filed)"
+            "free; free some space, then run the command again (nothing was filed)", code="disk_full"
         )
 
 

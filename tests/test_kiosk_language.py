@@ -17,7 +17,7 @@ from web.names import HELD_REASONS
 ROOT = Path(__file__).resolve().parents[1]
 #: Service modules whose errors the kiosk shows; each of their codes must be in MESSAGES.
 SHOWN = ["register.py", "register_csv.py", "report.py", "handover.py", "users.py", "grants.py", "review.py",
-         "demo.py", "profiles.py", "split.py", "scanner.py", "cancel.py"]
+         "demo.py", "profiles.py", "split.py", "scanner.py", "cancel.py", "storage.py"]
 
 
 def test_no_view_shows_an_errors_own_text():

@@ -12,7 +12,7 @@ from kiosk import add, login, make_app, run_queued_jobs, token
 from test_softcopy import _broken_docx, _pdf_named_docx, text_pdf
 
 from scan_station.db import Document
-from scan_station.errors import StorageError
+from scan_station.errors import DiskFullError, StorageError
 from scan_station.uploads import Upload, UploadStatus
 
 pytestmark = [pytest.mark.ocr]
@@ -83,12 +83,13 @@ def test_a_filing_that_fails_keeps_the_files_and_can_be_tried_again(kiosk, tmp_p
     real_submit = uploads.submit
 
     def full_disk(*args, **kwargs):
-        raise StorageError("no space left on device: storage")
+        raise DiskFullError("no space left on device: storage", code="disk_full")
 
     monkeypatch.setattr(uploads, "submit", full_disk)
     run_queued_jobs(app)
     page = client.get(answer.location).get_data(as_text=True)
-    assert "no space left" in page and "Coba lagi" in page and _documents(app) == []
+    assert "Disk penyimpanan penuh" in page and "Coba lagi" in page and _documents(app) == []
+    assert "no space left" not in page  # the service's English stays in the log
     monkeypatch.setattr(uploads, "submit", real_submit)
     retry = answer.location + "/retry"
     assert client.post(retry, data={"csrf_token": token(client, answer.location)}).status_code == 302
@@ -130,3 +131,24 @@ def test_the_form_lists_the_entrys_earlier_hand_overs(kiosk, tmp_path):
     form = client.get(f"/register/{target}/softcopy").get_data(as_text=True)
     assert "Penyerahan sebelumnya" in form and "pertama.pdf" in form and "Tersimpan" in form
     assert answer.location.rsplit("/")[-1] in form
+
+
+@pytest.mark.parametrize("error", [StorageError("cannot write /srv/storage/x: Input/output error"),
+                                   RuntimeError("tesseract said something in English")])
+def test_a_filing_that_fails_for_a_reason_without_a_code_says_so_in_the_kiosks_language(kiosk, tmp_path,
+                                                                                      monkeypatch, error):
+    import scan_station.uploads as uploads
+
+    app, client, target = kiosk
+    answer = _hand_over(client, target, text_pdf(tmp_path / "laporan.pdf", ["Laporan keuangan"]))
+
+    def failing(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(uploads, "submit", failing)
+    try:
+        run_queued_jobs(app)
+    except RuntimeError:
+        pass  # not one of ours: the worker logs it, the hand-over keeps it as failed
+    page = client.get(answer.location).get_data(as_text=True)
+    assert "Softcopy tidak dapat diarsipkan" in page and str(error) not in page

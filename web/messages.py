@@ -102,6 +102,11 @@ MESSAGES = {
     "batch_busy": _l("Batch %(batch)s is being worked on; wait until it is done."),
     "needs_ppid": _l("Page %(page)d came in under a \"dikecualikan\" entry or a cover that could not be read, and "
                      "would be filed in %(register_id)s: a Petugas PPID must confirm this batch."),
+    # PPID storage (scan_station.storage)
+    "disk_full": _l("The storage disk is full: nothing was filed. Ask the administrator to free some space, then "
+                    "try again."),
+    "storage_unwritable": _l("The storage cannot be written: nothing was filed. Ask the administrator to check it, "
+                             "then try again."),
     # the handover (scan_station.handover)
     "reason_required": _l("A returned document needs a reason, so that the unit knows what to fix."),
 }

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from flask_login import current_user
 from werkzeug.utils import secure_filename
 
@@ -72,10 +73,16 @@ def status(entry_id: str, upload_id: str):
         refusal = message_for(state.code, {**state.params, "name": _("a file")}, _("The files were refused."))
         names = _("%(count)d file(s); their names are seen by the PPID only", count=len(state.names))
     else:
-        refusal, names = message_for(state.code, state.params, state.error), ", ".join(state.names)
+        refusal, names = message_for(state.code, state.params, str(_NOT_FILED)), ", ".join(state.names)
     return render_template("register/softcopy_status.html", entry=entry, state=state, names=names,
                            refusal=refusal if state.error else None,
                            waiting=state.status in (UploadStatus.QUEUED, UploadStatus.FILING))
+
+
+#: What the screen says of a filing that failed for a reason with no code of its own (the
+#: service's English detail is in the kiosk's log, and the hand-over's state, for the admin).
+_NOT_FILED = lazy_gettext("The softcopy could not be filed. Hand it over again; if it fails again, the administrator "
+                          "finds the reason in the kiosk's log.")
 
 
 def _names_hidden(entry: dict) -> bool:
