@@ -350,3 +350,11 @@ def test_nothing_scrolls_sideways_at_1280(worked):
                 shot(page, "audit-log" + ("-" + url.split("=")[1] if "=" in url else ""))  # for the staff guide
         finally:
             browser.close()
+
+
+def test_what_the_storage_check_found_is_named_in_the_readers_language(request_context):
+    record = {"action": "fixity.check", "details": {"problems": ["missing: 2026/umum/a.pdf", "mismatch: b.json",
+                                                                "orphan: c.pdf", "something else"]}}
+    shown = " ".join(str(v) for _label, v in audit_fields.fields(record, {}))
+    assert "tidak ada: 2026/umum/a.pdf" in shown and "berubah sejak disimpan: b.json" in shown
+    assert "tidak tercatat di basis data: c.pdf" in shown and "mismatch" not in shown

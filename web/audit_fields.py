@@ -33,6 +33,9 @@ HEADERS = {f.name: f.header for f in FIELDS}
 #: What an access request asks for (`scan_station.grants.ACTIONS`).
 CHANGES = {"add": _l("a new user"), "password": _l("a new password"), "activate": _l("the user activated again")}
 VIA = {"csv": _l("CSV import")}
+#: What the storage check found of a file ("kind: path" in a fixity record's problems).
+PROBLEM_KINDS = {"missing": _l("missing"), "mismatch": _l("changed since it was stored"),
+                 "orphan": _l("not recorded in the database")}
 #: The reason the service gives when a signed paper's entry follows its documents into "dikecualikan".
 _FOLLOWED = re.compile(r"a berita acara its paper holds lists (?P<ids>.+)")
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -92,6 +95,8 @@ def _changes(old: dict, new: dict, names: dict[str, str]) -> list[tuple[str, obj
 
 
 def _value(key: str, value: object, names: dict[str, str]) -> object:
+    if key == "problems" and isinstance(value, list):
+        return _listed([_problem(p) for p in value], names)
     if key == "document_id" and isinstance(value, int) and not isinstance(value, bool):
         return document_link(value, _("Open the document"))
     if key in ("role", "asked_by", "change", "via") and isinstance(value, str):
@@ -147,3 +152,9 @@ def shown(value: object, names: dict[str, str]) -> str:
         return "; ".join(f"{LABELS.get(k, HEADERS.get(k, str(k).replace('_', ' ')))}: {t}"
                          for k, v in value.items() if (t := shown(v, names)))
     return when(value)
+
+
+def _problem(item: object) -> object:
+    """A storage check's "kind: path" with its kind named in the kiosk's language."""
+    kind, _sep, path = str(item).partition(": ")
+    return f"{PROBLEM_KINDS[kind]}: {path}" if kind in PROBLEM_KINDS and path else item
