@@ -9,7 +9,10 @@ SANE is not thread-safe: use one device from one thread at a time.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import logging
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, replace
@@ -33,6 +36,9 @@ def init() -> tuple[int, int, int]:
 
 
 _RESUME_ID, _RESUME_EN = "lalu tekan Lanjutkan", "then press Resume"
+log = logging.getLogger(__name__)
+#: How long a scan's cancel may take before the handle is given up (`Session._cancel`).
+CANCEL_SECONDS = 10.0
 FAULTS = {  # sane_strstatus() text -> what happened and what to do
     "Document feeder jammed": Fault(
         "jammed", f"Kertas macet — keluarkan kertas, {_RESUME_ID}", f"Paper jam — remove the paper, {_RESUME_EN}"),
@@ -243,7 +249,7 @@ class Session:
 
     def __init__(self, device: str, profile: Profile):
         init()
-        self.profile = profile
+        self.profile, self.device = profile, device
         try:
             self._dev = sane.open(device)
         except (_sane.error, RuntimeError) as exc:
@@ -264,11 +270,30 @@ class Session:
     def close(self) -> None:
         if self._dev is not None:
             try:
-                self._dev.cancel()
-                self._dev.close()
+                if self._cancel():
+                    self._dev.close()
             except (_sane.error, RuntimeError):
                 pass  # the device may be gone already
             self._dev = None
+
+    def _cancel(self) -> bool:
+        """Cancel the scan in progress, waiting at most CANCEL_SECONDS: a backend that never comes
+        back from cancelling (seen with SANE's test backend after an I/O error, in a process with
+        many threads) must not hang the scan that has a fault to report. False: it did not return,
+        and the handle is left alone (closing it under a cancel still running could crash)."""
+        done = threading.Event()
+
+        def cancel() -> None:
+            with contextlib.suppress(_sane.error, RuntimeError, AttributeError):
+                self._dev.cancel()
+            done.set()
+
+        threading.Thread(target=cancel, name="sane-cancel", daemon=True).start()
+        if done.wait(CANCEL_SECONDS):
+            return True
+        log.warning("%s did not return from cancelling within %s s; its handle is left open", self.device,
+                    CANCEL_SECONDS)
+        return False
 
     def set_option(self, name: str, value: object) -> None:
         """Set a backend option by its SANE name (the `test` backend injects faults this way)."""
@@ -296,10 +321,8 @@ class Session:
                 if not self.profile.feeder:
                     self._dev.cancel()  # one page per scan on a flatbed (and the pnm backend)
         finally:
-            try:
-                self._dev.cancel()
-            except (_sane.error, RuntimeError, AttributeError):
-                pass
+            if self._dev is not None and not self._cancel():
+                self._dev = None  # stuck in the backend: close() must not touch it
 
 
 class DemoFeederSession(Session):

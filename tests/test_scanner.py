@@ -3,6 +3,8 @@ its read-return-value option) and the `pnm` backend (scans the image file it is 
 
 from __future__ import annotations
 
+import time
+
 import batches
 import pytest
 import sane
@@ -253,3 +255,28 @@ def test_scan_without_a_profile_takes_the_default_profile_setting(run, home):
     done = run("scan", "--device", "test:0", "--no-ingest", "--json")
     assert done.code == 0, done.stderr
     assert "profile: Uji kaca (the default_profile setting)" in done.stderr and done.json["pages"] == 1
+
+
+def test_a_backend_that_never_returns_from_cancelling_does_not_hang_the_scan(monkeypatch):
+    """Seen once with SANE's test backend after an I/O error in a process with many threads: the
+    cancel never came back. A fake beside the real backend, as no real one can be made to hang."""
+    import threading
+
+    from scan_station import scanner
+
+    stuck = threading.Event()
+
+    class Stuck:
+        def cancel(self):
+            stuck.wait()  # never set: stuck in the backend
+
+        def close(self):
+            raise AssertionError("a handle under a cancel still running is never closed")
+
+    monkeypatch.setattr(scanner, "CANCEL_SECONDS", 0.2)
+    session = scanner.Session.__new__(scanner.Session)
+    session._dev, session.device = Stuck(), "test:0"
+    started = time.monotonic()
+    session.close()
+    assert time.monotonic() - started < 2 and session._dev is None
+    stuck.set()

@@ -77,7 +77,7 @@ def test_wrong_ids_are_404(client, url):
 
 
 def test_each_role_starts_where_its_work_is(client):
-    for username, page in [("dok", "/scan/"), ("ppid", "/handover/"), ("atasan", "/search"), ("admin", "/admin/")]:
+    for username, page in [("dok", "/scan/"), ("ppid", "/handover/"), ("atasan", "/report/"), ("admin", "/admin/")]:
         login(client, username)
         assert client.get("/").headers["Location"].endswith(page)
         client.post("/logout", data={"csrf_token": token(client, "/search")})
@@ -388,7 +388,7 @@ def test_held_pages_are_assigned_and_a_wrong_id_keeps_what_was_typed(app, client
     login(client, "dok")
     batch, folder, csrf = _scan(app, client, [entry], waiting=1)
     page = client.get(f"/review/{batch}").get_data(as_text=True)
-    assert "pages before the first cover sheet" in page
+    assert "Halaman sebelum lembar sampul pertama" in page and "pages before the first cover sheet" not in page
     wrong = client.post(
         f"/review/{batch}/assign",
         data={"held": 0, "register_id": "PPID-2026-99", "csrf_token": csrf},
