@@ -56,7 +56,7 @@ def submit_cmd(app: App, files: tuple[Path, ...], entry_id: str, quiet: bool):
 @click.option("--sort", type=click.Choice(["relevance", "date"]), default="relevance", show_default=True,
               help="Best match first, or newest first.")
 def search_cmd(app: App, query: str, limit: int, page: int, sort: str):
-    """Full-text search over OCR text and register fields (see README, "Searching")."""
+    """Full-text search over OCR text and register fields (see docs/search.md)."""
     from .search import find
 
     with app.db.session() as session:

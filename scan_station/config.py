@@ -4,7 +4,7 @@ Order of precedence (later wins): the defaults below, `<home>/scan-station.toml`
 variables named `SCAN_STATION_<SETTING>` in upper case (for example `SCAN_STATION_OCR_WORKERS=4`).
 The home folder itself is `--home DIR`, else `$SCAN_STATION_HOME`, else a per-user data folder.
 
-Every setting is documented in README.md; a test fails when one is not.
+Every setting is documented in docs/configuration.md; a test fails when one is not.
 """
 
 from __future__ import annotations

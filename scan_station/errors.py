@@ -3,7 +3,7 @@
 Every error a user can cause or meet derives from `ScanStationError`, through one of the kinds
 below; its message is one line that says what is wrong and, where there is one, how to fix it.
 Modules raise these or subclasses of them with a name of their own (`review.ReviewError` is a
-`BadArgumentsError`). Kinds map to exit codes in one place, `EXIT_CODES`; README.md's table is
+`BadArgumentsError`). Kinds map to exit codes in one place, `EXIT_CODES`; docs/configuration.md's table is
 tested against it.
 """
 

@@ -196,8 +196,8 @@ def test_import_of_a_named_pipe_is_refused_without_waiting(run, tmp_path):
 
 
 def test_the_readme_exit_code_table_is_the_code():
-    """Every exit code the program can give is in README.md's table, and the table has no others."""
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    """Every exit code the program can give is in docs/configuration.md's table, and the table has no others."""
+    readme = (Path(__file__).resolve().parents[1] / "docs" / "configuration.md").read_text()
     table = readme.split("| exit | meaning |", 1)[1].split("\n\n", 1)[0]
     documented = {int(line.split("|")[1]) for line in table.splitlines() if line.startswith("| ") and
                   line.split("|")[1].strip().isdigit()}

@@ -28,7 +28,7 @@ __all__ = ["DEFAULTS", "create_app", "service"]
 LANGUAGES = ("id", "en")
 
 
-#: The kiosk's settings and their defaults; every one is documented in README.md (a test checks).
+#: The kiosk's settings and their defaults; every one is documented in docs/kiosk.md (a test checks).
 DEFAULTS = {
     "SCAN_STATION_HOME": None,  # default: $SCAN_STATION_HOME, else the per-user data folder
     "SESSION_IDLE_MINUTES": 15,  # a kiosk is shared: sessions end after this long without a person's action
