@@ -27,11 +27,11 @@ from reportlab.pdfgen import canvas
 from sqlalchemy import select
 
 from . import paper_text
-from ._exec.ocrmypdf import drop_presentation_keys
 from .config import Settings
 from .coversheet import BOLD, REGULAR, register_fonts
 from .db import AccessCopy, BeritaAcara, Database, Document, utcnow
 from .errors import ConfigError, NotFoundError, RegisterError
+from .pdfa_job import drop_presentation_keys
 
 #: Lines of a title on the statement page; a longer one ends in an ellipsis (the register has it whole).
 TITLE_LINES = 4

@@ -29,10 +29,10 @@ from sqlalchemy.orm import Session
 
 from . import audit, storage
 from . import berita_acara_paper as paper
-from ._exec.ocrmypdf import drop_presentation_keys
 from .config import Settings
 from .db import Batch, BeritaAcara, Database, Document, Entry, utcnow
 from .errors import BadArgumentsError, NotFoundError, OcrError
+from .pdfa_job import drop_presentation_keys
 from .roles import EXEMPT
 
 ROMAN = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII"]
@@ -80,8 +80,8 @@ def make(settings: Settings, db: Database, scope: Scope, *, by: str = "", replac
          actor: str = "") -> dict:
     """Write, file and record a new berita acara; its number, path (relative to the home) and SHA-256.
     `by`: who is named as pelaksana; `actor`: who the audit log records (default: `by`)."""
-    from ._exec.ocrmypdf import OcrJob
     from .ocr_pool import OcrPool
+    from .pdfa_job import OcrJob
 
     now = utcnow()
     work = settings.work_dir / f"ba-{now:%Y%m%d%H%M%S%f}"

@@ -13,13 +13,13 @@ from pathlib import Path
 import pikepdf
 
 from . import faults
-from ._exec.ocrmypdf import OcrJob, drop_presentation_keys
 from .batch_input import BatchInput
 from .config import Settings
 from .db import Database, Entry
 from .filing import dublin_core
 from .model import OcrResult
 from .ocr_pool import OcrPool, page_threads
+from .pdfa_job import OcrJob, drop_presentation_keys
 from .split import PlannedDocument, SplitResult
 from .vector_pages import drawn_within_limit
 

@@ -24,8 +24,8 @@ from .errors import OcrError, ScanStationError
 from .model import OcrResult
 
 if TYPE_CHECKING:
-    from ._exec.ocrmypdf import OcrJob
     from .page_ocr import PageJob
+    from .pdfa_job import OcrJob
 
 
 def page_threads(workers: int, *, last: bool) -> int:
@@ -78,7 +78,7 @@ class OcrPool:
 
     def submit(self, job: OcrJob) -> Future:
         """A whole document through ocrmypdf."""
-        from ._exec.ocrmypdf import ocr_document  # only softcopies and the berita acara need it
+        from .pdfa_job import ocr_document  # only softcopies and the berita acara need it
 
         return self._submit(ocr_document, job)
 

@@ -10,7 +10,6 @@ SANE is not thread-safe: use one device from one thread at a time.
 from __future__ import annotations
 
 import contextlib
-import functools
 import logging
 import threading
 import time
@@ -22,15 +21,9 @@ import _sane
 import sane
 from PIL import Image
 
+from ._exec.sane import init
 from .errors import ProfileError, ScannerError
 from .model import PAGE_SIZES_MM, Fault, Profile
-
-
-@functools.cache
-def init() -> tuple[int, int, int]:
-    """Initialise libsane once per process (it reads SANE_CONFIG_DIR then); returns its version."""
-    return tuple(sane.init()[1:])
-
 
 # -- faults --------------------------------------------------------------------------------------
 

@@ -93,6 +93,31 @@ def test_the_service_never_imports_the_kiosk_or_flask():
                 assert imported.split(".")[0] not in ("web", "flask"), f"{name} imports {imported}"
 
 
+def _all_imports(name: str, path: Path) -> set[str]:
+    """Every module of ours `name` imports, at module level or inside a function."""
+    imported = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            imported.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            target = _resolve(name, node, path.name == "__init__.py")
+            imported |= {target} | {f"{target}.{alias.name}" for alias in node.names}
+    return {m for m in imported if m in MODULES and m != name}
+
+
+#: What a module of `_exec` may import of ours: it runs one tool and maps its errors (OCRmyPDF's
+#: `_exec/`), so the pipeline is never imported from below.
+EXEC_MAY_IMPORT = {"scan_station", "scan_station.errors"}
+
+
+def test_exec_is_a_leaf():
+    for name, path in MODULES.items():
+        if name.startswith("scan_station._exec"):
+            above = {m for m in _all_imports(name, path)
+                     if not m.startswith("scan_station._exec") and m not in EXEC_MAY_IMPORT}
+            assert not above, f"{name} imports the pipeline: {sorted(above)}"
+
+
 # Imports every third-party library our modules use, then forks once per module of ours: each child
 # imports one module into an interpreter that has none of ours loaded yet.
 _IMPORT_ALONE = """

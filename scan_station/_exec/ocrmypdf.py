@@ -1,29 +1,22 @@
-"""OCRmyPDF: OCR one whole PDF into PDF/A-2b and write its register metadata into the XMP — for
-softcopies handed over (pages that carry text keep it) and the berita acara. Scanned pages go
-page by page through `scan_station.page_ocr` instead, which starts before documents are known.
+"""OCRmyPDF: run it on one PDF and map what it raises to our errors. What a job is, its options,
+its metadata and its PDF/A check are the pipeline's (`scan_station.pdfa_job`).
 
-`ocr_document` runs in a child process of `scan_station.ocr_pool.OcrPool`: `ocrmypdf.ocr()` is not
-thread-safe, and a long-lived child saves its start-up cost on every document after the first.
-Metadata uses Dublin Core properties only, which PDF/A-2b knows without an extension schema.
-Ghostscript renders a softcopy's pages in a box (`sandbox.ghostscript_boxed`): the PDF comes from
-outside.
+`ocrmypdf.ocr()` is not thread-safe: it runs in a child process of `scan_station.ocr_pool.OcrPool`.
 """
 
 from __future__ import annotations
 
 import importlib.metadata
-from dataclasses import dataclass
 from pathlib import Path
 
-import pikepdf
-
-from ..assemble import write_dublin_core
 from ..errors import MissingDependencyError, OcrError
-from ..model import OcrResult
 from .probe import Probe, at_least
-from .sandbox import ghostscript_boxed
 
 MIN_VERSION = (17, 0)
+
+
+class PdfaConversionError(OcrError):
+    """The PDF holds constructs PDF/A cannot carry (ocrmypdf's PdfaConversionFailedError)."""
 
 
 def version() -> str:
@@ -38,119 +31,20 @@ def probe(_settings) -> Probe:
     return Probe("ocrmypdf", True, found)
 
 
-@dataclass(frozen=True)
-class OcrJob:
-    key: str
-    input_pdf: Path
-    output_pdf: Path
-    languages: tuple[str, ...]
-    jobs: int
-    #: The decompression-bomb limit (`max_image_megapixels`), for ocrmypdf and Pillow in the child.
-    max_image_mpixels: float
-    #: Dublin Core values: title, identifier, description, creator, publisher, subject (list),
-    #: date (ISO), source, coverage, type.
-    metadata: dict
-    #: A softcopy: pages that carry text keep it, only pages without text are OCR'd; a digital
-    #: signature is not kept in the PDF/A (the signed original is the record).
-    skip_text: bool = False
-
-
-#: Page keys of presentations (transitions, durations, actions) that PDF/A has no use for, and
-#: that ocrmypdf's PDF/A check refuses: reportlab writes /Trans on every page, slide shows more.
-PRESENTATION_KEYS = ("/Trans", "/Dur", "/PresSteps", "/AA")
-
-
-def drop_presentation_keys(page: pikepdf.Page) -> None:
-    for name in PRESENTATION_KEYS:
-        if name in page.obj:
-            del page.obj[name]
-
-
-def _options(job: OcrJob, sidecar: Path) -> dict:
-    options = dict(
-        language=list(job.languages),
-        output_type="pdfa-2",
-        # PDF/A without Ghostscript keeps the scanned images lossless (and ocrmypdf 17 refuses
-        # Debian 12's Ghostscript 10.0.0 for that job); Ghostscript still renders the pages for
-        # tesseract, which reads better than pypdfium's rendering on the corpus pages.
-        pdfa_backend="internal",
-        rasterizer="ghostscript",
-        plugins=["scan_station._exec.page_raster"],  # a scanned page's own pixels, where it can
-        oversample=300,  # low-resolution scans (150-200 dpi) read better upsampled
-        rotate_pages=True,
-        max_image_mpixels=job.max_image_mpixels,  # the same guard as when the batch was read
-        jobs=job.jobs,
-        use_threads=True,
-        sidecar=sidecar,
-        progress_bar=False,
-        title=job.metadata.get("title"),
-        keywords=", ".join(job.metadata.get("subject") or []),
-    )
-    if job.skip_text:
-        options |= dict(skip_text=True, invalidate_digital_signatures=True)  # pages it reads it turns upright
-    return options
-
-
-def ocr_document(job: OcrJob) -> OcrResult:
+def ocr(input_pdf: Path, output_pdf: Path, *, key: str, **options: object) -> None:
+    """`ocrmypdf.ocr` with `options`; pages that carry text already are OCR'd anyway (`force_ocr`)
+    when ocrmypdf refuses them. `key` names the job in errors."""
     import ocrmypdf
     import ocrmypdf.exceptions
-    import pikepdf.pdfa
 
-    ocr_out = job.output_pdf.with_suffix(".ocr.pdf")
-    sidecar = job.output_pdf.with_suffix(".txt")
-    options = _options(job, sidecar)
     try:
-        with ghostscript_boxed(job.output_pdf.with_suffix(".scratch")):  # the PDF may come from outside
-            _ocr(job, ocr_out, options)
+        try:
+            ocrmypdf.ocr(input_pdf, output_pdf, **options)
+        except ocrmypdf.exceptions.PriorOcrFoundError:  # born-digital pages: OCR the image anyway
+            ocrmypdf.ocr(input_pdf, output_pdf, **(options | {"force_ocr": True}))
     except ocrmypdf.exceptions.MissingDependencyError as exc:  # ocrmypdf's own: ours, with its advice
         raise MissingDependencyError(f"OCR needs a program that is missing: {exc}".strip()) from None
+    except ocrmypdf.exceptions.PdfaConversionFailedError as exc:
+        raise PdfaConversionError(f"OCR failed for {key}: {type(exc).__name__}: {exc}") from None
     except ocrmypdf.exceptions.ExitCodeException as exc:
-        raise OcrError(f"OCR failed for {job.key}: {type(exc).__name__}: {exc}") from None
-    with pikepdf.open(ocr_out) as pdf:
-        write_dublin_core(pdf, job.metadata)
-        pdf.save(job.output_pdf)
-        page_count = len(pdf.pages)
-    ocr_out.unlink()
-    report = pikepdf.pdfa.validate_written(job.output_pdf, "2b")
-    if job.skip_text:  # the sidecar has only what OCR found; the text a page had is in the PDF
-        texts = _pdf_texts(job.output_pdf)
-    else:
-        texts = sidecar.read_text(encoding="utf-8").split("\f")
-        texts = [t.strip() for t in texts[:page_count]] + [""] * (page_count - len(texts))
-    return OcrResult(
-        key=job.key,
-        output_pdf=job.output_pdf,
-        page_texts=texts,
-        pdfa_passed=bool(report.passed),
-        pdfa_findings=[str(f) for f in report.findings][:20],
-    )
-
-
-def _ocr(job: OcrJob, ocr_out: Path, options: dict) -> None:
-    import ocrmypdf
-    import ocrmypdf.exceptions
-
-    try:
-        ocrmypdf.ocr(job.input_pdf, ocr_out, **options)
-    except ocrmypdf.exceptions.PriorOcrFoundError:  # born-digital pages: OCR the image anyway
-        ocrmypdf.ocr(job.input_pdf, ocr_out, force_ocr=True, **options)
-    except ocrmypdf.exceptions.PdfaConversionFailedError:
-        if not job.skip_text:
-            raise
-        # A born-digital PDF with constructs PDF/A cannot carry: its pages become images, and
-        # their text comes from OCR (the original is kept as handed over).
-        options.pop("skip_text")
-        from ..vector_pages import drawn_within_limit
-
-        drawn_within_limit(job.input_pdf, job.max_image_mpixels, with_text=True)  # every page is drawn now
-        ocrmypdf.ocr(job.input_pdf, ocr_out, force_ocr=True, **options)
-
-
-def _pdf_texts(path: Path) -> list[str]:
-    import pypdfium2 as pdfium
-
-    pdf = pdfium.PdfDocument(path)
-    try:
-        return [pdf[i].get_textpage().get_text_range().replace("\r\n", "\n").strip() for i in range(len(pdf))]
-    finally:
-        pdf.close()
+        raise OcrError(f"OCR failed for {key}: {type(exc).__name__}: {exc}") from None

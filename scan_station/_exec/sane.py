@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
 from .probe import Probe
+
+
+@functools.cache
+def init() -> tuple[int, int, int]:
+    """Initialise libsane once per process (it reads SANE_CONFIG_DIR then); returns its version."""
+    import sane
+
+    return tuple(sane.init()[1:])
 
 
 def backends() -> list[str]:
@@ -24,8 +33,6 @@ def backends() -> list[str]:
 
 def probe(_settings) -> Probe:
     try:
-        from ..scanner import init
-
         version = ".".join(map(str, init()))
     except (ImportError, OSError, RuntimeError) as exc:
         return Probe("sane", False, detail=f"libsane cannot be loaded ({exc})", fix="run: apt-get install libsane1",

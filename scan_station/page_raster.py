@@ -14,8 +14,8 @@ import pikepdf
 from ocrmypdf import hookimpl
 from PIL import Image
 
-from ..page_source import decoded_image, whole_page_image
-from ..page_source import rotation as page_rotation
+from .page_source import decoded_image, whole_page_image
+from .page_source import rotation as page_rotation
 
 _DEVICES = {"pnggray": ("L", "PNG"), "png16m": ("RGB", "PNG"), "jpeggray": ("L", "JPEG"), "jpeg": ("RGB", "JPEG")}
 _CLOCKWISE = {90: Image.Transpose.ROTATE_270, 180: Image.Transpose.ROTATE_180, 270: Image.Transpose.ROTATE_90}
