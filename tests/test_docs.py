@@ -109,3 +109,13 @@ def test_the_documents_are_where_the_readme_says():
     for link in re.findall(r"\]\((docs/[^)#]+)", README):
         assert (REPO / link).exists(), link
     assert Path(REPO / "docs" / "staff-guide" / "README.md").is_file()
+
+
+def test_every_module_is_in_the_code_map():
+    """The code map in docs/development.md names every module of the service and the kiosk."""
+    development = (DOCS / "development.md").read_text()
+    modules = [p for folder in ("scan_station", "web") for p in sorted((REPO / folder).rglob("*.py"))
+               if p.name != "__init__.py" and "migrations" not in p.parts]
+    missing = [str(p.relative_to(REPO)) for p in modules
+               if f"`{p.name}`" not in development and f"`{p.stem}`" not in development]
+    assert not missing, f"modules missing from the code map in docs/development.md: {missing}"
