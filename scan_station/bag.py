@@ -32,7 +32,8 @@ from sqlalchemy import select
 from . import __version__, audit, storage
 from .bag_checks import METADATA, TamperedBagError
 from .config import Settings
-from .db import BeritaAcara, Database, Document, Entry
+from .db import BeritaAcara, Database, Document
+from .entry_lookup import existing_ids
 from .errors import BadArgumentsError, NotFoundError
 from .handover import history
 from .register import entry_dict
@@ -41,7 +42,7 @@ from .register import entry_dict
 def _chosen(session, entry_ids: list[str], start: dt.date | None, end: dt.date | None) -> list[Document]:
     query = select(Document).order_by(Document.register_id, Document.version)
     if entry_ids:
-        missing = sorted(set(entry_ids) - set(session.scalars(select(Entry.id).where(Entry.id.in_(entry_ids)))))
+        missing = sorted(set(entry_ids) - existing_ids(session, entry_ids))
         if missing:
             raise NotFoundError(f"not in the register: {', '.join(missing)}")
         query = query.where(Document.register_id.in_(entry_ids))

@@ -32,13 +32,12 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from sqlalchemy import select
-
 from . import faults, page_checks
 from .batch_input import BatchInput, read_batch
 from .classify import classify_pdf
 from .config import Settings
 from .db import Database, Entry, utcnow
+from .entry_lookup import existing_ids
 from .errors import UnknownEntryError
 from .filing import Received, dublin_core, file_documents, keep_raw, set_batch_status
 from .model import COVER, PageClass
@@ -115,7 +114,7 @@ def known_ids(db: Database, pages: list[PageClass]) -> set[str]:
     if not wanted:
         return set()
     with db.session() as session:
-        return set(session.scalars(select(Entry.id).where(Entry.id.in_(wanted))))
+        return existing_ids(session, wanted)
 
 
 def final_plan(db: Database, pages: list[PageClass], known: set[str], reviewed: SplitResult | None) -> SplitResult:
@@ -124,7 +123,7 @@ def final_plan(db: Database, pages: list[PageClass], known: set[str], reviewed: 
         return split(pages, known)
     wanted = {d.register_id for d in reviewed.documents}
     with db.session() as session:
-        missing = wanted - set(session.scalars(select(Entry.id).where(Entry.id.in_(wanted))))
+        missing = wanted - existing_ids(session, wanted)
     if missing:
         raise UnknownEntryError(f"not in the register: {', '.join(sorted(missing))}; correct the review")
     return reviewed

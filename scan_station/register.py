@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from . import audit, search
 from .config import Settings
 from .db import Document, Entry, IdSequence, utcnow
+from .entry_lookup import existing_ids
 from .errors import RegisterError, UnknownEntryError
 from .register_fields import FIELD_NAMES, FIELDS, Field
 from .register_ids import GOOD_PATTERN, id_problem
@@ -150,7 +151,7 @@ def allocate_ids(session: Session, settings: Settings, count: int, *, taken: Ite
         if len(set(candidates)) < len(candidates):
             raise RegisterError(f"id_pattern {settings.id_pattern!r} makes the same id for different "
                                 f"numbers; use {{seq}} once, e.g. {GOOD_PATTERN}")
-        busy = taken | set(session.scalars(select(Entry.id).where(Entry.id.in_(candidates))))
+        busy = taken | existing_ids(session, candidates)
         for seq, candidate in zip(seqs, candidates, strict=True):
             seq_row.last = seq
             if candidate in busy:

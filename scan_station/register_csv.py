@@ -21,6 +21,7 @@ from . import audit, search
 from .config import Settings
 from .csv_cells import unprotect
 from .db import Document, Entry, utcnow
+from .entry_lookup import categories_of, existing_ids
 from .errors import CsvImportError, RegisterError
 from .register import (
     FIELD_NAMES,
@@ -201,13 +202,6 @@ def _chunks(items: list, size: int = _QUERY_CHUNK) -> Iterable[list]:
         yield items[start:start + size]
 
 
-def _existing_ids(session: Session, ids: list[str]) -> set[str]:
-    found: set[str] = set()
-    for chunk in _chunks(ids):
-        found.update(session.scalars(select(Entry.id).where(Entry.id.in_(chunk))))
-    return found
-
-
 def _reindex(session: Session, updated: list[str]) -> None:
     """The search index follows the register fields of updated entries that have documents."""
     with_documents: set[str] = set()
@@ -242,7 +236,7 @@ def import_csv(session: Session, settings: Settings, text: str, *, may_change_ex
     role that may not see "dikecualikan"), no row may move an entry into or out of it."""
     read, columns = _read_rows(text.lstrip("\ufeff"))
     rows = _checked_rows(read)
-    existing = _existing_ids(session, [str(v["id"]) for v in rows if v.get("id")])
+    existing = existing_ids(session, [str(v["id"]) for v in rows if v.get("id")])
     rows = _only_given(rows, columns, existing)
     if not may_change_exempt:
         _check_exempt_changes(session, [line for line, _row in read], rows)
@@ -289,9 +283,7 @@ def _audit(session: Session, actor: str, rows: list[dict[str, object]], before: 
 
 def _check_exempt_changes(session: Session, lines: list[int], rows: list[dict[str, object]]) -> None:
     ids = [str(v["id"]) for v in rows if v.get("id")]
-    before: dict[str, str] = {}
-    for chunk in _chunks(ids):
-        before.update((i, c) for i, c in session.execute(select(Entry.id, Entry.category).where(Entry.id.in_(chunk))))
+    before = categories_of(session, ids)
     problems = []
     for line, values in zip(lines, rows, strict=True):
         old = before.get(str(values.get("id")))

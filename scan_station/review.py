@@ -24,12 +24,11 @@ import functools
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from sqlalchemy import select
-
 from . import audit, faults
 from .batchfolder import UNREADABLE_COVER, BatchFolder, Status
 from .config import Settings
 from .db import Database, Entry
+from .entry_lookup import categories_of, existing_ids
 from .errors import BadArgumentsError
 from .model import BLANK, COVER, PageClass
 from .roles import hidden_categories
@@ -113,7 +112,7 @@ class Review:
 def _known(db: Database, pages: list[PageClass]) -> set[str]:
     ids = {p.register_id for p in pages if p.register_id}
     with db.session() as session:
-        return set(session.scalars(select(Entry.id).where(Entry.id.in_(ids)))) if ids else set()
+        return existing_ids(session, ids)
 
 
 def load(settings: Settings, db: Database, folder: BatchFolder) -> tuple[Review, list[PageClass]]:
@@ -344,7 +343,7 @@ def _check_exempt_pages(db: Database, folder: BatchFolder, review: Review, hidde
 
 def _categories(db: Database, register_ids: set[str]) -> dict[str, str]:
     with db.session() as s:
-        return {i: c for i, c in s.execute(select(Entry.id, Entry.category).where(Entry.id.in_(register_ids)))}
+        return categories_of(s, register_ids)
 
 
 # -- whose each page is ---------------------------------------------------------------------------
