@@ -31,6 +31,7 @@ from .config import Settings
 from .coversheet import BOLD, REGULAR, register_fonts
 from .db import AccessCopy, BeritaAcara, Database, Document, utcnow
 from .errors import ConfigError, NotFoundError, RegisterError
+from .model import DocumentStatus
 from .pdfa_job import drop_presentation_keys
 
 #: Lines of a title on the statement page; a longer one ends in an ellipsis (the register has it whole).
@@ -59,7 +60,7 @@ def make(settings: Settings, db: Database, document_id: int, *, base_url: str | 
         document = session.get(Document, document_id)
         if document is None:
             raise NotFoundError(f"no document {document_id}")
-        if document.status == "returned":
+        if document.status == DocumentStatus.RETURNED:
             raise RegisterError(f"{document.register_id} v{document.version} was returned to its unit; it is no "
                                 "document to hand out", code="returned_no_copy")
         ba = _berita_acara(session, document.id)

@@ -17,6 +17,7 @@ from .batchfolder import BatchFolder, Status
 from .config import Settings
 from .db import Batch, Database, utcnow
 from .errors import BadArgumentsError
+from .model import BatchOutcome
 
 #: The states a batch may be cancelled from (CANCELLED: a cancel that stopped halfway, finished now).
 CANCELLABLE = (Status.NEW, Status.SCANNED, Status.INTERRUPTED, Status.FAILED, Status.CANCELLED)
@@ -66,7 +67,7 @@ def _keep(settings: Settings, db: Database, folder: BatchFolder, state, *, user:
         row = session.get(Batch, state.batch) or Batch(id=state.batch, received_at=utcnow())
         row.source_name, row.raw_dir, row.manifest_name, row.manifest_sha256 = (f"scan:{state.device}", str(relpath),
                                                                                name, sha)
-        row.page_count, row.status, row.error, row.submitted_by = state.pages, "cancelled", "", user
+        row.page_count, row.status, row.error, row.submitted_by = state.pages, BatchOutcome.CANCELLED, "", user
         row.blank_pages = []
         session.add(row)
     return relpath

@@ -76,7 +76,7 @@ class Batch(Base):
     #: In raw_dir; "batch.json", or "batch-2.json" ... for a batch filed again after a failure.
     manifest_name: Mapped[str] = mapped_column(String(40), default="batch.json", server_default="batch.json")
     page_count: Mapped[int] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(20), default="received")  # received/filed/failed
+    status: Mapped[str] = mapped_column(String(20), default="received")  # `model.BatchOutcome`
     error: Mapped[str] = mapped_column(Text, default="")
     blank_pages: Mapped[list] = mapped_column(JSON, default=list)
     submitted_by: Mapped[str] = mapped_column(String(64), default="")  # who confirmed it at the kiosk
@@ -100,7 +100,7 @@ class Document(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     sidecar_path: Mapped[str] = mapped_column(Text)
     sidecar_sha256: Mapped[str] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(20), default="submitted")
+    status: Mapped[str] = mapped_column(String(20), default="submitted")  # `model.DocumentStatus`
     filed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     #: None for a scan; for softcopies handed over: {"kind": "softcopy", "files": [{"name",
     #: "sha256", "bytes", "kind", "signatures": [...]}], "note"}, each signature with its checked

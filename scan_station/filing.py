@@ -20,7 +20,7 @@ from .batch_input import BatchInput
 from .config import Settings
 from .db import Batch, Database, Document, DocumentEvent, DocumentPage, Entry, HeldPages, utcnow
 from .errors import StorageError
-from .model import OcrResult, PageCheck, PageClass
+from .model import BatchOutcome, DocumentStatus, OcrResult, PageCheck, PageClass
 from .register import entry_dict
 from .split import PlannedDocument, SplitResult
 
@@ -101,7 +101,7 @@ def keep_raw(settings: Settings, db: Database, received: Received, batch: BatchI
         row = session.get(Batch, received.batch_id) or Batch(id=received.batch_id, received_at=received.received_at)
         row.source_name, row.raw_dir, row.manifest_name, row.manifest_sha256 = (received.source.name, str(relpath),
                                                                                name, manifest_sha)
-        row.page_count, row.status, row.error = batch.page_count, "received", ""
+        row.page_count, row.status, row.error = batch.page_count, BatchOutcome.RECEIVED, ""
         row.blank_pages, row.submitted_by = plan.blank_pages, received.submitted_by
         session.add(row)
         session.execute(delete(HeldPages).where(HeldPages.batch_id == received.batch_id))  # as this attempt says
@@ -126,7 +126,7 @@ def _earlier_attempt(db: Database, batch_id: str) -> _Attempt | None:
         row = session.get(Batch, batch_id)
         if row is None:
             return None
-        if row.status == "filed":
+        if row.status == BatchOutcome.FILED:
             raise StorageError(f"batch {batch_id} is filed already; scan the pages again as a new batch")
         return _Attempt(row.raw_dir, row.manifest_name, row.manifest_sha256)
 
@@ -186,7 +186,7 @@ def file_documents(settings: Settings, db: Database, received: Received, raw: Ra
                 if on_filed:
                     on_filed(filed[-1])
             batch = session.get(Batch, received.batch_id)
-            batch.status, batch.error = "filed", ""  # with its documents, in one commit
+            batch.status, batch.error = BatchOutcome.FILED, ""  # with its documents, in one commit
             faults.point("filing.before_commit")
     except BaseException:
         for path in written:  # created by this run under new names: nothing existing is touched
@@ -235,7 +235,8 @@ def _file_one(settings: Settings, session: Session, received: Received, raw: Raw
     written.append(settings.storage_dir / rel_json)
     faults.point("filing.sidecar")
     session.add(
-        DocumentEvent(document_id=document.id, action="submitted", actor=received.submitted_by or "-", at=filed_at)
+        DocumentEvent(document_id=document.id, action=DocumentStatus.SUBMITTED, actor=received.submitted_by or "-",
+                      at=filed_at)
     )
     audit.record(session, received.submitted_by, "document.filed", f"{entry.id} v{version}", sha256=sha,
                  pages=len(result.page_texts), batch=received.batch_id, path=str(rel_pdf))
@@ -269,7 +270,7 @@ def already_filed(db: Database, batch_id: str) -> bool:
     """Whether the batch's documents are in storage and the database (committed together)."""
     with db.session() as session:
         batch = session.get(Batch, batch_id)
-        return batch is not None and batch.status == "filed"
+        return batch is not None and batch.status == BatchOutcome.FILED
 
 
 def _iso(when: dt.datetime | None) -> str | None:

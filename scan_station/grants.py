@@ -20,10 +20,11 @@ from sqlalchemy.orm import Session
 
 from . import audit
 from .db import AccessRequest, UserAccount
+from .model import RequestStatus
 from .roles import Permission, may
 from .users import UserError, add_user, check_name, check_nip, check_username, get_user, set_active, set_password
 
-PENDING, CONFIRMED, REFUSED = "pending", "confirmed", "refused"
+PENDING, CONFIRMED, REFUSED = RequestStatus.PENDING, RequestStatus.CONFIRMED, RequestStatus.REFUSED
 ACTIONS = ("add", "activate", "password")
 
 

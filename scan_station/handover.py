@@ -14,8 +14,9 @@ from sqlalchemy.orm import Session, aliased
 from . import audit, search, storage
 from .db import Document, DocumentEvent, Entry, utcnow
 from .errors import RegisterError, UnknownEntryError
+from .model import DocumentStatus
 
-SUBMITTED, ACCEPTED, RETURNED = "submitted", "accepted", "returned"
+SUBMITTED, ACCEPTED, RETURNED = DocumentStatus.SUBMITTED, DocumentStatus.ACCEPTED, DocumentStatus.RETURNED
 
 
 class HandoverError(RegisterError):

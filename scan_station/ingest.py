@@ -40,7 +40,7 @@ from .db import Database, Entry, utcnow
 from .entry_lookup import existing_ids
 from .errors import UnknownEntryError
 from .filing import Received, dublin_core, file_documents, keep_raw, set_batch_status
-from .model import COVER, PageClass
+from .model import COVER, BatchOutcome, PageClass
 from .ocr import PageOcr
 from .ocr_pool import OcrPool
 from .page_source import PageSource, carries_text
@@ -205,11 +205,11 @@ def ingest(
                 clock.timings["pages"] = ocr.page_seconds  # in the OCR children, all pages together
     except BaseException as exc:
         if raw is not None:  # the raw batch is kept; the batch can be ingested again
-            set_batch_status(db, received.batch_id, "failed", str(exc) or type(exc).__name__)
+            set_batch_status(db, received.batch_id, BatchOutcome.FAILED, str(exc) or type(exc).__name__)
         raise
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    set_batch_status(db, received.batch_id, "filed")
+    set_batch_status(db, received.batch_id, BatchOutcome.FILED)
     return _summary(settings, received, batch.page_count, final, removed, raw, filed, checks, clock.timings)
 
 

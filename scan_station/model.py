@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 
 COVER, BLANK, CONTENT = "cover", "blank", "content"
@@ -134,3 +135,33 @@ class OcrResult:
     pdfa_findings: list[str]
     page_readability: list[dict | None] = field(default_factory=list)
     page_checks: tuple[PageCheck, ...] = ()
+
+
+# -- lifecycles stored as strings: one vocabulary each, the database holds their values ------------
+
+
+class DocumentStatus(StrEnum):
+    """Where a filed version stands in the handover (`document.status`; a `DocumentEvent`'s
+    action is one of these too)."""
+
+    SUBMITTED = "submitted"
+    ACCEPTED = "accepted"
+    RETURNED = "returned"
+
+
+class BatchOutcome(StrEnum):
+    """What became of a batch received (`batch.status`); a batch still being scanned or reviewed
+    has a `batchfolder.Status` instead."""
+
+    RECEIVED = "received"  # its raw pages are kept; its documents are being filed
+    FILED = "filed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"  # given up at the kiosk; its pages kept in storage (`cancel`)
+
+
+class RequestStatus(StrEnum):
+    """A request for access to "dikecualikan" (`access_request.status`, `grants`)."""
+
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    REFUSED = "refused"

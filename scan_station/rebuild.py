@@ -26,7 +26,7 @@ from . import safe_files, search, storage, stored_shapes
 from .config import Settings
 from .db import Batch, Database, Document, DocumentEvent, DocumentPage, Entry, HeldPages, IdSequence
 from .errors import BadArgumentsError
-from .model import PageCheck
+from .model import BatchOutcome, DocumentStatus, PageCheck
 from .register import FIELD_NAMES
 
 EVENT = re.compile(r"\.event-(\d+)\.json$")
@@ -181,15 +181,15 @@ def _batch_status(manifest: dict, has_documents: bool) -> tuple[str, str]:
     """Filed, when any of its documents is in storage or every page is held, blank or removed;
     cancelled, as its manifest says (`cancel`)."""
     if manifest.get("cancelled") is True:
-        return "cancelled", ""
+        return BatchOutcome.CANCELLED, ""
     if has_documents:
-        return "filed", ""
+        return BatchOutcome.FILED, ""
     accounted = set(manifest.get("blank_pages", [])) | set(manifest.get("removed_pages", []))
     accounted |= {p for g in manifest.get("held", []) for p in g["batch_pages"]}
     pages = {p["page"] for p in manifest.get("pages", [])}
     if "held" in manifest and pages <= accounted:
-        return "filed", ""
-    return "failed", "rebuilt from storage: none of its documents is in storage; file the batch again"
+        return BatchOutcome.FILED, ""
+    return BatchOutcome.FAILED, "rebuilt from storage: none of its documents is in storage; file the batch again"
 
 
 def _documents(session: Session, found: Found, batches: dict[str, Batch], *, keep_ids: bool) -> int:
@@ -203,7 +203,7 @@ def _documents(session: Session, found: Found, batches: dict[str, Batch], *, kee
             doc_id, next_id = next_id, next_id + 1
         _ensure_batch(session, batches, data["batch"])
         events = sorted(found.events.get(path, []))
-        status = events[-1][2].get("status", events[-1][2]["action"]) if events else "submitted"
+        status = events[-1][2].get("status", events[-1][2]["action"]) if events else DocumentStatus.SUBMITTED
         session.merge(Document(
             id=doc_id, register_id=key[0], version=key[1], batch_id=data["batch"]["id"],
             batch_pages=data["batch"]["batch_pages"], page_count=data["page_count"],
@@ -214,7 +214,7 @@ def _documents(session: Session, found: Found, batches: dict[str, Batch], *, kee
         session.execute(delete(DocumentEvent).where(DocumentEvent.document_id == doc_id))
         session.execute(delete(DocumentPage).where(DocumentPage.document_id == doc_id))
         submitter = data.get("submitted_by") or batches[data["batch"]["id"]].submitted_by or "-"
-        session.add(DocumentEvent(document_id=doc_id, action="submitted", actor=submitter,
+        session.add(DocumentEvent(document_id=doc_id, action=DocumentStatus.SUBMITTED, actor=submitter,
                                   at=_when(data["filed_at"])))
         for _n, event_path, event, event_sha in events:
             session.add(DocumentEvent(document_id=doc_id, action=event["action"], actor=event["actor"],
@@ -243,7 +243,7 @@ def _ensure_batch(session: Session, batches: dict[str, Batch], named: dict) -> N
     elif named["id"] not in batches:
         batches[named["id"]] = session.merge(Batch(
             id=named["id"], source_name="", raw_dir=named.get("raw_dir", ""), manifest_sha256="",
-            page_count=0, status="filed", error="rebuilt from storage: its manifest is missing"))
+            page_count=0, status=BatchOutcome.FILED, error="rebuilt from storage: its manifest is missing"))
         session.flush()
 
 

@@ -19,6 +19,7 @@ from .config import Settings
 from .db import Document, Entry, IdSequence, utcnow
 from .entry_lookup import existing_ids
 from .errors import RegisterError, UnknownEntryError
+from .model import DocumentStatus
 from .register_fields import FIELD_NAMES, FIELDS, Field
 from .register_ids import GOOD_PATTERN, id_problem
 from .roles import EXEMPT
@@ -255,7 +256,7 @@ _SEARCHED = (Entry.id, Entry.title, Entry.summary, Entry.unit, Entry.responsible
 
 #: What became of an entry, from its newest version: not scanned (no version yet), submitted
 #: (waiting for the PPID), accepted, returned.
-ENTRY_STATES = ("not_scanned", "submitted", "accepted", "returned")
+ENTRY_STATES = ("not_scanned", *DocumentStatus)
 
 
 def _newest_versions():

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from .db import Batch, Document, DocumentEvent, Entry, HeldPages
 from .errors import RegisterError
+from .model import DocumentStatus
 from .spreadsheet import Column, Sheet, export
 
 COLUMNS = ("unit", "filed", "pages", "accepted", "returned", "waiting")
@@ -55,7 +56,7 @@ def monthly(session: Session, year: int, month: int, *, hidden_categories: tuple
         row = units[d.entry.unit]
         row["filed"] += 1
         row["pages"] += d.page_count
-        row[d.status if d.status in ("accepted", "returned") else "waiting"] += 1
+        row[d.status if d.status in (DocumentStatus.ACCEPTED, DocumentStatus.RETURNED) else "waiting"] += 1
     events = session.execute(
         select(DocumentEvent, Document, Entry).join(Document, DocumentEvent.document_id == Document.id).join(Entry)
         .where(DocumentEvent.at >= start, DocumentEvent.at < end, Entry.category.not_in(hidden_categories))
@@ -79,10 +80,10 @@ def monthly(session: Session, year: int, month: int, *, hidden_categories: tuple
                 "at": e.at.isoformat(),
             }
             for e, d, en in events
-            if e.action == "returned"
+            if e.action == DocumentStatus.RETURNED
         ],
         "decisions": {
-            a: sum(1 for e, _d, _en in events if e.action == a) for a in ("submitted", "accepted", "returned")
+            a: sum(1 for e, _d, _en in events if e.action == a) for a in DocumentStatus
         },
         "held_pages": sum(len(h.batch_pages) for h in held),
     }

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from . import search_engine as engine
 from .db import Document, DocumentPage, Entry, SearchPending, utcnow
 from .errors import BadArgumentsError, ScanStationError
+from .model import DocumentStatus
 from .search_query import MAX_QUERY_CHARS, MAX_QUERY_WORDS, parse, query_words
 from .search_snippet import Marker
 
@@ -135,7 +136,7 @@ def _forget(session: Session) -> None:
 
 def searchable_version(documents: list[Document]) -> Document | None:
     """What search shows of an entry: its latest version that was not returned."""
-    kept = [d for d in documents if d.status != "returned"]
+    kept = [d for d in documents if d.status != DocumentStatus.RETURNED]
     return max(kept, key=lambda d: d.version) if kept else None
 
 
