@@ -22,6 +22,13 @@ CORPUS = Path(os.environ.get("SCAN_STATION_CORPUS", REPO.parent / "shared" / "co
 # set before libsane is first initialised.
 SANE_CONFIG = REPO / "scan_station" / "sane-demo"
 os.environ["SANE_CONFIG_DIR"] = str(SANE_CONFIG)
+# Page OCR results kept across the session (scan_station/testing_ocr_cache.py), inherited by the
+# OCR children and the commands the tests run; set it to a folder of your own to keep them
+# between sessions, or to "" to read every page afresh.
+if "SCAN_STATION_TEST_OCR_CACHE" not in os.environ:
+    import tempfile
+
+    os.environ["SCAN_STATION_TEST_OCR_CACHE"] = tempfile.mkdtemp(prefix="scan-station-ocr-cache-")
 
 
 def pytest_report_header(config):
