@@ -31,7 +31,7 @@ def get_document(session: Session, document_id: int) -> Document:
 
 
 def _decide(session: Session, document_id: int, *, action: str, status: str, actor: str, reason: str,
-            storage_dir: Path) -> DocumentEvent:
+            storage_dir: Path, audited: str) -> DocumentEvent:
     # One decision per version: the status changes only where it is still "submitted", in one
     # statement (a second officer's decision waits for the first's lock, then finds it decided).
     decided = session.execute(update(Document).where(Document.id == document_id, Document.status == SUBMITTED)
@@ -55,7 +55,7 @@ def _decide(session: Session, document_id: int, *, action: str, status: str, act
     sa_event.listen(session, "after_rollback", lambda _s: written.unlink(missing_ok=True), once=True)
     session.add(record)
     session.flush()
-    audit.record(session, actor, f"handover.{action}", f"{document.register_id} v{document.version}",
+    audit.record(session, actor, audited, f"{document.register_id} v{document.version}",
                  document_id=document.id, sha256=document.sha256, reason=reason)
     search.entry_changed(session, document.register_id)  # a returned version leaves the results
     return record
@@ -63,7 +63,7 @@ def _decide(session: Session, document_id: int, *, action: str, status: str, act
 
 def accept(session: Session, document_id: int, *, actor: str, storage_dir: Path) -> DocumentEvent:
     return _decide(session, document_id, action=ACCEPTED, status=ACCEPTED, actor=actor, reason="",
-                   storage_dir=storage_dir)
+                   storage_dir=storage_dir, audited="handover.accepted")
 
 
 def return_document(session: Session, document_id: int, *, actor: str, reason: str,
@@ -72,7 +72,7 @@ def return_document(session: Session, document_id: int, *, actor: str, reason: s
         raise HandoverError("a returned document needs a reason, so that the submitter knows what to fix",
                             code="reason_required")
     return _decide(session, document_id, action=RETURNED, status=RETURNED, actor=actor, reason=reason.strip(),
-                   storage_dir=storage_dir)
+                   storage_dir=storage_dir, audited="handover.returned")
 
 
 def documents(session: Session, status: str) -> list[Document]:
