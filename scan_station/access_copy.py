@@ -96,8 +96,7 @@ def _berita_acara(session, document_id: int) -> str | None:
 def _signatures(origin) -> tuple[str, list[str]]:
     """A softcopy's signatures as the copy states them: its metadata note, and one line per
     signature for the statement page (Bahasa Indonesia)."""
-    from .signatures import SignatureCheck, statement
-    from .softcopy import access_copy_note
+    from .signatures import SignatureCheck, access_copy_note, statement
 
     files = origin.get("files") if isinstance(origin, dict) else None
     files = [f for f in files if isinstance(f, dict)] if isinstance(files, list) else []

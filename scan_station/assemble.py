@@ -28,6 +28,22 @@ _PLACEMENT = {
 }
 
 
+def dublin_core(entry) -> dict:
+    """The entry's register fields as the PDF's Dublin Core metadata."""
+    return {
+        "title": entry.title,
+        "identifier": entry.id,
+        "description": entry.summary,
+        "creator": entry.responsible or None,
+        "publisher": entry.unit,
+        "subject": [s for s in (entry.category, entry.classification, entry.unit) if s],
+        "date": entry.created_date.isoformat() if entry.created_date else None,
+        "source": entry.number or None,
+        "coverage": entry.place or None,
+        "type": "Text",
+    }
+
+
 def write_dublin_core(pdf: pikepdf.Pdf, metadata: dict) -> None:
     """The register fields as Dublin Core XMP: title, description, identifier (the register id),
     source (nomor naskah), coverage, creator, publisher, subject (list), type, date (ISO)."""

@@ -15,12 +15,9 @@ paths or reads these files.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import json
-import os
 import shutil
-import socket
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
@@ -29,6 +26,7 @@ from pathlib import Path
 from . import storage
 from .errors import NotFoundError, StorageError
 from .model import COVER, Fault, PageClass, Profile
+from .state_folder import StateFolder, process_alive
 
 STATE_FILE, REVIEW_FILE, META, OCR = ".scan.json", ".review.json", ".meta", ".ocr"
 #: The physical owner of pages that came in under a cover sheet nobody could read: some entry,
@@ -108,26 +106,10 @@ class BatchState:
         })
 
 
-def this_process() -> dict:
-    """Who is working on a batch: this process, on this machine."""
-    return {"host": socket.gethostname(), "pid": os.getpid()}
-
-
-def process_alive(who: dict | None) -> bool:
-    if not who or who.get("host") != socket.gethostname():
-        return True  # another machine's process: it says for itself
-    return storage.pid_alive(who["pid"])
-
-
-class BatchFolder:
+class BatchFolder(StateFolder[BatchState]):
     """One batch folder under `scans_dir`."""
 
-    def __init__(self, path: Path):
-        self.path = Path(path)
-
-    @property
-    def id(self) -> str:
-        return self.path.name
+    STATE_FILE, KIND = STATE_FILE, "scan batch"
 
     # -- finding and making -------------------------------------------------------------------
 
@@ -161,53 +143,21 @@ class BatchFolder:
 
     # -- state ------------------------------------------------------------------------------------
 
-    def read_state(self) -> BatchState:
-        """The batch's state. A scan or a filing whose process is gone (the kiosk was restarted, the
-        machine lost power) reads as interrupted / failed, so that it can be resumed or confirmed again."""
-        try:
-            state = BatchState.from_json(json.loads((self.path / STATE_FILE).read_text()))
-        except FileNotFoundError:
-            raise NotFoundError(f"{self.id}: not a scan batch (no {STATE_FILE})") from None
+    def load(self, data: dict) -> BatchState:
+        return BatchState.from_json(data)
+
+    def dump(self, state: BatchState) -> dict:
+        return state.to_json()
+
+    def settle(self, state: BatchState) -> BatchState:
+        """A scan or a filing whose process is gone (the kiosk was restarted, the machine lost
+        power) reads as interrupted / failed, so that it can be resumed or confirmed again."""
         if state.status in (Status.SCANNING, Status.FILING) and not process_alive(state.owner):
             if state.status == Status.SCANNING:
                 state.status, state.fault = Status.INTERRUPTED, FAULT_STOPPED
             else:
                 state.status, state.error = Status.FAILED, FILING_STOPPED
         return state
-
-    def write_state(self, state: BatchState) -> None:
-        data = state.to_json()
-        try:
-            storage.replace_json(self.path / STATE_FILE, data)
-        except StorageError:
-            if not storage.overwrite_in_place(self.path / STATE_FILE, data):
-                raise
-
-    def update(self, **changes: object) -> BatchState:
-        """Read, change, write: the state as it is now, with `changes`."""
-        state = dataclasses.replace(self.read_state(), **changes)
-        self.write_state(state)
-        return state
-
-    @contextlib.contextmanager
-    def locked(self) -> Iterator[BatchState]:
-        """The state as it is now, with every other `locked` of this batch (in any thread or
-        process on this machine) waiting until the block ends: for a check and the change it
-        allows, which two requests could otherwise both pass (two taps on Konfirmasi)."""
-        if not self.path.is_dir():
-            raise NotFoundError(f"{self.id}: not a scan batch (its folder is gone)")
-        with storage.exclusive(self.path / ".lock"):
-            yield self.read_state()
-
-    def transition(self, allowed: tuple[Status, ...], **changes: object) -> BatchState | None:
-        """Change the state only if its status is one of `allowed`, atomically with the check;
-        None when it was not (somebody else got there first)."""
-        with self.locked() as state:
-            if state.status not in allowed:
-                return None
-            state = dataclasses.replace(state, **changes)
-            self.write_state(state)
-            return state
 
     # -- pages ------------------------------------------------------------------------------------
 

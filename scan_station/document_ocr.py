@@ -13,10 +13,10 @@ from pathlib import Path
 import pikepdf
 
 from . import faults
+from .assemble import dublin_core
 from .batch_input import BatchInput
 from .config import Settings
 from .db import Database, Entry
-from .filing import dublin_core
 from .model import OcrResult
 from .ocr_pool import OcrPool, page_threads
 from .pdfa_job import OcrJob, drop_presentation_keys

@@ -282,19 +282,3 @@ def set_batch_status(db: Database, batch_id: str, status: str, error: str = "") 
         batch = session.get(Batch, batch_id)
         if batch is not None:
             batch.status, batch.error = status, error
-
-
-def dublin_core(entry: Entry) -> dict:
-    """The entry's register fields as the PDF's Dublin Core metadata."""
-    return {
-        "title": entry.title,
-        "identifier": entry.id,
-        "description": entry.summary,
-        "creator": entry.responsible or None,
-        "publisher": entry.unit,
-        "subject": [s for s in (entry.category, entry.classification, entry.unit) if s],
-        "date": entry.created_date.isoformat() if entry.created_date else None,
-        "source": entry.number or None,
-        "coverage": entry.place or None,
-        "type": "Text",
-    }

@@ -33,13 +33,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 from . import faults, page_checks
+from .assemble import dublin_core
 from .batch_input import BatchInput, read_batch
 from .classify import classify_pdf
 from .config import Settings
 from .db import Database, Entry, utcnow
 from .entry_lookup import existing_ids
 from .errors import UnknownEntryError
-from .filing import Received, dublin_core, file_documents, keep_raw, set_batch_status
+from .filing import Received, file_documents, keep_raw, set_batch_status
 from .model import COVER, BatchOutcome, PageClass
 from .ocr import PageOcr
 from .ocr_pool import OcrPool

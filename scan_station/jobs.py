@@ -29,7 +29,7 @@ from huey.consumer import Consumer
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from . import audit_anchor, faults, fixity, storage
-from .batchfolder import Progress, Status, this_process
+from .batchfolder import Progress, Status
 from .config import Settings
 from .db import Database
 from .errors import ConfigError, NotFoundError, StorageError
@@ -38,6 +38,7 @@ from .page_jobs import ocr_page
 from .review import load
 from .scanning import batch_folder, ingest_scanned
 from .search_rebuild import write_pending
+from .state_folder import this_process
 from .uploads import file_upload
 
 log = logging.getLogger(__name__)
@@ -188,7 +189,7 @@ def requeue_orphans(settings: Settings, jobs: Jobs, *, queued: bool = True) -> l
             continue
     for state_file in sorted((settings.scans_dir / FOLDER).glob(f"*/{STATE_FILE}")):
         upload = Upload(state_file.parent)
-        state = upload.read()
+        state = upload.read_state()
         stopped = state.status == UploadStatus.FAILED and state.error == STOPPED
         if stopped:
             upload.update(status=UploadStatus.QUEUED, error="", owner=None)

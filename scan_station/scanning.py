@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from PIL import Image
 
 from . import audit, faults, storage
-from .batchfolder import UNREADABLE_COVER, BatchFolder, BatchState, Status, owner_after, this_process
+from .batchfolder import UNREADABLE_COVER, BatchFolder, BatchState, Status, owner_after
 from .classify import classify_image, shrink
 from .config import Settings, plausible_dpi
 from .db import Database, utcnow
@@ -32,6 +32,7 @@ from .model import Fault, PageClass
 from .profiles import get_profile
 from .scanner import open_session
 from .split import resolve
+from .state_folder import this_process
 
 log = logging.getLogger(__name__)
 THUMB_WIDTH = 240

@@ -201,7 +201,7 @@ def recheck(settings, db) -> dict:
     from sqlalchemy import select
 
     from .db import Batch, Document
-    from .verify import _raw_batch_files
+    from .stored_shapes import raw_batch_files
 
     root = settings.storage_dir
     with db.session() as session:
@@ -215,7 +215,7 @@ def recheck(settings, db) -> dict:
                   and f["signatures"]] if isinstance(files, list) else []
         if not signed or not raw_dir:
             continue
-        stored = _raw_batch_files(root, raw_dir, manifest_name, manifest_sha)
+        stored = raw_batch_files(root, raw_dir, manifest_name, manifest_sha)
         for f in signed:
             rel = next((r for r, sha in stored.items() if sha == f.get("sha256") and r != f"{raw_dir}/{manifest_name}"),
                        None)
@@ -283,3 +283,24 @@ def statement(check: SignatureCheck) -> str:
     if verdict in (Verdict.VALID, Verdict.UNTRUSTED) and check.timestamp == "untrusted":
         text += "; penerbit stempel waktunya belum diperiksa terhadap daftar tepercaya"
     return text
+
+
+def access_copy_note(originals) -> str:
+    """What the PDF/A (and a copy handed out) says of itself when an original carries a digital
+    signature: each signature's verdict, in Bahasa Indonesia. `originals` are `Original`s or the
+    files of a document's stored origin (a record without verdicts reads "belum diperiksa")."""
+    signed = [(name, sha, checks) for name, sha, checks in map(_signed_file, originals) if checks]
+    if not signed:
+        return ""
+    parts = [f"{name} (SHA-256 {sha[:16]}…): {'; '.join(statement(c) for c in checks)}"
+             for name, sha, checks in signed]
+    return ("Salinan akses PDF/A dari dokumen asli yang memuat tanda tangan elektronik; tanda tangan tidak "
+            "berlaku pada salinan ini, dokumen asli disimpan utuh oleh PPID: " + " | ".join(parts))
+
+
+def _signed_file(original) -> tuple[str, str, list[SignatureCheck]]:
+    if not isinstance(original, dict):  # a softcopy's `Original`
+        return original.name, original.sha256, list(original.signatures)
+    found = original.get("signatures")
+    checks = [SignatureCheck.from_dict(s) for s in found] if isinstance(found, list) else []
+    return str(original.get("name", "")), str(original.get("sha256", "")), checks

@@ -33,7 +33,7 @@ from .config import Settings
 from .db import Database, utcnow
 from .errors import InputFileError
 from .model import CONTENT, PageClass
-from .signatures import SignatureCheck
+from .signatures import SignatureCheck, access_copy_note
 from .split import PlannedDocument, SplitResult
 
 #: What may be handed over: file name ending -> kind.
@@ -285,26 +285,3 @@ def submit(files: list[Path], *, entry_id: str, settings: Settings, db: Database
     return ingest(files[0], settings=settings, db=db, batch_id=batch_id, plan=plan, submitted_by=submitted_by,
                   classified=[PageClass(n, CONTENT, reason="softcopy") for n in pages], prepared=batch,
                   origin=origin, on_progress=on_progress)
-
-
-def access_copy_note(originals) -> str:
-    """What the PDF/A (and a copy handed out) says of itself when an original carries a digital
-    signature: each signature's verdict, in Bahasa Indonesia. `originals` are `Original`s or the
-    files of a document's stored origin (a record without verdicts reads "belum diperiksa")."""
-    signed = [(name, sha, checks) for name, sha, checks in map(_signed_file, originals) if checks]
-    if not signed:
-        return ""
-    parts = [f"{name} (SHA-256 {sha[:16]}…): {'; '.join(signature_checks.statement(c) for c in checks)}"
-             for name, sha, checks in signed]
-    return ("Salinan akses PDF/A dari dokumen asli yang memuat tanda tangan elektronik; tanda tangan tidak "
-            "berlaku pada salinan ini, dokumen asli disimpan utuh oleh PPID: " + " | ".join(parts))
-
-
-def _signed_file(original) -> tuple[str, str, list[SignatureCheck]]:
-    if isinstance(original, Original):
-        return original.name, original.sha256, list(original.signatures)
-    if not isinstance(original, dict):
-        return "", "", []
-    found = original.get("signatures")
-    checks = [SignatureCheck.from_dict(s) for s in found] if isinstance(found, list) else []
-    return str(original.get("name", "")), str(original.get("sha256", "")), checks

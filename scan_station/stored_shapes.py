@@ -11,10 +11,12 @@ what they say is `register.clean_fields`'s to judge.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from . import safe_files
 from .register_fields import FIELDS
 from .safe_files import relative_problem
 
@@ -158,3 +160,22 @@ MANIFEST = {
     "audit_head": Optional(maybe({"seq": COUNT, "hash": text(64)})),
     "cancelled": Optional(flag),
 }
+
+
+def raw_batch_files(root, raw_dir: str, name: str, sha256: str) -> dict[str, str]:
+    """A raw batch's manifest, the files it lists, and the manifests of earlier attempts to file
+    the batch it names in turn (`previous_manifest`), each with its SHA-256."""
+    expected: dict[str, str] = {}
+    while name and f"{raw_dir}/{name}" not in expected:
+        expected[f"{raw_dir}/{name}"] = sha256
+        try:
+            manifest = json.loads(safe_files.read_bytes(root / raw_dir / name, limit=256 << 20))
+        except (OSError, ValueError, RecursionError):
+            break  # reported as missing or mismatched
+        if problem(manifest, MANIFEST):
+            break  # not a manifest (`rebuild` names it unreadable); what it would list shows as orphans
+        for item in manifest.get("files", []):
+            expected.setdefault(f"{raw_dir}/{item['name']}", item["sha256"])
+        previous = manifest.get("previous_manifest") or {}
+        name, sha256 = previous.get("name", ""), previous.get("sha256", "")
+    return expected

@@ -24,19 +24,17 @@ import json
 import re
 import secrets
 import shutil
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
-from . import storage
-from .batchfolder import process_alive, this_process
 from .config import Settings
 from .db import Database, utcnow
 from .errors import InputFileError, NotFoundError, ScanStationError
 from .filing import already_filed
 from .ingest import new_batch_id
 from .softcopy import SoftcopyError, examine, submit
+from .state_folder import StateFolder, process_alive, this_process
 
 FOLDER, STATE_FILE, FILES = "softcopies", "upload.json", "files"
 ID = re.compile(r"\d{8}-\d{6}-[0-9a-f]{8}")
@@ -72,15 +70,10 @@ class UploadState:
                    | {"status": UploadStatus(data.get("status", "queued"))})
 
 
-class Upload:
+class Upload(StateFolder[UploadState]):
     """One hand-over's folder."""
 
-    def __init__(self, path: Path):
-        self.path = Path(path)
-
-    @property
-    def id(self) -> str:
-        return self.path.name
+    STATE_FILE, KIND = STATE_FILE, "softcopy hand-over"
 
     @classmethod
     def create(cls, settings: Settings, *, entry_id: str, user: str) -> Upload:
@@ -88,7 +81,7 @@ class Upload:
         stamp = utcnow().strftime("%Y%m%d-%H%M%S")
         upload = cls(settings.scans_dir / FOLDER / f"{stamp}-{secrets.token_hex(4)}")
         (upload.path / FILES).mkdir(parents=True)
-        upload._write(UploadState(upload.id, entry_id, user, [], created_at=utcnow().isoformat()))
+        upload.write_state(UploadState(upload.id, entry_id, user, [], created_at=utcnow().isoformat()))
         return upload
 
     @classmethod
@@ -120,41 +113,19 @@ class Upload:
             raise
         return self.update(names=names, status=UploadStatus.QUEUED)
 
-    def remove(self) -> None:
-        shutil.rmtree(self.path, ignore_errors=True)
-
     # -- state ------------------------------------------------------------------------------------
 
-    def read(self) -> UploadState:
-        try:
-            state = UploadState.from_json(json.loads((self.path / STATE_FILE).read_text()))
-        except FileNotFoundError:
-            raise NotFoundError(f"{self.id}: no such softcopy hand-over") from None
+    def load(self, data: dict) -> UploadState:
+        return UploadState.from_json(data)
+
+    def dump(self, state: UploadState) -> dict:
+        return asdict(state)
+
+    def settle(self, state: UploadState) -> UploadState:
+        """A filing whose process is gone failed: the files are kept, to be queued again."""
         if state.status == UploadStatus.FILING and not process_alive(state.owner):
             state.status, state.error = UploadStatus.FAILED, STOPPED
         return state
-
-    def _write(self, state: UploadState) -> None:
-        storage.replace_json(self.path / STATE_FILE, asdict(state))
-
-    def update(self, **changes: object) -> UploadState:
-        state = dataclasses.replace(self.read(), **changes)
-        self._write(state)
-        return state
-
-    @contextlib.contextmanager
-    def _locked(self) -> Iterator[UploadState]:
-        with storage.exclusive(self.path / ".lock"):
-            yield self.read()
-
-    def transition(self, allowed: tuple[UploadStatus, ...], **changes: object) -> UploadState | None:
-        """Change the state only if its status is one of `allowed`; None when it was not."""
-        with self._locked() as state:
-            if state.status not in allowed:
-                return None
-            state = dataclasses.replace(state, **changes)
-            self._write(state)
-            return state
 
 
 def recent(settings: Settings, entry_id: str, *, limit: int = 10) -> list[UploadState]:
@@ -162,7 +133,7 @@ def recent(settings: Settings, entry_id: str, *, limit: int = 10) -> list[Upload
     found = []
     for state_file in sorted((settings.scans_dir / FOLDER).glob(f"*/{STATE_FILE}"), reverse=True):
         with contextlib.suppress(NotFoundError, ValueError, TypeError, json.JSONDecodeError):
-            state = Upload(state_file.parent).read()
+            state = Upload(state_file.parent).read_state()
             if state.entry_id == entry_id:
                 found.append(state)
         if len(found) == limit:

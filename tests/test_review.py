@@ -11,13 +11,14 @@ import pytest
 from sqlalchemy import select
 
 from scan_station import jobs, review
-from scan_station.batchfolder import Status, this_process
+from scan_station.batchfolder import Status
 from scan_station.config import load_settings
 from scan_station.db import Batch, Database, Document, DocumentEvent
 from scan_station.demo import fill_demo_feeder
 from scan_station.errors import ConfigError, InputFileError
 from scan_station.register import add_entry
 from scan_station.scanning import page_classes, scan_pages, start_batch
+from scan_station.state_folder import this_process
 
 pytestmark = pytest.mark.scanner
 

@@ -51,7 +51,7 @@ def test_a_softcopy_is_queued_at_once_and_filed_by_the_worker(kiosk, tmp_path):
     done = client.get(answer.location).get_data(as_text=True)
     assert "versi 1" in done and 'http-equiv="refresh"' not in done
     upload = _upload(app, answer)
-    assert upload.read().status == UploadStatus.FILED and upload.files() == []  # the files are in storage now
+    assert upload.read_state().status == UploadStatus.FILED and upload.files() == []  # the files are in storage now
 
 
 def test_a_refusal_found_by_the_worker_is_shown_in_the_kiosks_language(kiosk, tmp_path):
@@ -108,7 +108,7 @@ def test_a_filing_whose_worker_died_reads_failed_and_keeps_its_files(kiosk, tmp_
     os.waitpid(dead, 0)
     upload.transition((UploadStatus.QUEUED,), status=UploadStatus.FILING, owner={"host": socket.gethostname(),
                                                                                "pid": dead})
-    assert upload.read().status == UploadStatus.FAILED and len(upload.files()) == 1
+    assert upload.read_state().status == UploadStatus.FAILED and len(upload.files()) == 1
     assert run_queued_jobs(app) == 1 and _documents(app) == []  # the queued job finds it not waiting
     assert "Coba lagi" in client.get(answer.location).get_data(as_text=True)
 

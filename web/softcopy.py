@@ -114,7 +114,7 @@ def _entry_or_404(entry_id: str) -> dict:
 def _state_or_404(entry_id: str, upload_id: str):
     settings, _db = service()
     try:
-        state = Upload.open(settings, upload_id).read()
+        state = Upload.open(settings, upload_id).read_state()
     except NotFoundError:
         abort(404)
     if state.entry_id != entry_id:
