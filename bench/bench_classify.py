@@ -27,8 +27,8 @@ sys.path.insert(0, str(REPO / "tests"))
 
 import office  # noqa: E402  (the tests' generator)
 
-from scan_station.barcodes import decode  # noqa: E402
-from scan_station.classify import classify_image, shrink  # noqa: E402
+from scan_station.pages.barcodes import decode  # noqa: E402
+from scan_station.pages.classify import classify_image, shrink  # noqa: E402
 
 PAPERS = [office.OFFICE, office.GREY_RECYCLED, office.LIGHT_TONER, office.THIN_PAPER]
 

@@ -49,11 +49,11 @@ from ingest_quality import measure as recall_by_profile
 from page_profiles import measure as page_profiles
 from page_profiles import png_levels
 
-from scan_station import samples
-from scan_station.classify import classify_pdf
-from scan_station.config import load_settings
-from scan_station.coversheet import coversheets_pdf
-from scan_station.db import Database
+from scan_station.core.config import load_settings
+from scan_station.db.database import Database
+from scan_station.pages import samples
+from scan_station.pages.classify import classify_pdf
+from scan_station.papers.cover_sheet import coversheets_pdf
 from scan_station.register import add_entry
 
 OCRMYPDF_OPTIONS = [  # a straightforward pipeline: PDF/A-2b, pages turned upright, low resolutions upsampled

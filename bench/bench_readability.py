@@ -1,4 +1,4 @@
-"""Calibrating the readability bar (`scan_station.readability`) on pages whose text is known.
+"""Calibrating the readability bar (`scan_station.ocr.readability`) on pages whose text is known.
 
 Pages of every layout the tests' generator prints (tests/office_pages.py: letters, full-text
 berita acara pages, sparse last pages, tables, pages with a photo or a stamp), scanned
@@ -73,10 +73,10 @@ def scanned(n: int) -> tuple[Image.Image, office_pages.Printed, str]:
 
 def _measure(args: tuple[int, str, str]) -> dict:
     n, mode, work = args
-    from scan_station import readability
     from scan_station._exec import libtesseract
-    from scan_station.page_ocr import PageJob, ocr_page
-    from scan_station.page_source import PageSource, file_digest
+    from scan_station.ocr import readability
+    from scan_station.ocr.page import PageJob, ocr_page
+    from scan_station.pages.source import PageSource, file_digest
 
     image, printed, how = scanned(n)
     folder = Path(work)
@@ -97,8 +97,8 @@ def _measure(args: tuple[int, str, str]) -> dict:
 
 def _rejudge(row: dict) -> dict:
     """A saved reading judged again (the bar changed): its page made again, its marks counted."""
-    from scan_station import readability
     from scan_station._exec.libtesseract import Word
+    from scan_station.ocr import readability
 
     image, _printed, _how = scanned(row["page"])
     words = tuple(Word(*w) for w in row["read"])

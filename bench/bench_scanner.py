@@ -25,10 +25,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 os.environ.setdefault("SANE_CONFIG_DIR", str(REPO / "scan_station" / "sane-demo"))
 
-from scan_station.config import load_settings  # noqa: E402  (after SANE_CONFIG_DIR)
-from scan_station.db import Database  # noqa: E402
-from scan_station.scanner import Profile, Session  # noqa: E402
-from scan_station.scanning import scan_pages, start_batch  # noqa: E402
+from scan_station.capture.scanner import Profile, Session  # noqa: E402
+from scan_station.capture.scanning import scan_pages, start_batch  # noqa: E402
+from scan_station.core.config import load_settings  # noqa: E402  (after SANE_CONFIG_DIR)
+from scan_station.db.database import Database  # noqa: E402
 
 DEVICE = "test:0"
 

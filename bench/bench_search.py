@@ -24,7 +24,8 @@ from pathlib import Path
 import tantivy
 from tantivy import Occur, Query
 
-from scan_station import search, search_engine
+from scan_station import search
+from scan_station.search import engine as search_engine
 
 WORDS = ("rapat pleno rekapitulasi hasil penghitungan surat suara pemilihan umum kota kecamatan kelurahan "
          "anggaran belanja pendapatan laporan realisasi kegiatan pengadaan barang jasa logistik distribusi "
@@ -137,7 +138,7 @@ def size(folder: Path) -> int:
 
 def kiosk(home: Path):
     """A logged-in PPID officer's client of the kiosk on `home`."""
-    from scan_station.users import add_user
+    from scan_station.accounts.users import add_user
     from web import create_app
 
     app = create_app({"SCAN_STATION_HOME": str(home), "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False,

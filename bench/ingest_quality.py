@@ -36,8 +36,8 @@ sys.path.insert(0, str(REPO / "tests"))
 import office_batch  # noqa: E402  (the tests' generator)
 from ocr_quality import word_recall  # noqa: E402
 
-from scan_station.config import load_settings  # noqa: E402
-from scan_station.db import Database  # noqa: E402
+from scan_station.core.config import load_settings  # noqa: E402
+from scan_station.db.database import Database  # noqa: E402
 from scan_station.register import add_entry  # noqa: E402
 
 

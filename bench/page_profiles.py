@@ -4,7 +4,7 @@ Pages of each profile, made by the tests' office generator at 300 dpi A4: text o
 paper and on light toner (black and white), text with a photo (grey), text with a red stamp and
 a colour photo (colour), and text on grey recycled paper with heavy sensor noise (noisy). For each:
 the raw master as the kiosk writes it (PNG, as scanned), and the access copy as filing stores it
-(`scan_station.page_images.encode`, the function the pipeline calls). Then the character error
+(`scan_station.pages.images.encode`, the function the pipeline calls). Then the character error
 rate of tesseract on the lossless page and on the stored page, against the printed text.
 """
 
@@ -26,9 +26,9 @@ sys.path.insert(0, str(REPO / "tests"))
 import office  # noqa: E402  (the tests' generator)
 from ocr_quality import cer, tesseract_text  # noqa: E402
 
-from scan_station import samples  # noqa: E402
-from scan_station.assemble import image_stream  # noqa: E402
-from scan_station.page_images import encode  # noqa: E402
+from scan_station.ocr.assemble import image_stream  # noqa: E402
+from scan_station.pages import samples  # noqa: E402
+from scan_station.pages.images import encode  # noqa: E402
 
 
 def _photo(width: int, height: int, *, colour: bool = False) -> Image.Image:

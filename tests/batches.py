@@ -17,9 +17,9 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
 
-from scan_station import samples
-from scan_station.coversheet import coversheets_pdf
-from scan_station.db import Entry
+from scan_station.db.database import Entry
+from scan_station.pages import samples
+from scan_station.papers.cover_sheet import coversheets_pdf
 
 DPI = 300
 

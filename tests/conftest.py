@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from scan_station.config import load_settings
-from scan_station.db import Database
+from scan_station.core.config import load_settings
+from scan_station.db.database import Database
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = Path(os.environ.get("SCAN_STATION_CORPUS", REPO.parent / "shared" / "corpus"))
@@ -22,7 +22,7 @@ CORPUS = Path(os.environ.get("SCAN_STATION_CORPUS", REPO.parent / "shared" / "co
 # set before libsane is first initialised.
 SANE_CONFIG = REPO / "scan_station" / "sane-demo"
 os.environ["SANE_CONFIG_DIR"] = str(SANE_CONFIG)
-# Page OCR results kept across the session (scan_station/testing_ocr_cache.py), inherited by the
+# Page OCR results kept across the session (scan_station/ocr/testing_cache.py), inherited by the
 # OCR children and the commands the tests run; set it to a folder of your own to keep them
 # between sessions, or to "" to read every page afresh.
 if "SCAN_STATION_TEST_OCR_CACHE" not in os.environ:

@@ -14,10 +14,10 @@ from pathlib import Path
 from sqlalchemy import select
 from test_softcopy import text_pdf
 
-from scan_station import handover
 from scan_station.cli import main
-from scan_station.config import load_settings
-from scan_station.db import Batch, Database, Document, DocumentEvent, DocumentPage, Entry, HeldPages
+from scan_station.core.config import load_settings
+from scan_station.db.database import Batch, Database, Document, DocumentEvent, DocumentPage, Entry, HeldPages
+from scan_station.records import handover
 
 WORDS = {"accepted": "kambing", "returned": "kerbau", "rescanned": "banteng", "waiting": "merpati"}
 

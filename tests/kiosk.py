@@ -8,9 +8,9 @@ import re
 from flask import url_for
 from sqlalchemy import select
 
-from scan_station.db import AccessRequest, BeritaAcara, Document, Entry, UserAccount
+from scan_station.accounts.users import add_user
+from scan_station.db.database import AccessRequest, BeritaAcara, Document, Entry, UserAccount
 from scan_station.register import add_entry
-from scan_station.users import add_user
 from web import create_app, service
 
 PASSWORD = "rahasia-123"
@@ -52,7 +52,7 @@ def state_of(folder) -> dict:
     """A batch's state as its JSON says it, from a batch folder or its path."""
     from pathlib import Path
 
-    from scan_station.batchfolder import BatchFolder
+    from scan_station.capture.batch_folder import BatchFolder
 
     folder = folder if isinstance(folder, BatchFolder) else BatchFolder(Path(folder))
     return folder.read_state().to_json()
@@ -100,7 +100,7 @@ def _build(app, rule, params) -> str:
 def run_queued_jobs(app) -> int:
     """What the kiosk queued, run here and now by huey's own dequeue and execute, as a worker
     would; the number of jobs run."""
-    from scan_station.jobs import make_jobs
+    from scan_station.system.jobs import make_jobs
 
     ext = app.extensions["scan_station"]
     queue = ext.setdefault("jobs", make_jobs(ext["settings"])).queue

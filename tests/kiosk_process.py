@@ -18,11 +18,12 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 os.environ["SANE_CONFIG_DIR"] = str(REPO / "scan_station" / "sane-demo")
 
-from scan_station import jobs, review  # noqa: E402 (libsane reads SANE_CONFIG_DIR when first loaded)
-from scan_station.config import load_settings  # noqa: E402
-from scan_station.db import Database  # noqa: E402
-from scan_station.demo import fill_demo_feeder  # noqa: E402
-from scan_station.scanning import scan_pages, start_batch  # noqa: E402
+from scan_station.capture import review  # noqa: E402 (libsane reads SANE_CONFIG_DIR when first loaded)
+from scan_station.capture.demo import fill_demo_feeder  # noqa: E402
+from scan_station.capture.scanning import scan_pages, start_batch  # noqa: E402
+from scan_station.core.config import load_settings  # noqa: E402
+from scan_station.db.database import Database  # noqa: E402
+from scan_station.system import jobs  # noqa: E402
 
 
 def main(home: str, ready: str, go: str, *entries: str) -> None:

@@ -15,15 +15,18 @@ from pathlib import Path
 import batches
 from kiosk import PASSWORD, ROLES
 
-from scan_station import grants, handover, jobs, review
-from scan_station.batchfolder import Status
-from scan_station.config import load_settings
-from scan_station.db import Database, Document
-from scan_station.demo import fill_demo_feeder
-from scan_station.ingest import ingest
+from scan_station.accounts import grants
+from scan_station.accounts.users import add_user
+from scan_station.capture import review
+from scan_station.capture.batch_folder import Status
+from scan_station.capture.demo import fill_demo_feeder
+from scan_station.capture.scanning import scan_pages, start_batch
+from scan_station.core.config import load_settings
+from scan_station.db.database import Database, Document
+from scan_station.filing.ingest import ingest
+from scan_station.records import handover
 from scan_station.register import add_entry
-from scan_station.scanning import scan_pages, start_batch
-from scan_station.users import add_user
+from scan_station.system import jobs
 
 DEVICE, PROFILE = "pnm:0", "Teks abu-abu 300 dpi, kaca"
 #: A word only the "dikecualikan" documents hold: no response to a non-PPID role may carry it.
@@ -138,8 +141,8 @@ def _softcopy_and_paperwork(settings, db, lived: LivedIn, work: Path) -> None:
     stopped, a berita acara with the entry for its signed paper, and a copy handed out."""
     from test_softcopy import signed_pdf, text_pdf
 
-    from scan_station import access_copy, berita_acara
-    from scan_station.softcopy import submit
+    from scan_station.filing.softcopy import submit
+    from scan_station.records import access_copy, berita_acara
 
     e = lived.entries
     e["softcopy"] = _entry(db, settings, "Keputusan Ketua (softcopy)")
@@ -163,7 +166,7 @@ def _hand_over(settings, db, entry_id: str, path: Path, *, file: bool) -> None:
     import os
     import socket
 
-    from scan_station.uploads import Upload, UploadStatus, file_upload
+    from scan_station.filing.uploads import Upload, UploadStatus, file_upload
 
     upload = Upload.create(settings, entry_id=entry_id, user="dok")
     shutil.copyfile(path, upload.files_dir(1) / path.name)

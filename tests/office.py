@@ -18,8 +18,8 @@ import numpy as np
 import pypdfium2 as pdfium
 from PIL import Image, ImageDraw, ImageFilter, ImageOps
 
-from scan_station import samples
-from scan_station.coversheet import coversheets_pdf
+from scan_station.pages import samples
+from scan_station.papers.cover_sheet import coversheets_pdf
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from scan_station import samples
+from scan_station.pages import samples
 
 #: Words of Indonesian administrative prose, from which the pages' sentences are drawn.
 WORDS = sorted({w.strip(".,;:") for p in samples.PARAGRAPHS for w in p.split()} | set("""

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from scan_station import search
-from scan_station.db import Batch, Document, DocumentPage, Entry
+from scan_station.db.database import Batch, Document, DocumentPage, Entry
 
 FILLER = ("Kegiatan ini dilaksanakan oleh sekretariat pada hari kerja. "
           "Catatan ini dibuat untuk keperluan administrasi kantor.")

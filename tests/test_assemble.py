@@ -13,10 +13,10 @@ import pypdfium2 as pdfium
 import pytest
 from PIL import Image, ImageDraw
 
-from scan_station.assemble import assemble
-from scan_station.page_images import Kind
-from scan_station.page_ocr import PageJob, ocr_page
-from scan_station.page_source import PageSource, file_digest
+from scan_station.ocr.assemble import assemble
+from scan_station.ocr.page import PageJob, ocr_page
+from scan_station.pages.images import Kind
+from scan_station.pages.source import PageSource, file_digest
 
 pytestmark = pytest.mark.ocr
 METADATA = {"title": "Laporan Kegiatan", "identifier": "PPID-2026-000001", "publisher": "Subbagian Umum",

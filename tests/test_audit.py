@@ -13,8 +13,8 @@ from kiosk import add, login, make_app, run_queued_jobs, token
 from sqlalchemy import delete, select, update
 from test_softcopy import entry, text_pdf
 
-from scan_station import audit
-from scan_station.db import AuditHead, AuditRecord
+from scan_station.audit import log as audit
+from scan_station.db.database import AuditHead, AuditRecord
 
 
 @dataclasses.dataclass
@@ -111,7 +111,7 @@ def test_real_work_is_recorded_and_the_chain_checks_against_storage(run, home, t
     for target in (public, secret):
         assert run("submit", text_pdf(tmp_path / f"{target[-1]}.pdf", ["Isi dokumen"]), "--entry", target).code == 0
     with db.session() as s:
-        from scan_station.db import Document
+        from scan_station.db.database import Document
 
         ids = {d.register_id: d.id for d in s.scalars(select(Document))}
     ppid.post(f"/handover/{ids[public]}/accept", data={"csrf_token": token(ppid, f"/handover/{ids[public]}")})
@@ -157,7 +157,8 @@ def test_the_kiosk_shows_the_log_to_the_ppid_roles_only(home):
 
 @pytest.mark.ocr
 def test_fixity_runs_on_schedule_reports_a_changed_file_and_repairs_nothing(run, home, tmp_path):
-    from scan_station import fixity, jobs
+    from scan_station.archive import fixity
+    from scan_station.system import jobs
 
     result = run("submit", text_pdf(tmp_path / "a.pdf", ["Arsip"]), "--entry", entry(run), "--json")
     stored = home / result.json["documents"][0]["path"]

@@ -14,9 +14,10 @@ import pytest
 from kiosk import login, make_app, token
 from sqlalchemy import delete, select, update
 
-from scan_station import audit, audit_anchor
-from scan_station.audit import GENESIS, digest
-from scan_station.db import AuditHead, AuditRecord, Document
+from scan_station.audit import anchor as audit_anchor
+from scan_station.audit import log as audit
+from scan_station.audit.log import GENESIS, digest
+from scan_station.db.database import AuditHead, AuditRecord, Document
 from scan_station.register import add_entry
 
 
@@ -68,7 +69,7 @@ def _problems(settings, db) -> list[str]:
 def _exempt_document(app, tmp_path) -> int:
     from test_softcopy import text_pdf
 
-    from scan_station.softcopy import submit
+    from scan_station.filing.softcopy import submit
 
     settings, db = _parts(app)
     with db.session() as s:
@@ -85,7 +86,7 @@ def test_the_first_record_is_anchored_and_the_log_checks_clean(app):
     assert lines and (lines[-1]["seq"], lines[-1]["hash"]) == (audit.head(db).seq, audit.head(db).hash)
     assert _problems(settings, db) == []
     assert oct((settings.home / audit_anchor.KEY_FILE).stat().st_mode)[-3:] == "600"
-    from scan_station.verify import verify
+    from scan_station.archive.verify import verify
 
     assert verify(db, settings)["ok"]  # storage holds what was filed, and nothing else
     assert not any(p.name.startswith("audit") for p in settings.storage_dir.rglob("*"))

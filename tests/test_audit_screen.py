@@ -16,10 +16,14 @@ from kiosk import login, make_app, token
 from lived_in import SECRET
 from sqlalchemy import func, select
 
-from scan_station import audit, bag, fixity, grants, reconcile, register, users
-from scan_station.batchfolder import BatchFolder
-from scan_station.cancel import cancel_batch
-from scan_station.db import AuditRecord
+from scan_station import register
+from scan_station.accounts import grants, users
+from scan_station.archive import bag, fixity
+from scan_station.audit import log as audit
+from scan_station.capture.batch_folder import BatchFolder
+from scan_station.capture.cancel import cancel_batch
+from scan_station.db.database import AuditRecord
+from scan_station.records import reconcile
 from web import audit_fields, audit_text
 from web.audit_text import ACTIONS, GENERIC, GROUPS
 

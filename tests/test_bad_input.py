@@ -18,7 +18,7 @@ import pikepdf
 import pytest
 from PIL import Image
 
-from scan_station.errors import ExitCode
+from scan_station.core.errors import ExitCode
 
 DEFAULT_PILLOW_LIMIT = Image.MAX_IMAGE_PIXELS
 
@@ -200,8 +200,9 @@ def test_the_inline_bomb_is_refused_quickly_and_with_little_memory(tmp_path):
     """
     bomb = _inline_bomb_pdf(tmp_path / "inline.pdf")
     code = (
-        "import sys, re; from pathlib import Path; from scan_station.config import load_settings;"
-        "from scan_station.batch_input import read_batch; from scan_station.errors import DecompressionBombError\n"
+        "import sys, re; from pathlib import Path; from scan_station.core.config import load_settings;"
+        "from scan_station.pages.batch_input import read_batch;"
+        "from scan_station.core.errors import DecompressionBombError\n"
         "def peak(): return int(re.search(r'VmHWM:\\s+(\\d+)', Path('/proc/self/status').read_text())[1])\n"
         f"try: read_batch(Path({str(bomb)!r}), Path({str(tmp_path / 'work')!r}),"
         f" load_settings({str(tmp_path / 'h')!r}))\n"
@@ -312,9 +313,9 @@ def _white_png(path: Path, width: int, height: int, dpi: int) -> Path:
 
 
 def test_a_genuine_100_megapixel_page_follows_the_setting_not_pillows_default(tmp_path):
-    from scan_station.batch_input import read_batch
-    from scan_station.config import load_settings
-    from scan_station.errors import DecompressionBombError
+    from scan_station.core.config import load_settings
+    from scan_station.core.errors import DecompressionBombError
+    from scan_station.pages.batch_input import read_batch
 
     page = _white_png(tmp_path / "a3-600dpi.png", 8500, 12000, 600)  # 102 MP, 360 × 508 mm
     generous = load_settings(tmp_path / "h1", max_image_megapixels=150)
@@ -337,8 +338,8 @@ def test_a_genuine_100_megapixel_page_follows_the_setting_not_pillows_default(tm
 
 
 def test_a_139_megapixel_tiff_frame_is_taken_when_the_setting_allows(tmp_path):
-    from scan_station.batch_input import read_batch
-    from scan_station.config import load_settings
+    from scan_station.core.config import load_settings
+    from scan_station.pages.batch_input import read_batch
 
     tiff = tmp_path / "scan.tif"
     small = Image.new("1", (2480, 3508), 1)
@@ -404,8 +405,8 @@ def test_a_subfolder_or_broken_link_in_a_batch_folder_is_refused(run, home, tmp_
 
 
 def test_a_link_to_a_regular_file_is_fine(tmp_path):
-    from scan_station.batch_input import read_batch
-    from scan_station.config import load_settings
+    from scan_station.core.config import load_settings
+    from scan_station.pages.batch_input import read_batch
 
     target = batches.write_pdf([batches.content("Halaman")], tmp_path / "real.pdf")
     link = tmp_path / "link.pdf"
@@ -422,9 +423,9 @@ def test_a_link_to_a_regular_file_is_fine(tmp_path):
 def test_the_ocr_step_gets_the_same_limit(run, home, tmp_path, monkeypatch):
     """Without running tesseract: each page's OCR job carries the setting, and the page's pixels
     are refused by it before they are decoded."""
-    from scan_station import ocr_pool
-    from scan_station.errors import DecompressionBombError, OcrError
-    from scan_station.page_ocr import ocr_page
+    from scan_station.core.errors import DecompressionBombError, OcrError
+    from scan_station.ocr import pool as ocr_pool
+    from scan_station.ocr.page import ocr_page
 
     home.mkdir(parents=True)
     (home / "scan-station.toml").write_text("max_image_megapixels = 123\n")

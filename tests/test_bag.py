@@ -11,7 +11,7 @@ import bagit
 import pytest
 from filed import WORDS, cli, file_some, found, home_snapshot
 
-from scan_station.bag import bag_contents
+from scan_station.archive.bag import bag_contents
 from scan_station.cli import main
 
 

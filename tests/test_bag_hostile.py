@@ -18,10 +18,10 @@ import pytest
 from filed import cli, deep_folders, error_line, file_some, home_snapshot, run_within, snapshot, submit
 from sqlalchemy import func, select
 
-from scan_station.config import load_settings
-from scan_station.db import AuditRecord, BeritaAcara, Database, Entry
+from scan_station.core.config import load_settings
+from scan_station.core.storage import id_folder
+from scan_station.db.database import AuditRecord, BeritaAcara, Database, Entry
 from scan_station.register import entry_dict
-from scan_station.storage import id_folder
 
 
 @pytest.fixture(scope="module")
@@ -220,7 +220,7 @@ def _stored_exempt(w, home) -> str:
     db = Database(load_settings(home))
     try:
         with db.session() as s:
-            from scan_station.db import Document
+            from scan_station.db.database import Document
 
             path = s.scalar(select(Document.path).where(Document.register_id == w.ids["exempt"]))
     finally:
@@ -387,7 +387,7 @@ def test_an_imported_bag_keeps_the_audit_log_whole_and_its_records_readable(worl
     assert kept["foreign_records"] == carried  # as the other installation wrote them: seq, hash and all
     assert {a["path"].split("/")[0] for a in kept["anchors"]} == {"batches"} and len(kept["anchors"]) == 4
     assert kept["source"]["scan_station"]
-    from scan_station import audit
+    from scan_station.audit import log as audit
 
     db = Database(load_settings(home))
     try:
@@ -406,9 +406,9 @@ def test_an_imported_bag_keeps_the_audit_log_whole_and_its_records_readable(worl
 
 @pytest.mark.slow
 def test_a_failure_halfway_leaves_nothing_behind(world, tmp_path, monkeypatch):
-    from scan_station import bag as bag_module
-    from scan_station import safe_files
-    from scan_station.errors import DiskFullError
+    from scan_station.archive import bag as bag_module
+    from scan_station.core import safe_files
+    from scan_station.core.errors import DiskFullError
 
     home = tmp_path / "fresh"
     before = state(home)

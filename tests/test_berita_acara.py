@@ -9,7 +9,7 @@ import pypdfium2 as pdfium
 import pytest
 from test_softcopy import entry, text_pdf
 
-from scan_station.errors import ExitCode
+from scan_station.core.errors import ExitCode
 
 pytestmark = [pytest.mark.ocr]
 
@@ -53,7 +53,7 @@ def test_a_correction_is_a_new_berita_acara_and_the_old_one_stays(run, home, fil
 
 
 def test_a_unit_month_scope_and_bad_requests(run, filed_batch):
-    from scan_station.db import utcnow
+    from scan_station.db.database import utcnow
 
     month = f"{utcnow():%Y-%m}"
     assert run("berita-acara", "--month", month, "--unit", "Sekretariat", "--json").code == 0
@@ -68,7 +68,7 @@ def test_a_unit_month_scope_and_bad_requests(run, filed_batch):
 def test_the_kiosk_makes_and_serves_berita_acara_for_the_report_roles(home, filed_batch):
     from kiosk import login, make_app, token
 
-    from scan_station.db import utcnow
+    from scan_station.db.database import utcnow
 
     app = make_app(home)
     client = login(app.test_client(), "atasan")

@@ -10,7 +10,7 @@ import logging
 import pytest
 from kiosk import ROLES, login, make_app, token
 
-from scan_station.errors import ExitCode
+from scan_station.core.errors import ExitCode
 
 DAYS = ["0001-01-01", "9999-12-31", "0000-01-01", "10000-01-01", "2024-02-29", "2023-02-29", "1900-02-29",
         "9999-13-01", "1970-01-01", "-0001-01-01", "99999999999999999999-01-01", "2026-12-07T25:00", "31/12/9999",

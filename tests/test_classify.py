@@ -5,10 +5,10 @@ from pathlib import Path
 import batches
 import pytest
 
-from scan_station import samples
-from scan_station.classify import classify_pdf
-from scan_station.config import Settings
-from scan_station.model import BLANK, CONTENT, COVER
+from scan_station.core.config import Settings
+from scan_station.core.model import BLANK, CONTENT, COVER
+from scan_station.pages import samples
+from scan_station.pages.classify import classify_pdf
 
 DEFAULTS = Settings(home=Path("/nonexistent"))
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from scan_station.cli import cli
-from scan_station.errors import ExitCode
+from scan_station.core.errors import ExitCode
 
 
 def test_every_command_takes_json():
@@ -235,7 +235,7 @@ def test_ingest_without_a_language_pack_stops_before_any_work(run, home, no_indo
 
 
 def test_a_queue_password_is_never_printed():
-    from scan_station.config import shown_url
+    from scan_station.core.config import shown_url
 
     assert shown_url("redis://:geheim@10.0.0.5:6379/0") == "redis://:***@10.0.0.5:6379/0"
     assert shown_url("redis://user:geheim@host/1") == "redis://user:***@host/1"

@@ -13,7 +13,7 @@ import sys
 
 import pytest
 
-from scan_station.errors import ExitCode
+from scan_station.core.errors import ExitCode
 
 FINE = {ExitCode.bad_args, ExitCode.input_file, ExitCode.not_found, ExitCode.storage, ExitCode.config}
 

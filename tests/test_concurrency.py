@@ -18,13 +18,15 @@ import pytest
 from filed import cli
 from sqlalchemy import func, select
 
-from scan_station import faults, jobs, review
-from scan_station.batchfolder import BatchFolder, Status
-from scan_station.config import load_settings
-from scan_station.db import AuditRecord, Batch, Database, Document
-from scan_station.demo import fill_demo_feeder
+from scan_station.capture import review
+from scan_station.capture.batch_folder import BatchFolder, Status
+from scan_station.capture.demo import fill_demo_feeder
+from scan_station.capture.scanning import scan_pages, start_batch
+from scan_station.core import crash_points
+from scan_station.core.config import load_settings
+from scan_station.db.database import AuditRecord, Batch, Database, Document
 from scan_station.register import add_entry
-from scan_station.scanning import scan_pages, start_batch
+from scan_station.system import jobs
 
 pytestmark = [pytest.mark.postgres, pytest.mark.ocr, pytest.mark.scanner, pytest.mark.slow]
 
@@ -137,7 +139,7 @@ def test_postgresql_stopped_in_the_middle_of_a_filing_the_job_waits_and_nothing_
         if here == point:
             own_postgres.stop()
 
-    monkeypatch.setattr(faults, "point", database_goes)
+    monkeypatch.setattr(crash_points, "point", database_goes)
     jobs.run_until_empty(queue)
     state = folder.read_state()
     assert state.status == Status.FAILED and state.retry and state.pages == 2, state.error

@@ -12,7 +12,7 @@ import pytest
 from conftest import CORPUS
 from PIL import Image, ImageSequence
 
-from scan_station.barcodes import decode
+from scan_station.pages.barcodes import decode
 
 pytestmark = pytest.mark.corpus
 
@@ -95,7 +95,7 @@ def test_looking_for_cover_sheets_keeps_zbars_assertions_off_stderr(capfd):
     import office
     from pyzbar import pyzbar
 
-    from scan_station.classify import classify_image
+    from scan_station.pages.classify import classify_image
 
     page = office.scan(office.text_print("Laporan Kegiatan", dpi=300, seed=36), None, office.OFFICE, dpi=300, seed=36)
     pyzbar.decode(page)  # every symbology, as before

@@ -13,10 +13,10 @@ import batches
 import pytest
 from conftest import CORPUS
 
-from scan_station.classify import classify_pdf
-from scan_station.config import Settings
-from scan_station.model import COVER
-from scan_station.split import split
+from scan_station.core.config import Settings
+from scan_station.core.model import COVER
+from scan_station.pages.classify import classify_pdf
+from scan_station.pages.split import split
 
 pytestmark = [pytest.mark.corpus, pytest.mark.slow]
 

@@ -7,8 +7,8 @@ import pikepdf
 import pytest
 from PIL import Image
 
-from scan_station.barcodes import decode
-from scan_station.coversheet import PREFIX, coversheets_pdf, parse_payload, payload_for
+from scan_station.pages.barcodes import decode
+from scan_station.papers.cover_sheet import PREFIX, coversheets_pdf, parse_payload, payload_for
 
 
 def test_payload_round_trip():
@@ -70,7 +70,7 @@ def test_cli_coversheet_refuses_unknown_ids(run, tmp_path):
 
 
 def test_every_single_character_misread_and_neighbour_swap_is_caught():
-    from scan_station.coversheet import ALPHABET, check_character
+    from scan_station.papers.cover_sheet import ALPHABET, check_character
 
     register_id = "PPID-2026-000123"
     check = check_character(register_id)
@@ -110,8 +110,8 @@ def test_text_beyond_cp1252_prints_as_typed_in_embedded_fonts():
 
 
 def test_without_the_fonts_cover_sheets_name_the_package_to_install(monkeypatch, tmp_path):
-    from scan_station import coversheet
-    from scan_station.errors import MissingDependencyError
+    from scan_station.core.errors import MissingDependencyError
+    from scan_station.papers import cover_sheet as coversheet
 
     monkeypatch.setattr(coversheet, "FONT_DIR", tmp_path / "no-fonts")
     coversheet.register_fonts.cache_clear()

@@ -1,5 +1,5 @@
 """Crash consistency: the service is killed (SIGKILL) at each of its kill points
-(`scan_station.faults`) in the life of a two-document batch — while scanning, reviewing,
+(`scan_station.core.crash_points`) in the life of a two-document batch — while scanning, reviewing,
 confirming, and in the worker through the page jobs, OCR, the raw batch, the PDF, the sidecar,
 the index, the commit and the cleanup — then started again, as an office would after a power
 cut, and left to finish.
@@ -22,13 +22,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from scan_station import audit, faults, samples
-from scan_station.config import load_settings
-from scan_station.coversheet import coversheets_pdf
-from scan_station.db import Batch, Database, Document
+from scan_station.archive.verify import verify
+from scan_station.audit import log as audit
+from scan_station.core import crash_points
+from scan_station.core.config import load_settings
+from scan_station.core.storage import TMP_PREFIX
+from scan_station.db.database import Batch, Database, Document
+from scan_station.pages import samples
+from scan_station.papers.cover_sheet import coversheets_pdf
 from scan_station.register import add_entry
-from scan_station.storage import TMP_PREFIX
-from scan_station.verify import verify
 
 pytestmark = [pytest.mark.slow, pytest.mark.ocr, pytest.mark.scanner]
 DEVICE, PROFILE, DPI = "pnm:0", "Cepat 150 dpi", 150
@@ -219,4 +221,4 @@ def test_a_kill_in_a_worker_on_postgresql_and_redis_is_taken_up_by_the_next_work
 
 def test_there_are_kill_points_enough_and_each_is_tried():
     tried = {name.partition("#")[0] for name, _step in SCAN_CASES + WORKER_CASES}
-    assert tried == set(faults.POINTS) and len(SCAN_CASES + WORKER_CASES) >= 25
+    assert tried == set(crash_points.POINTS) and len(SCAN_CASES + WORKER_CASES) >= 25

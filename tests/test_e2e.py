@@ -18,9 +18,9 @@ import office
 import pytest
 from PIL import ImageFilter
 
-from scan_station.config import load_settings
-from scan_station.db import Database
-from scan_station.demo import fill_demo_feeder
+from scan_station.capture.demo import fill_demo_feeder
+from scan_station.core.config import load_settings
+from scan_station.db.database import Database
 
 pytestmark = [pytest.mark.browser, pytest.mark.scanner, pytest.mark.ocr, pytest.mark.slow]
 

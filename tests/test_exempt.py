@@ -16,9 +16,9 @@ from lived_in import SECRET
 from markupsafe import escape
 from sqlalchemy import select
 
-from scan_station import review
-from scan_station.batchfolder import BatchFolder
-from scan_station.db import AuditRecord, Document
+from scan_station.capture import review
+from scan_station.capture.batch_folder import BatchFolder
+from scan_station.db.database import AuditRecord, Document
 
 pytestmark = [pytest.mark.ocr, pytest.mark.scanner]
 NOT_PPID = [None, "dok", "admin"]
@@ -145,7 +145,7 @@ def test_no_review_correction_uncovers_an_exempt_page(kiosk):
 def test_a_rescanned_exempt_page_is_hidden_from_the_moment_it_is_scanned(kiosk):
     import batches
 
-    from scan_station.demo import fill_demo_feeder
+    from scan_station.capture.demo import fill_demo_feeder
 
     app, lived, exempt = kiosk
     batch = lived.batches["review"]
@@ -205,7 +205,7 @@ def test_exempt_pages_in_a_public_document_wait_for_a_petugas_ppid_to_confirm(ki
 
 @pytest.mark.parametrize("entry_key, new_category", [("exempt", "berkala"), ("unfiled", "dikecualikan")])
 def test_only_the_ppid_roles_move_an_entry_into_or_out_of_dikecualikan(kiosk, entry_key, new_category):
-    from scan_station.db import Entry
+    from scan_station.db.database import Entry
 
     app, lived, _exempt = kiosk
     entry_id = lived.entries[entry_key]
@@ -229,7 +229,7 @@ def test_only_the_ppid_roles_move_an_entry_into_or_out_of_dikecualikan(kiosk, en
 def test_a_csv_import_by_admin_does_not_move_entries_out_of_dikecualikan(kiosk):
     import io
 
-    from scan_station.db import Entry
+    from scan_station.db.database import Entry
 
     app, lived, _exempt = kiosk
     entry_id = lived.entries["exempt"]

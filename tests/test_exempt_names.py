@@ -12,7 +12,7 @@ import pytest
 from kiosk import login, make_app, real_values, urls_for
 from sqlalchemy import select
 
-from scan_station.db import BeritaAcara, Document, Entry
+from scan_station.db.database import BeritaAcara, Document, Entry
 
 pytestmark = [pytest.mark.ocr, pytest.mark.scanner]
 FILE_NAME = b"telaah.pdf"  # the exempt softcopy of the lived-in home
@@ -32,7 +32,7 @@ def app(lived_in):
 
 
 def _uploads(app, entry_id: str) -> list[str]:
-    from scan_station.uploads import recent
+    from scan_station.filing.uploads import recent
 
     return [u.id for u in recent(app.extensions["scan_station"]["settings"], entry_id)]
 

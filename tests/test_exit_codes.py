@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from scan_station.config import load_settings
-from scan_station.errors import ConfigError, ExitCode, MissingDependencyError, OcrError
-from scan_station.ocr_pool import OcrPool
+from scan_station.core.config import load_settings
+from scan_station.core.errors import ConfigError, ExitCode, MissingDependencyError, OcrError
+from scan_station.ocr.pool import OcrPool
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -50,7 +50,7 @@ def test_what_c_libraries_write_in_an_ocr_child_does_not_reach_the_users_termina
     """Leptonica writes "Error in boxClipToRectangle: box outside rectangle" straight to fd 2 on
     some noisy pages; the page is read all the same and its verdict says what a person needs."""
     script = ("import functools, os\n"
-              "from scan_station.ocr_pool import OcrPool\n"
+              "from scan_station.ocr.pool import OcrPool\n"
               "with OcrPool(1) as pool:\n"
               "    print(pool._submit(functools.partial(os.write, 2), b'Error in boxClipToRectangle\\n').result())\n")
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=REPO, timeout=60)
@@ -61,7 +61,7 @@ def test_what_c_libraries_write_in_an_ocr_child_does_not_reach_the_users_termina
 @pytest.mark.ocr
 @pytest.mark.slow
 def test_demo_without_a_language_pack_at_ocr_time_exits_6_not_7(run, no_indonesian, monkeypatch):
-    from scan_station import doctor
+    from scan_station.system import doctor
 
     monkeypatch.setattr(doctor, "require", lambda _work, _settings: None)  # as if the pack went missing since
     result = run("demo", "--documents", "1")
@@ -146,7 +146,7 @@ def test_undecodable_bytes_from_a_real_terminal_are_exit_2(home):
 
 
 def test_the_register_refuses_such_text_whichever_way_it_comes(db, settings):
-    from scan_station.errors import RegisterError
+    from scan_station.core.errors import RegisterError
     from scan_station.register import add_entry
 
     with pytest.raises(RegisterError, match=r"title \(Judul Informasi\) holds bytes that are not UTF-8"), \

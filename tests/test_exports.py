@@ -15,13 +15,13 @@ import pytest
 from kiosk import add, login, make_app
 from openpyxl import load_workbook
 
-from scan_station import report
-from scan_station.audit_sheet import export_audit
-from scan_station.config import load_settings
-from scan_station.db import Batch, Database, Document, DocumentEvent
+from scan_station.audit.sheet import export_audit
+from scan_station.core.config import load_settings
+from scan_station.core.entry_fields import FIELDS
+from scan_station.db.database import Batch, Database, Document, DocumentEvent
+from scan_station.records import report
 from scan_station.register import add_entry, entry_dict, list_entries
-from scan_station.register_csv import export_register, import_csv
-from scan_station.register_fields import FIELDS
+from scan_station.register.csv_io import export_register, import_csv
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 HOSTILE = {
@@ -86,7 +86,7 @@ def register(db, settings):
 
 @pytest.mark.parametrize("excel", [False, True], ids=["comma", "excel"])
 def test_the_register_as_csv_opens_with_its_separator_and_holds_every_entry(db, register, excel):
-    from scan_station.csv_cells import unprotect
+    from scan_station.core.csv_cells import unprotect
 
     with db.session() as s:
         text = export_register(list_entries(s), "excel-csv" if excel else "csv")
@@ -199,7 +199,7 @@ def _report_rows(data: dict) -> list[list[object]]:
 
 @pytest.mark.parametrize("hidden", [(), ("dikecualikan",)], ids=["sees-exempt", "exempt-hidden"])
 def test_the_monthly_report_exports_hold_its_table_and_its_returns(db, settings, hidden):
-    from scan_station.csv_cells import unprotect
+    from scan_station.core.csv_cells import unprotect
 
     def make_entry(**fields):
         with db.session() as s:
@@ -229,8 +229,8 @@ def test_the_monthly_report_exports_hold_its_table_and_its_returns(db, settings,
 
 
 def test_the_audit_log_exports_hold_the_records_of_its_csv(db, settings, register):
-    from scan_station import audit
-    from scan_station.csv_cells import unprotect
+    from scan_station.audit import log as audit
+    from scan_station.core.csv_cells import unprotect
 
     with db.session() as s, audit.readable():
         plain = list(csv.reader(io.StringIO(audit.as_csv(s.scalars(audit.records_query(audit.Filter()))))))
@@ -264,7 +264,7 @@ def _download(client, url: str, kind: str, filename: str):
 
 def _as_csv_cells(rows: list[list[object]]) -> list[list[str]]:
     """Workbook rows as their CSV cells say them (protected; dates as YYYY-MM-DD, numbers as digits)."""
-    from scan_station.csv_cells import protect
+    from scan_station.core.csv_cells import protect
 
     def cell(value):
         if isinstance(value, dt.datetime):

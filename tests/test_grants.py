@@ -12,11 +12,11 @@ import pytest
 from kiosk import PASSWORD, login, logout, make_app, token
 from sqlalchemy import select
 
-from scan_station import grants
-from scan_station.config import load_settings
-from scan_station.db import AccessRequest, AuditRecord, Database, UserAccount
-from scan_station.errors import ScanStationError
-from scan_station.users import add_user, authenticate
+from scan_station.accounts import grants
+from scan_station.accounts.users import add_user, authenticate
+from scan_station.core.config import load_settings
+from scan_station.core.errors import ScanStationError
+from scan_station.db.database import AccessRequest, AuditRecord, Database, UserAccount
 
 NEW_PASSWORD = "kopi tubruk di pagi hari"
 EXEMPT_ROLES = ["ppid", "atasan"]

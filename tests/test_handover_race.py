@@ -13,9 +13,10 @@ import pytest
 from filed import add_entry, submit
 from sqlalchemy import select
 
-from scan_station import handover, storage
-from scan_station.config import load_settings
-from scan_station.db import Database, Document, DocumentEvent
+from scan_station.core import storage
+from scan_station.core.config import load_settings
+from scan_station.db.database import Database, Document, DocumentEvent
+from scan_station.records import handover
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

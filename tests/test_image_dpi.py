@@ -9,10 +9,10 @@ import pikepdf
 import pytest
 from PIL import Image
 
-from scan_station import scanning
-from scan_station.batch_input import read_batch
-from scan_station.batchfolder import BatchFolder
-from scan_station.config import load_settings, plausible_dpi
+from scan_station.capture import scanning
+from scan_station.capture.batch_folder import BatchFolder
+from scan_station.core.config import load_settings, plausible_dpi
+from scan_station.pages.batch_input import read_batch
 
 A4_POINTS = (595.3, 841.9)  # 210 × 297 mm
 A4_AT_300 = (2480, 3508)

@@ -18,7 +18,7 @@ import pytest
 from PIL import Image
 
 from scan_station.cli import main
-from scan_station.coversheet import payload_for
+from scan_station.papers.cover_sheet import payload_for
 
 pytestmark = [pytest.mark.ocr, pytest.mark.slow]
 

@@ -16,8 +16,9 @@ from web.names import HELD_REASONS
 
 ROOT = Path(__file__).resolve().parents[1]
 #: Service modules whose errors the kiosk shows; each of their codes must be in MESSAGES.
-SHOWN = ["register.py", "register_csv.py", "report.py", "handover.py", "users.py", "grants.py", "review.py",
-         "demo.py", "profiles.py", "split.py", "scanner.py", "cancel.py", "storage.py"]
+SHOWN = ["register/__init__.py", "register/csv_io.py", "records/report.py", "records/handover.py",
+         "accounts/users.py", "accounts/grants.py", "capture/review.py", "capture/demo.py", "capture/profiles.py",
+         "pages/split.py", "capture/scanner.py", "capture/cancel.py", "core/storage.py"]
 
 
 def test_no_view_shows_an_errors_own_text():
@@ -85,8 +86,8 @@ def test_a_month_that_is_no_month_in_indonesian(client):
      "X-1 tidak ada di register"),
 ])
 def test_a_failed_batch_says_why_in_the_kiosks_language(home, changes, said):
-    from scan_station.batchfolder import Status
-    from scan_station.scanning import start_batch
+    from scan_station.capture.batch_folder import Status
+    from scan_station.capture.scanning import start_batch
 
     app = make_app(home)
     settings, db = app.extensions["scan_station"]["settings"], app.extensions["scan_station"]["db"]

@@ -1,4 +1,4 @@
-"""The test suite's cache of page OCR results (scan_station/testing_ocr_cache.py): a page made the
+"""The test suite's cache of page OCR results (scan_station/ocr/testing_cache.py): a page made the
 same way twice is read once; a damaged entry is read afresh; without the variable nothing is
 kept; a job whose folder cannot take the result is refused as in use, cache or not."""
 
@@ -9,11 +9,11 @@ from pathlib import Path
 import batches
 import pytest
 
-from scan_station import page_ocr
-from scan_station.errors import StorageError
-from scan_station.page_ocr import PageJob, load_result, ocr_page
-from scan_station.page_source import PageSource
-from scan_station.storage import sha256_file
+from scan_station.core.errors import StorageError
+from scan_station.core.storage import sha256_file
+from scan_station.ocr import page as page_ocr
+from scan_station.ocr.page import PageJob, load_result, ocr_page
+from scan_station.pages.source import PageSource
 
 pytestmark = pytest.mark.ocr
 

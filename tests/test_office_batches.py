@@ -12,9 +12,9 @@ import office_batch
 import office_pages
 import pytest
 
-from scan_station.classify import classify_image, shrink
-from scan_station.model import BLANK, CONTENT, COVER, UNREADABLE
-from scan_station.split import resolve, split
+from scan_station.core.model import BLANK, CONTENT, COVER, UNREADABLE
+from scan_station.pages.classify import classify_image, shrink
+from scan_station.pages.split import resolve, split
 
 A, B = "PPID-2026-000101", "PPID-2026-000102"
 KNOWN = {A, B}

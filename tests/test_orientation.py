@@ -14,12 +14,12 @@ from batches import render
 from ocr_quality import word_recall
 from PIL import Image
 
-from scan_station import page_ocr
 from scan_station._exec import libtesseract
-from scan_station.orientation import Lie, which_way_up
-from scan_station.page_images import straightened
-from scan_station.page_ocr import PageJob, ocr_page
-from scan_station.page_source import PageSource, file_digest
+from scan_station.ocr import page as page_ocr
+from scan_station.ocr.orientation import Lie, which_way_up
+from scan_station.ocr.page import PageJob, ocr_page
+from scan_station.pages.images import straightened
+from scan_station.pages.source import PageSource, file_digest
 
 PAPERS = {"office": office.OFFICE, "grey-recycled": office.GREY_RECYCLED, "light-toner": office.LIGHT_TONER,
           "thin": office.THIN_PAPER}

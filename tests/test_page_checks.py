@@ -1,5 +1,5 @@
-"""The checks that flag a page for the officer (scan_station/page_checks.py) and the readability
-verdict they start from (scan_station/readability.py), each on the cases that make it and its
+"""The checks that flag a page for the officer (scan_station/ocr/page_checks.py) and the readability
+verdict they start from (scan_station/ocr/readability.py), each on the cases that make it and its
 neighbours that must not."""
 
 from __future__ import annotations
@@ -9,10 +9,10 @@ import office_pages
 import pytest
 from PIL import Image, ImageDraw
 
-from scan_station import page_checks, readability
 from scan_station._exec.libtesseract import Word
-from scan_station.model import CONTENT, PageClass
-from scan_station.readability import Marks, Verdict
+from scan_station.core.model import CONTENT, PageClass
+from scan_station.ocr import page_checks, readability
+from scan_station.ocr.readability import Marks, Verdict
 
 # -- running page numbers ------------------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""The filed PDF/A's page images stored small (scan_station/page_images.py): a text page 1-bit
+"""The filed PDF/A's page images stored small (scan_station/pages/images.py): a text page 1-bit
 CCITT G4, a page with a photo grey JPEG, a page with a coloured stamp colour JPEG — each within
 its size budget at 300 dpi A4, decoded by pikepdf as it was encoded, and read by tesseract as
 well as the lossless page."""
@@ -14,9 +14,9 @@ import pytest
 from ocr_quality import cer, tesseract_text
 from PIL import Image, ImageDraw
 
-from scan_station import samples
-from scan_station.assemble import image_stream
-from scan_station.page_images import Kind, StoredImage, encode, measure, skew, straightened
+from scan_station.ocr.assemble import image_stream
+from scan_station.pages import samples
+from scan_station.pages.images import Kind, StoredImage, encode, measure, skew, straightened
 
 PAPERS = {"office": office.OFFICE, "grey-recycled": office.GREY_RECYCLED, "light-toner": office.LIGHT_TONER,
           "thin": office.THIN_PAPER}

@@ -24,16 +24,17 @@ from kiosk import ROLES, login, logout, make_app, token
 from PIL import Image, ImageOps
 
 import web.review
-from scan_station import page_jobs, samples
-from scan_station.assemble import assemble
-from scan_station.batch_input import read_batch
-from scan_station.classify import classify_pdf
-from scan_station.config import load_settings
-from scan_station.errors import DiskFullError, ExitCode, OcrError, StorageError, exit_code_for
-from scan_station.page_images import straightened
-from scan_station.page_ocr import PageJob, load_result, ocr_page
-from scan_station.page_source import RENDER_DPI, PageSource, file_digest, load
-from scan_station.scanning import start_batch
+from scan_station.capture import page_jobs
+from scan_station.capture.scanning import start_batch
+from scan_station.core.config import load_settings
+from scan_station.core.errors import DiskFullError, ExitCode, OcrError, StorageError, exit_code_for
+from scan_station.ocr.assemble import assemble
+from scan_station.ocr.page import PageJob, load_result, ocr_page
+from scan_station.pages import samples
+from scan_station.pages.batch_input import read_batch
+from scan_station.pages.classify import classify_pdf
+from scan_station.pages.images import straightened
+from scan_station.pages.source import RENDER_DPI, PageSource, file_digest, load
 
 DPI = 150  # small pages: nothing here depends on the size
 

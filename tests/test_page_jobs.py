@@ -11,12 +11,14 @@ import pikepdf
 import pytest
 from sqlalchemy import select
 
-from scan_station import jobs, ocr_pool, review
-from scan_station.db import Document
-from scan_station.demo import fill_demo_feeder
-from scan_station.page_jobs import queue_page, queue_pages
+from scan_station.capture import review
+from scan_station.capture.demo import fill_demo_feeder
+from scan_station.capture.page_jobs import queue_page, queue_pages
+from scan_station.capture.scanning import scan_pages, start_batch
+from scan_station.db.database import Document
+from scan_station.ocr import pool as ocr_pool
 from scan_station.register import add_entry
-from scan_station.scanning import scan_pages, start_batch
+from scan_station.system import jobs
 
 pytestmark = [pytest.mark.scanner, pytest.mark.ocr, pytest.mark.slow]
 

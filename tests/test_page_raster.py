@@ -11,8 +11,8 @@ from ocrmypdf.helpers import Resolution
 from ocrmypdf.pluginspec import GhostscriptRasterDevice as Device
 from PIL import Image, ImageChops
 
-from scan_station.coversheet import coversheets_pdf
-from scan_station.page_raster import rasterize_pdf_page
+from scan_station.ocr.raster import rasterize_pdf_page
+from scan_station.papers.cover_sheet import coversheets_pdf
 
 R300 = Resolution(300.0, 300.0)
 pytestmark = pytest.mark.slow

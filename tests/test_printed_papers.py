@@ -13,8 +13,8 @@ import batches
 import pytest
 from paper_boxes import MM, UNIT, WORDS, lines, outside, read, reading, spaceless, texts, whole_or_shortened
 
-from scan_station import paper_text
-from scan_station.register_fields import FIELDS
+from scan_station.core.entry_fields import FIELDS
+from scan_station.papers import text as paper_text
 
 LIMIT = {f.name: f.max_length for f in FIELDS}
 SHA = "9f" * 32
@@ -25,7 +25,7 @@ SHA = "9f" * 32
 @pytest.mark.parametrize("text", texts(500) + ["https://ppid.example.go.id/verifikasi/" + SHA])
 @pytest.mark.parametrize("width_mm", [20, 55, 135])
 def test_wrapped_lines_fit_their_width_and_give_the_text_back(text, width_mm):
-    from scan_station.coversheet import BOLD, register_fonts
+    from scan_station.papers.cover_sheet import BOLD, register_fonts
 
     register_fonts()
     width = width_mm * MM
@@ -40,7 +40,7 @@ def test_wrapped_lines_fit_their_width_and_give_the_text_back(text, width_mm):
 
 @pytest.mark.parametrize("offset", range(0, 90, 7))
 def test_a_date_kept_together_is_never_broken_wherever_the_line_ends(offset):
-    from scan_station.coversheet import REGULAR, register_fonts
+    from scan_station.papers.cover_sheet import REGULAR, register_fonts
 
     register_fonts()
     date = paper_text.keep_together("Senin, 30 September 2026")
@@ -72,7 +72,7 @@ def _field(page, label: str, following: str | None) -> str:
 
 
 def test_cover_sheets_keep_every_word_on_the_page_and_shorten_only_a_title():
-    from scan_station.coversheet import coversheets_pdf
+    from scan_station.papers.cover_sheet import coversheets_pdf
 
     entries = _covers()
     pages = read(coversheets_pdf(entries))
@@ -91,8 +91,8 @@ def test_cover_sheets_keep_every_word_on_the_page_and_shorten_only_a_title():
 @pytest.mark.parametrize("entry_id", ["PPID-2026-000001", "PPID/2026/SUBBAGIAN-PERENCANAAN-DATA-INFORMASI/1",
                                       "W" * 48])
 def test_a_long_id_and_long_texts_leave_the_barcodes_readable(tmp_path, entry_id):
-    from scan_station.barcodes import decode
-    from scan_station.coversheet import coversheets_pdf, payload_for
+    from scan_station.pages.barcodes import decode
+    from scan_station.papers.cover_sheet import coversheets_pdf, payload_for
 
     entry = batches.entry(entry_id, title=texts(LIMIT["title"])[-1], unit=texts(LIMIT["unit"])[-1])
     pdf = tmp_path / "sampul.pdf"
@@ -105,7 +105,7 @@ def test_a_long_id_and_long_texts_leave_the_barcodes_readable(tmp_path, entry_id
 # -- the citizen copy's statement page ----------------------------------------------------------
 
 def _base_urls() -> list[str]:
-    from scan_station.access_copy import MAX_BASE_URL
+    from scan_station.records.access_copy import MAX_BASE_URL
 
     host = "https://ppid.kpu-tangerangkota.go.id"
     return [host, host + "/layanan-informasi-publik" * 8, "https://" + "a" * (MAX_BASE_URL - 14) + ".go.id",
@@ -132,7 +132,7 @@ STATEMENTS = list(itertools.zip_longest(texts(200), texts(300), texts(LIMIT["tit
 def test_the_statement_page_prints_the_address_whole_and_everything_within_the_page(agency, contact, title, base):
     from pyzbar import pyzbar
 
-    from scan_station.access_copy import statement_page, verification_url
+    from scan_station.records.access_copy import statement_page, verification_url
 
     url = verification_url(base or "https://ppid.example.go.id", SHA)
     signatures = [f"{'surat-keputusan-' * 4}.pdf: Tanda tangan elektronik sah: ditandatangani oleh {agency}"] * 3
@@ -154,8 +154,8 @@ def test_the_statement_page_prints_the_address_whole_and_everything_within_the_p
 
 
 def test_a_base_address_too_long_to_print_makes_no_copy(settings, db):
-    from scan_station import access_copy
-    from scan_station.errors import ConfigError
+    from scan_station.core.errors import ConfigError
+    from scan_station.records import access_copy
 
     with pytest.raises(ConfigError) as refused:
         access_copy.make(settings, db, 1, base_url="https://" + "a" * access_copy.MAX_BASE_URL)
@@ -166,7 +166,7 @@ def test_a_base_address_too_long_to_print_makes_no_copy(settings, db):
 
 def _columns() -> list[tuple[float, float]]:
     """The daftar's columns across the page (mm): the table is centred between the margins."""
-    from scan_station.berita_acara_paper import COLUMNS
+    from scan_station.papers.berita_acara import COLUMNS
 
     edges = list(itertools.accumulate([105 - sum(w for _h, w in COLUMNS) / 2] + [w for _h, w in COLUMNS]))
     return list(itertools.pairwise(edges))
@@ -187,9 +187,9 @@ BERITA_ACARA = [(agency, contact, name, when) for agency, contact, name, when in
 @pytest.mark.parametrize("agency, contact, name, when", BERITA_ACARA)
 def test_the_berita_acara_keeps_every_word_on_the_page_and_its_dates_on_one_line(home, agency, contact, name,
                                                                                  when):
-    from scan_station import audit
-    from scan_station.berita_acara_paper import MONTHS, Person, date_words, write_pdf
-    from scan_station.config import load_settings
+    from scan_station.audit import log as audit
+    from scan_station.core.config import load_settings
+    from scan_station.papers.berita_acara import MONTHS, Person, date_words, write_pdf
 
     settings = load_settings(home, agency_name=agency, ppid_contact=contact, berita_acara_place=texts(200)[-3])
     rows = _rows(texts(LIMIT["unit"]), texts(LIMIT["title"]))
@@ -229,8 +229,8 @@ def _office(run, home, tmp_path) -> tuple[object, object, str]:
 
     from test_softcopy import text_pdf
 
-    from scan_station.config import load_settings
-    from scan_station.db import Batch, Database
+    from scan_station.core.config import load_settings
+    from scan_station.db.database import Batch, Database
 
     home.mkdir(parents=True, exist_ok=True)
     agency, contact = texts(200)[2], texts(300)[-2]
@@ -258,8 +258,8 @@ def _office(run, home, tmp_path) -> tuple[object, object, str]:
 def test_the_berita_acara_names_its_pelaksana_by_full_name_and_nip_under_the_letterhead(run, home, tmp_path):
     import pikepdf.pdfa
 
-    from scan_station.berita_acara_paper import date_words
-    from scan_station.db import utcnow
+    from scan_station.db.database import utcnow
+    from scan_station.papers.berita_acara import date_words
 
     settings, db, batch = _office(run, home, tmp_path)
     made = run("berita-acara", "--batch", batch, "--by", "ppid", "--json")
@@ -286,8 +286,8 @@ def test_the_citizen_copy_prints_its_long_verification_address_whole_and_names_t
     import pypdfium2 as pdfium
     from pyzbar import pyzbar
 
-    from scan_station import access_copy
-    from scan_station.db import Document
+    from scan_station.db.database import Document
+    from scan_station.records import access_copy
 
     settings, db, _batch = _office(run, home, tmp_path)
     with db.session() as s:

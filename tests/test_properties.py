@@ -10,9 +10,10 @@ from pathlib import PurePosixPath
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scan_station import search_query, storage
-from scan_station.coversheet import ALPHABET, parse_payload, payload_for
-from scan_station.register_ids import MAX_ID_LENGTH, id_pattern_problem, id_problem
+from scan_station.core import storage
+from scan_station.core.entry_ids import MAX_ID_LENGTH, id_pattern_problem, id_problem
+from scan_station.papers.cover_sheet import ALPHABET, parse_payload, payload_for
+from scan_station.search import query as search_query
 
 ID_CHARS = st.sampled_from("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.")
 PART = st.text(ID_CHARS, min_size=1, max_size=10).filter(lambda p: p not in (".", ".."))

@@ -12,13 +12,13 @@ from hypothesis import given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from scan_station import report
-from scan_station.config import load_settings
-from scan_station.csv_cells import protect, unprotect
-from scan_station.db import Entry
-from scan_station.errors import ConfigError, CsvImportError, RegisterError
+from scan_station.core.config import load_settings
+from scan_station.core.csv_cells import protect, unprotect
+from scan_station.core.errors import ConfigError, CsvImportError, RegisterError
+from scan_station.db.database import Entry
+from scan_station.records import report
 from scan_station.register import CATEGORIES, FIELDS, add_entry, clean_text, entry_dict, list_entries, next_id
-from scan_station.register_csv import export_csv, import_csv
+from scan_station.register.csv_io import export_csv, import_csv
 
 GOOD = dict(title="Laporan Keuangan", unit="Subbagian Keuangan", category="berkala")
 
@@ -34,7 +34,7 @@ def test_ids_follow_the_default_pattern_per_year(db, settings):
 
 def test_id_pattern_is_configurable(home):
     settings = load_settings(home, id_pattern="KPU/{year}/{seq:04d}")
-    from scan_station.db import Database
+    from scan_station.db.database import Database
 
     db = Database(settings)
     with db.session() as s:

@@ -11,13 +11,14 @@ import time
 import pytest
 from kiosk import PASSWORD, make_app, token
 
-from scan_station import db as db_module
-from scan_station import db_engine, search
-from scan_station.db import Batch, Document, DocumentPage, Entry
-from scan_station.errors import CsvImportError
+from scan_station import search
+from scan_station.accounts.users import add_user, open_session
+from scan_station.core.errors import CsvImportError
+from scan_station.db import database as db_module
+from scan_station.db import engine as db_engine
+from scan_station.db.database import Batch, Document, DocumentPage, Entry
 from scan_station.register import add_entry, list_entries, next_id
-from scan_station.register_csv import MAX_IMPORT_ROWS, export_csv, import_csv
-from scan_station.users import add_user, open_session
+from scan_station.register.csv_io import MAX_IMPORT_ROWS, export_csv, import_csv
 
 HEADER = "Nomor Register,Judul Informasi,Pejabat/Unit yang Menguasai Informasi,Kategori Informasi\n"
 YEAR = dt.date.today().year
@@ -169,7 +170,7 @@ def test_a_login_while_the_database_is_locked_is_a_page_saying_so_not_a_server_e
 
 # -- careless files lose nothing ----------------------------------------------------------------------
 
-from scan_station.register_fields import FIELDS  # noqa: E402
+from scan_station.core.entry_fields import FIELDS  # noqa: E402
 
 FULL = {"title": "Laporan Keuangan", "summary": "Ringkasan\nlaporan", "unit": "Subbagian Umum",
         "responsible": "Sekretaris", "created_date": "2025-03-04", "place": "Tangerang", "format": "Softcopy",

@@ -10,15 +10,16 @@ import batches
 import pytest
 from sqlalchemy import select
 
-from scan_station import jobs, review
-from scan_station.batchfolder import Status
-from scan_station.config import load_settings
-from scan_station.db import Batch, Database, Document, DocumentEvent
-from scan_station.demo import fill_demo_feeder
-from scan_station.errors import ConfigError, InputFileError
+from scan_station.capture import review
+from scan_station.capture.batch_folder import Status
+from scan_station.capture.demo import fill_demo_feeder
+from scan_station.capture.scanning import page_classes, scan_pages, start_batch
+from scan_station.core.config import load_settings
+from scan_station.core.errors import ConfigError, InputFileError
+from scan_station.core.state_folder import this_process
+from scan_station.db.database import Batch, Database, Document, DocumentEvent
 from scan_station.register import add_entry
-from scan_station.scanning import page_classes, scan_pages, start_batch
-from scan_station.state_folder import this_process
+from scan_station.system import jobs
 
 pytestmark = pytest.mark.scanner
 
@@ -277,9 +278,9 @@ def test_a_filing_job_for_a_batch_that_is_not_waiting_is_skipped(demo):
 @pytest.mark.ocr
 def test_a_batch_whose_filing_failed_after_its_raw_copy_is_filed_when_confirmed_again(demo, monkeypatch):
     """The raw batch kept by the failed attempt stays as it is; the second adds a manifest naming it."""
-    from scan_station import ingest
-    from scan_station.errors import OcrError
-    from scan_station.verify import verify
+    from scan_station.archive.verify import verify
+    from scan_station.core.errors import OcrError
+    from scan_station.filing import ingest
 
     settings, db = demo
     (a,) = _entries(db, settings, "Laporan Kegiatan")

@@ -13,12 +13,12 @@ from kiosk import login, make_app, token
 from PIL import ImageFilter
 from sqlalchemy import select
 
-from scan_station import page_jobs, review
-from scan_station.db import Document
-from scan_station.demo import fill_demo_feeder
-from scan_station.ocr_pool import OcrPool
+from scan_station.capture import page_jobs, review
+from scan_station.capture.demo import fill_demo_feeder
+from scan_station.capture.scanning import ingest_scanned, scan_pages, start_batch
+from scan_station.db.database import Document
+from scan_station.ocr.pool import OcrPool
 from scan_station.register import add_entry
-from scan_station.scanning import ingest_scanned, scan_pages, start_batch
 
 pytestmark = [pytest.mark.scanner, pytest.mark.ocr]
 

@@ -10,10 +10,10 @@ import re
 import pytest
 from kiosk import add, login, make_app, token
 
-from scan_station.batchfolder import BatchFolder, Status
-from scan_station.db import Batch, ScanProfile
-from scan_station.demo import fill_demo_feeder
-from scan_station.scanning import scan_pages, start_batch
+from scan_station.capture.batch_folder import BatchFolder, Status
+from scan_station.capture.demo import fill_demo_feeder
+from scan_station.capture.scanning import scan_pages, start_batch
+from scan_station.db.database import Batch, ScanProfile
 
 pytestmark = [pytest.mark.scanner]
 GREY_FLATBED = "Teks abu-abu 300 dpi, kaca"
@@ -81,8 +81,8 @@ def test_a_batch_without_pages_is_cancelled_and_goes(app):
 
 
 def test_a_batch_with_pages_is_kept_in_storage_as_cancelled_and_leaves_the_list(app):
-    from scan_station.rebuild import rebuild
-    from scan_station.verify import verify
+    from scan_station.archive.rebuild import rebuild
+    from scan_station.archive.verify import verify
 
     settings, db = app.extensions["scan_station"]["settings"], app.extensions["scan_station"]["db"]
     folder = _batch(app, pages=True)

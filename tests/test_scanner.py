@@ -10,10 +10,10 @@ import pytest
 import sane
 from PIL import ImageFilter
 
-from scan_station.errors import ScanStationError, exit_code_for
-from scan_station.model import Profile
-from scan_station.scanner import FAULTS, ScannerError, Session, fault_for
-from scan_station.scanning import scan_pages, start_batch
+from scan_station.capture.scanner import FAULTS, ScannerError, Session, fault_for
+from scan_station.capture.scanning import scan_pages, start_batch
+from scan_station.core.errors import ScanStationError, exit_code_for
+from scan_station.core.model import Profile
 
 pytestmark = pytest.mark.scanner
 
@@ -262,7 +262,7 @@ def test_a_backend_that_never_returns_from_cancelling_does_not_hang_the_scan(mon
     cancel never came back. A fake beside the real backend, as no real one can be made to hang."""
     import threading
 
-    from scan_station import scanner
+    from scan_station.capture import scanner
 
     stuck = threading.Event()
 

@@ -20,7 +20,7 @@ from kiosk import login, make_app
 from search_corpus import _document, build
 
 from scan_station import search
-from scan_station.db import Document, Entry
+from scan_station.db.database import Document, Entry
 
 EXEMPT_TITLES = ("Rapat Pleno Tertutup", "Nota Dinas Kuarsa", "Laporan Rahasia")
 EXEMPT_WORDS = ("zirkon", "kuarsa", "tertutup", "rahasia")  # only exempt entries hold these (and "tertutup")
@@ -205,8 +205,8 @@ def test_exempt_pdfs_and_pictures_are_not_found(kiosk, username):
 def test_an_entry_moved_into_dikecualikan_is_hidden_even_if_the_index_was_not_written(db, monkeypatch, caplog):
     """The index write after the change failed (locked too long, disk full: logged, `reindex`
     mends it), so the index still holds the entry as "berkala": the database is the truth."""
-    from scan_station import search_engine
     from scan_station.register import entry_dict, update_entry
+    from scan_station.search import engine as search_engine
 
     build(db)
 

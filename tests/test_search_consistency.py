@@ -10,13 +10,16 @@ import pytest
 from reportlab.pdfgen import canvas
 from sqlalchemy import select
 
-from scan_station import handover, search, search_engine, search_rebuild
-from scan_station.config import load_settings
-from scan_station.db import Batch, Entry
-from scan_station.filing import RawBatch, Received, file_documents
-from scan_station.model import OcrResult
+from scan_station import search
+from scan_station.core.config import load_settings
+from scan_station.core.model import OcrResult
+from scan_station.db.database import Batch, Entry
+from scan_station.filing.store import RawBatch, Received, file_documents
+from scan_station.pages.split import PlannedDocument
+from scan_station.records import handover
 from scan_station.register import add_entry, entry_dict, update_entry
-from scan_station.split import PlannedDocument
+from scan_station.search import engine as search_engine
+from scan_station.search import rebuild as search_rebuild
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -148,7 +151,7 @@ def test_an_index_of_an_older_schema_is_rebuilt_on_start_and_never_a_500(setting
 
 
 def _marked(db) -> list[str]:
-    from scan_station.db import SearchPending
+    from scan_station.db.database import SearchPending
 
     with db.session() as s:
         return list(s.scalars(select(SearchPending.register_id)))

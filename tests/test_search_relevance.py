@@ -6,9 +6,9 @@ import pytest
 from search_corpus import QUERIES, RANKED, build
 
 from scan_station import search
-from scan_station.config import load_settings
-from scan_station.db import Database
-from scan_station.roles import hidden_categories
+from scan_station.accounts.roles import hidden_categories
+from scan_station.core.config import load_settings
+from scan_station.db.database import Database
 
 
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -120,7 +120,8 @@ def test_facets_count_what_the_role_may_see(archive, role):
 def test_quick_paths_give_what_the_slow_ones_give(archive, monkeypatch):
     """A prefix looked up as the set of its words in the index gives what its automaton gives,
     and snippets marked from the needles what deciding every word of the pages gives."""
-    from scan_station import search_engine, search_snippet
+    from scan_station.search import engine as search_engine
+    from scan_station.search import snippet as search_snippet
 
     db, _ids = archive
 
@@ -138,8 +139,8 @@ def test_quick_paths_give_what_the_slow_ones_give(archive, monkeypatch):
 
 
 def test_snippets_from_needles_mark_every_form_case_and_misreading(monkeypatch):
-    from scan_station import search_snippet
-    from scan_station.search_query import parse
+    from scan_station.search import snippet as search_snippet
+    from scan_station.search.query import parse
 
     texts = ["Warga MEMILIH di tempat pemungutan; pemilihan-nya dipilihnya (rapat) rapat_pleno Rapat.",
              "Surat 19/PP.07-SOP/HM/I/2025 dari Bapak Suharyamto, pendapatan daerah dapat naik.",

@@ -17,10 +17,10 @@ from pathlib import Path
 import pikepdf
 import pytest
 
-from scan_station import signatures
-from scan_station.config import load_settings
-from scan_station.errors import ConfigError
-from scan_station.signatures import SignatureCheck, Verdict, check_pdf
+from scan_station.core.config import load_settings
+from scan_station.core.errors import ConfigError
+from scan_station.records import signatures
+from scan_station.records.signatures import SignatureCheck, Verdict, check_pdf
 
 NOW = dt.datetime.now(dt.UTC)
 
@@ -374,7 +374,7 @@ def _hand_over(home: Path, files: list[Path]):
     """The files handed over in the kiosk as one softcopy of a new entry; (app, document id)."""
     from kiosk import add, login, make_app, run_queued_jobs, token
 
-    from scan_station.db import Document
+    from scan_station.db.database import Document
 
     app = make_app(home)
     client = login(app.test_client(), "dok")
@@ -413,8 +413,8 @@ def _last_page_text(data: bytes, folder: Path) -> str:
 
 @pytest.mark.ocr
 def test_each_verdict_is_said_on_the_handover_screen_in_the_access_copy_and_on_the_copy(signed, pki, tmp_path):
-    from scan_station import access_copy
-    from scan_station.db import Document
+    from scan_station.db.database import Document
+    from scan_station.records import access_copy
 
     home = tmp_path / "home"
     _trust(home, pki.ca)
@@ -451,8 +451,8 @@ def test_each_verdict_is_said_on_the_handover_screen_in_the_access_copy_and_on_t
 
 @pytest.mark.ocr
 def test_without_roots_the_screen_and_copy_never_say_sah_and_old_records_say_not_checked(signed, tmp_path):
-    from scan_station import access_copy
-    from scan_station.db import Document
+    from scan_station.db.database import Document
+    from scan_station.records import access_copy
 
     app, doc_id = _hand_over(tmp_path / "home", [signed])
     settings, db = app.extensions["scan_station"]["settings"], app.extensions["scan_station"]["db"]
@@ -481,8 +481,8 @@ def test_without_roots_the_screen_and_copy_never_say_sah_and_old_records_say_not
 
 @pytest.mark.ocr
 def test_fixity_reports_a_verdict_worse_than_the_recorded_one(signed, pki, tmp_path):
-    from scan_station import fixity
-    from scan_station.db import Batch, Document
+    from scan_station.archive import fixity
+    from scan_station.db.database import Batch, Document
 
     home = tmp_path / "home"
     _trust(home, pki.ca)
@@ -513,7 +513,7 @@ def test_fixity_reports_a_verdict_worse_than_the_recorded_one(signed, pki, tmp_p
 
 @pytest.mark.ocr
 def test_fixity_lists_a_better_verdict_without_calling_it_a_problem(signed, pki, tmp_path):
-    from scan_station import fixity
+    from scan_station.archive import fixity
 
     app, _doc_id = _hand_over(tmp_path / "home", [signed])  # handed over before the root was configured
     db = app.extensions["scan_station"]["db"]

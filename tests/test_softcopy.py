@@ -21,7 +21,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 from test_bad_input import assert_refused
 
-from scan_station.errors import ExitCode
+from scan_station.core.errors import ExitCode
 
 pytestmark = [pytest.mark.ocr]
 
@@ -191,7 +191,7 @@ def test_a_signed_pdf_stays_signed_and_is_shown_with_its_checked_verdict(home, t
     assert answer.status_code == 302, answer.get_data(as_text=True)
     assert run_queued_jobs(app) == 1
     settings, db = app.extensions["scan_station"]["settings"], app.extensions["scan_station"]["db"]
-    from scan_station.db import Batch, Document
+    from scan_station.db.database import Batch, Document
 
     with db.session() as s:
         (document,) = s.query(Document).all()

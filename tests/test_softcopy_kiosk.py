@@ -11,9 +11,9 @@ import pytest
 from kiosk import add, login, make_app, run_queued_jobs, token
 from test_softcopy import _broken_docx, _pdf_named_docx, text_pdf
 
-from scan_station.db import Document
-from scan_station.errors import DiskFullError, StorageError
-from scan_station.uploads import Upload, UploadStatus
+from scan_station.core.errors import DiskFullError, StorageError
+from scan_station.db.database import Document
+from scan_station.filing.uploads import Upload, UploadStatus
 
 pytestmark = [pytest.mark.ocr]
 
@@ -76,7 +76,7 @@ def test_a_bad_file_is_refused_before_anything_is_queued(kiosk, tmp_path):
 
 
 def test_a_filing_that_fails_keeps_the_files_and_can_be_tried_again(kiosk, tmp_path, monkeypatch):
-    import scan_station.uploads as uploads
+    import scan_station.filing.uploads as uploads
 
     app, client, target = kiosk
     answer = _hand_over(client, target, text_pdf(tmp_path / "laporan.pdf", ["Laporan keuangan"]))
@@ -137,7 +137,7 @@ def test_the_form_lists_the_entrys_earlier_hand_overs(kiosk, tmp_path):
                                    RuntimeError("tesseract said something in English")])
 def test_a_filing_that_fails_for_a_reason_without_a_code_says_so_in_the_kiosks_language(kiosk, tmp_path,
                                                                                       monkeypatch, error):
-    import scan_station.uploads as uploads
+    import scan_station.filing.uploads as uploads
 
     app, client, target = kiosk
     answer = _hand_over(client, target, text_pdf(tmp_path / "laporan.pdf", ["Laporan keuangan"]))

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from test_softcopy import entry
 
-from scan_station.config import load_settings
-from scan_station.errors import ExitCode
-from scan_station.softcopy import SoftcopyError, examine
+from scan_station.core.config import load_settings
+from scan_station.core.errors import ExitCode
+from scan_station.filing.softcopy import SoftcopyError, examine
 
 
 def png(width: int, height: int) -> bytes:
@@ -144,7 +144,7 @@ def test_vector_pages_are_drawn_within_the_limit(run, home, tmp_path):
 def test_drawn_pages_keep_their_size_and_stay_within_the_limit(tmp_path):
     import pikepdf
 
-    from scan_station.vector_pages import drawn_within_limit
+    from scan_station.ocr.vector_pages import drawn_within_limit
 
     path = _drawing_pdf(tmp_path / "peta.pdf", 1000)
     assert drawn_within_limit(path, 20) == [2]  # the page with text is ocrmypdf's to keep

@@ -1,7 +1,7 @@
 """The splitting rules, on classified pages (no images needed)."""
 
-from scan_station.model import BLANK, CONTENT, COVER, PageClass
-from scan_station.split import split
+from scan_station.core.model import BLANK, CONTENT, COVER, PageClass
+from scan_station.pages.split import split
 
 
 def pages(*spec):

@@ -13,9 +13,9 @@ import batches
 import pytest
 from kiosk import login, make_app
 
-from scan_station.config import load_settings
-from scan_station.db import Database
-from scan_station.ingest import ingest
+from scan_station.core.config import load_settings
+from scan_station.db.database import Database
+from scan_station.filing.ingest import ingest
 
 pytestmark = [pytest.mark.ocr, pytest.mark.scanner]
 TEMPLATES = Path(__file__).resolve().parents[1] / "web" / "templates"

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from conftest import REPO
 
-from scan_station import sqlite_read
-from scan_station.config import load_settings
+from scan_station.core.config import load_settings
+from scan_station.db import sqlite_read
 
 #: Libraries neither command needs (top-level module names).
 HEAVY = {

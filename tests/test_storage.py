@@ -8,11 +8,11 @@ import batches
 import pytest
 from sqlalchemy import select
 
-from scan_station import storage
-from scan_station.config import load_settings
-from scan_station.db import Batch, Database, Document
-from scan_station.errors import DiskFullError, StorageError
-from scan_station.ingest import ingest
+from scan_station.core import storage
+from scan_station.core.config import load_settings
+from scan_station.core.errors import DiskFullError, StorageError
+from scan_station.db.database import Batch, Database, Document
+from scan_station.filing.ingest import ingest
 from scan_station.register import add_entry
 
 

@@ -107,7 +107,7 @@ def _all_imports(name: str, path: Path) -> set[str]:
 
 #: What a module of `_exec` may import of ours: it runs one tool and maps its errors (OCRmyPDF's
 #: `_exec/`), so the pipeline is never imported from below.
-EXEC_MAY_IMPORT = {"scan_station", "scan_station.errors"}
+EXEC_MAY_IMPORT = {"scan_station", "scan_station.core", "scan_station.core.errors"}
 
 
 def test_exec_is_a_leaf():
@@ -116,6 +116,39 @@ def test_exec_is_a_leaf():
             above = {m for m in _all_imports(name, path)
                      if not m.startswith("scan_station._exec") and m not in EXEC_MAY_IMPORT}
             assert not above, f"{name} imports the pipeline: {sorted(above)}"
+
+
+#: The service's packages in layers, lowest first: a package imports only packages before it (and
+#: the top-level `scan_station`). `_exec` runs tools and maps their errors, so it stands on `core`
+#: alone; `cli` is the top.
+LAYERS = ("core", "_exec", "db", "audit", "accounts", "search", "register", "pages", "papers", "ocr",
+          "records", "filing", "archive", "capture", "system", "cli")
+
+
+def _package(module: str) -> str | None:
+    parts = module.split(".")
+    return parts[1] if parts[0] == "scan_station" and len(parts) > 1 and parts[1] in LAYERS else None
+
+
+def test_every_module_of_the_service_lives_in_a_package():
+    loose = [name for name in MODULES if name.startswith("scan_station.") and _package(name) is None
+             and name != "scan_station.__main__"]
+    assert not loose, f"modules outside the packages of LAYERS: {loose}"
+
+
+def test_no_package_imports_one_above_it():
+    """Every import counts, at module level or inside a function."""
+    rank = {name: i for i, name in enumerate(LAYERS)}
+    upward = []
+    for name, path in MODULES.items():
+        low = _package(name)
+        if low is None:
+            continue
+        for imported in _all_imports(name, path):
+            high = _package(imported)
+            if high is not None and rank[high] > rank[low]:
+                upward.append(f"{name} imports {imported}")
+    assert not upward, "\n".join(sorted(upward))
 
 
 # Imports every third-party library our modules use, then forks once per module of ours: each child
@@ -178,8 +211,8 @@ def test_the_head_revision_is_the_newest_migration():
     from alembic.config import Config
     from alembic.script import ScriptDirectory
 
-    from scan_station.db import HEAD_REVISION
+    from scan_station.db.database import HEAD_REVISION
 
     cfg = Config()
-    cfg.set_main_option("script_location", str(ROOT / "scan_station" / "migrations"))
+    cfg.set_main_option("script_location", str(ROOT / "scan_station" / "db" / "migrations"))
     assert ScriptDirectory.from_config(cfg).get_current_head() == HEAD_REVISION

@@ -8,8 +8,8 @@ import pytest
 from kiosk import login, make_app, token
 from sqlalchemy import select
 
-from scan_station.db import UserAccount
-from scan_station.users import UserError, check_nip
+from scan_station.accounts.users import UserError, check_nip
+from scan_station.db.database import UserAccount
 
 PASSWORD = "kopi tubruk di pagi hari"
 
@@ -83,8 +83,8 @@ def test_migration_0020_gives_existing_users_an_empty_nip(settings):
     from alembic.config import Config
     from sqlalchemy import create_engine, text
 
-    from scan_station import db as db_module
-    from scan_station.db import Database, schema_revision
+    from scan_station.db import database as db_module
+    from scan_station.db.database import Database, schema_revision
 
     settings.home.mkdir(parents=True, exist_ok=True)
     cfg = Config()

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from scan_station.users import UserError, add_user, authenticate, common_passwords, set_password
+from scan_station.accounts.users import UserError, add_user, authenticate, common_passwords, set_password
 
 WEAK = {
     "        ": "not only spaces",

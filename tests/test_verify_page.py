@@ -11,7 +11,7 @@ import pytest
 from kiosk import make_app, token
 from test_softcopy import entry, text_pdf
 
-from scan_station.db import Document
+from scan_station.db.database import Document
 
 pytestmark = [pytest.mark.ocr]
 
@@ -35,7 +35,7 @@ def _ask(client, data: bytes):
 
 
 def test_a_stored_file_is_found_unchanged_and_one_changed_byte_is_not_found(home, filed):
-    from scan_station.storage import sha256_file
+    from scan_station.core.storage import sha256_file
 
     client = make_app(home).test_client()  # nobody logged in
     public = filed["public"]
@@ -48,7 +48,7 @@ def test_a_stored_file_is_found_unchanged_and_one_changed_byte_is_not_found(home
 
 
 def test_a_stored_file_changed_on_disk_is_reported(home, filed):
-    from scan_station.storage import sha256_file
+    from scan_station.core.storage import sha256_file
 
     sha = sha256_file(filed["public"])
     filed["public"].write_bytes(filed["public"].read_bytes() + b"\n")
@@ -57,7 +57,7 @@ def test_a_stored_file_changed_on_disk_is_reported(home, filed):
 
 
 def test_an_exempt_document_reveals_nothing(home, filed):
-    from scan_station.storage import sha256_file
+    from scan_station.core.storage import sha256_file
 
     client = make_app(home).test_client()
     for page in (client.get(f"/verifikasi/{sha256_file(filed['exempt'])}").get_data(as_text=True),
@@ -74,7 +74,7 @@ def test_a_copy_for_an_applicant_carries_a_qr_code_to_its_verification(home, fil
     from kiosk import login
     from pyzbar import pyzbar
 
-    from scan_station.storage import sha256_file
+    from scan_station.core.storage import sha256_file
 
     _public_base_url(home, "https://ppid.example.go.id")
     app = make_app(home)
@@ -136,7 +136,7 @@ def _document_ids(app) -> dict[str, int]:
 def test_without_public_base_url_no_copy_is_made(home, filed):
     from kiosk import login
 
-    from scan_station.db import AccessCopy
+    from scan_station.db.database import AccessCopy
 
     app = make_app(home)
     client = login(app.test_client(), "ppid")
@@ -163,8 +163,8 @@ def test_doctor_and_the_system_check_warn_while_public_base_url_is_unset(run, ho
 def test_a_returned_version_is_no_copy_and_verifies_as_returned_a_master_as_a_master(home, filed):
     from kiosk import login
 
-    from scan_station import handover
-    from scan_station.storage import sha256_file
+    from scan_station.core.storage import sha256_file
+    from scan_station.records import handover
 
     _public_base_url(home, "https://ppid.example.go.id")
     app = make_app(home)

@@ -6,8 +6,8 @@ import pikepdf
 import pytest
 from kiosk import PASSWORD, add, login, make_app, token
 
-from scan_station.db import Entry
-from scan_station.users import add_user
+from scan_station.accounts.users import add_user
+from scan_station.db.database import Entry
 from web import create_app, service
 
 
@@ -212,7 +212,7 @@ def test_search_page_and_withheld_documents(app, client, tmp_path):
     """'dikecualikan' documents exist only for PPID roles: in results and downloads alike."""
     import batches
 
-    from scan_station.ingest import ingest
+    from scan_station.filing.ingest import ingest
 
     open_id = add(app, title="Pengumuman Terbuka", category="berkala")
     withheld_id = add(app, title="Berkas Dikecualikan", category="dikecualikan")
@@ -229,7 +229,7 @@ def test_search_page_and_withheld_documents(app, client, tmp_path):
     login(client, "dok")
     page = client.get("/search?q=pleno").get_data(as_text=True)
     assert open_id in page and withheld_id not in page and "<mark>pleno</mark>" in page.lower()
-    from scan_station.db import Document
+    from scan_station.db.database import Document
 
     with app.extensions["scan_station"]["db"].session() as s:
         ids = {d.register_id: d.id for d in s.query(Document)}
@@ -247,8 +247,8 @@ def test_search_page_and_withheld_documents(app, client, tmp_path):
 def test_handover_accept_or_return_with_who_and_when(app, client, tmp_path):
     import batches
 
-    from scan_station.db import Document, DocumentEvent
-    from scan_station.ingest import ingest
+    from scan_station.db.database import Document, DocumentEvent
+    from scan_station.filing.ingest import ingest
 
     ids = [add(app, title="Notulen Rapat"), add(app, title="Surat Edaran")]
     pages = [

@@ -10,7 +10,7 @@ import pytest
 from kiosk import login, make_app
 from sqlalchemy import insert
 
-from scan_station.db import Entry, UserAccount
+from scan_station.db.database import Entry, UserAccount
 
 
 @pytest.fixture
@@ -61,7 +61,7 @@ def test_users_are_paginated(app):
 
 
 def test_the_handover_lists_are_paginated_and_leave_exempt_entries_out_in_the_query(big_register):
-    from scan_station.db import Batch, Document, DocumentEvent
+    from scan_station.db.database import Batch, Document, DocumentEvent
 
     now = dt.datetime.now(dt.UTC)
     with big_register.extensions["scan_station"]["db"].session() as s:

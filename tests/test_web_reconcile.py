@@ -11,7 +11,7 @@ import office
 import pytest
 from kiosk import add, login, make_app, state_of, token
 
-from scan_station.demo import fill_demo_feeder
+from scan_station.capture.demo import fill_demo_feeder
 
 pytestmark = pytest.mark.scanner
 DEVICE, PROFILE = "pnm:0", "Teks abu-abu 300 dpi, kaca"

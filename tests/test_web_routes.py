@@ -13,8 +13,8 @@ import pytest
 from kiosk import PASSWORD, add, login, make_app, state_of, token
 from werkzeug.routing import IntegerConverter
 
-from scan_station.batchfolder import BatchFolder
-from scan_station.db import ScanProfile, UserAccount
+from scan_station.capture.batch_folder import BatchFolder
+from scan_station.db.database import ScanProfile, UserAccount
 
 OPEN = {"auth.login", "static", "set_language", "verify.index", "verify.by_hash", "verify.upload"}
 DEVICE, PROFILE = "pnm:0", "Teks abu-abu 300 dpi, kaca"
@@ -236,7 +236,7 @@ def test_a_paper_jam_is_shown_with_lanjutkan_and_the_feeder_goes_on(app, client)
     """SANE's test backend as a sheet feeder that jams on the first sheet, then is cleared."""
     import sane
 
-    from scan_station.profiles import add_profile
+    from scan_station.capture.profiles import add_profile
 
     add_profile(
         app.extensions["scan_station"]["db"], name="Uji ADF", source="adf", mode="gray", resolution=75, page_size="max"
@@ -271,7 +271,7 @@ def test_rescan_from_the_review_replaces_the_page(app, client):
     empty = client.post("/scan/demo-feeder", data={"register_ids": " ", "csrf_token": csrf}, follow_redirects=True)
     assert "Ketik setidaknya satu nomor register." in empty.get_data(as_text=True)
     settings = app.extensions["scan_station"]["settings"]
-    from scan_station.demo import fill_demo_feeder
+    from scan_station.capture.demo import fill_demo_feeder
 
     fill_demo_feeder(settings, app.extensions["scan_station"]["db"], [entry], pages=1)  # cover + 1 page
     response = client.post(f"/review/{batch}/rescan", data={"page": 2, "csrf_token": csrf})
@@ -281,7 +281,7 @@ def test_rescan_from_the_review_replaces_the_page(app, client):
         time.sleep(0.1)
     page = client.get(f"/review/{batch}").get_data(as_text=True)
     assert 'data-page="5"' in page and "Halaman 2" in page  # page 5 took page 2's place; 2 is listed as removed
-    from scan_station import review
+    from scan_station.capture import review
 
     plan, _ = review.load(settings, app.extensions["scan_station"]["db"], BatchFolder(folder))
     assert plan.documents[0].batch_pages == [5, 3] and 2 in plan.removed and 4 in plan.removed
@@ -362,7 +362,7 @@ def test_a_profile_the_scanner_cannot_do_is_refused_before_scanning(app, client,
 @pytest.mark.scanner
 def test_a_profile_the_scanner_cannot_do_says_so_on_the_screen(app, client):
     """Scanning on from the live screen (Lanjutkan) with a profile the device cannot do: the fault."""
-    from scan_station.scanning import start_batch
+    from scan_station.capture.scanning import start_batch
 
     login(client, "dok")
     settings, db = app.extensions["scan_station"]["settings"], app.extensions["scan_station"]["db"]
@@ -380,7 +380,7 @@ def test_a_profile_the_scanner_cannot_do_says_so_on_the_screen(app, client):
 def test_held_pages_are_assigned_and_a_wrong_id_keeps_what_was_typed(app, client):
     import batches
 
-    from scan_station.demo import fill_demo_feeder
+    from scan_station.capture.demo import fill_demo_feeder
 
     entry = add(app, title="Laporan Kegiatan")
     settings, db = app.extensions["scan_station"]["settings"], app.extensions["scan_station"]["db"]
@@ -396,7 +396,7 @@ def test_held_pages_are_assigned_and_a_wrong_id_keeps_what_was_typed(app, client
     ).get_data(as_text=True)
     assert "PPID-2026-99 tidak ada di register" in wrong and 'value="PPID-2026-99"' in wrong
     client.post(f"/review/{batch}/assign", data={"held": 0, "register_id": entry, "csrf_token": csrf})
-    from scan_station import review
+    from scan_station.capture import review
 
     plan, _ = review.load(settings, db, BatchFolder(folder))
     assert plan.held == [] and plan.documents[0].batch_pages == [1, 3, 4]
@@ -407,7 +407,7 @@ def test_held_pages_are_assigned_and_a_wrong_id_keeps_what_was_typed(app, client
 def test_a_full_disk_while_scanning_keeps_every_page_written_and_says_so(tmp_path, tiny_disk):
     from PIL import Image
 
-    from scan_station.profiles import add_profile
+    from scan_station.capture.profiles import add_profile
 
     disk = tiny_disk(48)  # room for a few pages of SANE's test feeder at 75 dpi, not for ten
     home = tmp_path / "home"

@@ -268,10 +268,10 @@ def test_open_scan_screens_do_not_starve_the_kiosk(home):
     import subprocess
     import sys
 
-    from scan_station.config import load_settings
-    from scan_station.db import Database
-    from scan_station.scanning import start_batch
-    from scan_station.users import add_user
+    from scan_station.accounts.users import add_user
+    from scan_station.capture.scanning import start_batch
+    from scan_station.core.config import load_settings
+    from scan_station.db.database import Database
 
     settings = load_settings(home)
     db = Database(settings)

@@ -8,9 +8,9 @@ import time
 import pytest
 from kiosk import add, login, make_app, token
 
-from scan_station.coversheet import MAX_COVERSHEETS, coversheets_pdf
-from scan_station.demo import MAX_DEMO_DOCUMENTS, fill_demo_feeder, run_demo
-from scan_station.errors import BadArgumentsError, ExitCode
+from scan_station.capture.demo import MAX_DEMO_DOCUMENTS, fill_demo_feeder, run_demo
+from scan_station.core.errors import BadArgumentsError, ExitCode
+from scan_station.papers.cover_sheet import MAX_COVERSHEETS, coversheets_pdf
 from scan_station.register import add_entry
 
 

@@ -11,13 +11,14 @@ import subprocess
 import pytest
 from sqlalchemy import select
 
-from scan_station import jobs, review
-from scan_station.batchfolder import BatchFolder, Status
-from scan_station.config import load_settings
-from scan_station.db import Database, Document
-from scan_station.demo import fill_demo_feeder
+from scan_station.capture import review
+from scan_station.capture.batch_folder import BatchFolder, Status
+from scan_station.capture.demo import fill_demo_feeder
+from scan_station.capture.scanning import scan_pages, start_batch
+from scan_station.core.config import load_settings
+from scan_station.db.database import Database, Document
 from scan_station.register import add_entry
-from scan_station.scanning import scan_pages, start_batch
+from scan_station.system import jobs
 
 pytestmark = [pytest.mark.needs_root, pytest.mark.ocr, pytest.mark.scanner, pytest.mark.slow]
 
@@ -77,7 +78,7 @@ def _start_scan(client):
 def test_the_kiosk_says_when_storage_is_read_only_or_full_and_scans_once_it_is_back(tiny_disk, tmp_path):
     from kiosk import login, make_app
 
-    from scan_station.profiles import add_profile
+    from scan_station.capture.profiles import add_profile
 
     disk = tiny_disk(1024)
     home = tmp_path / "home"

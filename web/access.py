@@ -1,4 +1,4 @@
-"""Requests for access to "dikecualikan" (`scan_station.grants`): the PPID roles see them all,
+"""Requests for access to "dikecualikan" (`scan_station.accounts.grants`): the PPID roles see them all,
 the Atasan PPID confirms one (setting the user's password) or refuses it."""
 
 from __future__ import annotations
@@ -7,9 +7,9 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from scan_station import grants
-from scan_station.errors import ScanStationError
-from scan_station.roles import ROLES, Permission
+from scan_station.accounts import grants
+from scan_station.accounts.roles import ROLES, Permission
+from scan_station.core.errors import ScanStationError
 
 from .auth import requires
 from .extensions import service

@@ -7,13 +7,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from scan_station import fixity, grants
-from scan_station.db import ScanProfile, UserAccount
-from scan_station.errors import ScanStationError, UnknownEntryError
-from scan_station.model import PAGE_SIZES_MM
-from scan_station.profiles import MODES, SOURCES, add_profile, known_scanners, remove_profile
-from scan_station.roles import ROLES, Permission
-from scan_station.users import add_user, set_active, set_password
+from scan_station.accounts import grants
+from scan_station.accounts.roles import ROLES, Permission
+from scan_station.accounts.users import add_user, set_active, set_password
+from scan_station.archive import fixity
+from scan_station.capture.profiles import MODES, SOURCES, add_profile, known_scanners, remove_profile
+from scan_station.core.errors import ScanStationError, UnknownEntryError
+from scan_station.core.model import PAGE_SIZES_MM
+from scan_station.db.database import ScanProfile, UserAccount
 
 from .auth import requires
 from .extensions import service
@@ -57,7 +58,7 @@ def _back(error: ScanStationError | None = None, **typed):
 @requires(Permission.ADMINISTER)
 def system():
     """What `scan-station doctor` says: every program, language pack, the database and the folders."""
-    from scan_station import doctor
+    from scan_station.system import doctor
 
     settings, _db = service()
     probes = doctor.run(settings)

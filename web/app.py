@@ -14,9 +14,9 @@ from datetime import timedelta
 from flask import Flask, redirect, request, session, url_for
 from flask_login import current_user, login_required
 
-from scan_station.config import load_settings
-from scan_station.db import Database
-from scan_station.roles import may
+from scan_station.accounts.roles import may
+from scan_station.core.config import load_settings
+from scan_station.db.database import Database
 
 from . import security
 from .extensions import babel, csrf, limiter, login_manager, service

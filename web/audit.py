@@ -1,5 +1,5 @@
 """The audit log for the PPID and the Atasan PPID: newest first, filtered, as CSV, and whether
-the chain is whole (`scan_station.audit`). On screen each record reads as a sentence with labelled
+the chain is whole (`scan_station.audit.log`). On screen each record reads as a sentence with labelled
 details (`audit_text`, `audit_fields`); the CSV keeps the codes, for machines."""
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ import datetime as dt
 from flask import Blueprint, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from scan_station import audit
-from scan_station.audit_sheet import export_audit
-from scan_station.db import AuditRecord, UserAccount
-from scan_station.roles import Permission
+from scan_station.accounts.roles import Permission
+from scan_station.audit import log as audit
+from scan_station.audit.sheet import export_audit
+from scan_station.db.database import AuditRecord, UserAccount
 
 from . import audit_fields, audit_text
 from .auth import requires

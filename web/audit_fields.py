@@ -13,8 +13,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
-from scan_station.register_fields import FIELDS
-from scan_station.roles import ROLES
+from scan_station.accounts.roles import ROLES
+from scan_station.core.entry_fields import FIELDS
 
 from .audit_text import entry_link, entry_links, in_sentence, person
 
@@ -30,7 +30,7 @@ LABELS = {
     "kept": _l("Pages kept at"),
 }
 HEADERS = {f.name: f.header for f in FIELDS}
-#: What an access request asks for (`scan_station.grants.ACTIONS`).
+#: What an access request asks for (`scan_station.accounts.grants.ACTIONS`).
 CHANGES = {"add": _l("a new user"), "password": _l("a new password"), "activate": _l("the user activated again")}
 VIA = {"csv": _l("CSV import")}
 #: What the storage check found of a file ("kind: path" in a fixity record's problems).

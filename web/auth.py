@@ -1,6 +1,6 @@
 """Logging in and out; roles as the SOP names them; sessions that end.
 
-A login is a session on the server (`scan_station.users.open_session`): the signed cookie holds
+A login is a session on the server (`scan_station.accounts.users.open_session`): the signed cookie holds
 only its token, and every request checks it there — so logout, the idle time, a changed password
 and a deactivated user end it for real. Only a person's actions count as use: views marked
 `@passive` (the live events, the status polling, thumbnails) do not keep a session alive.
@@ -17,11 +17,12 @@ from flask import Blueprint, abort, current_app, flash, jsonify, redirect, rende
 from flask_babel import gettext as _
 from flask_login import UserMixin, current_user, login_required, login_user, logout_user
 
-from scan_station import audit, audit_anchor
-from scan_station.db import UserAccount
-from scan_station.roles import EXEMPT, ROLES, Permission, may
-from scan_station.roles import hidden_categories as categories_hidden_from
-from scan_station.users import authenticate, close_session, open_session, session_user
+from scan_station.accounts.roles import EXEMPT, ROLES, Permission, may
+from scan_station.accounts.roles import hidden_categories as categories_hidden_from
+from scan_station.accounts.users import authenticate, close_session, open_session, session_user
+from scan_station.audit import anchor as audit_anchor
+from scan_station.audit import log as audit
+from scan_station.db.database import UserAccount
 
 from .extensions import limiter, login_manager, service
 

@@ -11,16 +11,16 @@ import signal
 
 import click
 
-from scan_station.cli_common import App, emit
-from scan_station.config import DEMO_SANE_CONFIG
+from scan_station.cli.common import App, emit
+from scan_station.core.config import DEMO_SANE_CONFIG
 
 
 def first_admin(app: App) -> str | None:
     """With no user at all, make the admin `admin` with a random password and return it."""
     from sqlalchemy import func, select
 
-    from scan_station.db import UserAccount
-    from scan_station.users import add_user
+    from scan_station.accounts.users import add_user
+    from scan_station.db.database import UserAccount
 
     with app.db.session() as session:
         if session.scalar(select(func.count()).select_from(UserAccount)):
@@ -41,10 +41,10 @@ def first_admin(app: App) -> str | None:
 def serve(app: App, host: str, port: int, threads: int, no_worker: bool, demo: bool, as_json: bool) -> None:
     """Run the kiosk (web/) until stopped."""
 
-    from scan_station import doctor
-    from scan_station.jobs import stop_worker
-    from scan_station.ocr_pool import shutdown_shared
-    from scan_station.profiles import known_scanners
+    from scan_station.capture.profiles import known_scanners
+    from scan_station.ocr.pool import shutdown_shared
+    from scan_station.system import doctor
+    from scan_station.system.jobs import stop_worker
 
     from .app import create_app
 
@@ -66,7 +66,7 @@ def serve(app: App, host: str, port: int, threads: int, no_worker: bool, demo: b
         click.echo(f"Scan Station kiosk on {url}", err=True)
         if password:
             click.echo(f"First admin: username admin, password {password} (change it under Administrasi)", err=True)
-    from scan_station.search_rebuild import ensure_current
+    from scan_station.search.rebuild import ensure_current
 
     ensure_current(settings, wsgi.extensions["scan_station"]["db"])
     worker = None if no_worker else _start_worker(settings)
@@ -100,7 +100,7 @@ def _listen(wsgi, host: str, port: int, threads: int):
 
     import waitress
 
-    from scan_station.errors import BadArgumentsError
+    from scan_station.core.errors import BadArgumentsError
 
     try:
         # waitress reads a body whole before the kiosk sees the request: it takes none larger
@@ -120,7 +120,7 @@ def _listen(wsgi, host: str, port: int, threads: int):
 
 def _start_worker(settings):
     """The worker `serve` runs beside the kiosk: it first queues again what a dead process left."""
-    from scan_station.jobs import make_jobs, requeue_orphans, start_worker
+    from scan_station.system.jobs import make_jobs, requeue_orphans, start_worker
 
     jobs = make_jobs(settings)
     requeue_orphans(settings, jobs)

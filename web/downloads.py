@@ -1,11 +1,11 @@
 """Exports as downloads: the register, the monthly report and the audit log as CSV (for programs),
-CSV as Excel in Indonesian opens it, and XLSX (`scan_station.spreadsheet`)."""
+CSV as Excel in Indonesian opens it, and XLSX (`scan_station.core.spreadsheet`)."""
 
 from __future__ import annotations
 
 from flask import Response
 
-from scan_station.spreadsheet import MIMETYPES, SUFFIXES
+from scan_station.core.spreadsheet import MIMETYPES, SUFFIXES
 
 
 def download(body: str | bytes, name: str, kind: str) -> Response:

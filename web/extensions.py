@@ -24,7 +24,7 @@ def service():
 
 def jobs():
     """The job queue, made once per app (huey keeps one connection per thread)."""
-    from scan_station.jobs import make_jobs
+    from scan_station.system.jobs import make_jobs
 
     ext = current_app.extensions["scan_station"]
     if "jobs" not in ext:

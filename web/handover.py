@@ -8,13 +8,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from scan_station import handover
-from scan_station.db import Document
-from scan_station.errors import StorageError, UnknownEntryError
-from scan_station.handover import HandoverError
+from scan_station.accounts.roles import Permission
+from scan_station.core.errors import StorageError, UnknownEntryError
+from scan_station.db.database import Document
+from scan_station.records import handover
+from scan_station.records.handover import HandoverError
+from scan_station.records.signatures import SignatureCheck, Verdict, shown_time
 from scan_station.register import FIELDS, entry_dict
-from scan_station.roles import Permission
-from scan_station.signatures import SignatureCheck, Verdict, shown_time
 
 from .auth import audit_exempt, hidden_categories, requires
 from .extensions import service

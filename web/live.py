@@ -17,7 +17,7 @@ from collections.abc import Iterator
 
 from flask import Response, current_app, request, stream_with_context, url_for
 
-from scan_station.errors import ScanStationError
+from scan_station.core.errors import ScanStationError
 
 from .auth import session_alive
 from .extensions import service

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from scan_station.errors import ScanStationError
+from scan_station.core.errors import ScanStationError
 
 _CHOOSE = _l("choose a phrase of three or four words that only you would put together.")
 
 MESSAGES = {
-    # users (scan_station.users)
+    # users (scan_station.accounts.users)
     "username": _l("Username: 2–64 characters, a-z 0-9 . _ -."),
     "name": _l("Name: at most 200 characters, no control characters."),
     "nip": _l("NIP: %(digits)d digits (spaces between them are fine), or leave it empty."),
@@ -22,7 +22,7 @@ MESSAGES = {
     "password_username": _l("The password may not be the username;"),
     "password_repeated": _l("The password may not be one character repeated;"),
     "password_common": _l("The password is one of the most common passwords, which are tried first;"),
-    # access to "dikecualikan" (scan_station.grants)
+    # access to "dikecualikan" (scan_station.accounts.grants)
     "already_active": _l("User %(username)s is active already."),
     "already_asked": _l("A request for %(username)s is already waiting for the Atasan PPID."),
     "no_atasan": _l("There is no active Atasan PPID to confirm it. Make the first Atasan PPID on the server: "
@@ -31,7 +31,7 @@ MESSAGES = {
     "own_request": _l("A request is decided by someone other than who asked for it."),
     "already_decided": _l("This request has been decided already."),
     "role_changed": _l("User %(username)s has another role now; ask again."),
-    # softcopies handed over (scan_station.softcopy; kept with a hand-over's state, so never renamed)
+    # softcopies handed over (scan_station.filing.softcopy; kept with a hand-over's state, so never renamed)
     "not_file": _l("%(name)s: not a file."),
     "extension": _l("%(name)s: this kind of file cannot be handed over; use PDF, JPEG, PNG, TIFF, DOCX, "
                               "XLSX, PPTX, ODT or ODS."),
@@ -75,7 +75,7 @@ MESSAGES = {
     "csv_too_many_rows": _l("The file has more than %(limit)d rows; import it in parts."),
     "csv_cells": _l("%(cells)d cells but %(columns)d columns."),
     "csv_id_twice": _l("Register number %(entry)s is already on line %(first)d."),
-    # scan profiles (scan_station.profiles)
+    # scan profiles (scan_station.capture.profiles)
     "profile_name_required": _l("A profile needs a name."),
     "profile_name_long": _l("A profile's name has at most 100 characters."),
     "profile_source": _l("Source: one of %(sources)s."),
@@ -83,13 +83,13 @@ MESSAGES = {
     "profile_resolution": _l("Resolution: 50 to 1200 dpi."),
     "profile_page_size": _l("Paper: one of %(sizes)s."),
     "profile_exists": _l("Profile %(name)s exists already."),
-    # a profile the scanner cannot do (scan_station.scanner.fit; the kiosk names the options)
+    # a profile the scanner cannot do (scan_station.capture.scanner.fit; the kiosk names the options)
     "profile_no_feeder": _l("%(device)s has no document feeder; choose a flatbed profile."),
     "profile_no_source": _l("%(device)s has no %(source)s; it offers: %(offered)s."),
     "profile_no_mode": _l("%(device)s cannot scan in %(mode)s; it offers: %(offered)s."),
     "profile_no_resolution": _l("%(device)s cannot scan at %(resolution)s dpi; it offers: %(offered)s dpi."),
     "profile_too_big": _l("Paper %(page_size)s (%(size)s mm) does not fit: %(device)s scans at most %(largest)s mm."),
-    # the review of a batch (scan_station.review)
+    # the review of a batch (scan_station.capture.review)
     "empty_document": _l("%(register_id)s has no pages left: assign pages to it, or remove its cover sheet."),
     "rescan_waiting": _l("Page %(page)d waits to be scanned again (or cancel the rescan)."),
     "held_gone": _l("Those held pages are not in this batch any more; reload the page."),
@@ -102,12 +102,12 @@ MESSAGES = {
     "batch_busy": _l("Batch %(batch)s is being worked on; wait until it is done."),
     "needs_ppid": _l("Page %(page)d came in under a \"dikecualikan\" entry or a cover that could not be read, and "
                      "would be filed in %(register_id)s: a Petugas PPID must confirm this batch."),
-    # PPID storage (scan_station.storage)
+    # PPID storage (scan_station.core.storage)
     "disk_full": _l("The storage disk is full: nothing was filed. Ask the administrator to free some space, then "
                     "try again."),
     "storage_unwritable": _l("The storage cannot be written: nothing was filed. Ask the administrator to check it, "
                              "then try again."),
-    # the handover (scan_station.handover)
+    # the handover (scan_station.records.handover)
     "reason_required": _l("A returned document needs a reason, so that the unit knows what to fix."),
 }
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import get_locale, lazy_gettext
 from flask_babel import gettext as _
 
-from scan_station.batchfolder import FILING_STOPPED
+from scan_station.capture.batch_folder import FILING_STOPPED
 
 from .messages import MESSAGES, message_for
 
@@ -23,7 +23,7 @@ STATUS_NAMES = {  # of scan batches, in progress and filed
 }
 
 
-#: What a page check (`scan_station.model.PageCheck`) means, by its code; its params fill the blanks.
+#: What a page check (`scan_station.core.model.PageCheck`) means, by its code; its params fill the blanks.
 CHECK_NAMES = {
     "unreadable": lazy_gettext("Text hard to read"),
     "no_text": lazy_gettext("No text read"),
@@ -49,7 +49,7 @@ def check_text(check) -> str:
         return str(name).split("%(")[0].rstrip(" —")
 
 
-#: Why pages are held in a review (`scan_station.split.HeldGroup`), by its code.
+#: Why pages are held in a review (`scan_station.pages.split.HeldGroup`), by its code.
 HELD_REASONS = {
     "before_first_cover": lazy_gettext("Pages before the first cover sheet: pick the entry they belong to."),
     "cover_unreadable": lazy_gettext("The cover sheet on page %(page)s could not be read with certainty: pick the "
@@ -83,7 +83,7 @@ ENTRY_STATE_NAMES = {
 }
 
 
-#: A scan profile's options (`scan_station.model.SOURCES`, `MODES`).
+#: A scan profile's options (`scan_station.core.model.SOURCES`, `MODES`).
 OPTION_NAMES = {
     "flatbed": lazy_gettext("flatbed"), "adf": lazy_gettext("feeder"), "adf-duplex": lazy_gettext("feeder, both sides"),
     "lineart": lazy_gettext("black and white"), "gray": lazy_gettext("grey"), "color": lazy_gettext("colour"),

@@ -9,10 +9,10 @@ import re
 from flask import abort
 from sqlalchemy import select
 
-from scan_station.batchfolder import BatchFolder, BatchState
-from scan_station.db import Entry
-from scan_station.errors import ScanStationError
-from scan_station.review import page_owners
+from scan_station.capture.batch_folder import BatchFolder, BatchState
+from scan_station.capture.review import page_owners
+from scan_station.core.errors import ScanStationError
+from scan_station.db.database import Entry
 
 from .auth import hidden_categories
 from .extensions import service

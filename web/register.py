@@ -10,9 +10,10 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from scan_station.coversheet import MAX_COVERSHEETS, coversheets_pdf
-from scan_station.errors import CsvImportError, RegisterError, ScanStationError, UnknownEntryError
-from scan_station.reconcile import record_print
+from scan_station.accounts.roles import Permission, may
+from scan_station.core.errors import CsvImportError, RegisterError, ScanStationError, UnknownEntryError
+from scan_station.papers.cover_sheet import MAX_COVERSHEETS, coversheets_pdf
+from scan_station.records.reconcile import record_print
 from scan_station.register import (
     CATEGORIES,
     ENTRY_STATES,
@@ -27,8 +28,7 @@ from scan_station.register import (
     units,
     update_entry,
 )
-from scan_station.register_csv import export_register, import_csv
-from scan_station.roles import Permission, may
+from scan_station.register.csv_io import export_register, import_csv
 
 from .auth import requires
 from .downloads import download
@@ -64,7 +64,7 @@ def index():
 def show(entry_id: str):
     """An entry's page: its DIP fields, what became of it (every version, with its state and the
     reason it was returned), and what the role may do next."""
-    from scan_station import handover
+    from scan_station.records import handover
 
     from .auth import hidden_categories
 

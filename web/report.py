@@ -8,10 +8,10 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from scan_station import berita_acara, report
-from scan_station.db import BeritaAcara
-from scan_station.errors import NotFoundError, RegisterError, ScanStationError
-from scan_station.roles import Permission
+from scan_station.accounts.roles import Permission
+from scan_station.core.errors import NotFoundError, RegisterError, ScanStationError
+from scan_station.db.database import BeritaAcara
+from scan_station.records import berita_acara, report
 
 from .auth import hidden_categories, requires
 from .downloads import download
@@ -69,7 +69,7 @@ def _export(kind: str):
 @bp.post("/berita-acara")
 @requires(Permission.REPORT)
 def berita_acara_new():
-    """A berita acara alih media for a unit's month (`scan_station.berita_acara`)."""
+    """A berita acara alih media for a unit's month (`scan_station.records.berita_acara`)."""
     settings, db = service()
     month = request.form.get("month", "")
     try:

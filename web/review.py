@@ -10,12 +10,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from scan_station import page_jobs, review
-from scan_station.db import Entry
-from scan_station.page_jobs import queue_page
-from scan_station.reconcile import PRINT_WINDOW, printed_but_missing
-from scan_station.roles import Permission
-from scan_station.scanning import page_classes
+from scan_station.accounts.roles import Permission
+from scan_station.capture import page_jobs, review
+from scan_station.capture.page_jobs import queue_page
+from scan_station.capture.scanning import page_classes
+from scan_station.db.database import Entry
+from scan_station.records.reconcile import PRINT_WINDOW, printed_but_missing
 
 from .auth import requires
 from .extensions import jobs, service

@@ -18,17 +18,17 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from scan_station.batchfolder import BatchFolder, Status
-from scan_station.cancel import cancel_batch
-from scan_station.db import Batch, ScanProfile
-from scan_station.demo import MAX_DEMO_DOCUMENTS, fill_demo_feeder
-from scan_station.errors import NotFoundError, ProfileError, ScanStationError
-from scan_station.model import Profile
-from scan_station.page_jobs import queue_pages
-from scan_station.profiles import get_profile, known_scanners, remembered
-from scan_station.roles import Permission
-from scan_station.scanner import Capabilities, fit
-from scan_station.scanning import scan_pages, start_batch
+from scan_station.accounts.roles import Permission
+from scan_station.capture.batch_folder import BatchFolder, Status
+from scan_station.capture.cancel import cancel_batch
+from scan_station.capture.demo import MAX_DEMO_DOCUMENTS, fill_demo_feeder
+from scan_station.capture.page_jobs import queue_pages
+from scan_station.capture.profiles import get_profile, known_scanners, remembered
+from scan_station.capture.scanner import Capabilities, fit
+from scan_station.capture.scanning import scan_pages, start_batch
+from scan_station.core.errors import NotFoundError, ProfileError, ScanStationError
+from scan_station.core.model import Profile
+from scan_station.db.database import Batch, ScanProfile
 
 from .auth import back_to_referrer, hidden_categories, passive, requires
 from .extensions import jobs, service

@@ -14,13 +14,14 @@ from flask_login import current_user, login_required
 from markupsafe import Markup, escape
 from sqlalchemy import select
 
-from scan_station import audit, audit_anchor
-from scan_station.db import Document
-from scan_station.errors import ScanStationError
+from scan_station.accounts.roles import EXEMPT
+from scan_station.audit import anchor as audit_anchor
+from scan_station.audit import log as audit
+from scan_station.core.errors import ScanStationError
+from scan_station.db.database import Document
 from scan_station.register import CATEGORIES
-from scan_station.roles import EXEMPT
 from scan_station.search import Results, find
-from scan_station.search_engine import IndexUnavailableError
+from scan_station.search.engine import IndexUnavailableError
 
 from .auth import audit_exempt, back_to_referrer, hidden_categories
 from .extensions import service
@@ -124,7 +125,7 @@ def document_pdf(document_id: int):
 @login_required
 def page_thumbnail(document_id: int):
     """A small picture of one page (`?page=N`, default 1), for search results."""
-    from scan_station.thumbnails import thumbnail
+    from scan_station.search.thumbnails import thumbnail
 
     settings, _db = service()
     path, sha256, page_count = _visible_document(document_id)
@@ -141,7 +142,7 @@ def page_thumbnail(document_id: int):
 @login_required
 def access_copy_pdf(document_id: int):
     """The copy for a citizen: the document with its page of authentication (`access_copy`)."""
-    from scan_station import access_copy
+    from scan_station.records import access_copy
 
     settings, db = service()
     _visible_document(document_id, action="document.copy")

@@ -16,7 +16,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.routing import IntegerConverter
 
-from scan_station.errors import DatabaseBusyError, StorageError
+from scan_station.core.errors import DatabaseBusyError, StorageError
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """Unggah softcopy: born-digital files of a register entry handed over at the kiosk (SOP step 2),
 checked at once, then filed by the job queue as the entry's next version exactly as a scan is
-(`scan_station.uploads`, `scan_station.softcopy`); the officer watches it on a page of its own."""
+(`scan_station.filing.uploads`, `scan_station.filing.softcopy`); the officer watches it on a page of its own."""
 
 from __future__ import annotations
 
@@ -12,11 +12,12 @@ from flask_babel import lazy_gettext
 from flask_login import current_user
 from werkzeug.utils import secure_filename
 
-from scan_station import doctor, softcopy
-from scan_station.errors import NotFoundError, ScanStationError, UnknownEntryError
+from scan_station.accounts.roles import EXEMPT, Permission, may
+from scan_station.core.errors import NotFoundError, ScanStationError, UnknownEntryError
+from scan_station.filing import softcopy
+from scan_station.filing.uploads import Upload, UploadStatus, recent, requeue
 from scan_station.register import entry_dict, get_entry
-from scan_station.roles import EXEMPT, Permission, may
-from scan_station.uploads import Upload, UploadStatus, recent, requeue
+from scan_station.system import doctor
 
 from .auth import requires
 from .extensions import jobs, service
@@ -36,7 +37,7 @@ def upload_limit(settings) -> int:
 @bp.route("/<path:entry_id>/softcopy", methods=["GET", "POST"])
 @requires(Permission.REGISTER)
 def upload(entry_id: str):
-    """The files are checked at once and saved; the job queue files them (`scan_station.uploads`)."""
+    """The files are checked at once and saved; the job queue files them (`scan_station.filing.uploads`)."""
     settings, _db = service()
     entry = _entry_or_404(entry_id)
     if request.method == "GET":

@@ -16,9 +16,9 @@ import re
 from flask import Blueprint, abort, current_app, render_template, request
 from sqlalchemy import select
 
-from scan_station import storage
-from scan_station.db import AccessCopy, Document
-from scan_station.roles import EXEMPT
+from scan_station.accounts.roles import EXEMPT
+from scan_station.core import storage
+from scan_station.db.database import AccessCopy, Document
 
 from .extensions import limiter, service
 

@@ -20,7 +20,7 @@ import signal
 import subprocess
 from pathlib import Path
 
-from ..errors import InputFileError, MissingDependencyError
+from ..core.errors import InputFileError, MissingDependencyError
 from . import sandbox
 from .probe import Probe, at_least, run_program
 

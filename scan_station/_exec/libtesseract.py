@@ -16,7 +16,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import MissingDependencyError, OcrError
+from ..core.errors import MissingDependencyError, OcrError
 from . import tesseract
 from .probe import Probe
 

@@ -1,7 +1,7 @@
 """OCRmyPDF: run it on one PDF and map what it raises to our errors. What a job is, its options,
-its metadata and its PDF/A check are the pipeline's (`scan_station.pdfa_job`).
+its metadata and its PDF/A check are the pipeline's (`scan_station.ocr.pdfa_job`).
 
-`ocrmypdf.ocr()` is not thread-safe: it runs in a child process of `scan_station.ocr_pool.OcrPool`.
+`ocrmypdf.ocr()` is not thread-safe: it runs in a child process of `scan_station.ocr.pool.OcrPool`.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib.metadata
 from pathlib import Path
 
-from ..errors import MissingDependencyError, OcrError
+from ..core.errors import MissingDependencyError, OcrError
 from .probe import Probe, at_least
 
 MIN_VERSION = (17, 0)

@@ -8,7 +8,7 @@ import shutil
 import subprocess
 from dataclasses import dataclass, field
 
-from ..errors import MissingDependencyError, ScanStationError
+from ..core.errors import MissingDependencyError, ScanStationError
 
 
 @dataclass(frozen=True)

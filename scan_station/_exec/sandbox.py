@@ -18,7 +18,7 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from ..errors import MissingDependencyError
+from ..core.errors import MissingDependencyError
 from .probe import Probe, run_program
 
 FIX = "run: apt-get install bubblewrap"
