@@ -24,6 +24,7 @@ from scan_station.capture.scanning import scan_pages, start_batch
 from scan_station.core.config import load_settings
 from scan_station.db.database import Database, Document
 from scan_station.filing.ingest import ingest
+from scan_station.filing.sources import IngestSource
 from scan_station.records import handover
 from scan_station.register import add_entry
 from scan_station.system import jobs
@@ -90,12 +91,12 @@ def build(home: Path, work: Path) -> LivedIn:
         batches.cover(e["returned"]),
         batches.content("Surat edaran", paragraphs=["Surat edaran kepada unit."]),
     ]
-    ingest(batches.write_pdf(first, work / "first.pdf"), settings=settings, db=db)
+    ingest(IngestSource.batch_file(batches.write_pdf(first, work / "first.pdf")), settings=settings, db=db)
     # a second version of an entry, as a rescan makes it
     ingest(
-        batches.write_pdf(
+        IngestSource.batch_file(batches.write_pdf(
             [batches.cover(e["accepted"]), batches.content("Laporan kegiatan", page_no=1)], work / "again.pdf"
-        ),
+        )),
         settings=settings,
         db=db,
         submitted_by="dok",

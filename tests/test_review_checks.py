@@ -78,7 +78,7 @@ def test_the_review_shows_each_page_as_read_and_flags_the_one_nobody_can_read(re
 
 def test_the_handover_shows_the_ppid_which_pages_to_check(reviewed, home):
     settings, db, folder, entry = reviewed
-    result = ingest_scanned(settings, db, folder)
+    result = ingest_scanned(settings, db, folder).as_dict()
     assert [c["page"] for c in result["pages_to_check"]] == [4] and result["pages_to_check"][0]["register_id"] == entry
     with db.session() as s:
         document = s.scalars(select(Document)).one()

@@ -16,6 +16,7 @@ from kiosk import login, make_app
 from scan_station.core.config import load_settings
 from scan_station.db.database import Database
 from scan_station.filing.ingest import ingest
+from scan_station.filing.sources import IngestSource
 
 pytestmark = [pytest.mark.ocr, pytest.mark.scanner]
 TEMPLATES = Path(__file__).resolve().parents[1] / "web" / "templates"
@@ -46,8 +47,9 @@ def test_a_new_version_of_a_returned_document_is_pointed_out_and_leaves_the_retu
     settings = load_settings(lived_in.home)
     db = Database(settings)
     returned = lived_in.entries["returned"]
-    ingest(batches.write_pdf([batches.cover(returned), batches.content("Surat edaran", page_no=1)],
-                             tmp_path / "again.pdf"), settings=settings, db=db, submitted_by="dok")
+    pages = [batches.cover(returned), batches.content("Surat edaran", page_no=1)]
+    ingest(IngestSource.batch_file(batches.write_pdf(pages, tmp_path / "again.pdf"), submitted_by="dok"),
+           settings=settings, db=db)
     db.close()
     ppid = login(app.test_client(), "ppid").get("/handover/").get_data(as_text=True)
     waiting = ppid[:ppid.index('id="returned"')]

@@ -13,6 +13,7 @@ from scan_station.core.config import load_settings
 from scan_station.core.errors import DiskFullError, StorageError
 from scan_station.db.database import Batch, Database, Document
 from scan_station.filing.ingest import ingest
+from scan_station.filing.sources import IngestOptions, IngestSource
 from scan_station.register import add_entry
 
 
@@ -43,13 +44,14 @@ def test_disk_full_at_filing_keeps_the_batch_and_files_nothing(tiny_disk, tmp_pa
         entry_id = add_entry(s, settings, title="Laporan", unit="Umum", category="berkala").id
     batch = batches.write_pdf([batches.cover(entry_id), batches.content("Laporan")], tmp_path / "scan.pdf")
 
-    def fill_disk_after_ocr(stage, _info):
-        if stage == "ocr":  # OCR is done: now another program eats the disk
+    def fill_disk_after_ocr(event):
+        if event.step == "ocr":  # OCR is done: now another program eats the disk
             free = shutil.disk_usage(disk).free
             (disk / "filler").write_bytes(b"\0" * (free - 50_000))
 
     with pytest.raises(DiskFullError, match="nothing was filed"):
-        ingest(batch, settings=settings, db=db, on_progress=fill_disk_after_ocr)
+        ingest(IngestSource.batch_file(batch), settings=settings, db=db,
+               options=IngestOptions(on_progress=fill_disk_after_ocr))
     with db.session() as s:
         assert s.scalars(select(Document)).all() == []
         (record,) = s.scalars(select(Batch)).all()

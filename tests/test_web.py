@@ -213,6 +213,7 @@ def test_search_page_and_withheld_documents(app, client, tmp_path):
     import batches
 
     from scan_station.filing.ingest import ingest
+    from scan_station.filing.sources import IngestSource
 
     open_id = add(app, title="Pengumuman Terbuka", category="berkala")
     withheld_id = add(app, title="Berkas Dikecualikan", category="dikecualikan")
@@ -224,8 +225,8 @@ def test_search_page_and_withheld_documents(app, client, tmp_path):
     ]
     with app.app_context():
         settings, db = service()
-        result = ingest(batches.write_pdf(pages, tmp_path / "b.pdf"), settings=settings, db=db)
-    assert len(result["documents"]) == 2
+        result = ingest(IngestSource.batch_file(batches.write_pdf(pages, tmp_path / "b.pdf")), settings=settings, db=db)
+    assert len(result.documents) == 2
     login(client, "dok")
     page = client.get("/search?q=pleno").get_data(as_text=True)
     assert open_id in page and withheld_id not in page and "<mark>pleno</mark>" in page.lower()
@@ -249,6 +250,7 @@ def test_handover_accept_or_return_with_who_and_when(app, client, tmp_path):
 
     from scan_station.db.database import Document, DocumentEvent
     from scan_station.filing.ingest import ingest
+    from scan_station.filing.sources import IngestSource
 
     ids = [add(app, title="Notulen Rapat"), add(app, title="Surat Edaran")]
     pages = [
@@ -259,7 +261,7 @@ def test_handover_accept_or_return_with_who_and_when(app, client, tmp_path):
     ]
     with app.app_context():
         settings, db = service()
-        ingest(batches.write_pdf(pages, tmp_path / "b.pdf"), settings=settings, db=db)
+        ingest(IngestSource.batch_file(batches.write_pdf(pages, tmp_path / "b.pdf")), settings=settings, db=db)
     with app.extensions["scan_station"]["db"].session() as s:
         doc_ids = {d.register_id: d.id for d in s.query(Document)}
     first, second = doc_ids[ids[0]], doc_ids[ids[1]]

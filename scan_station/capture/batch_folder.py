@@ -56,7 +56,7 @@ FILING_STOPPED = "filing stopped before it was done (the program ended); confirm
 
 
 @dataclass
-class Progress:
+class FilingProgress:
     """How far the filing of a confirmed batch has got."""
 
     step: str = "start"
@@ -83,7 +83,7 @@ class BatchState:
     #: The filing failed for a reason that passes (a full or read-only disk, the database away):
     #: workers try again (`jobs.requeue_orphans`) until it is filed.
     retry: bool = False
-    progress: Progress | None = None
+    progress: FilingProgress | None = None
     #: Batch page -> the owner of the pages scanned from there until their first cover (a rescan:
     #: the page it replaces; a resumed feeder: the last page before).
     lead_owners: dict[int, str | None] = field(default_factory=dict)
@@ -101,7 +101,7 @@ class BatchState:
         return cls(**values | {
             "profile": Profile(**data["profile"]), "status": Status(data.get("status", "new")),
             "fault": Fault(**data["fault"]) if data.get("fault") else None,
-            "progress": Progress(**data["progress"]) if data.get("progress") else None,
+            "progress": FilingProgress(**data["progress"]) if data.get("progress") else None,
             "lead_owners": {int(k): v for k, v in (data.get("lead_owners") or {}).items()},
         })
 

@@ -11,7 +11,8 @@ from ..core.config import Settings
 from ..core.errors import BadArgumentsError, UnknownEntryError
 from ..core.storage import atomic_write_bytes
 from ..db.database import Database, Entry, utcnow
-from ..filing.ingest import Progress, ingest
+from ..filing.ingest import ingest
+from ..filing.sources import IngestOptions, IngestSource, OnProgress
 from ..pages import samples
 from ..papers.cover_sheet import coversheets_pdf
 from ..register import add_entry
@@ -27,7 +28,7 @@ def _check_demo_count(count: int, what: str, fix: str) -> None:
         raise BadArgumentsError(f"{count:,} {what}; the demo takes at most {MAX_DEMO_DOCUMENTS} at a time, so {fix}")
 
 
-def run_demo(settings: Settings, db: Database, *, documents: int = 3, on_progress: Progress | None = None) -> dict:
+def run_demo(settings: Settings, db: Database, *, documents: int = 3, on_progress: OnProgress | None = None) -> dict:
     _check_demo_count(documents, "sample documents asked for", f"ask for {MAX_DEMO_DOCUMENTS} or fewer")
     stamp = utcnow().strftime("%Y%m%d-%H%M%S")
     folder = settings.home / "demo"
@@ -49,7 +50,8 @@ def run_demo(settings: Settings, db: Database, *, documents: int = 3, on_progres
             pages.append(samples.blank_back())  # a duplex back: dropped and listed
     batch_path = samples.write_batch_pdf(pages, folder / f"batch-{stamp}.pdf")
 
-    result = ingest(batch_path, settings=settings, db=db, on_progress=on_progress)
+    result = ingest(IngestSource.batch_file(batch_path), settings=settings, db=db,
+                    options=IngestOptions(on_progress=on_progress)).as_dict()
     query = "pendokumentasian informasi"
     with db.session() as session:
         hits = search(session, query, limit=5)

@@ -28,9 +28,10 @@ from ..core.model import Fault, PageClass
 from ..core.state_folder import this_process
 from ..db.database import Database, utcnow
 from ..filing.ingest import ingest, new_batch_id
+from ..filing.sources import IngestOptions, IngestResult, IngestSource
 from ..filing.store import already_filed
 from ..pages.classify import classify_image, shrink
-from ..pages.split import resolve
+from ..pages.split import SplitResult, resolve
 from .batch_folder import UNREADABLE_COVER, BatchFolder, BatchState, Status, owner_after
 from .profiles import get_profile
 from .scanner import open_session
@@ -288,37 +289,27 @@ def batch_folder(settings: Settings, batch_id: str) -> BatchFolder:
     return BatchFolder.open(settings.scans_dir, batch_id)
 
 
-def ingest_scanned(settings: Settings, db: Database, folder: BatchFolder, *, plan=None, on_progress=None,
-                   pool=None) -> dict:
+def ingest_scanned(settings: Settings, db: Database, folder: BatchFolder, *, plan: SplitResult | None = None,
+                   options: IngestOptions | None = None) -> IngestResult:
     """Ingest a scanned batch folder (as split by `plan`, a reviewed `SplitResult`, else by its
     cover sheets), using the OCR results its pages have already; on success the folder goes (its
-    pages are in storage now). `pool`: the OCR pool to share (`ingest`)."""
+    pages are in storage now)."""
     state = folder.read_state()
     if state.pages == 0:
         raise ScannerError(FAULT_NO_PAGES)
     if already_filed(db, state.batch):  # the process that filed it died before the folder went
         folder.remove()
-        return {"batch": state.batch, "already_filed": True, "pages": state.pages, "documents": [], "held": [],
-                "blank_pages": []}
-    result = ingest(
-        folder.path,
-        settings=settings,
-        db=db,
-        batch_id=state.batch,
-        classified=page_classes(settings, folder),
-        plan=plan,
-        submitted_by=state.user,
-        on_progress=on_progress,
-        pool=pool,
-        results_dir=folder.ocr_dir,
-    )
+        return IngestResult(state.batch, state.pages, already_filed=True)
+    source = IngestSource.scanned(folder.path, batch_id=state.batch, submitted_by=state.user,
+                                  classified=page_classes(settings, folder), results_dir=folder.ocr_dir, plan=plan)
+    result = ingest(source, settings=settings, db=db, options=options)
     crash_points.point("ingest.filed")
     folder.remove()
     crash_points.point("batch.removed")
     return result
 
 
-def resume(settings: Settings, db: Database, batch_id: str, *, on_page: OnPage | None = None) -> dict:
+def resume(settings: Settings, db: Database, batch_id: str, *, on_page: OnPage | None = None) -> IngestResult:
     folder = batch_folder(settings, batch_id)
     scan_pages(settings, folder, on_page=on_page)
     return ingest_scanned(settings, db, folder)

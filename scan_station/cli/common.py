@@ -107,9 +107,10 @@ def command(name: str, group: click.Group | None = None, **kwargs) -> Callable:
     return decorate
 
 
-def progress_lines(stage: str, info: dict) -> None:
-    if stage in ("ocr", "filed"):
-        click.echo(f"  {stage}: {', '.join(f'{k}={v}' for k, v in info.items())}", err=True)
+def progress_lines(event) -> None:
+    """An ingest's documents read and filed, one line each on stderr (`IngestEvent`)."""
+    if event.step in ("ocr", "filed"):
+        click.echo(f"  {event.step}: {', '.join(f'{k}={v}' for k, v in event.details().items())}", err=True)
 
 
 def ingest_summary(result: dict) -> str:

@@ -19,12 +19,13 @@ from .sheets import chosen_format, deliver, sheet_options
 def ingest_cmd(app: App, path: Path, quiet: bool, expected: tuple[str, ...]):
     """Split a scanned batch at its cover sheets, OCR and file the documents."""
     from ..filing.ingest import ingest
+    from ..filing.sources import IngestOptions, IngestSource
     from ..records.reconcile import against
     from ..system import doctor
 
     doctor.require("ingest", app.settings)
-    result = ingest(path, settings=app.settings, db=app.db, submitted_by=app.actor,
-                    on_progress=None if quiet else progress_lines)
+    result = ingest(IngestSource.batch_file(path, submitted_by=app.actor), settings=app.settings, db=app.db,
+                    options=IngestOptions(on_progress=None if quiet else progress_lines)).as_dict()
     if expected:
         wanted = [i.strip().upper() for value in expected for i in value.split(",") if i.strip()]
         found = [d["register_id"] for d in result["documents"]] + [h["register_id"] for h in result["held"]
@@ -40,12 +41,13 @@ def ingest_cmd(app: App, path: Path, quiet: bool, expected: tuple[str, ...]):
 def submit_cmd(app: App, files: tuple[Path, ...], entry_id: str, quiet: bool):
     """Hand over softcopies (PDF, images, office documents) as the entry's next version."""
     from ..filing.softcopy import KINDS, OFFICE, submit
+    from ..filing.sources import IngestOptions
     from ..system import doctor
 
     needs_office = any(KINDS.get(Path(f).suffix.lower()) in OFFICE for f in files)
     doctor.require("submit_office" if needs_office else "ingest", app.settings)
     result = submit(list(files), entry_id=entry_id, settings=app.settings, db=app.db, submitted_by=app.actor,
-                    on_progress=None if quiet else progress_lines)
+                    options=IngestOptions(on_progress=None if quiet else progress_lines)).as_dict()
     return result, ingest_summary(result)
 
 

@@ -109,6 +109,7 @@ def _scan_then_ingest(app: App, folder, *, ingest: bool):
     it files the batch itself right after, else by the workers (page jobs on the queue)."""
     from ..capture.page_jobs import queue_pages, read_pages
     from ..capture.scanning import ingest_scanned, scan_pages
+    from ..filing.sources import IngestOptions
     from ..ocr.pool import OcrPool
     from ..system.jobs import make_jobs
 
@@ -121,7 +122,7 @@ def _scan_then_ingest(app: App, folder, *, ingest: bool):
         return state.to_json(), f"batch {state.batch}: {state.pages} page(s) scanned, not ingested yet"
     with OcrPool(app.settings.workers) as pool:
         scan_pages(app.settings, folder, on_page=both(read_pages(app.settings, app.db, folder, pool)))
-        result = ingest_scanned(app.settings, app.db, folder, pool=pool)
+        result = ingest_scanned(app.settings, app.db, folder, options=IngestOptions(pool=pool)).as_dict()
     return result, ingest_summary(result)
 
 

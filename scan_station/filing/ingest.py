@@ -1,22 +1,24 @@
 """Ingest: a scanned batch becomes filed, searchable PDF/A documents.
 
-The steps, in order, each handed what the ones before it produced:
+`ingest(source, settings=, db=, options=)` takes what is filed as one `IngestSource` (a batch
+file, a scan batch, softcopies: `sources`), tells its steps as `IngestEvent`s and returns an
+`IngestResult`. The steps, in order, each handed what the ones before it produced:
 
 1. `read_batch`             -> the batch checked, its pages and where each one's pixels are
                                (`BatchInput`); nothing is written on failure.
 2. `classify_and_start_ocr` -> cover / blank / content for every page. **OCR overlaps this step:**
                                each content page's OCR starts in the pool as soon as it is
-                               classified (`ocr.PageOcr`; a kiosk batch's pages were mostly read
+                               classified (`ocr.batch.PageOcr`; a kiosk batch's pages were mostly read
                                while it was scanned, and their results are kept with it).
 3. `final_plan`             -> the final word (`SplitResult`): documents, held pages with reasons,
                                blank pages — the cover sheets', or the one an officer reviewed.
-4. `filing.keep_raw`        -> the batch stored exactly as received, with SHA-256s, and recorded:
+4. `store.keep_raw`         -> the batch stored exactly as received, with SHA-256s, and recorded:
                                from here on, no scanned page can be lost.
 5. `PageOcr.results`        -> each document to file assembled from its pages' results as PDF/A-2b
                                with XMP metadata, validated (`assemble`); a page turned at review is
                                read again. Softcopies instead go whole through ocrmypdf
                                (`DocumentOcr`), keeping the text their pages carry.
-6. `filing.file_documents`  -> each document a new version in storage with its sidecar, recorded,
+6. `store.file_documents`   -> each document a new version in storage with its sidecar, recorded,
                                indexed; all of the batch's documents or none.
 
 Everything before filing happens in the batch's work folder, removed at the end whatever happened.
@@ -46,9 +48,8 @@ from ..pages.classify import classify_pdf
 from ..pages.source import PageSource, carries_text
 from ..pages.split import SplitResult, split
 from ..register.lookup import existing_ids
+from .sources import IngestEvent, IngestOptions, IngestResult, IngestSource, OnProgress, Step
 from .store import Received, file_documents, keep_raw, set_batch_status
-
-Progress = Callable[[str, dict], None]
 
 
 def new_batch_id(now: dt.datetime) -> str:
@@ -60,7 +61,7 @@ def new_batch_id(now: dt.datetime) -> str:
 
 def classify_and_start_ocr(
     settings: Settings, batch: BatchInput, ocr: PageOcr, *, classified, start: bool,
-    on_progress: Progress
+    on_progress: OnProgress
 ) -> list[PageClass]:
     """Every page's class (`classified` when the scanner classified them already); with `start`,
     OCR starts as classification goes (`seen`)."""
@@ -74,15 +75,8 @@ def classify_and_start_ocr(
         pages.append(page)
         if start:
             ocr.seen(pages)
-        on_progress(
-            "classify",
-            {
-                "page": page.number,
-                "kind": page.kind,
-                "register_id": page.register_id,
-                "decode_ms": round(page.decode_ms, 1),
-            },
-        )
+        on_progress(IngestEvent(Step.CLASSIFY, page=page.number, kind=page.kind, register_id=page.register_id,
+                                decode_ms=round(page.decode_ms, 1)))
     return pages
 
 
@@ -153,56 +147,41 @@ class _Clock:
         return result
 
 
-def ingest(
-    source: Path,
-    *,
-    settings: Settings,
-    db: Database,
-    on_progress: Progress | None = None,
-    batch_id: str | None = None,
-    classified: list[PageClass] | None = None,
-    plan: SplitResult | None = None,
-    submitted_by: str = "",
-    prepared: BatchInput | None = None,
-    origin: dict | None = None,
-    pool: OcrPool | None = None,
-    results_dir: Path | None = None,
-) -> dict:
-    """Run every step on one batch and return the summary that `scan-station ingest --json` prints.
-    A scanned batch passes its own id, the pages it classified while scanning and the folder its
-    pages' OCR results are kept in (`results_dir`); a batch reviewed at the kiosk passes the `plan`
-    the officer confirmed, and who confirmed it; softcopies (`softcopy.submit`) the batch they
-    `prepared` in its work folder, and their `origin`. A worker passes the `pool` its page jobs
-    share; else the batch has a pool of its own."""
-    report = on_progress or (lambda _step, _info: None)
+def ingest(source: IngestSource, *, settings: Settings, db: Database,
+           options: IngestOptions | None = None) -> IngestResult:
+    """Run every step on one source (a batch file, a scan batch, softcopies: `IngestSource`) and
+    say what came of it."""
+    options = options or IngestOptions()
+    report = options.on_progress or (lambda _event: None)
     received_at = utcnow()
-    batch_id = batch_id or new_batch_id(received_at)
-    received = Received(batch_id, received_at, Path(source), submitted_by, plan is not None, origin)
+    received = Received(source.batch_id or new_batch_id(received_at), received_at, source.path, source.submitted_by,
+                        source.reviewed, source.origin)
     work = settings.work_dir / received.batch_id
     work.mkdir(parents=True, exist_ok=True)
     clock, raw = _Clock(), None
     try:
         with contextlib.ExitStack() as stack:
-            own_pool = pool is None
-            pool = pool or stack.enter_context(OcrPool(settings.workers))
-            batch = prepared or clock("read", read_batch, received.source, work, settings, wrap=classified is None)
-            if own_pool and origin is None:  # its children start, loading the engine, while pages are classified
+            pool = options.pool or stack.enter_context(OcrPool(settings.workers))
+            batch = source.prepared or clock("read", read_batch, received.source, work, settings,
+                                             wrap=source.classified is None)
+            if options.pool is None and source.origin is None:  # its children load while pages are classified
                 pool.warm(tuple(settings.ocr_languages.split("+")))
-            report("read", {"pages": batch.page_count})
+            report(IngestEvent(Step.READ, pages=batch.page_count))
             crash_points.point("ingest.read")
-            ocr = _ocr(settings, db, pool, batch, work, results_dir or work / "pages", origin)
+            ocr = _ocr(settings, db, pool, batch, work, source.results_dir or work / "pages", source.origin)
             pages = clock("classify", classify_and_start_ocr, settings, batch, ocr,
-                          classified=classified, start=plan is None, on_progress=report)
+                          classified=source.classified, start=not source.reviewed, on_progress=report)
             crash_points.point("ingest.classified")
-            final = clock("split", final_plan, db, pages, known_ids(db, pages), plan)
+            final = clock("split", final_plan, db, pages, known_ids(db, pages), source.plan)
             crash_points.point("ingest.split")
-            removed = removed_pages(pages, final, plan is not None)
+            removed = removed_pages(pages, final, source.reviewed)
             raw = clock("keep_raw", keep_raw, settings, db, received, batch, pages, final, removed)
             documents = clock("ocr", ocr.results, final, lambda r: (crash_points.point("ocr.document_done"),
-                              report("ocr", {"document": r.key, "pages": len(r.page_texts)})))
+                              report(IngestEvent(Step.OCR, document=r.key, pages=len(r.page_texts)))))
             checks = clock("checks", page_checks.collect, pages, documents)
             filed = clock("file", file_documents, settings, db, received, raw, documents, checks=checks,
-                          on_filed=lambda d: report("filed", {"register_id": d.register_id, "version": d.version}))
+                          on_filed=lambda d: report(IngestEvent(Step.FILED, register_id=d.register_id,
+                                                                version=d.version)))
             if isinstance(ocr, PageOcr):
                 clock.timings["pages"] = ocr.page_seconds  # in the OCR children, all pages together
     except BaseException as exc:
@@ -212,25 +191,10 @@ def ingest(
     finally:
         shutil.rmtree(work, ignore_errors=True)
     set_batch_status(db, received.batch_id, BatchOutcome.FILED)
-    return _summary(settings, received, batch.page_count, final, removed, raw, filed, checks, clock.timings)
+    return IngestResult(received.batch_id, batch.page_count, filed, final.held, final.blank_pages, removed,
+                        [(c, _owner(final, c.page)) for c in checks],
+                        settings.display_path(settings.storage_dir / raw.relpath), clock.timings)
 
 
 def _owner(plan: SplitResult, page: int) -> str | None:
     return next((d.register_id for d in plan.documents if page in d.batch_pages), None)
-
-
-def _summary(settings, received, page_count, final, removed, raw, filed, checks, timings) -> dict:
-    """What `scan-station ingest --json` prints."""
-    held = [{"batch_pages": g.batch_pages, "reason": g.reason, "cover_page": g.cover_page,
-             "register_id": g.register_id} for g in final.held]
-    return {
-        "batch": received.batch_id,
-        "pages": page_count,
-        "documents": [d.as_dict() for d in filed],
-        "held": held,
-        "blank_pages": final.blank_pages,
-        "removed_pages": removed,
-        "pages_to_check": [c.as_dict() | {"register_id": _owner(final, c.page)} for c in checks],
-        "raw_batch": settings.display_path(settings.storage_dir / raw.relpath),
-        "timings": timings,
-    }

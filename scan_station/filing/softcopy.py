@@ -29,12 +29,11 @@ from .._exec.libreoffice import convert_to_pdf
 from ..core import storage
 from ..core.config import Settings
 from ..core.errors import InputFileError
-from ..core.model import CONTENT, PageClass
 from ..db.database import Database, utcnow
 from ..pages.batch_input import BatchInput, PageOrigin, read_batch
-from ..pages.split import PlannedDocument, SplitResult
 from ..records import signatures as signature_checks
 from ..records.signatures import SignatureCheck, access_copy_note
+from .sources import IngestOptions, IngestResult, IngestSource
 
 #: What may be handed over: file name ending -> kind.
 KINDS = {".pdf": "pdf", ".jpg": "jpeg", ".jpeg": "jpeg", ".png": "png", ".tif": "tiff", ".tiff": "tiff",
@@ -263,9 +262,9 @@ def _stage(files: list[Path], originals: list[Original], folder: Path) -> list[P
 
 
 def submit(files: list[Path], *, entry_id: str, settings: Settings, db: Database, submitted_by: str = "",
-           on_progress=None, batch_id: str | None = None) -> dict:
-    """Hand over `files` as the next version of register entry `entry_id`; the summary is the one
-    `ingest` gives. Nothing is filed, and nothing kept, when any file is refused."""
+           options: IngestOptions | None = None, batch_id: str | None = None) -> IngestResult:
+    """Hand over `files` as the next version of register entry `entry_id`, as one ingest.
+    Nothing is filed, and nothing kept, when any file is refused."""
     from ..register import get_entry
     from .ingest import ingest, new_batch_id
 
@@ -279,9 +278,7 @@ def submit(files: list[Path], *, entry_id: str, settings: Settings, db: Database
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
-    pages = list(range(1, batch.page_count + 1))
-    plan = SplitResult([PlannedDocument(entry_id, 0, pages)], held=[], blank_pages=[])
     origin = {"kind": "softcopy", "files": [o.as_dict() for o in originals], "note": access_copy_note(originals)}
-    return ingest(files[0], settings=settings, db=db, batch_id=batch_id, plan=plan, submitted_by=submitted_by,
-                  classified=[PageClass(n, CONTENT, reason="softcopy") for n in pages], prepared=batch,
-                  origin=origin, on_progress=on_progress)
+    source = IngestSource.softcopies(files[0], entry_id=entry_id, batch_id=batch_id, submitted_by=submitted_by,
+                                     prepared=batch, origin=origin)
+    return ingest(source, settings=settings, db=db, options=options)

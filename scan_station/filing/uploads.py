@@ -171,7 +171,7 @@ def file_upload(settings: Settings, db: Database, upload_id: str) -> UploadState
     except BaseException as exc:
         upload.update(status=UploadStatus.FAILED, error=str(exc) or type(exc).__name__)
         raise
-    return _filed(upload, {k: v for k, v in result["documents"][0].items()
+    return _filed(upload, {k: v for k, v in result.documents[0].as_dict().items()
                            if k in ("register_id", "version", "page_count", "path")})
 
 

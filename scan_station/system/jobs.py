@@ -30,7 +30,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 
 from ..archive import fixity
 from ..audit import anchor as audit_anchor
-from ..capture.batch_folder import Progress, Status
+from ..capture.batch_folder import FilingProgress, Status
 from ..capture.page_jobs import ocr_page
 from ..capture.review import load
 from ..capture.scanning import batch_folder, ingest_scanned
@@ -39,6 +39,7 @@ from ..core.config import Settings
 from ..core.errors import ConfigError, NotFoundError, StorageError
 from ..core.state_folder import this_process
 from ..db.database import Database
+from ..filing.sources import IngestEvent, IngestOptions, Step
 from ..filing.uploads import file_upload
 from ..ocr.pool import shared_pool
 from ..search.rebuild import write_pending
@@ -131,18 +132,18 @@ def file_batch(settings: Settings, batch_id: str) -> dict:
         folder.update(status=Status.FAILED, **failure(exc))
         raise
     plan = review.as_split()
-    progress = Progress(documents=len(plan.documents))
+    progress = FilingProgress(documents=len(plan.documents))
 
-    def on_progress(step: str, info: dict) -> None:
-        progress.step = step
-        progress.ocr_done += step == "ocr"
-        progress.filed += step == "filed"
+    def on_progress(event: IngestEvent) -> None:
+        progress.step = str(event.step)
+        progress.ocr_done += event.step == Step.OCR
+        progress.filed += event.step == Step.FILED
         folder.update(progress=progress)
 
     folder.update(progress=progress)
     try:
-        return ingest_scanned(settings, db, folder, plan=plan, on_progress=on_progress,
-                              pool=shared_pool(settings.workers))
+        return ingest_scanned(settings, db, folder, plan=plan, options=IngestOptions(
+            on_progress=on_progress, pool=shared_pool(settings.workers))).as_dict()
     except BaseException as exc:
         log.exception("filing batch %s failed", batch_id)
         folder.update(status=Status.FAILED, **failure(exc), progress=progress, retry=transient(exc))
