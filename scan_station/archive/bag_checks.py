@@ -121,15 +121,15 @@ def _entry_problems(bag: Bag) -> list[str]:
         if not values.get("id") or values["id"] in bag.entries:
             problems.append(f"entry {number} of {METADATA}: {'no id' if not values.get('id') else 'its id twice'}")
         bag.entries[str(values.get("id"))] = values
-    for path, data, _sha in bag.found.sidecars:
+    for path, sidecar, _sha in bag.found.sidecars:
         try:
-            values = clean_fields(data["register"] | {"id": data["register_id"]})
+            values = clean_fields(sidecar.register | {"id": sidecar.register_id})
         except RegisterError as exc:
             problems.append(f"{path}: {exc}")
             continue
-        if values["id"] != data["register_id"] or data["register"].get("id", values["id"]) != values["id"]:
-            problems.append(f"{path}: register id {data['register_id']!r} is not as the register writes it")
-    named = {data["register_id"] for _path, data, _sha in bag.found.sidecars}
+        if values["id"] != sidecar.register_id or sidecar.register.get("id", values["id"]) != values["id"]:
+            problems.append(f"{path}: register id {sidecar.register_id!r} is not as the register writes it")
+    named = {sidecar.register_id for _path, sidecar, _sha in bag.found.sidecars}
     if not problems and set(bag.entries) != named:
         problems.append(f"the entries of {METADATA} ({', '.join(sorted(bag.entries)[:5])}) are not those of "
                         f"the sidecars ({', '.join(sorted(named)[:5])})")
@@ -142,18 +142,19 @@ def _sidecar_problems(bag: Bag) -> list[str]:
     problems = []
     batches = {data["batch"]: raw_dir for raw_dir, manifests in bag.found.manifests.items()
                for data, _sha in manifests.values()}
-    for path, data, _sha in bag.found.sidecars:
-        stem, rel = f"{id_folder(data['register_id'])}_v{data['version']}", PurePosixPath(path)
-        if len(rel.parts) < 2 or rel.name != f"{stem}.json" or rel.parent.name != id_folder(data["register_id"]):
-            problems.append(f"{path}: a sidecar of {data['register_id']} v{data['version']} must be {stem}.json "
+    for path, sidecar, _sha in bag.found.sidecars:
+        stem, rel = f"{id_folder(sidecar.register_id)}_v{sidecar.version}", PurePosixPath(path)
+        batch = sidecar.batch
+        if len(rel.parts) < 2 or rel.name != f"{stem}.json" or rel.parent.name != id_folder(sidecar.register_id):
+            problems.append(f"{path}: a sidecar of {sidecar.register_id} v{sidecar.version} must be {stem}.json "
                             "in the entry's folder")
-        elif data["file"] != f"{stem}.pdf":
-            problems.append(f"{path}: names {data['file']!r} as its PDF, not {stem}.pdf")
-        elif data["batch"]["id"] not in batches:
-            problems.append(f"{path}: its batch {data['batch']['id']!r} is not in the bag")
-        elif data["batch"].get("raw_dir", batches[data["batch"]["id"]]) != batches[data["batch"]["id"]]:
-            problems.append(f"{path}: names {data['batch']['raw_dir']!r} as its batch's folder")
-    keys = [(data["register_id"], data["version"]) for _path, data, _sha in bag.found.sidecars]
+        elif sidecar.file != f"{stem}.pdf":
+            problems.append(f"{path}: names {sidecar.file!r} as its PDF, not {stem}.pdf")
+        elif batch.id not in batches:
+            problems.append(f"{path}: its batch {batch.id!r} is not in the bag")
+        elif batch.raw_dir is not None and batch.raw_dir != batches[batch.id]:
+            problems.append(f"{path}: names {batch.raw_dir!r} as its batch's folder")
+    keys = [(sidecar.register_id, sidecar.version) for _path, sidecar, _sha in bag.found.sidecars]
     problems += [f"{rid} v{version}: two sidecars" for rid, version in sorted(set(keys))
                  if keys.count((rid, version)) > 1]
     return problems
@@ -175,15 +176,15 @@ def _manifest_problems(bag: Bag) -> list[str]:
 
 def _event_problems(bag: Bag) -> list[str]:
     """Each decision file beside a sidecar of the bag, about that version."""
-    sidecars = {path: data for path, data, _sha in bag.found.sidecars}
+    sidecars = {path: sidecar for path, sidecar, _sha in bag.found.sidecars}
     problems = []
     for sidecar, events in bag.found.events.items():
         for _n, path, data, _sha in events:
             own = sidecars.get(sidecar)
             if own is None:
                 problems.append(f"{path}: a handover decision without its sidecar {sidecar}")
-            elif (data.get("register_id", own["register_id"]), data.get("version", own["version"])) != (
-                    own["register_id"], own["version"]):
+            elif (data.get("register_id", own.register_id), data.get("version", own.version)) != (
+                    own.register_id, own.version):
                 problems.append(f"{path}: a decision about another document than {sidecar}")
     return problems
 
@@ -191,17 +192,17 @@ def _event_problems(bag: Bag) -> list[str]:
 def _metadata_problems(bag: Bag) -> list[str]:
     """The documents of the metadata are those of the sidecars, with the same paths and checksums;
     its berita acara are in `berita-acara/`, name documents of the bag, and have the checksum given."""
-    sidecars = {(data["register_id"], data["version"]): (path, data, sha) for path, data, sha in bag.found.sidecars}
+    sidecars = {(s.register_id, s.version): (path, s, sha) for path, s, sha in bag.found.sidecars}
     listed, problems = set(), []
     for d in bag.metadata["documents"]:
         key = (d["register_id"], d["version"])
         listed.add(key)
-        path, data, sha = sidecars.get(key, ("", {}, ""))
-        pdf = str(PurePosixPath(path).with_name(data["file"])) if data else ""
+        path, sidecar, sha = sidecars.get(key, ("", None, ""))
+        pdf = str(PurePosixPath(path).with_name(sidecar.file)) if sidecar else ""
         events = {e[1]: e[3] for e in bag.found.events.get(path, [])}
         history = {h["path"]: h["sha256"] for h in d.get("history", []) if h["path"] is not None}
         if (d["sidecar_path"], d["sidecar_sha256"], d["path"], d["sha256"], history) != (
-                path, sha, pdf, data.get("sha256"), events):
+                path, sha, pdf, sidecar.sha256 if sidecar else None, events):
             problems.append(f"{METADATA}: {key[0]!r} v{key[1]} is not as its sidecar in the bag says")
     if listed != set(sidecars):
         problems.append(f"{METADATA}: the documents are not those of the sidecars in the bag")
@@ -221,9 +222,9 @@ def _metadata_problems(bag: Bag) -> list[str]:
 def named_files(found: Found, notes: list[dict]) -> dict[str, str]:
     """Every file the sidecars, decisions, manifests and berita acara name, with its SHA-256."""
     named = {note["path"]: note["sha256"] for note in notes}
-    for path, data, sha in found.sidecars:
+    for path, sidecar, sha in found.sidecars:
         named[path] = sha
-        named[str(PurePosixPath(path).with_name(data["file"]))] = data["sha256"]
+        named[str(PurePosixPath(path).with_name(sidecar.file))] = sidecar.sha256
     named |= {path: sha for events in found.events.values() for _n, path, _data, sha in events}
     for raw_dir, manifests in found.manifests.items():
         for name, (data, sha) in manifests.items():

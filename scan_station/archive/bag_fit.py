@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from ..core import safe_files
 from ..core.config import Settings
+from ..core.sidecar import Sidecar
 from ..db.database import Batch, BeritaAcara, Database, Document, DocumentEvent, Entry
 from ..register import FIELD_NAMES, clean_fields, entry_dict
 from .bag_checks import Bag, TamperedBagError, refuse
@@ -83,16 +84,16 @@ def _shown(value: object) -> str:
 
 def _entry_problems(session: Session, bag: Bag, result: Plan) -> list[str]:
     """An entry here is as the bag has it, field by field; one that is not here is new."""
-    newest: dict[str, dict] = {}
-    for _path, data, _sha in bag.found.sidecars:
-        if data["version"] > newest.get(data["register_id"], {}).get("version", 0):
-            newest[data["register_id"]] = data
+    newest: dict[str, Sidecar] = {}
+    for _path, sidecar, _sha in bag.found.sidecars:
+        if sidecar.register_id not in newest or sidecar.version > newest[sidecar.register_id].version:
+            newest[sidecar.register_id] = sidecar
     problems = []
     for entry_id, values in bag.entries.items():
         here = session.get(Entry, entry_id)
         if here is None:
-            times = {name: dt.datetime.fromisoformat(newest[entry_id][name]) for name in ("registered_at", "updated_at")
-                     if newest[entry_id].get(name)}
+            times = {name: dt.datetime.fromisoformat(value) for name in ("registered_at", "updated_at")
+                     if (value := getattr(newest[entry_id], name))}
             result.entries[entry_id] = {k: v for k, v in values.items() if k != "id"} | times
             continue
         ours = entry_dict(here)
@@ -108,26 +109,26 @@ def _document_problems(session: Session, bag: Bag, result: Plan, recorded: set[s
     """A version here is the same files, with no decision this installation lacks; a new one names
     no file a record here names, and keeps the category of its entry here."""
     problems = []
-    for path, data, sha in bag.found.sidecars:
-        name, pdf = f"{data['register_id']} v{data['version']}", str(PurePosixPath(path).with_name(data["file"]))
+    for path, sidecar, sha in bag.found.sidecars:
+        name, pdf = f"{sidecar.register_id} v{sidecar.version}", str(PurePosixPath(path).with_name(sidecar.file))
         events = {event_path: event_sha for _n, event_path, _data, event_sha in bag.found.events.get(path, [])}
-        here = session.scalar(select(Document).where(Document.register_id == data["register_id"],
-                                                     Document.version == data["version"]))
+        here = session.scalar(select(Document).where(Document.register_id == sidecar.register_id,
+                                                     Document.version == sidecar.version))
         if here is None:
-            entry = session.get(Entry, data["register_id"])
+            entry = session.get(Entry, sidecar.register_id)
             taken = [p for p in (path, pdf, *events) if p in recorded]
             if taken:
                 problems.append(f"{name}: {taken[0]} is another record's file here")
-            elif entry is not None and entry.category != clean_fields(data["register"])["category"]:
-                problems.append(f"{name}: its sidecar says category {_shown(data['register']['category'])}, "
+            elif entry is not None and entry.category != clean_fields(sidecar.register)["category"]:
+                problems.append(f"{name}: its sidecar says category {_shown(sidecar.register['category'])}, "
                                 f"{entry.category!r} here")
             else:
-                result.found.sidecars.append((path, data, sha))
+                result.found.sidecars.append((path, sidecar, sha))
                 result.found.events[path] = bag.found.events.get(path, [])
             continue
         ours = dict(session.execute(select(DocumentEvent.path, DocumentEvent.sha256).where(
             DocumentEvent.document_id == here.id, DocumentEvent.path.is_not(None))).all())
-        if (here.path, here.sha256, here.sidecar_path, here.sidecar_sha256) != (pdf, data["sha256"], path, sha):
+        if (here.path, here.sha256, here.sidecar_path, here.sidecar_sha256) != (pdf, sidecar.sha256, path, sha):
             problems.append(f"{name} is here with other files or checksums ({here.path}, {here.sha256[:12]}...)")
         elif not events.items() <= ours.items():
             problems.append(f"{name}: the bag has handover decisions this installation does not (its status here "

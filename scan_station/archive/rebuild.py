@@ -27,6 +27,7 @@ from ..core import safe_files, storage, stored_shapes
 from ..core.config import Settings
 from ..core.errors import BadArgumentsError
 from ..core.model import BatchOutcome, DocumentStatus, PageCheck
+from ..core.sidecar import Sidecar, SidecarBatch
 from ..db.database import Batch, Database, Document, DocumentEvent, DocumentPage, Entry, HeldPages, IdSequence
 from ..register import FIELD_NAMES
 
@@ -40,7 +41,7 @@ class Found:
     """What storage holds, read: manifests per raw batch folder, sidecars, decisions per sidecar."""
 
     manifests: dict[str, dict[str, tuple[dict, str]]] = field(default_factory=dict)  # raw_dir -> name -> (data, sha)
-    sidecars: list[tuple[str, dict, str]] = field(default_factory=list)  # (path, data, sha)
+    sidecars: list[tuple[str, Sidecar, str]] = field(default_factory=list)  # (path, sidecar, sha)
     events: dict[str, list[tuple[int, str, dict, str]]] = field(default_factory=dict)  # sidecar path -> [...]
     unreadable: list[str] = field(default_factory=list)
 
@@ -95,7 +96,7 @@ def _read_one(root: Path, rel: Path, found: Found, items: dict[str, safe_files.I
         sidecar = str(rel.with_name(rel.name[:match.start()] + ".json"))
         found.events.setdefault(sidecar, []).append((int(match.group(1)), str(rel), data, sha))
     else:
-        found.sidecars.append((str(rel), data, sha))
+        found.sidecars.append((str(rel), Sidecar.from_json(data), sha))
     return ""
 
 
@@ -131,7 +132,7 @@ def record(session: Session, settings: Settings, found: Found, *, keep_ids: bool
     documents = _documents(session, found, batches, keep_ids=keep_ids)
     session.flush()
     session.expire_all()
-    for entry_id in sorted(set(written) | {data["register_id"] for _path, data, _sha in found.sidecars}):
+    for entry_id in sorted(set(written) | {sidecar.register_id for _path, sidecar, _sha in found.sidecars}):
         search.reindex_entry(session, session.get(Entry, entry_id))
     _sequences(session, settings, written)
     if session.get_bind().dialect.name == "postgresql":
@@ -159,7 +160,7 @@ def _head(manifests: dict[str, tuple[dict, str]]) -> str:
 
 
 def _batches(session: Session, found: Found) -> dict[str, Batch]:
-    filed = {data["batch"]["id"] for _path, data, _sha in found.sidecars}
+    filed = {sidecar.batch.id for _path, sidecar, _sha in found.sidecars}
     batches = {}
     for raw_dir, manifests in sorted(found.manifests.items()):
         name = _head(manifests)
@@ -195,71 +196,70 @@ def _batch_status(manifest: dict, has_documents: bool) -> tuple[str, str]:
 
 def _documents(session: Session, found: Found, batches: dict[str, Batch], *, keep_ids: bool) -> int:
     known = {(d.register_id, d.version): d.id for d in session.scalars(select(Document))}
-    named = {data.get("document_id") for _p, data, _s in found.sidecars} if keep_ids else set()
+    named = {sidecar.document_id for _p, sidecar, _s in found.sidecars} if keep_ids else set()
     next_id = max((i for i in set(known.values()) | named if isinstance(i, int)), default=0) + 1
-    for path, data, sha in sorted(found.sidecars, key=lambda s: (s[1].get("filed_at", ""), s[0])):
-        key = (data["register_id"], data["version"])
-        doc_id = (data.get("document_id") or known.get(key)) if keep_ids else known.get(key)
+    for path, sidecar, sha in sorted(found.sidecars, key=lambda s: (s[1].filed_at, s[0])):
+        key = (sidecar.register_id, sidecar.version)
+        doc_id = (sidecar.document_id or known.get(key)) if keep_ids else known.get(key)
         if doc_id is None:
             doc_id, next_id = next_id, next_id + 1
-        _ensure_batch(session, batches, data["batch"])
+        _ensure_batch(session, batches, sidecar.batch)
         events = sorted(found.events.get(path, []))
         status = events[-1][2].get("status", events[-1][2]["action"]) if events else DocumentStatus.SUBMITTED
         session.merge(Document(
-            id=doc_id, register_id=key[0], version=key[1], batch_id=data["batch"]["id"],
-            batch_pages=data["batch"]["batch_pages"], page_count=data["page_count"],
-            path=str(Path(path).with_name(data["file"])), sha256=data["sha256"], sidecar_path=path,
-            sidecar_sha256=sha, status=status, filed_at=_when(data["filed_at"]), origin=data.get("origin"),
-            pages_to_check=_pages_to_check(data)))
+            id=doc_id, register_id=key[0], version=key[1], batch_id=sidecar.batch.id,
+            batch_pages=sidecar.batch.batch_pages, page_count=sidecar.page_count,
+            path=str(Path(path).with_name(sidecar.file)), sha256=sidecar.sha256, sidecar_path=path,
+            sidecar_sha256=sha, status=status, filed_at=_when(sidecar.filed_at), origin=sidecar.origin,
+            pages_to_check=_pages_to_check(sidecar)))
         session.flush()
         session.execute(delete(DocumentEvent).where(DocumentEvent.document_id == doc_id))
         session.execute(delete(DocumentPage).where(DocumentPage.document_id == doc_id))
-        submitter = data.get("submitted_by") or batches[data["batch"]["id"]].submitted_by or "-"
+        submitter = sidecar.submitted_by or batches[sidecar.batch.id].submitted_by or "-"
         session.add(DocumentEvent(document_id=doc_id, action=DocumentStatus.SUBMITTED, actor=submitter,
-                                  at=_when(data["filed_at"])))
+                                  at=_when(sidecar.filed_at)))
         for _n, event_path, event, event_sha in events:
             session.add(DocumentEvent(document_id=doc_id, action=event["action"], actor=event["actor"],
                                       reason=event.get("reason", ""), at=_when(event["at"]), path=event_path,
                                       sha256=event_sha))
-        for page in data["pages"]:
-            session.add(DocumentPage(document_id=doc_id, page=page["page"], batch_page=page["batch_page"],
-                                     text=page["text"]))
+        for page in sidecar.pages:
+            session.add(DocumentPage(document_id=doc_id, page=page.page, batch_page=page.batch_page, text=page.text))
     return len(found.sidecars)
 
 
-def _pages_to_check(sidecar: dict) -> list | None:
+def _pages_to_check(sidecar: Sidecar) -> list | None:
     """The sidecar's pages to check, as filing recorded them; None when it has none (filed before
     pages were checked) or they are not what filing writes."""
     try:
-        return [PageCheck.from_dict(c).as_dict() for c in sidecar["pages_to_check"]]
+        return [PageCheck.from_dict(c).as_dict() for c in sidecar.pages_to_check]
     except (KeyError, TypeError, ValueError, AttributeError):
         return None
 
 
-def _ensure_batch(session: Session, batches: dict[str, Batch], named: dict) -> None:
+def _ensure_batch(session: Session, batches: dict[str, Batch], named: SidecarBatch) -> None:
     """A document whose batch manifest is missing still gets its batch (the one recorded already,
     else one that `verify` then reports)."""
-    if named["id"] not in batches and (here := session.get(Batch, named["id"])) is not None:
-        batches[named["id"]] = here
-    elif named["id"] not in batches:
-        batches[named["id"]] = session.merge(Batch(
-            id=named["id"], source_name="", raw_dir=named.get("raw_dir", ""), manifest_sha256="",
+    if named.id not in batches and (here := session.get(Batch, named.id)) is not None:
+        batches[named.id] = here
+    elif named.id not in batches:
+        batches[named.id] = session.merge(Batch(
+            id=named.id, source_name="", raw_dir=named.raw_dir or "", manifest_sha256="",
             page_count=0, status=BatchOutcome.FILED, error="rebuilt from storage: its manifest is missing"))
         session.flush()
 
 
 def _entries(session: Session, found: Found) -> list[str]:
     """Each entry as its newest filing recorded it."""
-    newest: dict[str, dict] = {}
-    for _path, data, _sha in found.sidecars:
-        current = newest.get(data["register_id"])
-        if current is None or data["version"] > current["version"]:
-            newest[data["register_id"]] = data
-    for entry_id, data in newest.items():
-        fields = {name: value for name in FIELD_NAMES if (value := data["register"].get(name)) is not None}
+    newest: dict[str, Sidecar] = {}
+    for _path, sidecar, _sha in found.sidecars:
+        current = newest.get(sidecar.register_id)
+        if current is None or sidecar.version > current.version:
+            newest[sidecar.register_id] = sidecar
+    for entry_id, sidecar in newest.items():
+        fields = {name: value for name in FIELD_NAMES if (value := sidecar.register.get(name)) is not None}
         if fields.get("created_date"):
             fields["created_date"] = dt.date.fromisoformat(fields["created_date"])
-        times = {name: _when(data[name]) for name in ("registered_at", "updated_at") if data.get(name)}
+        times = {name: _when(value) for name in ("registered_at", "updated_at") if (value := getattr(sidecar, name))}
         session.merge(Entry(**(fields | times | {"id": entry_id})))
     session.flush()
     return sorted(newest)

@@ -21,6 +21,7 @@ from ..core import crash_points, storage
 from ..core.config import Settings
 from ..core.errors import StorageError
 from ..core.model import BatchOutcome, DocumentStatus, OcrResult, PageCheck, PageClass
+from ..core.sidecar import Sidecar, SidecarBatch, SidecarPage
 from ..db.database import Batch, Database, Document, DocumentEvent, DocumentPage, Entry, HeldPages, utcnow
 from ..pages.batch_input import BatchInput
 from ..pages.split import PlannedDocument, SplitResult
@@ -221,19 +222,17 @@ def _file_one(settings: Settings, session: Session, received: Received, raw: Raw
                         origin=received.origin, pages_to_check=[c.as_dict() for c in checks])
     session.add(document)
     session.flush()  # its id goes into the sidecar, so that `rebuild` gives it the same id again
-    sidecar = {
-        "register_id": entry.id, "version": version, "document_id": document.id, "file": rel_pdf.name, "sha256": sha,
-        "bytes": pdf_path.stat().st_size, "page_count": len(result.page_texts), "register": entry_dict(entry),
-        "registered_at": _iso(entry.registered_at), "updated_at": _iso(entry.updated_at),
-        "batch": {"id": received.batch_id, "raw_dir": str(raw.relpath), "cover_page": planned.cover_page,
-                  "batch_pages": planned.batch_pages},
-        "pdfa": {"flavour": "PDF/A-2b", "validation_passed": result.pdfa_passed, "findings": result.pdfa_findings},
-        "tools": tools, "filed_at": filed_at.isoformat(), "submitted_by": received.submitted_by or "-",
-        "origin": received.origin,
-        "pages": _sidecar_pages(planned, result, checks),
-        "pages_to_check": [c.as_dict() for c in checks],
-    }
-    document.sidecar_sha256 = storage.atomic_write_json(settings.storage_dir / rel_json, sidecar)
+    sidecar = Sidecar(
+        register_id=entry.id, version=version, document_id=document.id, file=rel_pdf.name, sha256=sha,
+        bytes=pdf_path.stat().st_size, page_count=len(result.page_texts), register=entry_dict(entry),
+        registered_at=_iso(entry.registered_at), updated_at=_iso(entry.updated_at),
+        batch=SidecarBatch(received.batch_id, planned.batch_pages, str(raw.relpath), planned.cover_page),
+        pdfa={"flavour": "PDF/A-2b", "validation_passed": result.pdfa_passed, "findings": result.pdfa_findings},
+        tools=tools, filed_at=filed_at.isoformat(), submitted_by=received.submitted_by or "-",
+        origin=received.origin, pages=_sidecar_pages(planned, result, checks),
+        pages_to_check=[c.as_dict() for c in checks],
+    )
+    document.sidecar_sha256 = storage.atomic_write_json(settings.storage_dir / rel_json, sidecar.to_json())
     written.append(settings.storage_dir / rel_json)
     crash_points.point("filing.sidecar")
     session.add(
@@ -250,11 +249,10 @@ def _file_one(settings: Settings, session: Session, received: Received, raw: Raw
                          settings.display_path(pdf_path), sha, sorted({c.page for c in checks}))
 
 
-def _sidecar_pages(planned: PlannedDocument, result: OcrResult, checks: list[PageCheck]) -> list[dict]:
+def _sidecar_pages(planned: PlannedDocument, result: OcrResult, checks: list[PageCheck]) -> list[SidecarPage]:
     """Each page's text, readability verdict (pages read one by one) and the checks it fails."""
     verdicts = result.page_readability or [None] * len(result.page_texts)
-    return [{"page": n, "batch_page": bp, "text": text, "readability": verdict,
-             "checks": [c.code for c in checks if c.page == bp]}
+    return [SidecarPage(n, bp, text, verdict, [c.code for c in checks if c.page == bp])
             for n, (bp, text, verdict) in enumerate(zip(planned.batch_pages, result.page_texts, verdicts,
                                                         strict=False), start=1)]
 
