@@ -206,6 +206,13 @@ def test_ruff_finds_nothing():
     assert done.returncode == 0, done.stdout + done.stderr
 
 
+def test_commands_return_their_exit_code():
+    """A command says how it ends by what it returns (`cli.common.command`), never by setting it
+    on click's context for someone else to read."""
+    setting = [name for name, path in MODULES.items() if 'meta["exit_code"]' in path.read_text()]
+    assert not setting, setting
+
+
 def test_mypy_finds_nothing_in_the_service():
     """Type checks over `scan_station` (settings in pyproject.toml; its list of modules not yet
     clean only shrinks)."""

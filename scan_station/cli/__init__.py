@@ -113,9 +113,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with cli.make_context("scan-station", list(argv if argv is not None else sys.argv[1:])) as ctx:
             debug = debug or ctx.params.get("debug", False)
-            cli.invoke(ctx)
+            code = cli.invoke(ctx)  # what a command returns; a plugin's that returns nothing: 0
             flush_output()
-            return int(ctx.meta.get("exit_code", 0))
+            return int(code or 0)
     except OutputClosed:
         _discard_stdout()
         return int(ExitCode.output_closed)

@@ -19,11 +19,9 @@ def audit_verify(app: App):
     from ..audit.log import verify_all
 
     problems = verify_all(app.settings, app.db)
-    if problems:
-        click.get_current_context().meta["exit_code"] = ExitCode.storage
     data = {"ok": not problems, "problems": [{"seq": p.seq, "what": p.what} for p in problems]}
     human = "audit log whole" if not problems else "\n".join(str(p) for p in problems)
-    return data, human
+    return data, human, ExitCode.storage if problems else 0
 
 
 @command(group=audit, name="list")

@@ -87,20 +87,22 @@ def _output_error(exc: OSError) -> OutputError:
 
 
 def command(name: str, group: click.Group | None = None, **kwargs) -> Callable:
-    """A command (of `group`, else standalone) with `--json`; the function returns (data,
-    human-readable text)."""
+    """A command (of `group`, else standalone) with `--json`. The function returns (data,
+    human-readable text), or (data, text, exit code) when it ends with a code other than 0 (see
+    `errors.ExitCode`); the command returns that code to `cli.main`."""
 
     def decorate(func: Callable) -> Callable:
         @(group.command if group is not None else click.command)(name, **kwargs)
         @click.option("--json", "as_json", is_flag=True, help="Print one JSON value on stdout.")
         @click.pass_obj
         @functools.wraps(func)
-        def wrapper(app: App, as_json: bool, **params):
-            data, human = func(app, **params)
+        def wrapper(app: App, as_json: bool, **params) -> int:
+            data, human, *code = func(app, **params)
             if as_json:
                 emit(json.dumps(data, ensure_ascii=False, indent=2, default=str))
             elif human:
                 emit(human)
+            return int(code[0]) if code else 0
 
         return wrapper
 

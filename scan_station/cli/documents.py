@@ -88,11 +88,9 @@ def verify_cmd(app: App):
     from ..archive.verify import verify
 
     result = verify(app.db, app.settings)
-    if not result["ok"]:
-        click.get_current_context().meta["exit_code"] = ExitCode.storage
     human = f"{result['checked']} file(s) checked, {len(result['problems'])} problem(s)"
     human += "".join(f"\n  {p['kind']}: {p['path']}" for p in result["problems"])
-    return result, human
+    return result, human, 0 if result["ok"] else ExitCode.storage
 
 
 @command("berita-acara")

@@ -12,13 +12,16 @@ from .common import App, command
 
 
 def _verified(result: dict) -> str:
-    """`verify`'s result in one line; a problem makes the command end with exit code 5."""
+    """`verify`'s result in one line (`_code` says whether it ends the command with exit code 5)."""
     from ..core.safe_files import shown
 
-    if not result["ok"]:
-        click.get_current_context().meta["exit_code"] = ExitCode.storage
     line = f"verify: {result['checked']} file(s) checked, {len(result['problems'])} problem(s)"
     return line + "".join(f"\n  {p['kind']}: {shown(p['path'])}" for p in result["problems"][:20])
+
+
+def _code(*problems: object) -> int:
+    """Exit code 5 (storage) when any of `problems` is there, else 0."""
+    return int(ExitCode.storage) if any(problems) else 0
 
 
 @command("backup")
@@ -29,10 +32,9 @@ def backup_cmd(app: App, dest: Path):
 
     made = backup(app.settings, app.db, dest)
     human = f"backup in {dest}: {made['database']} database and {made['files']} file(s), {made['bytes']} bytes"
-    if made["skipped"]:  # not regular files: storage holds something Scan Station did not put there
-        click.get_current_context().meta["exit_code"] = ExitCode.storage
-        human += "".join(f"\n  skipped: {p['path']!r}: {p['why']}" for p in made["skipped"][:20])
-    return made, human
+    # skipped: not regular files, storage holds something Scan Station did not put there
+    human += "".join(f"\n  skipped: {p['path']!r}: {p['why']}" for p in made["skipped"][:20])
+    return made, human, _code(made["skipped"])
 
 
 @command("restore")
@@ -43,7 +45,8 @@ def restore_cmd(app: App, src: Path):
 
     done = restore(app.settings, src)
     aside = f"\n  set aside (filed while the backup ran): {len(done['set_aside'])} file(s)" if done["set_aside"] else ""
-    return done, f"restored {src} (made {done['made_at']}){aside}\n{_verified(done['verify'])}"
+    return done, f"restored {src} (made {done['made_at']}){aside}\n{_verified(done['verify'])}", _code(
+        not done["verify"]["ok"])
 
 
 @command("rebuild")
@@ -56,9 +59,8 @@ def rebuild_cmd(app: App, force: bool):
     human = (f"rebuilt {done['entries']} entr(ies), {done['documents']} document(s), {done['batches']} batch(es), "
              f"{done['events']} handover decision(s)")
     human += "".join(f"\n  unreadable: {p}" for p in done["unreadable"][:20])
-    if done["unreadable"]:  # left out: storage holds files that are not what Scan Station writes
-        click.get_current_context().meta["exit_code"] = ExitCode.storage
-    return done, f"{human}\n{_verified(done['verify'])}"
+    # unreadable files are left out: storage holds files that are not what Scan Station writes
+    return done, f"{human}\n{_verified(done['verify'])}", _code(done["unreadable"], not done["verify"]["ok"])
 
 
 COMMANDS = [backup_cmd, restore_cmd, rebuild_cmd]
@@ -101,7 +103,7 @@ def import_bag_cmd(app: App, bag: Path):
     done = import_bag(app.settings, app.db, bag, actor=app.actor)
     human = (f"imported {done['documents']} document(s), {done['entries']} new entr(ies), {done['files']} file(s); "
              f"{done['unchanged']} document(s) here already")
-    return done, f"{human}\n{_verified(done['verify'])}"
+    return done, f"{human}\n{_verified(done['verify'])}", _code(not done["verify"]["ok"])
 
 
 COMMANDS += [export_cmd, import_bag_cmd]

@@ -16,9 +16,9 @@ def doctor_cmd(app: App):
     from ..system import doctor
 
     probes = doctor.run(app.settings)
-    if not all(p.ok for p in probes):
-        click.get_current_context().meta["exit_code"] = doctor_exit_code(probes)
-    return {"ok": all(p.ok for p in probes), "probes": [p.as_dict() for p in probes]}, doctor.table(probes)
+    ok = all(p.ok for p in probes)
+    return ({"ok": ok, "probes": [p.as_dict() for p in probes]}, doctor.table(probes),
+            0 if ok else doctor_exit_code(probes))
 
 
 def doctor_exit_code(probes) -> int:
