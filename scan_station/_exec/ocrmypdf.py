@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.metadata
 from pathlib import Path
+from typing import Any
 
 from ..core.errors import MissingDependencyError, OcrError
 from .probe import Probe, at_least
@@ -31,7 +32,7 @@ def probe(_settings) -> Probe:
     return Probe("ocrmypdf", True, found)
 
 
-def ocr(input_pdf: Path, output_pdf: Path, *, key: str, **options: object) -> None:
+def ocr(input_pdf: Path, output_pdf: Path, *, key: str, **options: Any) -> None:
     """`ocrmypdf.ocr` with `options`; pages that carry text already are OCR'd anyway (`force_ocr`)
     when ocrmypdf refuses them. `key` names the job in errors."""
     import ocrmypdf

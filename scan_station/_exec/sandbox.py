@@ -52,9 +52,9 @@ def boxed(argv: Sequence[str], *, reads: Sequence[Path] = (), writes: Sequence[P
         raise MissingDependencyError(f"bubblewrap is needed to open files from outside safely; {FIX}")
     command = [exe, "--unshare-all", "--die-with-parent", "--new-session", "--clearenv",
                "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--tmpfs", "/run"]
-    for path in SYSTEM:
-        if Path(path).exists():
-            command += ["--ro-bind", path, path]
+    for system_path in SYSTEM:
+        if Path(system_path).exists():
+            command += ["--ro-bind", system_path, system_path]
     for link, target in LINKS.items():
         if Path(link).is_symlink():
             command += ["--symlink", target, link]

@@ -14,8 +14,10 @@ read the database and storage anyway; it is how the first Atasan PPID is made.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any, cast
 
 from sqlalchemy import func, select, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
 from ..audit import log as audit
@@ -111,10 +113,11 @@ def _decide(session: Session, request_id: int, status: str, *, actor: str, actor
     if actor_role != "atasan":
         raise GrantError("only the Atasan PPID decides a request for access", code="not_atasan")
     # One decision per request: the status changes only while it is pending, in one statement.
-    decided = session.execute(update(AccessRequest).where(AccessRequest.id == request_id,
-                                                          AccessRequest.status == PENDING)
-                              .values(status=status, decided_by=actor, decided_at=dt.datetime.now(dt.UTC))
-                              .execution_options(synchronize_session=False))
+    # an UPDATE's result is a CursorResult (with rowcount); Session.execute is typed as returning any Result
+    decided = cast(CursorResult[Any], session.execute(
+        update(AccessRequest).where(AccessRequest.id == request_id, AccessRequest.status == PENDING)
+        .values(status=status, decided_by=actor, decided_at=dt.datetime.now(dt.UTC))
+        .execution_options(synchronize_session=False)))
     request = session.get(AccessRequest, request_id)
     if request is None:
         raise GrantError(f"no request {request_id}", code="no_request")
@@ -133,4 +136,6 @@ def requests(session: Session, *, limit: int = 200) -> list[AccessRequest]:
 
 
 def pending_count(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(AccessRequest).where(AccessRequest.status == PENDING))
+    count = session.scalar(select(func.count()).select_from(AccessRequest).where(AccessRequest.status == PENDING))
+    assert count is not None  # COUNT(*) always returns a row
+    return count

@@ -30,6 +30,7 @@ import secrets
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Literal, overload
 
 from sqlalchemy import event
 from sqlalchemy.orm import Session
@@ -40,6 +41,14 @@ from ..core.config import Settings
 FILE = Path("audit-anchors.jsonl")
 KEY_FILE = "audit-anchor.key"
 _PENDING, _URGENT, _LISTENING = "audit_anchor_head", "audit_anchor_now", "audit_anchor_listening"
+
+
+@overload
+def key(home: Path, *, create: Literal[True] = ...) -> bytes: ...
+
+
+@overload
+def key(home: Path, *, create: bool) -> bytes | None: ...
 
 
 def key(home: Path, *, create: bool = True) -> bytes | None:
@@ -106,6 +115,7 @@ def _after_commit(session: Session) -> None:
     urgent = session.info.pop(_URGENT, False)
     if pending is None:
         return
+    assert settings is not None  # `noted` leaves a head pending only in a session that has settings
     if urgent or _age_seconds(settings) >= settings.audit_anchor_minutes * 60:
         try:
             write(settings, *pending)
@@ -152,7 +162,8 @@ def set_aside_after(settings: Settings, seq: int, aside: Path) -> int:
     path = settings.home / FILE
     if not path.is_file() or path.is_symlink():
         return 0
-    kept, moved = [], []
+    kept: list[bytes] = []
+    moved: list[bytes] = []
     for raw in path.read_bytes().splitlines(keepends=True):
         try:
             later = int(json.loads(raw)["seq"]) > seq

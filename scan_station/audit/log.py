@@ -24,6 +24,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from fnmatch import fnmatch
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import insert, select, update
 from sqlalchemy import text as sql_text
@@ -61,7 +62,9 @@ def _stamp(moment: dt.datetime) -> str:
 def record(session: Session, actor: str, action: str, subject: str = "", **details: object) -> Head:
     """Append one record in the caller's transaction: it is kept if and only if the work it
     describes is committed. The new head."""
-    return record_many(session, actor, action, [(subject, details)])
+    new_head = record_many(session, actor, action, [(subject, details)])
+    assert new_head is not None  # one item: one record appended
+    return new_head
 
 
 def record_many(session: Session, actor: str, action: str, items: Iterable[tuple[str, dict]]) -> Head | None:
@@ -74,7 +77,7 @@ def record_many(session: Session, actor: str, action: str, items: Iterable[tuple
     now, actor, rows = utcnow(), (actor or "-")[:64], []
     for subject, details in items:
         seq += 1
-        row = {"seq": seq, "at": now, "actor": actor, "action": action, "subject": str(subject)[:200],
+        row: dict[str, Any] = {"seq": seq, "at": now, "actor": actor, "action": action, "subject": str(subject)[:200],
                "details": _plain(details), "prev_hash": prev}
         row["hash"] = prev = digest(seq=seq, at=_stamp(now), actor=actor, action=action, subject=row["subject"],
                                     details=row["details"], prev=row["prev_hash"])
@@ -101,6 +104,7 @@ def head(db: Database) -> Head:
     """The chain's head as committed now (for the anchors in storage)."""
     with db.session() as session:
         row = session.get(AuditHead, 1)
+        assert row is not None  # the head's one row is made with the table (migration 0015)
         return Head(row.seq, row.hash)
 
 
@@ -198,11 +202,11 @@ def storage_anchors(storage_dir: Path) -> Iterator[tuple[str, dict]]:
             yield str(Path("batches") / item.rel), anchor
 
 
-def foreign_anchors(session: Session) -> set[tuple[str, object, object]]:
+def foreign_anchors(session: Session) -> set[tuple[object, object, object]]:
     """(manifest, seq, hash) of the heads in batch manifests that came with a bag: another
     installation's log wrote them. Each `import-bag` record names those its bag brought; being in
     this log's chain, these records cannot be changed unnoticed."""
-    found = set()
+    found: set[tuple[object, object, object]] = set()  # as the records hold them (JSON)
     for details in session.scalars(select(AuditRecord.details).where(AuditRecord.action == "import-bag")):
         for anchor in (details.get("anchors") or []) if isinstance(details, dict) else []:
             if isinstance(anchor, dict):

@@ -13,8 +13,10 @@ import dataclasses
 import os
 import tomllib
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import platformdirs
@@ -296,9 +298,8 @@ def _coerce(name: str, raw: object) -> object:
         if not isinstance(items, list | tuple) or not all(isinstance(i, str | os.PathLike) for i in items):
             raise ConfigError(f"setting {name}: {raw!r} is not a list of file names")
         return tuple(str(i) for i in items if str(i).strip())
-    kind = {int: int, float: float, bool: _boolean}.get(
-        type(target.default) if target.default is not dataclasses.MISSING else str, str
-    )
+    kinds: dict[type, Callable[[Any], object]] = {int: int, float: float, bool: _boolean}
+    kind = kinds.get(type(target.default) if target.default is not dataclasses.MISSING else str, str)
     try:
         if kind in (int, float) and isinstance(raw, bool):
             raise ValueError(raw)
@@ -366,7 +367,7 @@ def load_settings(home: Path | str | None = None, *, home_label: str = "", **ove
     env_home = not home and os.environ.get("SCAN_STATION_HOME")
     home_label = home_label or ("SCAN_STATION_HOME" if env_home else "home folder")
     _check_home(home_path, home_label)
-    values = _read_config_file(home_path)
+    values: dict[str, Any] = _read_config_file(home_path)  # each coerced to its field's type below
     for name in SETTING_NAMES:
         env = os.environ.get(f"SCAN_STATION_{name.upper()}")
         if env is not None:

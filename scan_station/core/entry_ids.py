@@ -51,6 +51,7 @@ def _fields_problem(pattern: str) -> str | None:
         return f"is not a format pattern ({exc}; a brace is written {{{{ or }}}})"
     fields = [(name, spec, conversion) for _text, name, spec, conversion in parsed if name is not None]
     for name, spec, conversion in fields:
+        assert spec is not None  # Formatter.parse gives every field a spec ("" when there is none)
         problem = _field_problem(name, spec, conversion)
         if problem:
             return problem

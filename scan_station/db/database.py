@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import cast
 
 from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.engine import Engine
@@ -346,7 +347,8 @@ class Database:
             migrate(self.engine)
         except (DBAPIError, SchemaError) as exc:
             self.engine.dispose()
-            reason = _first_line(exc.orig if isinstance(exc, DBAPIError) else exc)
+            # a DBAPIError always wraps the driver's exception (its constructor takes one)
+            reason = _first_line(cast(BaseException, exc.orig) if isinstance(exc, DBAPIError) else exc)
             raise ConfigError(f"database_url {_shown(url)}: cannot open the database ({reason})") from None
         self._sessions = sessionmaker(self.engine, expire_on_commit=False,
                                       info={"index_dir": settings.index_dir, "settings": settings})

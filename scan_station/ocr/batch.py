@@ -97,4 +97,6 @@ class PageOcr:
 
     def _assemble(self, planned: PlannedDocument, pages: list[PageResult]) -> OcrResult:
         key = f"doc-p{planned.cover_page:04d}"
+        # both are given where documents are assembled (ingest); `page_jobs` only reads pages
+        assert self.work is not None and self.metadata is not None
         return assemble(pages, key=key, metadata=self.metadata(planned.register_id), out=self.work / f"{key}.pdf")

@@ -16,7 +16,7 @@ import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from .._exec import libtesseract
 from ..core.errors import OcrError, ScanStationError
@@ -26,6 +26,8 @@ from . import child as ocr_child
 if TYPE_CHECKING:
     from .page import PageJob
     from .pdfa_job import OcrJob
+
+K = TypeVar("K")  # whatever names a job: a document's key, a page's (document, page)
 
 
 def page_threads(workers: int, *, last: bool) -> int:
@@ -108,12 +110,12 @@ class OcrPool:
 
     @staticmethod
     def collect(
-        futures: Mapping[str, Future], *, on_done: Callable[[OcrResult], None] | None = None
-    ) -> dict[str, OcrResult]:
+        futures: Mapping[K, Future], *, on_done: Callable[[OcrResult], None] | None = None
+    ) -> dict[K, OcrResult]:
         """Wait for these jobs; all succeed, or the first failure is raised once none is still
         running (`raise_failure`)."""
         keys = {future: key for key, future in futures.items()}
-        results: dict[str, OcrResult] = {}
+        results: dict[K, OcrResult] = {}
         failure: BaseException | None = None
         for future in as_completed(keys):
             try:

@@ -33,7 +33,7 @@ def _full_page_image(input_file, pageno: int) -> tuple[Image.Image, int, float, 
         if found is None:
             return None
         stream, (width, height) = found
-        filters = stream.get("/Filter")
+        filters: object = stream.get("/Filter")
         filters = [str(f) for f in (filters if isinstance(filters, pikepdf.Array) else [filters])]
         if (
             filters not in (["/DCTDecode"], ["/FlateDecode"])

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from enum import StrEnum
+from typing import Any
 
 import numpy as np
 from PIL import Image
@@ -144,7 +145,7 @@ def judge(words: tuple[Word, ...], marks: Marks) -> Readability:
     share = good / characters if characters else 0.0
     confidence = sum(_letters(w.text) * w.confidence for w in read) / characters if characters else 0.0
     coverage = characters / marks.characters if marks.characters else 1.0
-    figures = dict(words=len(read), characters=characters, words_share=round(share, 3),
+    figures: dict[str, Any] = dict(words=len(read), characters=characters, words_share=round(share, 3),
                    confidence=round(confidence, 1), marks=marks.count, coverage=round(coverage, 2))
     if marks.count < MIN_MARKS and characters == 0:
         return Readability(Verdict.NO_TEXT, **figures, reason="no text read; little on the page looks like text")

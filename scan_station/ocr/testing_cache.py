@@ -23,11 +23,16 @@ VARIABLE = "SCAN_STATION_TEST_OCR_CACHE"
 
 
 class _Job(Protocol):
-    key: str
-    number: int
-    max_image_mpixels: float
-    folder: Path
-    place: Path
+    @property
+    def key(self) -> str: ...
+    @property
+    def number(self) -> int: ...
+    @property
+    def max_image_mpixels(self) -> float: ...
+    @property
+    def folder(self) -> Path: ...
+    @property
+    def place(self) -> Path: ...
 
 
 def _entry(job: _Job) -> Path | None:

@@ -50,7 +50,8 @@ class Symbol:
 
 def _zxing(image: Image.Image, symbologies: Iterable[str] | None) -> list[Symbol]:
     formats = [_ZXING[s] for s in symbologies if s in _ZXING] if symbologies else None
-    found = zxingcpp.read_barcodes(image, formats=formats) if formats else zxingcpp.read_barcodes(image)
+    # zxingcpp takes a list of formats (its binding converts it); its stub names only BarcodeFormats
+    found = zxingcpp.read_barcodes(image, formats=formats) if formats else zxingcpp.read_barcodes(image)  # type: ignore[arg-type]
     symbols = []
     for result in found:
         p = result.position

@@ -74,6 +74,7 @@ class BatchInput:
     def page_sources(self) -> list[PageSource]:
         """Where each page's own pixels are: the PDF's pages, or the image files' frames."""
         if self.raw_files == [self.pdf]:
+            assert self.pdf is not None  # it is the batch's one raw file
             return [PageSource(self.pdf, n) for n in range(1, self.page_count + 1)]
         files = {path.name: path for path in self.raw_files}
         return [PageSource(files[origin.file], origin.frame) for origin in self.origins]
@@ -161,13 +162,14 @@ def _damaged(name: str) -> Iterator[None]:
         raise CorruptPdfError(f"{name} is damaged ({_first_line(exc)})") from None
 
 
-def _pixel_size(name: str, image: pikepdf.Dictionary) -> tuple[int, int]:
+def _pixel_size(name: str, image: pikepdf.Object) -> tuple[int, int]:
     """/Width and /Height (inline images may say /W and /H); anything but positive whole numbers
     means a damaged PDF."""
     width, height = image.get("/Width", image.get("/W")), image.get("/Height", image.get("/H"))
     for value in (width, height):
         if type(value) is not int or value <= 0:
             raise CorruptPdfError(f"{name} is damaged (an image is {width!r} × {height!r} pixels)")
+    assert isinstance(width, int) and isinstance(height, int)  # checked just above
     return width, height
 
 
@@ -204,6 +206,7 @@ def _check_pdf_images(name: str, pdf: pikepdf.Pdf, settings: Settings) -> None:
             is_image = isinstance(obj, pikepdf.Stream) and obj.get("/Subtype") == "/Image"
             streams = [] if is_image else _content_streams(obj)
         if is_image:
+            assert isinstance(obj, pikepdf.Stream)  # is_image says so
             _check_pixels(name, *_pixel_size(name, obj), settings)
             _check_coded_size(name, obj, settings)
         for stream in streams:
@@ -310,8 +313,8 @@ def _image_pages(path: Path, settings: Settings, *, wrap: bool) -> list[tuple[by
                     pages.append((b"", PageOrigin(path.name, index)))
                     continue
                 frame.load()
-                image = _frame_to_pdf_image(frame, dpi, is_jpeg and index == 1, raw)
-                pages.append((image, PageOrigin(path.name, index)))
+                data = _frame_to_pdf_image(frame, dpi, is_jpeg and index == 1, raw)
+                pages.append((data, PageOrigin(path.name, index)))
     except Image.DecompressionBombError:  # a frame's tiles larger than the frame says
         raise DecompressionBombError(
             f"{path.name}: an image frame is larger than max_image_megapixels = "

@@ -24,6 +24,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pikepdf
@@ -49,7 +50,8 @@ MAX_RENDER_MEGAPIXELS = 60
 def render_page(pdf: pdfium.PdfDocument, index: int, dpi: int) -> Image.Image:
     try:
         page = pdf[index]
-        scale = bounded_scale(*page.get_size(), dpi, MAX_RENDER_MEGAPIXELS)
+        size: tuple[float, float] = page.get_size()  # (width, height) in points; pypdfium2 is untyped
+        scale = bounded_scale(*size, dpi, MAX_RENDER_MEGAPIXELS)
         return page.render(scale=scale, grayscale=True, may_draw_forms=False).to_pil().convert("L")
     except pdfium.PdfiumError as exc:
         raise CorruptPdfError(f"page {index + 1} cannot be rendered ({exc})") from None
@@ -75,6 +77,7 @@ class _Codes:
             elif not code.valid:
                 codes.invalid.append(code.raw)
             else:
+                assert code.register_id is not None  # valid: it has one
                 ours.append((code.register_id, symbol))
                 codes.types.add(symbol.type)
         for register_id, symbol in ours:
@@ -120,7 +123,8 @@ def classify_image(image: Image.Image, number: int, *, dpi: int, closer: Callabl
     if codes.invalid and not codes.trusted and closer is not None:  # a misread: look again, closer
         codes = _Codes.of(barcodes.decode(closer(), symbologies=barcodes.COVER_SYMBOLOGIES))
     decode_ms = (time.perf_counter() - started) * 1000
-    common = {"foreign_barcodes": tuple(codes.foreign), "decode_ms": decode_ms, "mark": mark.strength if mark else 0.0}
+    common: dict[str, Any] = {"foreign_barcodes": tuple(codes.foreign), "decode_ms": decode_ms,
+                              "mark": mark.strength if mark else 0.0}
     cover = _as_cover(number, codes, mark, common)
     if cover is not None:
         return cover

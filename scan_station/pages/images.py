@@ -28,6 +28,7 @@ import io
 import zlib
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import cast
 
 import numpy as np
 from PIL import Image, ImageDraw, TiffImagePlugin
@@ -187,6 +188,7 @@ def g4(image: Image.Image, threshold: int) -> tuple[bytes, bool]:
     buffer = io.BytesIO()
     bits.save(buffer, "TIFF", compression="group4", strip_size=2**31 - 1)  # one strip: the whole page
     with Image.open(io.BytesIO(buffer.getvalue())) as tiff:
+        assert isinstance(tiff, TiffImagePlugin.TiffImageFile)  # written as TIFF just above
         tags = tiff.tag_v2
         offsets, counts = tags[TiffImagePlugin.STRIPOFFSETS], tags[TiffImagePlugin.STRIPBYTECOUNTS]
         offsets = offsets if isinstance(offsets, tuple) else (offsets,)
@@ -259,7 +261,9 @@ def punch_holes(grey: np.ndarray, dpi: float, borders: tuple[int, int, int, int]
     band = np.zeros_like(small)
     band[:margin], band[-margin:], band[:, :margin], band[:, -margin:] = True, True, True, True
     labels, _count = ndimage.label(small & band)
-    return [tuple(v * step for v in box) for index, found in enumerate(ndimage.find_objects(labels), start=1)
+    # each box a 4-tuple (`_hole`), and so its scaled copy
+    return [cast(tuple[int, int, int, int], tuple(v * step for v in box))
+            for index, found in enumerate(ndimage.find_objects(labels), start=1)
             if (box := _hole(small, labels, index, found, per_mm)) is not None]
 
 

@@ -89,7 +89,7 @@ PARAGRAPHS = [
 ]
 
 
-def _font(size_px: int) -> ImageFont.ImageFont:
+def _font(size_px: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     for name in ("LiberationSerif-Regular.ttf", "DejaVuSerif.ttf", "DejaVuSans.ttf"):
         try:
             return ImageFont.truetype(name, size_px)

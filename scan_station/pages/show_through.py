@@ -18,6 +18,7 @@ only ever as dark as the paper lets it be (`is_show_through`).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeGuard
 
 import numpy as np
 from PIL import Image
@@ -98,6 +99,7 @@ def register(this_ink: np.ndarray, other_ink: np.ndarray, *, dpi: float) -> Regi
             score, dy, dx = _best_shift(this_spectrum, _turned(small, float(angle)), shape)
             if best is None or score > best[0]:
                 best = (score, mirror, float(angle), dy, dx)
+    assert best is not None  # candidates and ANGLES are never empty
     _score, mirror, coarse, *_ = best
     small = _small(candidates[mirror], factor)
     for angle in (coarse + step for step in REFINE):  # finer: between the coarse angles
@@ -118,12 +120,12 @@ def _laid(this_ink: np.ndarray, mirrored: np.ndarray, mirror: str, angle: float,
     shown[max(0, dy):max(0, dy) + src.shape[0], max(0, dx):max(0, dx) + src.shape[1]] = src
     slack = max(1, round(SLACK_MM / 25.4 * dpi))
     shown = ndimage.maximum_filter(shown, size=2 * slack + 1)
-    overlap = float(np.count_nonzero(this_ink & shown) / max(1, np.count_nonzero(this_ink)))
+    overlap = float(np.count_nonzero(this_ink & shown) / max(1, int(np.count_nonzero(this_ink))))
     return Registration(shown, overlap, mirror, angle)
 
 
 def is_show_through(found: Registration | None, this_darkness: float, other_darkness: float, *,
-                    explained: float) -> bool:
+                    explained: float) -> TypeGuard[Registration]:
     """Whether this side's ink is the other side showing through: explained by the registered
     other side (`explained` of it or more), and much fainter than the other side's print."""
     return (found is not None and found.overlap >= explained and other_darkness > 0

@@ -19,6 +19,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, cast
 
 import numpy as np
 import pikepdf
@@ -116,7 +117,7 @@ def recorded_dpi(recorded: object, default: float) -> tuple[float, float]:
     204 × 98 dpi); `default` both ways when it records none a scan can have (`plausible_dpi`)."""
     if plausible_dpi(recorded) is None:
         return float(default), float(default)
-    values = list(recorded) if isinstance(recorded, tuple | list) else [recorded]
+    values: list[Any] = list(recorded) if isinstance(recorded, tuple | list) else [recorded]  # numbers: checked
     return float(values[0]), float(values[1] if len(values) > 1 else values[0])
 
 
@@ -223,12 +224,14 @@ def whole_page_image(page: pikepdf.Page) -> tuple[pikepdf.Stream, tuple[float, f
     over its whole MediaBox, as a scanner's PDF is; else None."""
     try:
         commands = pikepdf.parse_content_stream(page)
-        if [str(op) for _operands, op in commands] != ["q", "cm", "Do", "Q"]:
+        # an instruction unpacks by __getitem__ (pikepdf's stub declares no __iter__)
+        if [str(op) for _operands, op in commands] != ["q", "cm", "Do", "Q"]:  # type: ignore[misc]
             return None
         images = page.get_images(recursive=False)
         if len(images) != 1:
             return None
-        stream = next(iter(images.values()))
+        # an image XObject is a stream (get_images gives those with /Subtype /Image); typed as any Object
+        stream = cast(pikepdf.Stream, next(iter(images.values())))
         if any(key in stream for key in ("/SMask", "/Mask", "/Decode")) or stream.get("/ImageMask"):
             return None
         x0, y0, x1, y1 = (float(v) for v in page.mediabox)

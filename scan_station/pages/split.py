@@ -26,7 +26,7 @@ from ..core.model import BLANK, COVER, FAINT, UNREADABLE, PageClass
 #: darkness is that cover's back.
 BACK = 0.5
 #: zbar's symbol orientation (where the symbol's top points) -> clockwise degrees to upright.
-TURN_UPRIGHT = {"UP": 0, "RIGHT": 270, "DOWN": 180, "LEFT": 90}
+TURN_UPRIGHT: dict[str | None, int] = {"UP": 0, "RIGHT": 270, "DOWN": 180, "LEFT": 90}
 
 
 @dataclass
@@ -99,7 +99,7 @@ def resolve_all(pages: list[PageClass]) -> list[PageClass]:
 
 def split(pages: Sequence[PageClass], known_ids: Container[str]) -> SplitResult:
     pages = resolve_all(list(pages))  # the backs of cover sheets are blank, not covers
-    counts = Counter(p.register_id for p in pages if p.kind == COVER and p.register_id)
+    counts: Counter[str | None] = Counter(p.register_id for p in pages if p.kind == COVER and p.register_id)
     groups: list[tuple[PageClass | None, list[int]]] = [(None, [])]
     blank_pages = []
     for page in pages:
@@ -131,6 +131,7 @@ def split(pages: Sequence[PageClass], known_ids: Container[str]) -> SplitResult:
         if reason:
             held.append(HeldGroup(content, reason, cover.number, cover.register_id, code=code, params=params))
         else:
+            assert cover.register_id is not None  # in known_ids
             documents.append(
                 PlannedDocument(cover.register_id, cover.number, content, TURN_UPRIGHT.get(cover.orientation, 0))
             )

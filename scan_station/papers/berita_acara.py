@@ -10,6 +10,7 @@ column is split between characters); a date is joined by non-breaking spaces, so
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -106,7 +107,7 @@ def named(person: Person) -> str:
 
 def write_pdf(path: Path, settings: Settings, *, number: str, when: dt.datetime, rows: list[dict],
               pelaksana: list[Person], signed_by: list[Person | None], replaces: str | None, anchor: audit.Head,
-              withheld: list[dict] = ()) -> None:
+              withheld: Sequence[dict] = ()) -> None:
     """The berita acara; `withheld` rows are counted in its words and its table without being named."""
     register_fonts()
     styles = _styles()
@@ -139,7 +140,7 @@ def write_pdf(path: Path, settings: Settings, *, number: str, when: dt.datetime,
                       initialFontName=REGULAR).build(story)
 
 
-def table(rows: list[dict], style: ParagraphStyle, withheld: list[dict] = ()) -> Table:
+def table(rows: list[dict], style: ParagraphStyle, withheld: Sequence[dict] = ()) -> Table:
     """The daftar arsip alih media, its header repeated on every page."""
     data = [[Paragraph(h, style) for h, _width in COLUMNS]]
     data += [[Paragraph(escape(str(v)), style) for v in

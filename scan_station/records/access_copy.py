@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+from collections.abc import Sequence
 
 import pikepdf
 from reportlab.graphics.barcode import qr
@@ -109,7 +110,7 @@ def _signatures(origin) -> tuple[str, list[str]]:
 
 
 def statement_page(*, register_id: str, version: int, title: str, sha256: str, ba_number: str | None, url: str,
-                   signatures: list[str] = (), agency: str = "", contact: str = "") -> bytes:
+                   signatures: Sequence[str] = (), agency: str = "", contact: str = "") -> bytes:
     """The page of authentication: every line wrapped within the page's margins, the verification
     address printed whole (broken only between characters, nothing added, so that typing the lines
     one after the other gives the address the QR code holds)."""
@@ -150,7 +151,7 @@ def _letterhead(column: paper_text.Column, agency: str, contact: str) -> None:
     column.skip(7 * mm)
 
 
-def _draw_signatures(c: canvas.Canvas, lines: list[str], *, top: float, width: float) -> None:
+def _draw_signatures(c: canvas.Canvas, lines: Sequence[str], *, top: float, width: float) -> None:
     """What the check of the original's signatures found, wrapped, down to the page's margin."""
     c.setFont(BOLD, 11)
     c.drawString(25 * mm, top, "Tanda tangan elektronik pada dokumen asli (diperiksa saat diserahkan)")

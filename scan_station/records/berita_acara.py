@@ -21,9 +21,11 @@ import secrets
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, cast
 
 import pikepdf
 from sqlalchemy import func, select, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -50,6 +52,7 @@ class Scope:
     def describe(self) -> str:
         if self.batch_id:
             return f"batch {self.batch_id}"
+        assert self.month is not None  # a scope is a batch's or a unit's month
         return f"{self.month[0]}-{self.month[1]:02d} {self.unit}"
 
 
@@ -60,6 +63,7 @@ def documents_in(session: Session, scope: Scope) -> list[Document]:
             raise NotFoundError(f"no filed batch {scope.batch_id}")
         query = query.where(Document.batch_id == scope.batch_id)
     else:
+        assert scope.month is not None  # a scope is a batch's or a unit's month
         year, month = scope.month
         start = dt.datetime(year, month, 1, tzinfo=dt.UTC)
         end = dt.datetime(year + month // 12, month % 12 + 1, 1, tzinfo=dt.UTC)
@@ -154,8 +158,8 @@ def shown_to(settings: Settings, db: Database, record_id: int, hidden: tuple[str
         record = session.get(BeritaAcara, record_id)
         if record is None:
             raise NotFoundError(f"no berita acara {record_id}")
-        documents = [session.get(Document, i) for i in record.document_ids]
-        documents = [d for d in documents if d is not None]
+        listed = [session.get(Document, i) for i in record.document_ids]
+        documents = [d for d in listed if d is not None]
         if not any(d.entry.category in hidden for d in documents):
             return None
         shown = [d for d in documents if d.entry.category not in hidden]
@@ -188,7 +192,9 @@ def signed_copy_entry(settings: Settings, db: Database, record_id: int, *, actor
         return _link_signed_copy(settings, db, record_id, actor)
     except IntegrityError:  # two taps at once both made an entry of the same id: the first one won
         with db.session() as session:
-            return session.get(BeritaAcara, record_id).register_id or _link_signed_copy(settings, db, record_id, actor)
+            record = session.get(BeritaAcara, record_id)
+            assert record is not None  # `_link_signed_copy` found it before the clash
+            return record.register_id or _link_signed_copy(settings, db, record_id, actor)
 
 
 def _link_signed_copy(settings: Settings, db: Database, record_id: int, actor: str) -> str:
@@ -208,13 +214,16 @@ def _link_signed_copy(settings: Settings, db: Database, record_id: int, actor: s
                           created_date=record.created_at.date().isoformat(),
                           summary=f"Pindaian berita acara alih media nomor {record.number} yang telah ditandatangani; "
                                   f"dokumen elektronik aslinya: SHA-256 {record.sha256}.")
-        taken = session.execute(update(BeritaAcara).where(BeritaAcara.id == record_id,
-                                                          BeritaAcara.register_id.is_(None))
-                                .values(register_id=entry.id)).rowcount
+        # an UPDATE's result is a CursorResult (with rowcount); Session.execute is typed as returning any Result
+        taken = cast(CursorResult[Any], session.execute(
+            update(BeritaAcara).where(BeritaAcara.id == record_id, BeritaAcara.register_id.is_(None))
+            .values(register_id=entry.id))).rowcount
         if taken:
             return entry.id
         session.rollback()  # another request linked one first: theirs it is, ours is not kept
-        return session.get(BeritaAcara, record_id).register_id
+        record = session.get(BeritaAcara, record_id)
+        assert record is not None and record.register_id is not None  # the update found it linked already
+        return record.register_id
 
 
 def listing(db: Database) -> list[dict]:
@@ -222,7 +231,7 @@ def listing(db: Database) -> list[dict]:
     with db.session() as session:
         records = list(session.scalars(select(BeritaAcara).order_by(BeritaAcara.id)))
         linked = [b.register_id for b in records if b.register_id]
-        signed = {d.register_id: {"document_id": d.id, "version": d.version, "status": d.status}
+        signed: dict[str | None, dict] = {d.register_id: {"document_id": d.id, "version": d.version, "status": d.status}
                   for d in session.scalars(select(Document).where(Document.register_id.in_(linked))
                                            .order_by(Document.version))}
         return [{"id": b.id, "number": b.number, "created_at": b.created_at, "scope": b.scope, "path": b.path,

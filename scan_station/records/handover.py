@@ -6,9 +6,11 @@ in the database and, for a decision, in a file of its own next to the document's
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, cast
 
 from sqlalchemy import Select, exists, func, select, update
 from sqlalchemy import event as sa_event
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session, aliased
 
 from .. import search
@@ -36,8 +38,10 @@ def _decide(session: Session, document_id: int, *, action: str, status: str, act
             storage_dir: Path, audited: str) -> DocumentEvent:
     # One decision per version: the status changes only where it is still "submitted", in one
     # statement (a second officer's decision waits for the first's lock, then finds it decided).
-    decided = session.execute(update(Document).where(Document.id == document_id, Document.status == SUBMITTED)
-                              .values(status=status).execution_options(synchronize_session=False))
+    # an UPDATE's result is a CursorResult (with rowcount); Session.execute is typed as returning any Result
+    decided = cast(CursorResult[Any], session.execute(
+        update(Document).where(Document.id == document_id, Document.status == SUBMITTED)
+        .values(status=status).execution_options(synchronize_session=False)))
     document = get_document(session, document_id)
     if decided.rowcount != 1:
         session.refresh(document)
@@ -45,9 +49,12 @@ def _decide(session: Session, document_id: int, *, action: str, status: str, act
                             code="already_decided", register_id=document.register_id, version=document.version,
                             status=document.status)
     session.refresh(document)
-    number = 1 + session.scalar(select(func.count()).where(DocumentEvent.document_id == document.id))
+    events = session.scalar(select(func.count()).where(DocumentEvent.document_id == document.id))
+    assert events is not None  # COUNT(*) always returns a row
+    number = 1 + events
     record = DocumentEvent(document_id=document.id, action=action, actor=actor, reason=reason, at=utcnow(),
                            path=str(storage.event_relpath(document.sidecar_path, number)))
+    assert record.path is not None  # given just above
     record.sha256 = storage.atomic_write_json(storage_dir / record.path, {
         "register_id": document.register_id, "version": document.version, "document_id": document.id,
         "document_sha256": document.sha256, "event": number, "action": action, "status": status, "actor": actor,

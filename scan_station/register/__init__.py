@@ -148,6 +148,7 @@ def allocate_ids(session: Session, settings: Settings, count: int, *, taken: Ite
     ids: list[str] = []
     skipped = 0
     while len(ids) < count:
+        assert seq_row is not None  # taken when count > 0
         seqs = range(seq_row.last + 1, seq_row.last + 1 + min(max(count - len(ids), 16), _ID_CHUNK))
         candidates = [_id_for(settings, year, seq) for seq in seqs]
         if len(set(candidates)) < len(candidates):
@@ -227,11 +228,13 @@ def signed_papers_follow(session: Session, register_ids: list[str], *, actor: st
         followed.append(paper.id)
     session.flush()
     for paper_id in followed:
-        search.reindex_entry(session, session.get(Entry, paper_id))
+        paper_entry = session.get(Entry, paper_id)
+        assert paper_entry is not None  # changed just above
+        search.reindex_entry(session, paper_entry)
     return followed
 
 
-def check_exempt_change(old: str, new: str) -> None:
+def check_exempt_change(old: str, new: object) -> None:
     """For a role that may not see "dikecualikan": it may not move an entry into or out of it."""
     if old != new and EXEMPT in (old, new):
         raise RegisterError(f"only a Petugas PPID or the Atasan PPID may change the category from {old!r} to "

@@ -13,6 +13,7 @@ import csv
 import io
 import re
 from collections.abc import Iterable
+from typing import TYPE_CHECKING, cast
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
@@ -27,6 +28,9 @@ from ..core.spreadsheet import Column, Sheet, export
 from ..db.database import Document, Entry, utcnow
 from . import FIELD_NAMES, FIELDS, allocate_ids, check_exempt_change, clean_fields, entry_dict, signed_papers_follow
 from .lookup import categories_of, existing_ids
+
+if TYPE_CHECKING:
+    from _csv import Reader as CsvReader
 
 #: Rows one import may hold; a bigger register is imported in parts.
 MAX_IMPORT_ROWS = 50_000
@@ -64,7 +68,7 @@ def export_register(entries: Iterable[Entry], kind: str) -> str | bytes:
 def export_csv(entries: Iterable[Entry], *, excel: bool = False) -> str:
     """The register as CSV (`,`; with `excel`, `;` after a BOM); text that a spreadsheet would run
     as a formula is quoted (`csv_cells`)."""
-    return export_register(entries, "excel-csv" if excel else "csv")
+    return cast(str, export_register(entries, "excel-csv" if excel else "csv"))  # the CSVs are text
 
 
 # -- reading -------------------------------------------------------------------------------------
@@ -94,7 +98,7 @@ def _separator(first_line: str) -> str:
         return ","
 
 
-def _reader(text: str) -> csv.reader:
+def _reader(text: str) -> CsvReader:
     """A reader for any line ends (CR LF, LF, or the CR of old Mac Excel) and separator."""
     first_line = re.split(r"\r\n|\r|\n", text, maxsplit=1)[0]
     # Only the separator is taken from the header: quoting is always Excel's (a doubled `""`
@@ -129,7 +133,7 @@ def _column_names(header: list[str] | None) -> list[str | None]:
     return names
 
 
-def _csv_problem(exc: csv.Error) -> str:
+def _csv_problem(exc: csv.Error) -> RegisterError:
     if "field limit" in str(exc):
         return _row(f"a cell is longer than {csv.field_size_limit():,} characters, far more than any "
                     "register field may hold", "csv_cell_too_long", limit=csv.field_size_limit())
@@ -146,7 +150,7 @@ def _read_rows(text: str) -> tuple[list[tuple[int, dict[str, str]]], set[str]]:
     """(line number, cells by field name) of each row that is not empty; the fields the file has
     columns for."""
     reader = _reader(text)
-    rows = []
+    rows: list[tuple[int, dict[str, str]]] = []
     try:
         names = _column_names(next(reader, None))
         for record in reader:
@@ -165,7 +169,7 @@ def _read_rows(text: str) -> tuple[list[tuple[int, dict[str, str]]], set[str]]:
 
 def _checked_rows(rows: list[tuple[int, dict[str, str]]]) -> list[dict[str, object]]:
     """Every row's cleaned fields; CsvImportError with every bad line if any row is wrong."""
-    problems: list[tuple[int, RegisterError]] = []
+    problems: list[tuple[int, object]] = []  # as CsvImportError takes them
     cleaned: list[dict[str, object]] = []
     seen: dict[str, int] = {}
     for line, row in rows:
@@ -201,7 +205,9 @@ def _reindex(session: Session, updated: list[str]) -> None:
     for chunk in _chunks(updated):
         with_documents.update(session.scalars(select(Document.register_id).where(Document.register_id.in_(chunk))))
     for entry_id in sorted(with_documents):
-        search.reindex_entry(session, session.get(Entry, entry_id, populate_existing=True))
+        entry = session.get(Entry, entry_id, populate_existing=True)
+        assert entry is not None  # a document's entry
+        search.reindex_entry(session, entry)
 
 
 def _write(session: Session, settings: Settings, rows: list[dict[str, object]], existing: set[str]
@@ -277,7 +283,7 @@ def _audit(session: Session, actor: str, rows: list[dict[str, object]], before: 
 def _check_exempt_changes(session: Session, lines: list[int], rows: list[dict[str, object]]) -> None:
     ids = [str(v["id"]) for v in rows if v.get("id")]
     before = categories_of(session, ids)
-    problems = []
+    problems: list[tuple[int, object]] = []  # as CsvImportError takes them
     for line, values in zip(lines, rows, strict=True):
         old = before.get(str(values.get("id")))
         if old is not None:

@@ -19,10 +19,12 @@ import json
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 from sqlalchemy import delete, event, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -112,7 +114,7 @@ def _apply(session: Session) -> None:
                   "reindex`)", ", ".join(ids), exc)
         return
     try:  # the transaction is over: a statement of its own
-        with session.get_bind().begin() as connection:
+        with cast(Engine, session.get_bind()).begin() as connection:  # a Database's sessions are bound to its engine
             connection.execute(delete(SearchPending).where(SearchPending.register_id.in_(ids),
                                                            SearchPending.since <= marked))
     except SQLAlchemyError as exc:  # still marked: written again later, which does no harm
@@ -240,11 +242,13 @@ def find(session: Session, query: str, *, page: int = 1, per_page: int = 20, sor
         found = searcher.search(q, per_page, count=True, order_by_field="date", offset=offset)
     else:
         found = searcher.search(q, per_page, count=True, offset=offset)
-    cards = [json.loads(searcher.doc(address).get_first("card")) for _key, address in found.hits]
+    # every record stores its card (`engine`)
+    cards = [json.loads(cast(bytes, searcher.doc(address).get_first("card"))) for _key, address in found.hits]
     best = _best_pages(searcher, compiled, cards, mark)
     documents = [DocumentHit(**card, pages=best.get(card["document_id"], [])) for card in cards]
-    facets = engine.facets(searcher, q) if with_facets and found.count else {}
-    return Results(found.count, documents, page, per_page, facets)
+    # tantivy's stub leaves out SearchResult.count (there when searched with count=True)
+    facets = engine.facets(searcher, q) if with_facets and found.count else {}  # type: ignore[attr-defined]
+    return Results(found.count, documents, page, per_page, facets)  # type: ignore[attr-defined]
 
 
 def _hidden_pending(session: Session, hidden: tuple[str, ...]) -> tuple[str, ...]:

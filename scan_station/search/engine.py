@@ -277,6 +277,7 @@ class Compiled:
 
     def documents(self, searcher) -> Query:
         """The query for matching documents (`doc` records); only when `can_match()`."""
+        assert self.filters is not None  # only when can_match()
         groups = [_any([clause_query(c, searcher) for c in group]) for group in self.parsed.groups]
         must = [_term("kind", "doc"), *self.filters, *(groups or [Query.all_query()])]
         not_ = [clause_query(c, searcher) for c in self.parsed.excluded] + [_term("category", h) for h in self.hidden]

@@ -46,7 +46,8 @@ def _fuzzy(word: str) -> bool:
 
 
 def _matcher(parsed: Query):
-    words, stems, prefixes, fuzzy = set(), set(), [], []
+    words: set[str] = set()
+    stems, prefixes, fuzzy = set(), [], []
     for clause in parsed.positive():
         if clause.kind == "prefix":
             prefixes.append(clause.words[0])
@@ -69,7 +70,7 @@ def _matcher(parsed: Query):
 def _needles(parsed: Query) -> list[str] | None:
     """Pieces of text that every matching word holds one of (see above); None when one is too
     short to be worth looking for."""
-    needles = set()
+    needles: set[str] = set()
     for clause in parsed.positive():
         needles.update(clause.words)
         if clause.kind == "word":
@@ -104,6 +105,7 @@ class Marker:
     def _by_needles(self, texts: list[str]) -> list[list[tuple[int, int]]] | None:
         """Each text's matching words (start, end), found from the needles; None when that would
         be slower than deciding every word."""
+        assert self.needles is not None  # only with needles (`snippets`)
         lowered = [text.lower() for text in texts]
         if sum(map("\n".join(lowered).count, self.needles)) > NEEDLE_BUDGET * len(texts):
             return None
@@ -112,6 +114,7 @@ class Marker:
     def _page_spans(self, text: str, low: str) -> list[tuple[int, int]]:
         if not text.isascii():
             return self._other_page_spans(text, low)
+        assert self.needles is not None  # only with needles (`_by_needles`)
         spans, find, length, memo = set(), low.find, len(text), self.memo
         for needle in self.needles:
             at = find(needle)
@@ -137,6 +140,7 @@ class Marker:
         if len(low) != len(text) or len(others) > MAX_OTHER_LETTERS:  # İ: its lower case is longer
             return self._spans(text, self._found([text]))
         spans: set[tuple[int, int]] = set()
+        assert self.needles is not None  # only with needles (`_by_needles`)
         for needle in self.needles:
             at = low.find(needle)
             while at >= 0:
@@ -149,7 +153,9 @@ class Marker:
 
     def _decide(self, text: str, at: int, spans: set[tuple[int, int]]) -> int:
         """Whether the word of `text` at `at` matches (then it joins `spans`); where it ends."""
-        start, end = at, _RUN.match(text, at).end()
+        run = _RUN.match(text, at)
+        assert run is not None  # `*`: it matches the empty run too
+        start, end = at, run.end()
         while start and text[start - 1].isalnum():
             start -= 1
         token = text[start:end]
