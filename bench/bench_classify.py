@@ -3,7 +3,7 @@ both barcode readers, at the classification resolution; and what each reader rea
 
     .venv/bin/python bench/bench_classify.py [--pages 40]
 
-Pages come from the tests' office generator (tests/office.py): 300 dpi grey A4 scans on office,
+Pages come from the tests' office generator (tests/helpers/office.py): 300 dpi grey A4 scans on office,
 grey recycled, light-toner and thin paper, duplex (each side showing the other through), shrunk to
 `classify_dpi` as the scanning thread does. Each page is classified as the scanner delivers it
 (`classify_image` with the page before as its other side), timed from the shrunk image to its
@@ -25,7 +25,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 
-import office  # noqa: E402  (the tests' generator)
+from helpers import office  # noqa: E402  (the tests' generator)
 
 from scan_station.pages.barcodes import decode  # noqa: E402
 from scan_station.pages.classify import classify_image, shrink  # noqa: E402

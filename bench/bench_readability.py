@@ -1,8 +1,8 @@
 """Calibrating the readability bar (`scan_station.ocr.readability`) on pages whose text is known.
 
-Pages of every layout the tests' generator prints (tests/office_pages.py: letters, full-text
+Pages of every layout the tests' generator prints (tests/helpers/office_pages.py: letters, full-text
 berita acara pages, sparse last pages, tables, pages with a photo or a stamp), scanned
-(tests/office.py) clean and degraded the ways that make text unreadable or nearly so: blurred,
+(tests/helpers/office.py) clean and degraded the ways that make text unreadable or nearly so: blurred,
 washed out, drowned in sensor noise, scanned at 75 dpi, JPEG at quality 5, skewed 9° (past what
 levelling corrects), turned 180° or 90° and read as they lie. Each page is read once by the
 engine as it lies (`--mode reading`: how the bar separates readings) or through the whole page
@@ -37,9 +37,8 @@ from PIL import Image, ImageFilter
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 
-import office  # noqa: E402  (the tests' generator)
-import office_pages  # noqa: E402
-from ocr_quality import word_recall  # noqa: E402
+from helpers import office, office_pages  # noqa: E402  (the tests' generator)
+from helpers.ocr_quality import word_recall  # noqa: E402
 
 LAYOUTS = office_pages.LAYOUTS + office_pages.PICTURES
 DEGRADATIONS = ("clean", "clean-2", "grey-paper", "blur-1", "blur-2", "blur-3", "light-toner", "lighter-toner",

@@ -1,6 +1,6 @@
 """Word recall of what is filed, by how harsh the paper is (for bench_ingest.py).
 
-For each profile of the tests' office batches (tests/office_batch.py: clean; office — duplex,
+For each profile of the tests' office batches (tests/helpers/office_batch.py: clean; office — duplex,
 thin and grey paper, a quarter of the sheets upside down, skew to 2°, JPEG 50-60, 200 and 300 dpi;
 harsh — strong show-through, light toner, half the sheets upside down, each side skewed its own way
 to 5°, JPEG 35-60), a batch of documents of every layout (letters, full-text berita acara pages,
@@ -33,8 +33,8 @@ import pypdfium2 as pdfium
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 
-import office_batch  # noqa: E402  (the tests' generator)
-from ocr_quality import word_recall  # noqa: E402
+from helpers import office_batch  # noqa: E402  (the tests' generator)
+from helpers.ocr_quality import word_recall  # noqa: E402
 
 from scan_station.core.config import load_settings  # noqa: E402
 from scan_station.db.database import Database  # noqa: E402

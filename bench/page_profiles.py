@@ -23,8 +23,8 @@ from PIL import Image, ImageDraw
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 
-import office  # noqa: E402  (the tests' generator)
-from ocr_quality import cer, tesseract_text  # noqa: E402
+from helpers import office  # noqa: E402  (the tests' generator)
+from helpers.ocr_quality import cer, tesseract_text  # noqa: E402
 
 from scan_station.ocr.assemble import image_stream  # noqa: E402
 from scan_station.pages import samples  # noqa: E402

@@ -7,6 +7,7 @@ import contextlib
 import io
 import json
 import os
+import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +30,18 @@ if "SCAN_STATION_TEST_OCR_CACHE" not in os.environ:
     import tempfile
 
     os.environ["SCAN_STATION_TEST_OCR_CACHE"] = tempfile.mkdtemp(prefix="scan-station-ocr-cache-")
+
+# Passwords are hashed with argon2 at its cheapest in the tests (as Django's tests use a fast
+# hasher): the kiosk's tests make and log in users by the thousand, and argon2's defaults cost
+# 0.1 s each by design. A hash names its own parameters, so a home made here logs in anywhere, and
+# the service itself (a `serve` or a command the tests start as a process of its own) keeps the
+# defaults. tests/test_users.py checks the defaults.
+from argon2 import PasswordHasher  # noqa: E402
+
+from scan_station.accounts import users as _users  # noqa: E402
+
+_users._hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+_users._DUMMY = _users._hasher.hash("not a real password")
 
 
 def pytest_report_header(config):
@@ -111,9 +124,9 @@ def demo(home):
 
 @pytest.fixture(scope="session")
 def postgres():
-    """A real PostgreSQL server of the test session's own (see tests/servers.py); returns a
+    """A real PostgreSQL server of the test session's own (see tests/helpers/servers.py); returns a
     function that makes a new, empty database and gives its SQLAlchemy URL."""
-    from servers import PostgresServer
+    from helpers.servers import PostgresServer
 
     server = PostgresServer(port=5433)
     server.start()
@@ -124,7 +137,7 @@ def postgres():
 @pytest.fixture
 def own_postgres():
     """A PostgreSQL server for one test alone, which it may stop and start again."""
-    from servers import PostgresServer
+    from helpers.servers import PostgresServer
 
     server = PostgresServer(port=5434)
     server.start()
@@ -135,7 +148,7 @@ def own_postgres():
 @pytest.fixture
 def redis_url(tmp_path):
     """A real Redis server on loopback, as a bigger office would share between machines."""
-    from servers import redis_server
+    from helpers.servers import redis_server
 
     with redis_server(tmp_path) as url:
         yield url
@@ -163,11 +176,23 @@ def tiny_disk(tmp_path):
 
 @pytest.fixture(scope="session")
 def lived_in_template(tmp_path_factory):
-    """A home folder after real work (see tests/lived_in.py), made once per session."""
-    from lived_in import build
+    """A home folder after real work (see tests/helpers/lived_in.py), made once per test run: under
+    pytest-xdist, the first worker to need it makes it and the others wait for it and read it."""
+    import fcntl
 
-    base = tmp_path_factory.mktemp("lived-in")
-    return build(base / "home", base)
+    from helpers.lived_in import LivedIn, build
+
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        base = tmp_path_factory.mktemp("lived-in")
+        return build(base / "home", base)
+    shared = tmp_path_factory.getbasetemp().parent / "lived-in"  # the run's folder, above each worker's
+    with shared.with_suffix(".lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (shared / "made.json").is_file():
+            shutil.rmtree(shared, ignore_errors=True)  # a worker that died half-way
+            shared.mkdir()
+            build(shared / "home", shared).save(shared / "made.json")
+        return LivedIn.load(shared / "made.json")
 
 
 @pytest.fixture

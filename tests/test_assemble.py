@@ -7,10 +7,10 @@ from __future__ import annotations
 import io
 
 import numpy as np
-import office
 import pikepdf
 import pypdfium2 as pdfium
 import pytest
+from helpers import office
 from PIL import Image, ImageDraw
 
 from scan_station.ocr.assemble import assemble

@@ -7,9 +7,9 @@ import dataclasses
 import datetime as dt
 
 import pytest
+from helpers.kiosk import add, login, make_app, run_queued_jobs, token
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from kiosk import add, login, make_app, run_queued_jobs, token
 from sqlalchemy import delete, select, update
 from test_softcopy import entry, text_pdf
 

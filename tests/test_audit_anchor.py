@@ -11,7 +11,7 @@ import os
 import time
 
 import pytest
-from kiosk import login, make_app, token
+from helpers.kiosk import login, make_app, token
 from sqlalchemy import delete, select, update
 
 from scan_station.audit import anchor as audit_anchor

@@ -10,10 +10,10 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from audit_codes import written_codes
 from babel.messages.pofile import read_po
-from kiosk import login, make_app, token
-from lived_in import SECRET
+from helpers.audit_codes import written_codes
+from helpers.kiosk import login, make_app, token
+from helpers.lived_in import SECRET
 from sqlalchemy import func, select
 
 from scan_station import register

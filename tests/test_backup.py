@@ -12,7 +12,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from filed import WORDS, add_entry, cli, deep_folders, error_line, file_some, found, run_within, submit
+from helpers.filed import WORDS, add_entry, cli, deep_folders, error_line, file_some, found, run_within, submit
 
 from scan_station.archive import backup as backup_module
 from scan_station.cli import main

@@ -13,9 +13,9 @@ import warnings
 import zlib
 from pathlib import Path
 
-import batches
 import pikepdf
 import pytest
+from helpers import batches
 from PIL import Image
 
 from scan_station.core.errors import ExitCode

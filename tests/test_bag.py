@@ -9,7 +9,7 @@ import shutil
 
 import bagit
 import pytest
-from filed import WORDS, cli, file_some, found, home_snapshot
+from helpers.filed import WORDS, cli, file_some, found, home_snapshot
 
 from scan_station.archive.bag import bag_contents
 from scan_station.cli import main

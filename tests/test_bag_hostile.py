@@ -15,7 +15,7 @@ from types import SimpleNamespace
 
 import bagit
 import pytest
-from filed import cli, deep_folders, error_line, file_some, home_snapshot, run_within, snapshot, submit
+from helpers.filed import cli, deep_folders, error_line, file_some, home_snapshot, run_within, snapshot, submit
 from sqlalchemy import func, select
 
 from scan_station.core.config import load_settings

@@ -66,7 +66,7 @@ def test_a_unit_month_scope_and_bad_requests(run, filed_batch):
 
 
 def test_the_kiosk_makes_and_serves_berita_acara_for_the_report_roles(home, filed_batch):
-    from kiosk import login, make_app, token
+    from helpers.kiosk import login, make_app, token
 
     from scan_station.db.database import utcnow
 
@@ -88,8 +88,8 @@ def test_the_kiosk_makes_and_serves_berita_acara_for_the_report_roles(home, file
 def test_the_signed_paper_is_scanned_back_under_a_cover_sheet_of_its_own(run, home, tmp_path, filed_batch):
     """Print the berita acara, sign it, put the kiosk's cover sheet on it, scan: it is filed as the
     document of its own entry, which names the digital original, and the list shows it."""
-    import batches
-    from kiosk import login, make_app, token
+    from helpers import batches
+    from helpers.kiosk import login, make_app, token
     from PIL import ImageDraw
 
     made = run("berita-acara", "--batch", filed_batch["batch"], "--json").json
@@ -124,7 +124,7 @@ def test_the_signed_paper_is_scanned_back_under_a_cover_sheet_of_its_own(run, ho
 def test_the_signed_paper_follows_an_entry_made_exempt_later(run, home, tmp_path, filed_batch, how):
     """A berita acara names every entry it lists, so the scan of its signed paper is as secret as
     the most secret of them — also when one becomes "dikecualikan" after the paper was made."""
-    from kiosk import login, make_app, token
+    from helpers.kiosk import login, make_app, token
 
     made = run("berita-acara", "--batch", filed_batch["batch"], "--json").json
     paper = run("berita-acara", "--signed-copy", made["number"], "--json").json["register_id"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 
 import pytest
-from kiosk import ROLES, login, make_app, token
+from helpers.kiosk import ROLES, login, make_app, token
 
 from scan_station.core.errors import ExitCode
 

@@ -2,8 +2,8 @@
 
 from pathlib import Path
 
-import batches
 import pytest
+from helpers import batches
 
 from scan_station.core.config import Settings
 from scan_station.core.model import BLANK, CONTENT, COVER

@@ -1,7 +1,7 @@
 """Many kiosks and many workers on PostgreSQL and Redis, and PostgreSQL stopped in the middle of
 a filing: versions without gaps or doubles, no job lost or run twice, every page accounted for.
 
-The kiosks are processes of their own (tests/kiosk_process.py) scanning through real libsane; the
+The kiosks are processes of their own (tests/helpers/kiosk_process.py) scanning through real libsane; the
 workers are `scan-station worker` processes; all share one PostgreSQL database, one Redis queue
 and one storage folder, as machines on a network share them."""
 
@@ -11,11 +11,11 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
-from filed import cli
+from helpers.filed import cli
+from helpers.waiting import wait_until
 from sqlalchemy import func, select
 
 from scan_station.capture import review
@@ -30,7 +30,7 @@ from scan_station.system import jobs
 
 pytestmark = [pytest.mark.postgres, pytest.mark.ocr, pytest.mark.scanner, pytest.mark.slow]
 
-KIOSK = Path(__file__).with_name("kiosk_process.py")
+KIOSK = Path(__file__).parent / "helpers" / "kiosk_process.py"
 PROFILE = "Teks abu-abu 300 dpi, kaca"
 
 
@@ -54,14 +54,6 @@ def _scan_one(settings, db, entry: str) -> BatchFolder:
 
 def _env() -> dict:
     return {k: v for k, v in os.environ.items() if not k.startswith("SCAN_STATION_")}
-
-
-def _wait(condition, seconds: float, what: str) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"{what} did not happen within {seconds} s")
-        time.sleep(0.2)
 
 
 def test_two_kiosks_and_two_workers_file_six_batches_with_two_rescans_of_one_entry_at_once(
@@ -89,12 +81,12 @@ def test_two_kiosks_and_two_workers_file_six_batches_with_two_rescans_of_one_ent
     try:
         for worker in running:
             assert json.loads(worker.stdout.readline()) == {"queue": redis_url}
-        _wait(lambda: all(r.exists() for r in ready) or any(k.poll() for k in scanning), 180, "scanning")
+        wait_until(lambda: all(r.exists() for r in ready) or any(k.poll() for k in scanning), 180, "scanning")
         go.touch()  # both kiosks confirm the same entry's re-scan first, at the same moment
         for kiosk in scanning:
             assert kiosk.wait(timeout=60) == 0, kiosk.stderr.read()
         batches = [b for r in ready for b in json.loads(r.read_text())]
-        _wait(lambda: not any((shared / "scans" / b).exists() for b in batches), 300, "filing six batches")
+        wait_until(lambda: not any((shared / "scans" / b).exists() for b in batches), 300, "filing six batches")
     finally:
         for process in running + scanning:
             process.terminate()

@@ -7,9 +7,9 @@ limits of the reader, not of Scan Station; they are listed in the manifest's cav
 import json
 from pathlib import Path
 
-import batches
 import pytest
 from conftest import CORPUS
+from helpers import batches
 from PIL import Image, ImageSequence
 
 from scan_station.pages.barcodes import decode
@@ -92,7 +92,7 @@ def test_each_reader_and_both_together_read_the_corpus(corpus):
 def test_looking_for_cover_sheets_keeps_zbars_assertions_off_stderr(capfd):
     """Zbar's DataBar decoder prints assertions for some text (here: a generated page at 300 dpi)
     when every symbology is asked for; classification asks only for the covers' two."""
-    import office
+    from helpers import office
     from pyzbar import pyzbar
 
     from scan_station.pages.classify import classify_image

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import json
 
-import batches
 import pytest
+from helpers import batches
 from PIL import Image, ImageChops
 
 pytestmark = [pytest.mark.ocr, pytest.mark.slow, pytest.mark.corpus]

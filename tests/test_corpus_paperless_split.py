@@ -9,9 +9,9 @@ PATCHT/ASN/TAG barcodes, must not split at all: every page is held, none is a co
 import json
 from pathlib import Path
 
-import batches
 import pytest
 from conftest import CORPUS
+from helpers import batches
 
 from scan_station.core.config import Settings
 from scan_station.core.model import COVER

@@ -2,9 +2,9 @@
 
 import io
 
-import batches
 import pikepdf
 import pytest
+from helpers import batches
 from PIL import Image
 
 from scan_station.pages.barcodes import decode

@@ -14,8 +14,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-import office
 import pytest
+from helpers import office
 from PIL import ImageFilter
 
 from scan_station.capture.demo import fill_demo_feeder

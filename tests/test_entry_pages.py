@@ -8,8 +8,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from kiosk import ROLES, login, make_app, real_values
-from lived_in import SECRET
+from helpers.kiosk import ROLES, login, make_app, real_values
+from helpers.lived_in import SECRET
 
 pytestmark = [pytest.mark.ocr, pytest.mark.scanner]
 

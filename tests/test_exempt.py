@@ -1,7 +1,7 @@
 """Nothing of a "dikecualikan" entry reaches a role that may not see it — not through any screen,
 any URL, any review correction or any moment of a scan — while the PPID roles see all of it.
 
-The content of the exempt entries of the lived-in home (tests/lived_in.py) is known exactly: the
+The content of the exempt entries of the lived-in home (tests/helpers/lived_in.py) is known exactly: the
 word SECRET in their OCR text, the bytes of their filed PDFs, and the bytes of their scanned pages
 and thumbnails in the batch under review. Every response with status 200 is checked for each."""
 
@@ -11,8 +11,8 @@ import shutil
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from kiosk import login, make_app, real_values, state_of, token, urls_for
-from lived_in import SECRET
+from helpers.kiosk import every_url, login, make_app, real_values, state_of, token
+from helpers.lived_in import SECRET
 from markupsafe import escape
 from sqlalchemy import select
 
@@ -58,13 +58,10 @@ class Exempt:
         return None
 
 
-def every_url(app, lived) -> list[str]:
+def urls_to_open(app, lived) -> list[str]:
     values = real_values(app, lived)
     urls = list(SEARCHES)
-    for rule in app.url_map.iter_rules():
-        if "GET" in rule.methods and rule.endpoint not in ("static", "auth.logout"):
-            urls += urls_for(app, rule, values)
-    return urls
+    return urls + every_url(app, values, skip=("static", "auth.logout"))
 
 
 def assert_nothing_leaks(client, exempt: Exempt, urls, who) -> int:
@@ -89,7 +86,7 @@ def test_no_screen_serves_exempt_content_to_other_roles(kiosk, username):
     client = app.test_client()
     if username:
         login(client, username)
-    assert assert_nothing_leaks(client, exempt, every_url(app, lived), username) > 50
+    assert assert_nothing_leaks(client, exempt, urls_to_open(app, lived), username) > 50
 
 
 @pytest.mark.parametrize("username", ["ppid", "atasan"])
@@ -97,7 +94,7 @@ def test_the_ppid_roles_see_it_all(kiosk, username):
     """The positive control: the same URLs do carry the exempt content for the PPID roles."""
     app, lived, exempt = kiosk
     client = login(app.test_client(), username)
-    found = {exempt.leaks(client.get(url), url) for url in every_url(app, lived)}
+    found = {exempt.leaks(client.get(url), url) for url in urls_to_open(app, lived)}
     assert {"the secret word", "an exempt file"} <= found
     with app.extensions["scan_station"]["db"].session() as s:  # and what they were shown is audited
         shown = s.scalars(select(AuditRecord).where(AuditRecord.actor == username,
@@ -143,7 +140,7 @@ def test_no_review_correction_uncovers_an_exempt_page(kiosk):
 
 
 def test_a_rescanned_exempt_page_is_hidden_from_the_moment_it_is_scanned(kiosk):
-    import batches
+    from helpers import batches
 
     from scan_station.capture.demo import fill_demo_feeder
 

@@ -9,7 +9,7 @@ import hashlib
 
 import pypdfium2 as pdfium
 import pytest
-from kiosk import login, make_app, real_values, urls_for
+from helpers.kiosk import every_url, login, make_app, real_values
 from sqlalchemy import select
 
 from scan_station.db.database import BeritaAcara, Document, Entry
@@ -61,8 +61,7 @@ def test_softcopy_names_of_an_exempt_entry_are_the_ppids(app, lived_in):
 
 def test_no_page_names_an_exempt_softcopy_to_other_roles(app, lived_in):
     values = real_values(app, lived_in)
-    urls = [u for rule in app.url_map.iter_rules() if "GET" in rule.methods and rule.endpoint != "static"
-            for u in urls_for(app, rule, values)]
+    urls = every_url(app, values)
     assert len(urls) > 50
     for role in ("dok", "admin"):
         client = login(app.test_client(), role)

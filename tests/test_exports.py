@@ -12,7 +12,7 @@ import json
 import zipfile
 
 import pytest
-from kiosk import add, login, make_app
+from helpers.kiosk import add, login, make_app
 from openpyxl import load_workbook
 
 from scan_station.audit.sheet import export_audit
@@ -329,7 +329,7 @@ def test_the_kiosk_imports_what_it_exported_with_either_separator(home, tmp_path
     body = client.get(REGISTER_URLS["excel-csv" if excel else "csv"]).data
     other = make_app(tmp_path / "other")
     other_client = login(other.test_client(), "ppid")
-    from kiosk import token
+    from helpers.kiosk import token
 
     page = other_client.post("/register/import", data={"file": (io.BytesIO(body), "dip.csv"),
                                                        "csrf_token": token(other_client, "/register/")},

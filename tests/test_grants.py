@@ -9,7 +9,7 @@ import re
 import threading
 
 import pytest
-from kiosk import PASSWORD, login, logout, make_app, token
+from helpers.kiosk import PASSWORD, login, logout, make_app, token
 from sqlalchemy import select
 
 from scan_station.accounts import grants

@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from filed import add_entry, submit
+from helpers.filed import add_entry, submit
 from sqlalchemy import select
 
 from scan_station.core import storage

@@ -1,5 +1,5 @@
 """Every route of the kiosk, as every role and anonymously, with hostile values for every path,
-query and form parameter, in a home after real work (tests/lived_in.py): no answer may be a
+query and form parameter, in a home after real work (tests/helpers/lived_in.py): no answer may be a
 server error, and nothing may reach the server's error log.
 
 Two passes: hostile values in the URL's own arguments (ids, batches, pages, names), and real ids
@@ -14,7 +14,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from kiosk import ROLES, login, make_app, real_values, token
+from helpers.kiosk import ROLES, login, make_app, real_values, routes, token
 from werkzeug.routing import IntegerConverter
 
 from scan_station.register import FIELD_NAMES
@@ -214,9 +214,7 @@ def test_hostile_values_in_every_url_argument(kiosk, caplog):
     count = [0]
     for username, client in _clients(app):
         csrf = token(client, "/login")
-        for rule in app.url_map.iter_rules():
-            if rule.endpoint in SKIP:
-                continue
+        for rule in routes(app, skip=SKIP):
             for values in _path_values(rule, real):
                 url = _fill(rule, values)
                 for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
@@ -249,9 +247,7 @@ def test_hostile_values_in_every_query_and_form_field(kiosk, caplog):
     count = [0]
     for username, client in _clients(app):
         csrf = token(client, "/login")
-        for rule in app.url_map.iter_rules():
-            if rule.endpoint in SKIP:
-                continue
+        for rule in routes(app, skip=SKIP):
             for url in _real_urls(app, rule, real):
                 for value in FORM_HOSTILE:
                     fields = {f: value for f in FIELDS}

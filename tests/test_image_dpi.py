@@ -4,9 +4,9 @@ page, not one 63 metres tall."""
 
 from __future__ import annotations
 
-import batches
 import pikepdf
 import pytest
+from helpers import batches
 from PIL import Image
 
 from scan_station.capture import scanning

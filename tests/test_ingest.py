@@ -11,10 +11,10 @@ import io
 import json
 from pathlib import Path
 
-import batches
 import pikepdf
 import pikepdf.pdfa
 import pytest
+from helpers import batches
 from PIL import Image
 
 from scan_station.cli import main

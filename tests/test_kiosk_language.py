@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
-from kiosk import login, make_app, token
+from helpers.kiosk import login, make_app, token
 
 from web.messages import MESSAGES
 from web.names import HELD_REASONS

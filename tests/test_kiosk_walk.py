@@ -1,4 +1,4 @@
-"""Every screen as every role after a lived-in week (tests/lived_in.py: filed, returned, rescanned,
+"""Every screen as every role after a lived-in week (tests/helpers/lived_in.py: filed, returned, rescanned,
 exempt, softcopies, copies), in a real browser against `scan-station serve`: at the kiosk's
 1280×800, and the citizen's pages at a phone's 390×844 and 360 px. On each: no sideways
 scrolling, every control at least 44 px high, no English sentence or raw code in the Indonesian
@@ -11,8 +11,8 @@ import re
 import shutil
 
 import pytest
-from browser import ARTIFACTS, KIOSK, PHONE, REPO, SMALL_PHONE, chromium, english_lines, measure, served
-from kiosk import PASSWORD, make_app, real_values, urls_for
+from helpers.browser import ARTIFACTS, KIOSK, PHONE, REPO, SMALL_PHONE, chromium, english_lines, measure, served
+from helpers.kiosk import PASSWORD, make_app, real_values, routes, urls_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.ocr, pytest.mark.scanner, pytest.mark.slow]
 #: Not screens: files, streams, exports, switches.
@@ -31,8 +31,8 @@ def world(lived_in_template, tmp_path_factory):
     app = make_app(lived.home, users=False)
     values = real_values(app, lived) | {"sha256": real_values(app, lived)["sha256"][:2]}
     screens = []
-    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
-        if "GET" not in rule.methods or NOT_SCREENS.search(rule.rule) or rule.endpoint == "auth.login":
+    for rule in routes(app, method="GET", skip=("auth.login",)):
+        if NOT_SCREENS.search(rule.rule):
             continue
         for url in urls_for(app, rule, values)[:3]:
             screens.append((rule.endpoint, url + ("?q=laporan" if rule.endpoint == "search.index" else "")))

@@ -1,5 +1,5 @@
 """Every screen as every role after real work: filed batches, returned documents, versions,
-rescans, "dikecualikan" entries, held pages, failed and interrupted batches (tests/lived_in.py).
+rescans, "dikecualikan" entries, held pages, failed and interrupted batches (tests/helpers/lived_in.py).
 A screen that works on an empty database and fails after the first filing is the bug users meet
 first; so is a "dikecualikan" page that a review correction uncovers."""
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 
 import pytest
-from kiosk import ROLES, login, logout, make_app, real_values, urls_for
+from helpers.kiosk import ROLES, login, logout, make_app, real_values, routes, urls_for
 
 pytestmark = [pytest.mark.ocr, pytest.mark.scanner]
 SKIP = {"static", "auth.logout"}
@@ -36,9 +36,7 @@ def test_every_screen_opens_for_every_role_after_real_work(kiosk, username, capl
         login(client, username)
     values = real_values(app, lived)
     opened = 0
-    for rule in app.url_map.iter_rules():
-        if rule.endpoint in SKIP or "GET" not in rule.methods:
-            continue
+    for rule in routes(app, method="GET", skip=SKIP):
         for url in urls_for(app, rule, values):
             response = client.get(url)
             response.get_data()  # streams (live events) to their end

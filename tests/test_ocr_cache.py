@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import batches
 import pytest
+from helpers import batches
 
 from scan_station.core.errors import StorageError
 from scan_station.core.storage import sha256_file

@@ -1,4 +1,4 @@
-"""Every page accounted for on the paper an office really feeds (tests/office.py): duplex backs of
+"""Every page accounted for on the paper an office really feeds (tests/helpers/office.py): duplex backs of
 cover sheets showing through, sparse last pages in light toner on grey paper, a sheet put in
 twice, covers whose barcodes nobody can read. Each batch is classified page by page as the scanner
 delivers it and split; each page must end up exactly where it belongs."""
@@ -7,10 +7,8 @@ from __future__ import annotations
 
 import dataclasses
 
-import office
-import office_batch
-import office_pages
 import pytest
+from helpers import office, office_batch, office_pages
 
 from scan_station.core.model import BLANK, CONTENT, COVER, UNREADABLE
 from scan_station.pages.classify import classify_image, shrink
@@ -169,7 +167,7 @@ def _register(run, *titles):
 
 
 def test_ingest_expect_reports_missing_and_unexpected_ids(run, tmp_path):
-    import batches
+    from helpers import batches
 
     a, b, c = _register(run, "Satu", "Dua", "Tiga")
     pages = [batches.content("Tanpa sampul"), batches.cover(a)]  # held: nothing is OCR'd
@@ -187,7 +185,7 @@ def test_a_duplex_office_batch_is_filed_page_for_page(run, home, tmp_path):
     cover, an exact record of why each page was called blank."""
     import json
 
-    import batches
+    from helpers import batches
 
     a, b = _register(run, "Surat Keputusan", "Nota Dinas")
     paper = dataclasses.replace(office.GREY_RECYCLED, toner=office.GREY_RECYCLED.tone - 80)

@@ -1,4 +1,4 @@
-"""Batches made the way real offices scan them (tests/office_batch.py), filed end to end, and every
+"""Batches made the way real offices scan them (tests/helpers/office_batch.py), filed end to end, and every
 page held to what was printed on it: each content page filed upright, its text layer holding at
 least 95 % of the words tesseract reads from the ideal upright page, whatever way its sheet and
 its cover sheet went through the feeder; no blank back filed; every page the pipeline could not
@@ -17,11 +17,10 @@ import subprocess
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
-import office_batch
-import office_pages
 import pypdfium2 as pdfium
 import pytest
-from ocr_quality import word_recall
+from helpers import office_batch, office_pages
+from helpers.ocr_quality import word_recall
 from PIL import Image
 
 pytestmark = [pytest.mark.ocr, pytest.mark.slow]

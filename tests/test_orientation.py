@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import dataclasses
 
-import office
-import office_pages
 import pytest
-from batches import render
-from ocr_quality import word_recall
+from helpers import office, office_pages
+from helpers.batches import render
+from helpers.ocr_quality import word_recall
 from PIL import Image
 
 from scan_station._exec import libtesseract

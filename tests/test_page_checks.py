@@ -4,9 +4,8 @@ neighbours that must not."""
 
 from __future__ import annotations
 
-import office
-import office_pages
 import pytest
+from helpers import office, office_pages
 from PIL import Image, ImageDraw
 
 from scan_station._exec.libtesseract import Word
@@ -135,7 +134,7 @@ def test_text_like_marks_are_counted_on_text_not_in_photos():
 @pytest.mark.ocr
 def test_a_missing_page_is_flagged_end_to_end(run, tmp_path):
     """A document whose printed page numbers skip: filed, with the page after the gap to check."""
-    import batches
+    from helpers import batches
 
     target = run("register", "add", "--title", "Berita Acara", "--unit", "Umum", "--category", "berkala").stdout.strip()
     pages = [office.scan(office_pages.page("letter", dpi=300, seed=n, page_no=n, of=3, numbering=1).image, None,

@@ -8,10 +8,10 @@ from __future__ import annotations
 import io
 
 import numpy as np
-import office
 import pikepdf
 import pytest
-from ocr_quality import cer, tesseract_text
+from helpers import office
+from helpers.ocr_quality import cer, tesseract_text
 from PIL import Image, ImageDraw
 
 from scan_station.ocr.assemble import image_stream

@@ -15,12 +15,12 @@ import zlib
 from concurrent.futures import Future
 from pathlib import Path
 
-import batches
 import numpy as np
 import pikepdf
 import pypdfium2 as pdfium
 import pytest
-from kiosk import ROLES, login, logout, make_app, token
+from helpers import batches
+from helpers.kiosk import ROLES, login, logout, make_app, token
 from PIL import Image, ImageOps
 
 import web.review

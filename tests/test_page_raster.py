@@ -2,10 +2,10 @@
 
 import io
 
-import batches
 import img2pdf
 import pikepdf
 import pytest
+from helpers import batches
 from ocrmypdf._exec import ghostscript
 from ocrmypdf.helpers import Resolution
 from ocrmypdf.pluginspec import GhostscriptRasterDevice as Device

@@ -9,9 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 
-import batches
 import pytest
-from paper_boxes import MM, UNIT, WORDS, lines, outside, read, reading, spaceless, texts, whole_or_shortened
+from helpers import batches
+from helpers.paper_boxes import MM, UNIT, WORDS, lines, outside, read, reading, spaceless, texts, whole_or_shortened
 
 from scan_station.core.entry_fields import FIELDS
 from scan_station.papers import text as paper_text

@@ -7,7 +7,7 @@ import os
 import shutil
 
 import pytest
-from filed import WORDS, cli, deep_folders, file_some, found, home_snapshot, run_within
+from helpers.filed import WORDS, cli, deep_folders, file_some, found, home_snapshot, run_within
 
 
 def _drop_database(home):

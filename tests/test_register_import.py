@@ -9,7 +9,7 @@ import threading
 import time
 
 import pytest
-from kiosk import PASSWORD, make_app, token
+from helpers.kiosk import PASSWORD, make_app, token
 
 from scan_station import search
 from scan_station.accounts.users import add_user, open_session

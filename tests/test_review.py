@@ -4,10 +4,10 @@ demo feeder drives the pnm backend), corrected, confirmed, then filed by a real 
 from __future__ import annotations
 
 import json
-import time
 
-import batches
 import pytest
+from helpers import batches
+from helpers.waiting import wait_until
 from sqlalchemy import select
 
 from scan_station.capture import review
@@ -126,9 +126,7 @@ def test_a_confirmed_batch_is_filed_by_the_worker_as_reviewed(demo):
     queue.file_batch(folder.read_state().batch)
     worker = jobs.start_worker(queue)
     try:
-        deadline = time.monotonic() + 180
-        while folder.path.exists() and time.monotonic() < deadline:
-            time.sleep(0.5)
+        wait_until(lambda: not folder.path.exists(), 180, every=0.5)
     finally:
         jobs.stop_worker(worker)
     assert not folder.path.exists(), folder.read_state()
@@ -178,9 +176,7 @@ def test_a_redis_queue_is_shared_by_a_kiosk_and_a_worker_process(home, redis_url
     )
     try:
         assert json.loads(worker.stdout.readline()) == {"queue": redis_url}
-        deadline = time.monotonic() + 180
-        while folder.path.exists() and time.monotonic() < deadline:
-            time.sleep(0.5)
+        wait_until(lambda: not folder.path.exists(), 180, every=0.5)
     finally:
         worker.terminate()
         worker.wait(timeout=60)

@@ -6,10 +6,9 @@ filing, and the PPID's handover screen and list."""
 
 from __future__ import annotations
 
-import office
-import office_pages
 import pytest
-from kiosk import login, make_app, token
+from helpers import office, office_pages
+from helpers.kiosk import login, make_app, token
 from PIL import ImageFilter
 from sqlalchemy import select
 

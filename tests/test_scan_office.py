@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from kiosk import add, login, make_app, token
+from helpers.kiosk import add, login, make_app, token
 
 from scan_station.capture.batch_folder import BatchFolder, Status
 from scan_station.capture.demo import fill_demo_feeder

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import time
 
-import batches
 import pytest
 import sane
+from helpers import batches
 from PIL import ImageFilter
 
 from scan_station.capture.scanner import FAULTS, ScannerError, Session, fault_for

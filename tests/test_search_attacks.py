@@ -3,7 +3,7 @@ form fields give a page (never an error) and quickly, and no trick shows anythin
 "dikecualikan" entry to a role that may not see it — not in results, counts, facets, snippets,
 page pictures, PDF links or pages past the end.
 
-The archive is tests/search_corpus.py (written straight into the database, no OCR), and a few
+The archive is tests/helpers/search_corpus.py (written straight into the database, no OCR), and a few
 wordy documents whose pages hold thousands of distinct words sharing their first letters, as
 Indonesian text does (ber-, men-, pen-, ...)."""
 
@@ -16,8 +16,8 @@ import time
 from urllib.parse import quote
 
 import pytest
-from kiosk import login, make_app
-from search_corpus import _document, build
+from helpers.kiosk import login, make_app
+from helpers.search_corpus import _document, build
 
 from scan_station import search
 from scan_station.db.database import Document, Entry

@@ -128,7 +128,7 @@ def test_a_rolled_back_filing_leaves_the_index_alone(settings, db):
 def test_an_index_of_an_older_schema_is_rebuilt_on_start_and_never_a_500(settings, db, tmp_path):
     """After an upgrade that changes the index's schema, search says so (no traceback, no 500),
     `verify` reports it, and `ensure_current` (run by `worker` and `serve` on start) rebuilds it."""
-    import kiosk
+    from helpers import kiosk
 
     with db.session() as s:
         entry_id = add_entry(s, settings, title="Laporan Logistik", unit="Umum", category="berkala").id

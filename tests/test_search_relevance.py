@@ -1,9 +1,9 @@
-"""The fixed relevance set (tests/search_corpus.py) on every database backend, and what roles see."""
+"""The fixed relevance set (tests/helpers/search_corpus.py) on every database backend, and what roles see."""
 
 from __future__ import annotations
 
 import pytest
-from search_corpus import QUERIES, RANKED, build
+from helpers.search_corpus import QUERIES, RANKED, build
 
 from scan_station import search
 from scan_station.accounts.roles import hidden_categories
@@ -29,7 +29,7 @@ def found(db, query: str, **kwargs) -> list[str]:
 
 
 def test_there_are_enough_documents_and_queries():
-    from search_corpus import entries
+    from helpers.search_corpus import entries
 
     assert len(entries()) >= 40 and len(QUERIES) >= 60
 

@@ -372,7 +372,7 @@ def _trust(home: Path, *roots: Path) -> None:
 
 def _hand_over(home: Path, files: list[Path]):
     """The files handed over in the kiosk as one softcopy of a new entry; (app, document id)."""
-    from kiosk import add, login, make_app, run_queued_jobs, token
+    from helpers.kiosk import add, login, make_app, run_queued_jobs, token
 
     from scan_station.db.database import Document
 
@@ -390,7 +390,7 @@ def _hand_over(home: Path, files: list[Path]):
 
 
 def _handover_page(app, document_id: int) -> str:
-    from kiosk import login
+    from helpers.kiosk import login
 
     return login(app.test_client(), "ppid").get(f"/handover/{document_id}").get_data(as_text=True)
 

@@ -13,10 +13,10 @@ import stat
 import subprocess
 from pathlib import Path
 
-import batches
 import pikepdf
 import pytest
-from kiosk import login, make_app, run_queued_jobs, token
+from helpers import batches
+from helpers.kiosk import login, make_app, run_queued_jobs, token
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 from test_bad_input import assert_refused
@@ -182,7 +182,7 @@ def test_a_signed_pdf_stays_signed_and_is_shown_with_its_checked_verdict(home, t
     assert _signature_intact(signed, cert)
     app = make_app(home)
     client = login(app.test_client(), "dok")
-    from kiosk import add
+    from helpers.kiosk import add
 
     target = add(app, title="Keputusan Ketua")
     answer = client.post(f"/register/{target}/softcopy", data={
@@ -309,7 +309,7 @@ def test_an_unknown_entry_is_exit_4_before_any_work(run, tmp_path):
 
 
 def test_the_kiosk_shows_a_bad_file_as_a_form_error(home, tmp_path):
-    from kiosk import add
+    from helpers.kiosk import add
 
     app = make_app(home)
     client = login(app.test_client(), "dok")
@@ -332,9 +332,8 @@ def test_the_kiosk_shows_a_bad_file_as_a_form_error(home, tmp_path):
 def test_image_softcopies_are_turned_upright_and_judged_as_scans_are(run, home, tmp_path):
     """Photos and scans handed over go through the page pipeline: a page upside down or sideways
     is filed upright, a page nobody can read is in pages_to_check."""
-    import office
-    import office_pages
-    from ocr_quality import word_recall
+    from helpers import office, office_pages
+    from helpers.ocr_quality import word_recall
     from PIL import ImageFilter
 
     target = entry(run)
@@ -360,9 +359,8 @@ def test_image_softcopies_are_turned_upright_and_judged_as_scans_are(run, home, 
 def test_a_scanned_page_handed_over_with_a_born_digital_one_is_turned_upright(run, home, tmp_path):
     """Text of its own keeps a softcopy on ocrmypdf (no OCR of good text); its scanned pages are
     still turned upright before they are read."""
-    import office
-    import office_pages
-    from ocr_quality import word_recall
+    from helpers import office, office_pages
+    from helpers.ocr_quality import word_recall
 
     target = entry(run)
     letter = text_pdf(tmp_path / "surat.pdf", ["Surat pengantar lampiran Karawaci."])

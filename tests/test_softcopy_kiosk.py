@@ -8,7 +8,7 @@ import socket
 from pathlib import Path
 
 import pytest
-from kiosk import add, login, make_app, run_queued_jobs, token
+from helpers.kiosk import add, login, make_app, run_queued_jobs, token
 from test_softcopy import _broken_docx, _pdf_named_docx, text_pdf
 
 from scan_station.core.errors import DiskFullError, StorageError

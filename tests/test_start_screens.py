@@ -1,4 +1,4 @@
-"""Each role starts where its work is, after a lived-in week (tests/lived_in.py): the documentation
+"""Each role starts where its work is, after a lived-in week (tests/helpers/lived_in.py): the documentation
 officer at scanning with what the PPID returned and the next step; the PPID officer at what waits
 for a decision, a new version of a returned document pointed out; the Atasan PPID at the month's
 figures. The register shows what became of each entry and filters by it, without telling a role
@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import batches
 import pytest
-from kiosk import login, make_app
+from helpers import batches
+from helpers.kiosk import login, make_app
 
 from scan_station.core.config import load_settings
 from scan_station.db.database import Database

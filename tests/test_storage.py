@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import shutil
 
-import batches
 import pytest
+from helpers import batches
 from sqlalchemy import select
 
 from scan_station.core import storage

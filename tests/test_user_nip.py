@@ -5,7 +5,7 @@ a typed error the kiosk says in its language, and added to an existing database 
 from __future__ import annotations
 
 import pytest
-from kiosk import login, make_app, token
+from helpers.kiosk import login, make_app, token
 from sqlalchemy import select
 
 from scan_station.accounts.users import UserError, check_nip

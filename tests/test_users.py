@@ -59,3 +59,19 @@ def test_cli_user_add_refuses_a_weak_password_in_one_line(run):
     result = run("user", "add", "operator", "--role", "admin", "--password", "password", "--json")
     assert result.code == 2 and result.stdout == "" and "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 and "most common passwords" in result.stderr
+
+
+def test_the_service_hashes_passwords_with_argon2s_defaults(tmp_path):
+    """The tests hash at argon2's cheapest (tests/conftest.py); the service, in a process of its
+    own, keeps argon2's defaults."""
+    import subprocess
+    import sys
+
+    from argon2 import PasswordHasher
+
+    code = ("from scan_station.accounts import users; h = users._hasher;"
+            "print(h.time_cost, h.memory_cost, h.parallelism, users._hasher.hash('x').split('$')[3])")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    defaults = PasswordHasher()
+    assert done.stdout.split() == [str(defaults.time_cost), str(defaults.memory_cost), str(defaults.parallelism),
+                                   f"m={defaults.memory_cost},t={defaults.time_cost},p={defaults.parallelism}"]

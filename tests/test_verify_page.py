@@ -8,7 +8,7 @@ import pikepdf
 import pikepdf.pdfa
 import pypdfium2 as pdfium
 import pytest
-from kiosk import make_app, token
+from helpers.kiosk import make_app, token
 from test_softcopy import entry, text_pdf
 
 from scan_station.db.database import Document
@@ -71,7 +71,7 @@ def test_what_is_no_sha256_is_not_found(home, url):
 
 
 def test_a_copy_for_an_applicant_carries_a_qr_code_to_its_verification(home, filed):
-    from kiosk import login
+    from helpers.kiosk import login
     from pyzbar import pyzbar
 
     from scan_station.core.storage import sha256_file
@@ -134,7 +134,7 @@ def _document_ids(app) -> dict[str, int]:
 
 
 def test_without_public_base_url_no_copy_is_made(home, filed):
-    from kiosk import login
+    from helpers.kiosk import login
 
     from scan_station.db.database import AccessCopy
 
@@ -148,7 +148,7 @@ def test_without_public_base_url_no_copy_is_made(home, filed):
 
 
 def test_doctor_and_the_system_check_warn_while_public_base_url_is_unset(run, home):
-    from kiosk import login
+    from helpers.kiosk import login
 
     probe = {p["name"]: p for p in run("doctor", "--json").json["probes"]}["public_base_url"]
     assert probe["ok"] and probe["warn"] and "public_base_url" in probe["fix"]
@@ -161,7 +161,7 @@ def test_doctor_and_the_system_check_warn_while_public_base_url_is_unset(run, ho
 
 
 def test_a_returned_version_is_no_copy_and_verifies_as_returned_a_master_as_a_master(home, filed):
-    from kiosk import login
+    from helpers.kiosk import login
 
     from scan_station.core.storage import sha256_file
     from scan_station.records import handover

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pikepdf
 import pytest
-from kiosk import PASSWORD, add, login, make_app, token
+from helpers.kiosk import PASSWORD, add, login, make_app, token
 
 from scan_station.accounts.users import add_user
 from scan_station.db.database import Entry
@@ -210,7 +210,7 @@ def test_serve_runs_the_kiosk_behind_waitress(home):
 @pytest.mark.ocr
 def test_search_page_and_withheld_documents(app, client, tmp_path):
     """'dikecualikan' documents exist only for PPID roles: in results and downloads alike."""
-    import batches
+    from helpers import batches
 
     from scan_station.filing.ingest import ingest
     from scan_station.filing.sources import IngestSource
@@ -246,7 +246,7 @@ def test_search_page_and_withheld_documents(app, client, tmp_path):
 
 @pytest.mark.ocr
 def test_handover_accept_or_return_with_who_and_when(app, client, tmp_path):
-    import batches
+    from helpers import batches
 
     from scan_station.db.database import Document, DocumentEvent
     from scan_station.filing.ingest import ingest

@@ -7,7 +7,7 @@ import datetime as dt
 import time
 
 import pytest
-from kiosk import login, make_app
+from helpers.kiosk import login, make_app
 from sqlalchemy import insert
 
 from scan_station.db.database import Entry, UserAccount

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import time
 
-import office
 import pytest
-from kiosk import add, login, make_app, state_of, token
+from helpers import office
+from helpers.kiosk import add, login, make_app, state_of, token
+from helpers.waiting import wait_until
 
 from scan_station.capture.demo import fill_demo_feeder
 
@@ -25,9 +25,7 @@ def app(home):
 
 
 def _wait(folder, seconds=60):
-    deadline = time.monotonic() + seconds
-    while state_of(folder)["status"] in ("new", "scanning") and time.monotonic() < deadline:
-        time.sleep(0.1)
+    wait_until(lambda: state_of(folder)["status"] not in ("new", "scanning"), seconds)
 
 
 def test_review_shows_maybe_blank_pages_and_covers_printed_but_not_scanned(app):

@@ -7,10 +7,10 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import time
 
 import pytest
-from kiosk import PASSWORD, add, login, make_app, state_of, token
+from helpers.kiosk import PASSWORD, add, login, make_app, routes, state_of, token
+from helpers.waiting import wait_until
 from werkzeug.routing import IntegerConverter
 
 from scan_station.capture.batch_folder import BatchFolder
@@ -40,9 +40,7 @@ def _url(rule) -> str:
 def test_every_route_but_login_static_and_language_needs_a_login(app, client):
     csrf = token(client)
     checked = 0
-    for rule in app.url_map.iter_rules():
-        if rule.endpoint in OPEN:
-            continue
+    for rule in routes(app, skip=OPEN):
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             response = client.open(_url(rule), method=method, data={"csrf_token": csrf})
             if getattr(app.view_functions[rule.endpoint], "passive", False):  # called by pages themselves
@@ -55,9 +53,8 @@ def test_every_route_but_login_static_and_language_needs_a_login(app, client):
 
 def test_every_post_needs_a_csrf_token(app, client):
     login(client, "admin")
-    for rule in app.url_map.iter_rules():
-        if "POST" in rule.methods and rule.endpoint != "auth.login":
-            assert client.post(_url(rule), data={}).status_code == 400, rule.rule
+    for rule in routes(app, method="POST", skip=("auth.login",)):
+        assert client.post(_url(rule), data={}).status_code == 400, rule.rule
 
 
 @pytest.mark.parametrize("username, url, status", [
@@ -84,9 +81,7 @@ def test_each_role_starts_where_its_work_is(client):
 
 
 def _wait(folder, status, seconds=30):
-    deadline = time.monotonic() + seconds
-    while state_of(folder)["status"] != status and time.monotonic() < deadline:
-        time.sleep(0.1)
+    wait_until(lambda: state_of(folder)["status"] == status, seconds)
     return state_of(folder)
 
 
@@ -276,9 +271,7 @@ def test_rescan_from_the_review_replaces_the_page(app, client):
     fill_demo_feeder(settings, app.extensions["scan_station"]["db"], [entry], pages=1)  # cover + 1 page
     response = client.post(f"/review/{batch}/rescan", data={"page": 2, "csrf_token": csrf})
     assert response.headers["Location"].endswith(f"/scan/{batch}")
-    deadline = time.monotonic() + 30
-    while (state_of(folder)["pages"] < 5 or state_of(folder)["status"] != "scanned") and time.monotonic() < deadline:
-        time.sleep(0.1)
+    wait_until(lambda: state_of(folder)["pages"] >= 5 and state_of(folder)["status"] == "scanned", 30)
     page = client.get(f"/review/{batch}").get_data(as_text=True)
     assert 'data-page="5"' in page and "Halaman 2" in page  # page 5 took page 2's place; 2 is listed as removed
     from scan_station.capture import review
@@ -291,9 +284,7 @@ def test_rescan_from_the_review_replaces_the_page(app, client):
 def test_no_route_fails_with_a_server_error_on_wrong_ids(app, client, username):
     login(client, username)
     csrf = token(client, "/search")
-    for rule in app.url_map.iter_rules():
-        if rule.endpoint in ("auth.logout", "static"):
-            continue
+    for rule in routes(app, skip=("auth.logout", "static")):
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             response = client.open(_url(rule), method=method, data={"csrf_token": csrf, "page": "1"})
             assert response.status_code < 500, (username, method, rule.rule, response.status_code)
@@ -378,7 +369,7 @@ def test_a_profile_the_scanner_cannot_do_says_so_on_the_screen(app, client):
 
 @pytest.mark.scanner
 def test_held_pages_are_assigned_and_a_wrong_id_keeps_what_was_typed(app, client):
-    import batches
+    from helpers import batches
 
     from scan_station.capture.demo import fill_demo_feeder
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from kiosk import PASSWORD, login, logout, make_app, token
+from helpers.kiosk import PASSWORD, login, logout, make_app, token
 
 
 @pytest.fixture
@@ -96,7 +96,7 @@ def test_an_unusual_host_header_is_a_4xx_or_served_never_a_server_error(app, hos
 def test_control_characters_in_an_uploaded_files_name_are_a_clear_answer(app, client, name):
     import io
 
-    from kiosk import add
+    from helpers.kiosk import add
 
     entry = add(app, title="Laporan")
     login(client, "dok")

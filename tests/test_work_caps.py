@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from kiosk import add, login, make_app, token
+from helpers.kiosk import add, login, make_app, token
 
 from scan_station.capture.demo import MAX_DEMO_DOCUMENTS, fill_demo_feeder, run_demo
 from scan_station.core.errors import BadArgumentsError, ExitCode

@@ -69,14 +69,14 @@ def test_read_only_then_full_storage_keeps_the_batch_and_filing_resumes(tiny_dis
 
 
 def _start_scan(client):
-    from kiosk import token
+    from helpers.kiosk import token
 
     return client.post("/scan/start",
                        data={"device": "test:0", "profile": "Uji ADF", "csrf_token": token(client, "/scan/")})
 
 
 def test_the_kiosk_says_when_storage_is_read_only_or_full_and_scans_once_it_is_back(tiny_disk, tmp_path):
-    from kiosk import login, make_app
+    from helpers.kiosk import login, make_app
 
     from scan_station.capture.profiles import add_profile
 
@@ -110,7 +110,7 @@ def test_the_kiosk_says_when_storage_is_read_only_or_full_and_scans_once_it_is_b
 
 @pytest.mark.postgres
 def test_the_kiosk_says_when_postgresql_is_away_and_works_again_when_it_is_back(own_postgres, tmp_path):
-    from kiosk import PASSWORD, login, make_app, token
+    from helpers.kiosk import PASSWORD, login, make_app, token
 
     home = tmp_path / "home"
     home.mkdir()

@@ -11,7 +11,7 @@ import itertools
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("scan_station", "web")
 WRITERS = {"record": 2, "record_many": 2}  # audit.<name>(session, actor, action, ...)
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = Path(os.environ.get("SCAN_STATION_ARTIFACTS", REPO / "artifacts")) / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
 # As root in a closed network: no sandbox, and nothing that calls home (see the machine notes).

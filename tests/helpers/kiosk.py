@@ -74,6 +74,18 @@ def real_values(app, lived) -> dict[str, list]:
             "record_id": records, "sha256": hashes, "request_id": requests, "decision": ["confirm", "refuse"]}
 
 
+def routes(app, *, method: str | None = None, skip=()) -> list:
+    """The kiosk's URL rules in a fixed order: the one route walker of the tests. Only those that
+    answer `method` when it is given, none of the endpoints in `skip`."""
+    return [rule for rule in sorted(app.url_map.iter_rules(), key=lambda r: (r.rule, r.endpoint))
+            if rule.endpoint not in skip and (method is None or method in rule.methods)]
+
+
+def every_url(app, values: dict[str, list], *, skip=("static",)) -> list[str]:
+    """Every URL a GET may open, with real values (`urls_for`)."""
+    return [url for rule in routes(app, method="GET", skip=skip) for url in urls_for(app, rule, values)]
+
+
 def urls_for(app, rule, values: dict[str, list]) -> list[str]:
     """Concrete URLs for a rule: every combination of real values (pages: every page of the batch)."""
     settings = app.extensions["scan_station"]["settings"]

@@ -1,6 +1,6 @@
 """One kiosk of several that share a database, a queue and storage (tests/test_concurrency.py).
 
-    python tests/kiosk_process.py HOME READY GO ENTRY_ID...
+    python tests/helpers/kiosk_process.py HOME READY GO ENTRY_ID...
 
 Scans one batch per entry (its cover sheet and a page) through real libsane, the pnm backend
 taking the paper from this kiosk's own demo feeder; writes the batch ids to READY; waits until
@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 os.environ["SANE_CONFIG_DIR"] = str(REPO / "scan_station" / "sane-demo")
 
 from scan_station.capture import review  # noqa: E402 (libsane reads SANE_CONFIG_DIR when first loaded)

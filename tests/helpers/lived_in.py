@@ -8,13 +8,13 @@ Tests copy it (`copy_to`) and open the kiosk over the copy.
 
 from __future__ import annotations
 
+import json
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import batches
-from kiosk import PASSWORD, ROLES
-
+from helpers import batches
+from helpers.kiosk import PASSWORD, ROLES
 from scan_station.accounts import grants
 from scan_station.accounts.users import add_user
 from scan_station.capture import review
@@ -42,6 +42,16 @@ class LivedIn:
     documents: dict[str, int] = field(default_factory=dict)  # label -> document id
     batches: dict[str, str] = field(default_factory=dict)  # label -> batch id still in scans/
     exempt_pages: dict[str, list[int]] = field(default_factory=dict)  # batch id -> pages of exempt entries
+
+    def save(self, path: Path) -> None:
+        """What the home holds besides its files, for another test process to `load`."""
+        path.write_text(json.dumps({"home": str(self.home), "entries": self.entries, "documents": self.documents,
+                                    "batches": self.batches, "exempt_pages": self.exempt_pages}))
+
+    @classmethod
+    def load(cls, path: Path) -> LivedIn:
+        data = json.loads(path.read_text())
+        return cls(Path(data["home"]), data["entries"], data["documents"], data["batches"], data["exempt_pages"])
 
     def copy_to(self, home: Path) -> LivedIn:
         shutil.copytree(self.home, home)

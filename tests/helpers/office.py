@@ -13,11 +13,11 @@ import functools
 import random
 from dataclasses import dataclass
 
-import batches
 import numpy as np
 import pypdfium2 as pdfium
 from PIL import Image, ImageDraw, ImageFilter, ImageOps
 
+from helpers import batches
 from scan_station.pages import samples
 from scan_station.papers.cover_sheet import coversheets_pdf
 

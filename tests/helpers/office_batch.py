@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import img2pdf
-import office
-import office_pages
-from office_pages import Printed
 from PIL import Image
+
+from helpers import office, office_pages
+from helpers.office_pages import Printed
 
 COVER, CONTENT, BLANK = "cover", "content", "blank"
 

@@ -3,7 +3,7 @@ upright) with the words printed on them — letters, full-text berita acara page
 pages, tables, pages with a photo or a stamp — each with a running page number in one of the
 styles offices use ("- 2 -", "Halaman 2 dari 5", "2/5").
 
-`tests/office.py` then "scans" them (paper, toner, show-through, feeding, skew, JPEG). Seeded: the
+`tests/helpers/office.py` then "scans" them (paper, toner, show-through, feeding, skew, JPEG). Seeded: the
 same call draws the same page.
 """
 
