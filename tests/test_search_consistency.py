@@ -5,6 +5,7 @@ keeps answering, and `verify` notices an index out of step — on every database
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 from reportlab.pdfgen import canvas
@@ -196,3 +197,26 @@ def test_an_index_write_left_undone_hides_a_newly_exempt_entry_until_written_aga
         assert search.find(s, "intan").documents[0].category == "dikecualikan"
         assert search.find(s, "intan", hidden_categories=("dikecualikan",)).total == 0
     assert _index_problems(settings, db) == []
+
+
+@pytest.mark.parametrize("damage", ["not_its_shape", "a_link", "not_json"])
+def test_reindex_reads_a_sidecar_only_when_it_is_one(settings, db, tmp_path, damage):
+    """A sidecar that is not one (another shape, a link out of storage, not JSON) is not believed:
+    the page texts come from the database's copy and the problem is listed."""
+    with db.session() as s:
+        entry_id = add_entry(s, settings, title="Surat Edaran", unit="Umum", category="berkala").id
+    _file(settings, db, tmp_path, entry_id, ["Edaran tentang jam kerja."], "B1")
+    with db.session() as s:
+        sidecar = settings.storage_dir / s.get(Entry, entry_id).documents[-1].sidecar_path
+    if damage == "not_its_shape":
+        data = json.loads(sidecar.read_text())
+        data["pages"][0]["text"] = ["bukan teks"]
+        sidecar.write_text(json.dumps(data))
+    elif damage == "a_link":
+        sidecar.unlink()
+        sidecar.symlink_to("/etc/passwd")
+    else:
+        sidecar.write_text("{")
+    result = search_rebuild.reindex(settings, db)
+    assert [p["kind"] for p in result["problems"]] == ["sidecar"]
+    assert _find(db, "edaran")[0].register_id == entry_id

@@ -11,6 +11,9 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+#: A sidecar bigger than this is not one Scan Station wrote (it holds the page texts).
+MAX_BYTES = 256 << 20
+
 
 @dataclass(frozen=True)
 class SidecarBatch:

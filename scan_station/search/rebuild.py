@@ -19,8 +19,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from .. import search
+from ..core import safe_files, stored_shapes
 from ..core.config import Settings
 from ..core.errors import ScanStationError
+from ..core.sidecar import MAX_BYTES, Sidecar
 from ..db.database import Database, Document, DocumentEvent, Entry, utcnow
 from . import engine as search_engine
 
@@ -29,11 +31,15 @@ log = logging.getLogger(__name__)
 
 
 def _sidecar_texts(settings: Settings, document: Document) -> list[str] | None:
+    """The page texts of the document's sidecar, read as `rebuild` reads one (no link followed, its
+    shape checked first); None when it cannot be, and the database's copy is indexed instead."""
     try:
-        sidecar = json.loads((settings.storage_dir / document.sidecar_path).read_text(encoding="utf-8"))
-        return [str(p.get("text", "")) for p in sidecar["pages"]]
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        data = json.loads(safe_files.read_bytes(settings.storage_dir / document.sidecar_path, limit=MAX_BYTES))
+    except (OSError, ValueError, RecursionError):
         return None
+    if not isinstance(data, dict) or stored_shapes.problem(data, stored_shapes.SIDECAR):
+        return None
+    return [page.text for page in Sidecar.from_json(data).pages]
 
 
 def reindex(settings: Settings, db: Database) -> dict:
