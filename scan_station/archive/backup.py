@@ -88,6 +88,7 @@ def _sqlite_copy(db: Database, target: Path) -> None:
     try:
         out = sqlite3.connect(part)
         try:
+            assert raw.driver_connection is not None  # a connection just taken from the pool is open
             raw.driver_connection.backup(out)
         finally:
             out.close()
@@ -309,6 +310,7 @@ def _restore_database(settings: Settings, src: Path, info: dict) -> None:
             try:
                 source = sqlite3.connect(f"{(src / SQLITE_FILE).resolve().as_uri()}?mode=ro&immutable=1", uri=True)
                 try:
+                    assert raw.driver_connection is not None  # a connection just taken from the pool is open
                     source.backup(raw.driver_connection)
                 finally:
                     source.close()

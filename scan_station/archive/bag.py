@@ -25,6 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
 
 from sqlalchemy import select
@@ -64,7 +65,7 @@ def _document(session, d: Document) -> dict:
                          "path": e.path, "sha256": e.sha256} for e in history(session, d.id)]}
 
 
-def export(settings: Settings, db: Database, dest: Path, *, entry_ids: list[str] = (), start: dt.date | None = None,
+def export(settings: Settings, db: Database, dest: Path, *, entry_ids: Sequence[str] = (), start: dt.date | None = None,
            end: dt.date | None = None, actor: str = "-") -> dict:
     """Write the bag into the new folder `dest`; what it holds (`bag_contents`) and where."""
     import bagit

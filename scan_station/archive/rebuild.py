@@ -18,6 +18,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
@@ -93,6 +94,7 @@ def _read_one(root: Path, rel: Path, found: Found, items: dict[str, safe_files.I
     if what == "batch manifest":
         found.manifests.setdefault(str(rel.parent), {})[rel.name] = (data, sha)
     elif what == "handover decision":
+        assert match is not None  # a handover decision is a file whose name matched EVENT
         sidecar = str(rel.with_name(rel.name[:match.start()] + ".json"))
         found.events.setdefault(sidecar, []).append((int(match.group(1)), str(rel), data, sha))
     else:
@@ -133,7 +135,9 @@ def record(session: Session, settings: Settings, found: Found, *, keep_ids: bool
     session.flush()
     session.expire_all()
     for entry_id in sorted(set(written) | {sidecar.register_id for _path, sidecar, _sha in found.sidecars}):
-        search.reindex_entry(session, session.get(Entry, entry_id))
+        entry = session.get(Entry, entry_id)
+        assert entry is not None  # written just above, or a flushed document's (its register_id is a foreign key)
+        search.reindex_entry(session, entry)
     _sequences(session, settings, written)
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT setval(pg_get_serial_sequence('document', 'id'), "
@@ -231,7 +235,8 @@ def _pages_to_check(sidecar: Sidecar) -> list | None:
     """The sidecar's pages to check, as filing recorded them; None when it has none (filed before
     pages were checked) or they are not what filing writes."""
     try:
-        return [PageCheck.from_dict(c).as_dict() for c in sidecar.pages_to_check]
+        # None raises TypeError, caught below: a sidecar without pages to check
+        return [PageCheck.from_dict(c).as_dict() for c in cast(list[dict], sidecar.pages_to_check)]
     except (KeyError, TypeError, ValueError, AttributeError):
         return None
 

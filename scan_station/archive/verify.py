@@ -12,12 +12,13 @@ from ..search.rebuild import check
 
 def verify(db: Database, settings: Settings) -> dict:
     root = settings.storage_dir
-    expected: dict[str, str] = {}  # relative path -> sha256
+    expected: dict[str, str | None] = {}  # relative path -> sha256
     with db.session() as session:
         for doc in session.scalars(select(Document)):
             expected[doc.path] = doc.sha256
             expected[doc.sidecar_path] = doc.sidecar_sha256
         for event in session.scalars(select(DocumentEvent).where(DocumentEvent.path.is_not(None))):
+            assert event.path is not None  # the query selects events with a path
             expected[event.path] = event.sha256
         batches = list(session.scalars(select(Batch)))
         for record in session.scalars(select(BeritaAcara)):
@@ -38,11 +39,11 @@ def verify(db: Database, settings: Settings) -> dict:
             problems.append({"kind": "mismatch", "path": rel, "expected": sha, "actual": actual})
     for rel in sorted(map(str, storage.stored_files(root))):
         if rel not in expected:
-            note = (
+            orphan_note = (
                 "an interrupted write"
                 if rel.rsplit("/", 1)[-1].startswith(storage.TMP_PREFIX)
                 else "not in the database"
             )
-            problems.append({"kind": "orphan", "path": rel, "note": note})
+            problems.append({"kind": "orphan", "path": rel, "note": orphan_note})
     problems += check(settings, db)
     return {"ok": not problems, "checked": checked, "problems": problems}

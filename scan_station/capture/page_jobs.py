@@ -26,6 +26,7 @@ from ..ocr.batch import PageOcr, job_options
 from ..ocr.page import PageJob, load_result
 from ..ocr.pool import OcrPool, shared_pool
 from ..pages.source import PageSource, file_digest
+from ..pages.split import HeldGroup, PlannedDocument
 from .batch_folder import BatchFolder, Status
 from .review import Review, page_turn
 from .scanning import OnPage, PageEvent, batch_folder
@@ -109,7 +110,8 @@ def findings(settings: Settings, folder: BatchFolder, review: Review, pages: lis
     texts: dict[int, str] = {}
     checks: dict[int, list[PageCheck]] = {}
     options = job_options(settings)
-    for group in [*review.documents, *review.held]:
+    groups: list[PlannedDocument | HeldGroup] = [*review.documents, *review.held]
+    for group in groups:
         cover = getattr(group, "rotate", 0)
         for n in group.batch_pages:
             path = folder.page_path(n)

@@ -58,7 +58,8 @@ class Review:
     # -- where a page is -------------------------------------------------------------------------
 
     def group_of(self, page: int) -> PlannedDocument | HeldGroup | None:
-        for group in [*self.documents, *self.held]:
+        groups: list[PlannedDocument | HeldGroup] = [*self.documents, *self.held]
+        for group in groups:
             if page in group.batch_pages:
                 return group
         return None
@@ -66,7 +67,7 @@ class Review:
     def document_for(self, register_id: str) -> PlannedDocument | None:
         return next((d for d in self.documents if d.register_id == register_id), None)
 
-    def problems(self) -> list[str]:
+    def problems(self) -> list[ReviewError]:
         """What stops the batch from being confirmed."""
         found = [ReviewError(f"{d.register_id}: no pages left in the document", code="empty_document",
                              register_id=d.register_id) for d in self.documents if not d.batch_pages]
@@ -144,7 +145,8 @@ def save(folder: BatchFolder, review: Review) -> None:
 
 
 def _last_group(review: Review) -> PlannedDocument | HeldGroup | None:
-    placed = [(max(g.batch_pages), i, g) for i, g in enumerate([*review.documents, *review.held]) if g.batch_pages]
+    groups: list[PlannedDocument | HeldGroup] = [*review.documents, *review.held]
+    placed = [(max(g.batch_pages), i, g) for i, g in enumerate(groups) if g.batch_pages]
     return max(placed, key=lambda t: (t[0], t[1]))[2] if placed else None
 
 
@@ -386,7 +388,8 @@ def _page_owners(path: Path, pages: int, _classified: int, _review_version: int 
     data = folder.read_review()
     if data is not None:
         review = Review.from_json(data)
-        for group in [*review.documents, *review.held]:
+        groups: list[PlannedDocument | HeldGroup] = [*review.documents, *review.held]
+        for group in groups:
             for n in [*group.batch_pages, *([group.cover_page] if group.cover_page else [])]:
                 if n in claims:
                     claims[n].append(group.register_id)

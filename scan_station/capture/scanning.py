@@ -86,6 +86,7 @@ def page_classes(settings: Settings, folder: BatchFolder) -> list[PageClass]:
     """Every page of the batch classified, in order; a page classified in no earlier run (a run
     that stopped between reading and classifying) is classified now, from its file."""
     state = folder.read_state()
+    pages: list[PageClass]
     pages, current = [], None
     for number in range(1, state.pages + 1):
         current = state.lead_owners.get(number, current)
@@ -117,7 +118,8 @@ class _Worker:
     """A thread that works through a queue in order; `finish()` waits for everything queued."""
 
     def __init__(self, work: Callable[..., None]):
-        self._work, self._queue = work, queue.Queue()
+        self._work = work
+        self._queue: queue.Queue[tuple[object, ...] | None] = queue.Queue()
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
@@ -165,7 +167,7 @@ class _Run:
         self.classifier = _Worker(self._classify)
         self.writer = _Worker(self._write)
 
-    def _write(self, n: int, image, dpi: int, seconds: float) -> None:
+    def _write(self, n: int, image: Image.Image, dpi: int, seconds: float) -> None:
         thumb = image.convert("RGB" if image.mode not in ("L", "RGB") else image.mode)
         thumb.thumbnail((THUMB_WIDTH, THUMB_WIDTH * 2))
         out = io.BytesIO()

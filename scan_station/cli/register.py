@@ -6,6 +6,7 @@ from __future__ import annotations
 import stat
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -57,7 +58,8 @@ def register_list(app: App):
     """List all entries."""
     from ..db.sqlite_read import register_entries
 
-    entries = register_entries(app.settings)  # SQLite at the newest migration: without SQLAlchemy
+    # SQLite at the newest migration: without SQLAlchemy
+    entries: list[dict[str, Any]] | None = register_entries(app.settings)
     if entries is None:
         from ..register import entry_dict, list_entries
 

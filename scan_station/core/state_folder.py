@@ -17,12 +17,15 @@ import shutil
 import socket
 from collections.abc import Iterator
 from pathlib import Path
-from typing import ClassVar, Generic, TypeVar
+from typing import TYPE_CHECKING, ClassVar, Generic, TypeVar
 
 from . import storage
 from .errors import NotFoundError, StorageError
 
-S = TypeVar("S")
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+S = TypeVar("S", bound="DataclassInstance")  # a state is a dataclass: `update` and `transition` replace fields
 
 
 def this_process() -> dict:
@@ -106,6 +109,6 @@ class StateFolder(Generic[S]):
         with self.locked() as state:
             if state.status not in allowed:  # type: ignore[attr-defined]
                 return None
-            state = dataclasses.replace(state, **changes)  # type: ignore[type-var]
+            state = dataclasses.replace(state, **changes)
             self.write_state(state)
             return state

@@ -15,6 +15,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
 from . import safe_files
 from .entry_fields import FIELDS
@@ -52,7 +53,7 @@ def problem(value: object, shape: object, where: str = "") -> str:
             if found:
                 return found
         return ""
-    found = shape(value)
+    found = cast(Check, shape)(value)  # neither an object nor a list: a shape is then a check
     return f"{here} {found}" if found else ""
 
 
@@ -97,7 +98,8 @@ def once(key: str, item: dict) -> Check:
         found = problem(value, [item], "")
         if found:
             return found.removeprefix("the value ")
-        keys = [entry[key] for entry in value]  # type: ignore[union-attr]
+        assert isinstance(value, list)  # `problem` found it a list of objects
+        keys = [entry[key] for entry in value]
         return f"has {key} {next(k for k in keys if keys.count(k) > 1)!r} twice" if len(set(keys)) < len(keys) else ""
     return check
 

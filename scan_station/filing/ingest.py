@@ -33,6 +33,7 @@ import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from ..core import crash_points
 from ..core.config import Settings
@@ -46,10 +47,13 @@ from ..ocr.pool import OcrPool
 from ..pages.batch_input import BatchInput, read_batch
 from ..pages.classify import classify_pdf
 from ..pages.source import PageSource, carries_text
-from ..pages.split import SplitResult, split
+from ..pages.split import HeldGroup, PlannedDocument, SplitResult, split
 from ..register.lookup import existing_ids
 from .sources import IngestEvent, IngestOptions, IngestResult, IngestSource, OnProgress, Step
 from .store import Received, file_documents, keep_raw, set_batch_status
+
+if TYPE_CHECKING:
+    from ..ocr.document import DocumentOcr
 
 
 def new_batch_id(now: dt.datetime) -> str:
@@ -60,7 +64,7 @@ def new_batch_id(now: dt.datetime) -> str:
 
 
 def classify_and_start_ocr(
-    settings: Settings, batch: BatchInput, ocr: PageOcr, *, classified, start: bool,
+    settings: Settings, batch: BatchInput, ocr: PageOcr | DocumentOcr, *, classified, start: bool,
     on_progress: OnProgress
 ) -> list[PageClass]:
     """Every page's class (`classified` when the scanner classified them already); with `start`,
@@ -74,6 +78,8 @@ def classify_and_start_ocr(
     for page in found:
         pages.append(page)
         if start:
+            # only a softcopy is read whole (DocumentOcr), and it comes split (reviewed): never started
+            assert isinstance(ocr, PageOcr)
             ocr.seen(pages)
         on_progress(IngestEvent(Step.CLASSIFY, page=page.number, kind=page.kind, register_id=page.register_id,
                                 decode_ms=round(page.decode_ms, 1)))
@@ -81,11 +87,11 @@ def classify_and_start_ocr(
 
 
 def _ocr(settings: Settings, db: Database, pool: OcrPool, batch: BatchInput, work: Path, results_dir: Path,
-         origin: dict | None) -> PageOcr:
+         origin: dict | None) -> PageOcr | DocumentOcr:
     """Scanned pages are OCR'd page by page, and so are softcopies whose pages are all images (a
     scanned PDF, photos of pages: each page turned upright and judged as a scan is); softcopies
     with text of their own go whole through ocrmypdf, keeping the text they carry (`DocumentOcr`,
-    which offers the same `seen` and `results`)."""
+    which offers the same `results`)."""
     note = (origin or {}).get("note", "")
     if origin is not None and carries_text(batch.wrapped()):
         from ..ocr.document import DocumentOcr
@@ -129,7 +135,8 @@ def removed_pages(pages: list[PageClass], plan: SplitResult, reviewed: bool) -> 
     """Pages an officer removed at review: kept in the raw batch, filed nowhere."""
     if not reviewed:
         return []
-    used = {n for group in [*plan.documents, *plan.held] for n in group.batch_pages}
+    groups: list[PlannedDocument | HeldGroup] = [*plan.documents, *plan.held]
+    used = {n for group in groups for n in group.batch_pages}
     used |= set(plan.blank_pages) | {p.number for p in pages if p.kind == COVER}
     return [p.number for p in pages if p.number not in used]
 
@@ -137,8 +144,8 @@ def removed_pages(pages: list[PageClass], plan: SplitResult, reviewed: bool) -> 
 class _Clock:
     """Seconds per step, for the summary."""
 
-    def __init__(self):
-        self.timings: dict[str, float] = {}
+    def __init__(self) -> None:
+        self.timings: dict[str, Any] = {}  # seconds per step; "pages": seconds per OCR stage
 
     def __call__(self, name: str, step: Callable, *args, **kwargs):
         started = time.perf_counter()

@@ -175,6 +175,7 @@ def _zip_kind(path: Path) -> str | None:
                 raise SoftcopyError(f"{path.name}: unpacks to more than {MAX_UNPACKED_BYTES // 1024**3} GB; "
                                     "this is no document (a decompression bomb)", code="bomb", name=path.name)
             names = {i.filename for i in infos}
+            kind: str | None  # an OOXML part's kind, then the one its ODF mimetype names, if any
             for part, kind in _OOXML_PART.items():
                 if part in names:
                     return kind
@@ -200,6 +201,7 @@ def read_softcopies(files: list[Path], work: Path, settings: Settings) -> tuple[
     """Every file checked, then made PDF and read as a batch of pages, in the order given."""
     originals = [examine(path, settings) for path in files]
     staged = _stage(files, originals, work / "originals")
+    origins: list[PageOrigin]
     parts, origins = [], []
     for index, (path, original) in enumerate(zip(staged, originals, strict=True)):
         part_work = work / f"part-{index + 1}"
@@ -219,8 +221,9 @@ def read_softcopies(files: list[Path], work: Path, settings: Settings) -> tuple[
     with pikepdf.new() as out, warnings.catch_warnings():
         warnings.simplefilter("ignore", pikepdf.PageCopyWarning)  # form fields (a signature's) are not kept
         for part in parts:
-            with pikepdf.open(part.pdf) as pdf:
-                out.pages.extend(pdf.pages)
+            assert part.pdf is not None  # read_batch wraps every part into a PDF (wrap=True)
+            with pikepdf.open(part.pdf) as part_pdf:
+                out.pages.extend(part_pdf.pages)
         out.save(combined)
     return BatchInput(source=files[0], raw_files=staged, pdf=combined, origins=origins), originals
 

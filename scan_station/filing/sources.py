@@ -124,7 +124,7 @@ class IngestResult:
     #: Pages the officer should look at, each with the entry whose document holds it.
     pages_to_check: list[tuple[PageCheck, str | None]] = field(default_factory=list)
     raw_batch: str = ""  # where the batch is kept as received, as the settings show paths
-    timings: dict[str, float] = field(default_factory=dict)
+    timings: dict[str, object] = field(default_factory=dict)  # seconds per step; "pages": per page
     #: The batch had been filed by a process that died before it said so: nothing was filed now.
     already_filed: bool = False
 

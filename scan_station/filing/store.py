@@ -189,6 +189,7 @@ def file_documents(settings: Settings, db: Database, received: Received, raw: Ra
                 if on_filed:
                     on_filed(filed[-1])
             batch = session.get(Batch, received.batch_id)
+            assert batch is not None  # recorded by `keep_raw`, the step before filing
             batch.status, batch.error = BatchOutcome.FILED, ""  # with its documents, in one commit
             crash_points.point("filing.before_commit")
     except BaseException:
@@ -205,6 +206,7 @@ def _file_one(settings: Settings, session: Session, received: Received, raw: Raw
     # path can only be a leftover of a process that died before its commit: it is cleared away.
     session.execute(update(Entry).where(Entry.id == planned.register_id).values(updated_at=Entry.updated_at))
     entry = session.get(Entry, planned.register_id)
+    assert entry is not None  # a plan files only entries in the register (`final_plan`), never deleted
     last = session.scalar(select(func.max(Document.version)).where(Document.register_id == entry.id))
     version = (last or 0) + 1
     year = entry.created_date.year if entry.created_date else received.received_at.year

@@ -188,4 +188,5 @@ def _filed_document(db: Database, batch_id: str) -> dict:
 
     with db.session() as session:
         d = session.scalars(select(Document).where(Document.batch_id == batch_id)).first()
+        assert d is not None  # filed (`already_filed`): a hand-over's one document is committed with its batch
         return {"register_id": d.register_id, "version": d.version, "page_count": d.page_count, "path": d.path}

@@ -192,11 +192,11 @@ def requeue_orphans(settings: Settings, jobs: Jobs, *, queued: bool = True) -> l
             continue
     for state_file in sorted((settings.scans_dir / FOLDER).glob(f"*/{STATE_FILE}")):
         upload = Upload(state_file.parent)
-        state = upload.read_state()
-        stopped = state.status == UploadStatus.FAILED and state.error == STOPPED
+        upload_state = upload.read_state()
+        stopped = upload_state.status == UploadStatus.FAILED and upload_state.error == STOPPED
         if stopped:
             upload.update(status=UploadStatus.QUEUED, error="", owner=None)
-        if stopped or (queued and state.status == UploadStatus.QUEUED):
+        if stopped or (queued and upload_state.status == UploadStatus.QUEUED):
             jobs.file_softcopy(upload.id)
             queued_ids.append(upload.id)
     return queued_ids
