@@ -103,14 +103,9 @@ def build(home: Path, work: Path) -> LivedIn:
     ]
     ingest(IngestSource.batch_file(batches.write_pdf(first, work / "first.pdf")), settings=settings, db=db)
     # a second version of an entry, as a rescan makes it
-    ingest(
-        IngestSource.batch_file(batches.write_pdf(
-            [batches.cover(e["accepted"]), batches.content("Laporan kegiatan", page_no=1)], work / "again.pdf"
-        )),
-        settings=settings,
-        db=db,
-        submitted_by="dok",
-    )
+    again = [batches.cover(e["accepted"]), batches.content("Laporan kegiatan", page_no=1)]
+    ingest(IngestSource.batch_file(batches.write_pdf(again, work / "again.pdf"), submitted_by="dok"),
+           settings=settings, db=db)
     with db.session() as s:
         docs = {(d.register_id, d.version): d.id for d in s.query(Document)}
         lived.documents |= {
