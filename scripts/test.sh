@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Install what the tests need, then run the whole test suite. Extra arguments go to pytest.
+# Install what the tests need, then run the whole test suite on pytest-xdist workers (see
+# docs/development.md). Extra arguments go to pytest; SCAN_STATION_TEST_WORKERS sets the workers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --test
-exec .venv/bin/python -m pytest --durations=25 "$@"
+exec .venv/bin/python -m pytest -n "${SCAN_STATION_TEST_WORKERS:-3}" --dist worksteal --durations=25 "$@"

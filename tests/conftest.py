@@ -4,6 +4,7 @@ report header with the versions of the real tools under test."""
 from __future__ import annotations
 
 import contextlib
+import faulthandler
 import io
 import json
 import os
@@ -43,6 +44,64 @@ from scan_station.accounts import users as _users  # noqa: E402
 _users._hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 _users._DUMMY = _users._hasher.hash("not a real password")
 
+
+#: A test running longer than this is stuck. python-sane can block inside libsane with the GIL
+#: held, where no Python timeout fires; faulthandler's watchdog is C and fires anyway: it dumps
+#: every thread's stack and ends the worker process, which pytest-xdist reports as a failed test
+#: (and replaces) instead of the whole run hanging. The slowest test takes under two minutes.
+STUCK_SECONDS = 600
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    watched = bool(os.environ.get("PYTEST_XDIST_WORKER"))
+    if watched:
+        faulthandler.dump_traceback_later(STUCK_SECONDS, exit=True)
+    try:
+        yield
+    finally:
+        if watched:
+            faulthandler.cancel_dump_traceback_later()
+
+
+class _BorrowedPool(contextlib.AbstractContextManager):
+    """What `ingest` takes for `OcrPool(workers)` in the tests: this test process's shared pool
+    (`ocr.pool.shared_pool`), left running at the end, unless the test changed the environment
+    the children would inherit (another PATH, no language pack): then a pool of its own, as in use."""
+
+    def __init__(self, workers: int):
+        from scan_station.ocr import pool
+
+        same = dict(os.environ) == _SESSION_ENVIRON
+        self._own = None if same else pool.OcrPool(workers)
+        self._pool = self._own or pool.shared_pool(workers)
+
+    def __enter__(self):
+        return self._pool
+
+    def __exit__(self, *exc):
+        if self._own is not None:
+            self._own.shutdown()
+
+
+_SESSION_ENVIRON: dict[str, str] = {}
+
+
+@pytest.fixture(autouse=True, scope="session")
+def one_ocr_pool():
+    """One pool of OCR children per test process for every ingest a test runs in-process (itself
+    or through a command), instead of children started and loaded for each. A test about the pool
+    itself uses `OcrPool`, which is not touched; commands the tests start as processes of their
+    own start their own children, as in use."""
+    from scan_station.filing import ingest
+    from scan_station.ocr import pool
+
+    _SESSION_ENVIRON.update(os.environ)
+    patch = pytest.MonkeyPatch()
+    patch.setattr(ingest, "OcrPool", _BorrowedPool)
+    yield
+    patch.undo()
+    pool.shutdown_shared()
 
 def pytest_report_header(config):
     import sane
