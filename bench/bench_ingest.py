@@ -276,6 +276,8 @@ def main() -> None:
     parser.add_argument("--no-kiosk", action="store_true", help="skip the kiosk's confirm-to-filed run")
     parser.add_argument("--quality-documents", type=int, default=6,
                         help="documents per profile of the word-recall run (clean, office, harsh); 0 skips it")
+    parser.add_argument("--profile-pages", type=int, default=3,
+                        help="pages per page profile for the sizes, CER and PNG levels (the test suite's quick run: 1)")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="scan-station-bench-"))
@@ -285,8 +287,8 @@ def main() -> None:
             figures["recall_by_profile"] = recall_by_profile(work, documents=args.quality_documents)
         if not args.no_kiosk:
             figures["kiosk"] = confirm_to_filed(documents=10, wait=60)
-        figures |= page_profiles(work)
-        figures["raw_master_png"] = png_levels()
+        figures |= page_profiles(work, per_profile=args.profile_pages)
+        figures["raw_master_png"] = png_levels(per_profile=min(2, args.profile_pages))
         if args.memory_pages:
             figures["memory_run"] = memory_run(work, args.memory_pages)
         print(json.dumps(figures, indent=2))

@@ -105,13 +105,13 @@ def measure(work: Path, per_profile: int = 3) -> dict:
     return figures
 
 
-def png_levels(levels: tuple[int, ...] = (1, 3, 6, 9)) -> dict:
+def png_levels(levels: tuple[int, ...] = (1, 3, 6, 9), *, per_profile: int = 2) -> dict:
     """The raw master's PNG compression: seconds to write a page and KB it takes, by zlib level,
     over the grey and noisy profile pages (the kiosk's writer thread must keep up with the feeder:
     a sheet-fed scanner delivers one or two pages a second)."""
     import time
 
-    pages = [page for name in ("text B/W", "noisy") for page, _truth in profile_pages(2)[name]]
+    pages = [page for name in ("text B/W", "noisy") for page, _truth in profile_pages(per_profile)[name]]
     figures = {}
     for level in levels:
         seconds, sizes = [], []

@@ -103,6 +103,16 @@ def one_ocr_pool():
     patch.undo()
     pool.shutdown_shared()
 
+
+def pytest_collection_modifyitems(config, items):
+    """The longest test files first (tests/durations.json, from a measured run; see
+    scripts/test_durations.py), each file's tests in their own order: pytest-xdist's `loadfile`
+    gives each worker whole files as it asks, so the long ones start at once and short ones fill
+    the end, and no worker is left alone with a long file while the other has finished."""
+    durations = json.loads((Path(__file__).with_name("durations.json")).read_text())
+    order = {name: n for n, name in enumerate(sorted(durations, key=lambda name: -durations[name]))}
+    items.sort(key=lambda item: order.get(item.path.name, len(order)))
+
 def pytest_report_header(config):
     import sane
 
