@@ -194,7 +194,8 @@ def demo(home):
 @pytest.fixture(scope="session")
 def postgres():
     """A real PostgreSQL server of the test session's own (see tests/helpers/servers.py); returns a
-    function that makes a new, empty database and gives its SQLAlchemy URL."""
+    function that makes a new database and gives its SQLAlchemy URL: empty, or with
+    `template=URL` a copy of that one."""
     from helpers.servers import PostgresServer
 
     server = PostgresServer(port=5433)

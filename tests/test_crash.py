@@ -204,14 +204,41 @@ SERVER_CASES = ["ocr.page_job_done", "job.taken", "ocr.page_done", "raw.recorded
                 "filing.indexed#2", "filing.before_commit", "filing.committed", "ingest.filed"]
 
 
+@pytest.fixture(scope="module")
+def confirmed_on_servers(postgres, tmp_path_factory):
+    """A home on PostgreSQL and Redis with the batch scanned and confirmed, made once; each case
+    takes `_copy_on_servers` of it."""
+    from helpers.servers import redis_keys, redis_server
+
+    folder = tmp_path_factory.mktemp("confirmed-on-servers")
+    with redis_server(folder) as url:
+        database = postgres()
+        home = _make_home(folder / "home", f'database_url = "{database}"\nqueue_url = "{url}"\n')
+        _scan_and_confirm(home)
+        yield home, database, redis_keys(url)  # the page jobs and the filing job, as queued
+
+
+def _copy_on_servers(made, postgres, redis_url: str, home: Path) -> Path:
+    """The made home as it was: its files, its database copied, its queue's jobs on `redis_url`."""
+    from helpers.servers import restore_keys
+
+    template, database, jobs = made
+    shutil.copytree(template, home)
+    settings = (home / "scan-station.toml").read_text().splitlines()
+    settings = [line for line in settings if not line.startswith(("database_url", "queue_url"))]
+    settings += [f'database_url = "{postgres(template=database)}"', f'queue_url = "{redis_url}"']
+    (home / "scan-station.toml").write_text("\n".join(settings) + "\n")
+    restore_keys(redis_url, jobs)
+    return home
+
+
 @pytest.mark.postgres
 @pytest.mark.parametrize("kill_at", SERVER_CASES)
-def test_a_kill_in_a_worker_on_postgresql_and_redis_is_taken_up_by_the_next_worker(postgres, redis_url, tmp_path,
-                                                                                     kill_at):
+def test_a_kill_in_a_worker_on_postgresql_and_redis_is_taken_up_by_the_next_worker(confirmed_on_servers, postgres,
+                                                                                     redis_url, tmp_path, kill_at):
     """The same, with the database on PostgreSQL and the queue on Redis: what the killed worker
     had taken off the queue is queued again by the next one (from the batches' states)."""
-    home = _make_home(tmp_path / "home", f'database_url = "{postgres()}"\nqueue_url = "{redis_url}"\n')
-    _scan_and_confirm(home)
+    home = _copy_on_servers(confirmed_on_servers, postgres, redis_url, tmp_path / "home")
     killed = _cli(home, "worker", "--until-empty", kill_at=kill_at)
     assert killed.returncode == -signal.SIGKILL, (killed.returncode, killed.stderr)
     again = _cli(home, "worker", "--until-empty")

@@ -48,13 +48,16 @@ class PostgresServer:
     def stop(self) -> None:
         self._as_postgres("pg_ctl", "-D", self.folder / "data", "-m", "immediate", "-w", "stop")
 
-    def new_database(self) -> str:
+    def new_database(self, template: str = "") -> str:
+        """A new database's SQLAlchemy URL: empty, or a copy of the database at URL `template`
+        (which nobody may be connected to)."""
         import psycopg
 
         name = f"scan_{next(self._names)}"
+        copy = f" TEMPLATE {template.split('@/', 1)[1].split('?', 1)[0]}" if template else ""
         with psycopg.connect(host=str(self.folder), port=self.port, user="postgres", dbname="postgres",
                              autocommit=True) as connection:
-            connection.execute(f"CREATE DATABASE {name}")
+            connection.execute(f"CREATE DATABASE {name}{copy}")
         return f"postgresql+psycopg://postgres@/{name}?host={self.folder}&port={self.port}"
 
     def remove(self) -> None:
@@ -91,3 +94,19 @@ def redis_server(folder: Path) -> Iterator[str]:
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def redis_keys(url: str) -> list[tuple[bytes, bytes]]:
+    """Every key of the Redis database at `url`, dumped (a queue's jobs, to `restore_keys` elsewhere)."""
+    import redis
+
+    client = redis.Redis.from_url(url)
+    return [(key, client.dump(key)) for key in client.keys("*")]
+
+
+def restore_keys(url: str, keys: list[tuple[bytes, bytes]]) -> None:
+    import redis
+
+    client = redis.Redis.from_url(url)
+    for key, value in keys:
+        client.restore(key, 0, value)
