@@ -6,6 +6,7 @@ a scanner would (JPEG inside a PDF). Cover sheets are the real ones from `covers
 
 from __future__ import annotations
 
+import functools
 import io
 import random
 import textwrap
@@ -103,14 +104,26 @@ def _blank_page(dpi: int) -> Image.Image:
     return Image.new("L", (w, h), 255)
 
 
+#: How far a page's grain may lie within the grain made once per page size (`_grain`).
+GRAIN_MARGIN = 256
+
+
 def scanned_look(image: Image.Image, *, skew: float = 0.0, noise: float = 6.0) -> Image.Image:
-    """Skew by a few degrees and add grey sensor noise, as a sheet-fed scanner does."""
+    """Skew by a few degrees and add grey sensor noise, as a sheet-fed scanner does. The noise is
+    cut at a random place from a larger field made once per size (making a page's worth of noise
+    costs more than the rest of the page), so that no two pages carry the same."""
     if skew:
         image = image.rotate(skew, resample=Image.Resampling.BICUBIC, fillcolor=255)
     if noise:
-        grain = Image.effect_noise(image.size, noise)
+        x, y = random.randrange(GRAIN_MARGIN), random.randrange(GRAIN_MARGIN)
+        grain = _grain(image.size, noise).crop((x, y, x + image.width, y + image.height))
         image = ImageChops.add(image, grain, scale=1.0, offset=-128)
     return image
+
+
+@functools.lru_cache(maxsize=4)
+def _grain(size: tuple[int, int], noise: float) -> Image.Image:
+    return Image.effect_noise((size[0] + GRAIN_MARGIN, size[1] + GRAIN_MARGIN), noise)
 
 
 def text_page(heading: str, paragraphs: Sequence[str], *, page_no: int, dpi: int = 300) -> Image.Image:
