@@ -4,4 +4,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --test
-exec .venv/bin/python -m pytest -n "${SCAN_STATION_TEST_WORKERS:-auto}" --dist loadfile --no-loadscope-reorder --durations=25 "$@"
+exec .venv/bin/python -m pytest -n "${SCAN_STATION_TEST_WORKERS:-logical}" --dist loadfile --no-loadscope-reorder --durations=25 "$@"
