@@ -33,8 +33,6 @@ from ..db.database import Batch, Database, Document, DocumentEvent, DocumentPage
 from ..register import FIELD_NAMES
 
 EVENT = re.compile(r"\.event-(\d+)\.json$")
-#: A JSON file in storage bigger than this is not one Scan Station wrote (a sidecar holds page texts).
-MAX_JSON_BYTES = 256 << 20
 
 
 @dataclass
@@ -70,7 +68,7 @@ def read_storage(root: Path) -> Found:
 def _read_one(root: Path, rel: Path, found: Found, items: dict[str, safe_files.Item]) -> str:
     """Read one JSON file of storage into `found`; why it cannot be read, or ''."""
     try:
-        raw = safe_files.read_bytes(root / rel, limit=MAX_JSON_BYTES)
+        raw = safe_files.read_bytes(root / rel, limit=stored_shapes.MAX_JSON_BYTES)
         data = json.loads(raw)
     except OSError as exc:
         return f"not readable ({safe_files.reason(exc)})"

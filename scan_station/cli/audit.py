@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ..core.errors import ExitCode
-from .common import App, command
+from .common import App, command, storage_code
 
 
 @click.group()
@@ -21,7 +20,7 @@ def audit_verify(app: App):
     problems = verify_all(app.settings, app.db)
     data = {"ok": not problems, "problems": [{"seq": p.seq, "what": p.what} for p in problems]}
     human = "audit log whole" if not problems else "\n".join(str(p) for p in problems)
-    return data, human, ExitCode.storage if problems else 0
+    return data, human, storage_code(problems)
 
 
 @command(group=audit, name="list")

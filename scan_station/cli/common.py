@@ -109,6 +109,13 @@ def command(name: str, group: click.Group | None = None, **kwargs) -> Callable:
     return decorate
 
 
+def storage_code(*problems: object) -> int:
+    """Exit code 5 (storage) when any of `problems` is there, else 0: what a check of storage ends with."""
+    from ..core.errors import ExitCode
+
+    return int(ExitCode.storage) if any(problems) else 0
+
+
 def progress_lines(event) -> None:
     """An ingest's documents read and filed, one line each on stderr (`IngestEvent`)."""
     if event.step in ("ocr", "filed"):

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from ..core.errors import BadArgumentsError, ExitCode
-from .common import App, command, ingest_summary, progress_lines
+from ..core.errors import BadArgumentsError
+from .common import App, command, ingest_summary, progress_lines, storage_code
 from .sheets import chosen_format, deliver, sheet_options
 
 
@@ -90,7 +90,7 @@ def verify_cmd(app: App):
     result = verify(app.db, app.settings)
     human = f"{result['checked']} file(s) checked, {len(result['problems'])} problem(s)"
     human += "".join(f"\n  {p['kind']}: {p['path']}" for p in result["problems"])
-    return result, human, 0 if result["ok"] else ExitCode.storage
+    return result, human, storage_code(not result["ok"])
 
 
 @command("berita-acara")

@@ -7,21 +7,16 @@ from pathlib import Path
 
 import click
 
-from ..core.errors import ExitCode
-from .common import App, command
+from .common import App, command, storage_code
 
 
 def _verified(result: dict) -> str:
-    """`verify`'s result in one line (`_code` says whether it ends the command with exit code 5)."""
+    """`verify`'s result in one line (`storage_code` says whether it ends the command with exit code 5)."""
     from ..core.safe_files import shown
 
     line = f"verify: {result['checked']} file(s) checked, {len(result['problems'])} problem(s)"
     return line + "".join(f"\n  {p['kind']}: {shown(p['path'])}" for p in result["problems"][:20])
 
-
-def _code(*problems: object) -> int:
-    """Exit code 5 (storage) when any of `problems` is there, else 0."""
-    return int(ExitCode.storage) if any(problems) else 0
 
 
 @command("backup")
@@ -34,7 +29,7 @@ def backup_cmd(app: App, dest: Path):
     human = f"backup in {dest}: {made['database']} database and {made['files']} file(s), {made['bytes']} bytes"
     # skipped: not regular files, storage holds something Scan Station did not put there
     human += "".join(f"\n  skipped: {p['path']!r}: {p['why']}" for p in made["skipped"][:20])
-    return made, human, _code(made["skipped"])
+    return made, human, storage_code(made["skipped"])
 
 
 @command("restore")
@@ -45,7 +40,7 @@ def restore_cmd(app: App, src: Path):
 
     done = restore(app.settings, src)
     aside = f"\n  set aside (filed while the backup ran): {len(done['set_aside'])} file(s)" if done["set_aside"] else ""
-    return done, f"restored {src} (made {done['made_at']}){aside}\n{_verified(done['verify'])}", _code(
+    return done, f"restored {src} (made {done['made_at']}){aside}\n{_verified(done['verify'])}", storage_code(
         not done["verify"]["ok"])
 
 
@@ -60,7 +55,7 @@ def rebuild_cmd(app: App, force: bool):
              f"{done['events']} handover decision(s)")
     human += "".join(f"\n  unreadable: {p}" for p in done["unreadable"][:20])
     # unreadable files are left out: storage holds files that are not what Scan Station writes
-    return done, f"{human}\n{_verified(done['verify'])}", _code(done["unreadable"], not done["verify"]["ok"])
+    return done, f"{human}\n{_verified(done['verify'])}", storage_code(done["unreadable"], not done["verify"]["ok"])
 
 
 COMMANDS = [backup_cmd, restore_cmd, rebuild_cmd]
@@ -103,7 +98,7 @@ def import_bag_cmd(app: App, bag: Path):
     done = import_bag(app.settings, app.db, bag, actor=app.actor)
     human = (f"imported {done['documents']} document(s), {done['entries']} new entr(ies), {done['files']} file(s); "
              f"{done['unchanged']} document(s) here already")
-    return done, f"{human}\n{_verified(done['verify'])}", _code(not done["verify"]["ok"])
+    return done, f"{human}\n{_verified(done['verify'])}", storage_code(not done["verify"]["ok"])
 
 
 COMMANDS += [export_cmd, import_bag_cmd]

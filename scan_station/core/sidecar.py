@@ -11,9 +11,6 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-#: A sidecar bigger than this is not one Scan Station wrote (it holds the page texts).
-MAX_BYTES = 256 << 20
-
 
 @dataclass(frozen=True)
 class SidecarBatch:

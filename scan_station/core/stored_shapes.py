@@ -164,6 +164,10 @@ MANIFEST = {
 }
 
 
+#: A JSON file in storage bigger than this is not one Scan Station wrote (a sidecar holds page texts).
+MAX_JSON_BYTES = 256 << 20
+
+
 def raw_batch_files(root, raw_dir: str, name: str, sha256: str) -> dict[str, str]:
     """A raw batch's manifest, the files it lists, and the manifests of earlier attempts to file
     the batch it names in turn (`previous_manifest`), each with its SHA-256."""
@@ -171,7 +175,7 @@ def raw_batch_files(root, raw_dir: str, name: str, sha256: str) -> dict[str, str
     while name and f"{raw_dir}/{name}" not in expected:
         expected[f"{raw_dir}/{name}"] = sha256
         try:
-            manifest = json.loads(safe_files.read_bytes(root / raw_dir / name, limit=256 << 20))
+            manifest = json.loads(safe_files.read_bytes(root / raw_dir / name, limit=MAX_JSON_BYTES))
         except (OSError, ValueError, RecursionError):
             break  # reported as missing or mismatched
         if problem(manifest, MANIFEST):

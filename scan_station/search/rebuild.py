@@ -22,7 +22,7 @@ from .. import search
 from ..core import safe_files, stored_shapes
 from ..core.config import Settings
 from ..core.errors import ScanStationError
-from ..core.sidecar import MAX_BYTES, Sidecar
+from ..core.sidecar import Sidecar
 from ..db.database import Database, Document, DocumentEvent, Entry, utcnow
 from . import engine as search_engine
 
@@ -34,7 +34,8 @@ def _sidecar_texts(settings: Settings, document: Document) -> list[str] | None:
     """The page texts of the document's sidecar, read as `rebuild` reads one (no link followed, its
     shape checked first); None when it cannot be, and the database's copy is indexed instead."""
     try:
-        data = json.loads(safe_files.read_bytes(settings.storage_dir / document.sidecar_path, limit=MAX_BYTES))
+        path = settings.storage_dir / document.sidecar_path
+        data = json.loads(safe_files.read_bytes(path, limit=stored_shapes.MAX_JSON_BYTES))
     except (OSError, ValueError, RecursionError):
         return None
     if not isinstance(data, dict) or stored_shapes.problem(data, stored_shapes.SIDECAR):
