@@ -227,10 +227,10 @@ def _per_minute(pages: int, seconds: float) -> float:
     return round(pages / seconds * 60, 1)
 
 
-def compare(work: Path, documents: int) -> dict:
+def compare(work: Path, documents: int, *, pages_per_doc: tuple[int, int] = (3, 5)) -> dict:
     """The pipeline, tesseract alone and the naive loop over the same pages."""
     home = work / "home"
-    batch = make_batch(home, documents, seed=1, pages_per_doc=(3, 5))
+    batch = make_batch(home, documents, seed=1, pages_per_doc=pages_per_doc)
     ours = run_pipeline(home, batch)
     engine, engine_cpu = run_tesseract_alone(batch, ours["document_pages"], work)
     naive, naive_cpu = run_naive(batch, ours["document_pages"], work)
@@ -278,13 +278,19 @@ def main() -> None:
                         help="documents per profile of the word-recall run (clean, office, harsh); 0 skips it")
     parser.add_argument("--profile-pages", type=int, default=3,
                         help="pages per page profile for the sizes, CER and PNG levels (the test suite's quick run: 1)")
+    parser.add_argument("--pages-per-document", type=int,
+                        help="pages of every document of the comparison and the word-recall run (default: 3-5 and "
+                             "2-4; the test suite's quick run: 1)")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="scan-station-bench-"))
     try:
-        figures = {"cores": os.cpu_count()} | compare(work, args.documents)
+        pages = args.pages_per_document
+        figures = {"cores": os.cpu_count()} | compare(work, args.documents,
+                                                      pages_per_doc=(pages, pages) if pages else (3, 5))
         if args.quality_documents:
-            figures["recall_by_profile"] = recall_by_profile(work, documents=args.quality_documents)
+            figures["recall_by_profile"] = recall_by_profile(work, documents=args.quality_documents,
+                                                             pages=(pages, pages) if pages else (2, 4))
         if not args.no_kiosk:
             figures["kiosk"] = confirm_to_filed(documents=10, wait=60)
         figures |= page_profiles(work, per_profile=args.profile_pages)

@@ -41,7 +41,8 @@ from scan_station.db.database import Database  # noqa: E402
 from scan_station.register import add_entry  # noqa: E402
 
 
-def _batch(home: Path, profile: str, documents: int, seed: int) -> tuple[office_batch.Batch, Path]:
+def _batch(home: Path, profile: str, documents: int, seed: int,
+           pages: tuple[int, int]) -> tuple[office_batch.Batch, Path]:
     settings = load_settings(home)
     db = Database(settings)
     with db.session() as session:
@@ -50,7 +51,7 @@ def _batch(home: Path, profile: str, documents: int, seed: int) -> tuple[office_
     db.close()
     rng = random.Random(seed)
     dpi = rng.choice(office_batch.PROFILES[profile].dpi)
-    batch = office_batch.feed(office_batch.documents(ids, rng, dpi=dpi, pages=(2, 4)), office_batch.PROFILES[profile],
+    batch = office_batch.feed(office_batch.documents(ids, rng, dpi=dpi, pages=pages), office_batch.PROFILES[profile],
                               seed=seed, dpi=dpi)
     return batch, batch.write_pdf(home / f"{profile}.pdf")
 
@@ -94,9 +95,9 @@ def _tesseract_alone(batch: office_batch.Batch, pages: list[int], folder: Path) 
     return time.perf_counter() - started, texts
 
 
-def profile_run(work: Path, profile: str, *, documents: int, seed: int) -> dict:
+def profile_run(work: Path, profile: str, *, documents: int, seed: int, pages: tuple[int, int] = (2, 4)) -> dict:
     home = work / f"quality-{profile}"
-    batch, pdf = _batch(home, profile, documents, seed)
+    batch, pdf = _batch(home, profile, documents, seed, pages)
     command = [sys.executable, "-m", "scan_station", "--home", str(home), "ingest", str(pdf), "--json", "--quiet"]
     started = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True)
@@ -127,6 +128,6 @@ def profile_run(work: Path, profile: str, *, documents: int, seed: int) -> dict:
     }
 
 
-def measure(work: Path, *, documents: int = 6, seed: int = 7) -> dict:
-    return {profile: profile_run(work, profile, documents=documents, seed=seed)
+def measure(work: Path, *, documents: int = 6, seed: int = 7, pages: tuple[int, int] = (2, 4)) -> dict:
+    return {profile: profile_run(work, profile, documents=documents, seed=seed, pages=pages)
             for profile in ("clean", "office", "harsh")}

@@ -29,7 +29,7 @@ def test_bench_search_runs():
 @pytest.mark.ocr
 def test_bench_ingest_runs(tmp_path):
     _run("bench_ingest.py", "--documents", "1", "--memory-pages", "0", "--no-kiosk", "--quality-documents", "1",
-         "--profile-pages", "1",
+         "--profile-pages", "1", "--pages-per-document", "1",
          "--json", str(tmp_path / "figures.json"), timeout=900)
     figures = json.loads((tmp_path / "figures.json").read_text())
     assert figures["throughput_vs_tesseract_alone"] > 0 and figures["sizes"]["text B/W"]["access_kb_per_page"] > 0

@@ -48,29 +48,53 @@ def scan(front: Image.Image, back: Image.Image | None, paper: Paper, *, dpi: int
     print, or None for nothing) showing through; the sheet fed `turn` degrees round (180: upside
     down) and this side skewed by `skew` degrees (counter-clockwise) as the feeder took it."""
     rng = np.random.default_rng(seed)
-    ink = np.asarray(front.convert("L"), dtype=np.float32)
-    ink *= -1 / 255
-    ink += 1  # 0 = paper, 1 = full toner
-    page = paper.tone - ink * (paper.tone - paper.toner)
+    front = front.convert("L")
     if back is not None and paper.show_through:
         small = ImageOps.mirror(back.convert("L")).reduce(4)  # blurred anyway: blur it small, then enlarge
         through = small.filter(ImageFilter.GaussianBlur(paper.blur_mm / 25.4 * dpi / 4)).resize(
             front.size, Image.Resampling.BILINEAR)
-        through_ink = np.asarray(through, dtype=np.float32)
-        through_ink *= -paper.show_through * paper.tone / 255
-        through_ink += paper.show_through * paper.tone  # how much darker the paper gets
-        page -= through_ink * (1 - ink)
+        # paper darkened where the other side has toner, toner as it is: with f the front's paper share
+        # (1 = paper) and b the other side's, toner + f * (tone - toner - shown * tone * (1 - b))
+        shown = paper.show_through * paper.tone
+        page = np.asarray(through, dtype=np.float32)
+        page *= shown / 255
+        page += paper.tone - paper.toner - shown
+        page *= np.asarray(front, dtype=np.float32) * (1 / 255)
+        page += paper.toner
+        np.clip(page, 0, 255, out=page)
+        printed = Image.fromarray(page.astype(np.uint8), "L")
+    else:  # toner and paper tone only: a lookup table
+        printed = front.point([round(paper.tone - (1 - v / 255) * (paper.tone - paper.toner)) for v in range(256)])
     if turn % 360:
-        page = np.ascontiguousarray(np.rot90(page, k=-(turn % 360) // 90))  # clockwise
+        printed = printed.rotate(-(turn % 360), expand=True)  # clockwise, by quarter turns: exact
     if skew:
-        page = np.asarray(Image.fromarray(page, "F").rotate(skew, resample=Image.Resampling.BILINEAR,
-                                                           fillcolor=paper.tone), dtype=np.float32).copy()
-    page += rng.standard_normal(page.shape, dtype=np.float32) * paper.noise
+        printed = printed.rotate(skew, resample=Image.Resampling.BILINEAR, fillcolor=round(paper.tone))
+    scanned = np.asarray(printed, dtype=np.float32)
+    scanned += _noise(scanned.shape, rng) * paper.noise
     for _ in range(paper.specks):
-        y, x = rng.integers(0, page.shape[0] - 3), rng.integers(0, page.shape[1] - 3)
-        page[y:y + 2, x:x + 2] = paper.toner + 60
-    np.clip(page, 0, 255, out=page)
-    return Image.fromarray(page.astype(np.uint8), "L")
+        y, x = rng.integers(0, scanned.shape[0] - 3), rng.integers(0, scanned.shape[1] - 3)
+        scanned[y:y + 2, x:x + 2] = paper.toner + 60
+    np.clip(scanned, 0, 255, out=scanned)
+    return Image.fromarray(scanned.astype(np.uint8), "L")
+
+
+#: How far a page's sensor noise may lie within the field made once per page size (`_noise_field`).
+NOISE_MARGIN = 256
+
+
+def _noise(shape: tuple[int, ...], rng: np.random.Generator) -> np.ndarray:
+    """Standard normal sensor noise of `shape`: a seeded window of one field made per size (drawing
+    nine million normals for every page was a third of the generator's time)."""
+    y, x = rng.integers(0, NOISE_MARGIN, size=2)
+    return _noise_field(shape)[y:y + shape[0], x:x + shape[1]]
+
+
+@functools.lru_cache(maxsize=8)
+def _noise_field(shape: tuple[int, ...]) -> np.ndarray:
+    field = np.random.default_rng(0).standard_normal((shape[0] + NOISE_MARGIN, shape[1] + NOISE_MARGIN),
+                                                     dtype=np.float32)
+    field.flags.writeable = False
+    return field
 
 
 def duplex(front: Image.Image, back: Image.Image | None, paper: Paper, *, dpi: int, seed: int) -> list[Image.Image]:
