@@ -110,7 +110,6 @@ def _page_that_trips_databar():
 def test_looking_for_cover_sheets_keeps_zbars_assertions_off_stderr(capfd):
     """Zbar's DataBar decoder prints assertions for some text (here: a generated page at 300 dpi)
     when every symbology is asked for; classification asks only for the covers' two."""
-    from helpers import office
     from pyzbar import pyzbar
 
     from scan_station.pages.classify import classify_image

@@ -158,9 +158,15 @@ def _sound(result: PageResult) -> bool:
             and all(isinstance(v, int | float) and 0 < v <= 14400 for v in result.page_size))
 
 
+def kept_result(job: PageJob) -> PageResult | None:
+    """The result kept for this job (`load_result`); in the test suite also one cached from an
+    earlier test (`testing_cache`), so that no OCR child is started for it."""
+    return load_result(job) or (load_result(job) if testing_ocr_cache.restore(job, _files(job)) else None)
+
+
 def ocr_page(job: PageJob) -> PageResult:
     """The page's result: the one kept for this job, else made now and kept (in an OCR child)."""
-    kept = load_result(job) or (load_result(job) if testing_ocr_cache.restore(job, _files(job)) else None)
+    kept = kept_result(job)
     if kept is not None:
         return kept
     seconds: dict[str, float] = {}

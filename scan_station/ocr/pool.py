@@ -86,9 +86,9 @@ class OcrPool:
 
     def page(self, job: PageJob) -> Future:
         """One page: its kept result at once when there is one, else its OCR."""
-        from .page import load_result, ocr_page
+        from .page import kept_result, ocr_page
 
-        kept = load_result(job)
+        kept = kept_result(job)
         if kept is not None:
             done: Future = Future()
             done.set_result(kept)

@@ -27,7 +27,6 @@ from typing import Any
 
 import numpy as np
 from PIL import Image
-from scipy import ndimage
 
 from .._exec.libtesseract import Word
 
@@ -95,6 +94,8 @@ def text_marks(image: Image.Image, dpi: float) -> Marks:
     no wider than a word, not inside a picture (where midtones are most of what is around
     them). A mark holds about one character per its height of width: letters that touch, or a
     blurred word run together, count as the characters they are."""
+    from scipy import ndimage  # here, not above: 0.2 s of every command's and OCR child's start
+
     from ..pages.images import as_grey, ink_threshold
 
     factor = max(1, round(dpi / MARK_DPI))
@@ -122,6 +123,8 @@ def text_marks(image: Image.Image, dpi: float) -> Marks:
 def _pictures(grey: np.ndarray, histogram: np.ndarray, threshold: int, per_mm: float) -> np.ndarray:
     """Where the page is a picture: most pixels around (`PICTURE_MM` square) are midtones,
     neither ink nor paper, as in a photograph (around text, only the edges of strokes are)."""
+    from scipy import ndimage  # here, not above: 0.2 s of every command's and OCR child's start
+
     ink_level, paper_level = _median(histogram[:threshold + 1]), threshold + 1 + _median(histogram[threshold + 1:])
     span = paper_level - ink_level
     low, high = int(ink_level + 0.25 * span) + 1, int(np.ceil(paper_level - 0.25 * span))

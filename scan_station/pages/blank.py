@@ -27,7 +27,6 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 from PIL import Image
-from scipy import ndimage
 
 from . import images as page_images
 from . import show_through
@@ -70,6 +69,8 @@ def paper(grey: np.ndarray) -> tuple[float, float]:
 
 def _count_marks(mask: np.ndarray, min_side: int, enough: int) -> int:
     """Connected patches of `mask` of text size or bigger (counting stops at `enough`)."""
+    from scipy import ndimage  # here, not above: 0.2 s of every command's and OCR child's start
+
     rows, columns = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
     if rows.size == 0:
         return 0
