@@ -33,8 +33,10 @@ MESSAGES = {
     "role_changed": _l("User %(username)s has another role now; ask again."),
     # softcopies handed over (scan_station.filing.softcopy; kept with a hand-over's state, so never renamed)
     "not_file": _l("%(name)s: not a file."),
-    "extension": _l("%(name)s: this kind of file cannot be handed over; use PDF, JPEG, PNG, TIFF, DOCX, "
-                              "XLSX, PPTX, ODT or ODS."),
+    "extension": _l("%(name)s: this kind of file cannot be handed over; use PDF, JPEG, PNG, TIFF, WebP, HEIC, "
+                    "DOCX, XLSX, PPTX, ODT or ODS."),
+    "photo_too_big": _l("%(name)s: the picture is larger than %(limit)s megapixels; hand over a smaller copy."),
+    "photo_damaged": _l("%(name)s: the picture cannot be read; hand it over again as it was saved."),
     "empty": _l("%(name)s: the file is empty."),
     "too_big": _l("%(name)s: the file is larger than %(limit)s MB; split it, or hand over a smaller copy."),
     "mismatch": _l("%(name)s: the name says %(kind)s, but the content is %(found)s; hand over the file as "

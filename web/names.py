@@ -34,6 +34,8 @@ CHECK_NAMES = {
     "lighter": lazy_gettext("Much lighter than the other pages"),
     "page_missing": lazy_gettext("Page %(expected)s is missing before this page"),
     "page_repeated": lazy_gettext("Page number %(number)s appears again"),
+    "no_page_in_photo": lazy_gettext("No page found in the photo: filed as it is"),
+    "photo_outline": lazy_gettext("The page's outline in the photo may take in some of the desk"),
 }
 
 

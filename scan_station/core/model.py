@@ -93,6 +93,8 @@ CHECK_LABELS = {
     "lighter": ("jauh lebih terang dari halaman lain", "much lighter than the other pages"),
     "page_missing": ("halaman hilang", "page missing"),
     "page_repeated": ("halaman berulang", "page repeated"),
+    "no_page_in_photo": ("halaman tidak ditemukan di foto", "no page found in the photo"),
+    "photo_outline": ("batas halaman di foto perlu diperiksa", "the page's outline in the photo needs checking"),
 }
 
 

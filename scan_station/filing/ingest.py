@@ -185,7 +185,7 @@ def ingest(source: IngestSource, *, settings: Settings, db: Database,
             raw = clock("keep_raw", keep_raw, settings, db, received, batch, pages, final, removed)
             documents = clock("ocr", ocr.results, final, lambda r: (crash_points.point("ocr.document_done"),
                               report(IngestEvent(Step.OCR, document=r.key, pages=len(r.page_texts)))))
-            checks = clock("checks", page_checks.collect, pages, documents)
+            checks = [*source.checks, *clock("checks", page_checks.collect, pages, documents)]
             filed = clock("file", file_documents, settings, db, received, raw, documents, checks=checks,
                           on_filed=lambda d: report(IngestEvent(Step.FILED, register_id=d.register_id,
                                                                 version=d.version)))

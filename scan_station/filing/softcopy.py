@@ -20,24 +20,28 @@ import re
 import shutil
 import warnings
 import zipfile
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import pikepdf
+from PIL import Image
 
 from .._exec.libreoffice import convert_to_pdf
 from ..core import storage
 from ..core.config import Settings
 from ..core.errors import InputFileError
+from ..core.model import PageCheck
 from ..db.database import Database, utcnow
 from ..pages.batch_input import BatchInput, PageOrigin, read_batch
+from ..pages.photo import PHOTO_KINDS, PhotoPage, take
 from ..records import signatures as signature_checks
 from ..records.signatures import SignatureCheck, access_copy_note
 from .sources import IngestOptions, IngestResult, IngestSource
 
 #: What may be handed over: file name ending -> kind.
 KINDS = {".pdf": "pdf", ".jpg": "jpeg", ".jpeg": "jpeg", ".png": "png", ".tif": "tiff", ".tiff": "tiff",
-         ".docx": "docx", ".xlsx": "xlsx", ".pptx": "pptx", ".odt": "odt", ".ods": "ods"}
+         ".webp": "webp", ".heic": "heic", ".heif": "heic", ".docx": "docx", ".xlsx": "xlsx", ".pptx": "pptx",
+         ".odt": "odt", ".ods": "ods"}
 OFFICE = {"docx", "xlsx", "pptx", "odt", "ods"}
 #: The parts of an office document that are its text and settings, never a picture.
 _OFFICE_TEXT = re.compile(r"(\.xml|\.rels|^mimetype)$")
@@ -47,6 +51,8 @@ _OOXML_PART = {"word/document.xml": "docx", "xl/workbook.xml": "xlsx", "ppt/pres
 _ODF_TYPES = {"application/vnd.oasis.opendocument.text": "odt",
               "application/vnd.oasis.opendocument.spreadsheet": "ods"}
 OLE_MAGIC = bytes.fromhex("d0cf11e0a1b11ae1")
+#: The ISO media brands of a HEIF picture (HEIC, what phones send).
+HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1"}
 
 
 class SoftcopyError(InputFileError):
@@ -66,6 +72,7 @@ class Original:
     sha256: str
     bytes: int
     signatures: tuple[Signature, ...] = ()
+    photo: dict | None = None  # a photo's page: found and flattened, or not found (`pages.photo`)
 
     def as_dict(self) -> dict:
         return asdict(self) | {"signatures": [s.as_dict() for s in self.signatures]}
@@ -79,7 +86,7 @@ def examine(path: Path, settings: Settings) -> Original:
     kind = KINDS.get(path.suffix.lower())
     if kind is None:
         raise SoftcopyError(f"{name}: {path.suffix or 'no extension'} cannot be handed over; use PDF, JPEG, PNG, "
-                            "TIFF, DOCX, XLSX, PPTX, ODT or ODS", code="extension", name=name)
+                            "TIFF, WebP, HEIC, DOCX, XLSX, PPTX, ODT or ODS", code="extension", name=name)
     size = path.stat().st_size
     if size == 0:
         raise SoftcopyError(f"{name}: the file is empty", code="empty", name=name)
@@ -113,6 +120,10 @@ def content_kind(path: Path) -> str | None:
         return "png"
     if head[:4] in (b"II*\x00", b"MM\x00*"):
         return "tiff"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "webp"
+    if head[4:8] == b"ftyp" and head[8:12] in HEIF_BRANDS:
+        return "heic"
     if head.startswith(OLE_MAGIC):  # where Office keeps an encrypted DOCX/XLSX/PPTX, and old .doc/.xls
         raise SoftcopyError(f"{path.name}: the document is password-protected (or an old Office format); "
                             "save an unprotected copy as DOCX, XLSX or PDF and hand that over", code="protected",
@@ -197,17 +208,34 @@ def pdf_signatures(path: Path, settings: Settings) -> tuple[SignatureCheck, ...]
     return signature_checks.check_pdf(path, settings)
 
 
-def read_softcopies(files: list[Path], work: Path, settings: Settings) -> tuple[BatchInput, list[Original]]:
-    """Every file checked, then made PDF and read as a batch of pages, in the order given."""
+@dataclass(frozen=True)
+class Softcopies:
+    """Softcopies read: their pages as one batch, each file as handed over, and what a page
+    should be looked at for before anything else (a photo in which no page was found)."""
+
+    batch: BatchInput
+    originals: list[Original]
+    checks: list[PageCheck]
+
+
+def read_softcopies(files: list[Path], work: Path, settings: Settings) -> Softcopies:
+    """Every file checked, then made PDF and read as a batch of pages, in the order given; a photo
+    of a page read as the page flattened and evenly lit (`pages.photo`)."""
     originals = [examine(path, settings) for path in files]
     staged = _stage(files, originals, work / "originals")
     origins: list[PageOrigin]
-    parts, origins = [], []
+    parts, origins, checks = [], [], []
     for index, (path, original) in enumerate(zip(staged, originals, strict=True)):
         part_work = work / f"part-{index + 1}"
         part_work.mkdir(parents=True)
         pdf = convert_to_pdf(path, part_work, timeout=settings.convert_timeout_seconds) \
             if original.kind in OFFICE else path
+        photo = _photo(path, original, part_work, settings)
+        if photo is not None:
+            pdf, originals[index] = photo.path, replace(original, photo=photo.note)
+            if photo.problem:
+                code = "no_page_in_photo" if photo.problem == "no_page" else "photo_outline"
+                checks.append(PageCheck(len(origins) + 1, code, original.name))
         if original.kind in OFFICE or original.kind == "pdf":
             _check_page_count(pdf, original.name, len(origins), settings)  # with the files before it
         part = read_batch(pdf, part_work, settings)
@@ -225,7 +253,22 @@ def read_softcopies(files: list[Path], work: Path, settings: Settings) -> tuple[
             with pikepdf.open(part.pdf) as part_pdf:
                 out.pages.extend(part_pdf.pages)
         out.save(combined)
-    return BatchInput(source=files[0], raw_files=staged, pdf=combined, origins=origins), originals
+    return Softcopies(BatchInput(source=files[0], raw_files=staged, pdf=combined, origins=origins), originals, checks)
+
+
+def _photo(path: Path, original: Original, work: Path, settings: Settings) -> PhotoPage | None:
+    """The page of a photo handed over (`pages.photo.take`); None for any other file."""
+    if original.kind not in PHOTO_KINDS:
+        return None
+    try:
+        return take(path, work, max_megapixels=settings.max_image_megapixels)
+    except Image.DecompressionBombError:
+        raise SoftcopyError(f"{original.name}: the picture is larger than max_image_megapixels = "
+                            f"{settings.max_image_megapixels:g}; hand over a smaller copy", code="photo_too_big",
+                            name=original.name, limit=f"{settings.max_image_megapixels:g}") from None
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        raise SoftcopyError(f"{original.name}: the picture cannot be read ({type(exc).__name__}); hand it over "
+                            "again as it was saved", code="photo_damaged", name=original.name) from None
 
 
 def _check_page_count(pdf: Path, name: str, before: int, settings: Settings) -> None:
@@ -277,11 +320,12 @@ def submit(files: list[Path], *, entry_id: str, settings: Settings, db: Database
     batch_id = batch_id or new_batch_id(utcnow())
     work = settings.work_dir / batch_id
     try:
-        batch, originals = read_softcopies(files, work / "softcopy", settings)
+        read = read_softcopies(files, work / "softcopy", settings)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
-    origin = {"kind": "softcopy", "files": [o.as_dict() for o in originals], "note": access_copy_note(originals)}
+    origin = {"kind": "softcopy", "files": [o.as_dict() for o in read.originals],
+              "note": access_copy_note(read.originals)}
     source = IngestSource.softcopies(files[0], entry_id=entry_id, batch_id=batch_id, submitted_by=submitted_by,
-                                     prepared=batch, origin=origin)
+                                     prepared=read.batch, origin=origin, checks=read.checks)
     return ingest(source, settings=settings, db=db, options=options)

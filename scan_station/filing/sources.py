@@ -15,7 +15,7 @@ Three kinds of caller hand an ingest its pages, each with what it already knows:
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -48,6 +48,7 @@ class IngestSource:
     prepared: BatchInput | None = None  # the pages already read into the work folder
     origin: dict | None = None  # a softcopy's originals: {"kind": "softcopy", "files": [...], "note"}
     results_dir: Path | None = None  # where the pages' OCR results are kept (a scan batch's own)
+    checks: tuple[PageCheck, ...] = ()  # pages to look at known before any work (a photo with no page)
 
     @classmethod
     def batch_file(cls, path: Path, *, submitted_by: str = "") -> IngestSource:
@@ -62,13 +63,13 @@ class IngestSource:
 
     @classmethod
     def softcopies(cls, first_file: Path, *, entry_id: str, batch_id: str, submitted_by: str,
-                   prepared: BatchInput, origin: dict) -> IngestSource:
+                   prepared: BatchInput, origin: dict, checks: Sequence[PageCheck] = ()) -> IngestSource:
         """Softcopies read into `prepared`: every page is content of `entry_id`, in the order given."""
         pages = list(range(1, prepared.page_count + 1))
         return cls(Path(first_file), SourceKind.SOFTCOPY, batch_id=batch_id, submitted_by=submitted_by,
                    classified=[PageClass(n, CONTENT, reason="softcopy") for n in pages],
                    plan=SplitResult([PlannedDocument(entry_id, 0, pages)], held=[], blank_pages=[]),
-                   prepared=prepared, origin=origin)
+                   prepared=prepared, origin=origin, checks=tuple(checks))
 
     @property
     def reviewed(self) -> bool:
