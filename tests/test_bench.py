@@ -42,3 +42,10 @@ def test_bench_ingest_runs(tmp_path):
 def test_bench_readability_runs(tmp_path):
     out = _run("bench_readability.py", "--pages", "8", "--mode", "pipeline", timeout=600)
     assert '"under_80_percent_recall"' in out and '"read_well_95_percent"' in out
+
+
+@pytest.mark.slow
+@pytest.mark.ocr
+def test_bench_photos_runs():
+    out = json.loads(_run("bench_photos.py", "--pages", "2", timeout=600))
+    assert 0 < out["mean_word_recall"]["photos_filed"] <= 1 and out["seconds_per_photo_beyond_ocr_one_core"]["max"] > 0

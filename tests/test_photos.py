@@ -155,3 +155,52 @@ def test_photographed_pages_are_filed_as_readable_as_the_flat_page(run, home, tm
     assert all(o["photo"]["paper"] == "A4" for n, o in enumerate(originals[:6]) if shots[n].desk != "checked")
     kept = {p.name: p.read_bytes() for p in (home / "storage").rglob("*") if p.name.startswith(("foto-", "meja"))}
     assert sorted(kept.values()) == sorted(data for _name, data in sent)  # the masters, byte for byte
+
+
+#: Corners that make no page: missing, not numbers, not finite, a tiny or crossed quadrilateral, far out.
+HOSTILE_CORNERS = [
+    None, [], [[0, 0]] * 3, [[0, 0], [1, 0], [1, 1], "x"], [[0, 0], [1e309, 0], [1, 1], [0, 1]],
+    [[float("nan"), 0], [1, 0], [1, 1], [0, 1]], [[True, False]] * 4, [[0, 0], [10, 0], [10, 10], [0, 10]],
+    [[0, 0], [3000, 4000], [3000, 0], [0, 4000]], [[-99999, 0], [3000, 0], [3000, 4000], [0, 4000]],
+    {"a": 1}, "0,0,1,1", [[0, 0, 0], [1, 0], [1, 1], [0, 1]],
+]
+
+
+@pytest.mark.parametrize("corners", HOSTILE_CORNERS, ids=range(len(HOSTILE_CORNERS)))
+def test_corners_that_make_no_page_are_refused(corners):
+    with pytest.raises(ValueError) as refused:
+        photo.checked_corners(corners, (3000, 4000))
+    assert str(refused.value) in photo.CORNER_PROBLEMS
+
+
+@pytest.mark.slow
+def test_an_officer_puts_the_corners_right_and_the_page_is_filed_again_from_the_master(run, home, tmp_path, settings):
+    """A photo whose outline needs checking is handed over again from the master kept in storage,
+    flattened from the corners the officer put there: the entry's next version, its outline noted
+    as put by hand; corners that make no page are refused with nothing filed."""
+    from scan_station.db.database import Database, Document
+    from scan_station.filing.uploads import UploadStatus, corrected, file_upload
+
+    shot = photos.Shot(desk="dark", turn=4, tilt=0.15)
+    printed, taken = _taken(7, shot, "letter")
+    result, _sidecar = _submit(run, home, tmp_path, [("halaman.jpg", taken.data)])
+    db = Database(settings)
+    try:
+        with db.session() as s:
+            (document,) = s.query(Document).all()
+            document_id = document.id
+        tiny = {1: [[0, 0], [1, 0], [1, 1], [0, 1]]}
+        refused = file_upload(settings, db, corrected(settings, db, document_id, tiny, user="ppid").id)
+        assert refused.status == UploadStatus.REFUSED and refused.code == "corners"
+        upload = corrected(settings, db, document_id, {1: [list(c) for c in taken.corners]}, user="ppid")
+        state = file_upload(settings, db, upload.id)
+        assert state.status == UploadStatus.FILED and state.document["version"] == 2, state
+        with db.session() as s:
+            again = s.query(Document).filter_by(version=2).one()
+            note = again.origin["files"][0]["photo"]
+            assert note["by_hand"] and note["paper"] == "A4" and again.origin["files"][0]["sha256"] == \
+                hashlib.sha256(taken.data).hexdigest()
+            text = " ".join(p.text for p in again.pages)
+        assert word_recall(text, tesseract_text(printed.image, tmp_path)) >= 0.95
+    finally:
+        db.close()

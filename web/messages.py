@@ -35,6 +35,7 @@ MESSAGES = {
     "not_file": _l("%(name)s: not a file."),
     "extension": _l("%(name)s: this kind of file cannot be handed over; use PDF, JPEG, PNG, TIFF, WebP, HEIC, "
                     "DOCX, XLSX, PPTX, ODT or ODS."),
+    "corners": _l("%(name)s: the corners do not make a page; drag each onto a corner of the page."),
     "photo_too_big": _l("%(name)s: the picture is larger than %(limit)s megapixels; hand over a smaller copy."),
     "photo_damaged": _l("%(name)s: the picture cannot be read; hand it over again as it was saved."),
     "empty": _l("%(name)s: the file is empty."),

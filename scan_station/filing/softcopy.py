@@ -20,6 +20,7 @@ import re
 import shutil
 import warnings
 import zipfile
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
@@ -33,7 +34,7 @@ from ..core.errors import InputFileError
 from ..core.model import PageCheck
 from ..db.database import Database, utcnow
 from ..pages.batch_input import BatchInput, PageOrigin, read_batch
-from ..pages.photo import PHOTO_KINDS, PhotoPage, take
+from ..pages.photo import CORNER_PROBLEMS, PHOTO_KINDS, PhotoPage, take
 from ..records import signatures as signature_checks
 from ..records.signatures import SignatureCheck, access_copy_note
 from .sources import IngestOptions, IngestResult, IngestSource
@@ -218,9 +219,11 @@ class Softcopies:
     checks: list[PageCheck]
 
 
-def read_softcopies(files: list[Path], work: Path, settings: Settings) -> Softcopies:
+def read_softcopies(files: list[Path], work: Path, settings: Settings, *,
+                    corners: Mapping[int, object] | None = None) -> Softcopies:
     """Every file checked, then made PDF and read as a batch of pages, in the order given; a photo
-    of a page read as the page flattened and evenly lit (`pages.photo`)."""
+    of a page read as the page flattened and evenly lit (`pages.photo`), where `corners` (by the
+    file's number, from 1) says, the page within the corners an officer put there."""
     originals = [examine(path, settings) for path in files]
     staged = _stage(files, originals, work / "originals")
     origins: list[PageOrigin]
@@ -230,7 +233,7 @@ def read_softcopies(files: list[Path], work: Path, settings: Settings) -> Softco
         part_work.mkdir(parents=True)
         pdf = convert_to_pdf(path, part_work, timeout=settings.convert_timeout_seconds) \
             if original.kind in OFFICE else path
-        photo = _photo(path, original, part_work, settings)
+        photo = _photo(path, original, part_work, settings, (corners or {}).get(index + 1))
         if photo is not None:
             pdf, originals[index] = photo.path, replace(original, photo=photo.note)
             if photo.problem:
@@ -256,17 +259,26 @@ def read_softcopies(files: list[Path], work: Path, settings: Settings) -> Softco
     return Softcopies(BatchInput(source=files[0], raw_files=staged, pdf=combined, origins=origins), originals, checks)
 
 
-def _photo(path: Path, original: Original, work: Path, settings: Settings) -> PhotoPage | None:
+def _photo(path: Path, original: Original, work: Path, settings: Settings, corners: object) -> PhotoPage | None:
     """The page of a photo handed over (`pages.photo.take`); None for any other file."""
     if original.kind not in PHOTO_KINDS:
+        if corners is not None:
+            raise SoftcopyError(f"{original.name}: corners were given, but the file is no photo", code="corners",
+                                name=original.name)
         return None
     try:
-        return take(path, work, max_megapixels=settings.max_image_megapixels)
+        return take(path, work, max_megapixels=settings.max_image_megapixels, corners=corners)
     except Image.DecompressionBombError:
         raise SoftcopyError(f"{original.name}: the picture is larger than max_image_megapixels = "
                             f"{settings.max_image_megapixels:g}; hand over a smaller copy", code="photo_too_big",
                             name=original.name, limit=f"{settings.max_image_megapixels:g}") from None
-    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+    except ValueError as exc:
+        if corners is not None and str(exc) in CORNER_PROBLEMS:
+            raise SoftcopyError(f"{original.name}: {exc}; drag the corners onto the page's corners", code="corners",
+                                name=original.name) from None
+        raise SoftcopyError(f"{original.name}: the picture cannot be read ({type(exc).__name__}); hand it over "
+                            "again as it was saved", code="photo_damaged", name=original.name) from None
+    except (OSError, SyntaxError, EOFError) as exc:
         raise SoftcopyError(f"{original.name}: the picture cannot be read ({type(exc).__name__}); hand it over "
                             "again as it was saved", code="photo_damaged", name=original.name) from None
 
@@ -308,9 +320,11 @@ def _stage(files: list[Path], originals: list[Original], folder: Path) -> list[P
 
 
 def submit(files: list[Path], *, entry_id: str, settings: Settings, db: Database, submitted_by: str = "",
-           options: IngestOptions | None = None, batch_id: str | None = None) -> IngestResult:
-    """Hand over `files` as the next version of register entry `entry_id`, as one ingest.
-    Nothing is filed, and nothing kept, when any file is refused."""
+           options: IngestOptions | None = None, batch_id: str | None = None,
+           corners: Mapping[int, object] | None = None) -> IngestResult:
+    """Hand over `files` as the next version of register entry `entry_id`, as one ingest (a photo
+    numbered in `corners` flattened from the corners given). Nothing is filed, and nothing kept,
+    when any file is refused."""
     from ..register import get_entry
     from .ingest import ingest, new_batch_id
 
@@ -320,7 +334,7 @@ def submit(files: list[Path], *, entry_id: str, settings: Settings, db: Database
     batch_id = batch_id or new_batch_id(utcnow())
     work = settings.work_dir / batch_id
     try:
-        read = read_softcopies(files, work / "softcopy", settings)
+        read = read_softcopies(files, work / "softcopy", settings, corners=corners)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise

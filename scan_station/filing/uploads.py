@@ -28,10 +28,12 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
+from ..core import safe_files
 from ..core.config import Settings
-from ..core.errors import InputFileError, NotFoundError, ScanStationError
+from ..core.errors import InputFileError, NotFoundError, ScanStationError, StorageError
 from ..core.state_folder import StateFolder, process_alive, this_process
-from ..db.database import Database, utcnow
+from ..core.stored_shapes import raw_batch_files
+from ..db.database import Database, Document, utcnow
 from .ingest import new_batch_id
 from .softcopy import SoftcopyError, examine, submit
 from .store import already_filed
@@ -63,6 +65,8 @@ class UploadState:
     document: dict | None = None  # what it was filed as: register_id, version, page_count, path
     batch: str = ""  # the batch id its filing uses, chosen once: a filing redone after a kill files nothing twice
     owner: dict | None = None
+    #: A photo's page where an officer put its corners (`corrected`): file number (from 1) -> corners.
+    corners: dict[str, list] = field(default_factory=dict)
 
     @classmethod
     def from_json(cls, data: dict) -> UploadState:
@@ -128,6 +132,39 @@ class Upload(StateFolder[UploadState]):
         return state
 
 
+def corrected(settings: Settings, db: Database, document_id: int, corners: dict[int, object], *,
+              user: str) -> Upload:
+    """The originals of a filed softcopy handed over again, the photos numbered in `corners` (from
+    1) flattened from the corners an officer put on them: queued, to become the entry's next
+    version. The originals are the ones storage keeps, each found by its SHA-256 in the raw
+    batch's manifest and read only if it is a regular file; NotFoundError when there is none."""
+    with db.session() as session:
+        document = session.get(Document, document_id)
+        origin = document.origin if document is not None else None
+        if document is None or not isinstance(origin, dict) or origin.get("kind") != "softcopy":
+            raise NotFoundError(f"document {document_id} is no softcopy")
+        batch, entry_id = document.batch, document.register_id
+        stored = raw_batch_files(settings.storage_dir, batch.raw_dir, batch.manifest_name, batch.manifest_sha256)
+    by_sha = {sha: rel for rel, sha in stored.items() if not rel.endswith(".json")}
+    files = [f for f in origin.get("files", []) if isinstance(f, dict)]
+    if not files or any(f.get("sha256") not in by_sha for f in files):
+        raise NotFoundError(f"the originals of document {document_id} are not all in storage")
+    upload = Upload.create(settings, entry_id=entry_id, user=user)
+    try:
+        for number, original in enumerate(files, start=1):
+            name = Path(str(original.get("name", ""))).name or f"softcopy-{number}"
+            kept = safe_files.copy(settings.storage_dir / by_sha[original["sha256"]], upload.files_dir(number) / name)
+            if kept != original["sha256"]:
+                raise StorageError(f"{by_sha[original['sha256']]}: not what the manifest says; run `scan-station "
+                                   "verify`")
+        upload.update(corners={str(n): c for n, c in corners.items()})
+    except BaseException:
+        upload.remove()
+        raise
+    upload.accept(settings)
+    return upload
+
+
 def recent(settings: Settings, entry_id: str, *, limit: int = 10) -> list[UploadState]:
     """The entry's latest hand-overs at the kiosk, newest first."""
     found = []
@@ -161,7 +198,7 @@ def file_upload(settings: Settings, db: Database, upload_id: str) -> UploadState
         return _filed(upload, _filed_document(db, state.batch))
     try:
         result = submit(upload.files(), entry_id=state.entry_id, settings=settings, db=db, submitted_by=state.user,
-                        batch_id=state.batch)
+                        batch_id=state.batch, corners={int(k): v for k, v in state.corners.items() if k.isdigit()})
     except InputFileError as exc:  # the files cannot be handed over as they are
         state = upload.update(status=UploadStatus.REFUSED, error=str(exc), code=exc.code, params=exc.params)
         shutil.rmtree(upload.path / FILES, ignore_errors=True)

@@ -62,7 +62,7 @@ def find_page(photo: Image.Image) -> Outline | None:
                                  key=lambda found: found[0])
             score = contrast * math.sqrt(_area(quad) / mask.size)
             if contrast >= MIN_CONTRAST and score > best_score:
-                best, best_score = Outline(_ordered(quad / scale), round(contrast, 1), _cut(quad, mask.shape)), score
+                best, best_score = Outline(ordered(quad / scale), round(contrast, 1), _cut(quad, mask.shape)), score
     return best
 
 
@@ -291,7 +291,7 @@ def length(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.hypot(*(np.asarray(b, dtype=np.float64) - np.asarray(a, dtype=np.float64))))
 
 
-def _ordered(quad: np.ndarray) -> tuple[Point, Point, Point, Point]:
+def ordered(quad: np.ndarray) -> tuple[Point, Point, Point, Point]:
     """Corners clockwise from the top-left, the page portrait: its first side a short one (a page
     photographed sideways is turned here, and the right way up by the page's own orientation)."""
     centre = quad.mean(axis=0)

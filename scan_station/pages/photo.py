@@ -24,13 +24,16 @@ import numpy as np
 import pillow_heif
 from PIL import Image, ImageOps
 
-from .page_outline import Outline, find_page, length, small_copy
+from .page_outline import MAX_OUTSIDE, MIN_AREA, Outline, find_page, length, ordered, small_copy
 from .source import pillow_limit
 
 pillow_heif.register_heif_opener()  # HEIC, what iPhones send
 
 #: Kinds of softcopy (`filing.softcopy.KINDS`) that may be a photo of a page.
 PHOTO_KINDS = frozenset({"jpeg", "png", "webp", "heic"})
+#: What `checked_corners` says of corners that make no page (for the officer who dragged them).
+CORNER_PROBLEMS = ("four corners are needed", "a corner is two numbers", "a corner lies far outside the photo",
+                   "the corners make no page")
 #: An image recording at least this resolution is a scan (a phone records none, or 72 or 96).
 SCAN_DPI = 100
 
@@ -73,14 +76,18 @@ class PhotoPage:
     problem: str = ""
 
 
-def take(path: Path, work: Path, *, max_megapixels: float) -> PhotoPage | None:
+def take(path: Path, work: Path, *, max_megapixels: float, corners: object = None) -> PhotoPage | None:
     """The page photographed in the image at `path`, flattened and evenly lit into `work`; None
-    when the image is no photo (it records a scan's resolution): it is read as it is."""
+    when the image is no photo (it records a scan's resolution): it is read as it is. `corners`
+    given (by an officer, in the photo's pixels as shown): the page is there (`checked_corners`)."""
     with pillow_limit(max_megapixels), Image.open(path) as opened:
         dpi = opened.info.get("dpi")
-        if isinstance(dpi, tuple) and dpi and all(isinstance(v, int | float) and v >= SCAN_DPI for v in dpi):
+        if corners is None and isinstance(dpi, tuple) and dpi and \
+                all(isinstance(v, int | float) and v >= SCAN_DPI for v in dpi):
             return None
         photo = ImageOps.exif_transpose(opened).convert("RGB")  # as the phone showed it
+    if corners is not None:
+        return page_of(photo, checked_corners(corners, photo.size), work, path)
     outline = find_page(photo)
     if outline is None:
         if _is_page(photo):  # already cut to the page (a scanner app's): even its light only
@@ -88,6 +95,27 @@ def take(path: Path, work: Path, *, max_megapixels: float) -> PhotoPage | None:
         kept = _kept(photo, None, work, path, {"photo": "no_page"})  # as it is, upright; read as any image
         return PhotoPage(kept.path, kept.note, problem="no_page")
     return page_of(photo, outline, work, path)
+
+
+def checked_corners(corners: object, size: tuple[int, int]) -> Outline:
+    """Four corners given by hand as an outline: four pairs of finite numbers, within MAX_OUTSIDE of
+    the photo, making a convex quadrilateral of at least MIN_AREA of it; ValueError otherwise."""
+    if not isinstance(corners, list | tuple) or len(corners) != 4:
+        raise ValueError("four corners are needed")
+    points = []
+    for corner in corners:
+        if not isinstance(corner, list | tuple) or len(corner) != 2 or \
+                not all(isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) for v in corner):
+            raise ValueError("a corner is two numbers")
+        x, y = float(corner[0]), float(corner[1])
+        if not (-MAX_OUTSIDE * size[0] <= x <= (1 + MAX_OUTSIDE) * size[0]
+                and -MAX_OUTSIDE * size[1] <= y <= (1 + MAX_OUTSIDE) * size[1]):
+            raise ValueError("a corner lies far outside the photo")
+        points.append((x, y))
+    quad = np.array(points, dtype=np.float32)
+    if not cv2.isContourConvex(quad) or cv2.contourArea(quad) < MIN_AREA * size[0] * size[1]:
+        raise ValueError("the corners make no page")
+    return Outline(ordered(np.array(points)))
 
 
 def page_of(photo: Image.Image, outline: Outline, work: Path, path: Path) -> PhotoPage:
