@@ -204,3 +204,45 @@ def test_an_officer_puts_the_corners_right_and_the_page_is_filed_again_from_the_
         assert word_recall(text, tesseract_text(printed.image, tmp_path)) >= 0.95
     finally:
         db.close()
+
+
+@pytest.mark.slow
+def test_the_handover_screen_shows_the_photo_beside_its_page_and_takes_corners(run, home, tmp_path):
+    """The PPID sees the photo with its outline and the page made from it; corners that make no page
+    (or are no numbers) are refused with a message; corners dragged onto the page hand the
+    softcopy over again, and the worker files it as the next version. An exempt entry's photo is
+    not shown to a role that may not see it."""
+    from helpers.kiosk import login, logout, make_app, run_queued_jobs, token
+
+    from scan_station.db.database import Entry
+
+    shot = photos.Shot(desk="dark", turn=-3, tilt=0.12)
+    _printed, taken = _taken(11, shot, "letter")
+    _result, sidecar = _submit(run, home, tmp_path, [("halaman.jpg", taken.data)])
+    app = make_app(home)
+    client = app.test_client()
+    login(client, "ppid")
+    page = client.get("/handover/1")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and 'class="corners"' in html and "/documents/1/photos/1.jpg" in html
+    picture = client.get("/documents/1/photos/1.jpg")
+    assert picture.status_code == 200 and picture.mimetype == "image/jpeg"
+    assert Image.open(io.BytesIO(picture.data)).size[0] <= 1400
+    assert client.get("/documents/1/photos/2.jpg").status_code == 404
+    csrf = token(client, "/handover/1")
+    for bad in ({"x1": "nan"}, {"x1": "x", "y4": ""}, {f"{a}{n}": "5" for a in "xy" for n in range(1, 5)}):
+        refused = client.post("/documents/1/photos/1/corners", data={"csrf_token": csrf} | bad)
+        assert refused.status_code == 302 and "/handover/1" in refused.location
+    corners = {f"{axis}{n + 1}": str(round(c[i])) for n, c in enumerate(taken.corners) for i, axis in enumerate("xy")}
+    sent = client.post("/documents/1/photos/1/corners", data={"csrf_token": csrf} | corners)
+    assert sent.status_code == 302 and "/softcopy/" in sent.location
+    assert run_queued_jobs(app) >= 1
+    again = client.get("/handover/2").get_data(as_text=True)
+    assert "the page was cut out where an officer put its corners" in again or "menurut sudut" in again
+    logout(client)
+    with app.extensions["scan_station"]["db"].session() as s:  # the entry turns out to be exempt
+        s.get(Entry, sidecar["register_id"]).category = "dikecualikan"
+    login(client, "dok")
+    assert client.get("/documents/1/photos/1.jpg").status_code == 404
+    assert client.post("/documents/1/photos/1/corners", data={"csrf_token": token(client, "/register/new")} | corners
+                       ).status_code == 404

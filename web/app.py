@@ -80,11 +80,11 @@ def create_app(test_config: dict | None = None, *, home=None) -> Flask:
     babel.init_app(app, locale_selector=_locale)
     login_manager.init_app(app)
 
-    from . import access, admin, audit, auth, handover, register, report, review, scan, search, softcopy, verify
+    from . import access, admin, audit, auth, handover, photos, register, report, review, scan, search, softcopy, verify
     from .auth import back_to_referrer
 
     for blueprint in (auth.bp, register.bp, softcopy.bp, scan.bp, review.bp, handover.bp, search.bp, report.bp,
-                      admin.bp, verify.bp, audit.bp, access.bp):
+                      admin.bp, verify.bp, audit.bp, access.bp, photos.bp):
         app.register_blueprint(blueprint)
 
     @app.context_processor

@@ -20,6 +20,7 @@ from .auth import audit_exempt, hidden_categories, requires
 from .extensions import service
 from .messages import user_message
 from .paging import paginate, whole_number
+from .photos import photo_notes
 
 bp = Blueprint("handover", __name__, url_prefix="/handover")
 
@@ -84,7 +85,7 @@ def show(document_id: int):
         audit_exempt(s, d, "document.view")
         doc = _row(d) | {"number": d.entry.number, "batch": d.batch_id, "batch_pages": d.batch_pages,
                          "texts": [p.text for p in d.pages], "sha256": d.sha256, "register": entry_dict(d.entry),
-                         "origin": d.origin, "softcopies": _softcopies(d.origin)}
+                         "origin": d.origin, "softcopies": _softcopies(d.origin), "photos": photo_notes(d.origin)}
         events = [
             {"action": e.action, "actor": e.actor, "reason": e.reason, "at": e.at} for e in handover.history(s, d.id)
         ]

@@ -235,7 +235,7 @@ def read_softcopies(files: list[Path], work: Path, settings: Settings, *,
             if original.kind in OFFICE else path
         photo = _photo(path, original, part_work, settings, (corners or {}).get(index + 1))
         if photo is not None:
-            pdf, originals[index] = photo.path, replace(original, photo=photo.note)
+            pdf, originals[index] = photo.path, replace(original, photo=photo.note | {"page": len(origins) + 1})
             if photo.problem:
                 code = "no_page_in_photo" if photo.problem == "no_page" else "photo_outline"
                 checks.append(PageCheck(len(origins) + 1, code, original.name))

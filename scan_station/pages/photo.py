@@ -91,8 +91,8 @@ def take(path: Path, work: Path, *, max_megapixels: float, corners: object = Non
     outline = find_page(photo)
     if outline is None:
         if _is_page(photo):  # already cut to the page (a scanner app's): even its light only
-            return _kept(even_light(photo, 300.0), 300.0, work, path, {"photo": "page_only"})
-        kept = _kept(photo, None, work, path, {"photo": "no_page"})  # as it is, upright; read as any image
+            return _kept(even_light(photo, 300.0), 300.0, work, path, {"photo": "page_only", "size": list(photo.size)})
+        kept = _kept(photo, None, work, path, {"photo": "no_page", "size": list(photo.size)})  # read as any image
         return PhotoPage(kept.path, kept.note, problem="no_page")
     return page_of(photo, outline, work, path)
 
@@ -123,9 +123,9 @@ def page_of(photo: Image.Image, outline: Outline, work: Path, path: Path) -> Pho
     flat = flatten(photo, outline)
     page = even_light(flat.image, flat.dpi)
     desk = desk_at_edges(page, flat.dpi)
-    note = {"photo": "flattened", "outline": outline.as_list(), "by_hand": outline.contrast == 0,
-            "paper": flat.paper, "size_mm": list(flat.size_mm), "dpi": flat.dpi, "photo_dpi": flat.photo_dpi,
-            "desk_at_edges": round(desk, 3)}
+    note = {"photo": "flattened", "size": list(photo.size), "outline": outline.as_list(),
+            "by_hand": outline.contrast == 0, "paper": flat.paper, "size_mm": list(flat.size_mm), "dpi": flat.dpi,
+            "photo_dpi": flat.photo_dpi, "desk_at_edges": round(desk, 3)}
     kept = _kept(page, flat.dpi, work, path, note)
     return replace(kept, problem="outline") if desk > MAX_DESK_AT_EDGES else kept
 
