@@ -71,7 +71,8 @@ def real_values(app, lived) -> dict[str, list]:
     uploads = sorted(p.parent.name for p in settings.scans_dir.glob("softcopies/*/upload.json"))
     return {"batch": batches, "upload_id": uploads, "document_id": sorted(lived.documents.values()),
             "entry_id": entries, "username": users, "code": ["id", "en"], "name": ["Teks abu-abu 300 dpi, kaca"],
-            "record_id": records, "sha256": hashes, "request_id": requests, "decision": ["confirm", "refuse"]}
+            "record_id": records, "sha256": hashes, "request_id": requests, "decision": ["confirm", "refuse"],
+            "number": [1, 2]}
 
 
 def routes(app, *, method: str | None = None, skip=()) -> list:

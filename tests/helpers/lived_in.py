@@ -144,9 +144,11 @@ def build(home: Path, work: Path) -> LivedIn:
 
 def _softcopy_and_paperwork(settings, db, lived: LivedIn, work: Path) -> None:
     """A signed softcopy handed over, an exempt one through the kiosk's queue, one whose filing
-    stopped, a berita acara with the entry for its signed paper, and a copy handed out."""
+    stopped, a photographed page, a berita acara with the entry for its signed paper, and a copy
+    handed out."""
     from test_softcopy import signed_pdf, text_pdf
 
+    from helpers import office_pages, photos
     from scan_station.filing.softcopy import submit
     from scan_station.records import access_copy, berita_acara
 
@@ -158,8 +160,13 @@ def _softcopy_and_paperwork(settings, db, lived: LivedIn, work: Path) -> None:
     secret = text_pdf(work / "telaah.pdf", [SECRET_TEXT])
     _hand_over(settings, db, e["exempt_softcopy"], secret, file=True)  # through the kiosk's queue
     _hand_over(settings, db, e["softcopy"], text_pdf(work / "lampiran.pdf", ["Lampiran keputusan"]), file=False)
+    e["photo"] = _entry(db, settings, "Pengumuman (foto)")
+    taken = photos.photograph(office_pages.page("letter", dpi=200, seed=5).image, photos.Shot(desk="dark", turn=5),
+                              seed=5)
+    (work / "pengumuman.jpg").write_bytes(taken.data)
+    submit([work / "pengumuman.jpg"], entry_id=e["photo"], settings=settings, db=db, submitted_by="dok")
     with db.session() as s:
-        for key in ("softcopy", "exempt_softcopy"):
+        for key in ("softcopy", "exempt_softcopy", "photo"):
             lived.documents[key] = s.query(Document).filter_by(register_id=e[key]).one().id
         first_batch = s.get(Document, lived.documents["accepted_v1"]).batch_id
     made = berita_acara.make(settings, db, berita_acara.Scope(batch_id=first_batch), by="ppid")
