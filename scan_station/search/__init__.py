@@ -251,12 +251,22 @@ def find(session: Session, query: str, *, page: int = 1, per_page: int = 20, sor
     return Results(found.count, documents, page, per_page, facets)  # type: ignore[attr-defined]
 
 
+#: Marked entries looked up one by one (by primary key) up to this many; beyond, by one join.
+FEW_PENDING = 500
+
+
 def _hidden_pending(session: Session, hidden: tuple[str, ...]) -> tuple[str, ...]:
     """Entries of a hidden category in the database whose index records may still say otherwise
     (still marked: the write after a change of category failed or never happened). The query
-    excludes them by id as well: the database is the truth."""
+    excludes them by id as well: the database is the truth. Driven from the marks, which are
+    few or none: a search does not pay for the size of the register."""
     if not hidden:
         return ()
+    marked = list(session.scalars(select(SearchPending.register_id).limit(FEW_PENDING + 1)))
+    if not marked:
+        return ()
+    if len(marked) <= FEW_PENDING:
+        return tuple(session.scalars(select(Entry.id).where(Entry.id.in_(marked), Entry.category.in_(hidden))))
     return tuple(session.scalars(select(SearchPending.register_id).join(Entry, Entry.id == SearchPending.register_id)
                                  .where(Entry.category.in_(hidden))))
 
