@@ -185,8 +185,32 @@ def _any(queries: list[Query]) -> Query:
     return queries[0] if len(queries) == 1 else Query.boolean_query([(Occur.Should, q) for q in queries])
 
 
-def _phrase(field: str, words: tuple[str, ...]) -> Query:
-    return _term(field, words[0]) if len(words) == 1 else Query.phrase_query(SCHEMA, field, list(words))
+def _phrase(field: str, words: tuple[str, ...], slop: int = 0) -> Query:
+    return _term(field, words[0]) if len(words) == 1 else Query.phrase_query(SCHEMA, field, list(words), slop)
+
+
+#: Words typed one after another without quotes count more where they stand together: as a phrase
+#: with at most NEAR_SLOP other words between them, worth NEAR_BOOST (the register's fields twice).
+NEAR_SLOP, NEAR_BOOST = 1, 3.0
+
+
+def nearness(parsed: Parsed, on: Fields) -> list[Query]:
+    """For each run of plain words typed without quotes (a name, a title), the run as a loose
+    phrase: scoring, not filtering, so that a document where they stand together ranks above one
+    where they are scattered, as search engines do by default."""
+    runs: list[list[str]] = [[]]
+    for group in parsed.groups:
+        (clause, *others) = group
+        if not others and clause.kind == "word":
+            runs[-1].append(clause.words[0])
+        elif runs[-1]:
+            runs.append([])
+    found = []
+    for run in (tuple(r) for r in runs if len(r) > 1):
+        found.append(Query.boost_query(_phrase(on.text, run, NEAR_SLOP), NEAR_BOOST))
+        if on.register:
+            found.append(Query.boost_query(_phrase("meta", run, NEAR_SLOP), 2 * NEAR_BOOST))
+    return found
 
 
 @dataclass(frozen=True)
@@ -282,7 +306,8 @@ class Compiled:
         must = [_term("kind", "doc"), *self.filters, *(groups or [Query.all_query()])]
         not_ = [clause_query(c, searcher) for c in self.parsed.excluded] + [_term("category", h) for h in self.hidden]
         not_ += [_term("register_id", e) for e in self.hidden_entries]
-        return Query.boolean_query([(Occur.Must, q) for q in must] + [(Occur.MustNot, q) for q in not_])
+        return Query.boolean_query([(Occur.Must, q) for q in must] + [(Occur.MustNot, q) for q in not_]
+                                   + [(Occur.Should, q) for q in nearness(self.parsed, DOC)])
 
     def pages(self, searcher, doc_ids: list[int]) -> Query:
         """The pages of these documents that hold any of the query's words (their best pages)."""
@@ -291,7 +316,8 @@ class Compiled:
             among = Query.const_score_query(_one_of("doc_id", doc_ids), 0.0)
             clauses = [Query.boolean_query([(Occur.Must, among), (Occur.Must, c)]) for c in clauses]
         return Query.boolean_query([(Occur.Must, _term("kind", "page")), (Occur.Must, _one_of("doc_id", doc_ids)),
-                                    (Occur.Must, _any(clauses or [Query.all_query()]))])
+                                    (Occur.Must, _any(clauses or [Query.all_query()]))]
+                                   + [(Occur.Should, q) for q in nearness(self.parsed, PAGE)])
 
 
 def _one_of(field: str, values: list) -> Query:

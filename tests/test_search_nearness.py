@@ -1,0 +1,88 @@
+"""Words typed without quotes count more where they stand together (issue 27): a person's full name
+typed as it is printed finds the document that prints it first, among many documents that hold
+both of its words apart, more often; on every database backend."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+import pytest
+
+from scan_station import search
+from scan_station.core.config import load_settings
+from scan_station.db.database import Batch, Database, Document, DocumentPage, Entry
+
+FIRST = ["Puji", "Siti", "Agus", "Dewi", "Rahmat", "Lestari", "Bambang", "Nur", "Eko", "Wahyu", "Indah", "Joko"]
+LAST = ["Nasution", "Siregar", "Harahap", "Lubis", "Simanjuntak", "Hutapea", "Pohan", "Daulay", "Tanjung",
+        "Rangkuti", "Batubara", "Ritonga"]
+FILLER = ("surat keputusan komisi pemilihan umum kota tangerang tentang penetapan rekapitulasi hasil "
+          "penghitungan suara pada tingkat kecamatan dan kelurahan yang dihadiri oleh anggota panitia "
+          "pemungutan serta pengawas pemilu dan saksi peserta").split()
+
+
+def _page(rng: random.Random, names: list[str]) -> str:
+    """Filler text with each of `names` (a word or two) put somewhere in it, apart from each other."""
+    words = [rng.choice(FILLER) for _ in range(160)]
+    for n, name in enumerate(names):
+        at = (n + 1) * len(words) // (len(names) + 1)
+        words[at:at] = name.split()
+    return " ".join(words)
+
+
+def _archive(db) -> dict[str, str]:
+    """For every full name: the document that prints it once, and five that hold its first and last
+    word apart, each more often than the one that prints it. Name -> the register id that prints it."""
+    rng, printed, n = random.Random(27), {}, 0
+    with db.session() as s:
+        s.add(Batch(id="B-NEAR", source_name="near", raw_dir="raw/near", manifest_sha256="0" * 64, page_count=1))
+        for first, last in zip(FIRST, LAST, strict=True):
+            others = [f for f in FIRST if f != first]
+            texts = [_page(rng, [f"{first} {last}", rng.choice(others)])]
+            texts += [_page(rng, [first, rng.choice(LAST), last, first, last]) for _ in range(5)]
+            for k, text in enumerate(texts):
+                n += 1
+                entry = Entry(id=f"PPID-2024-{n:06d}", title=f"Surat {n}", unit="Umum", category="berkala",
+                              number="", responsible="", created_date=dt.date(2024, 5, 1))
+                s.add(entry)
+                s.flush()
+                document = Document(register_id=entry.id, version=1, batch_id="B-NEAR", batch_pages=[1], page_count=1,
+                                    path=f"{entry.id}.pdf", sha256="0" * 64, sidecar_path=f"{entry.id}.json",
+                                    sidecar_sha256="0" * 64, status="accepted")
+                s.add(document)
+                s.flush()
+                s.add(DocumentPage(document_id=document.id, page=1, batch_page=1, text=text))
+                search.index_document(s, document, entry, [text])
+                if k == 0:
+                    printed[f"{first} {last}"] = entry.id
+    return printed
+
+
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def archive(request, tmp_path_factory):
+    home = tmp_path_factory.mktemp(f"near-{request.param}")
+    overrides = {"database_url": request.getfixturevalue("postgres")()} if request.param == "postgresql" else {}
+    db = Database(load_settings(home, **overrides))
+    yield db, _archive(db)
+    db.close()
+
+
+def _ranked(db, query: str) -> list[str]:
+    with db.session() as s:
+        return [d.register_id for d in search.find(s, query, per_page=20).documents]
+
+
+def test_a_full_name_typed_without_quotes_finds_the_document_that_prints_it_first(archive):
+    db, printed = archive
+    for name, register_id in printed.items():
+        ranked = _ranked(db, name)
+        assert len(ranked) == 6 and ranked[0] == register_id, (name, ranked)  # all that hold both; it first
+        assert _ranked(db, f'"{name}"') == [register_id]  # quoted: only it
+        assert _ranked(db, name.lower())[0] == register_id  # as officers type it
+
+
+def test_words_apart_are_still_found(archive):
+    """The boost orders; it never filters: every document holding both words is found."""
+    db, printed = archive
+    first, last = next(iter(printed)).split()
+    assert len(_ranked(db, f"{last} {first}")) == 6
