@@ -35,7 +35,7 @@ from .query import Query as Parsed
 from .text import is_dictionary_word, number_key, stem
 
 WRITER_HEAP, LOCK_WAIT_SECONDS = 50_000_000, 30.0
-SCHEMA_VERSION, VERSION_FILE = "3", "scan-station-schema"  # 2: facets; 3: pages' own fields
+SCHEMA_VERSION, VERSION_FILE = "4", "scan-station-schema"  # 2: facets; 3: pages' own fields; 4: S/B/Z/G keys
 FACETS = {"category": "category", "unit": "unit_name", "year": "year"}  # facet -> fast field
 MIN_FUZZY = 5  # letters; shorter words have too many neighbours at distance 1
 MAX_PREFIX_TERMS = 100  # a prefix with more words in the index is an automaton, not terms

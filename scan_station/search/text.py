@@ -21,7 +21,8 @@ _SEPARATORS = frozenset(" \t\n\r\f\v\"'()[]{}<>,;")
 _DIGIT, _CHUNK_END = re.compile(r"\d"), re.compile(r"[\s\"'()\[\]{}<>,;]")
 _NUMBER_MARKS = set("/.-")
 #: What OCR confuses in numbers: the letter O for zero, l, I and i for one.
-_MISREAD = str.maketrans({"o": "0", "i": "1", "l": "1"})
+#: What tesseract confuses in a number, both ways (a key holds the digit whichever was printed or read).
+_MISREAD = str.maketrans({"o": "0", "i": "1", "l": "1", "s": "5", "b": "8", "z": "2", "g": "6"})
 _MAX_CACHED = 500_000
 
 
@@ -73,8 +74,9 @@ def looks_like_number(chunk: str) -> bool:
 
 
 def number_key(value: str) -> str:
-    """`19/PP.07-SOP/HM/I/2025`, `l9/PP.O7-SOP/HM/1/2025` and `19 PP 07 SOP HM I 2025` all give
-    `19pp07s0phm12025`: lower case, o read as 0, l/i as 1, nothing but letters and digits."""
+    """`19/PP.07-SOP/HM/I/2025`, `l9/PP.O7-5OP/HM/1/2O25` and `19 PP 07 SOP HM I 2025` all give
+    `19pp0750phm12025`: lower case, the letters tesseract confuses with digits read as those digits
+    (o 0, i and l 1, s 5, b 8, z 2, g 6), nothing but letters and digits."""
     return "".join(TOKEN.findall(value.lower())).translate(_MISREAD)
 
 

@@ -1,6 +1,8 @@
-"""Words typed without quotes count more where they stand together (issue 27): a person's full name
-typed as it is printed finds the document that prints it first, among many documents that hold
-both of its words apart, more often; on every database backend."""
+"""What an officer types (issue 27), on every database backend: words typed without quotes count
+more where they stand together — a person's full name typed as it is printed finds the document
+that prints it first, among many documents that hold both of its words apart, more often; and a
+document number is found whichever of the letters and digits tesseract confuses (O/0, I/l/1,
+S/5, B/8, Z/2, G/6) was printed and which was typed."""
 
 from __future__ import annotations
 
@@ -30,6 +32,14 @@ def _page(rng: random.Random, names: list[str]) -> str:
     return " ".join(words)
 
 
+#: Document numbers as printed, each with a letter or digit tesseract confuses.
+NUMBERS = ["19/PP.07-SOP/HM/I/2025", "B.8/KPU-Kot/011.329/2024", "Z2/SK/G6/IV/2023", "45/HK.03.1-Kpt/3671/2024",
+           "S5/BA/Kec-Cbd/2022", "8B/Und/PPK/6G/2025"]
+#: Each confusion, both ways.
+SWAPS = [("O", "0"), ("0", "O"), ("I", "1"), ("1", "l"), ("S", "5"), ("5", "S"), ("B", "8"), ("8", "B"), ("Z", "2"),
+         ("2", "Z"), ("G", "6"), ("6", "G")]
+
+
 def _archive(db) -> dict[str, str]:
     """For every full name: the document that prints it once, and five that hold its first and last
     word apart, each more often than the one that prints it. Name -> the register id that prints it."""
@@ -55,6 +65,21 @@ def _archive(db) -> dict[str, str]:
                 search.index_document(s, document, entry, [text])
                 if k == 0:
                     printed[f"{first} {last}"] = entry.id
+        for number in NUMBERS:  # each printed in one document's text, among documents of others
+            n += 1
+            text = _page(rng, [f"Nomor {number}", rng.choice(FIRST)])
+            entry = Entry(id=f"PPID-2024-{n:06d}", title=f"Surat {n}", unit="Umum", category="berkala",
+                          number="", responsible="", created_date=dt.date(2024, 5, 1))
+            s.add(entry)
+            s.flush()
+            document = Document(register_id=entry.id, version=1, batch_id="B-NEAR", batch_pages=[1], page_count=1,
+                                path=f"{entry.id}.pdf", sha256="0" * 64, sidecar_path=f"{entry.id}.json",
+                                sidecar_sha256="0" * 64, status="accepted")
+            s.add(document)
+            s.flush()
+            s.add(DocumentPage(document_id=document.id, page=1, batch_page=1, text=text))
+            search.index_document(s, document, entry, [text])
+            printed[number] = entry.id
     return printed
 
 
@@ -75,6 +100,8 @@ def _ranked(db, query: str) -> list[str]:
 def test_a_full_name_typed_without_quotes_finds_the_document_that_prints_it_first(archive):
     db, printed = archive
     for name, register_id in printed.items():
+        if name in NUMBERS:
+            continue
         ranked = _ranked(db, name)
         assert len(ranked) == 6 and ranked[0] == register_id, (name, ranked)  # all that hold both; it first
         assert _ranked(db, f'"{name}"') == [register_id]  # quoted: only it
@@ -86,3 +113,16 @@ def test_words_apart_are_still_found(archive):
     db, printed = archive
     first, last = next(iter(printed)).split()
     assert len(_ranked(db, f"{last} {first}")) == 6
+
+
+def test_a_number_is_found_whichever_confusable_character_was_printed_or_typed(archive):
+    db, printed = archive
+    tried = 0
+    for number in NUMBERS:
+        assert _ranked(db, number)[:1] == [printed[number]], number  # as printed
+        for printed_as, typed_as in SWAPS:
+            if printed_as in number:
+                typed = number.replace(printed_as, typed_as, 1)
+                assert _ranked(db, typed)[:1] == [printed[number]], (number, typed)
+                tried += 1
+    assert tried >= len(SWAPS)  # every confusion, each way, at least once
