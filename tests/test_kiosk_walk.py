@@ -108,3 +108,32 @@ def test_the_guide_shows_what_the_walk_saw(world):
         if os.environ.get("SCAN_STATION_REFRESH_GUIDE") and taken.is_file():
             shutil.copyfile(taken, pictures / f"{name}.png")
         assert (pictures / f"{name}.png").is_file(), name
+
+
+def test_a_photographed_pages_corners_are_dragged_by_finger(world):
+    """On the handover screen of a photographed page, a corner dragged (a touch screen's pointer)
+    moves its handle, the outline and the corner the form sends, in the photo's own pixels."""
+    context = world["browser"].new_context(viewport=KIOSK, locale="id-ID", has_touch=True)
+    page = context.new_page()
+    _log_in(page, world["url"], "ppid")
+    page.goto(f"{world['url']}/handover/{world['lived'].documents['photo']}")
+    handle = page.locator('figure.photo-page circle.handle[data-corner="1"]')
+    before = float(page.input_value('figure.photo-page input[name="x1"]')), \
+        float(page.input_value('figure.photo-page input[name="y1"]'))
+    outline = page.get_attribute("figure.photo-page polygon.outline", "points")
+    handle.scroll_into_view_if_needed()
+    box = handle.bounding_box()
+    assert box is not None
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + 30, y + 20, steps=5)
+    page.mouse.up()
+    after = float(page.input_value('figure.photo-page input[name="x1"]')), \
+        float(page.input_value('figure.photo-page input[name="y1"]'))
+    shown = page.locator("figure.photo-page svg.corners").bounding_box()
+    scale = float(page.get_attribute("figure.photo-page svg.corners", "data-width")) / shown["width"]
+    assert after[0] - before[0] == pytest.approx(30 * scale, rel=0.15)
+    assert after[1] - before[1] == pytest.approx(20 * scale, rel=0.15)
+    assert page.get_attribute("figure.photo-page polygon.outline", "points") != outline
+    context.close()

@@ -215,6 +215,8 @@ class Results:
     per_page: int = 20
     #: facet (category, unit, year) -> [(value, matching documents)], most first
     facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    #: word typed -> its other forms (the same stem) found on the pages shown
+    other_forms: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def pages(self) -> int:
@@ -244,11 +246,13 @@ def find(session: Session, query: str, *, page: int = 1, per_page: int = 20, sor
         found = searcher.search(q, per_page, count=True, offset=offset)
     # every record stores its card (`engine`)
     cards = [json.loads(cast(bytes, searcher.doc(address).get_first("card"))) for _key, address in found.hits]
-    best = _best_pages(searcher, compiled, cards, mark)
+    marker = Marker(compiled.parsed, mark)
+    best = _best_pages(searcher, compiled, cards, marker)
     documents = [DocumentHit(**card, pages=best.get(card["document_id"], [])) for card in cards]
     # tantivy's stub leaves out SearchResult.count (there when searched with count=True)
     facets = engine.facets(searcher, q) if with_facets and found.count else {}  # type: ignore[attr-defined]
-    return Results(found.count, documents, page, per_page, facets)  # type: ignore[attr-defined]
+    return Results(found.count, documents, page, per_page, facets,  # type: ignore[attr-defined]
+                   marker.other_forms())
 
 
 #: Marked entries looked up one by one (by primary key) up to this many; beyond, by one join.
@@ -271,7 +275,7 @@ def _hidden_pending(session: Session, hidden: tuple[str, ...]) -> tuple[str, ...
                                  .where(Entry.category.in_(hidden))))
 
 
-def _best_pages(searcher, compiled: engine.Compiled, cards: list[dict], mark) -> dict[int, list[PageHit]]:
+def _best_pages(searcher, compiled: engine.Compiled, cards: list[dict], marker: Marker) -> dict[int, list[PageHit]]:
     """Each document's best pages (at most BEST_PAGES), by one query over all their pages; the
     first page of a document matched by its register fields only."""
     if not cards:
@@ -291,7 +295,7 @@ def _best_pages(searcher, compiled: engine.Compiled, cards: list[dict], mark) ->
             chosen[doc_id] = [address]
     chosen = {doc_id: [searcher.doc(a) for a in kept] for doc_id, kept in chosen.items()}
     records = [r for kept in chosen.values() for r in kept]
-    snippets = Marker(compiled.parsed, mark).snippets([r.get_first("card").decode() for r in records])
+    snippets = marker.snippets([r.get_first("card").decode() for r in records])
     pages = {id(r): PageHit(r.get_first("page"), text) for r, text in zip(records, snippets, strict=True)}
     return {doc_id: [pages[id(r)] for r in kept] for doc_id, kept in chosen.items()}
 

@@ -35,7 +35,7 @@ from .query import Query as Parsed
 from .text import is_dictionary_word, number_key, stem
 
 WRITER_HEAP, LOCK_WAIT_SECONDS = 50_000_000, 30.0
-SCHEMA_VERSION, VERSION_FILE = "4", "scan-station-schema"  # 2: facets; 3: pages' own fields; 4: S/B/Z/G keys
+SCHEMA_VERSION, VERSION_FILE = "4", "scan-station-schema"  # 2: facets; 3: pages' fields; 4: more number keys
 FACETS = {"category": "category", "unit": "unit_name", "year": "year"}  # facet -> fast field
 MIN_FUZZY = 5  # letters; shorter words have too many neighbours at distance 1
 MAX_PREFIX_TERMS = 100  # a prefix with more words in the index is an automaton, not terms
@@ -251,12 +251,22 @@ def clause_query(clause: Clause, searcher, on: Fields = DOC) -> Query:
         register = [_term("number_key", key), _phrase("meta", words)]
     else:
         word, s = words[0], stem(words[0])
-        text, register = [_term(on.text, word), boost(_term(on.stems, s), 0.5)], [
-            boost(_term("meta", word), 2.0), boost(_term("meta_stems", s), 0.5)]
+        # the stem at a fixed score: a document holding the word as typed (which has its stem too)
+        # always scores more than one holding another form only, however often that form occurs
+        text, register = [_term(on.text, word), _stem_only(on.stems, s)], [
+            boost(_term("meta", word), 2.0), _stem_only("meta_stems", s)]
         if len(word) >= MIN_FUZZY and word.isalpha() and not is_dictionary_word(word):
             text.append(boost(Query.fuzzy_term_query(SCHEMA, on.text, word, 1), 0.2))
             register.append(boost(Query.fuzzy_term_query(SCHEMA, "meta", word, 1), 0.2))
     return _any(text + register if on.register else text)
+
+
+#: What a word's other forms (its stem) add, whatever their count: less than the word as typed.
+STEM_SCORE = 0.3
+
+
+def _stem_only(field: str, word_stem: str) -> Query:
+    return Query.const_score_query(_term(field, word_stem), STEM_SCORE)
 
 
 def filter_queries(filters: dict[str, str]) -> list[Query] | None:

@@ -7,8 +7,9 @@
     pleno OR rekapitulasi either one (OR in capitals; binds tighter than the spaces)
     unit:keuangan kategori:berkala tahun:2025 nomor:19/PP.07 status:diterima
 
-A document number anywhere in the query (`19/PP.07-SOP/HM/I/2025`) is also looked for in its
-normalised form (see `search_text.number_key`). What does not fit this grammar is read as
+A document number anywhere in the query (`19/PP.07-SOP/HM/I/2025`, or typed with spaces after
+"nomor": `nomor 303 tahun 2024`) is also looked for in its normalised form (see
+`text.number_key`). What does not fit this grammar is read as
 plain words: an unclosed quote, an unknown `field:`, a lone `-` or `*`, `OR` at either end.
 """
 
@@ -17,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .text import looks_like_number, tokens
+from .text import TOKEN, looks_like_number, spaced_numbers, tokens
 
 #: Bounds on one query: characters read, clauses used.
 MAX_QUERY_CHARS, MAX_QUERY_WORDS = 300, 12
@@ -54,7 +55,7 @@ class Query:
 
 def parse(text: str) -> Query:
     query = Query()
-    pieces = list(_PIECE.finditer(text[:MAX_QUERY_CHARS].replace("\x00", " ")))
+    pieces = list(_PIECE.finditer(_joined_numbers(text[:MAX_QUERY_CHARS].replace("\x00", " "))))
     or_next = False
     for n, match in enumerate(pieces):
         minus, name, body, quoted = match.group(1), match.group(2), match.group(3), match.group(4)
@@ -80,6 +81,15 @@ def parse(text: str) -> Query:
         or_next = False
     _bound(query)
     return query
+
+
+def _joined_numbers(text: str) -> str:
+    """A number typed with spaces after "nomor"/"no" (`nomor 303 tahun 2024`) joined into one
+    piece (`303/tahun/2024`): looked for as a number (`text.spaced_numbers`), like one printed so."""
+    for (start, end), number in reversed(spaced_numbers(text)):
+        if '"' not in text[:start]:  # not inside quotes: a phrase stays a phrase
+            text = text[:start] + "/".join(TOKEN.findall(number)) + text[end:]
+    return text
 
 
 def _clause(body: str, quoted: str | None) -> Clause | None:

@@ -90,10 +90,21 @@ class Marker:
     hold a needle; the others cannot match."""
 
     def __init__(self, parsed: Query, mark: tuple[str, str]):
-        self.mark, self.matches = mark, _matcher(parsed)
+        self.parsed, self.mark, self.matches = parsed, mark, _matcher(parsed)
         self.keys = {number_key(c.raw) for c in parsed.positive() if c.kind == "number"}
         self.needles = _needles(parsed)
         self.memo: dict[str, bool] = {}
+
+    def other_forms(self, most: int = 6) -> dict[str, list[str]]:
+        """For each word typed, the other forms of it (the same stem) the snippets marked so far:
+        what the stem reached, to be shown, not hidden."""
+        found: dict[str, list[str]] = {}
+        marked = {token.lower() for token, hit in self.memo.items() if hit}
+        for word in (c.words[0] for c in self.parsed.positive() if c.kind == "word"):
+            forms = sorted(w for w in marked if w != word and w.isalpha() and stem(w) == stem(word))
+            if forms:
+                found[word] = forms[:most]
+        return found
 
     def snippets(self, texts: list[str]) -> list[str]:
         spans = self._by_needles(texts) if self.needles is not None else None

@@ -20,7 +20,6 @@ _CHUNK = re.compile(r"[^\s\"'()\[\]{}<>,;]+")
 _SEPARATORS = frozenset(" \t\n\r\f\v\"'()[]{}<>,;")
 _DIGIT, _CHUNK_END = re.compile(r"\d"), re.compile(r"[\s\"'()\[\]{}<>,;]")
 _NUMBER_MARKS = set("/.-")
-#: What OCR confuses in numbers: the letter O for zero, l, I and i for one.
 #: What tesseract confuses in a number, both ways (a key holds the digit whichever was printed or read).
 _MISREAD = str.maketrans({"o": "0", "i": "1", "l": "1", "s": "5", "b": "8", "z": "2", "g": "6"})
 _MAX_CACHED = 500_000
@@ -95,10 +94,45 @@ def digit_chunks(value: str) -> list[str]:
 
 
 def number_keys(value: str) -> str:
-    """The keys of every number-like chunk of a text, space-separated (the `numbers` field)."""
+    """The keys of every number-like chunk of a text, and of every number printed with spaces
+    after "Nomor" or "No." (`spaced_numbers`), space-separated (the `numbers` field)."""
     keys = []
     for chunk in digit_chunks(value):
         chunk = chunk.strip(".:-/")
         if looks_like_number(chunk):
             keys.append(number_key(chunk))
+    keys += [number_key(number) for _span, number in spaced_numbers(value)]
     return " ".join(dict.fromkeys(keys))
+
+
+#: "Nomor" or "No." and what may follow it as a number printed with spaces: pieces that hold a digit,
+#: short codes (PP, SOP, HM, IV), "Tahun", and the marks between them.
+_NOMOR = re.compile(r"\b(?:nomor|no)\b\.?\s*:?\s*", re.IGNORECASE)
+_PIECE = re.compile(r"\s*([^\W_]+)\s*[/.\-]*", re.UNICODE)
+_SPACED_WORDS = frozenset({"tahun"})
+MAX_SPACED_PIECES = 10
+
+
+def spaced_numbers(value: str) -> list[tuple[tuple[int, int], str]]:
+    """Numbers printed with spaces or words in them after "Nomor"/"No." — `NOMOR 303 TAHUN 2024`,
+    `No. 19 / PP.07 - SOP` — each as ((start, end) in `value`, the number's text): its pieces
+    while each holds a digit, is a code of at most 4 letters, or is "Tahun"; the last piece holds
+    a digit, and the key would be at least 4 characters."""
+    found = []
+    for start in _NOMOR.finditer(value):
+        at, end = start.end(), start.end()
+        pieces: list[str] = []
+        while len(pieces) < MAX_SPACED_PIECES and (piece := _PIECE.match(value, at)) is not None:
+            word = piece.group(1)
+            if not (any(c.isdigit() for c in word) or (word.isalpha() and len(word) <= 4)
+                    or word.lower() in _SPACED_WORDS):
+                break
+            pieces.append(word)
+            at = piece.end()
+            if any(c.isdigit() for c in word):
+                end = piece.start(1) + len(word)
+        while pieces and not any(c.isdigit() for c in pieces[-1]):
+            pieces.pop()
+        if pieces and len("".join(pieces)) >= 4 and len(pieces) > 1:
+            found.append(((start.start(), end), value[start.end():end]))
+    return found
