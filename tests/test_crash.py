@@ -16,10 +16,10 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from helpers.launcher import Launcher
 from sqlalchemy import select
 
 from scan_station.archive.verify import verify
@@ -66,12 +66,23 @@ def _cases(cases: list[tuple[str, str]]) -> list:
     return [pytest.param(*case, id=case[0], marks=() if case[0] in FEW else skip) for case in cases]
 
 
+_LAUNCHER: list[Launcher] = []
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _launcher():
+    """The commands of this module start from one launcher (`helpers.launcher`): real processes,
+    killed at their crash points, that need not import the service each."""
+    _LAUNCHER.append(Launcher())
+    yield
+    _LAUNCHER.pop().close()
+
+
 def _cli(home: Path, *args: str, kill_at: str = "") -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k != "SCAN_STATION_KILL_AT"}
     if kill_at:
         env["SCAN_STATION_KILL_AT"] = kill_at
-    return subprocess.run([sys.executable, "-m", "scan_station", "--home", str(home), *args], env=env,
-                          capture_output=True, text=True, timeout=180)
+    return _LAUNCHER[-1].run(["--home", str(home), *args], env=env, timeout=180)
 
 
 def _make_home(home: Path, settings_text: str = "") -> Path:
