@@ -39,6 +39,7 @@ class Shot:
     finger: bool = False  # a finger over the top-right corner
     off_frame: bool = False  # the bottom-left corner just outside the frame
     page: bool = True  # False: the desk alone
+    frame: tuple[int, int] = FRAME  # landscape; a chat app sends 1600 x 1200 when it makes photos smaller
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,7 @@ class Photo:
 
 def photograph(printed: Image.Image, shot: Shot, *, seed: int) -> Photo:
     rng = random.Random(seed)
-    width, height = FRAME if not shot.portrait else FRAME[::-1]
+    width, height = shot.frame if not shot.portrait else shot.frame[::-1]
     scene = _desk(shot.desk, width, height, rng)
     corners: list[tuple[float, float]] = []
     if shot.page:
