@@ -227,3 +227,62 @@ def test_the_handover_screen_shows_the_photo_and_an_officer_puts_its_corners_rig
     assert client.get("/documents/1/photos/1.jpg").status_code == 404
     assert client.post("/documents/1/photos/1/corners", data={"csrf_token": token(client, "/register/new")} | corners
                        ).status_code == 404
+
+
+def _odd_pictures() -> dict[str, bytes]:
+    """Pictures a phone, a chat app or an attacker sends: tiny, odd modes, odd EXIF, damaged, a bomb."""
+    def saved(image: Image.Image, fmt: str, **options) -> bytes:
+        out = io.BytesIO()
+        image.save(out, fmt, **options)
+        return out.getvalue()
+
+    page = office_pages.page("letter", dpi=100, seed=2).image.convert("RGB")
+    exif = Image.Exif()
+    exif[0x0112] = 8  # turned the other way
+    bad_exif = Image.Exif()
+    bad_exif[0x0112] = 77  # no such orientation
+    good = saved(page, "JPEG", quality=80)
+    return {
+        "tiny.jpg": saved(Image.new("RGB", (1, 1), "white"), "JPEG"),
+        "palette.png": saved(page.convert("P"), "PNG"),
+        "alpha.png": saved(page.convert("RGBA"), "PNG"),
+        "sixteen-bit.png": saved(page.convert("I;16"), "PNG"),
+        "cmyk.jpg": saved(page.convert("CMYK"), "JPEG"),
+        "exif-8.jpg": saved(page, "JPEG", exif=exif),
+        "exif-77.jpg": saved(page, "JPEG", exif=bad_exif),
+        "animated.webp": saved(page, "WEBP", save_all=True, append_images=[page.rotate(90)]),
+        "truncated.jpg": good[: len(good) // 3],
+        "truncated.heic": b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + b"\x00" * 64,
+        "bomb.png": _png_header(100_000, 100_000),
+        "not-a-picture.webp": b"RIFF\x10\x00\x00\x00WEBPVP8 " + b"\x00" * 32,
+    }
+
+
+def _png_header(width: int, height: int) -> bytes:
+    """A PNG that says it is `width` x `height` and holds nothing (a decompression bomb's header)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(b"\x00" * 100)) + chunk(b"IEND", b""))
+
+
+@pytest.mark.slow
+def test_odd_and_hostile_pictures_are_filed_or_refused_in_one_line(run, home, tmp_path):
+    """Each picture alone: filed (every page of it read, or listed to check) or refused with one
+    line naming it and nothing kept — never a traceback, never a hang."""
+    target = run("register", "add", "--title", "Foto aneh", "--unit", "Umum", "--category", "berkala",
+                 "--json").json["id"]
+    for name, data in _odd_pictures().items():
+        (tmp_path / name).write_bytes(data)
+        result = run("submit", tmp_path / name, "--entry", target, "--json")
+        assert "Traceback" not in result.stderr, (name, result.stderr)
+        if result.code == 0:
+            assert name not in ("bomb.png", "tiny.jpg", "not-a-picture.webp", "animated.webp"), name
+            continue
+        assert result.code == 3, (name, result.code, result.stderr)
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and name in lines[0], (name, result.stderr)

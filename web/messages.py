@@ -36,6 +36,7 @@ MESSAGES = {
     "extension": _l("%(name)s: this kind of file cannot be handed over; use PDF, JPEG, PNG, TIFF, WebP, HEIC, "
                     "DOCX, XLSX, PPTX, ODT or ODS."),
     "corners": _l("%(name)s: the corners do not make a page; drag each onto a corner of the page."),
+    "photo_frames": _l("%(name)s: the file holds more than one picture; hand over each picture as a file of its own."),
     "photo_too_big": _l("%(name)s: the picture is larger than %(limit)s megapixels; hand over a smaller copy."),
     "photo_damaged": _l("%(name)s: the picture cannot be read; hand it over again as it was saved."),
     "empty": _l("%(name)s: the file is empty."),

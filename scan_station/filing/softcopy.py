@@ -34,7 +34,7 @@ from ..core.errors import InputFileError
 from ..core.model import PageCheck
 from ..db.database import Database, utcnow
 from ..pages.batch_input import BatchInput, PageOrigin, read_batch
-from ..pages.photo import CORNER_PROBLEMS, PHOTO_KINDS, PhotoPage, take
+from ..pages.photo import CORNER_PROBLEMS, MORE_THAN_ONE, PHOTO_KINDS, PhotoPage, take
 from ..records import signatures as signature_checks
 from ..records.signatures import SignatureCheck, access_copy_note
 from .sources import IngestOptions, IngestResult, IngestSource
@@ -241,7 +241,7 @@ def read_softcopies(files: list[Path], work: Path, settings: Settings, *,
                 checks.append(PageCheck(len(origins) + 1, code, original.name))
         if original.kind in OFFICE or original.kind == "pdf":
             _check_page_count(pdf, original.name, len(origins), settings)  # with the files before it
-        part = read_batch(pdf, part_work, settings)
+        part = _read_part(pdf, part_work, settings, photo, original)
         parts.append(part)
         origins += [PageOrigin(path.name, o.frame) for o in part.origins]
         if len(origins) > settings.softcopy_max_pages:
@@ -259,6 +259,17 @@ def read_softcopies(files: list[Path], work: Path, settings: Settings, *,
     return Softcopies(BatchInput(source=files[0], raw_files=staged, pdf=combined, origins=origins), originals, checks)
 
 
+def _read_part(pdf: Path, work: Path, settings: Settings, photo: PhotoPage | None, original: Original) -> BatchInput:
+    """One file's pages (`read_batch`); what is wrong with a photo's page is said of the photo."""
+    try:
+        return read_batch(pdf, work, settings)
+    except InputFileError as exc:
+        if photo is None:
+            raise
+        said = str(exc).replace(photo.path.name, original.name)
+        raise type(exc)(said, code=exc.code, **{**exc.params, "name": original.name}) from None
+
+
 def _photo(path: Path, original: Original, work: Path, settings: Settings, corners: object) -> PhotoPage | None:
     """The page of a photo handed over (`pages.photo.take`); None for any other file."""
     if original.kind not in PHOTO_KINDS:
@@ -273,6 +284,9 @@ def _photo(path: Path, original: Original, work: Path, settings: Settings, corne
                             f"{settings.max_image_megapixels:g}; hand over a smaller copy", code="photo_too_big",
                             name=original.name, limit=f"{settings.max_image_megapixels:g}") from None
     except ValueError as exc:
+        if str(exc) == MORE_THAN_ONE:
+            raise SoftcopyError(f"{original.name}: {exc}; hand over each picture as a file of its own",
+                                code="photo_frames", name=original.name) from None
         if corners is not None and str(exc) in CORNER_PROBLEMS:
             raise SoftcopyError(f"{original.name}: {exc}; drag the corners onto the page's corners", code="corners",
                                 name=original.name) from None

@@ -34,6 +34,8 @@ PHOTO_KINDS = frozenset({"jpeg", "png", "webp", "heic"})
 #: What `checked_corners` says of corners that make no page (for the officer who dragged them).
 CORNER_PROBLEMS = ("four corners are needed", "a corner is two numbers", "a corner lies far outside the photo",
                    "the corners make no page")
+#: What `take` says of a picture holding several (an animated WebP, a HEIC burst).
+MORE_THAN_ONE = "the file holds more than one picture"
 #: An image recording at least this resolution is a scan (a phone records none, or 72 or 96).
 SCAN_DPI = 100
 
@@ -81,6 +83,8 @@ def take(path: Path, work: Path, *, max_megapixels: float, corners: object = Non
     when the image is no photo (it records a scan's resolution): it is read as it is. `corners`
     given (by an officer, in the photo's pixels as shown): the page is there (`checked_corners`)."""
     with pillow_limit(max_megapixels), Image.open(path) as opened:
+        if getattr(opened, "n_frames", 1) > 1:  # an animation, a burst: one page each is not ours to guess
+            raise ValueError(MORE_THAN_ONE)
         dpi = opened.info.get("dpi")
         if corners is None and isinstance(dpi, tuple) and dpi and \
                 all(isinstance(v, int | float) and v >= SCAN_DPI for v in dpi):
