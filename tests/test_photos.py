@@ -211,6 +211,8 @@ def test_the_handover_screen_shows_the_photo_and_an_officer_puts_its_corners_rig
     sent = client.post("/documents/1/photos/1/corners", data={"csrf_token": csrf} | corners)
     assert sent.status_code == 302 and "/softcopy/" in sent.location
     assert run_queued_jobs(app) >= 1
+    status = client.get(sent.location).get_data(as_text=True)
+    assert "/handover/2" in status  # the hand-over's page leads to the new version, photo beside page
     with db.session() as s:
         again = s.query(Document).filter_by(version=2).one()
         original = again.origin["files"][0]

@@ -10,10 +10,12 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from flask_login import current_user
+from sqlalchemy import select
 from werkzeug.utils import secure_filename
 
 from scan_station.accounts.roles import EXEMPT, Permission, may
 from scan_station.core.errors import NotFoundError, ScanStationError, UnknownEntryError
+from scan_station.db.database import Document
 from scan_station.filing import softcopy
 from scan_station.filing.uploads import Upload, UploadStatus, recent, requeue
 from scan_station.register import entry_dict, get_entry
@@ -76,8 +78,20 @@ def status(entry_id: str, upload_id: str):
     else:
         refusal, names = message_for(state.code, state.params, str(_NOT_FILED)), ", ".join(state.names)
     return render_template("register/softcopy_status.html", entry=entry, state=state, names=names,
-                           refusal=refusal if state.error else None,
+                           refusal=refusal if state.error else None, filed_as=_filed_as(state, entry),
                            waiting=state.status in (UploadStatus.QUEUED, UploadStatus.FILING))
+
+
+def _filed_as(state, entry: dict) -> int | None:
+    """The id of the document a filed hand-over became (its pages, and its photos beside them, are
+    on the handover screen), if the user may see it."""
+    document = state.document if state.status == UploadStatus.FILED else None
+    if not isinstance(document, dict) or _names_hidden(entry):
+        return None
+    _settings, db = service()
+    with db.session() as s:
+        return s.scalars(select(Document.id).where(Document.register_id == entry["id"],
+                                                   Document.version == document.get("version"))).first()
 
 
 #: What the screen says of a filing that failed for a reason with no code of its own (the
