@@ -31,6 +31,8 @@ MAX_OUTSIDE = 0.15
 #: Inwards only a little: a page's lines of text lie further in than its margin, and the rough
 #: outline is seldom inside the page.
 REFINE_BAND, REFINE_INWARD, REFINE_DEGREES = 0.06, 0.015, 5
+#: An outline at least RIVAL[0] as good as the best, with a corner RIVAL[1] of the photo away, is a rival.
+RIVAL = (0.9, 0.02)
 #: Weakest side's separation (mean Lab difference across it, 0-255 scale) for a page to be found.
 MIN_CONTRAST = 8.0
 
@@ -45,25 +47,33 @@ class Outline:
     corners: tuple[Point, Point, Point, Point]
     contrast: float = 0.0  # its weakest side's separation; 0 for corners given by hand
     cut: bool = False  # a side lies along the photo's edge: some of the page is outside the photo
+    doubtful: bool = False  # another outline, nearly as good, lies elsewhere (`find_page`)
 
     def as_list(self) -> list[list[float]]:
         return [[round(x, 1), round(y, 1)] for x, y in self.corners]
 
 
 def find_page(photo: Image.Image) -> Outline | None:
-    """The page's outline in `photo` (turned upright already), or None when no page stands out."""
+    """The page's outline in `photo` (turned upright already), or None when no page stands out.
+    `doubtful` when another outline nearly as good lies elsewhere (`RIVAL`): two pages' worth of
+    evidence, such as a patterned desk gives, is no answer to file on without a look."""
     small, scale = small_copy(photo)
     lab = cv2.cvtColor(small, cv2.COLOR_RGB2LAB)
-    best, best_score = None, 0.0
-    image = lab.astype(np.float32)
+    image, found = lab.astype(np.float32), []
     for mask in _masks(lab):
         for rough in _quads(mask):
             contrast, quad = max(((_contrast(q, lab), q) for q in (rough, _refined(rough, image))),
-                                 key=lambda found: found[0])
-            score = contrast * math.sqrt(_area(quad) / mask.size)
-            if contrast >= MIN_CONTRAST and score > best_score:
-                best, best_score = Outline(ordered(quad / scale), round(contrast, 1), _cut(quad, mask.shape)), score
-    return best
+                                 key=lambda candidate: candidate[0])
+            if contrast >= MIN_CONTRAST:
+                found.append((contrast * math.sqrt(_area(quad) / mask.size), contrast, quad))
+    if not found:
+        return None
+    score, contrast, quad = max(found, key=lambda candidate: candidate[0])
+    corners = np.array(ordered(quad))
+    doubtful = any(other >= RIVAL[0] * score and max(
+        min(math.dist(c, o) for o in ordered(rival)) for c in corners) > RIVAL[1] * max(lab.shape[:2])
+        for other, _contrast_, rival in found)
+    return Outline(ordered(quad / scale), round(contrast, 1), _cut(quad, lab.shape), doubtful)
 
 
 # -- finding the page ------------------------------------------------------------------------------

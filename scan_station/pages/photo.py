@@ -129,9 +129,9 @@ def page_of(photo: Image.Image, outline: Outline, work: Path, path: Path) -> Pho
     desk = desk_at_edges(page, flat.dpi)
     note = {"photo": "flattened", "size": list(photo.size), "outline": outline.as_list(),
             "by_hand": outline.contrast == 0, "paper": flat.paper, "size_mm": list(flat.size_mm), "dpi": flat.dpi,
-            "photo_dpi": flat.photo_dpi, "desk_at_edges": round(desk, 3)}
+            "photo_dpi": flat.photo_dpi, "desk_at_edges": round(desk, 3), "doubtful": outline.doubtful}
     kept = _kept(page, flat.dpi, work, path, note)
-    return replace(kept, problem="outline") if desk > MAX_DESK_AT_EDGES else kept
+    return replace(kept, problem="outline") if desk > MAX_DESK_AT_EDGES or outline.doubtful else kept
 
 
 def desk_at_edges(page: Image.Image, dpi: float) -> float:
