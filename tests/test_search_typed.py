@@ -45,6 +45,22 @@ SWAPS = [("O", "0"), ("0", "O"), ("I", "1"), ("1", "l"), ("S", "5"), ("5", "S"),
          ("2", "Z"), ("G", "6"), ("6", "G")]
 
 
+def _filed(s, n: int, text: str) -> str:
+    """Entry number `n` with one accepted one-page document holding `text`, indexed; its id."""
+    entry = Entry(id=f"PPID-2024-{n:06d}", title=f"Surat {n}", unit="Umum", category="berkala", number="",
+                  responsible="", created_date=dt.date(2024, 5, 1))
+    s.add(entry)
+    s.flush()
+    document = Document(register_id=entry.id, version=1, batch_id="B-NEAR", batch_pages=[1], page_count=1,
+                        path=f"{entry.id}.pdf", sha256="0" * 64, sidecar_path=f"{entry.id}.json",
+                        sidecar_sha256="0" * 64, status="accepted")
+    s.add(document)
+    s.flush()
+    s.add(DocumentPage(document_id=document.id, page=1, batch_page=1, text=text))
+    search.index_document(s, document, entry, [text])
+    return entry.id
+
+
 def _archive(db) -> dict[str, str]:
     """For every full name: the document that prints it once, and five that hold its first and last
     word apart, each more often than the one that prints it. Name -> the register id that prints it."""
@@ -57,53 +73,23 @@ def _archive(db) -> dict[str, str]:
             texts += [_page(rng, [first, rng.choice(LAST), last, first, last]) for _ in range(5)]
             for k, text in enumerate(texts):
                 n += 1
-                entry = Entry(id=f"PPID-2024-{n:06d}", title=f"Surat {n}", unit="Umum", category="berkala",
-                              number="", responsible="", created_date=dt.date(2024, 5, 1))
-                s.add(entry)
-                s.flush()
-                document = Document(register_id=entry.id, version=1, batch_id="B-NEAR", batch_pages=[1], page_count=1,
-                                    path=f"{entry.id}.pdf", sha256="0" * 64, sidecar_path=f"{entry.id}.json",
-                                    sidecar_sha256="0" * 64, status="accepted")
-                s.add(document)
-                s.flush()
-                s.add(DocumentPage(document_id=document.id, page=1, batch_page=1, text=text))
-                search.index_document(s, document, entry, [text])
+                entry_id = _filed(s, n, text)
                 if k == 0:
-                    printed[f"{first} {last}"] = entry.id
+                    printed[f"{first} {last}"] = entry_id
         for k in range(24):  # letterheads that say "Pemilihan" over and over; three say "memilih" once
             n += 1
             text = ("Komisi Pemilihan Umum. Pemilihan umum dan pemilihan kepala daerah. " * 3
                     + _page(rng, ["warga memilih di TPS"] if k < 3 else []))
-            entry = Entry(id=f"PPID-2024-{n:06d}", title=f"Surat {n}", unit="Umum", category="berkala",
-                          number="", responsible="", created_date=dt.date(2024, 5, 1))
-            s.add(entry)
-            s.flush()
-            document = Document(register_id=entry.id, version=1, batch_id="B-NEAR", batch_pages=[1], page_count=1,
-                                path=f"{entry.id}.pdf", sha256="0" * 64, sidecar_path=f"{entry.id}.json",
-                                sidecar_sha256="0" * 64, status="accepted")
-            s.add(document)
-            s.flush()
-            s.add(DocumentPage(document_id=document.id, page=1, batch_page=1, text=text))
-            search.index_document(s, document, entry, [text])
+            entry_id = _filed(s, n, text)
             if k < 3:
-                printed[f"memilih {k}"] = entry.id
+                printed[f"memilih {k}"] = entry_id
         near_misses = [m for misses in SPACED.values() for m in misses]
         for number in NUMBERS + list(SPACED) + near_misses:  # each printed in one document's text
             n += 1
             text = _page(rng, [number if number in SPACED or number in near_misses else f"Nomor {number}",
                                rng.choice(FIRST)])
-            entry = Entry(id=f"PPID-2024-{n:06d}", title=f"Surat {n}", unit="Umum", category="berkala",
-                          number="", responsible="", created_date=dt.date(2024, 5, 1))
-            s.add(entry)
-            s.flush()
-            document = Document(register_id=entry.id, version=1, batch_id="B-NEAR", batch_pages=[1], page_count=1,
-                                path=f"{entry.id}.pdf", sha256="0" * 64, sidecar_path=f"{entry.id}.json",
-                                sidecar_sha256="0" * 64, status="accepted")
-            s.add(document)
-            s.flush()
-            s.add(DocumentPage(document_id=document.id, page=1, batch_page=1, text=text))
-            search.index_document(s, document, entry, [text])
-            printed[number] = entry.id
+            entry_id = _filed(s, n, text)
+            printed[number] = entry_id
     return printed
 
 

@@ -14,10 +14,9 @@ from PIL import Image, ImageOps
 from scan_station.accounts.roles import Permission
 from scan_station.core import safe_files
 from scan_station.core.errors import NotFoundError, ScanStationError
-from scan_station.core.stored_shapes import raw_batch_files
 from scan_station.db.database import Document
-from scan_station.filing.uploads import corrected
-from scan_station.pages.photo import checked_corners
+from scan_station.filing.uploads import corrected, stored_originals
+from scan_station.pages.photo import PhotoError, checked_corners
 from scan_station.pages.source import pillow_limit
 
 from .auth import audit_exempt, hidden_categories, requires
@@ -82,7 +81,7 @@ def corners(document_id: int, number: int):
     given = [[_number(f"{axis}{n}") for axis in "xy"] for n in range(1, 5)]
     try:
         checked_corners(given, tuple(note["size"]))
-    except ValueError:
+    except PhotoError:
         flash(message_for("corners", {"name": note["name"]}, ""), "error")
         return redirect(url_for("handover.show", document_id=document_id) + "#photo-" + str(number))
     try:
@@ -98,19 +97,16 @@ def corners(document_id: int, number: int):
 
 def _number(field: str) -> float:
     try:
-        value = float(request.form.get(field, ""))
+        return float(request.form.get(field, ""))
     except ValueError:
         return math.nan  # refused by checked_corners
-    return value
 
 
 def _photo_note(document_id: int, number: int) -> dict:
     """The photo's note and its document's entry, if the user may see the document; else 404."""
     _settings, db = service()
     with db.session() as s:
-        document = s.get(Document, document_id)
-        if document is None or document.entry.category in hidden_categories():
-            abort(404)
+        document = _visible(s, document_id)
         notes = {p["number"]: p for p in photo_notes(document.origin)}
         if number not in notes:
             abort(404)
@@ -118,20 +114,21 @@ def _photo_note(document_id: int, number: int) -> dict:
 
 
 def _stored_photo(document_id: int, number: int, *, action: str):
-    """Where storage keeps the photo (found by its SHA-256 in the raw manifest), if the user may see it."""
+    """Where storage keeps the photo (`uploads.stored_originals`), if the user may see it; else 404."""
     settings, db = service()
     with db.session() as s:
-        document = s.get(Document, document_id)
-        if document is None or document.entry.category in hidden_categories():
-            abort(404)
-        files = (document.origin or {}).get("files") if isinstance(document.origin, dict) else None
-        if number not in {p["number"] for p in photo_notes(document.origin)} or not isinstance(files, list):
+        document = _visible(s, document_id)
+        if number not in {p["number"] for p in photo_notes(document.origin)}:
             abort(404)
         audit_exempt(s, document, action)
-        batch = document.batch
-        stored = raw_batch_files(settings.storage_dir, batch.raw_dir, batch.manifest_name, batch.manifest_sha256)
-    by_sha = {sha: rel for rel, sha in stored.items() if not rel.endswith(".json")}
-    rel = by_sha.get(files[number - 1].get("sha256"))
-    if rel is None:
+        try:
+            return stored_originals(settings, document)[number - 1][1]
+        except NotFoundError:
+            abort(404)
+
+
+def _visible(session, document_id: int) -> Document:
+    document = session.get(Document, document_id)
+    if document is None or document.entry.category in hidden_categories():
         abort(404)
-    return settings.storage_dir / rel
+    return document

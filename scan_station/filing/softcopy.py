@@ -34,7 +34,7 @@ from ..core.errors import InputFileError
 from ..core.model import PageCheck
 from ..db.database import Database, utcnow
 from ..pages.batch_input import BatchInput, PageOrigin, read_batch
-from ..pages.photo import CORNER_PROBLEMS, MORE_THAN_ONE, PHOTO_KINDS, PhotoPage, take
+from ..pages.photo import PHOTO_KINDS, PhotoError, PhotoPage, take
 from ..records import signatures as signature_checks
 from ..records.signatures import SignatureCheck, access_copy_note
 from .sources import IngestOptions, IngestResult, IngestSource
@@ -270,6 +270,11 @@ def _read_part(pdf: Path, work: Path, settings: Settings, photo: PhotoPage | Non
         raise type(exc)(said, code=exc.code, **{**exc.params, "name": original.name}) from None
 
 
+#: What to do about a photo that cannot be taken as given, by `PhotoError.code`.
+_PHOTO_FIX = {"corners": "drag the corners onto the page's corners",
+              "photo_frames": "hand over each picture as a file of its own"}
+
+
 def _photo(path: Path, original: Original, work: Path, settings: Settings, corners: object) -> PhotoPage | None:
     """The page of a photo handed over (`pages.photo.take`); None for any other file."""
     if original.kind not in PHOTO_KINDS:
@@ -283,16 +288,10 @@ def _photo(path: Path, original: Original, work: Path, settings: Settings, corne
         raise SoftcopyError(f"{original.name}: the picture is larger than max_image_megapixels = "
                             f"{settings.max_image_megapixels:g}; hand over a smaller copy", code="photo_too_big",
                             name=original.name, limit=f"{settings.max_image_megapixels:g}") from None
-    except ValueError as exc:
-        if str(exc) == MORE_THAN_ONE:
-            raise SoftcopyError(f"{original.name}: {exc}; hand over each picture as a file of its own",
-                                code="photo_frames", name=original.name) from None
-        if corners is not None and str(exc) in CORNER_PROBLEMS:
-            raise SoftcopyError(f"{original.name}: {exc}; drag the corners onto the page's corners", code="corners",
-                                name=original.name) from None
-        raise SoftcopyError(f"{original.name}: the picture cannot be read ({type(exc).__name__}); hand it over "
-                            "again as it was saved", code="photo_damaged", name=original.name) from None
-    except (OSError, SyntaxError, EOFError) as exc:
+    except PhotoError as exc:
+        raise SoftcopyError(f"{original.name}: {exc}; {_PHOTO_FIX[exc.code]}", code=exc.code,
+                            name=original.name) from None
+    except (OSError, SyntaxError, EOFError, ValueError) as exc:
         raise SoftcopyError(f"{original.name}: the picture cannot be read ({type(exc).__name__}); hand it over "
                             "again as it was saved", code="photo_damaged", name=original.name) from None
 

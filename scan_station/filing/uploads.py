@@ -132,31 +132,39 @@ class Upload(StateFolder[UploadState]):
         return state
 
 
+def stored_originals(settings: Settings, document: Document) -> list[tuple[dict, Path]]:
+    """A filed softcopy's files as handed over (its origin's records) and where storage keeps each,
+    found by its SHA-256 in the raw batch's manifest; NotFoundError when it is no softcopy or a
+    file is not there. The paths are the manifest's: read them as regular files only."""
+    origin = document.origin
+    if not isinstance(origin, dict) or origin.get("kind") != "softcopy":
+        raise NotFoundError(f"document {document.id} is no softcopy")
+    batch = document.batch
+    stored = raw_batch_files(settings.storage_dir, batch.raw_dir, batch.manifest_name, batch.manifest_sha256)
+    by_sha = {sha: rel for rel, sha in stored.items() if not rel.endswith(".json")}
+    files = origin.get("files")
+    if not isinstance(files, list) or not files or any(not isinstance(f, dict) or f.get("sha256") not in by_sha
+                                                       for f in files):
+        raise NotFoundError(f"the originals of document {document.id} are not all in storage")
+    return [(f, settings.storage_dir / by_sha[f["sha256"]]) for f in files]
+
+
 def corrected(settings: Settings, db: Database, document_id: int, corners: dict[int, object], *,
               user: str) -> Upload:
-    """The originals of a filed softcopy handed over again, the photos numbered in `corners` (from
-    1) flattened from the corners an officer put on them: queued, to become the entry's next
-    version. The originals are the ones storage keeps, each found by its SHA-256 in the raw
-    batch's manifest and read only if it is a regular file; NotFoundError when there is none."""
+    """The originals of a filed softcopy handed over again (`stored_originals`), the photos
+    numbered in `corners` (from 1) flattened from the corners an officer put on them: queued, to
+    become the entry's next version; NotFoundError when there is no such softcopy."""
     with db.session() as session:
         document = session.get(Document, document_id)
-        origin = document.origin if document is not None else None
-        if document is None or not isinstance(origin, dict) or origin.get("kind") != "softcopy":
-            raise NotFoundError(f"document {document_id} is no softcopy")
-        batch, entry_id = document.batch, document.register_id
-        stored = raw_batch_files(settings.storage_dir, batch.raw_dir, batch.manifest_name, batch.manifest_sha256)
-    by_sha = {sha: rel for rel, sha in stored.items() if not rel.endswith(".json")}
-    files = [f for f in origin.get("files", []) if isinstance(f, dict)]
-    if not files or any(f.get("sha256") not in by_sha for f in files):
-        raise NotFoundError(f"the originals of document {document_id} are not all in storage")
+        if document is None:
+            raise NotFoundError(f"no document {document_id}")
+        originals, entry_id = stored_originals(settings, document), document.register_id
     upload = Upload.create(settings, entry_id=entry_id, user=user)
     try:
-        for number, original in enumerate(files, start=1):
+        for number, (original, path) in enumerate(originals, start=1):
             name = Path(str(original.get("name", ""))).name or f"softcopy-{number}"
-            kept = safe_files.copy(settings.storage_dir / by_sha[original["sha256"]], upload.files_dir(number) / name)
-            if kept != original["sha256"]:
-                raise StorageError(f"{by_sha[original['sha256']]}: not what the manifest says; run `scan-station "
-                                   "verify`")
+            if safe_files.copy(path, upload.files_dir(number) / name) != original["sha256"]:
+                raise StorageError(f"{path}: not what the manifest says; run `scan-station verify`")
         upload.update(corners={str(n): c for n, c in corners.items()})
     except BaseException:
         upload.remove()

@@ -31,6 +31,15 @@ pillow_heif.register_heif_opener()  # HEIC, what iPhones send
 
 #: Kinds of softcopy (`filing.softcopy.KINDS`) that may be a photo of a page.
 PHOTO_KINDS = frozenset({"jpeg", "png", "webp", "heic"})
+class PhotoError(ValueError):
+    """A photo that cannot be taken as given; `code`: "corners" (they make no page) or
+    "photo_frames" (the file holds several pictures)."""
+
+    def __init__(self, message: str, code: str):
+        super().__init__(message)
+        self.code = code
+
+
 #: What `checked_corners` says of corners that make no page (for the officer who dragged them).
 CORNER_PROBLEMS = ("four corners are needed", "a corner is two numbers", "a corner lies far outside the photo",
                    "the corners make no page")
@@ -84,7 +93,7 @@ def take(path: Path, work: Path, *, max_megapixels: float, corners: object = Non
     given (by an officer, in the photo's pixels as shown): the page is there (`checked_corners`)."""
     with pillow_limit(max_megapixels), Image.open(path) as opened:
         if getattr(opened, "n_frames", 1) > 1:  # an animation, a burst: one page each is not ours to guess
-            raise ValueError(MORE_THAN_ONE)
+            raise PhotoError(MORE_THAN_ONE, "photo_frames")
         dpi = opened.info.get("dpi")
         if corners is None and isinstance(dpi, tuple) and dpi and \
                 all(isinstance(v, int | float) and v >= SCAN_DPI for v in dpi):
@@ -103,22 +112,22 @@ def take(path: Path, work: Path, *, max_megapixels: float, corners: object = Non
 
 def checked_corners(corners: object, size: tuple[int, int]) -> Outline:
     """Four corners given by hand as an outline: four pairs of finite numbers, within MAX_OUTSIDE of
-    the photo, making a convex quadrilateral of at least MIN_AREA of it; ValueError otherwise."""
+    the photo, making a convex quadrilateral of at least MIN_AREA of it; PhotoError otherwise."""
     if not isinstance(corners, list | tuple) or len(corners) != 4:
-        raise ValueError("four corners are needed")
+        raise PhotoError("four corners are needed", "corners")
     points = []
     for corner in corners:
         if not isinstance(corner, list | tuple) or len(corner) != 2 or \
                 not all(isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) for v in corner):
-            raise ValueError("a corner is two numbers")
+            raise PhotoError("a corner is two numbers", "corners")
         x, y = float(corner[0]), float(corner[1])
         if not (-MAX_OUTSIDE * size[0] <= x <= (1 + MAX_OUTSIDE) * size[0]
                 and -MAX_OUTSIDE * size[1] <= y <= (1 + MAX_OUTSIDE) * size[1]):
-            raise ValueError("a corner lies far outside the photo")
+            raise PhotoError("a corner lies far outside the photo", "corners")
         points.append((x, y))
     quad = np.array(points, dtype=np.float32)
     if not cv2.isContourConvex(quad) or cv2.contourArea(quad) < MIN_AREA * size[0] * size[1]:
-        raise ValueError("the corners make no page")
+        raise PhotoError("the corners make no page", "corners")
     return Outline(ordered(np.array(points)))
 
 
