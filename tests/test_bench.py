@@ -20,9 +20,14 @@ def _run(*args: str, timeout: float) -> str:
 
 
 @pytest.mark.slow
-def test_bench_search_runs():
-    out = _run("bench_search.py", "--documents", "30", timeout=300)
-    assert "| common word |" in out and "| misread number |" in out
+def test_bench_search_runs(tmp_path):
+    out = _run("bench_search.py", "--documents", "40", "--queries", "5", "--json", str(tmp_path / "figures.json"),
+               timeout=300)
+    assert "| common word |" in out and "| misread number |" in out and "| name, quoted |" in out
+    figures = json.loads((tmp_path / "figures.json").read_text())
+    # the archive went in through the real filing path, and every role was asked every kind of query
+    assert figures["filing_pages_per_s"] > 0 and figures["relevance"]["name"]["queries"] > 0
+    assert {key.split(" | ")[0] for key in figures["latency"]} == {"dokumentasi", "ppid", "atasan", "admin"}
 
 
 @pytest.mark.slow
