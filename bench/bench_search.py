@@ -94,7 +94,7 @@ def file_all(settings, db, archive: Archive, work: Path) -> float:
     start = time.perf_counter()
     for n in range(0, len(filed), FILED_AT_ONCE):
         batch_id = f"bench-{n // FILED_AT_ONCE:06d}"
-        received = Received(batch_id, dt.datetime.now(dt.timezone.utc), work / batch_id, submitted_by="dokumentasi")
+        received = Received(batch_id, dt.datetime.now(dt.UTC), work / batch_id, submitted_by="dokumentasi")
         with db.session() as session:  # what `keep_raw` records before filing (no scanned files here)
             session.add(Batch(id=batch_id, source_name=batch_id, raw_dir=f"raw/{batch_id}", manifest_sha256="0" * 64,
                               page_count=0))
@@ -192,7 +192,7 @@ class Truth:
                 self.texts[entry.register_id] = words(fields + " " + " ".join(version.pages))
 
     def holding(self, phrases: list[str]) -> dict[str, set[str]]:
-        """phrase -> the register ids whose text holds it (as whole words)."""
+        """Phrase -> the register ids whose text holds it (as whole words)."""
         wanted = {p: words(p) for p in phrases}
         by_word: dict[str, list[str]] = {}
         for phrase, normal in wanted.items():
@@ -207,7 +207,7 @@ class Truth:
 
 
 def relevance_queries(archive: Archive, truth: Truth, count: int, rng: random.Random) -> dict[str, list]:
-    """kind -> [(query, register ids that are right)]: the searches an officer answering a
+    """Kind -> [(query, register ids that are right)]: the searches an officer answering a
     request makes, each with what the text says is right."""
     shown = [e for e in archive.entries if e.searchable() is not None]
     signers = truth.holding([e.signer for e in rng.sample(shown, min(len(shown), count * 3))])
@@ -250,7 +250,8 @@ def latency_queries(archive: Archive, relevance: dict[str, list], count: int, rn
         "name": [q for q, _ids in relevance["name"]],
         "phrase": [phrase() for _ in range(count)],
         "prefix": [rng.choice(title_words)[:4] + "*" for _ in range(count)],
-        "filtered": [f"{rng.choice(title_words)} tahun:{rng.randint(2021, 2025)} kategori:berkala" for _ in range(count)],
+        "filtered": [f"{rng.choice(title_words)} tahun:{rng.randint(2021, 2025)} kategori:berkala"
+                     for _ in range(count)],
         "number": [q for q, _ids in relevance["number as printed"]],
         "misread number": [q for q, _ids in relevance["number typed misread"]],
     }
@@ -270,7 +271,7 @@ def timed(fn, items) -> tuple[float, float]:
 
 
 def relevance(db, reference, kinds: dict[str, list]) -> dict:
-    """kind -> {first, top 20 (ours, tantivy alone), queries}: what the PPID sees (every category)."""
+    """Kind -> {first, top 20 (ours, tantivy alone), queries}: what the PPID sees (every category)."""
     figures = {}
     for kind, items in kinds.items():
         ours_first = ours_top = alone_first = alone_top = 0
@@ -300,14 +301,14 @@ def latency(db, clients, reference, kinds: dict[str, list]) -> dict:
     for role, client in clients.items():
         hidden = hidden_from(role)
         for kind, items in kinds.items():
-            def ours(q):
+            def ours(q, hidden=hidden):
                 with db.session() as session:  # as the kiosk does, one database session a search
                     return search.find(session, q, hidden_categories=hidden, mark=("<mark>", "</mark>"))
 
-            def page(q):
+            def page(q, client=client):
                 assert client.get("/search", query_string={"q": q}).status_code == 200
 
-            def alone(q):
+            def alone(q, hidden=hidden):
                 return reference_page(reference, q, hidden)
 
             for fn in (ours, page, alone):
@@ -353,8 +354,9 @@ def main() -> None:
           f"documents filed, {pages} pages; {db.engine.dialect.name}")
     print(f"register {entries_rate:,.0f} entries/s; filing {filing_rate:,.0f} pages/s"
           + (f"; reindex {reindex_rate:,.0f} pages/s" if reindex_rate else "")
-          + f"; tantivy alone indexes {reference_rate:,.0f} pages/s; index {size(settings.index_dir) / pages / 1024:.1f} "
-            f"KB/page (tantivy alone {size(root / 'reference') / pages / 1024:.1f})")
+          + f"; tantivy alone indexes {reference_rate:,.0f} pages/s; index "
+            f"{size(settings.index_dir) / pages / 1024:.1f} KB/page (tantivy alone "
+            f"{size(root / 'reference') / pages / 1024:.1f})")
     rel = relevance(db, reference, asked)
     print("\nRelevance (the PPID's results; ground truth from the text)\n")
     print("| query typed | queries | ours: first | ours: in top 20 | tantivy alone: first | tantivy alone: in top 20 |")
@@ -377,8 +379,9 @@ def main() -> None:
         print(f"| {role} | {kind} | {p50:.1f} / {p95:.1f} | {k50:.1f} / {k95:.1f} | {r50:.1f} / {r95:.1f} | {ratio} |")
     if args.json:
         args.json.write_text(json.dumps({
-            "cores": os.cpu_count(), "entries": len(archive.entries), "pages": pages, "database": db.engine.dialect.name,
-            "register_entries_per_s": entries_rate, "filing_pages_per_s": filing_rate, "reindex_pages_per_s": reindex_rate,
+            "cores": os.cpu_count(), "entries": len(archive.entries), "pages": pages,
+            "database": db.engine.dialect.name, "register_entries_per_s": entries_rate,
+            "filing_pages_per_s": filing_rate, "reindex_pages_per_s": reindex_rate,
             "relevance": rel, "latency": {f"{role} | {kind}": v for (role, kind), v in lat.items()},
         }, indent=1))
 
