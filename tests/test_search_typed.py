@@ -62,8 +62,10 @@ def _filed(s, n: int, text: str) -> str:
 
 
 def _archive(db) -> dict[str, str]:
-    """For every full name: the document that prints it once, and five that hold its first and last
-    word apart, each more often than the one that prints it. Name -> the register id that prints it."""
+    """For every full name: the document that prints it once, five that hold its first and last
+    word apart, and two lists of those present where they stand one word apart ("Puji Lubis
+    Nasution"), twice — each more often than the one that prints it. Name -> the register id that
+    prints it."""
     rng, printed, n = random.Random(27), {}, 0
     with db.session() as s:
         s.add(Batch(id="B-NEAR", source_name="near", raw_dir="raw/near", manifest_sha256="0" * 64, page_count=1))
@@ -71,6 +73,8 @@ def _archive(db) -> dict[str, str]:
             others = [f for f in FIRST if f != first]
             texts = [_page(rng, [f"{first} {last}", rng.choice(others)])]
             texts += [_page(rng, [first, rng.choice(LAST), last, first, last]) for _ in range(5)]
+            between = [other for other in LAST if other != last]
+            texts += [_page(rng, [f"{first} {rng.choice(between)} {last}" for _ in range(2)]) for _ in range(2)]
             for k, text in enumerate(texts):
                 n += 1
                 entry_id = _filed(s, n, text)
@@ -113,7 +117,7 @@ def test_a_full_name_typed_without_quotes_finds_the_document_that_prints_it_firs
         if name.split()[0] not in FIRST:
             continue
         ranked = _ranked(db, name)
-        assert len(ranked) == 6 and ranked[0] == register_id, (name, ranked)  # all that hold both; it first
+        assert len(ranked) == 8 and ranked[0] == register_id, (name, ranked)  # all that hold both; it first
         assert _ranked(db, f'"{name}"') == [register_id]  # quoted: only it
         assert _ranked(db, name.lower())[0] == register_id  # as officers type it
 
@@ -122,7 +126,7 @@ def test_words_apart_are_still_found(archive):
     """The boost orders; it never filters: every document holding both words is found."""
     db, printed = archive
     first, last = next(iter(printed)).split()
-    assert len(_ranked(db, f"{last} {first}")) == 6
+    assert len(_ranked(db, f"{last} {first}")) == 8
 
 
 def test_a_number_is_found_whichever_confusable_character_was_printed_or_typed(archive):

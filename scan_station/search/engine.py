@@ -192,6 +192,9 @@ def _phrase(field: str, words: tuple[str, ...], slop: int = 0) -> Query:
 #: Words typed one after another without quotes count more where they stand together: as a phrase
 #: with at most NEAR_SLOP other words between them, worth NEAR_BOOST (the register's fields twice).
 NEAR_SLOP, NEAR_BOOST = 1, 3.0
+#: ... and once more when they stand exactly as typed: "Puji Slamet Hartono" above a list of those
+#: present that reads "Puji Hakim, Slamet Hartono".
+EXACT_BOOST = 6.0
 
 
 def nearness(parsed: Parsed, on: Fields) -> list[Query]:
@@ -208,6 +211,7 @@ def nearness(parsed: Parsed, on: Fields) -> list[Query]:
     found = []
     for run in (tuple(r) for r in runs if len(r) > 1):
         found.append(Query.boost_query(_phrase(on.text, run, NEAR_SLOP), NEAR_BOOST))
+        found.append(Query.boost_query(_phrase(on.text, run, 0), EXACT_BOOST))
         if on.register:
             found.append(Query.boost_query(_phrase("meta", run, NEAR_SLOP), 2 * NEAR_BOOST))
     return found
