@@ -135,6 +135,8 @@ def test_quick_paths_give_what_the_slow_ones_give(archive, monkeypatch):
     monkeypatch.setattr(search_engine, "MAX_PREFIX_TERMS", 0)
     monkeypatch.setattr(search_snippet, "NEEDLE_BUDGET", -1)
     assert answers(prefixes + [q for q, _ in QUERIES]) == quick
+    monkeypatch.setattr(search_snippet, "FEW_FOUND", 0)
+    assert answers(prefixes + [q for q, _ in QUERIES]) == quick
     assert any("<" in snippet for hits in quick.values() for _rid, pages in hits for _n, snippet in pages)
 
 
@@ -145,17 +147,24 @@ def test_snippets_from_needles_mark_every_form_case_and_misreading(monkeypatch):
     texts = ["Warga MEMILIH di tempat pemungutan; pemilihan-nya dipilihnya (rapat) rapat_pleno Rapat.",
              "Surat 19/PP.07-SOP/HM/I/2025 dari Bapak Suharyamto, pendapatan daerah dapat naik.",
              "Laporan pelaksanaan: dilaksanakan, melaksanakan, terlaksana; laksana.",
-             "Catatan — pemiñlihan umum, Müller memilih; ΟΔΟΣ'Α.", "Dari İstanbul: Muller, pemilihan."]
+             "Catatan — pemiñlihan umum, Müller memilih; ΟΔΟΣ'Α.", "Dari İstanbul: Muller, pemilihan.",
+             "Hadir: Eko Hartono, Hartona (Ekonomi), EKO HARTONO dan Eko-Hartonoo."]
     queries = ["pemilihan", "Rapat", "suharyanto", "pemil*", '"pemungutan suara"', "laksana dapat", "müller",
-               "pemiñlihan", "19/PP.07-SOP/HM/I/2025"]
+               "pemiñlihan", "19/PP.07-SOP/HM/I/2025", "eko hartono"]
     for query in queries:
         marker = search_snippet.Marker(parse(query), ("<", ">"))
         assert (marker.needles is None) == ("/" in query), query  # a number's pieces are too short to look for
         assert marker.needles is None or marker._by_needles(texts) is not None, query
         quick = marker.snippets(texts)
-        monkeypatch.setattr(search_snippet, "NEEDLE_BUDGET", -1)
+        monkeypatch.setattr(search_snippet, "NEEDLE_BUDGET", -1)  # every word decided ...
+        assert search_snippet.Marker(parse(query), ("<", ">")).snippets(texts) == quick, query
+        monkeypatch.setattr(search_snippet, "FEW_FOUND", 0)  # ... and found token by token, not by a pattern
         assert search_snippet.Marker(parse(query), ("<", ">")).snippets(texts) == quick, query
         monkeypatch.undo()
     assert "<MEMILIH>" in search_snippet.snippet(texts[0], parse("pemilihan"), ("<", ">"))
     assert "<Suharyamto>" in search_snippet.snippet(texts[1], parse("suharyanto"), ("<", ">"))
     assert "<Müller>" in search_snippet.snippet(texts[3], parse("muller"), ("<", ">"))
+    # a name is its own stem (no stem needle cut from it), and one letter off it is marked too
+    assert search_snippet.Marker(parse("eko hartono"), ("<", ">")).needles == ["eko", "har", "tono"]
+    assert search_snippet.snippet(texts[5], parse("eko hartono"), ("<", ">")) == (
+        "Hadir: <Eko> <Hartono>, <Hartona> (Ekonomi), <EKO> <HARTONO> dan <Eko>-<Hartonoo>.")

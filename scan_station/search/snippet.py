@@ -15,10 +15,11 @@ needle is short or frequent, every word of the pages is decided instead; the mar
 
 from __future__ import annotations
 
+import functools
 import re
 
 from .query import Query
-from .text import _CHUNK, TOKEN, is_dictionary_word, number_key, stem
+from .text import _CHUNK, _STEMS, TOKEN, is_dictionary_word, number_key, stem
 
 WIDTH = 220  # characters of a snippet
 MIN_FUZZY = 5
@@ -45,26 +46,44 @@ def _fuzzy(word: str) -> bool:
     return len(word) >= MIN_FUZZY and word.isalpha() and not is_dictionary_word(word)
 
 
-def _matcher(parsed: Query):
-    words: set[str] = set()
-    stems, prefixes, fuzzy = set(), [], []
-    for clause in parsed.positive():
-        if clause.kind == "prefix":
-            prefixes.append(clause.words[0])
-            continue
-        words.update(clause.words)
-        if clause.kind == "word":
-            w = clause.words[0]
-            stems.add(stem(w))
-            if _fuzzy(w):
-                fuzzy.append(w)
+class _Matcher:
+    """Whether words match a query: one word (`matches`), or many at once (`which`), the cheap
+    tests first — thousands of words are decided for a common word."""
 
-    def matches(token: str) -> bool:
-        t = token.lower()
-        return (t in words or stem(t) in stems or any(t.startswith(p) for p in prefixes)
-                or any(_one_off(t, f) for f in fuzzy))
+    def __init__(self, parsed: Query):
+        self.words: set[str] = set()
+        self.stems: set[str] = set()
+        prefixes, fuzzy = [], []
+        for clause in parsed.positive():
+            if clause.kind == "prefix":
+                prefixes.append(clause.words[0])
+                continue
+            self.words.update(clause.words)
+            if clause.kind == "word":
+                w = clause.words[0]
+                self.stems.add(stem(w))
+                if _fuzzy(w):
+                    fuzzy.append(w)
+        self.starts, self.fuzzy = tuple(prefixes), fuzzy
+        # A word one character off f keeps f's first half, or all of f after the character past
+        # the middle (where the change is decides which): the halves are a cheap test first.
+        self.heads = tuple(f[:len(f) // 2] for f in fuzzy)
+        self.tails = tuple(f[len(f) // 2 + 1:] for f in fuzzy)
 
-    return matches
+    def matches(self, token: str) -> bool:
+        return bool(self.which([token]))
+
+    def which(self, tokens: list[str]) -> set[str]:
+        words, stems, stem_of, starts = self.words, self.stems, _STEMS, self.starts
+        lowered = [(t, t.lower()) for t in tokens]
+        found = {t for t, low in lowered if low in words or stem_of[low] in stems}
+        if starts:
+            found.update(t for t, low in lowered if low.startswith(starts))
+        if self.heads:
+            heads, tails = self.heads, self.tails
+            found.update(t for t, low in lowered if (low.startswith(heads) or low.endswith(tails))
+                         and any(_one_off(low, f) for f in self.fuzzy))
+        return found
 
 
 def _needles(parsed: Query) -> list[str] | None:
@@ -75,7 +94,8 @@ def _needles(parsed: Query) -> list[str] | None:
         needles.update(clause.words)
         if clause.kind == "word":
             word = clause.words[0]
-            needles.add(stem(word)[1:])
+            if is_dictionary_word(word):  # else it is its own stem, and no other word's (a name)
+                needles.add(stem(word)[1:])
             if _fuzzy(word):
                 needles.update((word[:len(word) // 2], word[len(word) // 2:]))
     needles = {n for n in needles if n.isalnum() or not n}  # one with a space is inside no word
@@ -90,7 +110,8 @@ class Marker:
     hold a needle; the others cannot match."""
 
     def __init__(self, parsed: Query, mark: tuple[str, str]):
-        self.parsed, self.mark, self.matches = parsed, mark, _matcher(parsed)
+        self.parsed, self.mark, self.matcher = parsed, mark, _Matcher(parsed)
+        self.matches = self.matcher.matches
         self.keys = {number_key(c.raw) for c in parsed.positive() if c.kind == "number"}
         self.needles = _needles(parsed)
         self.memo: dict[str, bool] = {}
@@ -179,21 +200,21 @@ class Marker:
 
     def _found(self, texts: list[str]) -> set[str]:
         """The distinct words of the texts that match."""
-        memo, found = self.memo, set()
-        for chunk in set().union(*(text.split() for text in texts)):
-            for token in _tokens_of(chunk):
-                hit = memo.get(token)
-                if hit is None:
-                    hit = memo[token] = self.matches(token)
-                if hit:
-                    found.add(token)
-        return found
+        memo = self.memo
+        distinct = set(TOKEN.findall("\n".join(texts)))
+        new = [t for t in distinct if t not in memo]
+        hits = self.matcher.which(new)
+        memo.update((t, t in hits) for t in new)
+        return {t for t in distinct if memo[t]}
 
     def _spans(self, text: str, found: set[str]) -> list[tuple[int, int]]:
         """Where the text's tokens that are among `found` are: one pass over the text (`found`
-        holds the matching words of all the pages, thousands for a prefix such as `ber*`)."""
+        holds the matching words of all the pages, thousands for a prefix such as `ber*`); a
+        few words are looked for as such (the regular expression engine's loop, not ours)."""
         if not found:
             return []
+        if len(found) <= FEW_FOUND:
+            return [m.span() for m in _words_pattern(frozenset(found)).finditer(text)]
         return [m.span() for m in TOKEN.finditer(text) if m.group() in found]
 
     def _numbers(self, text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -222,16 +243,14 @@ class Marker:
         return prefix + " ".join("".join(out).split()) + suffix
 
 
-_CHUNK_TOKENS: dict[str, tuple[str, ...]] = {}  # a whitespace-separated chunk -> its tokens
+FEW_FOUND = 64  # matching words, up to which they are looked for by one regular expression
 
 
-def _tokens_of(chunk: str) -> tuple[str, ...]:
-    tokens = _CHUNK_TOKENS.get(chunk)
-    if tokens is None:
-        tokens = tuple(TOKEN.findall(chunk))
-        if len(_CHUNK_TOKENS) < 500_000:
-            _CHUNK_TOKENS[chunk] = tokens
-    return tokens
+@functools.lru_cache(maxsize=256)
+def _words_pattern(found: frozenset[str]) -> re.Pattern:
+    """These words as whole tokens (a token is a longest run of letters and digits, as TOKEN's)."""
+    alternatives = "|".join(map(re.escape, sorted(found, key=len, reverse=True)))
+    return re.compile(rf"(?<![^\W_])(?:{alternatives})(?![^\W_])")
 
 
 def _densest(spans: list[tuple[int, int]]) -> int:
