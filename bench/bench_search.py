@@ -69,14 +69,12 @@ def kiosk(home: Path, database_url: str = ""):
     return app
 
 
-def logged_in(app) -> dict:
-    """A client for each role, logged in now (a session left idle while the archive is filed ends)."""
-    clients = {}
-    for role in ROLES:
-        clients[role] = app.test_client()
-        response = clients[role].post("/login", data={"username": role, "password": PASSWORD})
-        assert response.status_code == 302, (role, response.status_code)
-    return clients
+def logged_in(app, role: str):
+    """A client of an officer of `role`, logged in now (a session left idle long enough ends)."""
+    client = app.test_client()
+    response = client.post("/login", data={"username": role, "password": PASSWORD})
+    assert response.status_code == 302, (role, response.status_code)
+    return client
 
 
 def register(settings, db, archive: Archive) -> float:
@@ -301,11 +299,12 @@ def relevance(db, reference, kinds: dict[str, list]) -> dict:
     return figures
 
 
-def latency(db, clients, reference, kinds: dict[str, list]) -> dict:
-    """(role, kind) -> p50/p95 of ours, the kiosk's page and tantivy alone."""
-    figures = {}
-    for role, client in clients.items():
-        hidden = hidden_from(role)
+def latency(app, reference, kinds: dict[str, list]) -> dict:
+    """(role, kind) -> p50/p95 of ours, the kiosk's page and tantivy alone, and how many of the
+    queries tantivy alone answers."""
+    db, figures = app.extensions["scan_station"]["db"], {}
+    for role in ROLES:
+        hidden, client = hidden_from(role), logged_in(app, role)
         for kind, items in kinds.items():
             def ours(q, hidden=hidden):
                 with db.session() as session:  # as the kiosk does, one database session a search
@@ -328,53 +327,26 @@ def size(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--documents", type=int, default=4000, help="filed versions (~5.3 pages each)")
-    parser.add_argument("--queries", type=int, default=100, help="queries of each kind")
-    parser.add_argument("--database-url", default="", help="e.g. postgresql+psycopg://... (default: SQLite)")
-    parser.add_argument("--reindex", action="store_true", help="also time `scan-station reindex`")
-    parser.add_argument("--json", type=Path, help="write the figures here too")
-    parser.add_argument("--relevance-only", action="store_true", help="skip the latency measurements")
-    parser.add_argument("--home", type=Path, help="keep the filed archive here; given again, it is reused "
-                        "(same --documents) and only the queries are run")
-    args = parser.parse_args()
-    rng = random.Random(7)
-    archive = Archive(args.documents)
-    root = args.home or Path(tempfile.mkdtemp(prefix="bench-search-"))
-    built = root / "built"
-    app = kiosk(root / "home", args.database_url)
+def build(root: Path, app, archive: Archive, *, reindex: bool) -> dict:
+    """Register, file and return the archive through the service, index it for tantivy alone, and
+    mark `root` as built; the rates."""
     settings, db = app.extensions["scan_station"]["settings"], app.extensions["scan_station"]["db"]
-    entries_rate = filing_rate = reindex_rate = reference_rate = 0.0
-    if not built.exists():
-        entries_rate = register(settings, db, archive)
-        filing_rate = file_all(settings, db, archive, root)
-        if args.reindex:
-            from scan_station.search.rebuild import reindex
-            start = time.perf_counter()
-            reindex(settings, db)
-            reindex_rate = archive.page_count / (time.perf_counter() - start)
+    rates = {"register_entries_per_s": register(settings, db, archive),
+             "filing_pages_per_s": file_all(settings, db, archive, root), "reindex_pages_per_s": 0.0}
+    if reindex:
+        from scan_station.search.rebuild import reindex as rebuild_index
         start = time.perf_counter()
-        reference_index(root / "reference", archive)
-        shown = sum(len(v.pages) for e in archive.entries if (v := e.searchable()))
-        reference_rate = shown / (time.perf_counter() - start)
-        built.write_text(str(args.documents))
-    elif built.read_text().strip() != str(args.documents):
-        parser.error(f"{root} holds an archive of {built.read_text()} documents, not {args.documents}")
-    reference = tantivy.Index.open(str(root / "reference"))
-    truth = Truth(archive)
-    asked = relevance_queries(archive, truth, args.queries, rng)
-    kinds = latency_queries(archive, asked, args.queries, rng)
-    pages = archive.page_count
-    print(f"{os.cpu_count()} cores; {len(archive.entries)} register entries, {sum(1 for _ in archive.documents())} "
-          f"documents filed, {pages} pages; {db.engine.dialect.name}")
-    if filing_rate:
-        print(f"register {entries_rate:,.0f} entries/s; filing {filing_rate:,.0f} pages/s"
-              + (f"; reindex {reindex_rate:,.0f} pages/s" if reindex_rate else "")
-              + f"; tantivy alone indexes {reference_rate:,.0f} pages/s")
-    print(f"index {size(settings.index_dir) / pages / 1024:.1f} KB/page (tantivy alone "
-          f"{size(root / 'reference') / pages / 1024:.1f})")
-    rel = relevance(db, reference, asked)
+        rebuild_index(settings, db)
+        rates["reindex_pages_per_s"] = archive.page_count / (time.perf_counter() - start)
+    start = time.perf_counter()
+    reference_index(root / "reference", archive)
+    shown = sum(len(v.pages) for e in archive.entries if (v := e.searchable()))
+    rates["tantivy_alone_pages_per_s"] = shown / (time.perf_counter() - start)
+    (root / "built").write_text(str(len(archive.entries)))
+    return rates
+
+
+def print_relevance(rel: dict) -> None:
     print("\nRelevance (the PPID's results; ground truth from the text)\n")
     print("| query typed | queries | ours: first | ours: in top 20 | tantivy alone: first | tantivy alone: in top 20 |")
     print("|---|---|---|---|---|---|")
@@ -386,7 +358,9 @@ def main() -> None:
         else:
             print(f"| {kind} | {f['queries']} | {f['ours_first']} | {f['ours_top20']} | {f['alone_first']} | "
                   f"{f['alone_top20']} |")
-    lat = {} if args.relevance_only else latency(db, logged_in(app), reference, kinds)
+
+
+def print_latency(lat: dict, kinds: dict[str, list]) -> None:
     print("\nLatency, ms (p50 / p95), for each role\n")
     print("| role | queries | ours | kiosk page | tantivy alone | p95 ratio |")
     print("|---|---|---|---|---|---|")
@@ -394,12 +368,50 @@ def main() -> None:
         n = len(kinds[kind])
         ratio = f"{p95 / r95:.1f}×" if answered > n // 2 else f"— (it answers {answered} of {n})"
         print(f"| {role} | {kind} | {p50:.1f} / {p95:.1f} | {k50:.1f} / {k95:.1f} | {r50:.1f} / {r95:.1f} | {ratio} |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--documents", type=int, default=4000, help="filed versions (~5.3 pages each)")
+    parser.add_argument("--queries", type=int, default=100, help="queries of each kind")
+    parser.add_argument("--database-url", default="", help="e.g. postgresql+psycopg://... (default: SQLite)")
+    parser.add_argument("--reindex", action="store_true", help="also time `scan-station reindex`")
+    parser.add_argument("--json", type=Path, help="write the figures here too")
+    parser.add_argument("--relevance-only", action="store_true", help="skip the latency measurements")
+    parser.add_argument("--home", type=Path, help="keep the filed archive here; given again, it is reused "
+                        "(same --documents) and only the queries are run")
+    args = parser.parse_args()
+    archive = Archive(args.documents)
+    root = args.home or Path(tempfile.mkdtemp(prefix="bench-search-"))
+    built = root / "built"
+    if built.exists() and built.read_text().strip() != str(len(archive.entries)):
+        parser.error(f"{root} holds another archive (run with the --documents it was built with)")
+    if not built.exists() and (root / "home").exists():
+        parser.error(f"{root} holds an archive whose building did not finish: remove it first")
+    app = kiosk(root / "home", args.database_url)
+    settings, db = app.extensions["scan_station"]["settings"], app.extensions["scan_station"]["db"]
+    rates = {} if built.exists() else build(root, app, archive, reindex=args.reindex)
+    reference = tantivy.Index.open(str(root / "reference"))
+    rng = random.Random(7)
+    asked = relevance_queries(archive, Truth(archive), args.queries, rng)
+    kinds = latency_queries(archive, asked, args.queries, rng)
+    pages = archive.page_count
+    print(f"{os.cpu_count()} cores; {len(archive.entries)} register entries, {sum(1 for _ in archive.documents())} "
+          f"documents filed, {pages} pages; {db.engine.dialect.name}")
+    if rates:
+        print("; ".join(f"{name.removesuffix('_per_s').replace('_', ' ')} {rate:,.0f}/s"
+                        for name, rate in rates.items() if rate))
+    print(f"index {size(settings.index_dir) / pages / 1024:.1f} KB/page (tantivy alone "
+          f"{size(root / 'reference') / pages / 1024:.1f})")
+    rel = relevance(db, reference, asked)
+    print_relevance(rel)
+    lat = {} if args.relevance_only else latency(app, reference, kinds)
+    print_latency(lat, kinds)
     if args.json:
         args.json.write_text(json.dumps({
             "cores": os.cpu_count(), "entries": len(archive.entries), "pages": pages,
-            "database": db.engine.dialect.name, "register_entries_per_s": entries_rate,
-            "filing_pages_per_s": filing_rate, "reindex_pages_per_s": reindex_rate,
-            "relevance": rel, "latency": {f"{role} | {kind}": v for (role, kind), v in lat.items()},
+            "database": db.engine.dialect.name, **rates, "relevance": rel,
+            "latency": {f"{role} | {kind}": v for (role, kind), v in lat.items()},
         }, indent=1))
 
 
