@@ -175,7 +175,8 @@ def reference_page(index: tantivy.Index, q: str, hidden: tuple[str, ...]) -> lis
         if len(kept.setdefault(doc, [])) < 3:
             kept[doc].append(address)
     generator = tantivy.SnippetGenerator.create(searcher, parsed, schema, "text")
-    [generator.snippet_from_doc(searcher.doc(a)).to_html() for chosen in kept.values() for a in chosen]
+    # made as the page shows them: timed, not returned
+    _snippets = [generator.snippet_from_doc(searcher.doc(a)).to_html() for chosen in kept.values() for a in chosen]
     return [d.get_first("register_id") for d in docs]
 
 

@@ -114,7 +114,6 @@ def words(text: str) -> str:
 
 @dataclass
 class Version:
-    document_id: int
     version: int
     pages: list[str]
     returned: bool = False
@@ -188,7 +187,6 @@ class Archive:
         self.titles = _Zipf(rng.sample(forms, len(forms)))
         self.entries: list[ArchiveEntry] = []
         sequences: dict[tuple[str, int], int] = {}
-        document_id = itertools.count(1)
         filed = 0
         while filed < documents:
             n = len(self.entries)
@@ -198,7 +196,7 @@ class Archive:
             entry = self._entry(n, year, kind, seq, signers[n % len(signers)], exempt_share)
             versions = 2 if rng.random() < 0.05 else 1
             for v in range(1, versions + 1):
-                entry.versions.append(Version(next(document_id), v, self._pages(entry, v),
+                entry.versions.append(Version(v, self._pages(entry, v),
                                               returned=rng.random() < 1 / 30))
             self.entries.append(entry)
             filed += versions
