@@ -72,7 +72,7 @@ class _BorrowedPool(contextlib.AbstractContextManager):
     def __init__(self, workers: int):
         from scan_station.ocr import pool
 
-        same = dict(os.environ) == _SESSION_ENVIRON
+        same = _environ() == _SESSION_ENVIRON
         self._own = None if same else pool.OcrPool(workers)
         self._pool = self._own or pool.shared_pool(workers)
 
@@ -87,6 +87,12 @@ class _BorrowedPool(contextlib.AbstractContextManager):
 _SESSION_ENVIRON: dict[str, str] = {}
 
 
+def _environ() -> dict[str, str]:
+    """What OCR children would inherit, less what pytest itself changes for every test (it names
+    the running test in PYTEST_CURRENT_TEST: compared as it is, no two tests' environments match)."""
+    return {name: value for name, value in os.environ.items() if name != "PYTEST_CURRENT_TEST"}
+
+
 @pytest.fixture(autouse=True, scope="session")
 def one_ocr_pool():
     """One pool of OCR children per test process for every ingest a test runs in-process (itself
@@ -96,7 +102,7 @@ def one_ocr_pool():
     from scan_station.filing import ingest
     from scan_station.ocr import pool
 
-    _SESSION_ENVIRON.update(os.environ)
+    _SESSION_ENVIRON.update(_environ())
     patch = pytest.MonkeyPatch()
     patch.setattr(ingest, "OcrPool", _BorrowedPool)
     yield

@@ -73,7 +73,7 @@ def write_pdf(pages: Sequence[Image.Image], out: Path) -> Path:
 
 def image_page_pdf(image: Image.Image) -> pikepdf.Pdf:
     buffer = io.BytesIO()
-    image.save(buffer, format="PNG", dpi=(DPI, DPI))
+    image.save(buffer, format="PNG", dpi=(DPI, DPI), compress_level=1)  # the same pixels, sooner
     return pikepdf.open(io.BytesIO(img2pdf.convert(buffer.getvalue())))
 
 
