@@ -110,6 +110,45 @@ def one_ocr_pool():
     pool.shutdown_shared()
 
 
+@pytest.fixture(autouse=True, scope="session")
+def one_migration(tmp_path_factory):
+    """A new, empty SQLite database is given the schema by a copy of one the migrations made once
+    in this test process (SQLite's backup, a few milliseconds), not by running all the migrations
+    again (tens of milliseconds, for the hundreds of homes the tests make) — as the PostgreSQL
+    fixture copies a migrated template. Any other database (PostgreSQL, one not empty, one that
+    cannot be read) is migrated as in use; commands the tests start as processes of their own
+    migrate as in use too."""
+    import sqlite3
+
+    from sqlalchemy import text
+
+    from scan_station.db import database
+
+    migrated = tmp_path_factory.mktemp("migrated") / "template.db"
+    real = database.migrate
+    engine = database.make_engine(f"sqlite:///{migrated}")
+    real(engine)
+    engine.dispose()
+    template = sqlite3.connect(migrated)
+
+    def migrate(engine) -> None:
+        if engine.dialect.name == "sqlite":
+            try:
+                with engine.connect() as connection:
+                    if connection.execute(text("SELECT count(*) FROM sqlite_master")).scalar() == 0:
+                        template.backup(connection.connection.driver_connection)
+                        return
+            except Exception:  # noqa: BLE001 - whatever it is, the migrations say it as in use
+                pass
+        real(engine)
+
+    patch = pytest.MonkeyPatch()
+    patch.setattr(database, "migrate", migrate)
+    yield
+    patch.undo()
+    template.close()
+
+
 def pytest_collection_modifyitems(config, items):
     """The longest test files first (tests/durations.json, from a measured run; see
     scripts/test_durations.py), each file's tests in their own order: pytest-xdist's `loadfile`
