@@ -137,6 +137,8 @@ def test_quick_paths_give_what_the_slow_ones_give(archive, monkeypatch):
     assert answers(prefixes + [q for q, _ in QUERIES]) == quick
     monkeypatch.setattr(search_snippet, "FEW_FOUND", 0)
     assert answers(prefixes + [q for q, _ in QUERIES]) == quick
+    monkeypatch.setattr(search_snippet, "ASCII_QUICK", False)
+    assert answers(prefixes + [q for q, _ in QUERIES]) == quick
     assert any("<" in snippet for hits in quick.values() for _rid, pages in hits for _n, snippet in pages)
 
 
@@ -148,17 +150,24 @@ def test_snippets_from_needles_mark_every_form_case_and_misreading(monkeypatch):
              "Surat 19/PP.07-SOP/HM/I/2025 dari Bapak Suharyamto, pendapatan daerah dapat naik.",
              "Laporan pelaksanaan: dilaksanakan, melaksanakan, terlaksana; laksana.",
              "Catatan — pemiñlihan umum, Müller memilih; ΟΔΟΣ'Α.", "Dari İstanbul: Muller, pemilihan.",
-             "Hadir: Eko Hartono, Hartona (Ekonomi), EKO HARTONO dan Eko-Hartonoo."]
+             "Hadir: Eko Hartono, Hartona (Ekonomi), EKO HARTONO dan Eko-Hartonoo.",
+             "Yang yang2 2yang yang-yang YANG_yang yang. Di dan DI-dan di_sana; dana didanai, _dan_ x"]
+    short = ["di", "dan", "di dan yang"]  # every word decided: their needles are everywhere
     queries = ["pemilihan", "Rapat", "suharyanto", "pemil*", '"pemungutan suara"', "laksana dapat", "müller",
-               "pemiñlihan", "19/PP.07-SOP/HM/I/2025", "eko hartono"]
+               "pemiñlihan", "19/PP.07-SOP/HM/I/2025", "eko hartono", "yang", "dan*", *short]
     for query in queries:
         marker = search_snippet.Marker(parse(query), ("<", ">"))
-        assert (marker.needles is None) == ("/" in query), query  # a number's pieces are too short to look for
+        # a number's pieces are too short to look for, and so are the needles of short words
+        assert (marker.needles is None) == ("/" in query or query in short), query
         assert marker.needles is None or marker._by_needles(texts) is not None, query
         quick = marker.snippets(texts)
         monkeypatch.setattr(search_snippet, "NEEDLE_BUDGET", -1)  # every word decided ...
         assert search_snippet.Marker(parse(query), ("<", ">")).snippets(texts) == quick, query
         monkeypatch.setattr(search_snippet, "FEW_FOUND", 0)  # ... and found token by token, not by a pattern
+        assert search_snippet.Marker(parse(query), ("<", ">")).snippets(texts) == quick, query
+        monkeypatch.setattr(search_snippet, "ASCII_QUICK", False)  # ... and ASCII pages as any other
+        assert search_snippet.Marker(parse(query), ("<", ">")).snippets(texts) == quick, query
+        monkeypatch.setattr(search_snippet, "FEW_FOUND", 64)
         assert search_snippet.Marker(parse(query), ("<", ">")).snippets(texts) == quick, query
         monkeypatch.undo()
     assert "<MEMILIH>" in search_snippet.snippet(texts[0], parse("pemilihan"), ("<", ">"))

@@ -70,6 +70,18 @@ class _Matcher:
         self.heads = tuple(f[:len(f) // 2] for f in fuzzy)
         self.tails = tuple(f[len(f) // 2 + 1:] for f in fuzzy)
 
+    def which_lower(self, words: set[str]) -> set[str]:
+        """`which`, for distinct lower-case words."""
+        stems, stem_of, starts = self.stems, _STEMS, self.starts
+        found = (words & self.words) | {w for w in words if stem_of[w] in stems}
+        if starts:
+            found.update(w for w in words if w.startswith(starts))
+        if self.heads:
+            heads, tails = self.heads, self.tails
+            found.update(w for w in words if (w.startswith(heads) or w.endswith(tails))
+                         and any(_one_off(w, f) for f in self.fuzzy))
+        return found
+
     def matches(self, token: str) -> bool:
         return bool(self.which([token]))
 
@@ -130,9 +142,38 @@ class Marker:
     def snippets(self, texts: list[str]) -> list[str]:
         spans = self._by_needles(texts) if self.needles is not None else None
         if spans is None:
-            found = self._found(texts)
-            spans = [self._spans(text, found) for text in texts]
+            spans = self._by_words(texts)
         return [self._snippet(text, self._numbers(text, s)) for text, s in zip(texts, spans, strict=True)]
+
+    def _by_words(self, texts: list[str]) -> list[list[tuple[int, int]]]:
+        """Each text's matching words, every distinct word of them decided. Pages of ASCII only
+        (nearly all) are read lower-cased, each word decided once whatever its case, with str and
+        set operations instead of a loop of ours over the words; the others token by token."""
+        plain = [text.isascii() and ASCII_QUICK for text in texts]
+        lowered = {i: text.lower().translate(_UNDERSCORE) for i, text in enumerate(texts) if plain[i]}
+        found_lower = self._found_lower(set(" ".join(lowered.values()).translate(_ASCII_SEPARATORS).split()))
+        others = [text for text, quick in zip(texts, plain, strict=True) if not quick]
+        found = self._found(others) if others else set()
+        return [self._lower_spans(lowered[i], found_lower) if quick else self._spans(text, found)
+                for i, (text, quick) in enumerate(zip(texts, plain, strict=True))]
+
+    def _found_lower(self, distinct: set[str]) -> set[str]:
+        """The matching words among these distinct lower-case ASCII words."""
+        hits = self.matcher.which_lower(distinct)
+        self.memo.update(dict.fromkeys(hits, True))  # what `other_forms` tells
+        return hits
+
+    @staticmethod
+    def _lower_spans(low: str, found: set[str]) -> list[tuple[int, int]]:
+        """Where the words of `found` stand in a lower-cased ASCII text (its underscores made
+        spaces, so that a word is a run of letters and digits, as TOKEN's)."""
+        if not found:
+            return []
+        if len(found) > FEW_FOUND:
+            return [m.span() for m in _ASCII_TOKEN.finditer(low) if m.group() in found]
+        # the word and the end of it, found as literals; its start is checked here
+        return [m.span() for m in _ascii_words_pattern(frozenset(found)).finditer(low)
+                if not m.start() or not low[m.start() - 1].isalnum()]
 
     def _by_needles(self, texts: list[str]) -> list[list[tuple[int, int]]] | None:
         """Each text's matching words (start, end), found from the needles; None when that would
@@ -244,6 +285,17 @@ class Marker:
 
 
 FEW_FOUND = 64  # matching words, up to which they are looked for by one regular expression
+#: Pages of ASCII only are read lower-cased with str and set operations (`Marker._by_words`).
+ASCII_QUICK = True
+_UNDERSCORE = str.maketrans("_", " ")
+_ASCII_SEPARATORS = str.maketrans({c: " " for c in map(chr, range(128)) if not c.isalnum()})
+_ASCII_TOKEN = re.compile(r"[a-z0-9]+")
+
+
+@functools.lru_cache(maxsize=256)
+def _ascii_words_pattern(found: frozenset[str]) -> re.Pattern:
+    """These lower-case ASCII words, each ending where a word ends (where it begins: the caller's)."""
+    return re.compile(rf"(?:{'|'.join(map(re.escape, sorted(found, key=len, reverse=True)))})\b", re.ASCII)
 
 
 @functools.lru_cache(maxsize=256)
