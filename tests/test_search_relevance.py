@@ -66,6 +66,17 @@ def test_best_page_and_marked_snippet(archive):
     assert "<surat> <suara>" in hit.pages[0].snippet.lower()
 
 
+def test_the_page_where_the_words_stand_together_is_shown_first(archive):
+    """Words typed together count on pages too: the page signed "Intan Bayu Permadi" before the
+    list where the same words stand apart, more often."""
+    db, _ids = archive
+    with db.session() as s:
+        (hit,) = search.find(s, "intan bayu permadi", mark=("<", ">")).documents
+        (by_date,) = search.find(s, "intan bayu permadi", sort="date").documents
+    assert [p.page for p in hit.pages] == [2, 1] and "<Intan> <Bayu> <Permadi>" in hit.pages[0].snippet
+    assert by_date.register_id == hit.register_id
+
+
 def test_pages_of_results_and_sort_by_date(archive):
     db, _ids = archive
     with db.session() as s:

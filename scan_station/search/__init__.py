@@ -238,7 +238,7 @@ def find(session: Session, query: str, *, page: int = 1, per_page: int = 20, sor
     if not compiled.can_match():
         return Results(0, [], page, per_page)
     searcher = engine.open_index(index_dir(session)).searcher()
-    q = compiled.documents(searcher)
+    q = compiled.documents(searcher, ranked=sort != "date")
     offset = (page - 1) * per_page
     if sort == "date":
         found = searcher.search(q, per_page, count=True, order_by_field="date", offset=offset)

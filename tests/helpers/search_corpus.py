@@ -55,6 +55,10 @@ def _special() -> list[dict]:
         d(id="S17", title="Nota Dinas Kuarsa", category="dikecualikan", number="88/HK.03-ND/II/2025",
           pages=["Nota dinas kuarsa tentang anggaran."], year=2025),
         d(id="S18", title="Memo Giok", pages=["Memo giok: surat-menyurat dengan pihak ketiga."]),
+        # a name's words scattered all over one page, and standing together on the next
+        d(id="S19", title="Keputusan Panitia Seleksi", pages=[
+            "Peserta: Intan Hakim, Bayu Permadi, Permadi Intan, Bayu Hakim; Intan, Bayu, Permadi, Intan, Bayu.",
+            "Ditetapkan oleh Intan Bayu Permadi."]),
     ]
 
 
@@ -145,6 +149,7 @@ QUERIES: list[tuple[str, list[str]]] = _topic_queries() + [
     ("unit:", []),
     ("---", []),
     ("88/HK.O3-ND/II/2025", ["S17"]),
+    ("intan bayu permadi", ["S19"]),
 ]
 #: Queries whose answers are ranked (the order above is asserted); the others are sets.
 RANKED = {"Suharyanto", "suharyamto"}
