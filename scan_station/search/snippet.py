@@ -19,7 +19,7 @@ import functools
 import re
 
 from .query import Query
-from .text import _CHUNK, _STEMS, TOKEN, is_dictionary_word, number_key, stem
+from .text import _CHUNK, _STEMS, TOKEN, in_dictionary, is_dictionary_word, number_key, stem
 
 WIDTH = 220  # characters of a snippet
 MIN_FUZZY = 5
@@ -65,6 +65,10 @@ class _Matcher:
                 if _fuzzy(w):
                     fuzzy.append(w)
         self.starts, self.fuzzy = tuple(prefixes), fuzzy
+        # Sastrawi gives a word either a stem from its dictionary or the word itself: only a
+        # dictionary stem is that of other words, and any other is matched as a word.
+        self.affixed = {s for s in self.stems if in_dictionary(s)}
+        self.exact = self.words | (self.stems - self.affixed)
         # A word one character off f keeps f's first half, or all of f after the character past
         # the middle (where the change is decides which): the halves are a cheap test first.
         self.heads = tuple(f[:len(f) // 2] for f in fuzzy)
@@ -72,8 +76,10 @@ class _Matcher:
 
     def which_lower(self, words: set[str]) -> set[str]:
         """`which`, for distinct lower-case words."""
-        stems, stem_of, starts = self.stems, _STEMS, self.starts
-        found = (words & self.words) | {w for w in words if stem_of[w] in stems}
+        affixed, stem_of, starts = self.affixed, _STEMS, self.starts
+        found = words & self.exact
+        if affixed:
+            found.update(w for w in words if stem_of[w] in affixed)
         if starts:
             found.update(w for w in words if w.startswith(starts))
         if self.heads:

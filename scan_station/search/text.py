@@ -61,8 +61,13 @@ def stems(value: str) -> str:
 
 def is_dictionary_word(word: str) -> bool:
     """Whether Sastrawi knows the word or its stem: names and misreadings mostly are not."""
-    dictionary = _sastrawi().dictionary
-    return dictionary.contains(word) or dictionary.contains(stem(word))
+    return in_dictionary(word) or in_dictionary(stem(word))
+
+
+def in_dictionary(word: str) -> bool:
+    """Whether the word is in Sastrawi's dictionary. A stem it gives is either in it or the word
+    itself (it returns the word when no affixes leave a dictionary word)."""
+    return _sastrawi().dictionary.contains(word)
 
 
 def looks_like_number(chunk: str) -> bool:
