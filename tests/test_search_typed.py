@@ -162,3 +162,19 @@ def test_the_word_as_typed_comes_before_its_other_forms_which_are_shown(archive)
     assert {d.register_id for d in results.documents[:3]} == exact
     assert results.total >= 24  # the stem still reaches the rest
     assert "pemilihan" in results.other_forms["memilih"]
+
+
+def test_a_stem_is_a_dictionary_word_or_the_word_itself():
+    """What snippets rely on to match a name as a word (`snippet._Matcher`): Sastrawi gives a word
+    a stem from its dictionary, or the word itself — so a stem outside the dictionary is no other
+    word's. Checked on the affixed forms of names, dictionary words and misreadings."""
+    from scan_station.search.text import in_dictionary, stem
+
+    roots = ["hartono", "irfan", "puji", "slamet", "eko", "ade", "suharyamto", "pilih", "data", "laksana",
+             "tetap", "kirim", "hitung", "atur", "pemiiihan", "rnemilih", "kpu", "2024"]  # lower case, as tokens
+    prefixes = ["", "me", "mem", "men", "meng", "meny", "di", "pe", "pem", "pen", "peng", "ber", "ke", "se", "ter"]
+    suffixes = ["", "nya", "kan", "an", "i", "lah", "kah", "pun", "ku", "mu", "kannya"]
+    words = {p + r + s for r in roots for p in prefixes for s in suffixes}
+    odd = sorted(w for w in words if stem(w) != w and not in_dictionary(stem(w)))
+    assert not odd, odd[:20]
+    assert stem("memilih") == "pilih" and stem("hartononya") == "hartononya"
