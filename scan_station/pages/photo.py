@@ -58,7 +58,7 @@ SNAP, PAGE_ONLY = 0.06, 0.025
 MIN_DPI, MAX_DPI = 200, 400
 #: A phone's focal length as a share of the photo's long side: the least, the usual, the most.
 PHONE_FOCAL = (0.5, 0.8, 1.6)
-#: The page's outermost margin looked at for the desk (`desk_at_edges`), and how much of it may be.
+#: The page's outermost margin looked at for the desk (`desk_at_edges`), and how much of any side's may be.
 EDGE_MM, MAX_DESK_AT_EDGES = (1.5, 4.5), 0.04
 
 
@@ -144,15 +144,20 @@ def page_of(photo: Image.Image, outline: Outline, work: Path, path: Path) -> Pho
 
 
 def desk_at_edges(page: Image.Image, dpi: float) -> float:
-    """The share of a strip of the flattened page's margin (EDGE_MM from its edge, the outermost
-    part left out: an outline a pixel or two off is no desk) that is not paper: dark (under 60 % of
-    the paper's white once the light is even) or coloured. A page cut out right has its blank
-    margin there; an outline that took in some of the desk has the desk."""
+    """The most, of any side, of a strip of the flattened page's margin (EDGE_MM from its edge, the
+    outermost part left out: an outline a pixel or two off is no desk) that is not paper: dark
+    (under 60 % of the paper's white once the light is even) or coloured. A page cut out right has
+    its blank margin there; an outline that took in some of the desk has the desk — often along one
+    side only, or a wedge of it where a side is turned, which the page's other three sides would
+    hide in a share of all four."""
     pixels = np.asarray(page.convert("RGB"))
     start, end = (max(1, round(mm / 25.4 * dpi)) for mm in EDGE_MM)
     strips = [pixels[start:end], pixels[-end:-start], pixels[:, start:end], pixels[:, -end:-start]]
-    lab = cv2.cvtColor(np.concatenate([s.reshape(-1, 3) for s in strips])[None], cv2.COLOR_RGB2LAB)[0]
-    lab = lab.astype(np.float32)
+    return max(_not_paper(strip) for strip in strips)
+
+
+def _not_paper(strip: np.ndarray) -> float:
+    lab = cv2.cvtColor(strip.reshape(1, -1, 3), cv2.COLOR_RGB2LAB)[0].astype(np.float32)
     coloured = np.hypot(lab[:, 1] - 128, lab[:, 2] - 128) > 25
     return float(((lab[:, 0] < 0.6 * 255) | coloured).mean())
 
