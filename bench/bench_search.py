@@ -407,7 +407,8 @@ def main() -> None:
     rel = relevance(db, reference, asked)
     print_relevance(rel)
     lat = {} if args.relevance_only else latency(app, reference, kinds)
-    print_latency(lat, kinds)
+    if lat:
+        print_latency(lat, kinds)
     if args.json:
         args.json.write_text(json.dumps({
             "cores": os.cpu_count(), "entries": len(archive.entries), "pages": pages,

@@ -129,7 +129,7 @@ def one_migration(tmp_path_factory):
     engine = database.make_engine(f"sqlite:///{migrated}")
     real(engine)
     engine.dispose()
-    template = sqlite3.connect(migrated)
+    template = sqlite3.connect(migrated, check_same_thread=False)  # only read: a kiosk's threads may copy it
 
     def migrate(engine) -> None:
         if engine.dialect.name == "sqlite":

@@ -75,7 +75,7 @@ class _Matcher:
         self.tails = tuple(f[len(f) // 2 + 1:] for f in fuzzy)
 
     def which_lower(self, words: set[str]) -> set[str]:
-        """`which`, for distinct lower-case words."""
+        """The matching words among these distinct lower-case words."""
         affixed, stem_of, starts = self.affixed, _STEMS, self.starts
         found = words & self.exact
         if affixed:
@@ -92,16 +92,10 @@ class _Matcher:
         return bool(self.which([token]))
 
     def which(self, tokens: list[str]) -> set[str]:
-        words, stems, stem_of, starts = self.words, self.stems, _STEMS, self.starts
+        """The matching tokens, in any case."""
         lowered = [(t, t.lower()) for t in tokens]
-        found = {t for t, low in lowered if low in words or stem_of[low] in stems}
-        if starts:
-            found.update(t for t, low in lowered if low.startswith(starts))
-        if self.heads:
-            heads, tails = self.heads, self.tails
-            found.update(t for t, low in lowered if (low.startswith(heads) or low.endswith(tails))
-                         and any(_one_off(low, f) for f in self.fuzzy))
-        return found
+        hits = self.which_lower({low for _t, low in lowered})
+        return {t for t, low in lowered if low in hits}
 
 
 def _needles(parsed: Query) -> list[str] | None:
@@ -155,13 +149,12 @@ class Marker:
         """Each text's matching words, every distinct word of them decided. Pages of ASCII only
         (nearly all) are read lower-cased, each word decided once whatever its case, with str and
         set operations instead of a loop of ours over the words; the others token by token."""
-        plain = [text.isascii() and ASCII_QUICK for text in texts]
-        lowered = {i: text.lower().translate(_UNDERSCORE) for i, text in enumerate(texts) if plain[i]}
-        found_lower = self._found_lower(set(" ".join(lowered.values()).translate(_ASCII_SEPARATORS).split()))
-        others = [text for text, quick in zip(texts, plain, strict=True) if not quick]
-        found = self._found(others) if others else set()
-        return [self._lower_spans(lowered[i], found_lower) if quick else self._spans(text, found)
-                for i, (text, quick) in enumerate(zip(texts, plain, strict=True))]
+        lowered = [text.lower().translate(_UNDERSCORE) if ASCII_QUICK and text.isascii() else None for text in texts]
+        quick = [low for low in lowered if low is not None]
+        found_lower = self._found_lower(set(" ".join(quick).translate(_ASCII_SEPARATORS).split()))
+        found = self._found([text for text, low in zip(texts, lowered, strict=True) if low is None])
+        return [self._spans(text, found) if low is None else self._lower_spans(low, found_lower)
+                for text, low in zip(texts, lowered, strict=True)]
 
     def _found_lower(self, distinct: set[str]) -> set[str]:
         """The matching words among these distinct lower-case ASCII words."""
