@@ -99,6 +99,8 @@ def one_ocr_pool():
     or through a command), instead of children started and loaded for each. A test about the pool
     itself uses `OcrPool`, which is not touched; commands the tests start as processes of their
     own start their own children, as in use."""
+    import cv2  # noqa: F401 - on import it adds its libraries to LD_LIBRARY_PATH: the baseline has it
+
     from scan_station.filing import ingest
     from scan_station.ocr import pool
 

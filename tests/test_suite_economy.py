@@ -16,8 +16,10 @@ from scan_station.ocr import pool
 
 
 def test_an_unchanged_environment_borrows_the_shared_pool():
+    import cv2  # noqa: F401 - what a library sets in the environment when a test first loads it changes nothing
+
     with _BorrowedPool(2) as used:
-        assert used is pool.shared_pool(2)  # pytest naming the running test changes nothing here
+        assert used is pool.shared_pool(2)  # nor does pytest naming the running test
 
 
 def test_a_changed_environment_gets_a_pool_of_its_own(monkeypatch, tmp_path):
