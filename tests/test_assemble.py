@@ -110,3 +110,68 @@ def test_a_scanners_jpeg_read_upside_down_is_kept_as_it_is_and_shown_upright(tmp
     chars = _words(out.output_pdf)
     first = "".join(c for c, _box in chars).index("Laporan")
     assert chars[first][1][1] > 600  # the title's words are near the top of the page, where it is printed
+
+
+class _ElsewhereWarning(UserWarning):
+    """What another thread warns while a document is validated (an unclosed connection, say)."""
+
+
+def test_a_warning_raised_elsewhere_while_a_document_is_validated_is_not_the_documents(tmp_path, monkeypatch):
+    """The validator (pikepdf's) records every warning of the process while it parses a content stream.
+    Here another thread warns without pause during the first validation of each document: the
+    document, which is valid, is still said to be."""
+    import sys
+    import threading
+    import warnings
+
+    import pikepdf.pdfa._engine as engine
+
+    real_run, noisy, stop, runs = engine.run, threading.Event(), threading.Event(), []
+
+    def run(*args, **kwargs):  # the real validator; another thread warns during its first run
+        runs.append(1)
+        if len(runs) == 1:
+            noisy.set()
+        try:
+            return real_run(*args, **kwargs)
+        finally:
+            noisy.clear()
+
+    def elsewhere():
+        while not stop.is_set():
+            if noisy.wait(0.01):
+                warnings.warn("unclosed connection", _ElsewhereWarning, stacklevel=1)
+
+    monkeypatch.setattr(engine, "run", run)
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # the threads take turns often, as they do under load
+    thread = threading.Thread(target=elsewhere, daemon=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", _ElsewhereWarning)  # outside the validator's recording: not shown
+        thread.start()
+        try:
+            pages = [_result(tmp_path, _text_page(), "text")]
+            out = assemble(pages, key="doc", metadata=METADATA, out=tmp_path / "doc.pdf")
+        finally:
+            stop.set()
+            thread.join()
+            sys.setswitchinterval(interval)
+    assert len(runs) == 2, "the other thread's warning was never recorded: this test tests nothing"
+    assert out.pdfa_passed, out.pdfa_findings
+
+
+def test_a_content_stream_pikepdf_warns_about_fails_every_time(tmp_path, monkeypatch):
+    """A warning the document itself causes repeats: validated again, it fails again."""
+    import pikepdf.pdfa._engine as engine
+
+    from scan_station.ocr import pdfa_check
+
+    out = assemble([_result(tmp_path, _text_page(), "text")], key="doc", metadata=METADATA, out=tmp_path / "doc.pdf")
+    with pikepdf.open(out.output_pdf, allow_overwriting_input=True) as pdf:
+        pdf.pages[0].contents_add(pikepdf.Stream(pdf, b"q (an unterminated string Q"), prepend=False)
+        pdf.save()
+    real_run, runs = engine.run, []
+    monkeypatch.setattr(engine, "run", lambda *args, **kwargs: runs.append(1) or real_run(*args, **kwargs))
+    report = pdfa_check.validate_written(out.output_pdf)
+    assert len(runs) == 2  # taken again, as a finding that may have been another's
+    assert not report.passed and pdfa_check.only_recorded_warnings(report.findings), report.findings

@@ -16,6 +16,7 @@ import pikepdf
 
 from ..core.model import OcrResult
 from ..pages.images import StoredImage
+from . import pdfa_check
 from .page import PageResult
 
 #: The stored image drawn turned clockwise by so many degrees over an upright page of width w and
@@ -94,7 +95,7 @@ def assemble(pages: list[PageResult], *, key: str, metadata: dict, out: Path) ->
             _add_page(pdf, result)
         write_dublin_core(pdf, metadata)
         try:
-            pikepdf.pdfa.save(pdf, out, "2b")
+            pdfa_check.save(pdf, out, "2b")
             passed, findings = True, []
         except pikepdf.pdfa.PdfaError as exc:
             pdf.save(out)

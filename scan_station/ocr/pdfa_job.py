@@ -19,6 +19,7 @@ import pikepdf
 from .._exec import ocrmypdf
 from .._exec.sandbox import ghostscript_boxed
 from ..core.model import OcrResult
+from . import pdfa_check
 from .assemble import write_dublin_core
 
 
@@ -76,8 +77,6 @@ def _options(job: OcrJob, sidecar: Path) -> dict:
 
 
 def ocr_document(job: OcrJob) -> OcrResult:
-    import pikepdf.pdfa
-
     ocr_out = job.output_pdf.with_suffix(".ocr.pdf")
     sidecar = job.output_pdf.with_suffix(".txt")
     options = _options(job, sidecar)
@@ -88,7 +87,7 @@ def ocr_document(job: OcrJob) -> OcrResult:
         pdf.save(job.output_pdf)
         page_count = len(pdf.pages)
     ocr_out.unlink()
-    report = pikepdf.pdfa.validate_written(job.output_pdf, "2b")
+    report = pdfa_check.validate_written(job.output_pdf, "2b")
     if job.skip_text:  # the sidecar has only what OCR found; the text a page had is in the PDF
         texts = _pdf_texts(job.output_pdf)
     else:
