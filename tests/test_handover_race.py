@@ -3,11 +3,14 @@ accepts, one returns, or both press the same button — on SQLite and on Postgre
 decision is made and recorded; the other is told *sudah diputuskan*, and nothing of it is written.
 
 Both decisions are held, after the service has taken its decision and before it commits, until
-the other has had its chance: a check of the status read before deciding lets both through."""
+the other has had its chance: until it has decided too (a check of the status read before deciding
+lets both through), or has waited in the database for 0.3 s (for this one's lock)."""
 
 from __future__ import annotations
 
+import sys
 import threading
+import time
 
 import pytest
 from helpers.filed import add_entry, submit
@@ -44,17 +47,31 @@ def _decide(kind: str, settings, db, document_id: int, actor: str):
                                      storage_dir=settings.storage_dir)
 
 
+def _waits_in_the_database(thread: threading.Thread) -> bool:
+    """Whether the thread is inside a statement (SQLAlchemy's `do_execute`): there it waits for a lock."""
+    frame = sys._current_frames().get(thread.ident)
+    while frame is not None:
+        if frame.f_code.co_name.startswith("do_execute") and "sqlalchemy" in frame.f_code.co_filename:
+            return True
+        frame = frame.f_back
+    return False
+
+
 @pytest.mark.parametrize("kinds", [("accept", "return"), ("accept", "accept"), ("return", "return")])
 def test_two_decisions_at_once_make_one(waiting, kinds, monkeypatch):
     settings, db, document_id = waiting
-    both_decided = threading.Barrier(2, timeout=3)
-    write = storage.atomic_write_json
+    write, decided = storage.atomic_write_json, []
 
     def held(*args, **kwargs):  # the decision taken, not yet committed: wait for the other one
-        try:
-            both_decided.wait()
-        except threading.BrokenBarrierError:
-            pass  # the other is waiting for this one to commit: it must not get as far
+        decided.append(threading.current_thread())
+        (other,) = [t for t in threads if t is not threading.current_thread()]
+        blocked_since, deadline = None, time.monotonic() + 10
+        while len(decided) < 2 and other.is_alive() and time.monotonic() < deadline:
+            if not _waits_in_the_database(other):
+                blocked_since = None
+            elif time.monotonic() - (blocked_since := blocked_since or time.monotonic()) > 0.3:
+                break  # the other waits for this one to commit: it must not get as far as deciding
+            time.sleep(0.01)
         return write(*args, **kwargs)
 
     monkeypatch.setattr(storage, "atomic_write_json", held)
