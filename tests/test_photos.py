@@ -136,9 +136,12 @@ def _as(kind: str, data: bytes) -> bytes:
         return data
     image, out = photos.exif_upright(data), io.BytesIO()
     if kind == "heic":
-        pillow_heif.from_pillow(image).save(out, quality=85)
+        # x265's fastest preset: a HEIC all the same, in a quarter of the time of its default for 12 MP
+        pillow_heif.from_pillow(image).save(out, quality=85, enc_params={"preset": "ultrafast"})
     else:
-        image.save(out, {"png": "PNG", "webp": "WEBP"}[kind], **({"quality": 85} if kind == "webp" else {}))
+        # a PNG at zlib's level 1: the same pixels as at its default, at a fifth of the time for 12 MP
+        image.save(out, {"png": "PNG", "webp": "WEBP"}[kind], **({"quality": 85} if kind == "webp" else
+                                                                 {"compress_level": 1}))
     return out.getvalue()
 
 
