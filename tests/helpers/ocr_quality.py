@@ -44,7 +44,7 @@ def cer(found: str, truth: str) -> float:
 def tesseract_text(image: Image.Image, folder: Path, *, name: str = "page", languages: str = "ind+eng") -> str:
     """What tesseract alone reads on `image` (saved losslessly first)."""
     path = folder / f"{name}.png"
-    image.save(path, dpi=(300, 300))
+    image.save(path, dpi=(300, 300), compress_level=1)  # lossless at any level; level 1 is the quick one
     done = subprocess.run(["tesseract", str(path), "-", "-l", languages, "--dpi", "300"], capture_output=True,
                           text=True, check=True, env={"OMP_THREAD_LIMIT": "1", "PATH": "/usr/bin:/bin"})
     return done.stdout
