@@ -23,7 +23,7 @@ def scanned_pdf(tmp_path, *, dpi=300, rotate=0, fmt="JPEG"):
     if dpi != 300:
         page = page.resize((page.width * dpi // 300, page.height * dpi // 300))
     buffer = io.BytesIO()
-    page.save(buffer, format=fmt, dpi=(dpi, dpi), **({"quality": 85} if fmt == "JPEG" else {}))
+    page.save(buffer, format=fmt, dpi=(dpi, dpi), **({"quality": 85} if fmt == "JPEG" else {"compress_level": 1}))
     path = tmp_path / "page.pdf"
     path.write_bytes(img2pdf.convert(buffer.getvalue()))
     if rotate:
