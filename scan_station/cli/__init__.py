@@ -71,6 +71,7 @@ class MainGroup(click.Group):
 def cli(ctx: click.Context, home: Path | None, debug: bool) -> None:
     """Scan Station: register public information, print cover sheets, ingest scans, search."""
     ctx.obj = App(home)
+    ctx.call_on_close(ctx.obj.close)  # the database's connections, when the command has ended
 
 
 class Utf8Text(click.types.StringParamType):

@@ -41,6 +41,13 @@ class App:
             self._db = Database(self.settings)
         return self._db
 
+    def close(self) -> None:
+        """Close the database's connections, if it was opened (a command run in a process that
+        goes on, as the tests and the kiosk's launcher do, leaves none open behind it)."""
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
     @property
     def actor(self) -> str:
         """Who the audit log names for work done on the command line."""
