@@ -165,3 +165,20 @@ def test_a_content_stream_pikepdf_warns_about_fails_every_time(tmp_path, monkeyp
     report = pdfa_check.validate_written(out.output_pdf)
     assert len(runs) == 2  # taken again, as a finding that may have been another's
     assert not report.passed and pdfa_check.only_recorded_warnings(report.findings), report.findings
+
+
+def test_a_document_that_makes_pikepdf_warn_is_not_saved_as_pdfa_however_often_tried(tmp_path, monkeypatch):
+    """The same through `save` (the path assembly takes): tried twice, refused twice, nothing written."""
+    import pikepdf.pdfa._engine as engine
+
+    from scan_station.ocr import pdfa_check
+
+    out = assemble([_result(tmp_path, _text_page(), "text")], key="doc", metadata=METADATA, out=tmp_path / "doc.pdf")
+    real_run, runs = engine.run, []
+    monkeypatch.setattr(engine, "run", lambda *args, **kwargs: runs.append(1) or real_run(*args, **kwargs))
+    with pikepdf.open(out.output_pdf) as pdf:
+        pdf.pages[0].contents_add(pikepdf.Stream(pdf, b"q (an unterminated string Q"), prepend=False)
+        with pytest.raises(pikepdf.pdfa.PdfaError) as refused:
+            pdfa_check.save(pdf, tmp_path / "again.pdf")
+    assert len(runs) == 2 and pdfa_check.only_recorded_warnings(refused.value.report.findings)
+    assert not (tmp_path / "again.pdf").exists()
