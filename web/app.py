@@ -58,6 +58,22 @@ def _secret_key(home) -> str:
     return path.read_text().strip()
 
 
+def _names(app: Flask):
+    """The names every page may show. Translated once per language, not for every page (they were a
+    twentieth of a small page's time): the catalogs do not change while the kiosk runs."""
+    translated: dict[str, dict] = {}
+
+    def names() -> dict:
+        settings = app.extensions["scan_station"]["settings"]
+        locale = _locale()
+        if locale not in translated:
+            translated[locale] = {"status_names": {k: str(v) for k, v in STATUS_NAMES.items()},
+                                  "entry_state_names": {k: str(v) for k, v in ENTRY_STATE_NAMES.items()}}
+        return {**translated[locale], "agency_name": settings.agency_name, "ppid_contact": settings.ppid_contact}
+
+    return names
+
+
 def create_app(test_config: dict | None = None, *, home=None) -> Flask:
     """The kiosk. `home` (the scan_station home folder) overrides SCAN_STATION_HOME from config."""
     app = Flask(__name__, instance_relative_config=True)
@@ -87,13 +103,7 @@ def create_app(test_config: dict | None = None, *, home=None) -> Flask:
                       admin.bp, verify.bp, audit.bp, access.bp, photos.bp):
         app.register_blueprint(blueprint)
 
-    @app.context_processor
-    def names() -> dict:
-        settings = app.extensions["scan_station"]["settings"]
-        return {"status_names": {k: str(v) for k, v in STATUS_NAMES.items()}, "agency_name": settings.agency_name,
-                "entry_state_names": {k: str(v) for k, v in ENTRY_STATE_NAMES.items()},
-                "ppid_contact": settings.ppid_contact}
-
+    app.context_processor(_names(app))
     app.jinja_env.globals.update(TEMPLATE_GLOBALS)
 
     @app.before_request
