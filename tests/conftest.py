@@ -31,6 +31,9 @@ if "SCAN_STATION_TEST_OCR_CACHE" not in os.environ:
     import tempfile
 
     os.environ["SCAN_STATION_TEST_OCR_CACHE"] = tempfile.mkdtemp(prefix="scan-station-ocr-cache-")
+# What tesseract alone reads on a page the tests made, their yardstick, is kept in tests/reference-ocr/
+# (tests/helpers/ocr_quality.py): set it to "" to read those pages without keeping what was read.
+os.environ.setdefault("SCAN_STATION_KEEP_REFERENCE_OCR", "1")
 
 # Passwords are hashed with argon2 at its cheapest in the tests (as Django's tests use a fast
 # hasher): the kiosk's tests make and log in users by the thousand, and argon2's defaults cost

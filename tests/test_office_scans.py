@@ -13,14 +13,13 @@ thin paper, light toner, the scanner's JPEG at quality 35-60, 200 and 300 dpi).
 from __future__ import annotations
 
 import sqlite3
-import subprocess
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pypdfium2 as pdfium
 import pytest
 from helpers import office_batch, office_pages
-from helpers.ocr_quality import word_recall
+from helpers.ocr_quality import tesseract_text, word_recall
 from PIL import Image
 
 pytestmark = [pytest.mark.ocr, pytest.mark.slow]
@@ -31,15 +30,6 @@ GRID = [(0, [180]), (180, [0]), (0, [180, 0, 180]), (180, [0, 180, 180])]
 LAYOUTS = {"clean": ["letter", "table", "full", "stamp", "sparse", "photo"],
            "office": ["full", "sparse", "letter", "table", "photo", "stamp"],
            "harsh": ["sparse", "full", "table", "letter", "stamp", "full"]}
-
-
-def _ideal_text(image: Image.Image, dpi: int, folder, name: str) -> str:
-    """What tesseract alone reads on the ideal upright print."""
-    path = folder / f"{name}.png"
-    image.save(path, dpi=(dpi, dpi), compress_level=1)  # the same pixels as at the default, sooner
-    done = subprocess.run(["tesseract", str(path), "-", "-l", "ind+eng", "--dpi", str(dpi)], capture_output=True,
-                          text=True, check=True, env={"OMP_THREAD_LIMIT": "1", "PATH": "/usr/bin:/bin"})
-    return done.stdout
 
 
 def _upright(filed: Image.Image, printed: Image.Image) -> bool:
@@ -91,8 +81,8 @@ def test_every_page_is_filed_upright_and_findable_or_flagged(profile, run, home,
 
     pages = _filed_pages(home)
     with ThreadPoolExecutor(2) as pool:
-        ideal = dict(zip(content, pool.map(lambda n: _ideal_text(content[n].printed.image, dpi, tmp_path, f"i{n}"),
-                                           content), strict=True))
+        ideal = dict(zip(content, pool.map(
+            lambda n: tesseract_text(content[n].printed.image, tmp_path, name=f"i{n}", dpi=dpi), content), strict=True))
     flagged = {c["page"] for c in data["pages_to_check"]}
     for n, page in content.items():
         text, image = pages[n]

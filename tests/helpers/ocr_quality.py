@@ -1,13 +1,29 @@
-"""How well a page reads: character error rate (CER) against the text that was printed on it.
-Used by tests/test_page_images.py and bench/bench_ingest.py."""
+"""How well a page reads: character error rate (CER) against the text that was printed on it, and
+word recall against what tesseract alone reads on it. Used by the OCR tests and bench/bench_ingest.py.
+
+What tesseract alone reads on a page is the yardstick many tests hold the pipeline to. It is kept
+in tests/reference-ocr/, one file per page, as OCRmyPDF's tests keep tesseract's output: keyed by
+the page's pixels (mode, size, every byte), its dpi, the languages, and the engine (tesseract's
+version line with its libraries, and the traineddata files' sizes and SHA-256). A page not found
+there is read by tesseract as before and, in the test suite (`SCAN_STATION_KEEP_REFERENCE_OCR`,
+set by tests/conftest.py), kept. The pipeline under test never reads from it: only the yardstick.
+Delete the folder to have every reference read afresh.
+"""
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import os
 import re
 import subprocess
 from pathlib import Path
 
 from PIL import Image
+
+REFERENCE_OCR = Path(__file__).resolve().parents[1] / "reference-ocr"
+KEEP_VARIABLE = "SCAN_STATION_KEEP_REFERENCE_OCR"
+_ENV = {"OMP_THREAD_LIMIT": "1", "PATH": "/usr/bin:/bin"}
 
 
 def levenshtein(a: str, b: str) -> int:
@@ -41,13 +57,45 @@ def cer(found: str, truth: str) -> float:
     return 100.0 * levenshtein(normalised(found), truth) / max(1, len(truth))
 
 
-def tesseract_text(image: Image.Image, folder: Path, *, name: str = "page", languages: str = "ind+eng") -> str:
-    """What tesseract alone reads on `image` (saved losslessly first)."""
-    path = folder / f"{name}.png"
-    image.save(path, dpi=(300, 300), compress_level=1)  # lossless at any level; level 1 is the quick one
-    done = subprocess.run(["tesseract", str(path), "-", "-l", languages, "--dpi", "300"], capture_output=True,
-                          text=True, check=True, env={"OMP_THREAD_LIMIT": "1", "PATH": "/usr/bin:/bin"})
+def tesseract_text(image: Image.Image, folder: Path, *, name: str = "page", languages: str = "ind+eng",
+                   dpi: int = 300) -> str:
+    """What tesseract alone reads on `image` at `dpi` (kept in tests/reference-ocr/, see above)."""
+    kept = REFERENCE_OCR / f"{reference_key(image, languages=languages, dpi=dpi)}.txt"
+    if kept.is_file():
+        return kept.read_text(encoding="utf-8")
+    text = read_alone(image, folder / f"{name}.png", languages=languages, dpi=dpi)
+    if os.environ.get(KEEP_VARIABLE):
+        REFERENCE_OCR.mkdir(exist_ok=True)
+        partial = kept.with_name(f"{kept.name}.{os.getpid()}.partial")
+        partial.write_text(text, encoding="utf-8")
+        partial.replace(kept)  # whole or not at all; another worker's is the same text
+    return text
+
+
+def read_alone(image: Image.Image, path: Path, *, languages: str = "ind+eng", dpi: int = 300) -> str:
+    """Tesseract itself on `image`, saved losslessly at `path` first."""
+    image.save(path, dpi=(dpi, dpi), compress_level=1)  # lossless at any level; level 1 is the quick one
+    done = subprocess.run(["tesseract", str(path), "-", "-l", languages, "--dpi", str(dpi)], capture_output=True,
+                          text=True, check=True, env=_ENV)
     return done.stdout
+
+
+def reference_key(image: Image.Image, *, languages: str, dpi: int) -> str:
+    digest = hashlib.sha256(f"{_engine(languages)}\n{image.mode} {image.size} {dpi}\n".encode())
+    digest.update(image.tobytes())
+    return digest.hexdigest()[:40]
+
+
+@functools.cache
+def _engine(languages: str) -> str:
+    """Tesseract's version line with its libraries, and each language's traineddata by size and hash."""
+    version = subprocess.run(["tesseract", "--version"], capture_output=True, text=True, check=True, env=_ENV)
+    listed = subprocess.run(["tesseract", "--list-langs"], capture_output=True, text=True, check=True, env=_ENV)
+    folder = Path(re.search(r'"([^"]+)"', listed.stdout + listed.stderr).group(1))
+    data = [f"{lang} {(folder / f'{lang}.traineddata').stat().st_size} "
+            f"{hashlib.sha256((folder / f'{lang}.traineddata').read_bytes()).hexdigest()}"
+            for lang in languages.split("+")]
+    return "\n".join([version.stdout + version.stderr, *data])
 
 
 def words(text: str) -> list[str]:
