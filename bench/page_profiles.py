@@ -10,6 +10,7 @@ rate of tesseract on the lossless page and on the stored page, against the print
 
 from __future__ import annotations
 
+import functools
 import io
 import random
 import statistics
@@ -51,6 +52,7 @@ def _noisy(page: Image.Image, seed: int) -> Image.Image:
     return Image.fromarray(np.clip(pixels, 0, 255).astype("uint8"))
 
 
+@functools.cache  # made once for the sizes and the PNG levels both; nobody changes them
 def profile_pages(per_profile: int = 3) -> dict[str, list[tuple[Image.Image, str | None]]]:
     """Profile name -> [(scanned page, printed text or None)]."""
     profiles: dict[str, list[tuple[Image.Image, str | None]]] = {"text B/W": [], "grey": [], "colour": [], "noisy": []}
