@@ -75,3 +75,24 @@ def test_the_service_hashes_passwords_with_argon2s_defaults(tmp_path):
     defaults = PasswordHasher()
     assert done.stdout.split() == [str(defaults.time_cost), str(defaults.memory_cost), str(defaults.parallelism),
                                    f"m={defaults.memory_cost},t={defaults.time_cost},p={defaults.parallelism}"]
+
+
+def test_the_kiosks_one_query_for_a_session_says_what_the_session_says(db):
+    """`session_account` (read on every kiosk request) answers as `session_user` does: the live
+    session's account; nobody for an unknown, empty or idle token, and an idle session ends."""
+    from scan_station.accounts.users import add_user, open_session, session_account, session_user
+    from scan_station.db.database import UserSession
+
+    with db.session() as s:
+        add_user(s, username="dok", password="rahasia-123", role="dokumentasi", name="Dok")
+        token = open_session(s, "dok", now=1000.0, idle_seconds=900)
+    with db.session() as s:
+        assert session_account(s, token, now=1100.0, idle_seconds=900, touch=True).username == "dok"
+        assert session_user(s, token, now=1100.0, idle_seconds=900, touch=False) == "dok"
+        assert session_account(s, "not-a-token", now=1100.0, idle_seconds=900, touch=True) is None
+        assert session_account(s, "", now=1100.0, idle_seconds=900, touch=True) is None
+    with db.session() as s:  # touched at 1100: idle from there
+        assert session_account(s, token, now=1100.0 + 901, idle_seconds=900, touch=True) is None
+    with db.session() as s:
+        assert s.query(UserSession).count() == 0
+        assert session_user(s, token, now=1100.0, idle_seconds=900, touch=False) is None

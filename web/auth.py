@@ -19,7 +19,7 @@ from flask_login import UserMixin, current_user, login_required, login_user, log
 
 from scan_station.accounts.roles import EXEMPT, ROLES, Permission, may
 from scan_station.accounts.roles import hidden_categories as categories_hidden_from
-from scan_station.accounts.users import authenticate, close_session, open_session, session_user
+from scan_station.accounts.users import authenticate, close_session, open_session, session_account, session_user
 from scan_station.audit import anchor as audit_anchor
 from scan_station.audit import log as audit
 from scan_station.db.database import UserAccount
@@ -60,10 +60,9 @@ def idle_seconds() -> float:
 def load_user(username: str) -> KioskUser | None:
     _settings, db = service()
     with db.session() as s:
-        owner = session_user(s, session.get("sid", ""), now=time.time(), idle_seconds=idle_seconds(),
-                             touch=not _is_passive())
-        account = s.get(UserAccount, username) if owner == username else None
-        return KioskUser(account) if account is not None and account.active else None
+        account = session_account(s, session.get("sid", ""), now=time.time(), idle_seconds=idle_seconds(),
+                                  touch=not _is_passive())
+        return KioskUser(account) if account is not None and account.username == username and account.active else None
 
 
 @login_manager.unauthorized_handler

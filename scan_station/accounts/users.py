@@ -17,7 +17,7 @@ from importlib import resources
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from ..audit import log as audit
@@ -182,14 +182,30 @@ def session_user(session: Session, token: str, *, now: float, idle_seconds: floa
     """The username whose live session `token` is, else None; a session idle for longer than
     `idle_seconds` ends here. `touch`: this request is a person's action (it counts as use)."""
     row = session.get(UserSession, _token_hash(token)) if token else None
-    if row is None:
+    return row.username if row is not None and _alive(session, row, now, idle_seconds, touch) else None
+
+
+def session_account(session: Session, token: str, *, now: float, idle_seconds: float,
+                    touch: bool) -> UserAccount | None:
+    """The account whose live session `token` is, as `session_user` says, read with it in one query
+    (the kiosk asks on every request)."""
+    if not token:
         return None
+    found = session.execute(select(UserSession, UserAccount)
+                            .join(UserAccount, UserAccount.username == UserSession.username)
+                            .where(UserSession.token_hash == _token_hash(token))).first()
+    if found is None or not _alive(session, found[0], now, idle_seconds, touch):
+        return None
+    return found[1]
+
+
+def _alive(session: Session, row: UserSession, now: float, idle_seconds: float, touch: bool) -> bool:
     if now - row.last_seen > idle_seconds:
         session.delete(row)
-        return None
+        return False
     if touch and now - row.last_seen >= TOUCH_EVERY:
         row.last_seen = now
-    return row.username
+    return True
 
 
 def close_session(session: Session, token: str) -> None:
