@@ -66,9 +66,9 @@ def test_no_page_names_an_exempt_softcopy_to_other_roles(app, lived_in):
     for role in ("dok", "admin"):
         client = login(app.test_client(), role)
         for url in urls:
-            answer = client.get(url)
-            if answer.status_code == 200 and answer.mimetype in ("text/html", "application/json", "text/csv"):
-                assert FILE_NAME not in answer.data.lower(), (role, url)
+            with client.get(url) as answer:  # closed here: a live stream not read ends with its request
+                if answer.status_code == 200 and answer.mimetype in ("text/html", "application/json", "text/csv"):
+                    assert FILE_NAME not in answer.data.lower(), (role, url)
 
 
 def test_a_berita_acara_counts_exempt_entries_without_naming_them(app, lived_in):
