@@ -41,13 +41,33 @@ os.environ.setdefault("SCAN_STATION_KEEP_REFERENCE_OCR", "1")
 # 0.1 s each by design. A hash names its own parameters, so a home made here logs in anywhere, and
 # the service itself (a `serve` or a command the tests start as a process of its own) keeps the
 # defaults. tests/test_users.py checks the defaults.
+import flask  # noqa: E402
 from argon2 import PasswordHasher  # noqa: E402
+from jinja2 import BytecodeCache  # noqa: E402
 
 from scan_station.accounts import users as _users  # noqa: E402
 
 _users._hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 _users._DUMMY = _users._hasher.hash("not a real password")
 
+
+
+class _CompiledTemplates(BytecodeCache):
+    """The kiosk's templates compiled once per test process, not once per app: the tests make an app
+    for nearly every test, and compiling the templates a test renders was half of its requests'
+    time. Jinja finds a template's code by its name and file and checks it against the source."""
+
+    code: dict = {}
+
+    def load_bytecode(self, bucket) -> None:
+        if (code := self.code.get(bucket.key)) is not None:
+            bucket.code = code
+
+    def dump_bytecode(self, bucket) -> None:
+        self.code[bucket.key] = bucket.code
+
+
+flask.Flask.jinja_options = {**flask.Flask.jinja_options, "bytecode_cache": _CompiledTemplates()}
 
 #: A test running longer than this is stuck. python-sane can block inside libsane with the GIL
 #: held, where no Python timeout fires; faulthandler's watchdog is C and fires anyway: it dumps
