@@ -25,6 +25,7 @@ import http.cookiejar
 import json
 import os
 import re
+import shutil
 import socket
 import statistics
 import subprocess
@@ -108,6 +109,7 @@ def kiosk() -> Iterator[Kiosk]:
     finally:
         server.terminate()
         server.wait(timeout=60)
+        shutil.rmtree(home.parent, ignore_errors=True)  # the benchmark's home is not left behind
 
 
 def page_events(documents: int) -> dict:

@@ -25,7 +25,9 @@ import json
 import os
 import random
 import re
+import shutil
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -382,13 +384,23 @@ def main() -> None:
     parser.add_argument("--home", type=Path, help="keep the filed archive here; given again, it is reused "
                         "(same --documents) and only the queries are run")
     args = parser.parse_args()
+    if args.home:
+        run(args, args.home)
+        return
+    root = Path(tempfile.mkdtemp(prefix="bench-search-"))
+    try:
+        run(args, root)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)  # an archive not asked to be kept is not left behind
+
+
+def run(args: argparse.Namespace, root: Path) -> None:
     archive = Archive(args.documents)
-    root = args.home or Path(tempfile.mkdtemp(prefix="bench-search-"))
     built = root / "built"
     if built.exists() and built.read_text().strip() != str(len(archive.entries)):
-        parser.error(f"{root} holds another archive (run with the --documents it was built with)")
+        sys.exit(f"{root} holds another archive (run with the --documents it was built with)")
     if not built.exists() and (root / "home").exists():
-        parser.error(f"{root} holds an archive whose building did not finish: remove it first")
+        sys.exit(f"{root} holds an archive whose building did not finish: remove it first")
     app = kiosk(root / "home", args.database_url)
     settings, db = app.extensions["scan_station"]["settings"], app.extensions["scan_station"]["db"]
     rates = {} if built.exists() else build(root, app, archive, reindex=args.reindex)
