@@ -259,24 +259,38 @@ def test_scan_without_a_profile_takes_the_default_profile_setting(run, home):
 
 def test_a_backend_that_never_returns_from_cancelling_does_not_hang_the_scan(monkeypatch):
     """Seen once with SANE's test backend after an I/O error in a process with many threads: the
-    cancel never came back. A fake beside the real backend, as no real one can be made to hang."""
+    cancel never came back. A fake beside the real backend, as no real one can be made to hang.
+    Until the cancel comes back, the device is not opened again: the fault says what helps (a
+    restart), where opening it would only say "busy" and "wait"; when it comes back, its handle
+    is closed and the real device opens again."""
     import threading
+
+    from helpers.waiting import wait_until
 
     from scan_station.capture import scanner
 
-    stuck = threading.Event()
+    stuck, closed = threading.Event(), []
 
     class Stuck:
         def cancel(self):
-            stuck.wait()  # never set: stuck in the backend
+            stuck.wait()  # stuck in the backend until the test lets it go
 
         def close(self):
-            raise AssertionError("a handle under a cancel still running is never closed")
+            assert stuck.is_set(), "a handle under a cancel still running is never closed"
+            closed.append(True)
 
     monkeypatch.setattr(scanner, "CANCEL_SECONDS", 0.2)
+    monkeypatch.setattr(scanner, "_STUCK", set())
     session = scanner.Session.__new__(scanner.Session)
     session._dev, session.device = Stuck(), "test:0"
     started = time.monotonic()
     session.close()
     assert time.monotonic() - started < 2 and session._dev is None
-    stuck.set()
+    with pytest.raises(ScannerError) as info:
+        Session("test:0", FEEDER)
+    fault = info.value.fault
+    assert fault.kind == "stuck" and "memulai ulang" in fault.id and "restart" in fault.en
+    stuck.set()  # the cancel comes back after all
+    wait_until(lambda: closed and "test:0" not in scanner._STUCK, 5, "the late cancel closing the handle")
+    with Session("test:0", FEEDER) as again:
+        assert next(again.pages()).image.size[0] > 0

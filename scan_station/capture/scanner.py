@@ -61,6 +61,12 @@ FAULTS = {  # sane_strstatus() text -> what happened and what to do
         f"Scanner not found — plug it in again, {_RESUME_EN}"),
 }
 FAULTS["Operation was cancelled"] = FAULTS["Operation was canceled"]
+#: A device whose cancel has not come back in this process (`Session._cancel`): waiting does not
+#: help, and opening it again would only say "busy".
+STUCK = Fault("stuck", f"Pemindai tidak merespons — minta admin memulai ulang Scan Station, {_RESUME_ID}",
+              f"The scanner stopped responding — ask the admin to restart Scan Station, {_RESUME_EN}")
+#: Devices whose cancel has not come back yet, in this process.
+_STUCK: set[str] = set()
 _UNKNOWN = Fault("error", "Pemindai melaporkan kesalahan", "The scanner reported an error")
 
 
@@ -243,6 +249,8 @@ class Session:
     def __init__(self, device: str, profile: Profile):
         init()
         self.profile, self.device = profile, device
+        if device in _STUCK:
+            raise ScannerError(STUCK, f"device {device}")
         try:
             self._dev = sane.open(device)
         except (_sane.error, RuntimeError) as exc:
@@ -273,19 +281,31 @@ class Session:
         """Cancel the scan in progress, waiting at most CANCEL_SECONDS: a backend that never comes
         back from cancelling (seen with SANE's test backend after an I/O error, in a process with
         many threads) must not hang the scan that has a fault to report. False: it did not return,
-        and the handle is left alone (closing it under a cancel still running could crash)."""
-        done = threading.Event()
+        and the handle is left alone (closing it under a cancel still running could crash); the
+        device is then `STUCK` in this process until the cancel comes back, which closes it."""
+        dev, device, lock, done = self._dev, self.device, threading.Lock(), threading.Event()
+        given_up = False
 
         def cancel() -> None:
             with contextlib.suppress(_sane.error, RuntimeError, AttributeError):
-                self._dev.cancel()
-            done.set()
+                dev.cancel()
+            with lock:
+                done.set()
+                late = given_up
+            if late:  # back after all: nobody holds the handle now, and the device is free again
+                with contextlib.suppress(_sane.error, RuntimeError, AttributeError):
+                    dev.close()
+                _STUCK.discard(device)
+                log.warning("%s came back from cancelling; it can be opened again", device)
 
         threading.Thread(target=cancel, name="sane-cancel", daemon=True).start()
-        if done.wait(CANCEL_SECONDS):
-            return True
-        log.warning("%s did not return from cancelling within %s s; its handle is left open", self.device,
-                    CANCEL_SECONDS)
+        done.wait(CANCEL_SECONDS)
+        with lock:
+            if done.is_set():
+                return True
+            given_up = True
+            _STUCK.add(device)
+        log.warning("%s did not return from cancelling within %s s; its handle is left open", device, CANCEL_SECONDS)
         return False
 
     def set_option(self, name: str, value: object) -> None:
