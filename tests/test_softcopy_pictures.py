@@ -152,7 +152,7 @@ def test_drawn_pages_keep_their_size_and_stay_within_the_limit(tmp_path):
     with pikepdf.open(path) as pdf:
         for page in pdf.pages:
             assert [float(v) for v in page.mediabox] == [0, 0, 1000, 1000]
-            (image,) = page.images.values()
+            (image,) = page.get_images().values()
             assert image.Width * image.Height <= 20e6
 
 
