@@ -104,3 +104,20 @@ def test_profile_options_are_named_not_coded(home):
     page = login(make_app(home).test_client(), "dok").get("/scan/").get_data(as_text=True)
     assert "abu-abu" in page and "kaca datar" in page
     assert not re.search(r"· (gray|color|lineart|flatbed|adf) ·", page)
+
+
+def test_the_names_every_page_may_show_speak_each_sessions_language(home):
+    """The status names are translated once per language (`web.app._names`), not once for the
+    first visitor: sessions in Indonesian and in English, in turn, each see their own."""
+    from flask import session
+
+    app = make_app(home)
+    seen = []
+    for lang in ("id", "en", "id", "en"):
+        with app.test_request_context("/"):
+            session["lang"] = lang
+            names: dict = {}
+            app.update_template_context(names)
+            seen.append((names["status_names"]["filed"], names["entry_state_names"] != {}))
+    assert [name for name, _ in seen] == ["Tersimpan", "Filed", "Tersimpan", "Filed"]
+    assert all(has for _, has in seen)
