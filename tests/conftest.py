@@ -51,13 +51,13 @@ _users._hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 _users._DUMMY = _users._hasher.hash("not a real password")
 
 
-
 class _CompiledTemplates(BytecodeCache):
     """The kiosk's templates compiled once per test process, not once per app: the tests make an app
     for nearly every test, and compiling the templates a test renders was half of its requests'
     time. Jinja finds a template's code by its name and file and checks it against the source."""
 
-    code: dict = {}
+    def __init__(self) -> None:
+        self.code: dict = {}
 
     def load_bytecode(self, bucket) -> None:
         if (code := self.code.get(bucket.key)) is not None:
@@ -183,6 +183,7 @@ def pytest_collection_modifyitems(config, items):
     durations = json.loads((Path(__file__).with_name("durations.json")).read_text())
     order = {name: n for n, name in enumerate(sorted(durations, key=lambda name: -durations[name]))}
     items.sort(key=lambda item: order.get(item.path.name, len(order)))
+
 
 def pytest_collection_finish(session):
     """What collecting made (the test modules, their parameters, every library they loaded) lives as

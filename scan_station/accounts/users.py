@@ -179,33 +179,30 @@ def open_session(session: Session, username: str, *, now: float, idle_seconds: f
 
 
 def session_user(session: Session, token: str, *, now: float, idle_seconds: float, touch: bool) -> str | None:
-    """The username whose live session `token` is, else None; a session idle for longer than
-    `idle_seconds` ends here. `touch`: this request is a person's action (it counts as use)."""
-    row = session.get(UserSession, _token_hash(token)) if token else None
-    return row.username if row is not None and _alive(session, row, now, idle_seconds, touch) else None
+    """The username whose live session `token` is, else None (`session_account`)."""
+    account = session_account(session, token, now=now, idle_seconds=idle_seconds, touch=touch)
+    return account.username if account is not None else None
 
 
 def session_account(session: Session, token: str, *, now: float, idle_seconds: float,
                     touch: bool) -> UserAccount | None:
-    """The account whose live session `token` is, as `session_user` says, read with it in one query
-    (the kiosk asks on every request)."""
+    """The account whose live session `token` is, read with the session in one query (the kiosk
+    asks on every request), else None; a session idle for longer than `idle_seconds` ends here.
+    `touch`: this request is a person's action (it counts as use)."""
     if not token:
         return None
     found = session.execute(select(UserSession, UserAccount)
                             .join(UserAccount, UserAccount.username == UserSession.username)
                             .where(UserSession.token_hash == _token_hash(token))).first()
-    if found is None or not _alive(session, found[0], now, idle_seconds, touch):
+    if found is None:
         return None
-    return found[1]
-
-
-def _alive(session: Session, row: UserSession, now: float, idle_seconds: float, touch: bool) -> bool:
+    row, account = found
     if now - row.last_seen > idle_seconds:
         session.delete(row)
-        return False
+        return None
     if touch and now - row.last_seen >= TOUCH_EVERY:
         row.last_seen = now
-    return True
+    return account
 
 
 def close_session(session: Session, token: str) -> None:
