@@ -69,6 +69,7 @@ def photograph(printed: Image.Image, shot: Shot, *, seed: int) -> Photo:
     if shot.blur:
         scene = cv2.GaussianBlur(scene, (0, 0), shot.blur)
     noise = np.empty(scene.shape, np.int16)
+    cv2.setRNGSeed(rng.randrange(2**31))  # OpenCV's own generator, else each call draws other noise
     cv2.randn(noise, 0, 2.5)  # the sensor's
     scene = cv2.add(scene.astype(np.int16), noise).clip(0, 255).astype(np.uint8)
     image = Image.fromarray(scene, "RGB")
