@@ -6,9 +6,11 @@ around the photo's centre that no edge of brightness or colour crosses — and t
 is cut to a quadrilateral: the four longest sides of its convex hull, extended until they meet,
 so that a corner hidden by a finger or lying just outside the frame is where its two sides meet.
 Each side is then moved onto the page's edge (the line along which the colour steps from the
-page's paper to something else). The outline kept is the one whose sides separate most clearly
-what is inside from what is outside (in Lab colour; one side along the frame's edge not counted,
-more are no page), times the root of its area; an outline whose weakest side separates less than
+page's paper to something else), and the moved outline is kept unless it separates clearly less
+(a side a few pixels inside the page, where a mask rounded a corner off, separates as well as the
+edge itself). The outline kept is the one whose sides separate most clearly what is inside from
+what is outside (in Lab colour; one side along the frame's edge not counted, more are no page),
+times the root of its area; an outline whose weakest side separates less than
 MIN_CONTRAST is none: the photo has no page we can trust.
 """
 
@@ -35,6 +37,8 @@ REFINE_BAND, REFINE_INWARD, REFINE_DEGREES = 0.06, 0.015, 5
 RIVAL = (0.9, 0.02)
 #: Weakest side's separation (mean Lab difference across it, 0-255 scale) for a page to be found.
 MIN_CONTRAST = 8.0
+#: The refined outline is kept when it separates at least this share of what the rough one does.
+KEEP_REFINED = 0.9
 
 Point = tuple[float, float]
 
@@ -59,11 +63,10 @@ def find_page(photo: Image.Image) -> Outline | None:
     evidence, such as a patterned desk gives, is no answer to file on without a look."""
     small, scale = small_copy(photo)
     lab = cv2.cvtColor(small, cv2.COLOR_RGB2LAB)
-    image, found = lab.astype(np.float32), []
+    found = []
     for mask in _masks(lab):
         for rough in _quads(mask):
-            contrast, quad = max(((_contrast(q, lab), q) for q in (rough, _refined(rough, image))),
-                                 key=lambda candidate: candidate[0])
+            contrast, quad = choose(rough, lab)
             if contrast >= MIN_CONTRAST:
                 found.append((contrast * math.sqrt(_area(quad) / mask.size), contrast, quad))
     if not found:
@@ -74,6 +77,16 @@ def find_page(photo: Image.Image) -> Outline | None:
         min(math.dist(c, o) for o in ordered(rival)) for c in corners) > RIVAL[1] * max(lab.shape[:2])
         for other, _contrast_, rival in found)
     return Outline(ordered(quad / scale), round(contrast, 1), _cut(quad, lab.shape), doubtful)
+
+
+def choose(rough: np.ndarray, lab: np.ndarray) -> tuple[float, np.ndarray]:
+    """(contrast, quad): `rough` with its sides moved onto the page's edge (`_refined`), unless that
+    separates clearly less than `rough` itself. Contrast, measured a few pixels either side,
+    cannot tell a side on the edge from one a few pixels inside it (where a mask rounded the
+    page's corners off): refining can."""
+    refined = _refined(rough, lab.astype(np.float32))
+    sharp, blunt = _contrast(refined, lab), _contrast(rough, lab)
+    return (sharp, refined) if sharp >= KEEP_REFINED * blunt else (blunt, rough)
 
 
 # -- finding the page ------------------------------------------------------------------------------
