@@ -77,7 +77,8 @@ def test_the_page_is_found_and_flattened_to_its_paper_the_right_way_round(n):
 
 def test_on_a_checked_cloth_the_page_is_found_or_its_outline_is_flagged():
     """A red and white checked cloth whose white squares are the paper's white: the outline is
-    right, or it takes in some of the cloth and says so (`desk_at_edges`); never wrong and silent."""
+    right, or it takes in some of the cloth and says so (`desk_at_edges`); never wrong and silent.
+    Right in 7 of these 8 (3 before the edge's steps were capped, `page_outline.STEP_CAP`)."""
     right = 0
     for n, shot in enumerate(_shots(8, seed=8, desks=("checked",))):
         _printed, taken = _taken(n, shot, "letter")
@@ -90,21 +91,24 @@ def test_on_a_checked_cloth_the_page_is_found_or_its_outline_is_flagged():
         good = _corner_error(outline, taken.corners, shown.size) < 0.01
         assert good or flagged, shot
         right += good
-    print(f"checked cloth: {right} of 8 outlines right, the others flagged")
+    assert right >= 7, f"checked cloth: {right} of 8 outlines right (7 when the edge's steps were capped)"
 
 
 def test_an_outline_taking_in_a_wedge_of_desk_along_one_side_is_listed_to_check(tmp_path):
     """One corner of the outline pushed out over the desk by about 1 % of the photo (as a wrong edge
     on a patterned desk turns a side): the wedge of desk in that side's margin lists the page,
     whatever the other three sides say (a share of all four margins said 0.017-0.056 here, and
-    0.04 was the limit)."""
+    0.04 was the limit). Pushed from the page's true corners: from the corners found (a few
+    pixels inside the page, as found outlines may be) the wedge is that much thinner."""
     shot = _shots(1, seed=26, desks=("dark",))[0]
     _printed, taken = _taken(0, shot, "letter")
     shown = photos.exif_upright(taken.data).convert("RGB")
     found = photo.find_page(shown)
     assert found is not None and photo.page_of(shown, found, tmp_path, tmp_path / "right.jpg").problem == ""
+    true = page_outline.ordered(np.array(taken.corners))
+    assert photo.page_of(shown, photo.Outline(true), tmp_path, tmp_path / "true.jpg").problem == ""
     for corner in range(4):
-        corners = [list(c) for c in found.corners]
+        corners = [list(c) for c in true]
         after = corners[(corner + 1) % 4]
         centre = [sum(c[i] for c in corners) / 4 for i in (0, 1)]
         for i in (0, 1):  # along the side beyond the corner, and out, away from the page

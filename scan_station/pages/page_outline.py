@@ -31,14 +31,24 @@ MIN_AREA, MAX_AREA = 0.10, 0.985
 MAX_OUTSIDE = 0.15
 #: How far from a rough side its edge is looked for: as a share of the photo's long side, and turned.
 #: Inwards only a little: a page's lines of text lie further in than its margin, and the rough
-#: outline is seldom inside the page.
-REFINE_BAND, REFINE_INWARD, REFINE_DEGREES = 0.06, 0.015, 5
+#: outline is seldom inside the page. Turned up to 8°: a rough side cut from a patterned desk's
+#: mask can be that far off (with STEP_CAP, 5° found 53 of 80 checked-cloth outlines right and 2
+#: wrong and not flagged; 8° 62 right, none wrong and not flagged).
+REFINE_BAND, REFINE_INWARD, REFINE_DEGREES = 0.06, 0.015, 8
 #: An outline at least RIVAL[0] as good as the best, with a corner RIVAL[1] of the photo away, is a rival.
 RIVAL = (0.9, 0.02)
 #: Weakest side's separation (mean Lab difference across it, 0-255 scale) for a page to be found.
 MIN_CONTRAST = 8.0
 #: The refined outline is kept when it separates at least this share of what the rough one does.
 KEEP_REFINED = 0.9
+#: How much one point's step in colour counts, at most, when a side is moved onto the edge (Lab,
+#: 0-255 scale, summed). Along a page lying on a checked cloth, the edge steps a little where it
+#: meets a white square (the paper's white against the cloth's) and a lot where it meets a red
+#: one; a line of the cloth itself steps a lot along half its length (white square inside, red
+#: outside). Uncapped (80), the cloth's line won: 37 of 80 outlines right; capped, 62. Only while
+#: the line is chosen: placed finely about it, a capped step is as high a pixel either side of the
+#: edge, and the first of equals lies inwards (a corner 0.3 % of the photo inside the page).
+STEP_CAP, FINE_STEP_CAP = 16, 80
 
 Point = tuple[float, float]
 
@@ -229,16 +239,16 @@ def _edge_line(a: np.ndarray, b: np.ndarray, centre: np.ndarray, image: np.ndarr
     band = REFINE_BAND * max(h, w)
     middle, turn = (a + b) / 2, 0.0
     coarse = max(2.0, max(h, w) / 250)
-    for turns, shifts, reach in ((np.linspace(-REFINE_DEGREES, REFINE_DEGREES, 2 * REFINE_DEGREES + 1),
-                                  np.arange(-REFINE_INWARD * max(h, w), band + 1, 1.0), coarse),
-                                 (np.linspace(-1, 1, 21), np.arange(-2, 2.1, 0.25), 1.0)):
-        turn, shift = _best_step(image, paper, middle, along, normal, size, turn + turns, shifts, reach)
+    for turns, shifts, reach, cap in ((np.linspace(-REFINE_DEGREES, REFINE_DEGREES, 2 * REFINE_DEGREES + 1),
+                                       np.arange(-REFINE_INWARD * max(h, w), band + 1, 1.0), coarse, STEP_CAP),
+                                      (np.linspace(-1, 1, 21), np.arange(-2, 2.1, 0.25), 1.0, FINE_STEP_CAP)):
+        turn, shift = _best_step(image, paper, middle, along, normal, size, turn + turns, shifts, reach, cap)
         middle = middle + shift * _turned(normal, turn)
     return middle, middle + _turned(along, turn)
 
 
 def _best_step(image: np.ndarray, paper: np.ndarray, middle: np.ndarray, along: np.ndarray, normal: np.ndarray,
-               side: float, turns: np.ndarray, shifts: np.ndarray, reach: float) -> tuple[float, float]:
+               side: float, turns: np.ndarray, shifts: np.ndarray, reach: float, cap: float) -> tuple[float, float]:
     """(turn in degrees, shift in pixels) of the line through `middle` with the most paper-to-else
     steps between points `reach` inside and outside it."""
     h, w = image.shape[:2]
@@ -250,7 +260,7 @@ def _best_step(image: np.ndarray, paper: np.ndarray, middle: np.ndarray, along: 
     keep = _within(inner, w, h) & _within(outer, w, h)
     inside, outside = _sample(image, _clipped(inner, w, h)), _sample(image, _clipped(outer, w, h))
     paperlike = np.abs(inside[:, 1:] - paper).sum(axis=1) < 16
-    step = np.minimum(np.abs(inside - outside).sum(axis=1), 80) * paperlike * keep
+    step = np.minimum(np.abs(inside - outside).sum(axis=1), cap) * paperlike * keep
     score = step.reshape(points.shape[:3]).mean(axis=2)
     t, s = np.unravel_index(int(np.argmax(score)), score.shape)
     return float(turns[t]), float(shifts[s])
