@@ -38,11 +38,24 @@ class Word:
     dictionary: bool  # a word of the languages' dictionaries (the engine's word lists)
 
 
+#: A box on the page image: left, top, right, bottom, in its pixels.
+Box = tuple[int, int, int, int]
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line as the engine read it, and where it stands on the image read."""
+
+    text: str
+    box: Box
+
+
 @dataclass(frozen=True)
 class Recognised:
     text: str  # what tesseract read, as its text renderer gives it
     text_pdf: Path  # one page: tesseract's own invisible text layer, at the page's size
     words: tuple[Word, ...] = ()
+    lines: tuple[Line, ...] = ()  # the lines with text, in the order read
 
 
 @dataclass(frozen=True)
@@ -105,21 +118,26 @@ def _osd(tessdata: Path):
                                      "run: apt-get install tesseract-ocr-osd") from None
 
 
-def recognise(image: Path, out_base: Path, *, languages: tuple[str, ...], dpi: int) -> Recognised:
+def recognise(image: Path, out_base: Path, *, languages: tuple[str, ...], dpi: int,
+              block: bool = False) -> Recognised:
     """OCR one page image: its text, and its text layer as a one-page PDF of invisible words over
     where they are printed — the engine's own output, nothing redrawn. The files are `out_base`
-    with .txt and .pdf added."""
+    with .txt and .pdf added. The page's layout is analysed (`--psm 3`), unless `block`: then
+    what is on it is read as one block of text (`--psm 6`)."""
+    from tesserocr import PSM
+
     with _lock:
         api = _engine(tuple(languages), tesseract.tessdata())
         api.SetVariable("user_defined_dpi", str(dpi))
+        api.SetPageSegMode(PSM.SINGLE_BLOCK if block else PSM.AUTO)
         done = api.ProcessPages(str(out_base), str(image), timeout=TIMEOUT_SECONDS * 1000)
-        words = _words(api) if done else ()
+        words, lines = (_words(api), _lines(api)) if done else ((), ())
     text_file, text_pdf = Path(f"{out_base}.txt"), Path(f"{out_base}.pdf")
     if not done or not text_file.is_file() or not text_pdf.is_file():
         raise OcrError(f"{image.name}: tesseract could not read the page (took over {TIMEOUT_SECONDS} s, or "
                        "the image is not one it reads)")
     text = text_file.read_text(encoding="utf-8", errors="replace")
-    return Recognised(text.replace("\f", "").strip(), text_pdf, words)
+    return Recognised(text.replace("\f", "").strip(), text_pdf, words, lines)
 
 
 def _words(api) -> tuple[Word, ...]:
@@ -137,6 +155,24 @@ def _words(api) -> tuple[Word, ...]:
         except RuntimeError:  # an empty word
             continue
         found.append(Word(text, round(float(word.Confidence(RIL.WORD)), 1), bool(word.WordIsFromDictionary())))
+    return tuple(found)
+
+
+def _lines(api) -> tuple[Line, ...]:
+    """The lines with text of the page just read, where each stands."""
+    from tesserocr import RIL, iterate_level
+
+    iterator = api.GetIterator()
+    if iterator is None:
+        return ()
+    found = []
+    for line in iterate_level(iterator, RIL.TEXTLINE):
+        try:
+            text, box = line.GetUTF8Text(RIL.TEXTLINE).strip(), line.BoundingBox(RIL.TEXTLINE)
+        except RuntimeError:  # an empty line
+            continue
+        if text and box:
+            found.append(Line(text, tuple(box)))
     return tuple(found)
 
 

@@ -42,13 +42,13 @@ from ..core.errors import DiskFullError, StorageError
 from ..core.model import PageCheck
 from ..pages.images import Kind, StoredImage, as_grey, encode, straightened, stretched
 from ..pages.source import PageSource, SourceImage, load
-from . import page_checks
+from . import missed_lines, page_checks
 from . import testing_cache as testing_ocr_cache
 from .orientation import Lie, which_way_up
 from .readability import Readability, Verdict, judge, text_marks
 
 #: Changes whenever a result made by older code would differ: older results are made again.
-RESULT_VERSION = 3
+RESULT_VERSION = 4
 RESULT_FILE = "result.json"
 #: Pages scanned below this are read by tesseract upsampled to it (low-resolution scans read better).
 OCR_MIN_DPI = 300
@@ -291,7 +291,12 @@ def _read(page: _Page, work: Path, languages: tuple[str, ...], seconds: dict[str
         out = work.with_name(f"{work.name}-{page.turn}-{int(page.levelled)}")
         recognised = libtesseract.recognise(image, out, languages=languages, dpi=dpi)
     with _timed(seconds, "readability"):
-        verdict = judge(recognised.words, text_marks(page.image, page.dpi[0]))
+        marks = text_marks(page.image, page.dpi[0])
+    with _timed(seconds, "missed_lines"):
+        recognised = missed_lines.read_again(recognised, marks, image=image, scale=dpi / page.dpi[0], dpi=dpi,
+                                             languages=languages, out_base=out)
+    with _timed(seconds, "readability"):
+        verdict = judge(recognised.words, marks)
     return _Reading(recognised, verdict)
 
 

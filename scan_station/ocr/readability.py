@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from .._exec.libtesseract import Word
+from .._exec.libtesseract import Box, Word
 
 #: A word read with at least this confidence counts as a word although no dictionary has it.
 SURE = 85.0
@@ -87,6 +87,7 @@ class Marks:
 
     count: int
     characters: int
+    boxes: tuple[Box, ...] = ()  # each mark's, in the page's pixels
 
 
 def text_marks(image: Image.Image, dpi: float) -> Marks:
@@ -117,7 +118,9 @@ def text_marks(image: Image.Image, dpi: float) -> Marks:
     centres = np.array([((b[0].start + b[0].stop) // 2, (b[1].start + b[1].stop) // 2) for b in boxes])
     pictured = _pictures(small, histogram, threshold, per_mm)[centres[:, 0], centres[:, 1]]
     text = sized & ~pictured
-    return Marks(int(np.count_nonzero(text)), int(np.maximum(1, widths[text] // heights[text]).sum()))
+    placed = tuple((b[1].start * factor, b[0].start * factor, b[1].stop * factor, b[0].stop * factor)
+                   for b, kept in zip(boxes, text, strict=True) if kept)
+    return Marks(int(np.count_nonzero(text)), int(np.maximum(1, widths[text] // heights[text]).sum()), placed)
 
 
 def _pictures(grey: np.ndarray, histogram: np.ndarray, threshold: int, per_mm: float) -> np.ndarray:
