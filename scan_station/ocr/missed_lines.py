@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import numpy as np
 from PIL import Image
 
 from .._exec import libtesseract
@@ -45,28 +46,28 @@ class Row:
 def passed_over(marks: Marks, lines: tuple[Line, ...], *, scale: float, dpi: float) -> list[Row]:
     """The rows of text-like marks (boxes in the page's pixels; `scale` makes them the read
     image's, of `dpi`) that none of the lines read covers."""
+    if not marks.boxes:
+        return []
     near = COVER_MM * dpi / 25.4
-    loose = sorted((_scaled(box, scale) for box in marks.boxes
-                    if not any(_covers(line.box, box, scale, near) for line in lines)), key=lambda box: box[1])
+    boxes = np.array(marks.boxes, dtype=float) * scale
+    x, y = (boxes[:, 0] + boxes[:, 2]) / 2, (boxes[:, 1] + boxes[:, 3]) / 2
+    covered = np.zeros(len(boxes), dtype=bool)
+    for left, top, right, bottom in (line.box for line in lines):
+        covered |= (x >= left - near) & (x <= right + near) & (y >= top - near) & (y <= bottom + near)
+    loose: list[Box] = sorted(((round(a), round(b), round(c), round(d)) for a, b, c, d in boxes[~covered]),
+                              key=lambda box: box[1])
     rows: list[list[Box]] = []
+    open_rows: list[list[Box]] = []  # rows a mark further down may still join: sorted by top, none above
     for box in loose:
-        row = next((row for row in rows if _beside(row, box)), None)
+        open_rows = [row for row in open_rows if row[0][3] > box[1]]
+        row = next((row for row in open_rows if _beside(row, box)), None)
         if row is None:
             rows.append([box])
+            open_rows.append(rows[-1])
         else:
             row.append(box)
     found = [Row(tuple(row), sum(max(1, (b[2] - b[0]) // max(1, b[3] - b[1])) for b in row)) for row in rows]
     return [row for row in found if row.characters >= MIN_CHARACTERS]
-
-
-def _scaled(box: Box, scale: float) -> Box:
-    left, top, right, bottom = box
-    return round(left * scale), round(top * scale), round(right * scale), round(bottom * scale)
-
-
-def _covers(line: Box, mark: Box, scale: float, near: float) -> bool:
-    x, y = (mark[0] + mark[2]) / 2 * scale, (mark[1] + mark[3]) / 2 * scale
-    return line[0] - near <= x <= line[2] + near and line[1] - near <= y <= line[3] + near
 
 
 def _beside(row: list[Box], box: Box) -> bool:
