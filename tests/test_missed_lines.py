@@ -13,6 +13,7 @@ import subprocess
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pikepdf
 import pytest
 from PIL import Image, ImageDraw, ImageFont
@@ -118,3 +119,19 @@ def test_marks_are_scaled_to_the_image_read(lines_read):
     (row,) = missed_lines.passed_over(text_marks(half, DPI / 2), passed.lines, scale=2.0, dpi=DPI)
     top, bottom = min(b[1] for b in row.marks), max(b[3] for b in row.marks)
     assert abs(top - reading.lines[2].box[1]) < 12 and abs(bottom - reading.lines[2].box[3]) < 12
+
+
+def test_marks_at_the_pages_edge_are_kept_as_they_are(tmp_path):
+    """A line running into the page's right and bottom edges (a width and height no multiple of
+    the marks' grid): what is read again is the page's own pixels there, and white elsewhere."""
+    page = Image.new("L", (1203, 402), 255)
+    ImageDraw.Draw(page).text((760, 365), "Arsip Kota Tangerang", font=_font(FONT, 12), fill=0)  # cut by both
+    path = tmp_path / "edge.tif"
+    page.save(path, format="TIFF", compression="raw", dpi=(DPI, DPI))
+    rows = missed_lines.passed_over(text_marks(page, DPI), (), scale=1.0, dpi=DPI)
+    assert rows and max(box[3] for row in rows for box in row.marks) >= page.height  # marks past the edge
+    kept = np.asarray(Image.open(missed_lines._only(path, rows, tmp_path / "kept.tif")))
+    own = np.asarray(page)
+    assert kept.shape == own.shape
+    assert ((kept == own) | (kept == 255)).all()  # the page's pixels or white: no black from beyond it
+    assert (kept < 128).sum() > 0.9 * (own < 128).sum()
