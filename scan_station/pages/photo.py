@@ -1,7 +1,7 @@
 """Pages photographed instead of scanned, as a phone app such as Microsoft Lens does it: find the
 page in the photo (`page_outline.find_page`), flatten it to a rectangle of the paper's real proportions at the
-resolution its size gives (`flatten`), and even out its light (`even_light`), so that what is read
-is what a scanner would have given. The photo itself stays the master; this makes the access copy.
+resolution its size gives (`flatten`), even out its light (`even_light`) and sharpen it (`sharpened`),
+so that what is read is what a scanner would have given. The photo itself stays the master; this makes the access copy.
 
 Finding the page is `page_outline.find_page`'s. A page whose outline is doubtful once flattened
 (its margin holds some of the desk: `desk_at_edges`) and a photo in which no page was found are
@@ -56,6 +56,9 @@ SNAP, PAGE_ONLY = 0.06, 0.025
 #: The flattened page's resolution: the photo's own, kept within these (below, tesseract reads
 #: worse; above, nothing is gained).
 MIN_DPI, MAX_DPI = 200, 400
+#: The unsharp mask that gives a flattened photo a scan's edges: the blur taken away (its radius,
+#: the Gaussian's sigma in mm on the page) and how much of it (`sharpened`).
+SHARPEN_MM, SHARPEN_AMOUNT = 0.25, 1.5
 #: A phone's focal length as a share of the photo's long side: the least, the usual, the most.
 PHONE_FOCAL = (0.5, 0.8, 1.6)
 #: The page's outermost margin looked at for the desk (`desk_at_edges`), and how much of any side's may be.
@@ -134,7 +137,7 @@ def checked_corners(corners: object, size: tuple[int, int]) -> Outline:
 def page_of(photo: Image.Image, outline: Outline, work: Path, path: Path) -> PhotoPage:
     """The page inside `outline` (found, or corrected by hand), flattened and evenly lit."""
     flat = flatten(photo, outline)
-    page = even_light(flat.image, flat.dpi)
+    page = sharpened(even_light(flat.image, flat.dpi), flat.dpi)
     desk = desk_at_edges(page, flat.dpi)
     note = {"photo": "flattened", "size": list(photo.size), "outline": outline.as_list(),
             "by_hand": outline.contrast == 0, "paper": flat.paper, "size_mm": list(flat.size_mm), "dpi": flat.dpi,
@@ -219,6 +222,16 @@ def even_light(image: Image.Image, dpi: float) -> Image.Image:
     paper = cv2.resize(paper, (pixels.shape[1], pixels.shape[0]), interpolation=cv2.INTER_LINEAR)
     even = cv2.divide(pixels, np.maximum(paper, 1), scale=255)
     return Image.fromarray(even)
+
+
+def sharpened(image: Image.Image, dpi: float) -> Image.Image:
+    """The page with its edges made crisp again (an unsharp mask, as a scanner app's "enhance"): a
+    phone's photo is soft — its lens, its focus, the warp's resampling — and tesseract reads a
+    letter blurred into a table's ruling as one glyph ("Irangka" for "rangka", "ls" for "6").
+    Measured in bench/README.md (photographed pages)."""
+    pixels = np.asarray(image)
+    blurred = cv2.GaussianBlur(pixels, (0, 0), SHARPEN_MM / 25.4 * dpi)
+    return Image.fromarray(cv2.addWeighted(pixels, 1 + SHARPEN_AMOUNT, blurred, -SHARPEN_AMOUNT, 0))
 
 
 # -- proportions -----------------------------------------------------------------------------------
