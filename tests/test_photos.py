@@ -78,7 +78,8 @@ def test_the_page_is_found_and_flattened_to_its_paper_the_right_way_round(n):
 def test_on_a_checked_cloth_the_page_is_found_or_its_outline_is_flagged():
     """A red and white checked cloth whose white squares are the paper's white: the outline is
     right, or it takes in some of the cloth and says so (`desk_at_edges`); never wrong and silent.
-    Right in 7 of these 8 (3 before the edge's steps were capped, `page_outline.STEP_CAP`)."""
+    Right in 7 of these 8 (3 before the edge's steps were capped, `page_outline.STEP_CAP`); the
+    eighth is a thumb over a corner."""
     right = 0
     for n, shot in enumerate(_shots(8, seed=8, desks=("checked",))):
         _printed, taken = _taken(n, shot, "letter")
@@ -92,6 +93,21 @@ def test_on_a_checked_cloth_the_page_is_found_or_its_outline_is_flagged():
         assert good or flagged, shot
         right += good
     assert right >= 7, f"checked cloth: {right} of 8 outlines right (7 when the edge's steps were capped)"
+
+
+@pytest.mark.parametrize(("seed", "n"), [(100, 5), (300, 21)])
+def test_on_a_checked_cloth_an_outline_along_the_cloths_grid_is_looked_inside(seed, n):
+    """The masks join the page to the white squares beside it, and every outline cut from them runs
+    along the cloth's grid, 4-11 % of the photo outside the page, separating little: their sides
+    are looked for further inside too (`page_outline.SHRINK_BELOW`), and the page's own edge is
+    found. Before, both were listed to check."""
+    shot = _shots(24, seed=seed, desks=("checked",))[n]
+    _printed, taken = _taken(n, shot, "letter")
+    shown = photos.exif_upright(taken.data)
+    outline = photo.find_page(shown)
+    assert outline is not None and _corner_error(outline, taken.corners, shown.size) < 0.01, shot
+    flat = photo.flatten(shown, outline)
+    assert photo.desk_at_edges(photo.even_light(flat.image, flat.dpi), flat.dpi) <= photo.MAX_DESK_AT_EDGES
 
 
 def test_an_outline_taking_in_a_wedge_of_desk_along_one_side_is_listed_to_check(tmp_path):

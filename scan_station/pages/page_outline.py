@@ -11,7 +11,9 @@ page's paper to something else), and the moved outline is kept unless it separat
 edge itself). The outline kept is the one whose sides separate most clearly what is inside from
 what is outside (in Lab colour; one side along the frame's edge not counted, more are no page),
 times the root of its area; an outline whose weakest side separates less than
-MIN_CONTRAST is none: the photo has no page we can trust.
+MIN_CONTRAST is none: the photo has no page we can trust. When none separates clearly (a desk
+whose pattern the masks joined to the page), each outline's sides are looked for further inside
+it as well (`SHRINK_BELOW`).
 """
 
 from __future__ import annotations
@@ -35,6 +37,13 @@ MAX_OUTSIDE = 0.15
 #: mask can be that far off (with STEP_CAP, 5° found 53 of 80 checked-cloth outlines right and 2
 #: wrong and not flagged; 8° 62 right, none wrong and not flagged).
 REFINE_BAND, REFINE_INWARD, REFINE_DEGREES = 0.06, 0.015, 8
+#: When no outline separates even this clearly, each one's sides are also looked for up to
+#: SHRINK_INWARD of the photo inside it. On a checked cloth whose white squares are the paper's
+#: white, the masks join the page to the squares beside it, and their outline runs along the
+#: cloth's grid, 3-15 % outside the page (separating 20-55; the page's own edge 55-80). Measured on
+#: 104 checked-cloth shots: 91 outlines right instead of 82, none wrong and unlisted; on dark and
+#: light desks no change. 0.34 s a photo instead of 0.30.
+SHRINK_BELOW, SHRINK_INWARD = 55.0, 0.12
 #: An outline at least RIVAL[0] as good as the best, with a corner RIVAL[1] of the photo away, is a rival.
 RIVAL = (0.9, 0.02)
 #: Weakest side's separation (mean Lab difference across it, 0-255 scale) for a page to be found.
@@ -73,12 +82,18 @@ def find_page(photo: Image.Image) -> Outline | None:
     evidence, such as a patterned desk gives, is no answer to file on without a look."""
     small, scale = small_copy(photo)
     lab = cv2.cvtColor(small, cv2.COLOR_RGB2LAB)
-    found = []
+    found, quads = [], []
     for mask in _masks(lab):
         for rough in _quads(mask):
             contrast, quad = choose(rough, lab)
-            if contrast >= MIN_CONTRAST:
-                found.append((contrast * math.sqrt(_area(quad) / mask.size), contrast, quad))
+            found.append(_candidate(contrast, quad, lab))
+            quads.append(quad)
+    if max((contrast for _score, contrast, _quad in found), default=0.0) < SHRINK_BELOW:
+        image = lab.astype(np.float32)
+        for quad in quads:
+            inner = _refined(quad, image, inward=SHRINK_INWARD)
+            found.append(_candidate(_contrast(inner, lab), inner, lab))
+    found = [candidate for candidate in found if candidate[1] >= MIN_CONTRAST]
     if not found:
         return None
     score, contrast, quad = max(found, key=lambda candidate: candidate[0])
@@ -87,6 +102,11 @@ def find_page(photo: Image.Image) -> Outline | None:
         min(math.dist(c, o) for o in ordered(rival)) for c in corners) > RIVAL[1] * max(lab.shape[:2])
         for other, _contrast_, rival in found)
     return Outline(ordered(quad / scale), round(contrast, 1), _cut(quad, lab.shape), doubtful)
+
+
+def _candidate(contrast: float, quad: np.ndarray, lab: np.ndarray) -> tuple[float, float, np.ndarray]:
+    """(score, contrast, quad): how clearly the outline separates, times the root of its area."""
+    return contrast * math.sqrt(_area(quad) / lab[..., 0].size), contrast, quad
 
 
 def choose(rough: np.ndarray, lab: np.ndarray) -> tuple[float, np.ndarray]:
@@ -210,10 +230,11 @@ def _meet(one: tuple[np.ndarray, np.ndarray], other: tuple[np.ndarray, np.ndarra
     return p + t * r
 
 
-def _refined(quad: np.ndarray, image: np.ndarray) -> np.ndarray:
-    """Each side moved onto the page's edge (`_edge_line`); the corners where the new sides meet."""
+def _refined(quad: np.ndarray, image: np.ndarray, *, inward: float = REFINE_INWARD) -> np.ndarray:
+    """Each side moved onto the page's edge (`_edge_line`, looked for up to `inward` of the photo
+    inside it); the corners where the new sides meet."""
     centre = quad.mean(axis=0)
-    sides = [_edge_line(a, b, centre, image) for a, b in zip(quad, np.roll(quad, -1, axis=0), strict=True)]
+    sides = [_edge_line(a, b, centre, image, inward) for a, b in zip(quad, np.roll(quad, -1, axis=0), strict=True)]
     corners = [_meet(sides[i - 1], sides[i]) for i in range(4)]
     if any(c is None for c in corners):
         return quad
@@ -221,12 +242,13 @@ def _refined(quad: np.ndarray, image: np.ndarray) -> np.ndarray:
     return refined if cv2.isContourConvex(refined.astype(np.float32)) else quad
 
 
-def _edge_line(a: np.ndarray, b: np.ndarray, centre: np.ndarray, image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The line near side a-b (within REFINE_BAND of the photo, turned up to REFINE_DEGREES) along
-    which the colour steps most from the page's paper on its inner side to something else on its
-    outer side: the page's edge. Only points whose inner side has the paper's colour count, so that
-    a line of a patterned desk, with the pattern on both sides, does not. Looked for coarsely
-    (whole pixels and degrees), then finely about the best."""
+def _edge_line(a: np.ndarray, b: np.ndarray, centre: np.ndarray, image: np.ndarray,
+               reach_in: float) -> tuple[np.ndarray, np.ndarray]:
+    """The line near side a-b (within REFINE_BAND of the photo outside it and `reach_in` inside,
+    turned up to REFINE_DEGREES) along which the colour steps most from the page's paper on its
+    inner side to something else on its outer side: the page's edge. Only points whose inner side
+    has the paper's colour count, so that a line of a patterned desk, with the pattern on both
+    sides, does not. Looked for coarsely (whole pixels and degrees), then finely about the best."""
     h, w = image.shape[:2]
     size = max(length(a, b), 1e-9)
     along, normal = (b - a) / size, np.array([b[1] - a[1], a[0] - b[0]]) / size
@@ -240,7 +262,7 @@ def _edge_line(a: np.ndarray, b: np.ndarray, centre: np.ndarray, image: np.ndarr
     middle, turn = (a + b) / 2, 0.0
     coarse = max(2.0, max(h, w) / 250)
     for turns, shifts, reach, cap in ((np.linspace(-REFINE_DEGREES, REFINE_DEGREES, 2 * REFINE_DEGREES + 1),
-                                       np.arange(-REFINE_INWARD * max(h, w), band + 1, 1.0), coarse, STEP_CAP),
+                                       np.arange(-reach_in * max(h, w), band + 1, 1.0), coarse, STEP_CAP),
                                       (np.linspace(-1, 1, 21), np.arange(-2, 2.1, 0.25), 1.0, FINE_STEP_CAP)):
         turn, shift = _best_step(image, paper, middle, along, normal, size, turn + turns, shifts, reach, cap)
         middle = middle + shift * _turned(normal, turn)
