@@ -92,7 +92,8 @@ def find_page(photo: Image.Image) -> Outline | None:
         image = lab.astype(np.float32)
         for quad in quads:
             inner = _refined(quad, image, inward=SHRINK_INWARD)
-            found.append(_candidate(_contrast(inner, lab), inner, lab))
+            if _area(inner) >= MIN_AREA * lab[..., 0].size:  # not a block of the page's text
+                found.append(_candidate(_contrast(inner, lab), inner, lab))
     found = [candidate for candidate in found if candidate[1] >= MIN_CONTRAST]
     if not found:
         return None
