@@ -1,7 +1,8 @@
 """Pages photographed instead of scanned, as a phone app such as Microsoft Lens does it: find the
-page in the photo (`page_outline.find_page`), flatten it to a rectangle of the paper's real proportions at the
-resolution its size gives (`flatten`), even out its light (`even_light`) and sharpen it (`sharpened`),
-so that what is read is what a scanner would have given. The photo itself stays the master; this makes the access copy.
+page in the photo (`page_outline.find_page`), flatten it to a rectangle of the paper's real
+proportions at the resolution its size gives (`flatten`), even out its light (`even_light`) and
+sharpen it (`sharpened`), so that what is read is what a scanner would have given. The photo
+itself stays the master; this makes the access copy.
 
 Finding the page is `page_outline.find_page`'s. A page whose outline is doubtful once flattened
 (its margin holds some of the desk: `desk_at_edges`) and a photo in which no page was found are
@@ -135,7 +136,7 @@ def checked_corners(corners: object, size: tuple[int, int]) -> Outline:
 
 
 def page_of(photo: Image.Image, outline: Outline, work: Path, path: Path) -> PhotoPage:
-    """The page inside `outline` (found, or corrected by hand), flattened and evenly lit."""
+    """The page inside `outline` (found, or corrected by hand), flattened, evenly lit and sharpened."""
     flat = flatten(photo, outline)
     page = sharpened(even_light(flat.image, flat.dpi), flat.dpi)
     desk = desk_at_edges(page, flat.dpi)
